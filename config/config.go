@@ -1,0 +1,196 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Config is bcdr's effective configuration, from flags, then BCDR_* environment
+// variables, then the config file, then defaults.
+type Config struct {
+	// DataDir holds the embedded engine's SQLite file and the local evidence store.
+	DataDir  string   `mapstructure:"data_dir"`
+	Temporal Temporal `mapstructure:"temporal"`
+	Dev      Dev      `mapstructure:"dev"`
+	HTTP     HTTP     `mapstructure:"http"`
+	Identity Identity `mapstructure:"identity"`
+	// Groups maps a group name to its members ("incident-commanders": [alice, bob]); it
+	// resolves "group:<name>" approvers until an identity provider does.
+	Groups map[string][]string `mapstructure:"groups"`
+	AWS    AWS                 `mapstructure:"aws"`
+	Log    Log                 `mapstructure:"log"`
+}
+
+// Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
+type Temporal struct {
+	Address   string `mapstructure:"address"`
+	Namespace string `mapstructure:"namespace"`
+	TaskQueue string `mapstructure:"task_queue"`
+	APIKey    string `mapstructure:"api_key"`
+	TLS       TLS    `mapstructure:"tls"`
+}
+
+// TLS configures TLS or mTLS to the Temporal frontend.
+type TLS struct {
+	Enabled    bool   `mapstructure:"enabled"`
+	CertFile   string `mapstructure:"cert_file"`
+	KeyFile    string `mapstructure:"key_file"`
+	CAFile     string `mapstructure:"ca_file"`
+	ServerName string `mapstructure:"server_name"`
+}
+
+// Dev configures the embedded engine of `bcdr dev`.
+type Dev struct {
+	IP           string        `mapstructure:"ip"`
+	FrontendPort int           `mapstructure:"frontend_port"`
+	UIPort       int           `mapstructure:"ui_port"` // 0 disables the Temporal Web UI
+	Retention    time.Duration `mapstructure:"retention"`
+}
+
+// HTTP configures the bcdr API and dashboard server.
+type HTTP struct {
+	Address string `mapstructure:"address"`
+}
+
+// Identity is who the CLI acts as when it talks to the engine directly.
+type Identity struct {
+	User string `mapstructure:"user"`
+}
+
+// AWS configures the AWS actions.
+type AWS struct {
+	Region   string `mapstructure:"region"`
+	Endpoint string `mapstructure:"endpoint"` // override, e.g. a moto server
+	RoleARN  string `mapstructure:"role_arn"`
+}
+
+// Log configures bcdr's own logs.
+type Log struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// Defaults returns the built-in defaults. home is the user's data home (XDG_DATA_HOME or
+// ~/.local/share); user is the login name.
+func Defaults(dataHome, user string) map[string]any {
+	return map[string]any{
+		"data_dir":                 filepath.Join(dataHome, "bcdr"),
+		"temporal.address":         "127.0.0.1:7233",
+		"temporal.namespace":       "default",
+		"temporal.task_queue":      "bcdr",
+		"temporal.api_key":         "",
+		"temporal.tls.enabled":     false,
+		"temporal.tls.cert_file":   "",
+		"temporal.tls.key_file":    "",
+		"temporal.tls.ca_file":     "",
+		"temporal.tls.server_name": "",
+		"dev.ip":                   "127.0.0.1",
+		"dev.frontend_port":        7233,
+		"dev.ui_port":              8233,
+		"dev.retention":            "720h",
+		"http.address":             "127.0.0.1:8080",
+		"identity.user":            user,
+		"groups":                   map[string][]string{},
+		"aws.region":               "",
+		"aws.endpoint":             "",
+		"aws.role_arn":             "",
+		"log.level":                "info",
+		"log.format":               "text",
+	}
+}
+
+// Keys returns every configuration key, sorted.
+func Keys() []string {
+	var keys []string
+	for k := range Defaults("", "") {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Validate checks every value and returns all problems, each naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config %s: "+format, append([]any{key}, args...)...))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
+		bad("temporal.address", "%q is not host:port", c.Temporal.Address)
+	}
+	if c.Temporal.Namespace == "" {
+		bad("temporal.namespace", "must not be empty")
+	}
+	if c.Temporal.TaskQueue == "" {
+		bad("temporal.task_queue", "must not be empty")
+	}
+	if (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
+		bad("temporal.tls.cert_file", "cert_file and key_file go together (mTLS)")
+	}
+	for key, f := range map[string]string{"temporal.tls.cert_file": c.Temporal.TLS.CertFile,
+		"temporal.tls.key_file": c.Temporal.TLS.KeyFile, "temporal.tls.ca_file": c.Temporal.TLS.CAFile} {
+		if f != "" {
+			if _, err := os.Stat(f); err != nil {
+				bad(key, "%v", err)
+			}
+		}
+	}
+	if net.ParseIP(c.Dev.IP) == nil {
+		bad("dev.ip", "%q is not an IP address", c.Dev.IP)
+	}
+	if c.Dev.FrontendPort < 0 || c.Dev.FrontendPort > 65535 {
+		bad("dev.frontend_port", "%d is not a port", c.Dev.FrontendPort)
+	}
+	if c.Dev.UIPort < 0 || c.Dev.UIPort > 65535 {
+		bad("dev.ui_port", "%d is not a port", c.Dev.UIPort)
+	}
+	if c.Dev.Retention < 24*time.Hour {
+		bad("dev.retention", "%s is shorter than the engine's minimum of 24h", c.Dev.Retention)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Address); err != nil {
+		bad("http.address", "%q is not host:port", c.HTTP.Address)
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "%q is not one of text, json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// GroupsOf returns the groups user belongs to, sorted.
+func (c *Config) GroupsOf(user string) []string {
+	var out []string
+	for g, members := range c.Groups {
+		for _, m := range members {
+			if m == user {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Masked returns a copy with secrets replaced, for printing.
+func (c Config) Masked() Config {
+	if c.Temporal.APIKey != "" {
+		c.Temporal.APIKey = "***"
+	}
+	return c
+}
