@@ -16,10 +16,12 @@ import (
 type Source struct {
 	// File is the config file named by --config; "" searches bcdr.yaml in the working
 	// folder, then in the user's config home.
-	File    string
-	Flags   *pflag.FlagSet // flags bound by key: a flag named "data-dir" sets "data_dir"
-	Getenv  func(string) string
-	Environ []string // KEY=VALUE pairs to scan for BCDR_* variables
+	File  string
+	Flags *pflag.FlagSet // flags bound by key: a flag named "data-dir" sets "data_dir"
+	// FlagKeys maps flag names to keys where the name is not the key ("ui-port": "dev.ui_port").
+	FlagKeys map[string]string
+	Getenv   func(string) string
+	Environ  []string // KEY=VALUE pairs to scan for BCDR_* variables
 }
 
 // Load builds the effective configuration: flags, then BCDR_* environment variables, then
