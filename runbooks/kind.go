@@ -56,6 +56,19 @@ type Kind struct {
 	Rollbackable bool `json:"rollbackable,omitempty"`
 	// DefaultEstimate is the plan's duration guess when a step gives no estimate.
 	DefaultEstimate Duration `json:"defaultEstimate,omitempty"`
+	// OutputsFrom names a map input whose keys are the kind's outputs (noop's "output"),
+	// for kinds whose outputs depend on the step rather than on the kind.
+	OutputsFrom string `json:"outputsFrom,omitempty"`
+}
+
+// Output returns the named output field, or false.
+func (k Kind) Output(name string) (Field, bool) {
+	for _, f := range k.Outputs {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
 }
 
 // Input returns the named input field, or false.

@@ -1,0 +1,203 @@
+package runbooks
+
+import (
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// step decodes one item of steps.
+func (d *decoder) step(n *yaml.Node, path string) Step {
+	st := Step{Pos: posOf(n)}
+	d.fields(n, path, "step", d.stepFields(&st))
+	return st
+}
+
+func (d *decoder) stepFields(st *Step) map[string]fieldFunc {
+	f := map[string]fieldFunc{
+		"id":           d.strInto(&st.ID, "step id"),
+		"name":         d.strInto(&st.Name, "step name"),
+		"description":  d.strInto(&st.Description, "step description"),
+		"instructions": d.strInto(&st.Instructions, "step instructions"),
+		"needs":        func(v *yaml.Node, p string) { st.Needs = d.strList(v, p, "needs") },
+		"on_error":     func(v *yaml.Node, p string) { st.OnError = d.onError(v) },
+		"when":         d.strInto(&st.When, "when"),
+		"outputs":      func(v *yaml.Node, p string) { st.Outputs = d.outputs(v, p) },
+		"rollback":     func(v *yaml.Node, p string) { st.Rollback = d.action(v, p, "rollback") },
+		"drill":        func(v *yaml.Node, p string) { st.Drill = d.drill(v, p) },
+		"estimate":     d.durationInto(&st.Estimate, "estimate"),
+	}
+	for k, fn := range d.actionFields(&st.Action, "step") {
+		f[k] = fn
+	}
+	return f
+}
+
+// actionFields are the keys every action has: uses, with, timeout, retry.
+func (d *decoder) actionFields(a *Action, what string) map[string]fieldFunc {
+	return map[string]fieldFunc{
+		"uses":    d.strInto(&a.Uses, what+" uses"),
+		"with":    func(v *yaml.Node, p string) { a.With = d.with(v, p) },
+		"timeout": d.durationInto(&a.Timeout, "timeout"),
+		"retry":   func(v *yaml.Node, p string) { a.Retry = d.retry(v, p) },
+	}
+}
+
+func (d *decoder) action(v *yaml.Node, path, what string) *Action {
+	a := &Action{}
+	if d.fields(v, path, what, d.actionFields(a, what)) == nil {
+		return nil
+	}
+	return a
+}
+
+func (d *decoder) drill(v *yaml.Node, path string) *DrillVariant {
+	dv := &DrillVariant{}
+	if d.fields(v, path, "drill", d.drillFields(dv)) == nil {
+		return nil
+	}
+	return dv
+}
+
+func (d *decoder) drillFields(dv *DrillVariant) map[string]fieldFunc {
+	f := d.actionFields(&dv.Action, "drill")
+	f["skip"] = d.boolInto(&dv.Skip, "drill.skip")
+	f["cleanup"] = func(v *yaml.Node, p string) { dv.Cleanup = d.action(v, p, "drill cleanup") }
+	return f
+}
+
+func (d *decoder) with(v *yaml.Node, path string) map[string]any {
+	if deref(v).Kind != yaml.MappingNode {
+		d.errorf(posOf(deref(v)), "with must be a mapping of inputs, got %s", nodeKind(v))
+		return nil
+	}
+	m, _ := d.value(v, path).(map[string]any)
+	return m
+}
+
+func (d *decoder) retry(v *yaml.Node, path string) *Retry {
+	r := &Retry{}
+	fields := d.retryFields(r)
+	if d.fields(v, path, "retry", fields) == nil {
+		return nil
+	}
+	return r
+}
+
+func (d *decoder) retryFields(r *Retry) map[string]fieldFunc {
+	return map[string]fieldFunc{
+		"attempts":     d.intInto(&r.Attempts, "retry.attempts"),
+		"backoff":      d.durationInto(&r.Backoff, "retry.backoff"),
+		"max_interval": d.durationInto(&r.MaxInterval, "retry.max_interval"),
+		"multiplier": func(v *yaml.Node, _ string) {
+			if f, ok := d.floatv(v, "retry.multiplier"); ok {
+				r.Multiplier = f
+			}
+		},
+	}
+}
+
+func (d *decoder) onError(v *yaml.Node) ErrorMode {
+	s, ok := d.str(v, "on_error")
+	if !ok {
+		return ""
+	}
+	switch m := ErrorMode(s); m {
+	case OnErrorStop, OnErrorContinue, OnErrorRollback:
+		return m
+	}
+	d.errorf(posOf(deref(v)), "on_error is %q; want stop, continue or rollback", s)
+	return ""
+}
+
+func (d *decoder) outputs(v *yaml.Node, path string) map[string]string {
+	ps, ok := d.pairs(v, "outputs")
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(ps))
+	for _, p := range ps {
+		sub := join(path, p.key)
+		d.pos.set(sub, posOf(deref(p.v)))
+		d.pos.set(keyPath(sub), posOf(p.k))
+		if s, ok := d.str(p.v, "output "+strconv.Quote(p.key)); ok {
+			out[p.key] = s
+		}
+	}
+	return out
+}
+
+// probe decodes one item of steady_state.
+func (d *decoder) probe(n *yaml.Node, path string) Probe {
+	pr := Probe{Pos: posOf(n)}
+	d.fields(n, path, "steady_state probe", d.probeFields(&pr))
+	return pr
+}
+
+func (d *decoder) probeFields(pr *Probe) map[string]fieldFunc {
+	f := d.actionFields(&pr.Action, "probe")
+	f["id"] = d.strInto(&pr.ID, "probe id")
+	return f
+}
+
+// inject decodes one item of injects.
+func (d *decoder) inject(n *yaml.Node, path string) Inject {
+	in := Inject{Pos: posOf(n)}
+	found := d.fields(n, path, "inject", d.injectFields(&in))
+	if found != nil {
+		if _, ok := found["at"]; !ok {
+			d.errorf(in.Pos, "inject needs at (its offset from the start, e.g. \"15m\")")
+		}
+		if _, ok := found["title"]; !ok {
+			d.errorf(in.Pos, "inject needs a title")
+		}
+	}
+	return in
+}
+
+func (d *decoder) injectFields(in *Inject) map[string]fieldFunc {
+	return map[string]fieldFunc{
+		"at":      d.durationInto(&in.At, "inject at"),
+		"title":   d.strInto(&in.Title, "inject title"),
+		"message": d.strInto(&in.Message, "inject message"),
+	}
+}
+
+// parameter decodes one item of parameters.
+func (d *decoder) parameter(n *yaml.Node, path string) Parameter {
+	var p Parameter
+	d.fields(n, path, "parameter", d.parameterFields(&p))
+	return p
+}
+
+func (d *decoder) parameterFields(p *Parameter) map[string]fieldFunc {
+	return map[string]fieldFunc{
+		"name":        d.strInto(&p.Name, "parameter name"),
+		"type":        func(v *yaml.Node, _ string) { p.Type = d.paramType(v) },
+		"description": d.strInto(&p.Description, "parameter description"),
+		"default":     func(v *yaml.Node, path string) { p.Default = d.value(v, path) },
+		"allowed": func(v *yaml.Node, path string) {
+			if deref(v).Kind != yaml.SequenceNode {
+				d.errorf(posOf(deref(v)), "allowed must be a list of values, got %s", nodeKind(v))
+				return
+			}
+			p.Allowed, _ = d.value(v, path).([]any)
+		},
+		"required": d.boolInto(&p.Required, "parameter required"),
+		"secret":   d.boolInto(&p.Secret, "parameter secret"),
+	}
+}
+
+func (d *decoder) paramType(v *yaml.Node) ParamType {
+	s, ok := d.str(v, "parameter type")
+	if !ok {
+		return ""
+	}
+	switch t := ParamType(s); t {
+	case ParamString, ParamNumber, ParamBool, ParamDuration:
+		return t
+	}
+	d.errorf(posOf(deref(v)), "parameter type is %q; want string, number, bool or duration%s", s,
+		suggest(s, []string{"string", "number", "bool", "duration"}))
+	return ParamType("invalid")
+}

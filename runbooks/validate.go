@@ -1,0 +1,130 @@
+package runbooks
+
+import (
+	"regexp"
+)
+
+// Validate checks a runbook built in Go (Parse validates what it parses) against reg (nil
+// means the builtin kinds) and returns every problem found. Places come from the Pos
+// fields the runbook carries. Validate fills Step.Approval for approval steps.
+func Validate(rb *Runbook, reg *Registry) Diagnostics {
+	if reg == nil {
+		reg = builtinRegistry()
+	}
+	rep := &reporter{file: rb.Source.File}
+	v := &validator{reporter: rep, rb: rb, reg: reg, pos: positionsOf(rb)}
+	v.run()
+	return rep.result()
+}
+
+// validator checks the meaning of a decoded runbook: kinds, inputs, the graph,
+// parameters and expressions.
+type validator struct {
+	*reporter
+	rb     *Runbook
+	reg    *Registry
+	pos    positions
+	params map[string]*Parameter
+	byID   map[string]int
+	graph  *graph
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (v *validator) run() {
+	v.header()
+	v.parameters()
+	v.stepIDs()
+	v.needs()
+	v.graph = newGraph(v.rb.Steps)
+	for _, c := range v.graph.cycles() {
+		v.errorf(v.pos.at(index("steps", c[0])+".needs"), "cyclic needs: %s", v.graph.cycleText(c))
+	}
+	for i := range v.rb.Steps {
+		v.step(i)
+	}
+	v.probes()
+	v.injects()
+}
+
+func (v *validator) header() {
+	rb := v.rb
+	switch {
+	case rb.APIVersion == "":
+		v.errorf(v.pos.at(""), "missing apiVersion: want %q", APIVersion)
+	case rb.APIVersion != APIVersion:
+		v.errorf(v.pos.at("apiVersion"), "apiVersion is %q; this version of bcdr reads %q", rb.APIVersion, APIVersion)
+	}
+	if rb.Metadata.Name == "" {
+		v.errorf(v.pos.at("metadata"), "missing metadata.name")
+	}
+	if rb.Metadata.Tier < 0 {
+		v.errorf(v.pos.at("metadata.tier"), "metadata.tier must be 0 or more, got %d", rb.Metadata.Tier)
+	}
+	if rb.Objectives.RTO == 0 && v.pos["objectives.rto"] != (Pos{}) {
+		v.errorf(v.pos.at("objectives.rto"), "objectives.rto must be more than 0")
+	}
+	if len(rb.Steps) == 0 && v.pos["steps"] != (Pos{}) {
+		v.errorf(v.pos.at("steps"), "steps is empty: a runbook needs at least one step")
+	}
+}
+
+// stepIDs checks that every step has a unique id usable in expressions.
+func (v *validator) stepIDs() {
+	v.byID = make(map[string]int, len(v.rb.Steps))
+	for i, s := range v.rb.Steps {
+		p := index("steps", i)
+		switch {
+		case s.ID == "":
+			v.errorf(v.pos.at(p), "step has no id")
+			continue
+		case !identRE.MatchString(s.ID):
+			v.errorf(v.pos.at(p+".id"), "step id %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as steps.%s)", s.ID, s.ID)
+		}
+		if first, dup := v.byID[s.ID]; dup {
+			v.errorf(v.pos.at(p+".id"), "duplicate step id %q (first used at line %d)", s.ID, v.pos.at(index("steps", first)).Line)
+			continue
+		}
+		v.byID[s.ID] = i
+	}
+}
+
+// needs checks that every need names a step.
+func (v *validator) needs() {
+	ids := keysOf(v.byID)
+	for i, s := range v.rb.Steps {
+		for j, need := range s.Needs {
+			if _, ok := v.byID[need]; !ok {
+				v.errorf(v.pos.at(index(index("steps", i)+".needs", j)), "step %q needs unknown step %q%s", s.ID, need, suggest(need, ids))
+			}
+		}
+	}
+}
+
+func (v *validator) probes() {
+	seen := map[string]bool{}
+	for i := range v.rb.SteadyState {
+		pr := &v.rb.SteadyState[i]
+		p := index("steady_state", i)
+		switch {
+		case pr.ID == "":
+			v.errorf(v.pos.at(p), "steady_state probe has no id")
+		case seen[pr.ID]:
+			v.errorf(v.pos.at(p+".id"), "duplicate steady_state probe id %q", pr.ID)
+		}
+		seen[pr.ID] = true
+		k, ok := v.action(&pr.Action, p, "steady_state probe", exprCtx{step: -1, where: "a steady_state probe"})
+		if ok && k.SideEffects {
+			v.errorf(v.pos.at(p+".uses"), "steady_state probe %q uses %q, which changes things; probes must only observe", pr.ID, k.Name)
+		}
+	}
+}
+
+func (v *validator) injects() {
+	for i, in := range v.rb.Injects {
+		p := index("injects", i)
+		ctx := exprCtx{step: -1, where: "an inject"}
+		v.exprsIn(in.Title, p+".title", ctx)
+		v.exprsIn(in.Message, p+".message", ctx)
+	}
+}

@@ -1,0 +1,110 @@
+package runbooks
+
+import (
+	"fmt"
+)
+
+// parameters checks the runbook's parameters: names, types, defaults and allowed values.
+func (v *validator) parameters() {
+	v.params = make(map[string]*Parameter, len(v.rb.Parameters))
+	for i := range v.rb.Parameters {
+		prm := &v.rb.Parameters[i]
+		p := index("parameters", i)
+		switch {
+		case prm.Name == "":
+			v.errorf(v.pos.at(p), "parameter has no name")
+			continue
+		case !identRE.MatchString(prm.Name):
+			v.errorf(v.pos.at(p+".name"), "parameter name %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as params.%s)", prm.Name, prm.Name)
+		}
+		if _, dup := v.params[prm.Name]; dup {
+			v.errorf(v.pos.at(p+".name"), "duplicate parameter %q", prm.Name)
+			continue
+		}
+		v.params[prm.Name] = prm
+		v.parameterValues(prm, p)
+	}
+}
+
+func (v *validator) parameterValues(prm *Parameter, path string) {
+	t := prm.Type
+	if t == "" {
+		t = ParamString
+	}
+	if t == "invalid" {
+		return // reported when decoded
+	}
+	for j, a := range prm.Allowed {
+		if msg := checkParamValue(t, a); msg != "" {
+			v.errorf(v.pos.at(index(path+".allowed", j)), "parameter %q: allowed value %s", prm.Name, msg)
+		}
+	}
+	if prm.Default == nil {
+		return
+	}
+	if msg := checkParamValue(t, prm.Default); msg != "" {
+		v.errorf(v.pos.at(path+".default"), "parameter %q: default %s", prm.Name, msg)
+		return
+	}
+	if len(prm.Allowed) > 0 && !allowedHas(t, prm.Allowed, prm.Default) {
+		v.errorf(v.pos.at(path+".default"), "parameter %q: default %s is not one of the allowed values", prm.Name, formatValue(prm.Default))
+	}
+	if prm.Required {
+		v.warnf(v.pos.at(path+".required"), "parameter %q is required and has a default: the default is never used", prm.Name)
+	}
+}
+
+// checkParamValue checks a literal value against a parameter type; "" means fine.
+func checkParamValue(t ParamType, val any) string {
+	if _, err := paramValue(t, val); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// paramValue converts a literal (from YAML) to the parameter's type.
+func paramValue(t ParamType, val any) (any, error) {
+	switch t {
+	case ParamString, "":
+		if s, ok := val.(string); ok {
+			return s, nil
+		}
+	case ParamNumber:
+		switch x := val.(type) {
+		case int:
+			return float64(x), nil
+		case int64:
+			return float64(x), nil
+		case float64:
+			return x, nil
+		}
+	case ParamBool:
+		if b, ok := val.(bool); ok {
+			return b, nil
+		}
+	case ParamDuration:
+		s, ok := val.(string)
+		if !ok {
+			break
+		}
+		d, err := ParseDuration(s)
+		if err != nil {
+			return nil, err
+		}
+		return d.String(), nil
+	}
+	return nil, fmt.Errorf("must be a %s, got %s", t, typeName(val))
+}
+
+func allowedHas(t ParamType, allowed []any, val any) bool {
+	want, err := paramValue(t, val)
+	if err != nil {
+		return false
+	}
+	for _, a := range allowed {
+		if got, err := paramValue(t, a); err == nil && got == want {
+			return true
+		}
+	}
+	return false
+}
