@@ -1,0 +1,314 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// register installs the status query and the update handlers. Every update has a
+// validator: a request it rejects leaves no trace in the history and changes nothing.
+func (r *run) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, r.status(ctx)); err != nil {
+		return err
+	}
+	decisions := map[string]func(workflow.Context, DecisionRequest) error{
+		UpdateApprove: r.approve, UpdateDecline: r.decline, UpdateComplete: r.complete,
+	}
+	validators := map[string]func(workflow.Context, DecisionRequest) error{
+		UpdateApprove: r.validateApprove, UpdateDecline: r.validateDecline, UpdateComplete: r.validateComplete,
+	}
+	for _, name := range []string{UpdateApprove, UpdateDecline, UpdateComplete} {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, name, decisions[name],
+			workflow.UpdateHandlerOptions{Validator: validators[name]}); err != nil {
+			return err
+		}
+	}
+	controls := []struct {
+		name     string
+		validate func(ControlRequest) error
+		apply    func(workflow.Context, ControlRequest)
+	}{
+		{UpdatePause, r.validatePause, r.pause},
+		{UpdateResume, r.validateResume, r.resume},
+		{UpdateSkip, r.validateSkip, r.skip},
+		{UpdateRetry, r.validateRetry, r.retry},
+		{UpdateCancel, r.validateCancel, r.applyCancel},
+	}
+	for _, c := range controls {
+		c := c
+		handler := func(ctx workflow.Context, req ControlRequest) error {
+			c.apply(ctx, req)
+			r.record(ctx, OperatorAction{Action: c.name, By: req.By.Name, Step: req.Step, Comment: redactString(req.Comment, r.secrets)})
+			return nil
+		}
+		validator := func(ctx workflow.Context, req ControlRequest) error { return c.validate(req) }
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, c.name, handler,
+			workflow.UpdateHandlerOptions{Validator: validator}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// status answers the status query with a copy of the live state.
+func (r *run) status(ctx workflow.Context) func() (Status, error) {
+	return func() (Status, error) {
+		st := r.st
+		st.Steps = append([]StepState(nil), r.st.Steps...)
+		st.Actions = append([]OperatorAction(nil), r.st.Actions...)
+		st.Pending = r.pending()
+		if !st.State.Done() {
+			st.Elapsed = workflow.Now(ctx).Sub(st.ClockStart)
+		}
+		return st, nil
+	}
+}
+
+// --- approvals and manual tasks ---
+
+func (r *run) openTaskFor(step, kind string) (int, *task, error) {
+	if r.st.State.Done() {
+		return 0, nil, fmt.Errorf("run has ended (%s)", r.st.State)
+	}
+	i, ok := r.idx[step]
+	if !ok {
+		return 0, nil, fmt.Errorf("no step %q in runbook %q", step, r.rb.Metadata.Name)
+	}
+	t := r.tasks[i]
+	if t == nil || t.done || t.declined != nil {
+		return 0, nil, fmt.Errorf("step %q is %s, not waiting for %s", step, r.st.Steps[i].Status, article(kind))
+	}
+	if t.kind != kind && !(kind == taskManual && t.kind == taskPrompt) {
+		return 0, nil, fmt.Errorf("step %q is waiting for %s, not %s", step, article(t.kind), article(kind))
+	}
+	return i, t, nil
+}
+
+func article(kind string) string {
+	switch kind {
+	case taskApproval:
+		return "an approval"
+	case taskPrompt:
+		return "a tabletop answer"
+	}
+	return "a manual task"
+}
+
+func (r *run) validateApprover(req DecisionRequest) (int, *task, error) {
+	i, t, err := r.openTaskFor(req.Step, taskApproval)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.By.Name == "" {
+		return 0, nil, errors.New("the approver's identity is missing")
+	}
+	ap := r.rb.Steps[i].Approval
+	if !ap.AllowInitiator && req.By.Name == r.in.Initiator.Name {
+		return 0, nil, fmt.Errorf("four-eyes rule: %s started this run and may not approve or decline step %q", req.By.Name, req.Step)
+	}
+	if !canAct(req.By, t.approvers) {
+		return 0, nil, fmt.Errorf("%s is not an approver of step %q (approvers: %s)", req.By.Name, req.Step, strings.Join(t.approvers, ", "))
+	}
+	for _, d := range r.st.Steps[i].Decisions {
+		if d.By == req.By.Name {
+			return 0, nil, fmt.Errorf("%s has already decided on step %q", req.By.Name, req.Step)
+		}
+	}
+	return i, t, nil
+}
+
+func (r *run) validateApprove(_ workflow.Context, req DecisionRequest) error {
+	_, _, err := r.validateApprover(req)
+	return err
+}
+
+func (r *run) validateDecline(_ workflow.Context, req DecisionRequest) error {
+	if _, _, err := r.validateApprover(req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Comment) == "" {
+		return errors.New("a decline needs a comment saying why")
+	}
+	return nil
+}
+
+func (r *run) approve(ctx workflow.Context, req DecisionRequest) error {
+	i := r.idx[req.Step]
+	r.decide(ctx, i, Decision{By: req.By.Name, Approve: true, Comment: req.Comment})
+	return nil
+}
+
+func (r *run) decline(ctx workflow.Context, req DecisionRequest) error {
+	i := r.idx[req.Step]
+	r.decide(ctx, i, Decision{By: req.By.Name, Approve: false, Comment: req.Comment})
+	d := r.st.Steps[i].Decisions[len(r.st.Steps[i].Decisions)-1]
+	r.tasks[i].declined = &d
+	return nil
+}
+
+func (r *run) validateComplete(_ workflow.Context, req DecisionRequest) error {
+	_, t, err := r.openTaskFor(req.Step, taskManual)
+	if err != nil {
+		return err
+	}
+	if req.By.Name == "" {
+		return errors.New("the identity of who completed the task is missing")
+	}
+	if len(t.approvers) > 0 && !canAct(req.By, t.approvers) {
+		return fmt.Errorf("step %q is assigned to %s, not %s", req.Step, strings.Join(t.approvers, ", "), req.By.Name)
+	}
+	return nil
+}
+
+func (r *run) complete(ctx workflow.Context, req DecisionRequest) error {
+	i := r.idx[req.Step]
+	r.decide(ctx, i, Decision{By: req.By.Name, Approve: true, Comment: req.Comment})
+	r.tasks[i].done = true
+	return nil
+}
+
+// --- operator controls ---
+
+func (r *run) validateActive(req ControlRequest) error {
+	if r.st.State.Done() {
+		return fmt.Errorf("run has ended (%s)", r.st.State)
+	}
+	if r.cancel != nil {
+		return errors.New("run is being cancelled")
+	}
+	if req.By.Name == "" {
+		return errors.New("the operator's identity is missing")
+	}
+	return nil
+}
+
+func (r *run) validatePause(req ControlRequest) error {
+	if err := r.validateActive(req); err != nil {
+		return err
+	}
+	if r.paused {
+		return errors.New("run is already paused")
+	}
+	return nil
+}
+
+func (r *run) pause(ctx workflow.Context, req ControlRequest) {
+	r.paused = true
+	if r.st.State == RunRunning {
+		r.st.State = RunPaused
+	}
+}
+
+func (r *run) validateResume(req ControlRequest) error {
+	if err := r.validateActive(req); err != nil {
+		return err
+	}
+	if !r.paused {
+		return errors.New("run is not paused")
+	}
+	return nil
+}
+
+func (r *run) resume(ctx workflow.Context, req ControlRequest) {
+	r.paused = false
+	r.syncState()
+}
+
+// syncState recomputes the run state after a control.
+func (r *run) syncState() {
+	switch {
+	case r.failing:
+		r.st.State = RunFailing
+	case r.blocked != "":
+		r.st.State = RunBlocked
+	case r.paused:
+		r.st.State = RunPaused
+	default:
+		r.st.State = RunRunning
+	}
+	r.dirty = true
+}
+
+func (r *run) stepFor(req ControlRequest) (int, error) {
+	if err := r.validateActive(req); err != nil {
+		return 0, err
+	}
+	i, ok := r.idx[req.Step]
+	if !ok {
+		return 0, fmt.Errorf("no step %q in runbook %q", req.Step, r.rb.Metadata.Name)
+	}
+	return i, nil
+}
+
+func (r *run) validateSkip(req ControlRequest) error {
+	i, err := r.stepFor(req)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Comment) == "" {
+		return errors.New("skipping a step needs a comment saying why")
+	}
+	switch r.st.Steps[i].Status {
+	case StepPending, StepRunning, StepWaiting, StepFailed, StepDeclined:
+	default:
+		return fmt.Errorf("step %q is %s and cannot be skipped", req.Step, r.st.Steps[i].Status)
+	}
+	if r.failing && r.st.Steps[i].Status.Terminal() {
+		return fmt.Errorf("run is failing; step %q can no longer be skipped", req.Step)
+	}
+	return nil
+}
+
+func (r *run) skip(ctx workflow.Context, req ControlRequest) {
+	i := r.idx[req.Step]
+	if cancel := r.cancels[i]; cancel != nil {
+		cancel()
+	}
+	r.setSkipped(ctx, i, fmt.Sprintf("skipped by %s: %s", req.By.Name, req.Comment))
+	if r.blocked == req.Step {
+		r.blocked = ""
+	}
+	r.syncState()
+}
+
+func (r *run) validateRetry(req ControlRequest) error {
+	i, err := r.stepFor(req)
+	if err != nil {
+		return err
+	}
+	if s := r.st.Steps[i].Status; s != StepFailed {
+		return fmt.Errorf("step %q is %s; only a failed step can be retried", req.Step, s)
+	}
+	if r.failing {
+		return errors.New("run is failing; hold the run on failure (--hold-on-failure) to retry steps")
+	}
+	return nil
+}
+
+func (r *run) retry(ctx workflow.Context, req ControlRequest) {
+	i := r.idx[req.Step]
+	s := &r.st.Steps[i]
+	s.Status, s.Error, s.Reason, s.EndedAt = StepPending, "", "", time.Time{}
+	if r.blocked == req.Step {
+		r.blocked = ""
+	}
+	r.syncState()
+}
+
+func (r *run) validateCancel(req ControlRequest) error {
+	if err := r.validateActive(req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Comment) == "" {
+		return errors.New("cancelling a run needs a comment saying why")
+	}
+	return nil
+}
+
+func (r *run) applyCancel(ctx workflow.Context, req ControlRequest) {
+	r.requestCancel(workflow.Now(ctx), req)
+}

@@ -1,0 +1,286 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// run is the interpreter's state for one workflow execution. Every field is changed only
+// by workflow code (coroutines, update handlers), never concurrently.
+type run struct {
+	in  Input
+	rb  *runbooks.Runbook
+	st  Status
+	idx map[string]int // step id -> index in rb.Steps and st.Steps
+
+	outputs  []map[string]any // raw outputs per step, for expressions (st holds redacted ones)
+	secrets  []string         // values redacted wherever they appear
+	cancels  []workflow.CancelFunc
+	tasks    []*task // pending approval/manual/prompt per step, nil when none
+	running  int
+	dirty    bool
+	paused   bool
+	blocked  string // step id the run is held on, "" when not held
+	failing  bool
+	rollback bool            // roll back when the failing run ends
+	cancel   *ControlRequest // set once a cancel was accepted
+	ledger   []compensation  // rollbacks of completed steps, in completion order
+	cleanup  []compensation  // drill cleanup ledger, in completion order
+}
+
+// compensation is a rollback or a drill cleanup registered when its step succeeded.
+type compensation struct {
+	step   int
+	action runbooks.Action
+	with   map[string]any
+	err    error // the inputs could not be evaluated
+}
+
+// Run is the interpreter workflow: it runs in.Runbook in in.Mode and returns the run's
+// record. A run that fails or is cancelled returns an error whose details hold the record.
+func Run(ctx workflow.Context, in Input) (*Status, error) {
+	r := newRun(ctx, in)
+	if err := r.register(ctx); err != nil {
+		return nil, err
+	}
+	r.upsertSearchAttributes(ctx, "")
+	ctx = r.loop(ctx)
+	r.finish(ctx)
+	r.upsertSearchAttributes(ctx, string(r.st.State))
+	switch r.st.State {
+	case RunSucceeded:
+		return &r.st, nil
+	case RunCancelled:
+		return nil, temporal.NewNonRetryableApplicationError("run cancelled: "+r.st.Error, "RunCancelled", nil, r.st)
+	default:
+		return nil, temporal.NewNonRetryableApplicationError("run failed: "+r.st.Error, "RunFailed", nil, r.st)
+	}
+}
+
+func newRun(ctx workflow.Context, in Input) *run {
+	rb := &in.Runbook
+	info := workflow.GetInfo(ctx)
+	now := workflow.Now(ctx)
+	r := &run{
+		in: in, rb: rb, idx: make(map[string]int, len(rb.Steps)),
+		outputs: make([]map[string]any, len(rb.Steps)),
+		cancels: make([]workflow.CancelFunc, len(rb.Steps)),
+		tasks:   make([]*task, len(rb.Steps)),
+	}
+	if in.Mode == "" {
+		r.in.Mode = ModeLive
+	}
+	clock := now
+	if !in.OutageStart.IsZero() && in.OutageStart.Before(now) {
+		clock = in.OutageStart
+	}
+	r.st = Status{
+		RunID: info.WorkflowExecution.ID, Runbook: rb.Metadata.Name, Version: rb.Metadata.Version,
+		Digest: rb.Source.Digest, Service: rb.Metadata.Service, Mode: r.in.Mode,
+		Initiator: in.Initiator.Name, Trigger: in.Trigger, State: RunRunning,
+		StartedAt: now, ClockStart: clock, RTOTarget: rb.Objectives.RTO.Std(),
+		Steps: make([]StepState, len(rb.Steps)),
+	}
+	for _, p := range rb.Parameters {
+		if s, ok := in.Params[p.Name].(string); p.Secret && ok && s != "" {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	r.st.Params = redactMap(in.Params, r.secretParams())
+	for i, s := range rb.Steps {
+		r.idx[s.ID] = i
+		r.st.Steps[i] = StepState{ID: s.ID, Name: s.Name, Uses: s.Uses, Status: StepPending}
+	}
+	return r
+}
+
+// loop starts steps as they become ready until the run has nothing left to do. It returns
+// the context to finish with: a disconnected one when the workflow itself was cancelled.
+func (r *run) loop(ctx workflow.Context) workflow.Context {
+	for {
+		r.startReady(ctx)
+		if r.finished() {
+			return ctx
+		}
+		r.dirty = false
+		if err := workflow.Await(ctx, func() bool { return r.dirty }); err != nil {
+			// The workflow was cancelled through Temporal: cancel like an operator would,
+			// without rollback, and finish on a context that is not cancelled.
+			if r.cancel == nil {
+				r.requestCancel(workflow.Now(ctx), ControlRequest{By: Actor{Name: "temporal"}, Comment: "workflow cancelled"})
+			}
+			ctx, _ = workflow.NewDisconnectedContext(ctx)
+		}
+	}
+}
+
+// startReady starts every pending step whose needs are done, in runbook order.
+func (r *run) startReady(ctx workflow.Context) {
+	if r.paused || r.failing || r.blocked != "" || r.cancel != nil {
+		return
+	}
+	for i := range r.rb.Steps {
+		if r.st.Steps[i].Status != StepPending || !r.needsDone(i) {
+			continue
+		}
+		def := &r.rb.Steps[i]
+		if def.When != "" {
+			ok, err := runbooks.EvalBool(def.When, r.scope())
+			if err != nil {
+				r.stepFailed(ctx, i, fmt.Errorf("evaluate when: %w", err), 0)
+				continue
+			}
+			if !ok {
+				r.setSkipped(ctx, i, "condition false: "+def.When)
+				continue
+			}
+		}
+		r.launch(ctx, i)
+		if r.failing || r.blocked != "" {
+			return
+		}
+	}
+}
+
+// needsDone reports whether every step that step i needs has ended in a way that lets
+// dependents run: succeeded, skipped, or failed under on_error: continue.
+func (r *run) needsDone(i int) bool {
+	for _, n := range r.rb.Steps[i].Needs {
+		j, ok := r.idx[n]
+		if !ok {
+			continue
+		}
+		switch r.st.Steps[j].Status {
+		case StepSucceeded, StepSkipped:
+		case StepFailed, StepDeclined:
+			if r.rb.Steps[j].OnError != runbooks.OnErrorContinue {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// finished reports whether the loop can stop.
+func (r *run) finished() bool {
+	if r.running > 0 {
+		return false
+	}
+	if r.cancel != nil || r.failing {
+		return true
+	}
+	if r.blocked != "" || r.paused {
+		return false
+	}
+	for i := range r.st.Steps {
+		if !r.st.Steps[i].Status.Terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+// finish settles the run's state, runs rollbacks and drill cleanup, and stamps the end.
+func (r *run) finish(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	switch {
+	case r.cancel != nil:
+		r.st.State = RunCancelled
+		r.st.Error = fmt.Sprintf("cancelled by %s: %s", r.cancel.By.Name, r.cancel.Comment)
+		r.settlePending(now, "run cancelled")
+		if r.cancel.Rollback {
+			r.compensate(ctx, r.ledger, true)
+		}
+	case r.failing:
+		r.st.State = RunFailed
+		r.settlePending(now, "run failed")
+		if r.rollback {
+			r.compensate(ctx, r.ledger, true)
+		}
+	default:
+		r.st.State = RunSucceeded
+		r.st.RTOActual = r.lastEnd().Sub(r.st.ClockStart)
+	}
+	if len(r.cleanup) > 0 {
+		r.compensate(ctx, r.cleanup, false)
+	}
+	r.st.EndedAt = workflow.Now(ctx)
+	r.st.Elapsed = r.st.EndedAt.Sub(r.st.ClockStart)
+}
+
+// settlePending marks steps that never ran as cancelled.
+func (r *run) settlePending(now time.Time, reason string) {
+	for i := range r.st.Steps {
+		s := &r.st.Steps[i]
+		if !s.Status.Terminal() {
+			s.Status, s.Reason, s.EndedAt = StepCancelled, reason, now
+		}
+	}
+}
+
+func (r *run) lastEnd() time.Time {
+	last := r.st.ClockStart
+	for _, s := range r.st.Steps {
+		if s.EndedAt.After(last) {
+			last = s.EndedAt
+		}
+	}
+	return last
+}
+
+// fail puts the run in the failing state: no new step starts, running steps finish.
+func (r *run) fail(reason string, rollback bool) {
+	if r.failing {
+		return
+	}
+	r.failing, r.rollback, r.blocked = true, rollback, ""
+	r.st.State, r.st.Error = RunFailing, reason
+	r.dirty = true
+}
+
+// scope is what expressions see.
+func (r *run) scope() runbooks.Scope {
+	steps := make(map[string]runbooks.StepScope, len(r.rb.Steps))
+	for i, s := range r.rb.Steps {
+		steps[s.ID] = runbooks.StepScope{Status: string(r.st.Steps[i].Status), Outputs: r.outputs[i]}
+	}
+	return runbooks.Scope{
+		Params: r.in.Params, Steps: steps, Mode: string(r.in.Mode),
+		Run: runbooks.RunScope{ID: r.st.RunID, Initiator: r.in.Initiator.Name},
+	}
+}
+
+func (r *run) upsertSearchAttributes(ctx workflow.Context, outcome string) {
+	updates := []temporal.SearchAttributeUpdate{
+		temporal.NewSearchAttributeKeyKeyword(SARunbook).ValueSet(r.rb.Metadata.Name),
+		temporal.NewSearchAttributeKeyKeyword(SAMode).ValueSet(string(r.in.Mode)),
+	}
+	if r.rb.Metadata.Service != "" {
+		updates = append(updates, temporal.NewSearchAttributeKeyKeyword(SAService).ValueSet(r.rb.Metadata.Service))
+	}
+	if outcome != "" {
+		updates = append(updates, temporal.NewSearchAttributeKeyKeyword(SAOutcome).ValueSet(outcome))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	}
+}
+
+// requestCancel stops the run: running steps are cancelled, nothing new starts.
+func (r *run) requestCancel(now time.Time, req ControlRequest) {
+	r.cancel = &req
+	for _, cancel := range r.cancels {
+		if cancel != nil {
+			cancel()
+		}
+	}
+	r.blocked = ""
+	r.dirty = true
+}

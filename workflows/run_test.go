@@ -1,0 +1,702 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// recorder is the test step kind "test.step": it records every call, fails as told, and
+// echoes its inputs as outputs.
+type recorder struct {
+	mu    sync.Mutex
+	calls []string
+	fails map[string]int // label -> failures left
+}
+
+func (rec *recorder) step(ctx context.Context, req activities.Request) (activities.Result, error) {
+	label := fmt.Sprint(req.With["label"])
+	rec.mu.Lock()
+	rec.calls = append(rec.calls, label)
+	left := rec.fails[label]
+	if left > 0 {
+		rec.fails[label] = left - 1
+	}
+	rec.mu.Unlock()
+	if req.With["fail"] == true || left > 0 {
+		if req.With["nonretryable"] == true {
+			return nil, activities.NonRetryable(activities.ErrValidation, fmt.Errorf("%s: bad input", label))
+		}
+		return nil, fmt.Errorf("%s: boom", label)
+	}
+	return activities.Result{"label": label, "value": req.With["value"]}, nil
+}
+
+func (rec *recorder) called() []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]string(nil), rec.calls...)
+}
+
+var testKind = runbooks.Kind{
+	Name: "test.step", Description: "records its calls", Executor: runbooks.ByActivity,
+	SideEffects: true, Rollbackable: true,
+	Inputs: []runbooks.Field{
+		{Name: "label", Type: runbooks.TypeString, Required: true},
+		{Name: "fail", Type: runbooks.TypeBool},
+		{Name: "nonretryable", Type: runbooks.TypeBool},
+		{Name: "value", Type: runbooks.TypeAny},
+	},
+	Outputs: []runbooks.Field{{Name: "label", Type: runbooks.TypeString}, {Name: "value", Type: runbooks.TypeAny}},
+}
+
+func parse(t *testing.T, src string) runbooks.Runbook {
+	t.Helper()
+	reg, err := runbooks.DefaultRegistry(testKind)
+	require.NoError(t, err)
+	rb, diags := runbooks.Parse("test.yaml", []byte(src), reg)
+	require.False(t, diags.HasErrors(), "runbook does not parse:\n%v", diags)
+	return *rb
+}
+
+type harness struct {
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+	rec *recorder
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{rec: &recorder{fails: map[string]int{}}}
+	h.SetLogger(quietLogger{})
+	h.env = h.NewTestWorkflowEnvironment()
+	h.env.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
+	activities.Register(h.env, activities.Action{Kind: testKind, Fn: h.rec.step})
+	return h
+}
+
+func (h *harness) run(t *testing.T, rb runbooks.Runbook, mut ...func(*Input)) (Status, error) {
+	t.Helper()
+	in := Input{Runbook: rb, Mode: ModeLive, Initiator: Actor{Name: "ic"}}
+	for _, m := range mut {
+		m(&in)
+	}
+	params, err := runbooks.ResolveParams(&in.Runbook, nil)
+	require.NoError(t, err)
+	if in.Params == nil {
+		in.Params = params
+	}
+	h.env.ExecuteWorkflow(WorkflowName, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	return h.result(t)
+}
+
+// result returns the run's record, from its result or from its error's details.
+func (h *harness) result(t *testing.T) (Status, error) {
+	var st Status
+	err := h.env.GetWorkflowError()
+	if err == nil {
+		require.NoError(t, h.env.GetWorkflowResult(&st))
+		return st, nil
+	}
+	var app *temporal.ApplicationError
+	require.True(t, errors.As(err, &app), "unexpected error: %v", err)
+	require.NoError(t, app.Details(&st))
+	return st, err
+}
+
+// update sends an update after delay and returns a func that reports how it ended.
+func (h *harness) update(delay time.Duration, name string, arg any) func() error {
+	var result error = errors.New("update not sent")
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+			OnAccept:   func() {},
+			OnReject:   func(err error) { result = err },
+			OnComplete: func(_ interface{}, err error) { result = err },
+		}, arg)
+	}, delay)
+	return func() error { return result }
+}
+
+func (h *harness) query(t *testing.T) Status {
+	t.Helper()
+	v, err := h.env.QueryWorkflow(QueryStatus)
+	require.NoError(t, err)
+	var st Status
+	require.NoError(t, v.Get(&st))
+	return st
+}
+
+const header = `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata:
+  name: test
+  service: shop
+objectives:
+  rto: 30m
+`
+
+func TestParallelBranchesStartTogether(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`steps:
+  - id: a
+    uses: wait
+    with: {duration: 1m}
+  - id: b
+    uses: wait
+    needs: a
+    with: {duration: 2m}
+  - id: c
+    uses: wait
+    needs: a
+    with: {duration: 3m}
+  - id: d
+    uses: test.step
+    needs: [b, c]
+    with: {label: d}
+`)
+	st, err := h.run(t, rb)
+	require.NoError(t, err)
+	b, c, d := st.Step("b"), st.Step("c"), st.Step("d")
+	assert.Equal(t, b.StartedAt, c.StartedAt, "independent steps start together")
+	assert.Equal(t, st.Step("a").EndedAt, b.StartedAt)
+	assert.False(t, d.StartedAt.Before(c.EndedAt), "d waits for its slowest need")
+	assert.Equal(t, 4*time.Minute, d.StartedAt.Sub(st.StartedAt), "makespan follows the critical path a->c")
+	assert.Equal(t, RunSucceeded, st.State)
+	assert.Equal(t, st.Step("d").EndedAt.Sub(st.ClockStart), st.RTOActual)
+}
+
+func TestFailingStepRetriesThenStops(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`steps:
+  - id: a
+    uses: test.step
+    with: {label: a, fail: true}
+    retry: {attempts: 3, backoff: 1s}
+  - id: b
+    uses: test.step
+    needs: a
+    with: {label: b}
+`)
+	st, err := h.run(t, rb)
+	require.Error(t, err)
+	assert.Equal(t, RunFailed, st.State)
+	a := st.Step("a")
+	assert.Equal(t, StepFailed, a.Status)
+	assert.Equal(t, 3, a.Attempts)
+	assert.Contains(t, a.Error, "a: boom")
+	assert.Equal(t, StepCancelled, st.Step("b").Status)
+	assert.Equal(t, []string{"a", "a", "a"}, h.rec.called())
+	assert.Contains(t, st.Error, `step "a" failed`)
+}
+
+func TestNonRetryableErrorFailsAtOnce(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`steps:
+  - id: a
+    uses: test.step
+    with: {label: a, fail: true, nonretryable: true}
+    retry: {attempts: 5}
+`)
+	st, err := h.run(t, rb)
+	require.Error(t, err)
+	assert.Equal(t, 1, st.Step("a").Attempts)
+	assert.Contains(t, st.Step("a").Error, "Validation: a: bad input")
+}
+
+func TestRetrySucceedsOnLaterAttempt(t *testing.T) {
+	h := newHarness(t)
+	h.rec.fails["a"] = 2
+	rb := parse(t, header+`steps:
+  - id: a
+    uses: test.step
+    with: {label: a}
+    retry: {attempts: 3, backoff: 1s}
+`)
+	st, err := h.run(t, rb)
+	require.NoError(t, err)
+	assert.Equal(t, StepSucceeded, st.Step("a").Status)
+	assert.Equal(t, 3, st.Step("a").Attempts)
+}
+
+func TestContinueLetsDependentsRun(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`steps:
+  - id: a
+    uses: test.step
+    with: {label: a, fail: true}
+    retry: {attempts: 1}
+    on_error: continue
+  - id: b
+    uses: test.step
+    needs: a
+    with: {label: b}
+`)
+	st, err := h.run(t, rb)
+	require.NoError(t, err)
+	assert.Equal(t, RunSucceeded, st.State)
+	assert.Equal(t, StepFailed, st.Step("a").Status)
+	assert.Equal(t, StepSucceeded, st.Step("b").Status)
+}
+
+const rollbackChain = `steps:
+  - id: a
+    uses: test.step
+    with: {label: a}
+  - id: b
+    uses: test.step
+    needs: a
+    with: {label: b}
+    rollback: {uses: test.step, with: {label: undo-b}}
+  - id: c
+    uses: test.step
+    needs: b
+    with: {label: c, value: 42}
+    rollback: {uses: test.step, with: {label: "undo-c-${{ steps.c.outputs.value }}"}}
+  - id: d
+    uses: test.step
+    needs: c
+    with: {label: d, fail: true}
+    retry: {attempts: 1}
+    on_error: rollback
+`
+
+func TestRollbackRunsInReverseCompletionOrder(t *testing.T) {
+	h := newHarness(t)
+	st, err := h.run(t, parse(t, header+rollbackChain))
+	require.Error(t, err)
+	assert.Equal(t, RunFailed, st.State)
+	assert.Equal(t, []string{"a", "b", "c", "d", "undo-c-42", "undo-b"}, h.rec.called())
+	assert.Equal(t, []string{"c", "b"}, st.Rollbacks)
+	assert.Equal(t, StepRolledBack, st.Step("b").Status)
+	assert.Equal(t, StepSucceeded, st.Step("a").Status, "a has no rollback")
+}
+
+func TestStopModeDoesNotRollBack(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`steps:
+  - id: b
+    uses: test.step
+    with: {label: b}
+    rollback: {uses: test.step, with: {label: undo-b}}
+  - id: d
+    uses: test.step
+    needs: b
+    with: {label: d, fail: true}
+    retry: {attempts: 1}
+`)
+	_, err := h.run(t, rb)
+	require.Error(t, err)
+	assert.Equal(t, []string{"b", "d"}, h.rec.called())
+}
+
+func TestRollbackFailureIsRecorded(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`steps:
+  - id: b
+    uses: test.step
+    with: {label: b}
+    rollback: {uses: test.step, with: {label: undo-b, fail: true}, retry: {attempts: 2}}
+  - id: d
+    uses: test.step
+    needs: b
+    with: {label: d, fail: true}
+    retry: {attempts: 1}
+    on_error: rollback
+`)
+	st, err := h.run(t, rb)
+	require.Error(t, err)
+	b := st.Step("b")
+	require.NotNil(t, b.Rollback)
+	assert.Contains(t, b.Rollback.Error, "undo-b: boom")
+	assert.Equal(t, 2, b.Rollback.Attempts)
+	assert.Equal(t, StepSucceeded, b.Status, "a failed rollback leaves the step as it was")
+	assert.Contains(t, st.Error, `rollback of "b"`)
+}
+
+func TestConditionFalseSkipsStep(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`parameters:
+  - {name: promote, type: bool, default: false}
+steps:
+  - id: a
+    uses: test.step
+    when: "${{ params.promote }}"
+    with: {label: a}
+  - id: b
+    uses: test.step
+    needs: a
+    with: {label: b}
+`)
+	st, err := h.run(t, rb)
+	require.NoError(t, err)
+	assert.Equal(t, StepSkipped, st.Step("a").Status)
+	assert.Contains(t, st.Step("a").Reason, "condition false")
+	assert.Equal(t, []string{"b"}, h.rec.called())
+}
+
+func TestOutputsFlowIntoLaterSteps(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`parameters:
+  - {name: region, type: string, default: eu-west-1}
+steps:
+  - id: a
+    uses: test.step
+    with: {label: a, value: "db-${{ params.region }}"}
+  - id: b
+    uses: test.step
+    needs: a
+    with: {label: "after-${{ steps.a.outputs.value }}"}
+`)
+	st, err := h.run(t, rb)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "after-db-eu-west-1"}, h.rec.called())
+	assert.Equal(t, "db-eu-west-1", st.Step("a").Outputs["value"])
+}
+
+const approvalRunbook = `steps:
+  - id: approve
+    uses: approval
+    with:
+      approvers: [bob, "group:dba"]
+      quorum: 2
+      timeout: 1h
+  - id: act
+    uses: test.step
+    needs: approve
+    with: {label: act}
+`
+
+func TestApprovalRejectsNonApproverAndInitiatorAndAcceptsQuorum(t *testing.T) {
+	h := newHarness(t)
+	byInitiator := h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "ic", Groups: []string{"dba"}}})
+	byStranger := h.update(2*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "eve"}})
+	byBob := h.update(3*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}, Comment: "go"})
+	bobAgain := h.update(4*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
+	var mid Status
+	h.env.RegisterDelayedCallback(func() { mid = h.query(t) }, 5*time.Minute)
+	byDBA := h.update(6*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "carol", Groups: []string{"dba"}}})
+	st, err := h.run(t, parse(t, header+approvalRunbook))
+	require.NoError(t, err)
+
+	assert.ErrorContains(t, byInitiator(), "four-eyes")
+	assert.ErrorContains(t, byStranger(), "eve is not an approver")
+	assert.NoError(t, byBob())
+	assert.ErrorContains(t, bobAgain(), "already decided")
+	assert.NoError(t, byDBA())
+	require.Len(t, mid.Pending, 1)
+	assert.Equal(t, 1, mid.Pending[0].Approved)
+	assert.Equal(t, StepWaiting, mid.Step("approve").Status)
+
+	ap := st.Step("approve")
+	assert.Equal(t, StepSucceeded, ap.Status)
+	require.Len(t, ap.Decisions, 2, "rejected updates leave no decision")
+	assert.Equal(t, "bob", ap.Decisions[0].By)
+	assert.Equal(t, "go", ap.Decisions[0].Comment)
+	assert.Equal(t, "carol", ap.Decisions[1].By)
+	assert.Equal(t, 6*time.Minute, st.Step("act").StartedAt.Sub(st.StartedAt))
+}
+
+func TestApprovalDeclineEndsStep(t *testing.T) {
+	h := newHarness(t)
+	noComment := h.update(time.Minute, UpdateDecline, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
+	h.update(2*time.Minute, UpdateDecline, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}, Comment: "primary is back"})
+	st, err := h.run(t, parse(t, header+approvalRunbook))
+	require.Error(t, err)
+	assert.ErrorContains(t, noComment(), "comment")
+	assert.Equal(t, StepDeclined, st.Step("approve").Status)
+	assert.Contains(t, st.Step("approve").Error, "declined by bob: primary is back")
+	assert.Equal(t, StepCancelled, st.Step("act").Status)
+	assert.Empty(t, h.rec.called())
+}
+
+func TestApprovalTimeoutPolicies(t *testing.T) {
+	for _, tc := range []struct {
+		name, with string
+		wantState  RunState
+		wantErr    string
+	}{
+		{"fail", "on_timeout: fail", RunFailed, "approval timed out after 30m0s"},
+		{"approve", "on_timeout: approve", RunSucceeded, ""},
+		{"escalate then fail", "on_timeout: escalate\n      escalate_to: [cio]\n      escalation_timeout: 15m", RunFailed, "approval timed out after 15m0s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			st, _ := h.run(t, parse(t, header+`steps:
+  - id: approve
+    uses: approval
+    with:
+      approvers: [bob]
+      timeout: 30m
+      `+tc.with+`
+`))
+			assert.Equal(t, tc.wantState, st.State)
+			if tc.wantErr != "" {
+				assert.Contains(t, st.Step("approve").Error, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestApprovalEscalationAcceptsSecondGroup(t *testing.T) {
+	h := newHarness(t)
+	early := h.update(10*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "cio"}})
+	late := h.update(40*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "cio"}})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: approve
+    uses: approval
+    with:
+      approvers: [bob]
+      timeout: 30m
+      on_timeout: escalate
+      escalate_to: [cio]
+      escalation_timeout: 1h
+`))
+	require.NoError(t, err)
+	assert.ErrorContains(t, early(), "cio is not an approver")
+	assert.NoError(t, late())
+	require.Len(t, st.Actions, 1)
+	assert.Equal(t, "escalate", st.Actions[0].Action)
+}
+
+func TestManualTaskCompletion(t *testing.T) {
+	h := newHarness(t)
+	wrong := h.update(time.Minute, UpdateComplete, DecisionRequest{Step: "restore", By: Actor{Name: "eve"}})
+	right := h.update(2*time.Minute, UpdateComplete, DecisionRequest{Step: "restore", By: Actor{Name: "dan", Groups: []string{"storage"}}, Comment: "tapes mounted"})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: restore
+    uses: manual
+    instructions: Mount the offsite tapes.
+    with: {assignee: "group:storage"}
+`))
+	require.NoError(t, err)
+	assert.ErrorContains(t, wrong(), "assigned to group:storage")
+	assert.NoError(t, right())
+	s := st.Step("restore")
+	assert.Equal(t, "dan", s.Outputs["completed_by"])
+	require.Len(t, s.Decisions, 1)
+	assert.Equal(t, "tapes mounted", s.Decisions[0].Comment)
+}
+
+func TestPauseHoldsNewStepsAndResumeContinues(t *testing.T) {
+	h := newHarness(t)
+	h.update(30*time.Second, UpdatePause, ControlRequest{By: Actor{Name: "op"}, Comment: "check dashboards"})
+	var paused Status
+	h.env.RegisterDelayedCallback(func() { paused = h.query(t) }, 5*time.Minute)
+	h.update(10*time.Minute, UpdateResume, ControlRequest{By: Actor{Name: "op"}})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: a
+    uses: wait
+    with: {duration: 1m}
+  - id: b
+    uses: test.step
+    needs: a
+    with: {label: b}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, RunPaused, paused.State)
+	assert.Equal(t, StepSucceeded, paused.Step("a").Status, "a running step finishes while paused")
+	assert.Equal(t, StepPending, paused.Step("b").Status, "no new step starts while paused")
+	assert.Equal(t, 10*time.Minute, st.Step("b").StartedAt.Sub(st.StartedAt))
+	require.Len(t, st.Actions, 2)
+	assert.Equal(t, []string{"pause", "resume"}, []string{st.Actions[0].Action, st.Actions[1].Action})
+	assert.Equal(t, "op", st.Actions[0].By)
+}
+
+func TestSkipNeedsCommentAndUnblocksDependents(t *testing.T) {
+	h := newHarness(t)
+	noComment := h.update(time.Minute, UpdateSkip, ControlRequest{By: Actor{Name: "op"}, Step: "slow"})
+	ok := h.update(2*time.Minute, UpdateSkip, ControlRequest{By: Actor{Name: "op"}, Step: "slow", Comment: "done by hand"})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: slow
+    uses: wait
+    with: {duration: 1h}
+  - id: next
+    uses: test.step
+    needs: slow
+    with: {label: next}
+`))
+	require.NoError(t, err)
+	assert.ErrorContains(t, noComment(), "comment")
+	assert.NoError(t, ok())
+	assert.Equal(t, StepSkipped, st.Step("slow").Status)
+	assert.Contains(t, st.Step("slow").Reason, "skipped by op: done by hand")
+	assert.Equal(t, 2*time.Minute, st.Step("next").StartedAt.Sub(st.StartedAt))
+}
+
+func TestRetryFailedStepWhileHeld(t *testing.T) {
+	h := newHarness(t)
+	h.rec.fails["flaky"] = 1
+	var held Status
+	h.env.RegisterDelayedCallback(func() { held = h.query(t) }, time.Minute)
+	retried := h.update(2*time.Minute, UpdateRetry, ControlRequest{By: Actor{Name: "op"}, Step: "flaky"})
+	again := h.update(5*time.Minute, UpdateRetry, ControlRequest{By: Actor{Name: "op"}, Step: "flaky"})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: flaky
+    uses: test.step
+    with: {label: flaky}
+    retry: {attempts: 1}
+  - id: after
+    uses: wait
+    needs: flaky
+    with: {duration: 10m}
+`), func(in *Input) { in.HoldOnFailure = time.Hour })
+	require.NoError(t, err)
+	assert.Equal(t, RunBlocked, held.State)
+	assert.Equal(t, StepFailed, held.Step("flaky").Status)
+	assert.NoError(t, retried())
+	assert.ErrorContains(t, again(), "only a failed step can be retried")
+	assert.Equal(t, StepSucceeded, st.Step("flaky").Status)
+	assert.Equal(t, []string{"flaky", "flaky"}, h.rec.called())
+	assert.Equal(t, 2*time.Minute, st.Step("after").StartedAt.Sub(st.StartedAt))
+}
+
+func TestHeldRunFailsWhenHoldRunsOut(t *testing.T) {
+	h := newHarness(t)
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: a
+    uses: test.step
+    with: {label: a, fail: true}
+    retry: {attempts: 1}
+`), func(in *Input) { in.HoldOnFailure = 10 * time.Minute })
+	require.Error(t, err)
+	assert.Equal(t, RunFailed, st.State)
+	assert.Contains(t, st.Error, "not retried or skipped within 10m0s")
+}
+
+func TestCancelWithRollback(t *testing.T) {
+	h := newHarness(t)
+	h.update(5*time.Minute, UpdateCancel, ControlRequest{By: Actor{Name: "ic"}, Comment: "primary recovered", Rollback: true})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: a
+    uses: test.step
+    with: {label: a}
+    rollback: {uses: test.step, with: {label: undo-a}}
+  - id: wait
+    uses: wait
+    needs: a
+    with: {duration: 1h}
+  - id: b
+    uses: test.step
+    needs: wait
+    with: {label: b}
+`))
+	require.Error(t, err)
+	assert.Equal(t, RunCancelled, st.State)
+	assert.Equal(t, StepCancelled, st.Step("wait").Status)
+	assert.Equal(t, StepCancelled, st.Step("b").Status)
+	assert.Equal(t, StepRolledBack, st.Step("a").Status)
+	assert.Equal(t, []string{"a", "undo-a"}, h.rec.called())
+	assert.Contains(t, st.Error, "cancelled by ic: primary recovered")
+}
+
+func TestCancelWithoutRollback(t *testing.T) {
+	h := newHarness(t)
+	h.update(5*time.Minute, UpdateCancel, ControlRequest{By: Actor{Name: "ic"}, Comment: "stop"})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: a
+    uses: test.step
+    with: {label: a}
+    rollback: {uses: test.step, with: {label: undo-a}}
+  - id: wait
+    uses: wait
+    needs: a
+    with: {duration: 1h}
+`))
+	require.Error(t, err)
+	assert.Equal(t, RunCancelled, st.State)
+	assert.Equal(t, StepSucceeded, st.Step("a").Status)
+	assert.Equal(t, []string{"a"}, h.rec.called())
+}
+
+func TestDrillModeRunsDrillVariantAndCleansUp(t *testing.T) {
+	h := newHarness(t)
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: restore
+    uses: test.step
+    with: {label: restore-live}
+    drill:
+      uses: test.step
+      with: {label: restore-copy}
+      cleanup: {uses: test.step, with: {label: delete-copy}}
+  - id: dns
+    uses: test.step
+    needs: restore
+    with: {label: flip-dns}
+    drill: {skip: true}
+`), func(in *Input) { in.Mode = ModeDrill })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"restore-copy", "delete-copy"}, h.rec.called())
+	assert.True(t, st.Step("restore").Drill)
+	assert.Equal(t, StepSkipped, st.Step("dns").Status)
+}
+
+func TestTabletopModeTurnsStepsIntoPrompts(t *testing.T) {
+	h := newHarness(t)
+	answer := h.update(3*time.Minute, UpdateComplete, DecisionRequest{Step: "isolate", By: Actor{Name: "ciso"}, Comment: "pull the network cables"})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: isolate
+    uses: test.step
+    instructions: How do you isolate the infected file servers?
+    with: {label: isolate}
+`), func(in *Input) { in.Mode = ModeTabletop })
+	require.NoError(t, err)
+	assert.NoError(t, answer())
+	assert.Empty(t, h.rec.called(), "no step touches the world in a tabletop")
+	assert.Equal(t, "pull the network cables", st.Step("isolate").Outputs["comment"])
+}
+
+func TestSecretParamsAreRedacted(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`parameters:
+  - {name: token, type: string, secret: true}
+steps:
+  - id: a
+    uses: test.step
+    with: {label: a, value: "Bearer ${{ params.token }}"}
+`)
+	st, err := h.run(t, rb, func(in *Input) { in.Params = map[string]any{"token": "s3cr3t-value"} })
+	require.NoError(t, err)
+	assert.Equal(t, "***", st.Params["token"])
+	assert.Equal(t, "Bearer ***", st.Step("a").Outputs["value"])
+}
+
+func TestStatusQueryShowsLiveState(t *testing.T) {
+	h := newHarness(t)
+	var mid Status
+	h.env.RegisterDelayedCallback(func() { mid = h.query(t) }, 90*time.Second)
+	_, err := h.run(t, parse(t, header+`steps:
+  - id: a
+    uses: wait
+    with: {duration: 1m}
+  - id: b
+    uses: wait
+    needs: a
+    with: {duration: 1m}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, RunRunning, mid.State)
+	assert.Equal(t, StepSucceeded, mid.Step("a").Status)
+	assert.Equal(t, StepRunning, mid.Step("b").Status)
+	assert.Equal(t, 90*time.Second, mid.Elapsed)
+	assert.Equal(t, 30*time.Minute, mid.RTOTarget)
+}
+
+// quietLogger keeps the SDK test environment's debug chatter out of test output.
+type quietLogger struct{}
+
+func (quietLogger) Debug(string, ...interface{}) {}
+func (quietLogger) Info(string, ...interface{})  {}
+func (quietLogger) Warn(string, ...interface{})  {}
+func (quietLogger) Error(string, ...interface{}) {}

@@ -1,0 +1,362 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// Step kinds the workflow interprets itself; every other kind runs as an activity.
+const (
+	kindApproval = "approval"
+	kindManual   = "manual"
+	kindWait     = "wait"
+	kindRunbook  = "runbook"
+)
+
+// Defaults for steps that do not say.
+const (
+	defaultStepTimeout = 10 * time.Minute
+	defaultAttempts    = 3
+	defaultBackoff     = time.Second
+	defaultMaxInterval = time.Minute
+)
+
+// nonRetryable are the activity error types that retrying cannot fix.
+var nonRetryable = []string{activities.ErrValidation, activities.ErrNotFound, activities.ErrAccessDenied}
+
+// errSkipped ends a step as skipped (a drill variant that skips).
+var errSkipped = errors.New("skipped")
+
+// launch starts step i in its own coroutine with its own cancellable context.
+func (r *run) launch(ctx workflow.Context, i int) {
+	s := &r.st.Steps[i]
+	s.Status, s.StartedAt, s.Error, s.Reason = StepRunning, workflow.Now(ctx), "", ""
+	sctx, cancel := workflow.WithCancel(ctx)
+	r.cancels[i] = cancel
+	r.running++
+	workflow.Go(sctx, func(gctx workflow.Context) {
+		out, attempts, err := r.exec(gctx, i)
+		r.running--
+		r.cancels[i] = nil
+		r.tasks[i] = nil
+		r.stepDone(ctx, i, out, attempts, err)
+		r.dirty = true
+	})
+}
+
+// exec carries out step i's action for the run's mode.
+func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error) {
+	def := &r.rb.Steps[i]
+	action := def.Action
+	if r.in.Mode == ModeDrill && def.Drill != nil {
+		var ok bool
+		if action, ok = def.DrillAction(); !ok {
+			return activities.Outcome{}, 0, errSkipped
+		}
+		r.st.Steps[i].Drill = true
+	}
+	switch action.Uses {
+	case kindApproval:
+		return activities.Outcome{}, 0, r.awaitApproval(ctx, i)
+	case kindManual:
+		return r.awaitTask(ctx, i, taskManual)
+	case kindWait:
+		return r.wait(ctx, i, action)
+	case kindRunbook:
+		return r.child(ctx, i, action)
+	}
+	if r.in.Mode == ModeTabletop {
+		return r.awaitTask(ctx, i, taskPrompt)
+	}
+	with, err := runbooks.ExpandMap(action.With, r.scope())
+	if err != nil {
+		return activities.Outcome{}, 0, fmt.Errorf("evaluate inputs: %w", err)
+	}
+	return r.activity(ctx, def.ID, action, with)
+}
+
+// activity runs one step kind as a Temporal activity named after the kind.
+func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, with map[string]any) (activities.Outcome, int, error) {
+	timeout := a.Timeout.Std()
+	if timeout <= 0 {
+		timeout = defaultStepTimeout
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:              r.in.TaskQueue,
+		ScheduleToCloseTimeout: timeout,
+		StartToCloseTimeout:    timeout,
+		RetryPolicy:            retryPolicy(a.Retry),
+	})
+	req := activities.Request{RunID: r.st.RunID, StepID: stepID, Mode: string(r.in.Mode), With: with}
+	var out activities.Outcome
+	err := workflow.ExecuteActivity(ctx, a.Uses, req).Get(ctx, &out)
+	if err != nil {
+		return out, attemptsOf(err), err
+	}
+	return out, int(out.Attempt), nil
+}
+
+func retryPolicy(rt *runbooks.Retry) *temporal.RetryPolicy {
+	p := &temporal.RetryPolicy{
+		InitialInterval: defaultBackoff, BackoffCoefficient: 2, MaximumInterval: defaultMaxInterval,
+		MaximumAttempts: defaultAttempts, NonRetryableErrorTypes: nonRetryable,
+	}
+	if rt == nil {
+		return p
+	}
+	if rt.Attempts > 0 {
+		p.MaximumAttempts = int32(rt.Attempts)
+	}
+	if rt.Backoff > 0 {
+		p.InitialInterval = rt.Backoff.Std()
+	}
+	if rt.MaxInterval > 0 {
+		p.MaximumInterval = rt.MaxInterval.Std()
+	}
+	if rt.Multiplier >= 1 {
+		p.BackoffCoefficient = rt.Multiplier
+	}
+	return p
+}
+
+// attemptsOf reads the attempt an activity failed on from its error's details.
+func attemptsOf(err error) int {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.HasDetails() {
+		var n int32
+		if app.Details(&n) == nil {
+			return int(n)
+		}
+	}
+	return 1
+}
+
+// errorText is the message a person should read for a step's error.
+func errorText(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		if app.Type() != "" && app.Type() != activities.ErrFailed {
+			return app.Type() + ": " + app.Message()
+		}
+		return app.Message()
+	}
+	var to *temporal.TimeoutError
+	if errors.As(err, &to) {
+		return "timed out (" + to.TimeoutType().String() + ")"
+	}
+	return err.Error()
+}
+
+// wait is the `wait` kind: a durable timer.
+func (r *run) wait(ctx workflow.Context, i int, a runbooks.Action) (activities.Outcome, int, error) {
+	with, err := runbooks.ExpandMap(a.With, r.scope())
+	if err != nil {
+		return activities.Outcome{}, 0, err
+	}
+	d, err := runbooks.ParseDuration(fmt.Sprint(with["duration"]))
+	if err != nil {
+		return activities.Outcome{}, 0, fmt.Errorf("wait duration: %w", err)
+	}
+	if err := workflow.Sleep(ctx, d.Std()); err != nil {
+		return activities.Outcome{}, 0, err
+	}
+	return activities.Outcome{Attempt: 1}, 1, nil
+}
+
+// child is the `runbook` kind: the nested runbook runs as a child workflow.
+func (r *run) child(ctx workflow.Context, i int, a runbooks.Action) (activities.Outcome, int, error) {
+	with, err := runbooks.ExpandMap(a.With, r.scope())
+	if err != nil {
+		return activities.Outcome{}, 0, err
+	}
+	path := fmt.Sprint(with["path"])
+	nested, ok := r.in.Nested[path]
+	if !ok {
+		return activities.Outcome{}, 0, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("nested runbook %q was not loaded at start", path), activities.ErrNotFound, nil)
+	}
+	given := map[string]string{}
+	if m, ok := with["params"].(map[string]any); ok {
+		for k, v := range m {
+			given[k] = fmt.Sprint(v)
+		}
+	}
+	params, err := runbooks.ResolveParams(&nested, given)
+	if err != nil {
+		return activities.Outcome{}, 0, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrValidation, err)
+	}
+	in := Input{
+		Runbook: nested, Nested: r.in.Nested, Params: params, Mode: r.in.Mode, Initiator: r.in.Initiator,
+		Trigger: "parent:" + r.st.RunID, OutageStart: r.st.ClockStart, HoldOnFailure: r.in.HoldOnFailure,
+		TaskQueue: r.in.TaskQueue,
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: r.st.RunID + "." + r.rb.Steps[i].ID,
+		TaskQueue:  r.in.TaskQueue,
+	})
+	var st Status
+	if err := workflow.ExecuteChildWorkflow(cctx, WorkflowName, in).Get(cctx, &st); err != nil {
+		return activities.Outcome{}, 1, err
+	}
+	out := activities.Result{"run_id": st.RunID, "state": string(st.State), "rto_actual_ms": st.RTOActual.Milliseconds()}
+	return activities.Outcome{Outputs: out, Attempt: 1}, 1, nil
+}
+
+// stepDone records how step i ended and applies its error mode.
+func (r *run) stepDone(ctx workflow.Context, i int, out activities.Outcome, attempts int, err error) {
+	s := &r.st.Steps[i]
+	now := workflow.Now(ctx)
+	if s.Status == StepSkipped {
+		return // an operator skipped it while it ran; its late result is ignored
+	}
+	s.EndedAt = now
+	if attempts > s.Attempts {
+		s.Attempts = attempts
+	}
+	switch {
+	case errors.Is(err, errSkipped):
+		s.Status, s.Reason = StepSkipped, "drill: skipped in drill mode"
+	case err != nil && r.cancel != nil && temporal.IsCanceledError(err):
+		s.Status, s.Reason = StepCancelled, "run cancelled"
+	case err != nil:
+		r.stepFailed(ctx, i, err, attempts)
+	default:
+		r.stepSucceeded(ctx, i, out)
+	}
+}
+
+func (r *run) stepSucceeded(ctx workflow.Context, i int, out activities.Outcome) {
+	s, def := &r.st.Steps[i], &r.rb.Steps[i]
+	raw, err := runbooks.DeriveOutputs(def, out.Outputs, r.scope())
+	if err != nil {
+		r.stepFailed(ctx, i, fmt.Errorf("derive outputs: %w", err), s.Attempts)
+		return
+	}
+	r.outputs[i] = raw
+	for _, name := range out.Secret {
+		if v, ok := raw[name].(string); ok && v != "" {
+			r.secrets = append(r.secrets, v)
+		}
+	}
+	s.Status, s.Outputs = StepSucceeded, redactMap(raw, r.secrets)
+	if r.in.Mode == ModeTabletop {
+		return
+	}
+	if s.Drill {
+		if def.Drill.Cleanup != nil {
+			r.cleanup = append(r.cleanup, r.compensation(i, *def.Drill.Cleanup))
+		}
+		return
+	}
+	if def.Rollback != nil {
+		r.ledger = append(r.ledger, r.compensation(i, *def.Rollback))
+	}
+}
+
+// compensation evaluates a rollback's inputs now, while the step's outputs are fresh.
+func (r *run) compensation(i int, a runbooks.Action) compensation {
+	with, err := runbooks.ExpandMap(a.With, r.scope())
+	return compensation{step: i, action: a, with: with, err: err}
+}
+
+// stepFailed marks step i failed and applies its error mode.
+func (r *run) stepFailed(ctx workflow.Context, i int, err error, attempts int) {
+	s, def := &r.st.Steps[i], &r.rb.Steps[i]
+	s.EndedAt = workflow.Now(ctx)
+	if attempts > s.Attempts {
+		s.Attempts = attempts
+	}
+	var declined *declinedError
+	if errors.As(err, &declined) {
+		s.Status = StepDeclined
+	} else {
+		s.Status = StepFailed
+	}
+	s.Error = redactString(errorText(err), r.secrets)
+	r.dirty = true
+	if r.cancel != nil || def.OnError == runbooks.OnErrorContinue {
+		return
+	}
+	reason := fmt.Sprintf("step %q %s: %s", def.ID, s.Status, s.Error)
+	if r.in.HoldOnFailure > 0 && s.Status == StepFailed {
+		r.hold(ctx, i, reason)
+		return
+	}
+	r.fail(reason, def.OnError == runbooks.OnErrorRollback)
+}
+
+// hold keeps the run open on failed step i until an operator retries or skips it, or the
+// hold runs out and the run fails.
+func (r *run) hold(ctx workflow.Context, i int, reason string) {
+	id := r.rb.Steps[i].ID
+	r.blocked = id
+	r.st.State = RunBlocked
+	rollback := r.rb.Steps[i].OnError == runbooks.OnErrorRollback
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		released, err := workflow.AwaitWithTimeout(gctx, r.in.HoldOnFailure, func() bool { return r.blocked != id })
+		if err == nil && !released && r.blocked == id {
+			r.fail(reason+" (not retried or skipped within "+r.in.HoldOnFailure.String()+")", rollback)
+		}
+	})
+}
+
+func (r *run) setSkipped(ctx workflow.Context, i int, reason string) {
+	s := &r.st.Steps[i]
+	now := workflow.Now(ctx)
+	if s.StartedAt.IsZero() {
+		s.StartedAt = now
+	}
+	s.Status, s.Reason, s.EndedAt = StepSkipped, reason, now
+	r.dirty = true
+}
+
+// compensate runs compensations in reverse order; failures are recorded on the step and
+// joined into the run's error, never hidden.
+func (r *run) compensate(ctx workflow.Context, list []compensation, isRollback bool) {
+	var errs []error
+	for j := len(list) - 1; j >= 0; j-- {
+		c := list[j]
+		s := &r.st.Steps[c.step]
+		rs := &RollbackState{Uses: c.action.Uses, StartedAt: workflow.Now(ctx)}
+		s.Rollback = rs
+		err := c.err
+		if err == nil {
+			var attempts int
+			_, attempts, err = r.activity(ctx, s.ID+".rollback", c.action, c.with)
+			rs.Attempts = attempts
+		}
+		rs.EndedAt = workflow.Now(ctx)
+		if err != nil {
+			rs.Error = redactString(errorText(err), r.secrets)
+			errs = append(errs, fmt.Errorf("%s of %q: %s", label(isRollback), s.ID, rs.Error))
+			continue
+		}
+		if isRollback {
+			s.Status = StepRolledBack
+			r.st.Rollbacks = append(r.st.Rollbacks, s.ID)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		if r.st.Error != "" {
+			r.st.Error += "; "
+		}
+		r.st.Error += err.Error()
+		if r.st.State == RunSucceeded {
+			r.st.State = RunFailed
+		}
+	}
+}
+
+func label(isRollback bool) string {
+	if isRollback {
+		return "rollback"
+	}
+	return "drill cleanup"
+}

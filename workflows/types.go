@@ -1,0 +1,228 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// Mode is how a run treats the world.
+type Mode string
+
+const (
+	ModeLive     Mode = "live"     // the recovery itself
+	ModeDrill    Mode = "drill"    // drill variants replace steps where the runbook gives them
+	ModeTabletop Mode = "tabletop" // no step touches the world: each becomes a prompt
+)
+
+// ParseMode checks a mode name.
+func ParseMode(s string) (Mode, bool) {
+	switch Mode(s) {
+	case ModeLive, ModeDrill, ModeTabletop:
+		return Mode(s), true
+	case "":
+		return ModeLive, true
+	}
+	return "", false
+}
+
+// Actor is a person or system acting on a run. Groups are resolved by the caller that
+// authenticated the actor, never taken from a client's word.
+type Actor struct {
+	Name   string   `json:"name"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+// Input starts a run. The runbook is carried whole, so a later edit of its file never
+// changes a running recovery.
+type Input struct {
+	Runbook runbooks.Runbook `json:"runbook"`
+	// Nested holds the runbooks that `runbook` steps run, keyed by the path they name.
+	Nested    map[string]runbooks.Runbook `json:"nested,omitempty"`
+	Params    map[string]any              `json:"params,omitempty"`
+	Mode      Mode                        `json:"mode"`
+	Initiator Actor                       `json:"initiator"`
+	Trigger   string                      `json:"trigger,omitempty"` // cli, webhook:<name>, schedule:<id>, parent:<run>
+	// OutageStart starts the RTO clock; zero means the run's start.
+	OutageStart time.Time `json:"outageStart,omitempty"`
+	// HoldOnFailure keeps a run whose step failed open for this long, so an operator can
+	// retry or skip the step; zero fails the run at once.
+	HoldOnFailure time.Duration `json:"holdOnFailure,omitempty"`
+	// TaskQueue for the step activities; empty means the workflow's own.
+	TaskQueue string `json:"taskQueue,omitempty"`
+}
+
+// RunState is the state of the run as a whole.
+type RunState string
+
+const (
+	RunRunning   RunState = "running"
+	RunPaused    RunState = "paused"
+	RunBlocked   RunState = "blocked" // a step failed; held for an operator's retry or skip
+	RunFailing   RunState = "failing" // a step failed; running steps finish, then rollback if asked
+	RunSucceeded RunState = "succeeded"
+	RunFailed    RunState = "failed"
+	RunCancelled RunState = "cancelled"
+)
+
+// Done reports whether the run has ended.
+func (s RunState) Done() bool { return s == RunSucceeded || s == RunFailed || s == RunCancelled }
+
+// StepStatus is the state of one step.
+type StepStatus string
+
+const (
+	StepPending    StepStatus = "pending"
+	StepRunning    StepStatus = "running"
+	StepWaiting    StepStatus = "waiting" // for an approval, a manual task or a tabletop answer
+	StepSucceeded  StepStatus = "succeeded"
+	StepFailed     StepStatus = "failed"
+	StepSkipped    StepStatus = "skipped"
+	StepDeclined   StepStatus = "declined"
+	StepCancelled  StepStatus = "cancelled"
+	StepRolledBack StepStatus = "rolled_back"
+)
+
+// Terminal reports whether a step in this status will not change without an operator.
+func (s StepStatus) Terminal() bool {
+	switch s {
+	case StepSucceeded, StepFailed, StepSkipped, StepDeclined, StepCancelled, StepRolledBack:
+		return true
+	}
+	return false
+}
+
+// Decision is an approval, a decline or a completed manual task.
+type Decision struct {
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Approve bool      `json:"approve"`
+	Comment string    `json:"comment,omitempty"`
+}
+
+// StepState is the live state of one step.
+type StepState struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Uses      string     `json:"uses"`
+	Status    StepStatus `json:"status"`
+	Attempts  int        `json:"attempts,omitempty"`
+	StartedAt time.Time  `json:"startedAt,omitempty"`
+	EndedAt   time.Time  `json:"endedAt,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	// Reason says why a step was skipped or cancelled.
+	Reason    string         `json:"reason,omitempty"`
+	Outputs   map[string]any `json:"outputs,omitempty"`
+	Decisions []Decision     `json:"decisions,omitempty"`
+	// Approvers currently asked (approval steps), after any escalation.
+	Approvers []string `json:"approvers,omitempty"`
+	Quorum    int      `json:"quorum,omitempty"`
+	// Rollback is the outcome of this step's compensation, when it ran.
+	Rollback *RollbackState `json:"rollback,omitempty"`
+	// Drill is true when the step ran its drill variant.
+	Drill bool `json:"drill,omitempty"`
+}
+
+// RollbackState records a compensation.
+type RollbackState struct {
+	Uses      string    `json:"uses"`
+	StartedAt time.Time `json:"startedAt"`
+	EndedAt   time.Time `json:"endedAt,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	Attempts  int       `json:"attempts,omitempty"`
+}
+
+// OperatorAction is a recorded control: pause, resume, skip, retry, cancel.
+type OperatorAction struct {
+	Action  string    `json:"action"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Step    string    `json:"step,omitempty"`
+	Comment string    `json:"comment,omitempty"`
+}
+
+// PendingTask is an approval or manual task waiting for a person.
+type PendingTask struct {
+	Step      string    `json:"step"`
+	Kind      string    `json:"kind"` // approval, manual, prompt
+	Approvers []string  `json:"approvers,omitempty"`
+	Quorum    int       `json:"quorum,omitempty"`
+	Approved  int       `json:"approved,omitempty"`
+	Since     time.Time `json:"since"`
+	Prompt    string    `json:"prompt,omitempty"`
+}
+
+// Status is the live state of a run (the "status" query) and, once it ended, its record.
+type Status struct {
+	RunID      string           `json:"runId"`
+	Runbook    string           `json:"runbook"`
+	Version    string           `json:"version,omitempty"`
+	Digest     string           `json:"digest"`
+	Service    string           `json:"service,omitempty"`
+	Mode       Mode             `json:"mode"`
+	Initiator  string           `json:"initiator"`
+	Trigger    string           `json:"trigger,omitempty"`
+	Params     map[string]any   `json:"params,omitempty"`
+	State      RunState         `json:"state"`
+	StartedAt  time.Time        `json:"startedAt"`
+	EndedAt    time.Time        `json:"endedAt,omitempty"`
+	ClockStart time.Time        `json:"clockStart"`
+	Elapsed    time.Duration    `json:"elapsed"`
+	RTOTarget  time.Duration    `json:"rtoTarget,omitempty"`
+	RTOActual  time.Duration    `json:"rtoActual,omitempty"`
+	Error      string           `json:"error,omitempty"`
+	Steps      []StepState      `json:"steps"`
+	Pending    []PendingTask    `json:"pending,omitempty"`
+	Actions    []OperatorAction `json:"actions,omitempty"`
+	Rollbacks  []string         `json:"rollbacks,omitempty"` // step ids in the order compensated
+}
+
+// Step returns the named step's state, or nil.
+func (s *Status) Step(id string) *StepState {
+	for i := range s.Steps {
+		if s.Steps[i].ID == id {
+			return &s.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Update and query names.
+const (
+	QueryStatus    = "status"
+	UpdateApprove  = "approve"
+	UpdateDecline  = "decline"
+	UpdateComplete = "complete"
+	UpdatePause    = "pause"
+	UpdateResume   = "resume"
+	UpdateSkip     = "skip"
+	UpdateRetry    = "retry"
+	UpdateCancel   = "cancel"
+)
+
+// DecisionRequest approves or declines an approval step, or completes a manual task.
+type DecisionRequest struct {
+	Step    string `json:"step"`
+	By      Actor  `json:"by"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// ControlRequest is an operator control. Step is required for skip and retry, Comment for
+// skip and cancel; Rollback applies to cancel.
+type ControlRequest struct {
+	By       Actor  `json:"by"`
+	Step     string `json:"step,omitempty"`
+	Comment  string `json:"comment,omitempty"`
+	Rollback bool   `json:"rollback,omitempty"`
+}
+
+// Search attribute names bcdr sets on every run.
+const (
+	SARunbook = "BcdrRunbook"
+	SAService = "BcdrService"
+	SAMode    = "BcdrMode"
+	SAOutcome = "BcdrOutcome"
+)
+
+// WorkflowName is the registered name of the interpreter workflow.
+const WorkflowName = "bcdr.Run"
