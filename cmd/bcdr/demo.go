@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/bcdr/bcdr/demo"
+	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/runbooks/library"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// The demo's two people: the incident commander who starts the recovery and a second
+// incident commander who approves it (four-eyes).
+var (
+	demoInitiator = workflows.Actor{Name: "alice", Groups: []string{"incident-commanders"}}
+	demoApprover  = workflows.Actor{Name: "bob", Groups: []string{"incident-commanders"}}
+)
+
+func newDemoCommand(a *app) *cobra.Command {
+	var mode string
+	var keep bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the bundled failover demo end to end on an embedded engine (no cloud account)",
+		Long: `demo starts an embedded engine and worker, a demo web service on 127.0.0.1 (a router in
+front of a primary and a standby), takes the primary down, and runs the library runbook
+demo-failover: check the standby, confirm the primary is down, get an approval from a
+second incident commander (bob; alice started the run and may not approve it), switch
+the router, verify, and notify. It prints the step timeline as it happens and the
+measured recovery time against the runbook's RTO.
+
+The engine's data goes to a fresh temporary folder (removed afterwards unless --keep),
+or to --data-dir when given.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, ok := workflows.ParseMode(mode)
+			if !ok || m == workflows.ModeTabletop {
+				return fmt.Errorf("--mode %q: the demo runs live or drill", mode)
+			}
+			if !cmd.Flags().Changed("data-dir") {
+				dir, err := os.MkdirTemp("", "bcdr-demo-")
+				if err != nil {
+					return err
+				}
+				if !keep {
+					defer os.RemoveAll(dir)
+				}
+				a.cfg.DataDir = dir
+			}
+			return a.runDemo(cmd.Context(), m)
+		},
+	}
+	cmd.Flags().StringVar(&mode, "mode", "live", "live (the primary fails and traffic moves) or drill (nothing moves)")
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary data folder")
+	return cmd
+}
+
+func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
+	out := a.stdout
+	t0 := time.Now()
+	d, err := a.startDev(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer d.stop()
+	fmt.Fprintf(out, "engine ready in %s: temporal %s, data %s\n", round(time.Since(t0)), d.engine.Address(), a.cfg.DataDir)
+
+	svc, err := demo.Start()
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	fmt.Fprintf(out, "demo service: router %s -> primary %s | standby %s\n", svc.Router, svc.Primary, svc.Standby)
+
+	in, err := a.demoInput(svc, mode)
+	if err != nil {
+		return err
+	}
+	if mode == workflows.ModeLive {
+		svc.Fail("primary")
+		in.OutageStart = time.Now()
+		fmt.Fprintln(out, "the primary fails: its health check now answers 503")
+	}
+	id, err := startRun(ctx, d.client, a.cfg.Temporal.TaskQueue, in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "run %s started by %s (%s mode)\n\n", id, demoInitiator.Name, mode)
+	if err := followDemo(ctx, out, d.client, id); err != nil {
+		return err
+	}
+	st, err := waitRun(ctx, d.client, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	if err := printStatus(out, st, "text"); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nrouter now serves from: %s\n", svc.Active())
+	if st.State != workflows.RunSucceeded {
+		return exitError(1)
+	}
+	return nil
+}
+
+func (a *app) demoInput(svc *demo.Service, mode workflows.Mode) (workflows.Input, error) {
+	reg, err := registry(a.cfg)
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	src, err := library.FS.ReadFile("demo-failover.yaml")
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	rb, diags := runbooks.Parse("runbooks/library/demo-failover.yaml", src, reg)
+	if diags.HasErrors() {
+		return workflows.Input{}, diags
+	}
+	params, err := runbooks.ResolveParams(rb, map[string]string{
+		"primary_url": svc.Primary, "standby_url": svc.Standby, "router_url": svc.Router,
+	})
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	return workflows.Input{Runbook: *rb, Params: params, Mode: mode, Initiator: demoInitiator, Trigger: "demo"}, nil
+}
+
+// followDemo prints each step's changes as they happen and plays the second incident
+// commander: when an approval is pending, the initiator's own attempt is refused
+// (four-eyes) and bob approves.
+func followDemo(ctx context.Context, out io.Writer, c client.Client, id string) error {
+	seen := map[string]workflows.StepStatus{}
+	approved := map[string]bool{}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, err := queryStatus(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		for _, s := range st.Steps {
+			if seen[s.ID] != s.Status {
+				seen[s.ID] = s.Status
+				if s.Status != workflows.StepPending {
+					fmt.Fprintf(out, "  +%-8s %-22s %s\n", round(time.Since(st.StartedAt)), s.ID, s.Status)
+				}
+			}
+		}
+		for _, p := range st.Pending {
+			if p.Kind != "approval" || approved[p.Step] {
+				continue
+			}
+			approved[p.Step] = true
+			if err := demoApprove(ctx, c, id, p.Step, demoInitiator, "I started it, let me approve too"); err != nil {
+				fmt.Fprintf(out, "             alice tries to approve her own run: refused (%s)\n", rootCause(err))
+			}
+			if err := demoApprove(ctx, c, id, p.Step, demoApprover, "standby healthy, primary confirmed down"); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "             bob approves %s\n", p.Step)
+		}
+		if st.State.Done() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func demoApprove(ctx context.Context, c client.Client, id, step string, by workflows.Actor, comment string) error {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: workflows.UpdateApprove, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{workflows.DecisionRequest{Step: step, By: by, Comment: comment}},
+	})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, nil)
+}
+
+// rootCause returns the innermost error message.
+func rootCause(err error) string {
+	for {
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok || u.Unwrap() == nil {
+			return err.Error()
+		}
+		err = u.Unwrap()
+	}
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/bcdr/bcdr/engine"
+)
+
+func newDevCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything in one process: embedded Temporal engine, Web UI, worker and bcdr server",
+		Long: `dev runs the embedded Temporal server (SQLite in the data folder, so runs survive a
+restart), the Temporal Web UI, a bcdr worker and the bcdr HTTP server, all on 127.0.0.1
+unless told otherwise. A run that was in flight when dev stopped continues when it
+starts again. Stop it with Ctrl-C.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := a.startDev(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, d.banner())
+			<-cmd.Context().Done()
+			fmt.Fprintln(a.stdout, "bcdr dev: stopping")
+			return d.stop()
+		},
+	}
+	f := cmd.Flags()
+	f.String("ip", "", "address every server binds to (config dev.ip, default 127.0.0.1)")
+	f.Int("port", 0, "Temporal frontend port (config dev.frontend_port, default 7233)")
+	f.Int("ui-port", 0, "Temporal Web UI port, 0 for none (config dev.ui_port, default 8233)")
+	f.String("http", "", "bcdr HTTP server host:port (config http.address, default 127.0.0.1:8080)")
+	f.Duration("retention", 0, "how long closed runs stay in the engine (config dev.retention, default 720h)")
+	return cmd
+}
+
+// dev is a running `bcdr dev`: engine, worker and HTTP server.
+type dev struct {
+	engine *engine.Server
+	client client.Client
+	worker worker.Worker
+	http   *http.Server
+	httpAt string
+	data   string
+	// engineLevel quiets the server's shutdown chatter (pollers losing their connection).
+	engineLevel *slog.LevelVar
+}
+
+// startDev starts the embedded engine, a worker and the HTTP server. With freePorts the
+// engine and HTTP server take free ports and no Web UI (the demo, tests).
+func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
+	logger := a.logger()
+	engineLevel := new(slog.LevelVar)
+	opts := engine.Options{
+		DataDir: a.cfg.DataDir, IP: a.cfg.Dev.IP, FrontendPort: a.cfg.Dev.FrontendPort,
+		UIPort: a.cfg.Dev.UIPort, Namespace: a.cfg.Temporal.Namespace, Retention: a.cfg.Dev.Retention,
+		Logger: a.engineLogger(engineLevel),
+	}
+	httpAddr := a.cfg.HTTP.Address
+	if freePorts {
+		opts.FrontendPort, opts.UIPort = engine.PickFreePort, 0
+		httpAddr = net.JoinHostPort(a.cfg.Dev.IP, "0")
+	}
+	ln, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		return nil, fmt.Errorf("bcdr HTTP server: cannot listen on %s: %w (set --http or http.address)", httpAddr, err)
+	}
+	eng, err := engine.Start(ctx, opts)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	d := &dev{engine: eng, data: a.cfg.DataDir, httpAt: ln.Addr().String(), engineLevel: engineLevel}
+	a.cfg.Temporal.Address = eng.Address()
+	if d.client, err = dial(ctx, a.cfg, a.quietLogger()); err != nil {
+		ln.Close()
+		_ = eng.Stop()
+		return nil, err
+	}
+	d.worker = newWorker(d.client, a.cfg, logger)
+	if err := d.worker.Start(); err != nil {
+		_ = d.stop()
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	d.http = &http.Server{Handler: healthHandler(d.client), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("bcdr HTTP server stopped", "error", err)
+		}
+	}()
+	return d, nil
+}
+
+func (d *dev) banner() string {
+	s := fmt.Sprintf("bcdr dev ready\n  temporal  %s (namespace %s)\n", d.engine.Address(), d.engine.Namespace())
+	if ui := d.engine.UIAddress(); ui != "" {
+		s += fmt.Sprintf("  web ui    http://%s\n", ui)
+	}
+	s += fmt.Sprintf("  bcdr      http://%s (health: /healthz)\n  data      %s", d.httpAt, d.data)
+	return s
+}
+
+// stop shuts down in reverse order: HTTP, worker, client, engine.
+func (d *dev) stop() error {
+	var errs []error
+	if d.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, d.http.Shutdown(ctx))
+		cancel()
+	}
+	if d.worker != nil {
+		d.worker.Stop()
+	}
+	if d.client != nil {
+		d.client.Close()
+	}
+	d.engineLevel.Set(slog.LevelError + 1)
+	errs = append(errs, d.engine.Stop())
+	return errors.Join(errs...)
+}
+
+// healthHandler serves /healthz (the process is up) and /readyz (the engine answers).
+func healthHandler(c client.Client) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+			http.Error(w, "engine not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// engineLogger is the embedded server's logger: warnings and errors only, unless bcdr
+// itself logs at debug level (the server is chatty at info).
+func (a *app) engineLogger(level *slog.LevelVar) *slog.Logger {
+	level.Set(slog.LevelWarn)
+	if a.cfg.Log.Level == "debug" {
+		level.Set(slog.LevelDebug)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(a.stderr, opts)
+	if a.cfg.Log.Format == "json" {
+		h = slog.NewJSONHandler(a.stderr, opts)
+	}
+	return slog.New(h).With("component", "temporal")
+}
+
+// quietLogger is the SDK client's logger: its info lines (worker started/stopped) are noise
+// on a terminal.
+func (a *app) quietLogger() *slog.Logger {
+	if a.cfg.Log.Level == "debug" {
+		return a.logger()
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// discard is a logger that drops everything (the demo keeps its output clean).
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bcdr/bcdr/config"
+)
+
+// app holds what every command shares: the streams, the environment and, once the
+// command line is parsed, the effective configuration.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	environ        []string
+
+	cfgFile string
+	cfg     *config.Config
+}
+
+// NewRootCommand builds the bcdr command tree.
+func NewRootCommand(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "bcdr",
+		Short: "Business continuity and disaster recovery runbooks, run as durable Temporal workflows",
+		Long: `bcdr runs disaster-recovery runbooks, failover drills and tabletop exercises as
+Temporal workflows: steps run in parallel where they can, retry, survive crashes, wait
+for approvals, and leave a complete record.
+
+Start everything on this machine with 'bcdr dev', or run the bundled demo with 'bcdr demo'.
+
+Configuration comes from flags, then BCDR_* environment variables (BCDR_TEMPORAL_ADDRESS
+for temporal.address), then the config file (--config, default bcdr.yaml in the working
+folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.loadConfig(cmd)
+		},
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.cfgFile, "config", "", "config file (default bcdr.yaml in the working folder or the user's config home)")
+	pf.String("data-dir", "", "data folder for the embedded engine and evidence (config data_dir)")
+	pf.String("address", "", "Temporal frontend host:port (config temporal.address)")
+	pf.String("namespace", "", "Temporal namespace (config temporal.namespace)")
+	pf.String("as", "", "who you act as when approving or operating runs (config identity.user)")
+	pf.String("log-level", "", "debug, info, warn or error (config log.level)")
+
+	root.AddCommand(
+		newDevCommand(a), newWorkerCommand(a), newDemoCommand(a),
+		newRunCommand(a), newStatusCommand(a),
+		newDecisionCommand(a, "approve"), newDecisionCommand(a, "decline"), newDecisionCommand(a, "complete"),
+		newControlCommand(a, "pause"), newControlCommand(a, "resume"), newControlCommand(a, "skip"),
+		newControlCommand(a, "retry"), newControlCommand(a, "cancel"),
+		newValidateCommand(a), newPlanCommand(a), newDocCommand(a), newKindsCommand(a),
+		newConfigCommand(a), newVersionCommand(a),
+	)
+	return root
+}
+
+// flagKeys maps global flag names onto configuration keys.
+var flagKeys = map[string]string{
+	"address": "temporal.address", "namespace": "temporal.namespace", "as": "identity.user",
+	"log-level": "log.level", "ui-port": "dev.ui_port", "port": "dev.frontend_port",
+	"ip": "dev.ip", "http": "http.address", "retention": "dev.retention", "task-queue": "temporal.task_queue",
+}
+
+func (a *app) loadConfig(cmd *cobra.Command) error {
+	file := a.cfgFile
+	if file == "" {
+		file = a.getenv("BCDR_CONFIG")
+	}
+	cfg, err := config.Load(config.Source{
+		File: file, Flags: cmd.Flags(), FlagKeys: flagKeys, Getenv: a.getenv, Environ: a.environ,
+	})
+	if err != nil {
+		return err
+	}
+	a.cfg = cfg
+	return nil
+}
+
+// logger returns bcdr's own logger at the configured level.
+func (a *app) logger() *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(a.cfg.Log.Level)))
+	opts := &slog.HandlerOptions{Level: level}
+	if a.cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(a.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, opts))
+}
+
+// outputFlag adds --output with the given choices.
+func outputFlag(cmd *cobra.Command, p *string, choices ...string) {
+	cmd.Flags().StringVarP(p, "output", "o", choices[0], "output format: "+strings.Join(choices, ", "))
+}
+
+func checkOutput(got string, choices ...string) error {
+	for _, c := range choices {
+		if got == c {
+			return nil
+		}
+	}
+	return fmt.Errorf("--output %q: must be one of %s", got, strings.Join(choices, ", "))
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+type runFlags struct {
+	params      []string
+	mode        string
+	wait        bool
+	hold        time.Duration
+	outageStart string
+	output      string
+}
+
+func newRunCommand(a *app) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Start a run of a runbook and print its run id",
+		Long: `run validates the runbook, fixes its content and digest for the whole run (a later
+edit of the file never changes a running recovery), and starts it on the engine in
+temporal.address: 'bcdr dev' or a cluster. With --wait it follows the run to the end and
+prints its step timeline; the exit status is 0 only when the run succeeded.
+
+Modes: live (the recovery), drill (drill variants replace steps where given, created
+resources are cleaned up), tabletop (no step touches the world; each becomes a prompt).`,
+		Example: `  bcdr run runbooks/library/demo-failover.yaml --param router_url=http://127.0.0.1:18080
+  bcdr run failover.yaml --mode drill --wait
+  bcdr run failover.yaml --outage-start 2026-11-22T03:12:00Z --hold-on-failure 30m`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runFile(cmd.Context(), args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.params, "param", "p", nil, "parameter as name=value (repeatable)")
+	fl.StringVar(&f.mode, "mode", "live", "live, drill or tabletop")
+	fl.BoolVar(&f.wait, "wait", false, "follow the run to its end and print its timeline")
+	fl.DurationVar(&f.hold, "hold-on-failure", 0, "keep a run whose step failed open this long for a retry or skip")
+	fl.StringVar(&f.outageStart, "outage-start", "", "when the outage began (RFC 3339); starts the RTO clock")
+	outputFlag(cmd, &f.output, "text", "json")
+	return cmd
+}
+
+func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
+	if err := checkOutput(f.output, "text", "json"); err != nil {
+		return err
+	}
+	in, err := a.runInput(path, f)
+	if err != nil {
+		return err
+	}
+	c, err := dial(ctx, a.cfg, discard())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	runID, err := startRun(ctx, c, a.cfg.Temporal.TaskQueue, in)
+	if err != nil {
+		return err
+	}
+	if !f.wait {
+		if f.output == "json" {
+			return json.NewEncoder(a.stdout).Encode(map[string]string{"runId": runID})
+		}
+		fmt.Fprintln(a.stdout, runID)
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "started %s\n", runID)
+	st, err := waitRun(ctx, c, runID)
+	if err != nil {
+		return err
+	}
+	if err := printStatus(a.stdout, st, f.output); err != nil {
+		return err
+	}
+	if st.State != workflows.RunSucceeded {
+		return exitError(1)
+	}
+	return nil
+}
+
+// runInput builds a workflow input from a runbook file and the flags.
+func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
+	mode, ok := workflows.ParseMode(f.mode)
+	if !ok {
+		return workflows.Input{}, fmt.Errorf("--mode %q: must be live, drill or tabletop", f.mode)
+	}
+	reg, err := registry(a.cfg)
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	rb, nested, err := loadRunbook(path, reg)
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	given := map[string]string{}
+	for _, p := range f.params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return workflows.Input{}, fmt.Errorf("--param %q: want name=value", p)
+		}
+		given[k] = v
+	}
+	params, err := runbooks.ResolveParams(rb, given)
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	actor, err := a.identity()
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	in := workflows.Input{
+		Runbook: *rb, Nested: nested, Params: params, Mode: mode, Initiator: actor,
+		Trigger: "cli", HoldOnFailure: f.hold,
+	}
+	if f.outageStart != "" {
+		if in.OutageStart, err = time.Parse(time.RFC3339, f.outageStart); err != nil {
+			return workflows.Input{}, fmt.Errorf("--outage-start: %w", err)
+		}
+	}
+	return in, nil
+}
+
+// startRun starts the interpreter workflow with bcdr's search attributes set.
+func startRun(ctx context.Context, c client.Client, taskQueue string, in workflows.Input) (string, error) {
+	id := runID(in.Runbook.Metadata.Name)
+	sa := []temporal.SearchAttributeUpdate{
+		temporal.NewSearchAttributeKeyKeyword(workflows.SARunbook).ValueSet(in.Runbook.Metadata.Name),
+		temporal.NewSearchAttributeKeyKeyword(workflows.SAMode).ValueSet(string(in.Mode)),
+	}
+	if s := in.Runbook.Metadata.Service; s != "" {
+		sa = append(sa, temporal.NewSearchAttributeKeyKeyword(workflows.SAService).ValueSet(s))
+	}
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: taskQueue, TypedSearchAttributes: temporal.NewSearchAttributes(sa...),
+	}, workflows.WorkflowName, in)
+	if err != nil {
+		return "", fmt.Errorf("start run of %s: %w", in.Runbook.Metadata.Name, err)
+	}
+	return id, nil
+}
+
+// runID names a run after its runbook and start time, with a random suffix.
+func runID(name string) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%s-%s", name, time.Now().UTC().Format("20060102T150405Z"), hex.EncodeToString(b[:]))
+}
+
+// waitRun waits for a run to end and returns its record.
+func waitRun(ctx context.Context, c client.Client, runID string) (workflows.Status, error) {
+	var st workflows.Status
+	err := c.GetWorkflow(ctx, runID, "").Get(ctx, &st)
+	if err == nil {
+		return st, nil
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.HasDetails() && app.Details(&st) == nil {
+		return st, nil
+	}
+	return st, fmt.Errorf("run %s: %w", runID, err)
+}

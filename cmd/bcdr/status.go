@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/bcdr/bcdr/workflows"
+)
+
+func newStatusCommand(a *app) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status RUN",
+		Short: "Show a run's live state: steps, attempts, pending approvals, the RTO clock",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			c, err := dial(cmd.Context(), a.cfg, discard())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			st, err := queryStatus(cmd.Context(), c, args[0])
+			if err != nil {
+				return err
+			}
+			return printStatus(a.stdout, st, output)
+		},
+	}
+	outputFlag(cmd, &output, "text", "json")
+	return cmd
+}
+
+func queryStatus(ctx context.Context, c client.Client, runID string) (workflows.Status, error) {
+	var st workflows.Status
+	v, err := c.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
+	if err != nil {
+		return st, fmt.Errorf("status of run %s: %w", runID, err)
+	}
+	return st, v.Get(&st)
+}
+
+func printStatus(w io.Writer, st workflows.Status, output string) error {
+	if output == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	fmt.Fprintf(w, "run      %s\n", st.RunID)
+	fmt.Fprintf(w, "runbook  %s %s (%s)\n", st.Runbook, st.Version, shortDigest(st.Digest))
+	fmt.Fprintf(w, "mode     %s, started by %s (%s)\n", st.Mode, st.Initiator, orDash(st.Trigger))
+	fmt.Fprintf(w, "state    %s  elapsed %s\n", strings.ToUpper(string(st.State)), round(st.Elapsed))
+	if st.RTOTarget > 0 || st.RTOActual > 0 {
+		fmt.Fprintf(w, "RTO      %s actual / %s target%s\n", orDashDur(st.RTOActual), orDashDur(st.RTOTarget), verdict(st))
+	}
+	if st.Error != "" {
+		fmt.Fprintf(w, "error    %s\n", st.Error)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tKIND\tSTATUS\tTRIES\tSTART\tTOOK\tNOTE")
+	for _, s := range st.Steps {
+		start, took := "", ""
+		if !s.StartedAt.IsZero() {
+			start = "+" + round(s.StartedAt.Sub(st.StartedAt)).String()
+			if !s.EndedAt.IsZero() {
+				took = round(s.EndedAt.Sub(s.StartedAt)).String()
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Uses, s.Status, attempts(s.Attempts), start, took, note(s))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range st.Pending {
+		fmt.Fprintf(w, "\nwaiting: %s (%s)", p.Step, p.Kind)
+		if p.Kind == "approval" {
+			fmt.Fprintf(w, " %d of %d approvals from %s", p.Approved, p.Quorum, strings.Join(p.Approvers, ", "))
+		}
+		if p.Prompt != "" {
+			fmt.Fprintf(w, ": %s", p.Prompt)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(st.Actions) > 0 {
+		fmt.Fprintln(w, "\noperator actions:")
+		for _, ac := range st.Actions {
+			fmt.Fprintf(w, "  +%s %s by %s %s %s\n", round(ac.At.Sub(st.StartedAt)), ac.Action, ac.By, ac.Step, ac.Comment)
+		}
+	}
+	return nil
+}
+
+func note(s workflows.StepState) string {
+	var parts []string
+	if s.Drill {
+		parts = append(parts, "drill variant")
+	}
+	for _, d := range s.Decisions {
+		verb := "approved"
+		if !d.Approve {
+			verb = "declined"
+		}
+		if s.Uses == "manual" || s.Uses != "approval" {
+			verb = "done"
+		}
+		p := verb + " by " + d.By
+		if d.Comment != "" {
+			p += ": " + d.Comment
+		}
+		parts = append(parts, p)
+	}
+	if s.Reason != "" {
+		parts = append(parts, s.Reason)
+	}
+	if s.Error != "" {
+		parts = append(parts, s.Error)
+	}
+	if s.Rollback != nil {
+		if s.Rollback.Error != "" {
+			parts = append(parts, "rollback failed: "+s.Rollback.Error)
+		} else {
+			parts = append(parts, "rolled back")
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func verdict(st workflows.Status) string {
+	if st.RTOActual == 0 || st.RTOTarget == 0 {
+		return ""
+	}
+	if st.RTOActual <= st.RTOTarget {
+		return "  (met)"
+	}
+	return "  (MISSED)"
+}
+
+func attempts(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond)
+	case d < time.Minute:
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func orDashDur(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return round(d).String()
+}
+
+func shortDigest(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}

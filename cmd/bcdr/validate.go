@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+func newValidateCommand(a *app) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check runbooks and print every problem as file:line:col: message",
+		Long: `validate parses and checks each runbook completely: unknown fields and step kinds,
+missing or mistyped inputs, unknown or cyclic needs, bad durations, undefined parameter
+and output references, and more. Every problem is printed in one pass. The exit status
+is 0 when every file is valid, 1 otherwise.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			reg, err := registry(a.cfg)
+			if err != nil {
+				return err
+			}
+			type result struct {
+				File     string                `json:"file"`
+				Valid    bool                  `json:"valid"`
+				Problems []runbooks.Diagnostic `json:"problems"`
+			}
+			var results []result
+			failed := false
+			for _, path := range args {
+				r := result{File: path, Problems: []runbooks.Diagnostic{}}
+				src, err := os.ReadFile(path)
+				if err != nil {
+					r.Problems = append(r.Problems, runbooks.Diagnostic{File: path, Severity: runbooks.SeverityError, Message: err.Error()})
+				} else {
+					_, diags := runbooks.Parse(path, src, reg)
+					r.Problems = append(r.Problems, diags...)
+				}
+				r.Valid = !runbooks.Diagnostics(r.Problems).HasErrors()
+				failed = failed || !r.Valid
+				results = append(results, r)
+			}
+			if output == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(results); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range results {
+					for _, d := range r.Problems {
+						fmt.Fprintln(a.stdout, d.String())
+					}
+					if r.Valid {
+						fmt.Fprintf(a.stdout, "%s: valid\n", r.File)
+					}
+				}
+			}
+			if failed {
+				return exitError(1)
+			}
+			return nil
+		},
+	}
+	outputFlag(cmd, &output, "text", "json")
+	return cmd
+}
+
+func newPlanCommand(a *app) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "plan FILE",
+		Short: "Show a runbook's plan: DAG layers, critical path, expected duration, IAM actions",
+		Long: `plan needs no engine and changes nothing. It shows the steps in topological layers
+(each layer's steps run in parallel), the critical path with its expected duration from
+step estimates, and the AWS IAM actions the runbook needs. --output mermaid or dot
+draws the DAG with the critical path highlighted.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "text", "json", "mermaid", "dot"); err != nil {
+				return err
+			}
+			reg, err := registry(a.cfg)
+			if err != nil {
+				return err
+			}
+			rb, err := parseFile(args[0], reg)
+			if err != nil {
+				return err
+			}
+			p := runbooks.NewPlan(rb, reg)
+			switch output {
+			case "json":
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(p)
+			case "mermaid":
+				return p.WriteMermaid(a.stdout)
+			case "dot":
+				return p.WriteDot(a.stdout)
+			}
+			return p.WriteText(a.stdout)
+		},
+	}
+	outputFlag(cmd, &output, "text", "json", "mermaid", "dot")
+	return cmd
+}
+
+func newDocCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doc FILE",
+		Short: "Render a runbook as a readable procedure document (Markdown)",
+		Long: `doc writes the runbook as the contingency plan a continuity manager files: purpose,
+owner, objectives, parameters, prerequisites and the numbered procedure with approvals,
+rollbacks and drill variants. Generated from the code, so it never drifts.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			reg, err := registry(a.cfg)
+			if err != nil {
+				return err
+			}
+			rb, err := parseFile(args[0], reg)
+			if err != nil {
+				return err
+			}
+			return runbooks.WriteDoc(a.stdout, rb, reg)
+		},
+	}
+}
+
+func newKindsCommand(a *app) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "kinds",
+		Short: "List the step kinds runbooks may use, with their inputs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			reg, err := registry(a.cfg)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(reg.Kinds())
+			}
+			for _, k := range reg.Kinds() {
+				fmt.Fprintf(a.stdout, "%s\n    %s\n", k.Name, k.Description)
+				for _, in := range k.Inputs {
+					req := ""
+					if in.Required {
+						req = " (required)"
+					}
+					fmt.Fprintf(a.stdout, "    - %s: %s%s\n", in.Name, in.Type, req)
+				}
+			}
+			return nil
+		},
+	}
+	outputFlag(cmd, &output, "text", "json")
+	return cmd
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// actions returns every step kind that runs as an activity, with its function.
+func actions(cfg *config.Config, logger *slog.Logger) []activities.Action {
+	return activities.Builtins(logger)
+}
+
+// registry returns the step kinds runbooks may use: the builtins and every action.
+func registry(cfg *config.Config) (*runbooks.Registry, error) {
+	var extra []runbooks.Kind
+	builtin := map[string]bool{}
+	for _, k := range runbooks.Builtins() {
+		builtin[k.Name] = true
+	}
+	for _, a := range actions(cfg, slog.Default()) {
+		if !builtin[a.Kind.Name] {
+			extra = append(extra, a.Kind)
+		}
+	}
+	return runbooks.DefaultRegistry(extra...)
+}
+
+// newWorker returns a worker serving the interpreter workflow and every action on the
+// configured task queue. Several workers on one queue share the work.
+func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger) worker.Worker {
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	activities.Register(w, actions(cfg, logger)...)
+	return w
+}
+
+// identity is who this CLI acts as, with the groups the configuration gives them.
+func (a *app) identity() (workflows.Actor, error) {
+	user := a.cfg.Identity.User
+	if user == "" {
+		return workflows.Actor{}, fmt.Errorf("who are you? set --as, BCDR_IDENTITY_USER or identity.user")
+	}
+	return workflows.Actor{Name: user, Groups: a.cfg.GroupsOf(user)}, nil
+}
