@@ -79,6 +79,7 @@ func manualKind() Kind {
 			{Name: "comment", Type: TypeString},
 		},
 		SideEffects:     true,
+		Rollbackable:    true, // by another manual task
 		DefaultEstimate: est(15 * time.Minute),
 	}
 }
@@ -181,8 +182,9 @@ func noopKind() Kind {
 			{Name: "output", Type: TypeMap, Description: "returned as the step's outputs"},
 			{Name: "fail", Type: TypeString, Description: "fail with this message"},
 		},
-		OutputsFrom:  "output",
-		SideEffects:  true,
-		Rollbackable: true,
+		OutputsFrom:     "output",
+		SideEffects:     true,
+		Rollbackable:    true,
+		DefaultEstimate: est(time.Millisecond),
 	}
 }

@@ -136,10 +136,10 @@ func (d *decoder) runbook(root *yaml.Node) *Runbook {
 	if found == nil {
 		return rb
 	}
-	if k, ok := found["kind"]; !ok {
+	if _, ok := found["kind"]; !ok {
 		d.errorf(posOf(root), "missing kind: want \"kind: Runbook\"")
 	} else if kind != "Runbook" {
-		d.errorf(posOf(deref(k)), "kind is %q; want \"Runbook\"", kind)
+		d.errorf(d.pos.at("kind"), "kind is %q; want \"Runbook\"", kind)
 	}
 	if _, ok := found["metadata"]; !ok {
 		d.errorf(posOf(root), "missing metadata (with at least a name)")

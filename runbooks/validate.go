@@ -61,9 +61,6 @@ func (v *validator) header() {
 	if rb.Metadata.Tier < 0 {
 		v.errorf(v.pos.at("metadata.tier"), "metadata.tier must be 0 or more, got %d", rb.Metadata.Tier)
 	}
-	if rb.Objectives.RTO == 0 && v.pos["objectives.rto"] != (Pos{}) {
-		v.errorf(v.pos.at("objectives.rto"), "objectives.rto must be more than 0")
-	}
 	if len(rb.Steps) == 0 && v.pos["steps"] != (Pos{}) {
 		v.errorf(v.pos.at("steps"), "steps is empty: a runbook needs at least one step")
 	}
@@ -76,7 +73,9 @@ func (v *validator) stepIDs() {
 		p := index("steps", i)
 		switch {
 		case s.ID == "":
-			v.errorf(v.pos.at(p), "step has no id")
+			if _, given := v.pos[p+".id"]; !given {
+				v.errorf(v.pos.at(p), "step has no id")
+			}
 			continue
 		case !identRE.MatchString(s.ID):
 			v.errorf(v.pos.at(p+".id"), "step id %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as steps.%s)", s.ID, s.ID)
@@ -108,7 +107,9 @@ func (v *validator) probes() {
 		p := index("steady_state", i)
 		switch {
 		case pr.ID == "":
-			v.errorf(v.pos.at(p), "steady_state probe has no id")
+			if _, given := v.pos[p+".id"]; !given {
+				v.errorf(v.pos.at(p), "steady_state probe has no id")
+			}
 		case seen[pr.ID]:
 			v.errorf(v.pos.at(p+".id"), "duplicate steady_state probe id %q", pr.ID)
 		}

@@ -77,7 +77,7 @@ func (v *validator) outputExpr(src, path string, ctx exprCtx) {
 func (v *validator) checkExpr(src string, kind exprKind, path string, ctx exprCtx) {
 	prog, err := compile(src, kind)
 	if err != nil {
-		v.errorf(v.pos.at(path), "bad expression %q: %v", src, err)
+		v.errorf(v.pos.at(path), "bad expression %q: %v%s", src, err, disabledHint(err))
 		return
 	}
 	node := prog.Node()
@@ -161,4 +161,14 @@ func memberChain(m *ast.MemberNode) (ref, bool) {
 		}
 		return ref{}, false
 	}
+}
+
+// disabledHint explains why a builtin is unknown when it was disabled on purpose.
+func disabledHint(err error) string {
+	for _, name := range []string{"now", "date", "timezone"} {
+		if strings.Contains(err.Error(), "unknown name "+name+" ") {
+			return "; " + name + "() is not available: expressions run in workflow code and must be deterministic"
+		}
+	}
+	return ""
 }

@@ -56,9 +56,13 @@ func kindNames(reg *Registry) []string {
 // inputs checks with against the kind's fields: required, known and typed. pathOf gives
 // the path of an input's value.
 func (v *validator) inputs(k Kind, with map[string]any, pathOf func(string) string, path string) {
+	at := path + ".with"
+	if _, ok := v.pos[at]; !ok {
+		at = path + ".uses"
+	}
 	for _, f := range k.Inputs {
 		if _, ok := with[f.Name]; f.Required && !ok {
-			v.errorf(v.pos.at(path+".with"), "missing input %q for step kind %q", f.Name, k.Name)
+			v.errorf(v.pos.at(at), "missing input %q for step kind %q", f.Name, k.Name)
 		}
 	}
 	var names []string

@@ -1,0 +1,57 @@
+package runbooks
+
+import "time"
+
+// testKinds describes the AWS step kinds the library uses, loosely (every input and
+// output is TypeAny), so that the library can be validated here.
+//
+// TODO: replace these stubs with the real kinds from activities/aws once that package
+// lands; the library test then checks the real input names and types.
+func testKinds() []Kind {
+	stub := func(name string, sideEffects, rollbackable bool, inputs, outputs, iam []string) Kind {
+		k := Kind{
+			Name: name, Description: "test stub of " + name, Executor: ByActivity,
+			SideEffects: sideEffects, Rollbackable: rollbackable, IAMActions: iam,
+			DefaultEstimate: Duration(30 * time.Second),
+		}
+		for _, in := range append([]string{"region", "role_arn"}, inputs...) {
+			k.Inputs = append(k.Inputs, Field{Name: in, Type: TypeAny})
+		}
+		for _, out := range outputs {
+			k.Outputs = append(k.Outputs, Field{Name: out, Type: TypeAny})
+		}
+		return k
+	}
+	l := func(s ...string) []string { return s }
+	return []Kind{
+		stub("aws.route53.upsert_record", true, true,
+			l("hosted_zone_id", "name", "type", "ttl", "values", "set_identifier", "weight", "failover", "alias_target", "health_check_id"),
+			l("change_id", "previous"), l("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets")),
+		stub("aws.route53.wait_insync", false, false, l("change_id"), l("status"), l("route53:GetChange")),
+		stub("aws.rds.promote_read_replica", true, false, l("db_instance_identifier", "backup_retention_period"),
+			l("arn", "endpoint"), l("rds:PromoteReadReplica", "rds:DescribeDBInstances")),
+		stub("aws.rds.wait_instance", false, false, l("db_instance_identifier", "status"),
+			l("status", "endpoint"), l("rds:DescribeDBInstances")),
+		stub("aws.rds.failover_global_cluster", true, true,
+			l("global_cluster_identifier", "target_db_cluster_identifier", "allow_data_loss"),
+			l("previous_primary", "new_primary"), l("rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster", "rds:DescribeGlobalClusters")),
+		stub("aws.autoscaling.set_capacity", true, true, l("group", "desired", "min", "max"),
+			l("previous_desired", "previous_min", "previous_max"), l("autoscaling:UpdateAutoScalingGroup", "autoscaling:DescribeAutoScalingGroups")),
+		stub("aws.autoscaling.wait_healthy", false, false, l("group", "min_healthy"),
+			l("healthy"), l("autoscaling:DescribeAutoScalingGroups")),
+		stub("aws.ecs.set_desired_count", true, true, l("cluster", "service", "desired_count"),
+			l("previous_desired_count"), l("ecs:UpdateService", "ecs:DescribeServices")),
+		stub("aws.ecs.wait_stable", false, false, l("cluster", "service"), l("running_count"), l("ecs:DescribeServices")),
+		stub("aws.s3.verify_replication", false, false, l("bucket", "prefix", "sample", "max_pending"),
+			l("replicated", "pending", "failed", "destination_bucket"), l("s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObject")),
+		stub("aws.s3.put_marker", true, false, l("bucket", "key"), l("key", "written_at"), l("s3:PutObject")),
+		stub("aws.s3.get_marker", false, false, l("bucket", "key", "wait"), l("found", "written_at", "lag_seconds"), l("s3:GetObject")),
+		stub("aws.dynamodb.replica_status", false, false, l("table"), l("status", "replicas"), l("dynamodb:DescribeTable")),
+		stub("aws.dynamodb.put_marker", true, false, l("table", "key"), l("key", "written_at"), l("dynamodb:PutItem")),
+		stub("aws.dynamodb.get_marker", false, false, l("table", "key", "wait"), l("found", "written_at", "lag_seconds"), l("dynamodb:GetItem")),
+		stub("aws.backup.start_restore", true, false, l("recovery_point_arn", "iam_role_arn", "resource_type", "metadata"),
+			l("restore_job_id"), l("backup:StartRestoreJob", "iam:PassRole")),
+		stub("aws.backup.wait_restore", false, false, l("restore_job_id"), l("status", "created_resource_arn"), l("backup:DescribeRestoreJob")),
+		stub("aws.cloudwatch.alarm_state", false, false, l("alarm_name", "expect"), l("state"), l("cloudwatch:DescribeAlarms")),
+	}
+}

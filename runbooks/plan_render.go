@@ -1,0 +1,193 @@
+package runbooks
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes the plan for a terminal: objectives, expected duration against the
+// RTO, the critical path, the steps layer by layer, and the IAM actions.
+func (p *Plan) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "Plan: %s", p.Runbook)
+	if p.Version != "" {
+		fmt.Fprintf(bw, " %s", p.Version)
+	}
+	fmt.Fprintln(bw)
+	if p.Objectives.RTO > 0 || p.Objectives.RPO > 0 {
+		fmt.Fprintf(bw, "Objectives: RTO %s, RPO %s\n", p.Objectives.RTO, p.Objectives.RPO)
+	}
+	fmt.Fprintf(bw, "Expected duration: %s%s\n", p.ExpectedDuration, p.rtoNote())
+	fmt.Fprintf(bw, "Critical path: %s\n", strings.Join(p.CriticalPath, " -> "))
+	byID := p.stepsByID()
+	tw := tabwriter.NewWriter(bw, 2, 4, 2, ' ', 0)
+	for n, layer := range p.Layers {
+		fmt.Fprintf(tw, "\nLayer %d\t\t\t\t\n", n+1)
+		for _, id := range layer {
+			s := byID[id]
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t+%s\t%s\n", s.ID, s.Uses, s.Estimate, s.Start, stepNotes(s))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(p.IAMActions) > 0 {
+		fmt.Fprintf(bw, "\nIAM actions:\n")
+		for _, a := range p.IAMActions {
+			fmt.Fprintf(bw, "  %s\n", a)
+		}
+	}
+	return bw.Flush()
+}
+
+func (p *Plan) rtoNote() string {
+	switch {
+	case p.Objectives.RTO == 0:
+		return ""
+	case p.ExpectedDuration <= p.Objectives.RTO:
+		return fmt.Sprintf(" (within the RTO of %s)", p.Objectives.RTO)
+	}
+	return fmt.Sprintf(" (EXCEEDS the RTO of %s)", p.Objectives.RTO)
+}
+
+func (p *Plan) stepsByID() map[string]*PlanStep {
+	m := make(map[string]*PlanStep, len(p.Steps))
+	for i := range p.Steps {
+		if _, dup := m[p.Steps[i].ID]; !dup {
+			m[p.Steps[i].ID] = &p.Steps[i]
+		}
+	}
+	return m
+}
+
+func stepNotes(s *PlanStep) string {
+	var notes []string
+	if s.Critical {
+		notes = append(notes, "critical")
+	}
+	if len(s.Approvers) > 0 {
+		notes = append(notes, "approvers: "+strings.Join(s.Approvers, ", "))
+	}
+	if s.When != "" {
+		notes = append(notes, "when: "+s.When)
+	}
+	if s.Rollback != "" {
+		notes = append(notes, "rollback: "+s.Rollback)
+	}
+	if s.Drill != "" {
+		notes = append(notes, "drill: "+s.Drill)
+	}
+	return strings.Join(notes, "; ")
+}
+
+// WriteMermaid writes the plan as a Mermaid flowchart, the critical path highlighted.
+func (p *Plan) WriteMermaid(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "flowchart TD")
+	node := p.nodeNames()
+	for i, s := range p.Steps {
+		fmt.Fprintf(bw, "  %s[\"%s<br/><small>%s · %s</small>\"]\n", node[i], mermaidText(titleOf(s)), mermaidText(s.Uses), s.Estimate)
+	}
+	byID := p.indexByID()
+	for i, s := range p.Steps {
+		for _, need := range s.Needs {
+			j, ok := byID[need]
+			if !ok {
+				continue
+			}
+			arrow := "-->"
+			if s.Critical && p.Steps[j].Critical && p.onPath(need, s.ID) {
+				arrow = "==>"
+			}
+			fmt.Fprintf(bw, "  %s %s %s\n", node[j], arrow, node[i])
+		}
+	}
+	fmt.Fprintln(bw, "  classDef critical fill:#fde2e1,stroke:#c0392b,stroke-width:2px")
+	var crit []string
+	for i, s := range p.Steps {
+		if s.Critical {
+			crit = append(crit, node[i])
+		}
+	}
+	if len(crit) > 0 {
+		fmt.Fprintf(bw, "  class %s critical\n", strings.Join(crit, ","))
+	}
+	return bw.Flush()
+}
+
+// WriteDot writes the plan as a Graphviz digraph, the critical path in red.
+func (p *Plan) WriteDot(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "digraph %s {\n  rankdir=TB;\n  node [shape=box, style=rounded];\n", dotQuote(p.Runbook))
+	node := p.nodeNames()
+	for i, s := range p.Steps {
+		attrs := ""
+		if s.Critical {
+			attrs = ", color=red, penwidth=2"
+		}
+		fmt.Fprintf(bw, "  %s [label=%s%s];\n", node[i], dotQuote(titleOf(s)+"\n"+s.Uses+" · "+s.Estimate.String()), attrs)
+	}
+	byID := p.indexByID()
+	for i, s := range p.Steps {
+		for _, need := range s.Needs {
+			j, ok := byID[need]
+			if !ok {
+				continue
+			}
+			attrs := ""
+			if p.onPath(need, s.ID) {
+				attrs = " [color=red, penwidth=2]"
+			}
+			fmt.Fprintf(bw, "  %s -> %s%s;\n", node[j], node[i], attrs)
+		}
+	}
+	fmt.Fprintln(bw, "}")
+	return bw.Flush()
+}
+
+// nodeNames gives each step a node name that is safe in Mermaid and DOT.
+func (p *Plan) nodeNames() []string {
+	names := make([]string, len(p.Steps))
+	for i := range p.Steps {
+		names[i] = fmt.Sprintf("s%d", i)
+	}
+	return names
+}
+
+func (p *Plan) indexByID() map[string]int {
+	m := make(map[string]int, len(p.Steps))
+	for i, s := range p.Steps {
+		if _, dup := m[s.ID]; !dup {
+			m[s.ID] = i
+		}
+	}
+	return m
+}
+
+// onPath reports whether from -> to is an edge of the critical path.
+func (p *Plan) onPath(from, to string) bool {
+	for i := 0; i+1 < len(p.CriticalPath); i++ {
+		if p.CriticalPath[i] == from && p.CriticalPath[i+1] == to {
+			return true
+		}
+	}
+	return false
+}
+
+func titleOf(s PlanStep) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.ID
+}
+
+var mermaidEscaper = strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ", "\r", " ")
+
+func mermaidText(s string) string { return mermaidEscaper.Replace(s) }
+
+var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
+
+func dotQuote(s string) string { return `"` + dotEscaper.Replace(s) + `"` }
