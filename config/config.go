@@ -15,65 +15,65 @@ import (
 // variables, then the config file, then defaults.
 type Config struct {
 	// DataDir holds the embedded engine's SQLite file and the local evidence store.
-	DataDir  string   `mapstructure:"data_dir"`
-	Temporal Temporal `mapstructure:"temporal"`
-	Dev      Dev      `mapstructure:"dev"`
-	HTTP     HTTP     `mapstructure:"http"`
-	Identity Identity `mapstructure:"identity"`
+	DataDir  string   `mapstructure:"data_dir" yaml:"data_dir" json:"data_dir"`
+	Temporal Temporal `mapstructure:"temporal" yaml:"temporal" json:"temporal"`
+	Dev      Dev      `mapstructure:"dev" yaml:"dev" json:"dev"`
+	HTTP     HTTP     `mapstructure:"http" yaml:"http" json:"http"`
+	Identity Identity `mapstructure:"identity" yaml:"identity" json:"identity"`
 	// Groups maps a group name to its members ("incident-commanders": [alice, bob]); it
 	// resolves "group:<name>" approvers until an identity provider does.
-	Groups map[string][]string `mapstructure:"groups"`
-	AWS    AWS                 `mapstructure:"aws"`
-	Log    Log                 `mapstructure:"log"`
+	Groups map[string][]string `mapstructure:"groups" yaml:"groups" json:"groups"`
+	AWS    AWS                 `mapstructure:"aws" yaml:"aws" json:"aws"`
+	Log    Log                 `mapstructure:"log" yaml:"log" json:"log"`
 }
 
 // Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
 type Temporal struct {
-	Address   string `mapstructure:"address"`
-	Namespace string `mapstructure:"namespace"`
-	TaskQueue string `mapstructure:"task_queue"`
-	APIKey    string `mapstructure:"api_key"`
-	TLS       TLS    `mapstructure:"tls"`
+	Address   string `mapstructure:"address" yaml:"address" json:"address"`
+	Namespace string `mapstructure:"namespace" yaml:"namespace" json:"namespace"`
+	TaskQueue string `mapstructure:"task_queue" yaml:"task_queue" json:"task_queue"`
+	APIKey    string `mapstructure:"api_key" yaml:"api_key" json:"api_key"`
+	TLS       TLS    `mapstructure:"tls" yaml:"tls" json:"tls"`
 }
 
 // TLS configures TLS or mTLS to the Temporal frontend.
 type TLS struct {
-	Enabled    bool   `mapstructure:"enabled"`
-	CertFile   string `mapstructure:"cert_file"`
-	KeyFile    string `mapstructure:"key_file"`
-	CAFile     string `mapstructure:"ca_file"`
-	ServerName string `mapstructure:"server_name"`
+	Enabled    bool   `mapstructure:"enabled" yaml:"enabled" json:"enabled"`
+	CertFile   string `mapstructure:"cert_file" yaml:"cert_file" json:"cert_file"`
+	KeyFile    string `mapstructure:"key_file" yaml:"key_file" json:"key_file"`
+	CAFile     string `mapstructure:"ca_file" yaml:"ca_file" json:"ca_file"`
+	ServerName string `mapstructure:"server_name" yaml:"server_name" json:"server_name"`
 }
 
 // Dev configures the embedded engine of `bcdr dev`.
 type Dev struct {
-	IP           string        `mapstructure:"ip"`
-	FrontendPort int           `mapstructure:"frontend_port"`
-	UIPort       int           `mapstructure:"ui_port"` // 0 disables the Temporal Web UI
-	Retention    time.Duration `mapstructure:"retention"`
+	IP           string   `mapstructure:"ip" yaml:"ip" json:"ip"`
+	FrontendPort int      `mapstructure:"frontend_port" yaml:"frontend_port" json:"frontend_port"`
+	UIPort       int      `mapstructure:"ui_port" yaml:"ui_port" json:"ui_port"` // 0 disables the Temporal Web UI
+	Retention    Duration `mapstructure:"retention" yaml:"retention" json:"retention"`
 }
 
 // HTTP configures the bcdr API and dashboard server.
 type HTTP struct {
-	Address string `mapstructure:"address"`
+	Address string `mapstructure:"address" yaml:"address" json:"address"`
 }
 
 // Identity is who the CLI acts as when it talks to the engine directly.
 type Identity struct {
-	User string `mapstructure:"user"`
+	User string `mapstructure:"user" yaml:"user" json:"user"`
 }
 
 // AWS configures the AWS actions.
 type AWS struct {
-	Region   string `mapstructure:"region"`
-	Endpoint string `mapstructure:"endpoint"` // override, e.g. a moto server
-	RoleARN  string `mapstructure:"role_arn"`
+	Region   string `mapstructure:"region" yaml:"region" json:"region"`
+	Endpoint string `mapstructure:"endpoint" yaml:"endpoint" json:"endpoint"` // override, e.g. a moto server
+	RoleARN  string `mapstructure:"role_arn" yaml:"role_arn" json:"role_arn"`
 }
 
 // Log configures bcdr's own logs.
 type Log struct {
-	Level  string `mapstructure:"level"`
-	Format string `mapstructure:"format"`
+	Level  string `mapstructure:"level" yaml:"level" json:"level"`
+	Format string `mapstructure:"format" yaml:"format" json:"format"`
 }
 
 // Defaults returns the built-in defaults. home is the user's data home (XDG_DATA_HOME or
@@ -153,8 +153,8 @@ func (c *Config) Validate() error {
 	if c.Dev.UIPort < 0 || c.Dev.UIPort > 65535 {
 		bad("dev.ui_port", "%d is not a port", c.Dev.UIPort)
 	}
-	if c.Dev.Retention < 24*time.Hour {
-		bad("dev.retention", "%s is shorter than the engine's minimum of 24h", c.Dev.Retention)
+	if c.Dev.Retention.Std() < 24*time.Hour {
+		bad("dev.retention", "%s is shorter than the engine's minimum of 24h", c.Dev.Retention.Std())
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Address); err != nil {
 		bad("http.address", "%q is not host:port", c.HTTP.Address)
@@ -193,4 +193,23 @@ func (c Config) Masked() Config {
 		c.Temporal.APIKey = "***"
 	}
 	return c
+}
+
+// Duration is a time.Duration that reads and prints as "720h0m0s".
+type Duration time.Duration
+
+// Std returns d as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// MarshalText prints d as a Go duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText reads a Go duration ("90s", "720h").
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
 }

@@ -47,7 +47,7 @@ func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
 	assert.Equal(t, "file-q", c.Temporal.TaskQueue, "file beats default")
 	assert.Equal(t, 9000, c.Dev.UIPort, "an unset flag does not override the file")
 	assert.Equal(t, "127.0.0.1:7233", c.Temporal.Address, "default")
-	assert.Equal(t, 720*time.Hour, c.Dev.Retention)
+	assert.Equal(t, 720*time.Hour, c.Dev.Retention.Std())
 }
 
 func TestDefaultDataDirIsUnderDataHome(t *testing.T) {

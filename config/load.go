@@ -61,7 +61,7 @@ func Load(src Source) (*Config, error) {
 	}
 	var c Config
 	if err := v.UnmarshalExact(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
+		mapstructure.TextUnmarshallerHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return nil, fmt.Errorf("config: %s", strings.ReplaceAll(err.Error(), "decoding failed due to the following error(s):\n\n", ""))
 	}
 	if err := c.Validate(); err != nil {

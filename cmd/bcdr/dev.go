@@ -64,7 +64,7 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 	engineLevel := new(slog.LevelVar)
 	opts := engine.Options{
 		DataDir: a.cfg.DataDir, IP: a.cfg.Dev.IP, FrontendPort: a.cfg.Dev.FrontendPort,
-		UIPort: a.cfg.Dev.UIPort, Namespace: a.cfg.Temporal.Namespace, Retention: a.cfg.Dev.Retention,
+		UIPort: a.cfg.Dev.UIPort, Namespace: a.cfg.Temporal.Namespace, Retention: a.cfg.Dev.Retention.Std(),
 		Logger: a.engineLogger(engineLevel),
 	}
 	httpAddr := a.cfg.HTTP.Address
