@@ -50,7 +50,7 @@ func (d *docWriter) step(n int, st *Step, ps *PlanStep, number map[string]int) {
 	if st.Approval != nil {
 		d.approval(st.Approval)
 	} else if len(st.With) > 0 {
-		d.p("- **Inputs**:%s\n", inlineInputs(st.With)[1:])
+		d.p("- **Inputs**:\n%s", inputList(st.With, "  "))
 	}
 	d.limits(st)
 	if st.Instructions != "" {

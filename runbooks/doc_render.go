@@ -154,6 +154,15 @@ var mdTextEscaper = strings.NewReplacer("*", `\*`, "_", `\_`, "`", "\\`", "\n", 
 
 func mdText(s string) string { return mdTextEscaper.Replace(s) }
 
+// inputList renders a with as a nested Markdown list.
+func inputList(with map[string]any, indent string) string {
+	var b strings.Builder
+	for _, k := range sortedMapKeys(with) {
+		fmt.Fprintf(&b, "%s- `%s`: `%s`\n", indent, k, strings.ReplaceAll(formatValue(with[k]), "`", "'"))
+	}
+	return b.String()
+}
+
 // inlineInputs renders a with as " (key: value, ...)".
 func inlineInputs(with map[string]any) string {
 	if len(with) == 0 {

@@ -25,7 +25,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	byID := p.stepsByID()
 	tw := tabwriter.NewWriter(bw, 2, 4, 2, ' ', 0)
 	for n, layer := range p.Layers {
-		fmt.Fprintf(tw, "\nLayer %d\t\t\t\t\n", n+1)
+		fmt.Fprintf(tw, "\nLayer %d\n", n+1)
 		for _, id := range layer {
 			s := byID[id]
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t+%s\t%s\n", s.ID, s.Uses, s.Estimate, s.Start, stepNotes(s))
