@@ -1,0 +1,221 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+func (a *Actions) autoscalingClient(ctx context.Context, s Scope) (*autoscaling.Client, error) {
+	return client(ctx, a, "autoscaling", s, func(c awssdk.Config) *autoscaling.Client {
+		return autoscaling.NewFromConfig(c, func(o *autoscaling.Options) { o.BaseEndpoint = a.endpoint() })
+	})
+}
+
+type groupDescriber interface {
+	DescribeAutoScalingGroups(context.Context, *autoscaling.DescribeAutoScalingGroupsInput, ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error)
+}
+
+func describeGroup(ctx context.Context, c groupDescriber, name string) (*astypes.AutoScalingGroup, error) {
+	out, err := c.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+	if err != nil {
+		return nil, classify(err, "describe Auto Scaling group %q", name)
+	}
+	if len(out.AutoScalingGroups) == 0 {
+		return nil, notFound("Auto Scaling group %q not found", name)
+	}
+	return &out.AutoScalingGroups[0], nil
+}
+
+// healthyInService counts the group's instances that are InService and Healthy.
+func healthyInService(g *astypes.AutoScalingGroup) int {
+	n := 0
+	for _, i := range g.Instances {
+		if i.LifecycleState == astypes.LifecycleStateInService && awssdk.ToString(i.HealthStatus) == "Healthy" {
+			n++
+		}
+	}
+	return n
+}
+
+// waitHealthy polls until the group has at least count healthy InService instances.
+func (a *Actions) waitHealthy(ctx context.Context, c groupDescriber, name string, count int) (int, error) {
+	healthy := 0
+	_, err := a.poll(ctx, fmt.Sprintf("%d healthy InService instances in Auto Scaling group %q", count, name),
+		func(ctx context.Context) (bool, string, error) {
+			g, err := describeGroup(ctx, c, name)
+			if err != nil {
+				return false, "", err
+			}
+			healthy = healthyInService(g)
+			return healthy >= count, fmt.Sprintf("%d of %d healthy", healthy, count), nil
+		})
+	return healthy, err
+}
+
+// ---- aws.autoscaling.set_capacity
+
+type setCapacityInput struct {
+	GroupName  string `json:"group"`
+	Desired    *int32 `json:"desired,omitempty"`
+	Min        *int32 `json:"min,omitempty"`
+	Max        *int32 `json:"max,omitempty"`
+	Wait       bool   `json:"wait"`
+	MinHealthy *int   `json:"min_healthy,omitempty"`
+	Scope
+}
+
+var autoscalingSetCapacitySpec = newSpec[setCapacityInput](runbooks.Kind{
+	Name: "aws.autoscaling.set_capacity",
+	Description: "Set an Auto Scaling group's desired, min and max capacity (those given) and optionally wait for healthy InService instances. " +
+		"Outputs the previous values for rollback.",
+	Inputs: []runbooks.Field{
+		reqStr("group", "Auto Scaling group name"),
+		field("desired", runbooks.TypeInt, "desired capacity"),
+		field("min", runbooks.TypeInt, "minimum size"),
+		field("max", runbooks.TypeInt, "maximum size"),
+		waitInput(false, "min_healthy instances are InService and Healthy"),
+		field("min_healthy", runbooks.TypeInt, "healthy InService instances to wait for (default: the desired capacity)"),
+	},
+	Outputs: []runbooks.Field{
+		field("desired", runbooks.TypeInt, "desired capacity now"),
+		field("min", runbooks.TypeInt, "minimum size now"),
+		field("max", runbooks.TypeInt, "maximum size now"),
+		field("previous_desired", runbooks.TypeInt, "desired capacity before"),
+		field("previous_min", runbooks.TypeInt, "minimum size before"),
+		field("previous_max", runbooks.TypeInt, "maximum size before"),
+		field("healthy", runbooks.TypeInt, "healthy InService instances (when waiting)"),
+	},
+	IAMActions:      []string{"autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup"},
+	SideEffects:     true,
+	Rollbackable:    true,
+	DefaultEstimate: estimate(5 * time.Minute),
+})
+
+type capacitySetter interface {
+	groupDescriber
+	UpdateAutoScalingGroup(context.Context, *autoscaling.UpdateAutoScalingGroupInput, ...func(*autoscaling.Options)) (*autoscaling.UpdateAutoScalingGroupOutput, error)
+}
+
+// capacity is a group's sizes; set_capacity records the first attempt's in its heartbeat.
+type capacity struct{ Desired, Min, Max int32 }
+
+// AutoscalingSetCapacity carries out aws.autoscaling.set_capacity.
+func (a *Actions) AutoscalingSetCapacity(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return autoscalingSetCapacitySpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setCapacityInput) (activities.Result, error) {
+		if in.Desired == nil && in.Min == nil && in.Max == nil {
+			return nil, invalid("aws.autoscaling.set_capacity: give desired, min or max")
+		}
+		c, err := a.autoscalingClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.setCapacity(ctx, c, in)
+	})
+}
+
+func (a *Actions) setCapacity(ctx context.Context, c capacitySetter, in setCapacityInput) (activities.Result, error) {
+	g, err := describeGroup(ctx, c, in.GroupName)
+	if err != nil {
+		return nil, err
+	}
+	now := capacity{awssdk.ToInt32(g.DesiredCapacity), awssdk.ToInt32(g.MinSize), awssdk.ToInt32(g.MaxSize)}
+	var before capacity
+	if !loadProgress(ctx, &before) {
+		before = now
+		saveProgress(ctx, before)
+	}
+	want := now
+	if in.Desired != nil {
+		want.Desired = *in.Desired
+	}
+	if in.Min != nil {
+		want.Min = *in.Min
+	}
+	if in.Max != nil {
+		want.Max = *in.Max
+	}
+	if want.Min < 0 || want.Min > want.Desired || want.Desired > want.Max {
+		return nil, invalid("set capacity of Auto Scaling group %q: need 0 <= min (%d) <= desired (%d) <= max (%d)",
+			in.GroupName, want.Min, want.Desired, want.Max)
+	}
+	if want != now {
+		if _, err := c.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+			AutoScalingGroupName: awssdk.String(in.GroupName),
+			DesiredCapacity:      awssdk.Int32(want.Desired),
+			MinSize:              awssdk.Int32(want.Min),
+			MaxSize:              awssdk.Int32(want.Max),
+		}); err != nil {
+			return nil, classify(err, "set capacity of Auto Scaling group %q", in.GroupName)
+		}
+	}
+	healthy := healthyInService(g)
+	if in.Wait {
+		count := int(want.Desired)
+		if in.MinHealthy != nil {
+			count = *in.MinHealthy
+		}
+		if healthy, err = a.waitHealthy(ctx, c, in.GroupName, count); err != nil {
+			return nil, err
+		}
+	}
+	return activities.Result{
+		"desired": int(want.Desired), "min": int(want.Min), "max": int(want.Max),
+		"previous_desired": int(before.Desired), "previous_min": int(before.Min), "previous_max": int(before.Max),
+		"healthy": healthy,
+	}, nil
+}
+
+// ---- aws.autoscaling.wait_healthy
+
+type waitHealthyInput struct {
+	GroupName  string `json:"group"`
+	MinHealthy *int   `json:"min_healthy,omitempty"`
+	Scope
+}
+
+var autoscalingWaitHealthySpec = newSpec[waitHealthyInput](runbooks.Kind{
+	Name:        "aws.autoscaling.wait_healthy",
+	Description: "Wait until an Auto Scaling group has at least min_healthy (default: its desired capacity) InService and Healthy instances.",
+	Inputs: []runbooks.Field{
+		reqStr("group", "Auto Scaling group name"),
+		field("min_healthy", runbooks.TypeInt, "healthy InService instances to wait for (default: the desired capacity)"),
+	},
+	Outputs: []runbooks.Field{
+		field("healthy", runbooks.TypeInt, "healthy InService instances"),
+	},
+	IAMActions:      []string{"autoscaling:DescribeAutoScalingGroups"},
+	DefaultEstimate: estimate(5 * time.Minute),
+})
+
+// AutoscalingWaitHealthy carries out aws.autoscaling.wait_healthy.
+func (a *Actions) AutoscalingWaitHealthy(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return autoscalingWaitHealthySpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitHealthyInput) (activities.Result, error) {
+		c, err := a.autoscalingClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		count := 0
+		if in.MinHealthy != nil {
+			count = *in.MinHealthy
+		} else {
+			g, err := describeGroup(ctx, c, in.GroupName)
+			if err != nil {
+				return nil, err
+			}
+			count = int(awssdk.ToInt32(g.DesiredCapacity))
+		}
+		healthy, err := a.waitHealthy(ctx, c, in.GroupName, count)
+		if err != nil {
+			return nil, err
+		}
+		return activities.Result{"healthy": healthy}, nil
+	})
+}

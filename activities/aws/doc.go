@@ -1,0 +1,20 @@
+// Package aws is bcdr's AWS action library: the step kinds (aws.route53.upsert_record,
+// aws.rds.promote_read_replica, aws.s3.put_marker, ...) that a runbook uses to recover a
+// service on AWS, built on aws-sdk-go-v2.
+//
+// Each kind is a typed activities.Action: its runbooks.Kind declares the inputs the
+// validator checks, the outputs later steps may use and the exact IAM actions it calls;
+// its function is a method on Actions, which holds the configuration and a cache of
+// clients per region and assumed role. Every step accepts region, role_arn and
+// external_id, so one runbook can act in several regions and accounts.
+//
+// The actions are safe to retry: each reads the current state before it acts (a replica
+// that is already promoted is success), passes client request tokens derived from the run
+// and step where the API has them, and classifies its errors (access denied, validation
+// and not found are non-retryable, throttling and server errors retry). Waits poll about
+// once a second with jitter, back off on throttling, heartbeat, and end at the activity's
+// deadline, so a recovery notices the target state quickly.
+//
+// The package is not a generic AWS client: there is no "call any API" kind. Tests run
+// against a moto server (see package awstest) through the real SDK clients.
+package aws

@@ -1,0 +1,244 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+func (a *Actions) ec2Client(ctx context.Context, s Scope) (*ec2.Client, error) {
+	return client(ctx, a, "ec2", s, func(c awssdk.Config) *ec2.Client {
+		return ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = a.endpoint() })
+	})
+}
+
+type instanceStateReader interface {
+	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
+}
+
+type instanceStarterStopper interface {
+	instanceStateReader
+	StartInstances(context.Context, *ec2.StartInstancesInput, ...func(*ec2.Options)) (*ec2.StartInstancesOutput, error)
+	StopInstances(context.Context, *ec2.StopInstancesInput, ...func(*ec2.Options)) (*ec2.StopInstancesOutput, error)
+}
+
+// instanceStates returns each instance's state name.
+func instanceStates(ctx context.Context, c instanceStateReader, ids []string) (map[string]string, error) {
+	out, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids})
+	if err != nil {
+		return nil, classify(err, "describe EC2 instances %s", strings.Join(ids, ", "))
+	}
+	states := map[string]string{}
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			if i.State != nil {
+				states[awssdk.ToString(i.InstanceId)] = string(i.State.Name)
+			}
+		}
+	}
+	for _, id := range ids {
+		if _, ok := states[id]; !ok {
+			return nil, notFound("EC2 instance %q not found", id)
+		}
+	}
+	return states, nil
+}
+
+// waitInstancesState polls until every instance is in state; terminated instances fail.
+func (a *Actions) waitInstancesState(ctx context.Context, c instanceStateReader, ids []string, state string) (map[string]string, error) {
+	var states map[string]string
+	_, err := a.poll(ctx, fmt.Sprintf("EC2 instances %s %s", strings.Join(ids, ", "), state), func(ctx context.Context) (bool, string, error) {
+		var err error
+		if states, err = instanceStates(ctx, c, ids); err != nil {
+			return false, "", err
+		}
+		done := true
+		var summary []string
+		for _, id := range ids {
+			st := states[id]
+			if st != state {
+				done = false
+				if st == "terminated" || st == "shutting-down" {
+					return false, "", failed("EC2 instance %q is %s", id, st)
+				}
+			}
+			summary = append(summary, id+" "+st)
+		}
+		return done, strings.Join(summary, ", "), nil
+	})
+	return states, err
+}
+
+type instancesInput struct {
+	InstanceIDs []string `json:"instance_ids"`
+	Wait        bool     `json:"wait"`
+	Scope
+}
+
+type stopInstancesInput struct {
+	InstanceIDs []string `json:"instance_ids"`
+	Force       bool     `json:"force"`
+	Wait        bool     `json:"wait"`
+	Scope
+}
+
+var ec2Outputs = []runbooks.Field{
+	field("changed", runbooks.TypeList, "the instances this step started or stopped (others already were)"),
+	field("states", runbooks.TypeMap, "instance id -> state"),
+}
+
+// ---- aws.ec2.start_instances
+
+var ec2StartInstancesSpec = newSpec[instancesInput](runbooks.Kind{
+	Name:        "aws.ec2.start_instances",
+	Description: "Start EC2 instances (those not already running or starting) and wait until all are running.",
+	Inputs: []runbooks.Field{
+		required(field("instance_ids", runbooks.TypeList, "instance ids")),
+		waitInput(true, "every instance is running"),
+	},
+	Outputs:         ec2Outputs,
+	IAMActions:      []string{"ec2:DescribeInstances", "ec2:StartInstances"},
+	SideEffects:     true,
+	Rollbackable:    true,
+	DefaultEstimate: estimate(2 * time.Minute),
+})
+
+// EC2StartInstances carries out aws.ec2.start_instances.
+func (a *Actions) EC2StartInstances(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return ec2StartInstancesSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in instancesInput) (activities.Result, error) {
+		if len(in.InstanceIDs) == 0 {
+			return nil, invalid("aws.ec2.start_instances: instance_ids is empty")
+		}
+		c, err := a.ec2Client(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.startInstances(ctx, c, in)
+	})
+}
+
+func (a *Actions) startInstances(ctx context.Context, c instanceStarterStopper, in instancesInput) (activities.Result, error) {
+	states, err := instanceStates(ctx, c, in.InstanceIDs)
+	if err != nil {
+		return nil, err
+	}
+	var stopping, start []string
+	for _, id := range in.InstanceIDs {
+		switch states[id] {
+		case "stopping":
+			stopping = append(stopping, id)
+		case "stopped":
+			start = append(start, id)
+		case "terminated", "shutting-down":
+			return nil, failed("start EC2 instance %q: it is %s", id, states[id])
+		}
+	}
+	if len(stopping) > 0 { // an instance must finish stopping before it can start
+		if _, err := a.waitInstancesState(ctx, c, stopping, "stopped"); err != nil {
+			return nil, err
+		}
+		start = append(start, stopping...)
+	}
+	if len(start) > 0 {
+		if _, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: start}); err != nil {
+			return nil, classify(err, "start EC2 instances %s", strings.Join(start, ", "))
+		}
+	}
+	start = rememberChanged(ctx, start)
+	if in.Wait {
+		if states, err = a.waitInstancesState(ctx, c, in.InstanceIDs, "running"); err != nil {
+			return nil, err
+		}
+	}
+	return activities.Result{"changed": stringsToAny(start), "states": statesResult(states)}, nil
+}
+
+// ---- aws.ec2.stop_instances
+
+var ec2StopInstancesSpec = newSpec[stopInstancesInput](runbooks.Kind{
+	Name:        "aws.ec2.stop_instances",
+	Description: "Stop EC2 instances (those not already stopped or stopping) and wait until all are stopped.",
+	Inputs: []runbooks.Field{
+		required(field("instance_ids", runbooks.TypeList, "instance ids")),
+		withDefault(field("force", runbooks.TypeBool, "force the stop (no clean shutdown)"), false),
+		waitInput(true, "every instance is stopped"),
+	},
+	Outputs:         ec2Outputs,
+	IAMActions:      []string{"ec2:DescribeInstances", "ec2:StopInstances"},
+	SideEffects:     true,
+	Rollbackable:    true,
+	DefaultEstimate: estimate(2 * time.Minute),
+})
+
+// EC2StopInstances carries out aws.ec2.stop_instances.
+func (a *Actions) EC2StopInstances(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return ec2StopInstancesSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in stopInstancesInput) (activities.Result, error) {
+		if len(in.InstanceIDs) == 0 {
+			return nil, invalid("aws.ec2.stop_instances: instance_ids is empty")
+		}
+		c, err := a.ec2Client(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.stopInstances(ctx, c, in)
+	})
+}
+
+func (a *Actions) stopInstances(ctx context.Context, c instanceStarterStopper, in stopInstancesInput) (activities.Result, error) {
+	states, err := instanceStates(ctx, c, in.InstanceIDs)
+	if err != nil {
+		return nil, err
+	}
+	var stop []string
+	for _, id := range in.InstanceIDs {
+		switch states[id] {
+		case "pending", "running":
+			stop = append(stop, id)
+		case "terminated", "shutting-down":
+			return nil, failed("stop EC2 instance %q: it is %s", id, states[id])
+		}
+	}
+	if len(stop) > 0 {
+		if _, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: stop, Force: awssdk.Bool(in.Force)}); err != nil {
+			return nil, classify(err, "stop EC2 instances %s", strings.Join(stop, ", "))
+		}
+	}
+	stop = rememberChanged(ctx, stop)
+	if in.Wait {
+		if states, err = a.waitInstancesState(ctx, c, in.InstanceIDs, "stopped"); err != nil {
+			return nil, err
+		}
+	}
+	return activities.Result{"changed": stringsToAny(stop), "states": statesResult(states)}, nil
+}
+
+func statesResult(states map[string]string) map[string]any {
+	out := make(map[string]any, len(states))
+	for k, v := range states {
+		out[k] = v
+	}
+	return out
+}
+
+// rememberChanged adds the instances an earlier attempt of the step changed (from its
+// heartbeat) to those this attempt changed, and records the union, so a retried step
+// still reports every instance it started or stopped (what a rollback must undo).
+func rememberChanged(ctx context.Context, changed []string) []string {
+	var earlier []string
+	loadProgress(ctx, &earlier)
+	for _, id := range earlier {
+		if !slices.Contains(changed, id) {
+			changed = append(changed, id)
+		}
+	}
+	saveProgress(ctx, changed)
+	return changed
+}

@@ -1,0 +1,132 @@
+package aws
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+func (a *Actions) lambdaClient(ctx context.Context, s Scope) (*lambda.Client, error) {
+	return client(ctx, a, "lambda", s, func(c awssdk.Config) *lambda.Client {
+		return lambda.NewFromConfig(c, func(o *lambda.Options) { o.BaseEndpoint = a.endpoint() })
+	})
+}
+
+// ---- aws.lambda.invoke
+
+type invokeInput struct {
+	FunctionName   string `json:"function_name"`
+	Payload        any    `json:"payload,omitempty"`
+	Qualifier      string `json:"qualifier,omitempty"`
+	InvocationType string `json:"invocation_type"`
+	Scope
+}
+
+var lambdaInvokeSpec = newSpec[invokeInput](runbooks.Kind{
+	Name: "aws.lambda.invoke",
+	Description: "Invoke a Lambda function (a custom step) with a JSON payload; a function error fails the step. Lambda has no " +
+		"request token: the function receives bcdr_run_id, bcdr_step_id and bcdr_idempotency_key in the client context's " +
+		"custom fields, the same on every retry, so it can make itself idempotent.",
+	Inputs: []runbooks.Field{
+		reqStr("function_name", "function name or ARN"),
+		field("payload", runbooks.TypeAny, "the event, sent as JSON"),
+		optStr("qualifier", "version or alias"),
+		withDefault(allowed(optStr("invocation_type", "RequestResponse waits for the result; Event queues it"), "RequestResponse", "Event"), "RequestResponse"),
+	},
+	Outputs: []runbooks.Field{
+		field("status_code", runbooks.TypeInt, "HTTP status of the invocation"),
+		field("payload", runbooks.TypeAny, "the function's response (decoded JSON, else text)"),
+		field("executed_version", runbooks.TypeString, "the version that ran"),
+	},
+	IAMActions:      []string{"lambda:InvokeFunction"},
+	SideEffects:     true,
+	DefaultEstimate: estimate(30 * time.Second),
+})
+
+type invoker interface {
+	Invoke(context.Context, *lambda.InvokeInput, ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+// LambdaInvoke carries out aws.lambda.invoke.
+func (a *Actions) LambdaInvoke(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return lambdaInvokeSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in invokeInput) (activities.Result, error) {
+		c, err := a.lambdaClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return invoke(ctx, c, req, in)
+	})
+}
+
+func invoke(ctx context.Context, c invoker, req activities.Request, in invokeInput) (activities.Result, error) {
+	payload := []byte("{}")
+	if in.Payload != nil {
+		var err error
+		if payload, err = json.Marshal(in.Payload); err != nil {
+			return nil, invalid("invoke Lambda function %q: payload: %v", in.FunctionName, err)
+		}
+	}
+	cc, _ := json.Marshal(map[string]any{"custom": map[string]string{
+		"bcdr_run_id":          req.RunID,
+		"bcdr_step_id":         req.StepID,
+		"bcdr_idempotency_key": requestToken(req, "lambda"),
+	}})
+	input := &lambda.InvokeInput{
+		FunctionName:   awssdk.String(in.FunctionName),
+		Payload:        payload,
+		InvocationType: lambdatypes.InvocationType(in.InvocationType),
+		ClientContext:  awssdk.String(base64.StdEncoding.EncodeToString(cc)),
+	}
+	if in.Qualifier != "" {
+		input.Qualifier = awssdk.String(in.Qualifier)
+	}
+	out, err := c.Invoke(ctx, input)
+	if err != nil {
+		return nil, classify(err, "invoke Lambda function %q", in.FunctionName)
+	}
+	if fe := awssdk.ToString(out.FunctionError); fe != "" {
+		return nil, failed("Lambda function %q failed (%s): %s", in.FunctionName, fe, functionErrorMessage(out.Payload))
+	}
+	return activities.Result{
+		"status_code":      int(out.StatusCode),
+		"payload":          decodePayload(out.Payload),
+		"executed_version": awssdk.ToString(out.ExecutedVersion),
+	}, nil
+}
+
+// decodePayload is the response as JSON values when it is JSON, else as text.
+func decodePayload(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(b, &v) == nil {
+		return v
+	}
+	return string(b)
+}
+
+// functionErrorMessage is the error type and message of a function error's payload
+// ({"errorType": ..., "errorMessage": ...}), cut short; never the stack trace.
+func functionErrorMessage(b []byte) string {
+	var e struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	msg := string(b)
+	if json.Unmarshal(b, &e) == nil && (e.ErrorType != "" || e.ErrorMessage != "") {
+		msg = e.ErrorType + ": " + e.ErrorMessage
+	}
+	if len(msg) > 500 {
+		msg = msg[:500] + "..."
+	}
+	return msg
+}

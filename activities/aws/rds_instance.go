@@ -1,0 +1,483 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+func (a *Actions) rdsClient(ctx context.Context, s Scope) (*rds.Client, error) {
+	return client(ctx, a, "rds", s, func(c awssdk.Config) *rds.Client {
+		return rds.NewFromConfig(c, func(o *rds.Options) { o.BaseEndpoint = a.endpoint() })
+	})
+}
+
+// Tags bcdr puts on what it creates, so cleanup deletes only its own resources.
+const (
+	tagManaged = "bcdr:managed"
+	tagRunID   = "bcdr:run-id"
+	tagStepID  = "bcdr:step-id"
+	// tagSnapshot records the snapshot a drill instance was restored from.
+	tagSnapshot = "bcdr:snapshot"
+)
+
+// instanceDescriber reads one DB instance.
+type instanceDescriber interface {
+	DescribeDBInstances(context.Context, *rds.DescribeDBInstancesInput, ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error)
+}
+
+// describeInstance returns the instance, or nil when it does not exist.
+func describeInstance(ctx context.Context, c instanceDescriber, id string) (*rdstypes.DBInstance, error) {
+	out, err := c.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: awssdk.String(id)})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify(err, "describe DB instance %q", id)
+	}
+	if len(out.DBInstances) == 0 {
+		return nil, nil
+	}
+	return &out.DBInstances[0], nil
+}
+
+// failedInstanceStates are states an instance does not leave by itself.
+var failedInstanceStates = map[string]bool{
+	"failed": true, "incompatible-restore": true, "incompatible-parameters": true,
+	"incompatible-network": true, "incompatible-option-group": true, "storage-full": true,
+	"inaccessible-encryption-credentials": true, "restore-error": true,
+}
+
+// waitInstance polls until the instance is in status and ok (when given) accepts it.
+func (a *Actions) waitInstance(ctx context.Context, c instanceDescriber, id, status string,
+	ok func(*rdstypes.DBInstance) bool) (*rdstypes.DBInstance, error) {
+	var last *rdstypes.DBInstance
+	_, err := a.poll(ctx, fmt.Sprintf("DB instance %q %s", id, status), func(ctx context.Context) (bool, string, error) {
+		inst, err := describeInstance(ctx, c, id)
+		if err != nil {
+			return false, "", err
+		}
+		if inst == nil {
+			return false, "", notFound("DB instance %q not found", id)
+		}
+		last = inst
+		st := awssdk.ToString(inst.DBInstanceStatus)
+		if failedInstanceStates[st] && st != status {
+			return false, st, failed("DB instance %q is %s", id, st)
+		}
+		return st == status && (ok == nil || ok(inst)), st, nil
+	})
+	return last, err
+}
+
+func instanceResult(inst *rdstypes.DBInstance) activities.Result {
+	r := activities.Result{
+		"db_instance_identifier": awssdk.ToString(inst.DBInstanceIdentifier),
+		"status":                 awssdk.ToString(inst.DBInstanceStatus),
+		"arn":                    awssdk.ToString(inst.DBInstanceArn),
+		"endpoint":               "",
+		"port":                   0,
+	}
+	if inst.Endpoint != nil {
+		r["endpoint"] = awssdk.ToString(inst.Endpoint.Address)
+		r["port"] = int(awssdk.ToInt32(inst.Endpoint.Port))
+	}
+	return r
+}
+
+var instanceOutputs = []runbooks.Field{
+	field("db_instance_identifier", runbooks.TypeString, "DB instance identifier"),
+	field("status", runbooks.TypeString, "DB instance status"),
+	field("arn", runbooks.TypeString, "DB instance ARN"),
+	field("endpoint", runbooks.TypeString, "endpoint address"),
+	field("port", runbooks.TypeInt, "endpoint port"),
+}
+
+// ---- aws.rds.promote_read_replica
+
+type promoteReadReplicaInput struct {
+	InstanceID            string `json:"db_instance_identifier"`
+	BackupRetentionPeriod *int32 `json:"backup_retention_period,omitempty"`
+	Wait                  bool   `json:"wait"`
+	Scope
+}
+
+var rdsPromoteReadReplicaSpec = newSpec[promoteReadReplicaInput](runbooks.Kind{
+	Name: "aws.rds.promote_read_replica",
+	Description: "Promote an RDS read replica to a standalone instance and wait until it is available. " +
+		"An instance that is already not a replica is success.",
+	Inputs: []runbooks.Field{
+		reqStr("db_instance_identifier", "the read replica's DB instance identifier"),
+		field("backup_retention_period", runbooks.TypeInt, "days of automated backups on the promoted instance"),
+		waitInput(true, "the promoted instance is available"),
+	},
+	Outputs: append(instanceOutputs,
+		field("promoted", runbooks.TypeBool, "false when the instance was already not a replica"),
+		field("source_db_instance_identifier", runbooks.TypeString, "the instance it replicated from (empty when it was not a replica)")),
+	IAMActions:      []string{"rds:DescribeDBInstances", "rds:PromoteReadReplica"},
+	SideEffects:     true,
+	DefaultEstimate: estimate(10 * time.Minute),
+})
+
+type replicaPromoter interface {
+	instanceDescriber
+	PromoteReadReplica(context.Context, *rds.PromoteReadReplicaInput, ...func(*rds.Options)) (*rds.PromoteReadReplicaOutput, error)
+}
+
+// RDSPromoteReadReplica carries out aws.rds.promote_read_replica.
+func (a *Actions) RDSPromoteReadReplica(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return rdsPromoteReadReplicaSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in promoteReadReplicaInput) (activities.Result, error) {
+		c, err := a.rdsClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.promoteReadReplica(ctx, c, in)
+	})
+}
+
+func (a *Actions) promoteReadReplica(ctx context.Context, c replicaPromoter, in promoteReadReplicaInput) (activities.Result, error) {
+	inst, err := describeInstance(ctx, c, in.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	if inst == nil {
+		return nil, notFound("promote read replica %q: DB instance not found", in.InstanceID)
+	}
+	// A retried attempt finds the promotion under way (status modifying/rebooting, source
+	// already cleared): it only waits.
+	var source string
+	if !loadProgress(ctx, &source) {
+		source = awssdk.ToString(inst.ReadReplicaSourceDBInstanceIdentifier)
+		saveProgress(ctx, source)
+	}
+	promoted := false
+	if awssdk.ToString(inst.ReadReplicaSourceDBInstanceIdentifier) != "" {
+		if _, err := c.PromoteReadReplica(ctx, &rds.PromoteReadReplicaInput{
+			DBInstanceIdentifier:  awssdk.String(in.InstanceID),
+			BackupRetentionPeriod: in.BackupRetentionPeriod,
+		}); err != nil {
+			return nil, classify(err, "promote read replica %q", in.InstanceID)
+		}
+		promoted = true
+	} else if source != "" {
+		promoted = true // promoted by an earlier attempt of this step
+	}
+	if in.Wait {
+		inst, err = a.waitInstance(ctx, c, in.InstanceID, "available", func(i *rdstypes.DBInstance) bool {
+			return awssdk.ToString(i.ReadReplicaSourceDBInstanceIdentifier) == ""
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	r := instanceResult(inst)
+	r["promoted"], r["source_db_instance_identifier"] = promoted, source
+	return r, nil
+}
+
+// ---- aws.rds.restore_instance_from_snapshot
+
+type restoreInstanceInput struct {
+	InstanceID       string            `json:"db_instance_identifier,omitempty"`
+	SnapshotID       string            `json:"db_snapshot_identifier,omitempty"`
+	SourceInstanceID string            `json:"source_db_instance_identifier,omitempty"`
+	InstanceClass    string            `json:"db_instance_class,omitempty"`
+	SubnetGroup      string            `json:"db_subnet_group_name,omitempty"`
+	SecurityGroupIDs []string          `json:"vpc_security_group_ids,omitempty"`
+	MultiAZ          bool              `json:"multi_az"`
+	Tags             map[string]string `json:"tags,omitempty"`
+	Wait             bool              `json:"wait"`
+	Scope
+}
+
+var rdsRestoreInstanceFromSnapshotSpec = newSpec[restoreInstanceInput](runbooks.Kind{
+	Name: "aws.rds.restore_instance_from_snapshot",
+	Description: "Restore a new DB instance from a snapshot (given, or the newest available snapshot of source_db_instance_identifier) " +
+		"and wait until it is available: the drill variant of a database failover. The instance is tagged bcdr:managed so " +
+		"aws.rds.delete_instance can clean it up.",
+	Inputs: []runbooks.Field{
+		optStr("db_instance_identifier", "identifier of the new instance (default: bcdr-<hash of run and step>)"),
+		optStr("db_snapshot_identifier", "DB snapshot identifier or ARN to restore"),
+		optStr("source_db_instance_identifier", "restore the newest available snapshot of this instance (when db_snapshot_identifier is not given)"),
+		optStr("db_instance_class", "instance class, e.g. db.t3.medium (default: the snapshot's)"),
+		optStr("db_subnet_group_name", "DB subnet group"),
+		field("vpc_security_group_ids", runbooks.TypeList, "VPC security group ids"),
+		withDefault(field("multi_az", runbooks.TypeBool, "create a Multi-AZ instance"), false),
+		field("tags", runbooks.TypeMap, "extra tags"),
+		waitInput(true, "the instance is available"),
+	},
+	Outputs: append(instanceOutputs,
+		field("db_snapshot_identifier", runbooks.TypeString, "the snapshot restored"),
+		field("created", runbooks.TypeBool, "false when an earlier attempt of this step had created it")),
+	IAMActions:      []string{"rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"},
+	SideEffects:     true,
+	Rollbackable:    true,
+	DefaultEstimate: estimate(20 * time.Minute),
+})
+
+type instanceRestorer interface {
+	instanceDescriber
+	DescribeDBSnapshots(context.Context, *rds.DescribeDBSnapshotsInput, ...func(*rds.Options)) (*rds.DescribeDBSnapshotsOutput, error)
+	RestoreDBInstanceFromDBSnapshot(context.Context, *rds.RestoreDBInstanceFromDBSnapshotInput, ...func(*rds.Options)) (*rds.RestoreDBInstanceFromDBSnapshotOutput, error)
+}
+
+// RDSRestoreInstanceFromSnapshot carries out aws.rds.restore_instance_from_snapshot.
+func (a *Actions) RDSRestoreInstanceFromSnapshot(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return rdsRestoreInstanceFromSnapshotSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in restoreInstanceInput) (activities.Result, error) {
+		c, err := a.rdsClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.restoreInstance(ctx, c, req, in)
+	})
+}
+
+func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req activities.Request, in restoreInstanceInput) (activities.Result, error) {
+	if in.InstanceID == "" {
+		in.InstanceID = "bcdr-" + requestToken(req, "restore")[:16]
+	}
+	existing, err := describeInstance(ctx, c, in.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	created := existing == nil
+	snapshot := in.SnapshotID
+	if existing != nil {
+		if tagValue(existing.TagList, tagRunID) != req.RunID || tagValue(existing.TagList, tagStepID) != req.StepID {
+			return nil, invalid("restore DB instance %q: an instance with this identifier exists and was not created by this step", in.InstanceID)
+		}
+	} else {
+		if snapshot == "" {
+			if snapshot, err = newestSnapshot(ctx, c, in.SourceInstanceID); err != nil {
+				return nil, err
+			}
+		}
+		tags := []rdstypes.Tag{
+			{Key: awssdk.String(tagManaged), Value: awssdk.String("true")},
+			{Key: awssdk.String(tagRunID), Value: awssdk.String(req.RunID)},
+			{Key: awssdk.String(tagStepID), Value: awssdk.String(req.StepID)},
+			{Key: awssdk.String(tagSnapshot), Value: awssdk.String(snapshot)},
+		}
+		for _, k := range sortedKeys(in.Tags) {
+			tags = append(tags, rdstypes.Tag{Key: awssdk.String(k), Value: awssdk.String(in.Tags[k])})
+		}
+		input := &rds.RestoreDBInstanceFromDBSnapshotInput{
+			DBInstanceIdentifier: awssdk.String(in.InstanceID),
+			DBSnapshotIdentifier: awssdk.String(snapshot),
+			MultiAZ:              awssdk.Bool(in.MultiAZ),
+			VpcSecurityGroupIds:  in.SecurityGroupIDs,
+			Tags:                 tags,
+		}
+		if in.InstanceClass != "" {
+			input.DBInstanceClass = awssdk.String(in.InstanceClass)
+		}
+		if in.SubnetGroup != "" {
+			input.DBSubnetGroupName = awssdk.String(in.SubnetGroup)
+		}
+		out, err := c.RestoreDBInstanceFromDBSnapshot(ctx, input)
+		if errorCode(err) == "DBInstanceAlreadyExists" {
+			return nil, fmt.Errorf("restore DB instance %q: created concurrently, retry to adopt it: %w", in.InstanceID, err)
+		}
+		if err != nil {
+			return nil, classify(err, "restore DB instance %q from snapshot %q", in.InstanceID, snapshot)
+		}
+		existing = out.DBInstance
+	}
+	inst := existing
+	if in.Wait {
+		if inst, err = a.waitInstance(ctx, c, in.InstanceID, "available", nil); err != nil {
+			return nil, err
+		}
+	}
+	r := instanceResult(inst)
+	if snapshot == "" {
+		snapshot = tagValue(inst.TagList, tagSnapshot)
+	}
+	r["db_snapshot_identifier"], r["created"] = snapshot, created
+	return r, nil
+}
+
+// newestSnapshot is the identifier of the newest available snapshot of an instance.
+func newestSnapshot(ctx context.Context, c instanceRestorer, instanceID string) (string, error) {
+	if instanceID == "" {
+		return "", invalid("restore DB instance: give db_snapshot_identifier or source_db_instance_identifier")
+	}
+	var snaps []rdstypes.DBSnapshot
+	p := rds.NewDescribeDBSnapshotsPaginator(c, &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: awssdk.String(instanceID)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return "", classify(err, "list snapshots of DB instance %q", instanceID)
+		}
+		for _, s := range out.DBSnapshots {
+			if awssdk.ToString(s.Status) == "available" && s.SnapshotCreateTime != nil {
+				snaps = append(snaps, s)
+			}
+		}
+	}
+	if len(snaps) == 0 {
+		return "", notFound("restore DB instance: no available snapshot of DB instance %q", instanceID)
+	}
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].SnapshotCreateTime.After(*snaps[j].SnapshotCreateTime) })
+	return awssdk.ToString(snaps[0].DBSnapshotIdentifier), nil
+}
+
+// ---- aws.rds.delete_instance
+
+type deleteInstanceInput struct {
+	InstanceID        string `json:"db_instance_identifier"`
+	SkipFinalSnapshot bool   `json:"skip_final_snapshot"`
+	FinalSnapshotID   string `json:"final_snapshot_id,omitempty"`
+	Force             bool   `json:"force"`
+	Wait              bool   `json:"wait"`
+	Scope
+}
+
+var rdsDeleteInstanceSpec = newSpec[deleteInstanceInput](runbooks.Kind{
+	Name: "aws.rds.delete_instance",
+	Description: "Delete a DB instance, by default only one that bcdr created (tagged bcdr:managed), and wait until it is gone: " +
+		"the cleanup of restore_instance_from_snapshot. An instance already gone is success.",
+	Inputs: []runbooks.Field{
+		reqStr("db_instance_identifier", "DB instance identifier"),
+		withDefault(field("skip_final_snapshot", runbooks.TypeBool, "delete without a final snapshot"), true),
+		optStr("final_snapshot_id", "final snapshot identifier (with skip_final_snapshot: false)"),
+		withDefault(field("force", runbooks.TypeBool, "delete even an instance bcdr did not create"), false),
+		waitInput(true, "the instance is deleted"),
+	},
+	Outputs: []runbooks.Field{
+		field("deleted", runbooks.TypeBool, "false when the instance did not exist"),
+	},
+	IAMActions:      []string{"rds:DescribeDBInstances", "rds:DeleteDBInstance"},
+	SideEffects:     true,
+	DefaultEstimate: estimate(10 * time.Minute),
+})
+
+type instanceDeleter interface {
+	instanceDescriber
+	DeleteDBInstance(context.Context, *rds.DeleteDBInstanceInput, ...func(*rds.Options)) (*rds.DeleteDBInstanceOutput, error)
+}
+
+// RDSDeleteInstance carries out aws.rds.delete_instance.
+func (a *Actions) RDSDeleteInstance(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return rdsDeleteInstanceSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in deleteInstanceInput) (activities.Result, error) {
+		c, err := a.rdsClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.deleteInstance(ctx, c, in)
+	})
+}
+
+func (a *Actions) deleteInstance(ctx context.Context, c instanceDeleter, in deleteInstanceInput) (activities.Result, error) {
+	inst, err := describeInstance(ctx, c, in.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	if inst == nil {
+		return activities.Result{"deleted": false}, nil
+	}
+	if !in.Force && tagValue(inst.TagList, tagManaged) != "true" {
+		return nil, invalid("delete DB instance %q: it is not tagged %s=true (not created by bcdr); set force: true to delete it anyway", in.InstanceID, tagManaged)
+	}
+	if awssdk.ToString(inst.DBInstanceStatus) != "deleting" {
+		input := &rds.DeleteDBInstanceInput{
+			DBInstanceIdentifier:   awssdk.String(in.InstanceID),
+			SkipFinalSnapshot:      awssdk.Bool(in.SkipFinalSnapshot),
+			DeleteAutomatedBackups: awssdk.Bool(true),
+		}
+		if !in.SkipFinalSnapshot {
+			if in.FinalSnapshotID == "" {
+				return nil, invalid("delete DB instance %q: final_snapshot_id is required without skip_final_snapshot", in.InstanceID)
+			}
+			input.FinalDBSnapshotIdentifier = awssdk.String(in.FinalSnapshotID)
+		}
+		_, err := c.DeleteDBInstance(ctx, input)
+		if err != nil && !isNotFound(err) && errorCode(err) != "InvalidDBInstanceState" {
+			return nil, classify(err, "delete DB instance %q", in.InstanceID)
+		}
+	}
+	if in.Wait {
+		_, err := a.poll(ctx, fmt.Sprintf("DB instance %q deleted", in.InstanceID), func(ctx context.Context) (bool, string, error) {
+			inst, err := describeInstance(ctx, c, in.InstanceID)
+			if err != nil || inst == nil {
+				return inst == nil, "deleted", err
+			}
+			return false, awssdk.ToString(inst.DBInstanceStatus), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return activities.Result{"deleted": true}, nil
+}
+
+// ---- aws.rds.wait_instance
+
+type waitInstanceInput struct {
+	InstanceID string `json:"db_instance_identifier"`
+	Status     string `json:"status"`
+	Scope
+}
+
+var rdsWaitInstanceSpec = newSpec[waitInstanceInput](runbooks.Kind{
+	Name:        "aws.rds.wait_instance",
+	Description: "Wait until a DB instance has a status (default available); fails at once on a state it cannot leave by itself (failed, storage-full, ...).",
+	Inputs: []runbooks.Field{
+		reqStr("db_instance_identifier", "DB instance identifier"),
+		withDefault(optStr("status", "status to wait for"), "available"),
+	},
+	Outputs:         instanceOutputs,
+	IAMActions:      []string{"rds:DescribeDBInstances"},
+	DefaultEstimate: estimate(5 * time.Minute),
+})
+
+// RDSWaitInstance carries out aws.rds.wait_instance.
+func (a *Actions) RDSWaitInstance(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return rdsWaitInstanceSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitInstanceInput) (activities.Result, error) {
+		c, err := a.rdsClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		inst, err := a.waitInstance(ctx, c, in.InstanceID, in.Status, nil)
+		if err != nil {
+			return nil, err
+		}
+		return instanceResult(inst), nil
+	})
+}
+
+func tagValue(tags []rdstypes.Tag, key string) string {
+	for _, t := range tags {
+		if awssdk.ToString(t.Key) == key {
+			return awssdk.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// arnRegion is the region part of an ARN, or "".
+func arnRegion(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) > 3 && parts[0] == "arn" {
+		return parts[3]
+	}
+	return ""
+}

@@ -1,0 +1,562 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+func (a *Actions) route53Client(ctx context.Context, s Scope) (*route53.Client, error) {
+	return client(ctx, a, "route53", s, func(c awssdk.Config) *route53.Client {
+		return route53.NewFromConfig(c, func(o *route53.Options) { o.BaseEndpoint = a.endpoint() })
+	})
+}
+
+// recordInput names a record set and, for upserts, gives its contents. Its fields are the
+// upsert kind's inputs, so a record read back (the previous one) can be upserted again.
+type recordInput struct {
+	HostedZoneID  string       `json:"hosted_zone_id"`
+	Name          string       `json:"name"`
+	Type          string       `json:"type"`
+	Routing       string       `json:"routing,omitempty"`
+	SetIdentifier string       `json:"set_identifier,omitempty"`
+	TTL           int64        `json:"ttl,omitempty"`
+	Values        []string     `json:"values,omitempty"`
+	AliasTarget   *aliasTarget `json:"alias_target,omitempty"`
+	Failover      string       `json:"failover,omitempty"`
+	Weight        *int64       `json:"weight,omitempty"`
+	HealthCheckID string       `json:"health_check_id,omitempty"`
+}
+
+type aliasTarget struct {
+	DNSName              string `json:"dns_name"`
+	HostedZoneID         string `json:"hosted_zone_id"`
+	EvaluateTargetHealth bool   `json:"evaluate_target_health,omitempty"`
+}
+
+var recordNameInputs = []runbooks.Field{
+	reqStr("hosted_zone_id", "hosted zone id (Z... or /hostedzone/Z...)"),
+	reqStr("name", "record name, e.g. api.example.com"),
+	allowed(reqStr("type", "record type"), "A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "CAA", "PTR", "SPF", "NAPTR", "DS"),
+	optStr("set_identifier", "identifier of a failover or weighted record"),
+}
+
+// ---- aws.route53.upsert_record
+
+type upsertRecordInput struct {
+	recordInput
+	Wait bool `json:"wait"`
+	Scope
+}
+
+var route53UpsertRecordSpec = newSpec[upsertRecordInput](runbooks.Kind{
+	Name: "aws.route53.upsert_record",
+	Description: "Create or update a Route 53 record set (simple, failover or weighted) and wait until the change is INSYNC. " +
+		"Outputs the previous record so a rollback can restore it.",
+	Inputs: append(slices.Clone(recordNameInputs),
+		allowed(optStr("routing", "routing policy (default: failover when failover is given, weighted when weight is, else simple)"), "simple", "failover", "weighted"),
+		withDefault(field("ttl", runbooks.TypeInt, "TTL in seconds (not used with alias_target)"), 60),
+		field("values", runbooks.TypeList, "record values, e.g. IP addresses (or give alias_target)"),
+		field("alias_target", runbooks.TypeMap, "alias target: {dns_name, hosted_zone_id, evaluate_target_health}"),
+		allowed(optStr("failover", "failover role, with routing: failover"), "PRIMARY", "SECONDARY"),
+		field("weight", runbooks.TypeInt, "weight 0-255, with routing: weighted"),
+		optStr("health_check_id", "health check associated with the record"),
+		waitInput(true, "the change is INSYNC on all Route 53 servers"),
+	),
+	Outputs: []runbooks.Field{
+		field("change_id", runbooks.TypeString, "Route 53 change id (empty when the record was already as asked)"),
+		field("status", runbooks.TypeString, "PENDING or INSYNC"),
+		field("changed", runbooks.TypeBool, "false when the record already had these contents"),
+		field("previous_existed", runbooks.TypeBool, "whether a record existed before"),
+		field("previous", runbooks.TypeMap, "the record before the change, in this kind's input shape"),
+		field("previous_values", runbooks.TypeList, "the previous record's values (empty for an alias or no record)"),
+		field("previous_alias_target", runbooks.TypeMap, "the previous record's alias target, or null"),
+		field("previous_ttl", runbooks.TypeInt, "the previous record's TTL (0 for an alias or no record)"),
+	},
+	IAMActions:      []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"},
+	SideEffects:     true,
+	Rollbackable:    true,
+	DefaultEstimate: estimate(60 * time.Second),
+})
+
+// recordChanger is what upsert and delete use of Route 53.
+type recordChanger interface {
+	ListResourceRecordSets(context.Context, *route53.ListResourceRecordSetsInput, ...func(*route53.Options)) (*route53.ListResourceRecordSetsOutput, error)
+	ChangeResourceRecordSets(context.Context, *route53.ChangeResourceRecordSetsInput, ...func(*route53.Options)) (*route53.ChangeResourceRecordSetsOutput, error)
+	changeGetter
+}
+
+// changeProgress is what an upsert or delete records in its heartbeat, so a retried
+// attempt waits for the same change and reports the record as it was before the first.
+type changeProgress struct {
+	ChangeID        string       `json:"changeId"`
+	PreviousExisted bool         `json:"previousExisted"`
+	Previous        *recordInput `json:"previous,omitempty"`
+}
+
+// Route53UpsertRecord carries out aws.route53.upsert_record.
+func (a *Actions) Route53UpsertRecord(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return route53UpsertRecordSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in upsertRecordInput) (activities.Result, error) {
+		c, err := a.route53Client(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.upsertRecord(ctx, c, in)
+	})
+}
+
+func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRecordInput) (activities.Result, error) {
+	want, err := in.recordSet()
+	if err != nil {
+		return nil, err
+	}
+	desc := in.describe()
+	var prog changeProgress
+	resumed := loadProgress(ctx, &prog)
+	if !resumed {
+		current, err := findRecord(ctx, c, in.recordInput)
+		if err != nil {
+			return nil, classify(err, "read record %s", desc)
+		}
+		if current != nil {
+			prog.PreviousExisted = true
+			prog.Previous = recordFromSet(in.HostedZoneID, *current)
+		}
+		if current != nil && sameRecord(*current, want) {
+			return prog.result("", "INSYNC", false), nil
+		}
+		out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
+			HostedZoneId: awssdk.String(zoneID(in.HostedZoneID)),
+			ChangeBatch: &r53types.ChangeBatch{
+				Comment: awssdk.String("bcdr"),
+				Changes: []r53types.Change{{Action: r53types.ChangeActionUpsert, ResourceRecordSet: &want}},
+			},
+		})
+		if err != nil {
+			return nil, classify(err, "upsert record %s", desc)
+		}
+		prog.ChangeID = awssdk.ToString(out.ChangeInfo.Id)
+		saveProgress(ctx, prog)
+	}
+	status := "PENDING"
+	if prog.ChangeID == "" {
+		status = "INSYNC"
+	} else if in.Wait {
+		if status, err = a.waitChange(ctx, c, prog.ChangeID); err != nil {
+			return nil, err
+		}
+	}
+	return prog.result(prog.ChangeID, status, true), nil
+}
+
+func (p changeProgress) result(changeID, status string, changed bool) activities.Result {
+	r := activities.Result{
+		"change_id":        changeID,
+		"status":           status,
+		"changed":          changed,
+		"previous_existed": p.PreviousExisted,
+	}
+	for k, v := range p.Previous.previousOutputs() {
+		r[k] = v
+	}
+	return r
+}
+
+// ---- aws.route53.delete_record
+
+type deleteRecordInput struct {
+	HostedZoneID  string `json:"hosted_zone_id"`
+	Name          string `json:"name"`
+	Type          string `json:"type"`
+	SetIdentifier string `json:"set_identifier,omitempty"`
+	Wait          bool   `json:"wait"`
+	Scope
+}
+
+var route53DeleteRecordSpec = newSpec[deleteRecordInput](runbooks.Kind{
+	Name:        "aws.route53.delete_record",
+	Description: "Delete a Route 53 record set (a record already gone is success) and wait until the change is INSYNC.",
+	Inputs:      append(slices.Clone(recordNameInputs), waitInput(true, "the change is INSYNC")),
+	Outputs: []runbooks.Field{
+		field("change_id", runbooks.TypeString, "Route 53 change id (empty when there was nothing to delete)"),
+		field("deleted", runbooks.TypeBool, "false when the record did not exist"),
+		field("previous", runbooks.TypeMap, "the deleted record, in upsert_record's input shape"),
+	},
+	IAMActions:      []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"},
+	SideEffects:     true,
+	DefaultEstimate: estimate(60 * time.Second),
+})
+
+// Route53DeleteRecord carries out aws.route53.delete_record.
+func (a *Actions) Route53DeleteRecord(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return route53DeleteRecordSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in deleteRecordInput) (activities.Result, error) {
+		c, err := a.route53Client(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.deleteRecord(ctx, c, in)
+	})
+}
+
+func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRecordInput) (activities.Result, error) {
+	rec := recordInput{HostedZoneID: in.HostedZoneID, Name: in.Name, Type: in.Type, SetIdentifier: in.SetIdentifier}
+	desc := rec.describe()
+	var prog changeProgress
+	if !loadProgress(ctx, &prog) {
+		current, err := findRecord(ctx, c, rec)
+		if err != nil {
+			return nil, classify(err, "read record %s", desc)
+		}
+		if current == nil {
+			return activities.Result{"change_id": "", "deleted": false, "previous": nil}, nil
+		}
+		prog.PreviousExisted, prog.Previous = true, recordFromSet(in.HostedZoneID, *current)
+		out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
+			HostedZoneId: awssdk.String(zoneID(in.HostedZoneID)),
+			ChangeBatch: &r53types.ChangeBatch{
+				Comment: awssdk.String("bcdr"),
+				Changes: []r53types.Change{{Action: r53types.ChangeActionDelete, ResourceRecordSet: current}},
+			},
+		})
+		if err != nil {
+			return nil, classify(err, "delete record %s", desc)
+		}
+		prog.ChangeID = awssdk.ToString(out.ChangeInfo.Id)
+		saveProgress(ctx, prog)
+	}
+	if in.Wait {
+		if _, err := a.waitChange(ctx, c, prog.ChangeID); err != nil {
+			return nil, err
+		}
+	}
+	r := activities.Result{"change_id": prog.ChangeID, "deleted": true, "previous": nil}
+	if prog.Previous != nil {
+		r["previous"] = prog.Previous.asMap()
+	}
+	return r, nil
+}
+
+// ---- aws.route53.wait_insync
+
+type waitInsyncInput struct {
+	ChangeID string `json:"change_id"`
+	Scope
+}
+
+var route53WaitInsyncSpec = newSpec[waitInsyncInput](runbooks.Kind{
+	Name:            "aws.route53.wait_insync",
+	Description:     "Wait until a Route 53 change is INSYNC.",
+	Inputs:          []runbooks.Field{reqStr("change_id", "change id from upsert_record or delete_record")},
+	Outputs:         []runbooks.Field{field("status", runbooks.TypeString, "INSYNC")},
+	IAMActions:      []string{"route53:GetChange"},
+	DefaultEstimate: estimate(60 * time.Second),
+})
+
+// changeGetter is what a wait for a Route 53 change uses.
+type changeGetter interface {
+	GetChange(context.Context, *route53.GetChangeInput, ...func(*route53.Options)) (*route53.GetChangeOutput, error)
+}
+
+// Route53WaitInsync carries out aws.route53.wait_insync.
+func (a *Actions) Route53WaitInsync(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return route53WaitInsyncSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitInsyncInput) (activities.Result, error) {
+		c, err := a.route53Client(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		if in.ChangeID == "" { // an upsert that changed nothing has no change to wait for
+			return activities.Result{"status": "INSYNC"}, nil
+		}
+		status, err := a.waitChange(ctx, c, in.ChangeID)
+		if err != nil {
+			return nil, err
+		}
+		return activities.Result{"status": status}, nil
+	})
+}
+
+func (a *Actions) waitChange(ctx context.Context, c changeGetter, id string) (string, error) {
+	return a.poll(ctx, "Route 53 change "+id+" INSYNC", func(ctx context.Context) (bool, string, error) {
+		out, err := c.GetChange(ctx, &route53.GetChangeInput{Id: awssdk.String(id)})
+		if err != nil {
+			return false, "", classify(err, "get Route 53 change %q", id)
+		}
+		st := string(out.ChangeInfo.Status)
+		return out.ChangeInfo.Status == r53types.ChangeStatusInsync, st, nil
+	})
+}
+
+// ---- aws.route53.health_check_status
+
+type healthCheckStatusInput struct {
+	HealthCheckID  string `json:"health_check_id"`
+	RequireHealthy bool   `json:"require_healthy"`
+	Scope
+}
+
+var route53HealthCheckStatusSpec = newSpec[healthCheckStatusInput](runbooks.Kind{
+	Name:        "aws.route53.health_check_status",
+	Description: "Read a Route 53 health check's status as its checkers report it (healthy when more than 18% of the checkers report success, as Route 53 decides).",
+	Inputs: []runbooks.Field{
+		reqStr("health_check_id", "health check id"),
+		withDefault(field("require_healthy", runbooks.TypeBool, "fail the step when the health check is not healthy"), false),
+	},
+	Outputs: []runbooks.Field{
+		field("healthy", runbooks.TypeBool, "whether Route 53 considers the endpoint healthy"),
+		field("healthy_checkers", runbooks.TypeInt, "checkers reporting success"),
+		field("checkers", runbooks.TypeInt, "checkers reporting"),
+	},
+	IAMActions:      []string{"route53:GetHealthCheckStatus"},
+	DefaultEstimate: estimate(2 * time.Second),
+})
+
+type healthCheckStatusGetter interface {
+	GetHealthCheckStatus(context.Context, *route53.GetHealthCheckStatusInput, ...func(*route53.Options)) (*route53.GetHealthCheckStatusOutput, error)
+}
+
+// Route53HealthCheckStatus carries out aws.route53.health_check_status.
+func (a *Actions) Route53HealthCheckStatus(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return route53HealthCheckStatusSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in healthCheckStatusInput) (activities.Result, error) {
+		c, err := a.route53Client(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return healthCheckStatus(ctx, c, in)
+	})
+}
+
+func healthCheckStatus(ctx context.Context, c healthCheckStatusGetter, in healthCheckStatusInput) (activities.Result, error) {
+	out, err := c.GetHealthCheckStatus(ctx, &route53.GetHealthCheckStatusInput{HealthCheckId: awssdk.String(in.HealthCheckID)})
+	if err != nil {
+		return nil, classify(err, "get status of health check %q", in.HealthCheckID)
+	}
+	ok := 0
+	for _, o := range out.HealthCheckObservations {
+		if o.StatusReport != nil && strings.HasPrefix(awssdk.ToString(o.StatusReport.Status), "Success") {
+			ok++
+		}
+	}
+	total := len(out.HealthCheckObservations)
+	healthy := total > 0 && ok*100 > total*18
+	if in.RequireHealthy && !healthy {
+		return nil, failed("health check %q is unhealthy: %d of %d checkers report success", in.HealthCheckID, ok, total)
+	}
+	return activities.Result{"healthy": healthy, "healthy_checkers": ok, "checkers": total}, nil
+}
+
+// ---- records
+
+func zoneID(id string) string { return strings.TrimPrefix(id, "/hostedzone/") }
+
+// fqdn is a record name as Route 53 returns it: lower case, ending in a dot, with "*"
+// written as \052.
+func fqdn(name string) string {
+	n := strings.ToLower(strings.TrimSuffix(name, ".")) + "."
+	return strings.ReplaceAll(n, "*", `\052`)
+}
+
+func (r recordInput) describe() string {
+	d := fmt.Sprintf("%s %s in zone %s", r.Type, strings.TrimSuffix(r.Name, "."), zoneID(r.HostedZoneID))
+	if r.SetIdentifier != "" {
+		d += fmt.Sprintf(" (set %q)", r.SetIdentifier)
+	}
+	return d
+}
+
+// recordSet checks the inputs for the routing policy and builds the record set.
+func (r recordInput) recordSet() (r53types.ResourceRecordSet, error) {
+	rs := r53types.ResourceRecordSet{Name: awssdk.String(fqdn(r.Name)), Type: r53types.RRType(r.Type)}
+	if r.HealthCheckID != "" {
+		rs.HealthCheckId = awssdk.String(r.HealthCheckID)
+	}
+	switch {
+	case r.AliasTarget != nil && len(r.Values) > 0:
+		return rs, invalid("record %s: give values or alias_target, not both", r.describe())
+	case r.AliasTarget != nil:
+		rs.AliasTarget = &r53types.AliasTarget{
+			DNSName:              awssdk.String(r.AliasTarget.DNSName),
+			HostedZoneId:         awssdk.String(zoneID(r.AliasTarget.HostedZoneID)),
+			EvaluateTargetHealth: r.AliasTarget.EvaluateTargetHealth,
+		}
+	case len(r.Values) > 0:
+		rs.TTL = awssdk.Int64(r.TTL)
+		for _, v := range r.Values {
+			rs.ResourceRecords = append(rs.ResourceRecords, r53types.ResourceRecord{Value: awssdk.String(v)})
+		}
+	default:
+		return rs, invalid("record %s: give values or alias_target", r.describe())
+	}
+	routing := r.Routing
+	if routing == "" {
+		switch {
+		case r.Failover != "":
+			routing = "failover"
+		case r.Weight != nil:
+			routing = "weighted"
+		}
+	}
+	switch routing {
+	case "failover":
+		if r.SetIdentifier == "" || r.Failover == "" {
+			return rs, invalid("failover record %s needs set_identifier and failover (PRIMARY or SECONDARY)", r.describe())
+		}
+		rs.SetIdentifier = awssdk.String(r.SetIdentifier)
+		rs.Failover = r53types.ResourceRecordSetFailover(r.Failover)
+	case "weighted":
+		if r.SetIdentifier == "" || r.Weight == nil {
+			return rs, invalid("weighted record %s needs set_identifier and weight", r.describe())
+		}
+		if *r.Weight < 0 || *r.Weight > 255 {
+			return rs, invalid("weighted record %s: weight %d is not within 0-255", r.describe(), *r.Weight)
+		}
+		rs.SetIdentifier = awssdk.String(r.SetIdentifier)
+		rs.Weight = awssdk.Int64(*r.Weight)
+	default:
+		if r.SetIdentifier != "" || r.Failover != "" || r.Weight != nil {
+			return rs, invalid("simple record %s takes no set_identifier, failover or weight (set routing)", r.describe())
+		}
+	}
+	return rs, nil
+}
+
+// recordFromSet turns a record set read from Route 53 into upsert inputs.
+func recordFromSet(zone string, rs r53types.ResourceRecordSet) *recordInput {
+	r := &recordInput{
+		HostedZoneID:  zone,
+		Name:          strings.ReplaceAll(awssdk.ToString(rs.Name), `\052`, "*"),
+		Type:          string(rs.Type),
+		Routing:       "simple",
+		SetIdentifier: awssdk.ToString(rs.SetIdentifier),
+		TTL:           awssdk.ToInt64(rs.TTL),
+		HealthCheckID: awssdk.ToString(rs.HealthCheckId),
+	}
+	for _, v := range rs.ResourceRecords {
+		r.Values = append(r.Values, awssdk.ToString(v.Value))
+	}
+	if rs.AliasTarget != nil {
+		r.AliasTarget = &aliasTarget{
+			DNSName:              awssdk.ToString(rs.AliasTarget.DNSName),
+			HostedZoneID:         awssdk.ToString(rs.AliasTarget.HostedZoneId),
+			EvaluateTargetHealth: rs.AliasTarget.EvaluateTargetHealth,
+		}
+	}
+	switch {
+	case rs.Failover != "":
+		r.Routing, r.Failover = "failover", string(rs.Failover)
+	case rs.Weight != nil:
+		r.Routing, r.Weight = "weighted", rs.Weight
+	}
+	return r
+}
+
+// previousOutputs are the outputs describing the record before a change (r may be nil).
+func (r *recordInput) previousOutputs() map[string]any {
+	out := map[string]any{"previous": nil, "previous_values": []any{}, "previous_alias_target": nil, "previous_ttl": int64(0)}
+	if r == nil {
+		return out
+	}
+	m := r.asMap()
+	out["previous"] = m
+	if v, ok := m["values"]; ok {
+		out["previous_values"] = v
+	}
+	if v, ok := m["alias_target"]; ok {
+		out["previous_alias_target"] = v
+	}
+	out["previous_ttl"] = r.TTL
+	return out
+}
+
+// asMap is the record as step outputs hold it (plain JSON values).
+func (r recordInput) asMap() map[string]any {
+	m := map[string]any{
+		"hosted_zone_id": r.HostedZoneID,
+		"name":           r.Name,
+		"type":           r.Type,
+		"routing":        r.Routing,
+	}
+	if r.SetIdentifier != "" {
+		m["set_identifier"] = r.SetIdentifier
+	}
+	if r.AliasTarget != nil {
+		m["alias_target"] = map[string]any{
+			"dns_name":               r.AliasTarget.DNSName,
+			"hosted_zone_id":         r.AliasTarget.HostedZoneID,
+			"evaluate_target_health": r.AliasTarget.EvaluateTargetHealth,
+		}
+	} else {
+		m["ttl"] = r.TTL
+		vals := make([]any, len(r.Values))
+		for i, v := range r.Values {
+			vals[i] = v
+		}
+		m["values"] = vals
+	}
+	if r.Failover != "" {
+		m["failover"] = r.Failover
+	}
+	if r.Weight != nil {
+		m["weight"] = *r.Weight
+	}
+	if r.HealthCheckID != "" {
+		m["health_check_id"] = r.HealthCheckID
+	}
+	return m
+}
+
+// findRecord returns the record set with the input's name, type and set identifier, or nil.
+func findRecord(ctx context.Context, c recordChanger, r recordInput) (*r53types.ResourceRecordSet, error) {
+	in := &route53.ListResourceRecordSetsInput{
+		HostedZoneId:    awssdk.String(zoneID(r.HostedZoneID)),
+		StartRecordName: awssdk.String(fqdn(r.Name)),
+		StartRecordType: r53types.RRType(r.Type),
+		MaxItems:        awssdk.Int32(100),
+	}
+	if r.SetIdentifier != "" {
+		in.StartRecordIdentifier = awssdk.String(r.SetIdentifier)
+	}
+	out, err := c.ListResourceRecordSets(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	for _, rs := range out.ResourceRecordSets {
+		if strings.EqualFold(awssdk.ToString(rs.Name), fqdn(r.Name)) && string(rs.Type) == r.Type &&
+			awssdk.ToString(rs.SetIdentifier) == r.SetIdentifier {
+			return &rs, nil
+		}
+	}
+	return nil, nil
+}
+
+// sameRecord reports whether an existing record set already has the wanted contents.
+func sameRecord(have, want r53types.ResourceRecordSet) bool {
+	values := func(rs r53types.ResourceRecordSet) []string {
+		var v []string
+		for _, r := range rs.ResourceRecords {
+			v = append(v, awssdk.ToString(r.Value))
+		}
+		slices.Sort(v)
+		return v
+	}
+	alias := func(rs r53types.ResourceRecordSet) string {
+		if rs.AliasTarget == nil {
+			return ""
+		}
+		return fmt.Sprintf("%s|%s|%t", strings.ToLower(strings.TrimSuffix(awssdk.ToString(rs.AliasTarget.DNSName), ".")),
+			awssdk.ToString(rs.AliasTarget.HostedZoneId), rs.AliasTarget.EvaluateTargetHealth)
+	}
+	return awssdk.ToInt64(have.TTL) == awssdk.ToInt64(want.TTL) &&
+		slices.Equal(values(have), values(want)) && alias(have) == alias(want) &&
+		have.Failover == want.Failover && awssdk.ToInt64(have.Weight) == awssdk.ToInt64(want.Weight) &&
+		(have.Weight == nil) == (want.Weight == nil) &&
+		awssdk.ToString(have.HealthCheckId) == awssdk.ToString(want.HealthCheckId)
+}
