@@ -17,8 +17,8 @@ func (p *Plan) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, " %s", p.Version)
 	}
 	fmt.Fprintln(bw)
-	if p.Objectives.RTO > 0 || p.Objectives.RPO > 0 {
-		fmt.Fprintf(bw, "Objectives: RTO %s, RPO %s\n", p.Objectives.RTO, p.Objectives.RPO)
+	if obj := p.objectivesText(); obj != "" {
+		fmt.Fprintf(bw, "Objectives: %s\n", obj)
 	}
 	fmt.Fprintf(bw, "Expected duration: %s%s\n", p.ExpectedDuration, p.rtoNote())
 	fmt.Fprintf(bw, "Critical path: %s\n", strings.Join(p.CriticalPath, " -> "))
@@ -28,7 +28,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "\nLayer %d\n", n+1)
 		for _, id := range layer {
 			s := byID[id]
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t+%s\t%s\n", s.ID, s.Uses, s.Estimate, s.Start, stepNotes(s))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t+%s", s.ID, s.Uses, s.Estimate, s.Start)
+			if notes := stepNotes(s); notes != "" {
+				fmt.Fprintf(tw, "\t%s", notes)
+			}
+			fmt.Fprintln(tw)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -191,3 +195,14 @@ func mermaidText(s string) string { return mermaidEscaper.Replace(s) }
 var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
 
 func dotQuote(s string) string { return `"` + dotEscaper.Replace(s) + `"` }
+
+func (p *Plan) objectivesText() string {
+	var parts []string
+	if p.Objectives.RTO > 0 {
+		parts = append(parts, "RTO "+p.Objectives.RTO.String())
+	}
+	if p.Objectives.RPO > 0 {
+		parts = append(parts, "RPO "+p.Objectives.RPO.String())
+	}
+	return strings.Join(parts, ", ")
+}
