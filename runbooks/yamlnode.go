@@ -34,6 +34,9 @@ func deref(n *yaml.Node) *yaml.Node {
 // checkAliases measures how many nodes the tree has once aliases are expanded and
 // reports a document that expands too much or refers to itself.
 func checkAliases(root *yaml.Node) error {
+	if !hasAlias(root, 0) {
+		return nil
+	}
 	sizes := map[*yaml.Node]int{}
 	var plain int
 	var size func(n *yaml.Node, viaAlias bool) (int, error)
@@ -80,6 +83,22 @@ func checkAliases(root *yaml.Node) error {
 		return fmt.Errorf("YAML aliases expand to more than %d nodes; aliases are limited to guard against exponential expansion", maxAliasNodes)
 	}
 	return nil
+}
+
+// hasAlias reports whether the tree holds an alias (most runbooks have none).
+func hasAlias(n *yaml.Node, depth int) bool {
+	if n == nil || depth > 10_000 {
+		return n != nil
+	}
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // pair is one key and value of a mapping.

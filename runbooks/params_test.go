@@ -1,0 +1,51 @@
+package runbooks
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func paramsRunbook() *Runbook {
+	return &Runbook{Metadata: Metadata{Name: "p"}, Parameters: []Parameter{
+		{Name: "region", Type: ParamString, Default: "eu-west-1", Allowed: []any{"eu-west-1", "us-east-1"}},
+		{Name: "count", Type: ParamNumber, Default: 3},
+		{Name: "dry", Type: ParamBool},
+		{Name: "soak", Type: ParamDuration, Default: "90s"},
+		{Name: "token", Type: ParamString, Required: true, Secret: true},
+	}}
+}
+
+func TestResolveParams(t *testing.T) {
+	got, err := ResolveParams(paramsRunbook(), map[string]string{"token": "s3cret", "dry": "true", "count": "2.5"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{
+		"region": "eu-west-1", "count": 2.5, "dry": true, "soak": "1m30s", "token": "s3cret",
+	}, got)
+}
+
+func TestResolveParamsErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		given map[string]string
+		want  []string
+	}{
+		{"required", map[string]string{}, []string{`parameter "token" is required`}},
+		{"not allowed", map[string]string{"token": "x", "region": "mars"}, []string{`parameter "region": mars is not allowed`}},
+		{"bad number", map[string]string{"token": "x", "count": "three"}, []string{`parameter "count": "three" is not a number`}},
+		{"bad bool", map[string]string{"token": "x", "dry": "maybe"}, []string{`parameter "dry"`}},
+		{"bad duration", map[string]string{"token": "x", "soak": "soon"}, []string{`parameter "soak"`}},
+		{"unknown", map[string]string{"token": "x", "regoin": "eu-west-1"}, []string{`parameter "regoin": runbook "p" has no such parameter (did you mean "region"?)`}},
+		{"all at once", map[string]string{"count": "x", "nope": "1"}, []string{`"token" is required`, `"count"`, `"nope"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ResolveParams(paramsRunbook(), c.given)
+			require.Error(t, err)
+			for _, w := range c.want {
+				assert.ErrorContains(t, err, w)
+			}
+		})
+	}
+}
