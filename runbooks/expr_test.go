@@ -80,8 +80,8 @@ func TestEvalBool(t *testing.T) {
 		{"${{ mode == 'drill' }}", true, false},
 		{"steps.check.status == 'succeeded' && !params.dry", true, false},
 		{"steps.skip.status == 'succeeded'", false, false},
-		{"params.region", false, true},   // a string is not a condition
-		{"'x' + 'y'", false, true},        // known at compile time
+		{"params.region", false, true}, // a string is not a condition
+		{"'x' + 'y'", false, true},     // known at compile time
 		{"${{ true }} ${{ true }}", false, true},
 	}
 	for _, c := range cases {
