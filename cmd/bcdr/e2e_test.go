@@ -299,6 +299,22 @@ steps:
 	}
 }
 
+// TestLibraryValidatesWithRealKinds checks every library runbook against the registry the
+// binary uses, with the real AWS kinds (the runbooks package's own tests cannot import
+// them).
+func TestLibraryValidatesWithRealKinds(t *testing.T) {
+	e := newEnv(t)
+	files, err := filepath.Glob("../../runbooks/library/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	out := e.mustCLI(append([]string{"validate"}, files...)...)
+	assert.Equal(t, len(files), strings.Count(out, ": valid"), out)
+	for _, f := range files {
+		e.mustCLI("plan", f, "--output", "json")
+		e.mustCLI("doc", f)
+	}
+}
+
 func TestConfigPrintsEffectiveConfigMasked(t *testing.T) {
 	e := newEnv(t)
 	e.vars["BCDR_TEMPORAL_API_KEY"] = "super-secret-key"

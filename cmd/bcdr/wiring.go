@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcdr/bcdr/activities"
+	awsact "github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
@@ -16,7 +17,8 @@ import (
 
 // actions returns every step kind that runs as an activity, with its function.
 func actions(cfg *config.Config, logger *slog.Logger) []activities.Action {
-	return activities.Builtins(logger)
+	aws := awsact.New(awsact.Config{Region: cfg.AWS.Region, Endpoint: cfg.AWS.Endpoint, AssumeRoleARN: cfg.AWS.RoleARN})
+	return append(activities.Builtins(logger), aws.Actions()...)
 }
 
 // registry returns the step kinds runbooks may use: the builtins and every action.
