@@ -3,5 +3,37 @@
 // (${{ }} over params and step outputs), the plan (DAG layers, critical path, IAM actions)
 // and the generated procedure document. It knows nothing of Temporal or AWS.
 //
-// The library of ready runbooks lives in runbooks/library.
+// # Format
+//
+// A runbook is one YAML document (at most MaxSourceSize bytes) with apiVersion
+// "bcdr.io/v1", kind "Runbook", metadata (name required), objectives (rto, rpo),
+// parameters, steady_state probes, tabletop injects and steps. Keys are snake_case;
+// unknown keys are errors. Durations are Go durations with days in front: "90s", "5m",
+// "1h30m", "2d". YAML anchors, aliases and "<<" merge keys work; alias expansion is
+// bounded. schema/runbook.schema.json (also the Schema variable) describes the keys.
+//
+// A step has an id (letters, digits and _), uses (a registered Kind) and with (the
+// kind's inputs, checked against Kind.Inputs). needs (an id or a list) orders steps
+// into a DAG; steps whose needs are done run in parallel. A step whose when is false is
+// skipped, and steps that need it still run. on_error is stop (default), continue or
+// rollback. rollback is the action that undoes a step of a Rollbackable kind; drill
+// replaces the action in drill mode: skip: true, another action, or - without uses - the
+// step's kind with the drill's with merged over the step's (see Step.DrillAction); a
+// drill cleanup undoes what the drill variant created. Steps of kind approval have their
+// with decoded into Step.Approval.
+//
+// # Expressions
+//
+// Strings in with may hold ${{ expr }} (github.com/expr-lang/expr). A string that is
+// exactly one expression yields the expression's typed value; otherwise the string is
+// interpolated. Expressions see params, steps.<id>.status, steps.<id>.outputs.<name>,
+// mode and run.id/run.initiator (Scope). when and the expressions of a step's outputs
+// may be written with or without ${{ }}; outputs also see result, the kind's result.
+// Validation compiles every expression and checks its references: parameters exist,
+// referenced steps are upstream (transitively needed), outputs are declared by the
+// kind (or by the step's outputs, or noop's output input). Expressions run inside
+// workflow code, so now, date and timezone are unavailable and keys, values and toPairs
+// return map entries sorted by key.
+//
+// The library of ready runbooks lives in runbooks/library (embedded as library.FS).
 package runbooks

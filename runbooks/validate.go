@@ -31,7 +31,15 @@ type validator struct {
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// MaxSteps is the most steps a runbook may have. A run records a few workflow history
+// events per step, and Temporal caps a history at 51,200 events.
+const MaxSteps = 10_000
+
 func (v *validator) run() {
+	if n := len(v.rb.Steps); n > MaxSteps {
+		v.errorf(v.pos.at("steps"), "runbook has %d steps; the limit is %d (split it into runbooks that call each other with uses: runbook)", n, MaxSteps)
+		return
+	}
 	v.header()
 	v.parameters()
 	v.stepIDs()

@@ -86,3 +86,11 @@ func TestLibraryIsEmbedded(t *testing.T) {
 func sha256Sum(b []byte) [32]byte {
 	return sha256.Sum256(b)
 }
+
+func TestParseRejectsTooManySteps(t *testing.T) {
+	rb, diags := Parse("many.yaml", generated(MaxSteps+1), nil)
+	assert.Nil(t, rb)
+	require.Len(t, diags, 1)
+	assert.Equal(t, 8, diags[0].Line, "the first line of the steps list")
+	assert.Contains(t, diags[0].Message, "the limit is 10000")
+}
