@@ -106,6 +106,21 @@ func (r *run) openTask(i int, t *task) {
 	r.dirty = true
 }
 
+// approvalOutputs are an approved step's outputs: who approved, and what they said.
+func (r *run) approvalOutputs(i int) activities.Result {
+	by := []any{}
+	var comments []string
+	for _, d := range r.st.Steps[i].Decisions {
+		if d.Approve {
+			by = append(by, d.By)
+			if d.Comment != "" {
+				comments = append(comments, d.By+": "+d.Comment)
+			}
+		}
+	}
+	return activities.Result{"approved_by": by, "comment": strings.Join(comments, "; ")}
+}
+
 // approvals counts distinct approvers of step i.
 func (r *run) approvals(i int) int {
 	n := 0

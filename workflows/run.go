@@ -25,6 +25,7 @@ type run struct {
 	running  int
 	dirty    bool
 	paused   bool
+	draining bool   // the history is long: start nothing new, continue as new when idle
 	blocked  string // step id the run is held on, "" when not held
 	failing  bool
 	rollback bool            // roll back when the failing run ends
@@ -48,8 +49,13 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	if err := r.register(ctx); err != nil {
 		return nil, err
 	}
-	r.upsertSearchAttributes(ctx, "")
-	ctx = r.loop(ctx)
+	if in.Resume == nil {
+		r.upsertSearchAttributes(ctx, "")
+	}
+	ctx, err := r.loop(ctx)
+	if err != nil {
+		return nil, err
+	}
 	r.finish(ctx)
 	r.upsertSearchAttributes(ctx, string(r.st.State))
 	switch r.st.State {
@@ -96,16 +102,25 @@ func newRun(ctx workflow.Context, in Input) *run {
 		r.idx[s.ID] = i
 		r.st.Steps[i] = StepState{ID: s.ID, Name: s.Name, Uses: s.Uses, Status: StepPending}
 	}
+	if in.Resume != nil {
+		r.restore(in.Resume)
+		r.in.Resume = nil
+	}
 	return r
 }
 
 // loop starts steps as they become ready until the run has nothing left to do. It returns
-// the context to finish with: a disconnected one when the workflow itself was cancelled.
-func (r *run) loop(ctx workflow.Context) workflow.Context {
+// the context to finish with (a disconnected one when the workflow itself was cancelled),
+// or a continue-as-new error when the history has grown long.
+func (r *run) loop(ctx workflow.Context) (workflow.Context, error) {
 	for {
+		r.draining = r.tooLong(ctx) && !r.hasOpenTasks()
 		r.startReady(ctx)
 		if r.finished() {
-			return ctx
+			return ctx, nil
+		}
+		if r.draining && r.canContinue() {
+			return ctx, r.continueAsNew(ctx)
 		}
 		r.dirty = false
 		if err := workflow.Await(ctx, func() bool { return r.dirty }); err != nil {
@@ -121,7 +136,7 @@ func (r *run) loop(ctx workflow.Context) workflow.Context {
 
 // startReady starts every pending step whose needs are done, in runbook order.
 func (r *run) startReady(ctx workflow.Context) {
-	if r.paused || r.failing || r.blocked != "" || r.cancel != nil {
+	if r.paused || r.failing || r.blocked != "" || r.cancel != nil || r.draining {
 		return
 	}
 	for i := range r.rb.Steps {
@@ -283,4 +298,14 @@ func (r *run) requestCancel(now time.Time, req ControlRequest) {
 	}
 	r.blocked = ""
 	r.dirty = true
+}
+
+// hasOpenTasks reports whether a person is being waited for.
+func (r *run) hasOpenTasks() bool {
+	for _, t := range r.tasks {
+		if t != nil && !t.done {
+			return true
+		}
+	}
+	return false
 }

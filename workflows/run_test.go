@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -408,6 +410,72 @@ func TestApprovalRejectsNonApproverAndInitiatorAndAcceptsQuorum(t *testing.T) {
 	assert.Equal(t, 6*time.Minute, st.Step("act").StartedAt.Sub(st.StartedAt))
 }
 
+func TestApprovalOutputsFlowOn(t *testing.T) {
+	h := newHarness(t)
+	h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}, Comment: "go"})
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: approve
+    uses: approval
+    with: {approvers: [bob]}
+  - id: act
+    uses: test.step
+    needs: approve
+    with: {label: "by ${{ steps.approve.outputs.approved_by[0] }}"}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"by bob"}, h.rec.called())
+	assert.Equal(t, "bob: go", st.Step("approve").Outputs["comment"])
+}
+
+func TestNestedRunbookRunsAsChildWorkflow(t *testing.T) {
+	h := newHarness(t)
+	child := parse(t, `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: restore-db}
+parameters:
+  - {name: db, type: string, required: true}
+steps:
+  - id: restore
+    uses: test.step
+    with: {label: "restore-${{ params.db }}", value: "${{ params.db }}-restored"}
+`)
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: db
+    uses: runbook
+    with: {path: restore-db.yaml, params: {db: orders}}
+  - id: after
+    uses: test.step
+    needs: db
+    with: {label: "after-${{ steps.db.outputs.status }}"}
+`), func(in *Input) { in.Nested = map[string]runbooks.Runbook{"restore-db.yaml": child} })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"restore-orders", "after-succeeded"}, h.rec.called())
+	out := st.Step("db").Outputs
+	assert.Equal(t, "succeeded", out["status"])
+	assert.Equal(t, "default-test-workflow-id.db", out["run_id"])
+}
+
+func TestNestedRunbookFailureFailsTheStep(t *testing.T) {
+	h := newHarness(t)
+	child := parse(t, `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: broken}
+steps:
+  - id: x
+    uses: test.step
+    with: {label: x, fail: true}
+    retry: {attempts: 1}
+`)
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: db
+    uses: runbook
+    with: {path: broken.yaml}
+`), func(in *Input) { in.Nested = map[string]runbooks.Runbook{"broken.yaml": child} })
+	require.Error(t, err)
+	assert.Equal(t, StepFailed, st.Step("db").Status)
+	assert.Contains(t, st.Step("db").Error, `step "x" failed`)
+}
+
 func TestApprovalDeclineEndsStep(t *testing.T) {
 	h := newHarness(t)
 	noComment := h.update(time.Minute, UpdateDecline, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
@@ -700,3 +768,63 @@ func (quietLogger) Debug(string, ...interface{}) {}
 func (quietLogger) Info(string, ...interface{})  {}
 func (quietLogger) Warn(string, ...interface{})  {}
 func (quietLogger) Error(string, ...interface{}) {}
+
+func TestLongRunContinuesAsNewAndKeepsItsState(t *testing.T) {
+	var src strings.Builder
+	src.WriteString(header + "steps:\n")
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&src, "  - id: s%d\n    uses: test.step\n    with: {label: s%d, value: %d}\n", i, i, i)
+		if i > 0 {
+			fmt.Fprintf(&src, "    needs: s%d\n    when: \"${{ steps.s%d.outputs.value == %d }}\"\n", i-1, i-1, i-1)
+		}
+		if i == 3 {
+			src.WriteString("    rollback: {uses: test.step, with: {label: undo-s3}}\n")
+		}
+	}
+	src.WriteString("  - id: boom\n    uses: test.step\n    needs: s29\n    with: {label: boom, fail: true}\n    retry: {attempts: 1}\n    on_error: rollback\n")
+	rb := parse(t, src.String())
+	rec := &recorder{fails: map[string]int{}}
+	in := Input{Runbook: rb, Mode: ModeLive, Initiator: Actor{Name: "ic"}, ContinueAfter: 40}
+	histories := 0
+	var st Status
+	for {
+		histories++
+		require.Less(t, histories, 20, "the run never ends")
+		h := newHarness(t)
+		h.rec = rec
+		h.env = h.NewTestWorkflowEnvironment()
+		h.env.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
+		// The test environment keeps no real history: each step adds the six events it
+		// would add on a server.
+		steps := 0
+		activities.Register(h.env, activities.Action{Kind: testKind, Fn: func(ctx context.Context, req activities.Request) (activities.Result, error) {
+			steps++
+			h.env.SetCurrentHistoryLength(steps * 6)
+			return rec.step(ctx, req)
+		}})
+		h.env.ExecuteWorkflow(WorkflowName, in)
+		err := h.env.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if errors.As(err, &can) {
+			var next Input
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+			require.NotNil(t, next.Resume)
+			in = next
+			continue
+		}
+		st, err = h.result(t)
+		require.Error(t, err)
+		break
+	}
+	assert.Greater(t, histories, 2, "the run spanned several histories")
+	assert.Equal(t, RunFailed, st.State)
+	for i := 0; i < 30; i++ {
+		if i != 3 {
+			assert.Equal(t, StepSucceeded, st.Steps[i].Status, "s%d ran once, its condition saw the outputs carried over", i)
+		}
+	}
+	calls := rec.called()
+	assert.Len(t, calls, 32, "every step once, then boom, then the rollback carried over: %v", calls)
+	assert.Equal(t, "undo-s3", calls[len(calls)-1])
+	assert.Equal(t, StepRolledBack, st.Step("s3").Status)
+}

@@ -64,7 +64,10 @@ func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error)
 	}
 	switch action.Uses {
 	case kindApproval:
-		return activities.Outcome{}, 0, r.awaitApproval(ctx, i)
+		if err := r.awaitApproval(ctx, i); err != nil {
+			return activities.Outcome{}, 0, err
+		}
+		return activities.Outcome{Outputs: r.approvalOutputs(i)}, 0, nil
 	case kindManual:
 		return r.awaitTask(ctx, i, taskManual)
 	case kindWait:
@@ -205,7 +208,13 @@ func (r *run) child(ctx workflow.Context, i int, a runbooks.Action) (activities.
 	if err := workflow.ExecuteChildWorkflow(cctx, WorkflowName, in).Get(cctx, &st); err != nil {
 		return activities.Outcome{}, 1, err
 	}
-	out := activities.Result{"run_id": st.RunID, "state": string(st.State), "rto_actual_ms": st.RTOActual.Milliseconds()}
+	outputs := map[string]any{}
+	for _, s := range st.Steps {
+		if len(s.Outputs) > 0 {
+			outputs[s.ID] = s.Outputs
+		}
+	}
+	out := activities.Result{"status": string(st.State), "run_id": st.RunID, "outputs": outputs}
 	return activities.Outcome{Outputs: out, Attempt: 1}, 1, nil
 }
 

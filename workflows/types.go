@@ -50,6 +50,11 @@ type Input struct {
 	HoldOnFailure time.Duration `json:"holdOnFailure,omitempty"`
 	// TaskQueue for the step activities; empty means the workflow's own.
 	TaskQueue string `json:"taskQueue,omitempty"`
+	// ContinueAfter is the history length after which the run continues as new; 0 means
+	// the default (10,000 events).
+	ContinueAfter int `json:"continueAfter,omitempty"`
+	// Resume is set by the run itself when it continues as new.
+	Resume *Resume `json:"resume,omitempty"`
 }
 
 // RunState is the state of the run as a whole.
