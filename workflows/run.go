@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -258,6 +259,36 @@ func (r *run) fail(reason string, rollback bool) {
 	r.failing, r.rollback, r.blocked = true, rollback, ""
 	r.st.State, r.st.Error = RunFailing, reason
 	r.dirty = true
+}
+
+// expand evaluates the expressions in a step's inputs. Building the scope costs a map of
+// every step, so inputs without expressions skip it.
+func (r *run) expand(with map[string]any) (map[string]any, error) {
+	if !hasExpr(with) {
+		return with, nil
+	}
+	return runbooks.ExpandMap(with, r.scope())
+}
+
+// hasExpr reports whether v holds a ${{ }} expression anywhere.
+func hasExpr(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, "${{")
+	case map[string]any:
+		for _, e := range x {
+			if hasExpr(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasExpr(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // scope is what expressions see.

@@ -78,7 +78,7 @@ func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error)
 	if r.in.Mode == ModeTabletop {
 		return r.awaitTask(ctx, i, taskPrompt)
 	}
-	with, err := runbooks.ExpandMap(action.With, r.scope())
+	with, err := r.expand(action.With)
 	if err != nil {
 		return activities.Outcome{}, 0, fmt.Errorf("evaluate inputs: %w", err)
 	}
@@ -159,7 +159,7 @@ func errorText(err error) string {
 
 // wait is the `wait` kind: a durable timer.
 func (r *run) wait(ctx workflow.Context, i int, a runbooks.Action) (activities.Outcome, int, error) {
-	with, err := runbooks.ExpandMap(a.With, r.scope())
+	with, err := r.expand(a.With)
 	if err != nil {
 		return activities.Outcome{}, 0, err
 	}
@@ -175,7 +175,7 @@ func (r *run) wait(ctx workflow.Context, i int, a runbooks.Action) (activities.O
 
 // child is the `runbook` kind: the nested runbook runs as a child workflow.
 func (r *run) child(ctx workflow.Context, i int, a runbooks.Action) (activities.Outcome, int, error) {
-	with, err := runbooks.ExpandMap(a.With, r.scope())
+	with, err := r.expand(a.With)
 	if err != nil {
 		return activities.Outcome{}, 0, err
 	}
@@ -243,7 +243,11 @@ func (r *run) stepDone(ctx workflow.Context, i int, out activities.Outcome, atte
 
 func (r *run) stepSucceeded(ctx workflow.Context, i int, out activities.Outcome) {
 	s, def := &r.st.Steps[i], &r.rb.Steps[i]
-	raw, err := runbooks.DeriveOutputs(def, out.Outputs, r.scope())
+	raw := map[string]any(out.Outputs)
+	var err error
+	if len(def.Outputs) > 0 {
+		raw, err = runbooks.DeriveOutputs(def, out.Outputs, r.scope())
+	}
 	if err != nil {
 		r.stepFailed(ctx, i, fmt.Errorf("derive outputs: %w", err), s.Attempts)
 		return
@@ -271,7 +275,7 @@ func (r *run) stepSucceeded(ctx workflow.Context, i int, out activities.Outcome)
 
 // compensation evaluates a rollback's inputs now, while the step's outputs are fresh.
 func (r *run) compensation(i int, a runbooks.Action) compensation {
-	with, err := runbooks.ExpandMap(a.With, r.scope())
+	with, err := r.expand(a.With)
 	return compensation{step: i, action: a, with: with, err: err}
 }
 

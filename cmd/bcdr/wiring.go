@@ -39,7 +39,12 @@ func registry(cfg *config.Config) (*runbooks.Registry, error) {
 // newWorker returns a worker serving the interpreter workflow and every action on the
 // configured task queue. Several workers on one queue share the work.
 func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger) worker.Worker {
-	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
+		// A runbook's parallel branches complete in bursts; more pollers keep their
+		// results from queueing behind each other.
+		MaxConcurrentActivityTaskPollers: 8,
+		MaxConcurrentWorkflowTaskPollers: 4,
+	})
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	activities.Register(w, actions(cfg, logger)...)
 	return w
