@@ -13,10 +13,10 @@ const (
 )
 
 // serverConfig is the static config of a one-node server: every service in
-// this process on ip, one history shard, persistence and visibility in the
-// same SQLite file, no archival.
+// this process bound to ip, one history shard, persistence and visibility in
+// the same SQLite file, no archival.
 func serverConfig(ip string, p ports, sql *config.SQL) *config.Config {
-	frontend := hostPort(ip, p.frontend)
+	frontend := hostPort(dialIP(ip), p.frontend)
 	service := func(port int) config.Service {
 		var s config.Service
 		s.RPC.GRPCPort = port
@@ -25,7 +25,7 @@ func serverConfig(ip string, p ports, sql *config.SQL) *config.Config {
 	}
 
 	var c config.Config
-	c.Global.Membership.BroadcastAddress = ip
+	c.Global.Membership.BroadcastAddress = dialIP(ip)
 	c.Persistence.DefaultStore = storeName
 	c.Persistence.VisibilityStore = storeName
 	c.Persistence.NumHistoryShards = 1
@@ -57,6 +57,7 @@ func serverConfig(ip string, p ports, sql *config.SQL) *config.Config {
 
 // staticHosts tells each service where the others are, without ringpop.
 func staticHosts(ip string, p ports) map[primitives.ServiceName]static.Hosts {
+	ip = dialIP(ip)
 	return map[primitives.ServiceName]static.Hosts{
 		primitives.FrontendService: static.SingleLocalHost(hostPort(ip, p.frontend)),
 		primitives.HistoryService:  static.SingleLocalHost(hostPort(ip, p.history)),

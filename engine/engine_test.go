@@ -104,14 +104,18 @@ func registerTestWorkflows(w worker.Worker) {
 func TestEngineKeepsRunsAcrossRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "data")
 
 	// First start: fresh data folder, defaults.
 	s1 := startEngine(t, testOptions(dir))
+	info, err := os.Stat(dir)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "data folder mode")
+	assert.FileExists(t, filepath.Join(dir, "temporal.db-wal"), "database in WAL mode")
 	c1 := dial(t, s1)
 	assertNamespace(ctx, t, c1, s1.Namespace(), DefaultRetention)
 
-	_, err := Start(ctx, testOptions(dir))
+	_, err = Start(ctx, testOptions(dir))
 	require.ErrorContains(t, err, "in use by another engine", "a second engine on the same data folder")
 
 	w1 := startWorker(t, c1, registerTestWorkflows)

@@ -39,7 +39,8 @@ type Options struct {
 	// mode 0700 when missing. Required.
 	DataDir string
 	// IP is the address every server port binds to: the frontend, the
-	// internal history/matching/worker ports and the UI. Default 127.0.0.1.
+	// internal history/matching/worker ports and the UI. Default 127.0.0.1
+	// (loopback only); 0.0.0.0 exposes all of them, without TLS or auth.
 	IP string
 	// FrontendPort is the frontend's gRPC port. 0 means 7233; PickFreePort
 	// (-1) picks a free port (read it back with Server.Address).

@@ -69,6 +69,20 @@ func hostPort(ip string, port int) string {
 	return net.JoinHostPort(ip, strconv.Itoa(port))
 }
 
+// dialIP is the address to dial a server bound to ip: the loopback address
+// when ip is unspecified (0.0.0.0 or ::), else ip itself.
+func dialIP(ip string) string {
+	parsed := net.ParseIP(ip)
+	switch {
+	case parsed == nil || !parsed.IsUnspecified():
+		return ip
+	case parsed.To4() != nil:
+		return "127.0.0.1"
+	default:
+		return "::1"
+	}
+}
+
 // bracketIPv6 returns ip in the form servers that format "%s:%d" expect.
 func bracketIPv6(ip string) string {
 	if parsed := net.ParseIP(ip); parsed != nil && parsed.To4() == nil {

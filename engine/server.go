@@ -63,7 +63,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.address = hostPort(o.IP, p.frontend)
+	s.address = hostPort(dialIP(o.IP), p.frontend)
 
 	sql := sqlConfig(data.dbPath())
 	if err := prepareDatabase(data, sql, clusterName, o.Namespace, o.Retention); err != nil {
@@ -93,7 +93,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		if s.ui, err = startUI(ctx, o.IP, p.ui, s.address, o.Namespace); err != nil {
 			return nil, err
 		}
-		s.uiAddress = hostPort(o.IP, p.ui)
+		s.uiAddress = hostPort(dialIP(o.IP), p.ui)
 	}
 	ok = true
 	o.Logger.Info("engine ready", "address", s.address, "ui", s.uiAddress, "namespace", s.namespace,
@@ -131,9 +131,12 @@ func (s *Server) waitReady(ctx context.Context, o Options) error {
 }
 
 // Address is the host:port of the frontend, for SDK clients and workers.
+// When the engine listens on all interfaces (IP 0.0.0.0 or ::) it is the
+// loopback address.
 func (s *Server) Address() string { return s.address }
 
-// UIAddress is the host:port of the Web UI, or "" when it is not served.
+// UIAddress is the host:port of the Web UI, or "" when it is not served
+// (loopback when listening on all interfaces, like Address).
 func (s *Server) UIAddress() string { return s.uiAddress }
 
 // Namespace is the namespace Start prepared.

@@ -36,7 +36,7 @@ func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace s
 	ui := &webUI{server: srv, done: make(chan error, 1)}
 	go func() { ui.done <- srv.Start() }()
 
-	url := "http://" + hostPort(ip, port) + "/healthz"
+	url := "http://" + hostPort(dialIP(ip), port) + "/healthz"
 	err := poll(ctx, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
