@@ -9,7 +9,9 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/runbooks"
@@ -17,7 +19,12 @@ import (
 
 func (a *Actions) cloudwatchClient(ctx context.Context, s Scope) (*cloudwatch.Client, error) {
 	return client(ctx, a, "cloudwatch", s, func(c awssdk.Config) *cloudwatch.Client {
-		return cloudwatch.NewFromConfig(c, func(o *cloudwatch.Options) { o.BaseEndpoint = a.endpoint() })
+		return cloudwatch.NewFromConfig(c, func(o *cloudwatch.Options) {
+			o.BaseEndpoint = a.endpoint()
+			// AWS JSON 1.1, one of the protocols CloudWatch declares, instead of the SDK's
+			// default RPC v2 CBOR, which moto (the tests' AWS) does not speak
+			o.Protocol = awsjson.New11(schemas.GraniteServiceVersion20100801)
+		})
 	})
 }
 

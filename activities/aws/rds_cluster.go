@@ -24,10 +24,12 @@ func describeGlobalCluster(ctx context.Context, c globalClusterDescriber, id str
 	if err != nil {
 		return nil, classify(err, "describe global cluster %q", id)
 	}
-	if len(out.GlobalClusters) == 0 {
-		return nil, notFound("global cluster %q not found", id)
+	for i := range out.GlobalClusters {
+		if awssdk.ToString(out.GlobalClusters[i].GlobalClusterIdentifier) == id {
+			return &out.GlobalClusters[i], nil
+		}
 	}
-	return &out.GlobalClusters[0], nil
+	return nil, notFound("global cluster %q not found", id)
 }
 
 // globalMember returns the member cluster with the ARN, or nil.

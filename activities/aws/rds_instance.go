@@ -152,24 +152,32 @@ func (a *Actions) promoteReadReplica(ctx context.Context, c replicaPromoter, in 
 	if inst == nil {
 		return nil, notFound("promote read replica %q: DB instance not found", in.InstanceID)
 	}
-	// A retried attempt finds the promotion under way (status modifying/rebooting, source
-	// already cleared): it only waits.
+	// A retried attempt (its first attempt's source is in the heartbeat) finds the
+	// promotion under way (status modifying) or done (no source): it only waits.
 	var source string
-	if !loadProgress(ctx, &source) {
+	resumed := loadProgress(ctx, &source)
+	if !resumed {
 		source = awssdk.ToString(inst.ReadReplicaSourceDBInstanceIdentifier)
 		saveProgress(ctx, source)
 	}
-	promoted := false
+	promoted := source != ""
 	if awssdk.ToString(inst.ReadReplicaSourceDBInstanceIdentifier) != "" {
-		if _, err := c.PromoteReadReplica(ctx, &rds.PromoteReadReplicaInput{
-			DBInstanceIdentifier:  awssdk.String(in.InstanceID),
-			BackupRetentionPeriod: in.BackupRetentionPeriod,
-		}); err != nil {
-			return nil, classify(err, "promote read replica %q", in.InstanceID)
+		if awssdk.ToString(inst.DBInstanceStatus) != "available" && !resumed {
+			// busy with something else (a backup, a modification): promote when it is done
+			if inst, err = a.waitInstance(ctx, c, in.InstanceID, "available", nil); err != nil {
+				return nil, err
+			}
 		}
-		promoted = true
-	} else if source != "" {
-		promoted = true // promoted by an earlier attempt of this step
+		if awssdk.ToString(inst.DBInstanceStatus) == "available" {
+			_, err := c.PromoteReadReplica(ctx, &rds.PromoteReadReplicaInput{
+				DBInstanceIdentifier:  awssdk.String(in.InstanceID),
+				BackupRetentionPeriod: in.BackupRetentionPeriod,
+			})
+			// InvalidDBInstanceState: an earlier attempt's promotion is under way or done
+			if err != nil && errorCode(err) != "InvalidDBInstanceState" {
+				return nil, classify(err, "promote read replica %q", in.InstanceID)
+			}
+		}
 	}
 	if in.Wait {
 		inst, err = a.waitInstance(ctx, c, in.InstanceID, "available", func(i *rdstypes.DBInstance) bool {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -87,6 +88,7 @@ func Start() (*Server, error) {
 	}
 	args = append(args, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd := exec.Command(name, args...)
+	cmd.Env = motoEnv(os.Environ())
 	log := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	// its own process group, so Stop ends the server and any child it started
@@ -111,6 +113,9 @@ func (s *Server) Stop() {
 	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	<-s.exited
 }
+
+// Log is what the server has printed so far (requests, tracebacks): for test failures.
+func (s *Server) Log() string { return s.log.String() }
 
 // Reset drops every resource moto holds.
 func (s *Server) Reset() error {
@@ -182,6 +187,22 @@ func lookMoto() (string, []string, error) {
 		}
 	}
 	return "", nil, ErrNoMoto
+}
+
+// motoEnv is the server's environment: the caller's without the AWS profile settings
+// (boto3 fails on an empty or missing profile), with dummy credentials.
+func motoEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "AWS_PROFILE", k == "AWS_DEFAULT_PROFILE", k == "AWS_CONFIG_FILE", k == "AWS_SHARED_CREDENTIALS_FILE":
+		case strings.HasPrefix(k, "AWS_") && v == "":
+		default:
+			out = append(out, kv)
+		}
+	}
+	return append(out, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_DEFAULT_REGION="+Region)
 }
 
 func freePort() (int, error) {
