@@ -5,8 +5,10 @@ import "time"
 // testKinds describes the AWS step kinds the library uses, loosely (every input and
 // output is TypeAny), so that the library can be validated here.
 //
-// TODO: replace these stubs with the real kinds from activities/aws once that package
-// lands; the library test then checks the real input names and types.
+// TODO: activities/aws has landed and library_aws_test.go validates the library against
+// its real kinds; these stubs remain for the in-package tests (the package cannot import
+// activities/aws, which imports it) and can go once nothing in package runbooks needs
+// AWS kind names.
 func testKinds() []Kind {
 	stub := func(name string, sideEffects, rollbackable bool, inputs, outputs, iam []string) Kind {
 		k := Kind{
