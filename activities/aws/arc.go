@@ -39,7 +39,12 @@ func (a *Actions) arcClient(ctx context.Context, s Scope, ep clusterEndpoint) (r
 		s.Region = ep.Region
 	}
 	return client(ctx, a, "arc "+ep.Endpoint, s, func(c awssdk.Config) routingControls {
-		return arc.NewFromConfig(c, func(o *arc.Options) { o.BaseEndpoint = awssdk.String(ep.Endpoint) })
+		return arc.NewFromConfig(c, func(o *arc.Options) {
+			o.BaseEndpoint = awssdk.String(ep.Endpoint)
+			// one attempt per endpoint: the next endpoint is the retry (AWS's advice),
+			// rather than backing off on one that may be in the failed region
+			o.RetryMaxAttempts = 1
+		})
 	})
 }
 
