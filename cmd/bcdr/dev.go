@@ -93,7 +93,7 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 		_ = d.stop()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	d.http = &http.Server{Handler: healthHandler(d.client), ReadHeaderTimeout: 5 * time.Second}
+	d.http = &http.Server{Handler: a.httpHandler(d.client), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("bcdr HTTP server stopped", "error", err)
@@ -128,24 +128,6 @@ func (d *dev) stop() error {
 	d.engineLevel.Set(slog.LevelError + 1)
 	errs = append(errs, d.engine.Stop())
 	return errors.Join(errs...)
-}
-
-// healthHandler serves /healthz (the process is up) and /readyz (the engine answers).
-func healthHandler(c client.Client) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-			http.Error(w, "engine not ready: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	return mux
 }
 
 // engineLogger is the embedded server's logger: warnings and errors only, unless bcdr

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// httpHandler is everything the bcdr HTTP server serves (bcdr dev, bcdr server): health
+// and readiness now; the API, the dashboard and metrics mount here too.
+func (a *app) httpHandler(c client.Client) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	}))
+	mux.Handle("GET /readyz", readyHandler(c))
+	return mux
+}
+
+// readyHandler answers 200 once the engine answers, 503 before.
+func readyHandler(c client.Client) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+			http.Error(w, "engine not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+}
