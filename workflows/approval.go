@@ -45,6 +45,7 @@ func (r *run) awaitApproval(ctx workflow.Context, i int) error {
 	}
 	t := &task{kind: taskApproval, since: workflow.Now(ctx), approvers: ap.Approvers, quorum: max(ap.Quorum, 1)}
 	r.openTask(i, t)
+	r.emitApprovalNeeded(ctx, i, t.approvers)
 	timeout, escalated := ap.Timeout.Std(), false
 	for {
 		resolved := func() bool { return t.declined != nil || r.approvals(i) >= t.quorum }
@@ -73,6 +74,7 @@ func (r *run) awaitApproval(ctx workflow.Context, i int) error {
 			r.record(ctx, OperatorAction{Action: "escalate", By: "system", Step: r.rb.Steps[i].ID,
 				Comment: fmt.Sprintf("no quorum within %s; escalated to %s", timeout, strings.Join(ap.EscalateTo, ", "))})
 			timeout = ap.EscalationTimeout.Std()
+			r.emitApprovalNeeded(ctx, i, t.approvers)
 		default:
 			return temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("approval timed out after %s with %d of %d approvals", timeout, r.approvals(i), t.quorum),

@@ -52,6 +52,7 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	}
 	if in.Resume == nil {
 		r.upsertSearchAttributes(ctx, "")
+		r.emitStarted(ctx)
 	}
 	ctx, err := r.loop(ctx)
 	if err != nil {
@@ -59,6 +60,7 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	}
 	r.finish(ctx)
 	r.upsertSearchAttributes(ctx, string(r.st.State))
+	r.emitFinished(ctx)
 	switch r.st.State {
 	case RunSucceeded:
 		return &r.st, nil

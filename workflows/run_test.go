@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -827,4 +828,39 @@ func TestLongRunContinuesAsNewAndKeepsItsState(t *testing.T) {
 	assert.Len(t, calls, 32, "every step once, then boom, then the rollback carried over: %v", calls)
 	assert.Equal(t, "undo-s3", calls[len(calls)-1])
 	assert.Equal(t, StepRolledBack, st.Step("s3").Status)
+}
+
+func TestNotifyEmitsRunEvents(t *testing.T) {
+	h := newHarness(t)
+	var mu sync.Mutex
+	var events []activities.Event
+	h.env.RegisterActivityWithOptions(func(ctx context.Context, ev activities.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, ev)
+		return nil
+	}, activity.RegisterOptions{Name: activities.EventActivity})
+	h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
+	_, err := h.run(t, parse(t, header+`parameters:
+  - {name: token, type: string, secret: true}
+steps:
+  - id: approve
+    uses: approval
+    with: {approvers: [bob]}
+  - id: a
+    uses: test.step
+    needs: approve
+    with: {label: "a ${{ params.token }}", fail: true}
+    retry: {attempts: 1}
+`), func(in *Input) { in.Notify = true; in.Params = map[string]any{"token": "hunter22"} })
+	require.Error(t, err)
+	var types []string
+	for _, ev := range events {
+		types = append(types, ev.Type)
+		assert.NotContains(t, ev.Message+ev.Error, "hunter22", "secrets never reach a notification")
+		assert.Equal(t, "test", ev.Runbook)
+	}
+	assert.Equal(t, []string{activities.EventRunStarted, activities.EventApprovalNeeded, activities.EventStepFailed, activities.EventRunFinished}, types)
+	assert.Equal(t, []string{"bob"}, events[1].Approvers)
+	assert.Equal(t, "failed", events[3].State)
 }

@@ -294,6 +294,7 @@ func (r *run) stepFailed(ctx workflow.Context, i int, err error, attempts int) {
 	}
 	s.Error = redactString(errorText(err), r.secrets)
 	r.dirty = true
+	r.emitStepFailed(ctx, i)
 	if r.cancel != nil || def.OnError == runbooks.OnErrorContinue {
 		return
 	}

@@ -53,6 +53,9 @@ type Input struct {
 	// ContinueAfter is the history length after which the run continues as new; 0 means
 	// the default (10,000 events).
 	ContinueAfter int `json:"continueAfter,omitempty"`
+	// Notify asks for run events (started, approval needed, step failed, finished) to be
+	// sent to the notifier activity (activities.EventActivity).
+	Notify bool `json:"notify,omitempty"`
 	// Resume is set by the run itself when it continues as new.
 	Resume *Resume `json:"resume,omitempty"`
 }

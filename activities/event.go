@@ -1,0 +1,35 @@
+package activities
+
+import "time"
+
+// EventActivity is the activity the interpreter calls on run events when a run asks for
+// notifications (workflows.Input.Notify). The worker registers the notifier under it.
+const EventActivity = "bcdr.event"
+
+// Event types.
+const (
+	EventRunStarted     = "run.started"
+	EventApprovalNeeded = "approval.needed"
+	EventStepFailed     = "step.failed"
+	EventRunFinished    = "run.finished"
+)
+
+// Event is something that happened in a run that people may want to hear about.
+type Event struct {
+	Type      string        `json:"type"`
+	RunID     string        `json:"runId"`
+	Runbook   string        `json:"runbook"`
+	Service   string        `json:"service,omitempty"`
+	Mode      string        `json:"mode"`
+	Initiator string        `json:"initiator,omitempty"`
+	Step      string        `json:"step,omitempty"`
+	Approvers []string      `json:"approvers,omitempty"`
+	State     string        `json:"state,omitempty"` // run.finished: succeeded, failed, cancelled
+	Error     string        `json:"error,omitempty"`
+	RTOActual time.Duration `json:"rtoActual,omitempty"`
+	RTOTarget time.Duration `json:"rtoTarget,omitempty"`
+	RPOActual time.Duration `json:"rpoActual,omitempty"`
+	RPOTarget time.Duration `json:"rpoTarget,omitempty"`
+	At        time.Time     `json:"at"`
+	Message   string        `json:"message"` // one line for a person
+}
