@@ -157,6 +157,7 @@ func (a *Actions) ARCSetRoutingControl(ctx context.Context, req activities.Reque
 		if previous == in.State {
 			return activities.Result{"state": in.State, "previous_state": previous, "changed": false}, nil
 		}
+		logChange(ctx, "set ARC routing control", "arn", in.RoutingControlARN, "from", previous, "to", in.State)
 		err := a.onAnyEndpoint(ctx, in.Scope, in.ClusterEndpoints, fmt.Sprintf("set routing control %q to %s", in.RoutingControlARN, in.State),
 			func(c routingControls) error {
 				_, err := c.UpdateRoutingControlState(ctx, &arc.UpdateRoutingControlStateInput{

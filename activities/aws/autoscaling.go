@@ -147,6 +147,7 @@ func (a *Actions) setCapacity(ctx context.Context, c capacitySetter, in setCapac
 			in.GroupName, want.Min, want.Desired, want.Max)
 	}
 	if want != now {
+		logChange(ctx, "set Auto Scaling group capacity", "group", in.GroupName, "from", now, "to", want)
 		if _, err := c.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 			AutoScalingGroupName: awssdk.String(in.GroupName),
 			DesiredCapacity:      awssdk.Int32(want.Desired),

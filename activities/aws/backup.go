@@ -89,6 +89,7 @@ func (a *Actions) startRestore(ctx context.Context, c restoreStarter, req activi
 	if in.ResourceType != "" {
 		input.ResourceType = awssdk.String(in.ResourceType)
 	}
+	logChange(ctx, "start AWS Backup restore", "recovery_point", in.RecoveryPointARN) // not the metadata
 	out, err := c.StartRestoreJob(ctx, input)
 	if err != nil {
 		return nil, classify(err, "start restore of recovery point %q", in.RecoveryPointARN)

@@ -105,6 +105,7 @@ func (a *Actions) startRecovery(ctx context.Context, c recoveryStarter, req acti
 		for i, id := range in.SourceServerIDs {
 			servers[i] = drstypes.StartRecoveryRequestSourceServer{SourceServerID: awssdk.String(id)}
 		}
+		logChange(ctx, "start DRS recovery", "source_servers", in.SourceServerIDs, "drill", in.IsDrill)
 		out, err := c.StartRecovery(ctx, &drs.StartRecoveryInput{SourceServers: servers, IsDrill: awssdk.Bool(in.IsDrill), Tags: tags})
 		if err != nil {
 			return nil, classify(err, "%s", what)

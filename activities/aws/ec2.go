@@ -148,6 +148,7 @@ func (a *Actions) startInstances(ctx context.Context, c instanceStarterStopper, 
 		start = append(start, stopping...)
 	}
 	if len(start) > 0 {
+		logChange(ctx, "start EC2 instances", "instances", start)
 		if _, err := c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: start}); err != nil {
 			return nil, classify(err, "start EC2 instances %s", strings.Join(start, ", "))
 		}
@@ -207,6 +208,7 @@ func (a *Actions) stopInstances(ctx context.Context, c instanceStarterStopper, i
 		}
 	}
 	if len(stop) > 0 {
+		logChange(ctx, "stop EC2 instances", "instances", stop)
 		if _, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: stop, Force: awssdk.Bool(in.Force)}); err != nil {
 			return nil, classify(err, "stop EC2 instances %s", strings.Join(stop, ", "))
 		}

@@ -122,6 +122,7 @@ func (a *Actions) setDesiredCount(ctx context.Context, c desiredCountSetter, in 
 		saveProgress(ctx, previous)
 	}
 	if s.DesiredCount != in.DesiredCount {
+		logChange(ctx, "set ECS desired count", "cluster", in.Cluster, "service", in.Service, "from", s.DesiredCount, "to", in.DesiredCount)
 		out, err := c.UpdateService(ctx, &ecs.UpdateServiceInput{
 			Cluster:      awssdk.String(in.Cluster),
 			Service:      awssdk.String(in.Service),

@@ -88,6 +88,7 @@ func invoke(ctx context.Context, c invoker, req activities.Request, in invokeInp
 	if in.Qualifier != "" {
 		input.Qualifier = awssdk.String(in.Qualifier)
 	}
+	logChange(ctx, "invoke Lambda function", "function", in.FunctionName) // not the payload: it may hold anything
 	out, err := c.Invoke(ctx, input)
 	if err != nil {
 		return nil, classify(err, "invoke Lambda function %q", in.FunctionName)

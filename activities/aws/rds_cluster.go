@@ -176,6 +176,8 @@ func (a *Actions) moveGlobalWriter(ctx context.Context, c globalFailoverer, in g
 	target := globalMember(g, in.TargetClusterARN)
 	changed := previous != in.TargetClusterARN
 	if !awssdk.ToBool(target.IsWriter) && !failoverInProgress(g, in.TargetClusterARN) {
+		logChange(ctx, verb+" Aurora global cluster", "global_cluster", in.GlobalClusterID, "from", previous,
+			"to", in.TargetClusterARN, "allow_data_loss", in.AllowDataLoss)
 		if switchover {
 			_, err = c.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{
 				GlobalClusterIdentifier:   awssdk.String(in.GlobalClusterID),
@@ -277,6 +279,7 @@ func (a *Actions) detach(ctx context.Context, c globalDetacher, in detachInput) 
 		saveProgress(ctx, detached)
 	}
 	if globalMember(g, in.ClusterARN) != nil {
+		logChange(ctx, "detach cluster from Aurora global cluster", "global_cluster", in.GlobalClusterID, "cluster", in.ClusterARN)
 		_, err := c.RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{
 			GlobalClusterIdentifier: awssdk.String(in.GlobalClusterID),
 			DbClusterIdentifier:     awssdk.String(in.ClusterARN),
@@ -418,6 +421,7 @@ func (a *Actions) failoverCluster(ctx context.Context, c clusterFailoverer, in f
 		return nil, notFound("%s: the instance is not a member of the cluster", what)
 	}
 	if clusterWriter(cl) != prog.Target && awssdk.ToString(cl.Status) != "failing-over" {
+		logChange(ctx, "fail over DB cluster", "cluster", in.ClusterID, "from", prog.Previous, "to", prog.Target)
 		if _, err := c.FailoverDBCluster(ctx, &rds.FailoverDBClusterInput{
 			DBClusterIdentifier:        awssdk.String(in.ClusterID),
 			TargetDBInstanceIdentifier: awssdk.String(prog.Target),

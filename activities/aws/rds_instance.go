@@ -169,6 +169,7 @@ func (a *Actions) promoteReadReplica(ctx context.Context, c replicaPromoter, in 
 			}
 		}
 		if awssdk.ToString(inst.DBInstanceStatus) == "available" {
+			logChange(ctx, "promote RDS read replica", "instance", in.InstanceID, "source", source)
 			_, err := c.PromoteReadReplica(ctx, &rds.PromoteReadReplicaInput{
 				DBInstanceIdentifier:  awssdk.String(in.InstanceID),
 				BackupRetentionPeriod: in.BackupRetentionPeriod,
@@ -291,6 +292,7 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 		if in.SubnetGroup != "" {
 			input.DBSubnetGroupName = awssdk.String(in.SubnetGroup)
 		}
+		logChange(ctx, "restore RDS instance from snapshot", "instance", in.InstanceID, "snapshot", snapshot)
 		out, err := c.RestoreDBInstanceFromDBSnapshot(ctx, input)
 		if errorCode(err) == "DBInstanceAlreadyExists" {
 			return nil, fmt.Errorf("restore DB instance %q: created concurrently, retry to adopt it: %w", in.InstanceID, err)
@@ -408,6 +410,7 @@ func (a *Actions) deleteInstance(ctx context.Context, c instanceDeleter, in dele
 			}
 			input.FinalDBSnapshotIdentifier = awssdk.String(in.FinalSnapshotID)
 		}
+		logChange(ctx, "delete RDS instance", "instance", in.InstanceID)
 		_, err := c.DeleteDBInstance(ctx, input)
 		if err != nil && !isNotFound(err) && errorCode(err) != "InvalidDBInstanceState" {
 			return nil, classify(err, "delete DB instance %q", in.InstanceID)

@@ -134,6 +134,7 @@ func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRe
 		if current != nil && sameRecord(*current, want) {
 			return prog.result("", "INSYNC", false), nil
 		}
+		logChange(ctx, "upsert Route 53 record", "record", desc)
 		out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
 			HostedZoneId: awssdk.String(zoneID(in.HostedZoneID)),
 			ChangeBatch: &r53types.ChangeBatch{
@@ -220,6 +221,7 @@ func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRe
 			return activities.Result{"change_id": "", "deleted": false, "previous": nil}, nil
 		}
 		prog.PreviousExisted, prog.Previous = true, recordFromSet(in.HostedZoneID, *current)
+		logChange(ctx, "delete Route 53 record", "record", desc)
 		out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
 			HostedZoneId: awssdk.String(zoneID(in.HostedZoneID)),
 			ChangeBatch: &r53types.ChangeBatch{

@@ -89,6 +89,7 @@ func (a *Actions) startAutomation(ctx context.Context, c automationRunner, req a
 	if in.DocumentVersion != "" {
 		input.DocumentVersion = awssdk.String(in.DocumentVersion)
 	}
+	logChange(ctx, "start SSM Automation", "document", in.DocumentName) // not the parameters: they may hold secrets
 	out, err := c.StartAutomationExecution(ctx, input)
 	if err != nil {
 		return nil, classify(err, "start Automation %q", in.DocumentName)

@@ -150,3 +150,11 @@ func record(ctx context.Context, r heartbeatRecord) {
 		activity.RecordHeartbeat(ctx, r)
 	}
 }
+
+// logChange logs a change the action is about to make, on the activity's logger (never
+// a secret: identifiers and states only). Outside an activity it does nothing.
+func logChange(ctx context.Context, msg string, keyvals ...any) {
+	if activity.IsActivity(ctx) {
+		activity.GetLogger(ctx).Info(msg, keyvals...)
+	}
+}
