@@ -191,8 +191,9 @@ func (d *decoder) labels(v *yaml.Node, path string) map[string]string {
 
 func (d *decoder) objectivesFields(o *Objectives) map[string]fieldFunc {
 	return map[string]fieldFunc{
-		"rto": d.durationInto(&o.RTO, "objectives.rto"),
-		"rpo": d.durationInto(&o.RPO, "objectives.rpo"),
+		"rto":        d.durationInto(&o.RTO, "objectives.rto"),
+		"rpo":        d.durationInto(&o.RPO, "objectives.rpo"),
+		"rpo_marker": d.strInto(&o.RPOMarker, "objectives.rpo_marker"),
 	}
 }
 

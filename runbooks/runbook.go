@@ -41,6 +41,10 @@ type Metadata struct {
 type Objectives struct {
 	RTO Duration `json:"rto,omitempty"`
 	RPO Duration `json:"rpo,omitempty"`
+	// RPOMarker is an expression giving the time of the newest canary marker readable from
+	// the recovered store (an RFC 3339 time, e.g. ${{ steps.read_marker.outputs.written_at }}).
+	// The measured RPO is the outage start minus that time.
+	RPOMarker string `json:"rpoMarker,omitempty"`
 }
 
 // ParamType is the type of a runbook parameter.

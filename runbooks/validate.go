@@ -53,6 +53,9 @@ func (v *validator) run() {
 	}
 	v.probes()
 	v.injects()
+	if m := v.rb.Objectives.RPOMarker; m != "" {
+		v.exprsIn(m, "objectives.rpo_marker", exprCtx{step: -1, where: "objectives.rpo_marker", anyStep: true})
+	}
 }
 
 func (v *validator) header() {

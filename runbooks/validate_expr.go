@@ -13,6 +13,9 @@ type exprCtx struct {
 	self   bool   // the step's own outputs may be used (its rollback, its drill cleanup)
 	output bool   // an output expression: result is in scope
 	result *Kind  // the kind whose result is in scope, when known
+	// anyStep lets an expression outside steps refer to any step's outputs (it is
+	// evaluated when the run ends).
+	anyStep bool
 }
 
 // exprsIn checks every ${{ }} expression in a value, recursively.

@@ -24,12 +24,18 @@ func (v *validator) checkRef(r ref, ctx exprCtx) string {
 
 func (v *validator) checkStepRef(r ref, ctx exprCtx) string {
 	id := r.props[0]
-	if ctx.step < 0 {
+	if ctx.step < 0 && !ctx.anyStep {
 		return fmt.Sprintf("%s cannot refer to steps (steps.%s)", ctx.where, id)
 	}
 	j, ok := v.byID[id]
 	if !ok {
 		return fmt.Sprintf("unknown step %q (steps.%s)%s", id, id, suggest(id, keysOf(v.byID)))
+	}
+	if ctx.step < 0 {
+		if len(r.props) >= 3 && r.props[1] == "outputs" {
+			return v.checkOutputRef(j, r.props[2])
+		}
+		return ""
 	}
 	self := v.rb.Steps[ctx.step].ID
 	switch {
