@@ -25,6 +25,12 @@ type Config struct {
 	Groups map[string][]string `mapstructure:"groups" yaml:"groups" json:"groups"`
 	AWS    AWS                 `mapstructure:"aws" yaml:"aws" json:"aws"`
 	Log    Log                 `mapstructure:"log" yaml:"log" json:"log"`
+	// Server, Auth, Triggers, Notify and Drills configure the bcdr API (see api.go).
+	Server   Server             `mapstructure:"server" yaml:"server" json:"server"`
+	Auth     Auth               `mapstructure:"auth" yaml:"auth" json:"auth"`
+	Triggers map[string]Trigger `mapstructure:"triggers" yaml:"triggers" json:"triggers"`
+	Notify   Notify             `mapstructure:"notify" yaml:"notify" json:"notify"`
+	Drills   Drills             `mapstructure:"drills" yaml:"drills" json:"drills"`
 }
 
 // Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
@@ -102,6 +108,20 @@ func Defaults(dataHome, user string) map[string]any {
 		"aws.role_arn":             "",
 		"log.level":                "info",
 		"log.format":               "text",
+		"server.url":               "",
+		"server.token":             "",
+		"auth.tokens":              []any{},
+		"auth.oidc.issuer":         "",
+		"auth.oidc.audience":       "",
+		"auth.oidc.username_claim": "email",
+		"auth.oidc.groups_claim":   "groups",
+		"auth.oidc.roles_claim":    "",
+		"auth.bindings":            []any{},
+		"triggers":                 map[string]any{},
+		"notify.channels":          map[string]any{},
+		"notify.routes":            []any{},
+		"drills.runbook_dirs":      []string{},
+		"drills.cadence":           map[string]any{"1": "2160h", "2": "4320h", "3": "8760h"},
 	}
 }
 
@@ -169,6 +189,7 @@ func (c *Config) Validate() error {
 	default:
 		bad("log.format", "%q is not one of text, json", c.Log.Format)
 	}
+	c.validateAPI(bad)
 	return errors.Join(errs...)
 }
 
@@ -192,6 +213,7 @@ func (c Config) Masked() Config {
 	if c.Temporal.APIKey != "" {
 		c.Temporal.APIKey = "***"
 	}
+	c.maskAPI()
 	return c
 }
 

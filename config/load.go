@@ -97,12 +97,24 @@ func checkFileKeys(v *viper.Viper, file string) error {
 	known := Defaults("", "")
 	var errs []error
 	for _, k := range v.AllKeys() {
-		if _, ok := known[k]; ok || strings.HasPrefix(k, "groups.") {
+		if _, ok := known[k]; ok || hasMapPrefix(k) {
 			continue
 		}
 		errs = append(errs, fmt.Errorf("config file %s: unknown key %q", file, k))
 	}
 	return errors.Join(errs...)
+}
+
+// mapKeys are the keys whose values are maps with names the user chooses.
+var mapKeys = []string{"groups.", "triggers.", "notify.channels.", "drills.cadence."}
+
+func hasMapPrefix(k string) bool {
+	for _, p := range mapKeys {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkEnv reports BCDR_* variables that name no key (a typo would otherwise be ignored).
