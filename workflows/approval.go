@@ -90,11 +90,22 @@ func (r *run) awaitTask(ctx workflow.Context, i int, kind string) (activities.Ou
 		t.approvers = []string{a}
 	}
 	r.openTask(i, t)
+	if kind == taskPrompt {
+		r.st.Steps[i].OpenedAt = workflow.Now(ctx)
+	}
 	if err := workflow.Await(ctx, func() bool { return t.done }); err != nil {
 		return activities.Outcome{}, 0, err
 	}
-	d := r.st.Steps[i].Decisions[len(r.st.Steps[i].Decisions)-1]
-	out := activities.Result{"completed_by": d.By, "comment": d.Comment}
+	ds := r.st.Steps[i].Decisions
+	if len(ds) == 0 {
+		return activities.Outcome{Outputs: activities.Result{"answers": []any{}}, Attempt: 1}, 1, nil
+	}
+	var answers []any
+	for _, d := range ds {
+		answers = append(answers, d.By+": "+d.Comment)
+	}
+	d := ds[len(ds)-1]
+	out := activities.Result{"completed_by": d.By, "comment": d.Comment, "answers": answers}
 	return activities.Outcome{Outputs: out, Attempt: 1}, 1, nil
 }
 

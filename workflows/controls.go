@@ -27,6 +27,10 @@ func (r *run) register(ctx workflow.Context) error {
 			return err
 		}
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateFinding, r.finding,
+		workflow.UpdateHandlerOptions{Validator: r.validateFinding}); err != nil {
+		return err
+	}
 	controls := []struct {
 		name     string
 		validate func(ControlRequest) error
@@ -37,6 +41,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateSkip, r.validateSkip, r.skip},
 		{UpdateRetry, r.validateRetry, r.retry},
 		{UpdateCancel, r.validateCancel, r.applyCancel},
+		{UpdateAdvance, r.validateAdvance, r.advance},
 	}
 	for _, c := range controls {
 		c := c
@@ -158,6 +163,12 @@ func (r *run) validateComplete(_ workflow.Context, req DecisionRequest) error {
 	if req.By.Name == "" {
 		return errors.New("the identity of who completed the task is missing")
 	}
+	if t.kind == taskPrompt {
+		if strings.TrimSpace(req.Comment) == "" {
+			return errors.New("a tabletop answer needs a comment: the answer")
+		}
+		return r.validateParticipant(req)
+	}
 	if len(t.approvers) > 0 && !canAct(req.By, t.approvers) {
 		return fmt.Errorf("step %q is assigned to %s, not %s", req.Step, strings.Join(t.approvers, ", "), req.By.Name)
 	}
@@ -166,6 +177,10 @@ func (r *run) validateComplete(_ workflow.Context, req DecisionRequest) error {
 
 func (r *run) complete(ctx workflow.Context, req DecisionRequest) error {
 	i := r.idx[req.Step]
+	if r.tasks[i].kind == taskPrompt {
+		r.answerPrompt(ctx, i, req)
+		return nil
+	}
 	r.decide(ctx, i, Decision{By: req.By.Name, Approve: true, Comment: req.Comment})
 	r.tasks[i].done = true
 	return nil

@@ -27,6 +27,7 @@ type run struct {
 	dirty    bool
 	paused   bool
 	draining bool   // the history is long: start nothing new, continue as new when idle
+	measured bool   // workflow version 1: probes gate, monitor and end the RTO clock
 	blocked  string // step id the run is held on, "" when not held
 	failing  bool
 	rollback bool            // roll back when the failing run ends
@@ -50,11 +51,23 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	if err := r.register(ctx); err != nil {
 		return nil, err
 	}
+	// Version 1 added steady-state gating and monitoring of drills, tabletop injects, and
+	// the recovery check that ends the RTO clock; runs started before replay without them.
+	r.measured = workflow.GetVersion(ctx, "measured-recovery", workflow.DefaultVersion, 1) >= 1
 	if in.Resume == nil {
 		r.upsertSearchAttributes(ctx, "")
 		r.emitStarted(ctx)
+		if r.measured {
+			r.precheck(ctx)
+		}
+	}
+	stopMonitor, stopInjects := func() {}, func() {}
+	if r.measured {
+		stopMonitor, stopInjects = r.monitor(ctx), r.deliverInjects(ctx)
 	}
 	ctx, err := r.loop(ctx)
+	stopMonitor()
+	stopInjects()
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +160,7 @@ func (r *run) startReady(ctx workflow.Context) {
 			continue
 		}
 		def := &r.rb.Steps[i]
-		if def.When != "" {
+		if def.When != "" && r.in.Mode != ModeTabletop { // a tabletop discusses every step
 			ok, err := runbooks.EvalBool(def.When, r.scope())
 			if err != nil {
 				r.stepFailed(ctx, i, fmt.Errorf("evaluate when: %w", err), 0)
@@ -224,13 +237,34 @@ func (r *run) finish(ctx workflow.Context) {
 		}
 	default:
 		r.st.State = RunSucceeded
-		r.st.RTOActual = r.lastEnd().Sub(r.st.ClockStart)
+		r.measureRTO(ctx)
 	}
+	r.measureRPO()
 	if len(r.cleanup) > 0 {
 		r.compensate(ctx, r.cleanup, false)
 	}
 	r.st.EndedAt = workflow.Now(ctx)
 	r.st.Elapsed = r.st.EndedAt.Sub(r.st.ClockStart)
+	r.writeEvidence(ctx)
+}
+
+// writeEvidence stores the run's record as an evidence bundle when the run asks for it.
+// A bundle that cannot be written is said in the record, never hidden.
+func (r *run) writeEvidence(ctx workflow.Context) {
+	if !r.in.Evidence {
+		return
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           r.in.TaskQueue,
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 10, InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	var ref EvidenceRef
+	if err := workflow.ExecuteActivity(actx, EvidenceActivity, r.st).Get(actx, &ref); err != nil {
+		r.st.EvidenceError = errorText(err)
+		return
+	}
+	r.st.Evidence = &ref
 }
 
 // settlePending marks steps that never ran as cancelled.

@@ -714,6 +714,7 @@ func TestDrillModeRunsDrillVariantAndCleansUp(t *testing.T) {
 func TestTabletopModeTurnsStepsIntoPrompts(t *testing.T) {
 	h := newHarness(t)
 	answer := h.update(3*time.Minute, UpdateComplete, DecisionRequest{Step: "isolate", By: Actor{Name: "ciso"}, Comment: "pull the network cables"})
+	h.update(4*time.Minute, UpdateAdvance, ControlRequest{By: Actor{Name: "ic"}})
 	st, err := h.run(t, parse(t, header+`steps:
   - id: isolate
     uses: test.step

@@ -62,6 +62,9 @@ func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error)
 		}
 		r.st.Steps[i].Drill = true
 	}
+	if r.in.Mode == ModeTabletop && action.Uses != kindRunbook {
+		return r.awaitTask(ctx, i, taskPrompt)
+	}
 	switch action.Uses {
 	case kindApproval:
 		if err := r.awaitApproval(ctx, i); err != nil {
@@ -74,9 +77,6 @@ func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error)
 		return r.wait(ctx, i, action)
 	case kindRunbook:
 		return r.child(ctx, i, action)
-	}
-	if r.in.Mode == ModeTabletop {
-		return r.awaitTask(ctx, i, taskPrompt)
 	}
 	with, err := r.expand(action.With)
 	if err != nil {
@@ -234,6 +234,8 @@ func (r *run) stepDone(ctx workflow.Context, i int, out activities.Outcome, atte
 		s.Status, s.Reason = StepSkipped, "drill: skipped in drill mode"
 	case err != nil && r.cancel != nil && temporal.IsCanceledError(err):
 		s.Status, s.Reason = StepCancelled, "run cancelled"
+	case err != nil && r.failing && temporal.IsCanceledError(err):
+		s.Status, s.Reason = StepCancelled, "stopped: "+r.st.Error
 	case err != nil:
 		r.stepFailed(ctx, i, err, attempts)
 	default:
@@ -339,7 +341,11 @@ func (r *run) compensate(ctx workflow.Context, list []compensation, isRollback b
 		c := list[j]
 		s := &r.st.Steps[c.step]
 		rs := &RollbackState{Uses: c.action.Uses, StartedAt: workflow.Now(ctx)}
-		s.Rollback = rs
+		if isRollback {
+			s.Rollback = rs
+		} else {
+			s.Cleanup = rs
+		}
 		err := c.err
 		if err == nil {
 			var attempts int
@@ -350,6 +356,9 @@ func (r *run) compensate(ctx workflow.Context, list []compensation, isRollback b
 		if err != nil {
 			rs.Error = redactString(errorText(err), r.secrets)
 			errs = append(errs, fmt.Errorf("%s of %q: %s", label(isRollback), s.ID, rs.Error))
+			if !isRollback {
+				r.st.Leftovers = append(r.st.Leftovers, redactString(fmt.Sprintf("%s: %s %v (%s)", s.ID, c.action.Uses, c.with, rs.Error), r.secrets))
+			}
 			continue
 		}
 		if isRollback {

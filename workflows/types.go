@@ -53,6 +53,21 @@ type Input struct {
 	// ContinueAfter is the history length after which the run continues as new; 0 means
 	// the default (10,000 events).
 	ContinueAfter int `json:"continueAfter,omitempty"`
+	// Evidence asks for the run's record to be written as an evidence bundle when it ends
+	// (the EvidenceActivity).
+	Evidence bool `json:"evidence,omitempty"`
+	// ProbeInterval is how often a drill checks its steady-state probes while it runs;
+	// zero means 30 seconds.
+	ProbeInterval time.Duration `json:"probeInterval,omitempty"`
+	// RecoveryTimeout bounds the wait for the steady-state probes to pass again after the
+	// last step (that moment ends the measured RTO); zero means 15 minutes.
+	RecoveryTimeout time.Duration `json:"recoveryTimeout,omitempty"`
+	// Speed accelerates a tabletop's inject timeline: 60 delivers an inject due at 1h
+	// after one minute. Zero means real time.
+	Speed float64 `json:"speed,omitempty"`
+	// Participants may answer tabletop prompts; empty means anyone. The initiator is the
+	// facilitator and may always answer and advance.
+	Participants []string `json:"participants,omitempty"`
 	// Notify asks for run events (started, approval needed, step failed, finished) to be
 	// sent to the notifier activity (activities.EventActivity).
 	Notify bool `json:"notify,omitempty"`
@@ -127,6 +142,10 @@ type StepState struct {
 	Quorum    int      `json:"quorum,omitempty"`
 	// Rollback is the outcome of this step's compensation, when it ran.
 	Rollback *RollbackState `json:"rollback,omitempty"`
+	// Cleanup is the outcome of this drill step's cleanup, when it ran.
+	Cleanup *RollbackState `json:"cleanup,omitempty"`
+	// OpenedAt is when a tabletop prompt was put to the participants.
+	OpenedAt time.Time `json:"openedAt,omitempty"`
 	// Drill is true when the step ran its drill variant.
 	Drill bool `json:"drill,omitempty"`
 }
@@ -162,28 +181,93 @@ type PendingTask struct {
 
 // Status is the live state of a run (the "status" query) and, once it ended, its record.
 type Status struct {
-	RunID      string           `json:"runId"`
-	Runbook    string           `json:"runbook"`
-	Version    string           `json:"version,omitempty"`
-	Digest     string           `json:"digest"`
-	Service    string           `json:"service,omitempty"`
-	Mode       Mode             `json:"mode"`
-	Initiator  string           `json:"initiator"`
-	Trigger    string           `json:"trigger,omitempty"`
-	Params     map[string]any   `json:"params,omitempty"`
-	State      RunState         `json:"state"`
-	StartedAt  time.Time        `json:"startedAt"`
-	EndedAt    time.Time        `json:"endedAt,omitempty"`
-	ClockStart time.Time        `json:"clockStart"`
-	Elapsed    time.Duration    `json:"elapsed"`
-	RTOTarget  time.Duration    `json:"rtoTarget,omitempty"`
-	RTOActual  time.Duration    `json:"rtoActual,omitempty"`
-	Error      string           `json:"error,omitempty"`
-	Steps      []StepState      `json:"steps"`
-	Pending    []PendingTask    `json:"pending,omitempty"`
-	Actions    []OperatorAction `json:"actions,omitempty"`
-	Rollbacks  []string         `json:"rollbacks,omitempty"` // step ids in the order compensated
+	RunID      string         `json:"runId"`
+	Runbook    string         `json:"runbook"`
+	Version    string         `json:"version,omitempty"`
+	Digest     string         `json:"digest"`
+	Service    string         `json:"service,omitempty"`
+	Mode       Mode           `json:"mode"`
+	Initiator  string         `json:"initiator"`
+	Trigger    string         `json:"trigger,omitempty"`
+	Params     map[string]any `json:"params,omitempty"`
+	State      RunState       `json:"state"`
+	StartedAt  time.Time      `json:"startedAt"`
+	EndedAt    time.Time      `json:"endedAt,omitempty"`
+	ClockStart time.Time      `json:"clockStart"`
+	Elapsed    time.Duration  `json:"elapsed"`
+	RTOTarget  time.Duration  `json:"rtoTarget,omitempty"`
+	RTOActual  time.Duration  `json:"rtoActual,omitempty"`
+	// RecoveredAt is when the steady-state probes passed again after the last step: the
+	// end of the measured RTO.
+	RecoveredAt time.Time     `json:"recoveredAt,omitempty"`
+	RPOTarget   time.Duration `json:"rpoTarget,omitempty"`
+	RPOActual   time.Duration `json:"rpoActual,omitempty"`
+	// RPOMarkerAt is the newest canary marker read back from the recovered store.
+	RPOMarkerAt time.Time        `json:"rpoMarkerAt,omitempty"`
+	RPOError    string           `json:"rpoError,omitempty"`
+	Error       string           `json:"error,omitempty"`
+	Steps       []StepState      `json:"steps"`
+	Pending     []PendingTask    `json:"pending,omitempty"`
+	Actions     []OperatorAction `json:"actions,omitempty"`
+	Rollbacks   []string         `json:"rollbacks,omitempty"` // step ids in the order compensated
+	// Probes records steady-state checks: every failure, and the checks that gate a
+	// drill's start and mark recovery.
+	Probes []ProbeResult `json:"probes,omitempty"`
+	// Leftovers are drill resources whose cleanup failed: what a person must remove.
+	Leftovers []string         `json:"leftovers,omitempty"`
+	Injects   []InjectDelivery `json:"injects,omitempty"`
+	Findings  []Finding        `json:"findings,omitempty"`
+	Evidence  *EvidenceRef     `json:"evidence,omitempty"`
+	// EvidenceError says why the evidence bundle could not be written.
+	EvidenceError string `json:"evidenceError,omitempty"`
 }
+
+// ProbeResult is one check of a steady-state probe.
+type ProbeResult struct {
+	Probe string    `json:"probe"`
+	Phase string    `json:"phase"` // before (gates a drill), during (stop condition), after (recovery)
+	At    time.Time `json:"at"`
+	OK    bool      `json:"ok"`
+	Error string    `json:"error,omitempty"`
+}
+
+// InjectDelivery is a tabletop inject as it was delivered.
+type InjectDelivery struct {
+	Due         time.Duration `json:"due"` // its place on the runbook's timeline
+	Title       string        `json:"title"`
+	Message     string        `json:"message,omitempty"`
+	DeliveredAt time.Time     `json:"deliveredAt"`
+}
+
+// Finding kinds.
+const (
+	FindingGap         = "gap"
+	FindingAction      = "action"
+	FindingObservation = "observation"
+)
+
+// Finding is something learned in a run: a gap, an action item (with an owner) or an
+// observation.
+type Finding struct {
+	Kind  string    `json:"kind"`
+	Text  string    `json:"text"`
+	Owner string    `json:"owner,omitempty"`
+	Step  string    `json:"step,omitempty"`
+	By    string    `json:"by"`
+	At    time.Time `json:"at"`
+}
+
+// EvidenceRef says where a run's evidence bundle was stored.
+type EvidenceRef struct {
+	Store    string `json:"store"`    // "file" or "s3"
+	Location string `json:"location"` // folder path or s3:// URI
+	Seq      int64  `json:"seq"`      // position in the hash chain
+	Hash     string `json:"hash"`     // the bundle's hash, chained to the previous one
+}
+
+// EvidenceActivity is the activity that writes a finished run's evidence bundle; it
+// takes the run's Status and returns an EvidenceRef.
+const EvidenceActivity = "bcdr.evidence"
 
 // Step returns the named step's state, or nil.
 func (s *Status) Step(id string) *StepState {
@@ -206,7 +290,18 @@ const (
 	UpdateSkip     = "skip"
 	UpdateRetry    = "retry"
 	UpdateCancel   = "cancel"
+	UpdateAdvance  = "advance" // the facilitator closes tabletop prompts
+	UpdateFinding  = "finding" // record a gap, an action item or an observation
 )
+
+// FindingRequest records a finding in a run.
+type FindingRequest struct {
+	By    Actor  `json:"by"`
+	Kind  string `json:"kind"`
+	Text  string `json:"text"`
+	Owner string `json:"owner,omitempty"`
+	Step  string `json:"step,omitempty"`
+}
 
 // DecisionRequest approves or declines an approval step, or completes a manual task.
 type DecisionRequest struct {
