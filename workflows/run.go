@@ -72,6 +72,7 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 		return nil, err
 	}
 	r.finish(ctx)
+	recordRun(ctx, &r.st)
 	r.upsertSearchAttributes(ctx, string(r.st.State))
 	r.emitFinished(ctx)
 	switch r.st.State {

@@ -47,6 +47,7 @@ func (r *run) launch(ctx workflow.Context, i int) {
 		r.cancels[i] = nil
 		r.tasks[i] = nil
 		r.stepDone(ctx, i, out, attempts, err)
+		recordStep(ctx, r.rb.Metadata.Name, &r.st.Steps[i])
 		r.dirty = true
 	})
 }
