@@ -1,0 +1,417 @@
+package evidence
+
+import (
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// Report is a run's record arranged for people: what ran when, who decided what, how
+// recovery measured against its objectives, and what was learned.
+type Report struct {
+	St         workflows.Status
+	Title      string
+	Objectives []ObjectiveRow
+	Timeline   []TimelineRow
+	Decisions  []DecisionRow
+	Tabletop   bool
+}
+
+// ObjectiveRow is RTO or RPO, target against actual.
+type ObjectiveRow struct {
+	Name, Target, Actual, Verdict, Note string
+}
+
+// TimelineRow is one step.
+type TimelineRow struct {
+	Step, Name, Kind, Status, Start, Took, Tries, Note string
+}
+
+// DecisionRow is an approval, an answer, a completed task or an operator action.
+type DecisionRow struct {
+	At, Who, What, Step, Comment string
+	// Latency is the time from the question to this answer (tabletop prompts, approvals).
+	Latency string
+}
+
+// NewReport arranges a record.
+func NewReport(st workflows.Status) *Report {
+	r := &Report{St: st, Tabletop: st.Mode == workflows.ModeTabletop}
+	switch {
+	case r.Tabletop:
+		r.Title = "After-action report: " + st.Runbook + " (tabletop exercise)"
+	case st.Mode == workflows.ModeDrill:
+		r.Title = "Drill report: " + st.Runbook
+	default:
+		r.Title = "Recovery report: " + st.Runbook
+	}
+	r.Objectives = objectives(st)
+	for _, s := range st.Steps {
+		r.Timeline = append(r.Timeline, timelineRow(st, s))
+		r.Decisions = append(r.Decisions, decisions(st, s)...)
+	}
+	for _, a := range st.Actions {
+		r.Decisions = append(r.Decisions, DecisionRow{At: offset(st, a.At), Who: a.By, What: a.Action, Step: a.Step, Comment: a.Comment})
+	}
+	sort.SliceStable(r.Decisions, func(i, j int) bool { return r.Decisions[i].At < r.Decisions[j].At })
+	return r
+}
+
+func objectives(st workflows.Status) []ObjectiveRow {
+	var rows []ObjectiveRow
+	if st.RTOTarget > 0 || st.RTOActual > 0 {
+		row := ObjectiveRow{Name: "RTO", Target: dur(st.RTOTarget), Actual: dur(st.RTOActual), Verdict: verdict(st.RTOActual, st.RTOTarget, st.RTOActual > 0)}
+		row.Note = "from " + st.ClockStart.UTC().Format(time.RFC3339) + " (outage start) to recovery verified"
+		rows = append(rows, row)
+	}
+	if st.RPOTarget > 0 || !st.RPOMarkerAt.IsZero() || st.RPOError != "" {
+		row := ObjectiveRow{Name: "RPO", Target: dur(st.RPOTarget), Actual: dur(st.RPOActual), Verdict: verdict(st.RPOActual, st.RPOTarget, !st.RPOMarkerAt.IsZero())}
+		switch {
+		case st.RPOError != "":
+			row.Actual, row.Verdict, row.Note = "-", "not measured", st.RPOError
+		case !st.RPOMarkerAt.IsZero():
+			row.Note = "newest canary marker in the recovered store: " + st.RPOMarkerAt.UTC().Format(time.RFC3339Nano)
+		default:
+			row.Actual, row.Verdict, row.Note = "-", "not measured", "the runbook reads no canary marker (objectives.rpo_marker)"
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func verdict(actual, target time.Duration, measured bool) string {
+	switch {
+	case !measured:
+		return "not measured"
+	case target == 0:
+		return "no target"
+	case actual <= target:
+		return "met"
+	}
+	return "MISSED"
+}
+
+func timelineRow(st workflows.Status, s workflows.StepState) TimelineRow {
+	row := TimelineRow{Step: s.ID, Name: s.Name, Kind: s.Uses, Status: string(s.Status)}
+	if !s.StartedAt.IsZero() {
+		row.Start = offset(st, s.StartedAt)
+		if !s.EndedAt.IsZero() {
+			row.Took = dur(s.EndedAt.Sub(s.StartedAt))
+		}
+	}
+	if s.Attempts > 0 {
+		row.Tries = fmt.Sprint(s.Attempts)
+	}
+	var notes []string
+	if s.Drill {
+		notes = append(notes, "drill variant")
+	}
+	if s.Reason != "" {
+		notes = append(notes, s.Reason)
+	}
+	if s.Error != "" {
+		notes = append(notes, "error: "+s.Error)
+	}
+	for _, c := range []struct {
+		what string
+		rs   *workflows.RollbackState
+	}{{"rollback", s.Rollback}, {"cleanup", s.Cleanup}} {
+		if c.rs == nil {
+			continue
+		}
+		if c.rs.Error != "" {
+			notes = append(notes, c.what+" FAILED: "+c.rs.Error)
+		} else {
+			notes = append(notes, c.what+" done ("+c.rs.Uses+")")
+		}
+	}
+	row.Note = strings.Join(notes, "; ")
+	return row
+}
+
+func decisions(st workflows.Status, s workflows.StepState) []DecisionRow {
+	var rows []DecisionRow
+	asked := s.StartedAt
+	if !s.OpenedAt.IsZero() {
+		asked = s.OpenedAt
+	}
+	for _, d := range s.Decisions {
+		what := "completed"
+		switch {
+		case st.Mode == workflows.ModeTabletop:
+			what = "answered"
+		case s.Uses == "approval" && d.Approve:
+			what = "approved"
+		case s.Uses == "approval":
+			what = "declined"
+		}
+		rows = append(rows, DecisionRow{At: offset(st, d.At), Who: d.By, What: what, Step: s.ID, Comment: d.Comment, Latency: dur(d.At.Sub(asked))})
+	}
+	return rows
+}
+
+func offset(st workflows.Status, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return "+" + dur(t.Sub(st.StartedAt))
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "-"
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// WriteMarkdown writes the report as Markdown.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	st := r.St
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("# %s\n\n", r.Title)
+	p("| | |\n|---|---|\n")
+	p("| run | `%s` |\n| runbook | %s %s (`%s`) |\n", st.RunID, st.Runbook, st.Version, st.Digest)
+	if st.Service != "" {
+		p("| service | %s |\n", st.Service)
+	}
+	p("| mode | %s |\n| started by | %s (%s) |\n| state | **%s** |\n", st.Mode, st.Initiator, orDash(st.Trigger), strings.ToUpper(string(st.State)))
+	p("| started | %s |\n| ended | %s |\n\n", stamp(st.StartedAt), stamp(st.EndedAt))
+	if st.Error != "" {
+		p("**Error:** %s\n\n", mdEscape(st.Error))
+	}
+	if len(r.Objectives) > 0 {
+		p("## Objectives\n\n| | target | actual | | |\n|---|---|---|---|---|\n")
+		for _, o := range r.Objectives {
+			p("| %s | %s | %s | %s | %s |\n", o.Name, o.Target, o.Actual, o.Verdict, mdEscape(o.Note))
+		}
+		p("\n")
+	}
+	p("## Timeline\n\n| step | kind | status | start | took | tries | notes |\n|---|---|---|---|---|---|---|\n")
+	for _, t := range r.Timeline {
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", t.Step, t.Kind, t.Status, t.Start, t.Took, t.Tries, mdEscape(t.Note))
+	}
+	p("\n")
+	if len(st.Injects) > 0 {
+		p("## Injects\n\n| due | delivered | inject |\n|---|---|---|\n")
+		for _, in := range st.Injects {
+			p("| %s | %s | **%s** %s |\n", dur(in.Due), offset(st, in.DeliveredAt), mdEscape(in.Title), mdEscape(in.Message))
+		}
+		p("\n")
+	}
+	if len(r.Decisions) > 0 {
+		heading := "Approvals and operator actions"
+		if r.Tabletop {
+			heading = "Decisions and answers"
+		}
+		p("## %s\n\n| at | who | what | step | after | comment |\n|---|---|---|---|---|---|\n", heading)
+		for _, d := range r.Decisions {
+			p("| %s | %s | %s | %s | %s | %s |\n", d.At, d.Who, d.What, d.Step, orDash(d.Latency), mdEscape(d.Comment))
+		}
+		p("\n")
+	}
+	if len(st.Probes) > 0 {
+		p("## Steady-state checks\n\n| at | probe | phase | result |\n|---|---|---|---|\n")
+		for _, pr := range st.Probes {
+			res := "ok"
+			if !pr.OK {
+				res = "FAILED: " + pr.Error
+			}
+			p("| %s | %s | %s | %s |\n", offset(st, pr.At), pr.Probe, pr.Phase, mdEscape(res))
+		}
+		p("\n")
+	}
+	if st.Mode == workflows.ModeDrill {
+		p("## Drill cleanup\n\n")
+		if len(st.Leftovers) == 0 {
+			p("Every resource the drill created was removed.\n\n")
+		} else {
+			p("**Left behind, to remove by hand:**\n\n")
+			for _, l := range st.Leftovers {
+				p("- %s\n", mdEscape(l))
+			}
+			p("\n")
+		}
+	}
+	r.writeFindings(w)
+	if len(st.Params) > 0 {
+		p("## Parameters\n\n")
+		for _, k := range sortedKeys(st.Params) {
+			p("- `%s`: `%v`\n", k, st.Params[k])
+		}
+		p("\n")
+	}
+	return nil
+}
+
+func (r *Report) writeFindings(w io.Writer) {
+	if len(r.St.Findings) == 0 {
+		if r.Tabletop {
+			fmt.Fprint(w, "## Findings\n\nNo gaps or action items were recorded.\n\n")
+		}
+		return
+	}
+	fmt.Fprint(w, "## Findings\n\n| kind | finding | owner | step | by |\n|---|---|---|---|---|\n")
+	for _, f := range r.St.Findings {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", f.Kind, mdEscape(f.Text), orDash(f.Owner), orDash(f.Step), f.By)
+	}
+	fmt.Fprintln(w)
+}
+
+// WriteText writes a plain summary for terminals.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\nrun %s: %s\n\n", r.Title, r.St.RunID, strings.ToUpper(string(r.St.State)))
+	for _, o := range r.Objectives {
+		fmt.Fprintf(tw, "%s\t%s actual\t%s target\t%s\n", o.Name, o.Actual, o.Target, o.Verdict)
+	}
+	return tw.Flush()
+}
+
+var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"upper": strings.ToUpper}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1b1b1b}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}.met{color:#0a6b2b;font-weight:600}.MISSED,.failed,.declined{color:#b00020;font-weight:600}code{font-size:90%}
+</style></head><body>
+<h1>{{.Title}}</h1>
+<table>
+<tr><th>run</th><td><code>{{.St.RunID}}</code></td></tr>
+<tr><th>runbook</th><td>{{.St.Runbook}} {{.St.Version}} (<code>{{.St.Digest}}</code>)</td></tr>
+{{if .St.Service}}<tr><th>service</th><td>{{.St.Service}}</td></tr>{{end}}
+<tr><th>mode</th><td>{{.St.Mode}}</td></tr>
+<tr><th>started by</th><td>{{.St.Initiator}} ({{.St.Trigger}})</td></tr>
+<tr><th>state</th><td class="{{.St.State}}">{{upper (printf "%s" .St.State)}}</td></tr>
+<tr><th>started</th><td>{{.St.StartedAt.UTC.Format "2006-01-02 15:04:05 MST"}}</td></tr>
+</table>
+{{if .St.Error}}<p><strong>Error:</strong> {{.St.Error}}</p>{{end}}
+{{if .Objectives}}<h2>Objectives</h2><table><tr><th></th><th>target</th><th>actual</th><th></th><th></th></tr>
+{{range .Objectives}}<tr><th>{{.Name}}</th><td>{{.Target}}</td><td>{{.Actual}}</td><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{.Note}}</td></tr>{{end}}</table>{{end}}
+<h2>Timeline</h2><table><tr><th>step</th><th>kind</th><th>status</th><th>start</th><th>took</th><th>tries</th><th>notes</th></tr>
+{{range .Timeline}}<tr><td>{{.Step}}</td><td>{{.Kind}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Start}}</td><td>{{.Took}}</td><td>{{.Tries}}</td><td>{{.Note}}</td></tr>{{end}}</table>
+{{if .St.Injects}}<h2>Injects</h2><table><tr><th>due</th><th>inject</th></tr>{{range .St.Injects}}<tr><td>{{.Due}}</td><td><strong>{{.Title}}</strong> {{.Message}}</td></tr>{{end}}</table>{{end}}
+{{if .Decisions}}<h2>{{if .Tabletop}}Decisions and answers{{else}}Approvals and operator actions{{end}}</h2><table><tr><th>at</th><th>who</th><th>what</th><th>step</th><th>after</th><th>comment</th></tr>
+{{range .Decisions}}<tr><td>{{.At}}</td><td>{{.Who}}</td><td>{{.What}}</td><td>{{.Step}}</td><td>{{.Latency}}</td><td>{{.Comment}}</td></tr>{{end}}</table>{{end}}
+{{if .St.Leftovers}}<h2>Drill cleanup: left behind</h2><ul>{{range .St.Leftovers}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .St.Findings}}<h2>Findings</h2><table><tr><th>kind</th><th>finding</th><th>owner</th><th>step</th><th>by</th></tr>
+{{range .St.Findings}}<tr><td>{{.Kind}}</td><td>{{.Text}}</td><td>{{.Owner}}</td><td>{{.Step}}</td><td>{{.By}}</td></tr>{{end}}</table>{{end}}
+</body></html>
+`))
+
+// WriteHTML writes the report as a standalone HTML page.
+func (r *Report) WriteHTML(w io.Writer) error { return htmlReport.Execute(w, r) }
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes the run as a JUnit XML test suite: one test case per step, plus the
+// objectives, so a CI system shows a drill like a test run.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	st := r.St
+	suite := junitSuite{Name: st.Runbook + " (" + string(st.Mode) + ")", Time: secs(st.EndedAt.Sub(st.StartedAt))}
+	for _, s := range st.Steps {
+		c := junitCase{Name: s.ID, Classname: st.Runbook}
+		if !s.StartedAt.IsZero() && !s.EndedAt.IsZero() {
+			c.Time = secs(s.EndedAt.Sub(s.StartedAt))
+		}
+		switch s.Status {
+		case workflows.StepFailed, workflows.StepDeclined:
+			c.Failure = &junitMessage{Message: s.Error}
+		case workflows.StepSkipped, workflows.StepCancelled:
+			c.Skipped = &junitMessage{Message: s.Reason}
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	for _, o := range r.Objectives {
+		c := junitCase{Name: o.Name + " objective", Classname: st.Runbook}
+		if o.Verdict == "MISSED" {
+			c.Failure = &junitMessage{Message: fmt.Sprintf("%s %s exceeds target %s", o.Name, o.Actual, o.Target)}
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	for _, c := range suite.Cases {
+		suite.Tests++
+		if c.Failure != nil {
+			suite.Failures++
+		}
+		if c.Skipped != nil {
+			suite.Skipped++
+		}
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: []junitSuite{suite}}); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000 MST")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// mdEscape keeps a value inside its Markdown table cell.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

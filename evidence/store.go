@@ -1,0 +1,291 @@
+package evidence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// A store's layout, the same in a folder and in a bucket:
+//
+//	chain/0000000042.json           the manifest of bundle 42, created exclusively: the
+//	                                claim on position 42 of the chain
+//	bundles/0000000042-<run id>/    the bundle's files
+//	HEAD                            the newest position and hash (detects a removed tail)
+const (
+	chainDir   = "chain"
+	bundlesDir = "bundles"
+	headFile   = "HEAD"
+)
+
+// errTaken reports that another writer claimed the position first.
+var errTaken = errors.New("chain position already taken")
+
+// backend is where a store keeps its objects: a folder or an S3 prefix.
+type backend interface {
+	kind() string
+	location(key string) string
+	// list returns the names directly under dir ("chain", "bundles"), sorted.
+	list(ctx context.Context, dir string) ([]string, error)
+	read(ctx context.Context, key string) ([]byte, error)
+	write(ctx context.Context, key string, data []byte) error
+	// create writes key only if it does not exist yet; errTaken otherwise.
+	create(ctx context.Context, key string, data []byte) error
+	// lock serializes writers where the backend can (a folder); S3 relies on create.
+	lock(ctx context.Context) (unlock func(), err error)
+}
+
+// Store keeps evidence bundles in a hash chain.
+type Store struct {
+	b   backend
+	now func() time.Time
+}
+
+// Append writes a finished run's bundle at the end of the chain and returns where it is.
+// It is idempotent: a run that already has a bundle gets that bundle's reference back, so
+// a retried activity never writes a second one.
+func (s *Store) Append(ctx context.Context, st workflows.Status) (workflows.EvidenceRef, error) {
+	if st.RunID == "" {
+		return workflows.EvidenceRef{}, errors.New("evidence: the record has no run id")
+	}
+	unlock, err := s.b.lock(ctx)
+	if err != nil {
+		return workflows.EvidenceRef{}, err
+	}
+	defer unlock()
+	for attempt := 0; attempt < 20; attempt++ {
+		if m, ok, err := s.find(ctx, st.RunID); err != nil || ok {
+			return s.ref(m), err
+		}
+		seq, prev, err := s.tail(ctx)
+		if err != nil {
+			return workflows.EvidenceRef{}, err
+		}
+		b, m, err := NewBundle(st, seq+1, prev, s.now())
+		if err != nil {
+			return workflows.EvidenceRef{}, err
+		}
+		dir := bundlesDir + "/" + dirName(m.Seq, st.RunID) + "/"
+		for name, data := range b {
+			if name == ManifestFile {
+				continue
+			}
+			if err := s.b.write(ctx, dir+name, data); err != nil {
+				return workflows.EvidenceRef{}, fmt.Errorf("evidence: write %s: %w", dir+name, err)
+			}
+		}
+		if err := s.b.write(ctx, dir+ManifestFile, b[ManifestFile]); err != nil {
+			return workflows.EvidenceRef{}, err
+		}
+		switch err := s.b.create(ctx, chainKey(m.Seq), b[ManifestFile]); {
+		case errors.Is(err, errTaken):
+			continue // another writer took this position: go again after it
+		case err != nil:
+			return workflows.EvidenceRef{}, fmt.Errorf("evidence: claim position %d: %w", m.Seq, err)
+		}
+		head := fmt.Sprintf("%d %s\n", m.Seq, m.Hash)
+		if err := s.b.write(ctx, headFile, []byte(head)); err != nil {
+			return workflows.EvidenceRef{}, fmt.Errorf("evidence: update HEAD: %w", err)
+		}
+		return s.ref(m), nil
+	}
+	return workflows.EvidenceRef{}, errors.New("evidence: too many concurrent writers; try again")
+}
+
+func (s *Store) ref(m Manifest) workflows.EvidenceRef {
+	if m.Seq == 0 {
+		return workflows.EvidenceRef{}
+	}
+	return workflows.EvidenceRef{Store: s.b.kind(), Location: s.b.location(bundlesDir + "/" + dirName(m.Seq, m.RunID)), Seq: m.Seq, Hash: m.Hash}
+}
+
+func chainKey(seq int64) string { return fmt.Sprintf("%s/%010d.json", chainDir, seq) }
+
+// tail returns the newest position and its hash (0, "" for an empty chain).
+func (s *Store) tail(ctx context.Context) (int64, string, error) {
+	names, err := s.b.list(ctx, chainDir)
+	if err != nil {
+		return 0, "", err
+	}
+	if len(names) == 0 {
+		return 0, "", nil
+	}
+	m, err := s.manifest(ctx, chainDir+"/"+names[len(names)-1])
+	if err != nil {
+		return 0, "", err
+	}
+	return m.Seq, m.Hash, nil
+}
+
+func (s *Store) manifest(ctx context.Context, key string) (Manifest, error) {
+	var m Manifest
+	raw, err := s.b.read(ctx, key)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, fmt.Errorf("evidence: %s: %w", key, err)
+	}
+	return m, nil
+}
+
+// find returns the manifest of the run's bundle, if it has one in the chain.
+func (s *Store) find(ctx context.Context, runID string) (Manifest, bool, error) {
+	dirs, err := s.b.list(ctx, bundlesDir)
+	if err != nil {
+		return Manifest{}, false, err
+	}
+	for _, d := range dirs {
+		seq, id, ok := parseDirName(d)
+		if !ok || id != runID {
+			continue
+		}
+		m, err := s.manifest(ctx, chainKey(seq))
+		if err != nil {
+			continue // files written, position never claimed: not in the chain
+		}
+		if m.RunID == runID {
+			return m, true, nil
+		}
+	}
+	return Manifest{}, false, nil
+}
+
+func parseDirName(d string) (int64, string, bool) {
+	num, id, ok := strings.Cut(d, "-")
+	if !ok || len(num) != 10 {
+		return 0, "", false
+	}
+	seq, err := strconv.ParseInt(num, 10, 64)
+	return seq, id, err == nil
+}
+
+// List returns the manifests of the chain, oldest first.
+func (s *Store) List(ctx context.Context) ([]Manifest, error) {
+	names, err := s.b.list(ctx, chainDir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Manifest, 0, len(names))
+	for _, n := range names {
+		m, err := s.manifest(ctx, chainDir+"/"+n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Get returns a run's bundle.
+func (s *Store) Get(ctx context.Context, runID string) (Bundle, Manifest, error) {
+	m, ok, err := s.find(ctx, runID)
+	if err != nil {
+		return nil, m, err
+	}
+	if !ok {
+		return nil, m, fmt.Errorf("evidence: no bundle for run %s in %s", runID, s.b.location(""))
+	}
+	b, err := s.bundle(ctx, m)
+	return b, m, err
+}
+
+func (s *Store) bundle(ctx context.Context, m Manifest) (Bundle, error) {
+	dir := bundlesDir + "/" + dirName(m.Seq, m.RunID) + "/"
+	names, err := s.b.list(ctx, strings.TrimSuffix(dir, "/"))
+	if err != nil {
+		return nil, err
+	}
+	b := Bundle{}
+	for _, n := range names {
+		data, err := s.b.read(ctx, dir+n)
+		if err != nil {
+			return nil, err
+		}
+		b[n] = data
+	}
+	// The chain's copy of the manifest is the one that counts.
+	raw, err := s.b.read(ctx, chainKey(m.Seq))
+	if err != nil {
+		return nil, err
+	}
+	b[ManifestFile] = raw
+	return b, nil
+}
+
+// Location says where the store is.
+func (s *Store) Location() string { return s.b.location("") }
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	Bundles  int      `json:"bundles"`
+	HeadSeq  int64    `json:"headSeq"`
+	HeadHash string   `json:"headHash"`
+	Problems []string `json:"problems"`
+}
+
+// OK reports whether the chain is intact.
+func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// Verify walks the chain: every bundle's files match its manifest, every manifest its
+// own hash, every bundle links to the one before, no position is missing, and HEAD
+// names the last one. It reports every problem found, each naming the bundle.
+func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
+	var rep VerifyReport
+	names, err := s.b.list(ctx, chainDir)
+	if err != nil {
+		return rep, err
+	}
+	sort.Strings(names)
+	prevHash, want := "", int64(1)
+	for _, n := range names {
+		m, err := s.manifest(ctx, chainDir+"/"+n)
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", n, err))
+			continue
+		}
+		label := fmt.Sprintf("bundle %d (run %s)", m.Seq, m.RunID)
+		if m.Seq != want {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("bundle %d is missing: the chain goes from %d to %d", want, want-1, m.Seq))
+		}
+		if chainKey(m.Seq) != chainDir+"/"+n {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: stored as %s", label, n))
+		}
+		if m.PrevHash != prevHash {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: does not link to the bundle before it (prev %s, chain %s)", label, short(m.PrevHash), short(prevHash)))
+		}
+		b, err := s.bundle(ctx, m)
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", label, err))
+		} else {
+			_, problems := b.Check()
+			for _, p := range problems {
+				rep.Problems = append(rep.Problems, label+": "+p)
+			}
+		}
+		prevHash, want = m.Hash, m.Seq+1
+		rep.Bundles++
+		rep.HeadSeq, rep.HeadHash = m.Seq, m.Hash
+	}
+	head, err := s.b.read(ctx, headFile)
+	switch {
+	case err != nil && rep.Bundles > 0:
+		rep.Problems = append(rep.Problems, "HEAD is missing")
+	case err == nil:
+		var seq int64
+		var hash string
+		if _, err := fmt.Sscanf(string(head), "%d %s", &seq, &hash); err != nil {
+			rep.Problems = append(rep.Problems, "HEAD is unreadable")
+		} else if seq != rep.HeadSeq || hash != rep.HeadHash {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("HEAD names bundle %d (%s) but the chain ends at %d (%s): bundles were removed from its end", seq, short(hash), rep.HeadSeq, short(rep.HeadHash)))
+		}
+	}
+	return rep, nil
+}
