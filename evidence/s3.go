@@ -110,9 +110,13 @@ func (b *bucket) put(ctx context.Context, k string, data []byte, exclusive bool)
 	return nil
 }
 
-func (b *bucket) write(ctx context.Context, k string, data []byte) error { return b.put(ctx, k, data, false) }
+func (b *bucket) write(ctx context.Context, k string, data []byte) error {
+	return b.put(ctx, k, data, false)
+}
 
-func (b *bucket) create(ctx context.Context, k string, data []byte) error { return b.put(ctx, k, data, true) }
+func (b *bucket) create(ctx context.Context, k string, data []byte) error {
+	return b.put(ctx, k, data, true)
+}
 
 // lock does nothing: conditional writes keep concurrent writers from claiming one position.
 func (b *bucket) lock(context.Context) (func(), error) { return func() {}, nil }
