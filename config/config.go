@@ -31,6 +31,9 @@ type Config struct {
 	Triggers map[string]Trigger `mapstructure:"triggers" yaml:"triggers" json:"triggers"`
 	Notify   Notify             `mapstructure:"notify" yaml:"notify" json:"notify"`
 	Drills   Drills             `mapstructure:"drills" yaml:"drills" json:"drills"`
+	// Metrics and Tracing configure telemetry (see telemetry.go).
+	Metrics Metrics `mapstructure:"metrics" yaml:"metrics" json:"metrics"`
+	Tracing Tracing `mapstructure:"tracing" yaml:"tracing" json:"tracing"`
 }
 
 // Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
@@ -122,6 +125,10 @@ func Defaults(dataHome, user string) map[string]any {
 		"notify.routes":            []any{},
 		"drills.runbook_dirs":      []string{},
 		"drills.cadence":           map[string]any{"1": "2160h", "2": "4320h", "3": "8760h"},
+		"metrics.address":          "127.0.0.1:9464",
+		"tracing.endpoint":         "",
+		"tracing.insecure":         false,
+		"tracing.sample_ratio":     1.0,
 	}
 }
 
@@ -190,6 +197,7 @@ func (c *Config) Validate() error {
 		bad("log.format", "%q is not one of text, json", c.Log.Format)
 	}
 	c.validateAPI(bad)
+	c.validateTelemetry(bad)
 	return errors.Join(errs...)
 }
 
