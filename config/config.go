@@ -24,7 +24,9 @@ type Config struct {
 	// resolves "group:<name>" approvers until an identity provider does.
 	Groups map[string][]string `mapstructure:"groups" yaml:"groups" json:"groups"`
 	AWS    AWS                 `mapstructure:"aws" yaml:"aws" json:"aws"`
-	Log    Log                 `mapstructure:"log" yaml:"log" json:"log"`
+	// Evidence says where finished runs' evidence bundles go.
+	Evidence Evidence `mapstructure:"evidence" yaml:"evidence" json:"evidence"`
+	Log      Log      `mapstructure:"log" yaml:"log" json:"log"`
 	// Server, Auth, Triggers, Notify and Drills configure the bcdr API (see api.go).
 	Server   Server             `mapstructure:"server" yaml:"server" json:"server"`
 	Auth     Auth               `mapstructure:"auth" yaml:"auth" json:"auth"`
@@ -79,6 +81,24 @@ type AWS struct {
 	RoleARN  string `mapstructure:"role_arn" yaml:"role_arn" json:"role_arn"`
 }
 
+// Evidence configures the evidence store: a local folder (Dir, default
+// data_dir/evidence) or, with S3Bucket, an S3 bucket.
+type Evidence struct {
+	Dir          string   `mapstructure:"dir" yaml:"dir" json:"dir"`
+	S3Bucket     string   `mapstructure:"s3_bucket" yaml:"s3_bucket" json:"s3_bucket"`
+	S3Prefix     string   `mapstructure:"s3_prefix" yaml:"s3_prefix" json:"s3_prefix"`
+	S3Retention  Duration `mapstructure:"s3_retention" yaml:"s3_retention" json:"s3_retention"`
+	S3Governance bool     `mapstructure:"s3_governance" yaml:"s3_governance" json:"s3_governance"`
+}
+
+// EvidenceDir is the evidence folder: evidence.dir, or data_dir/evidence.
+func (c *Config) EvidenceDir() string {
+	if c.Evidence.Dir != "" {
+		return c.Evidence.Dir
+	}
+	return filepath.Join(c.DataDir, "evidence")
+}
+
 // Log configures bcdr's own logs.
 type Log struct {
 	Level  string `mapstructure:"level" yaml:"level" json:"level"`
@@ -109,6 +129,11 @@ func Defaults(dataHome, user string) map[string]any {
 		"aws.region":               "",
 		"aws.endpoint":             "",
 		"aws.role_arn":             "",
+		"evidence.dir":             "",
+		"evidence.s3_bucket":       "",
+		"evidence.s3_prefix":       "bcdr/evidence",
+		"evidence.s3_retention":    "0s",
+		"evidence.s3_governance":   false,
 		"log.level":                "info",
 		"log.format":               "text",
 		"server.url":               "",
@@ -185,6 +210,12 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Address); err != nil {
 		bad("http.address", "%q is not host:port", c.HTTP.Address)
+	}
+	if c.Evidence.S3Retention.Std() < 0 {
+		bad("evidence.s3_retention", "must not be negative")
+	}
+	if c.Evidence.S3Retention.Std() > 0 && c.Evidence.S3Bucket == "" {
+		bad("evidence.s3_retention", "applies to an S3 store: set evidence.s3_bucket")
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

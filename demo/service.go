@@ -20,6 +20,8 @@ type Service struct {
 	Primary, Standby, Router string // base URLs
 
 	mu       sync.Mutex
+	markers  map[string]Marker // newest canary marker each backend's store holds
+	stop     chan struct{}
 	active   string // "primary" or "standby"
 	down     map[string]bool
 	switches []Switch
@@ -35,7 +37,7 @@ type Switch struct {
 
 // Start starts the three servers on free loopback ports.
 func Start() (*Service, error) {
-	s := &Service{active: "primary", down: map[string]bool{}}
+	s := &Service{active: "primary", down: map[string]bool{}, markers: map[string]Marker{}, stop: make(chan struct{})}
 	var err error
 	if s.Primary, err = s.serve(s.backend("primary")); err != nil {
 		return nil, err
@@ -48,7 +50,69 @@ func Start() (*Service, error) {
 		s.Close()
 		return nil, err
 	}
+	go s.writeMarkers(WriteEvery, ReplicateEvery)
 	return s, nil
+}
+
+// Marker is a canary record: what the application wrote, and when.
+type Marker struct {
+	Seq       int64     `json:"seq"`
+	WrittenAt time.Time `json:"written_at"`
+}
+
+// The demo's data: the application writes a marker to the primary every WriteEvery;
+// asynchronous replication copies the newest to the standby every ReplicateEvery. When
+// the primary fails, the standby holds what was replicated last: the data-loss window
+// that RPO measures.
+const (
+	WriteEvery     = 50 * time.Millisecond
+	ReplicateEvery = 250 * time.Millisecond
+)
+
+func (s *Service) writeMarkers(write, replicate time.Duration) {
+	wt, rt := time.NewTicker(write), time.NewTicker(replicate)
+	defer wt.Stop()
+	defer rt.Stop()
+	var seq int64
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-wt.C:
+			s.mu.Lock()
+			if !s.down["primary"] {
+				seq++
+				s.markers["primary"] = Marker{Seq: seq, WrittenAt: now.UTC()}
+			}
+			s.mu.Unlock()
+		case <-rt.C:
+			s.mu.Lock()
+			if !s.down["primary"] {
+				s.markers["standby"] = s.markers["primary"]
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// WaitReplicated waits until the standby holds a replicated marker (the service has
+// been running for a moment), or the timeout passes.
+func (s *Service) WaitReplicated(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if s.NewestMarker("standby").Seq > 0 {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+// NewestMarker returns the newest marker a backend's store holds.
+func (s *Service) NewestMarker(name string) Marker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.markers[name]
 }
 
 func (s *Service) serve(h http.Handler) (string, error) {
@@ -62,7 +126,8 @@ func (s *Service) serve(h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// backend answers /healthz with 200 and its name, or 503 while it is down.
+// backend answers /healthz with 200 and its name, or 503 while it is down, and /marker
+// with the newest canary marker its store holds.
 func (s *Service) backend(name string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -71,6 +136,14 @@ func (s *Service) backend(name string) http.Handler {
 			return
 		}
 		fmt.Fprintf(w, "ok %s\n", name)
+	})
+	mux.HandleFunc("GET /marker", func(w http.ResponseWriter, r *http.Request) {
+		if s.isDown(name) {
+			http.Error(w, name+" is down", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.NewestMarker(name))
 	})
 	return mux
 }
@@ -171,6 +244,11 @@ func (s *Service) isDown(name string) bool {
 
 // Close stops the servers.
 func (s *Service) Close() error {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var errs []error

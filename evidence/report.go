@@ -161,7 +161,10 @@ func offset(st workflows.Status, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return "+" + dur(t.Sub(st.StartedAt))
+	if d := t.Sub(st.StartedAt); d != 0 {
+		return "+" + dur(d)
+	}
+	return "+0s"
 }
 
 func dur(d time.Duration) string {

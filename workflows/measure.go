@@ -40,6 +40,9 @@ func (r *run) measureRPO() {
 		return
 	}
 	at, err := markerTime(v)
+	if err == nil && at.Year() < 2000 {
+		err = fmt.Errorf("the recovered store holds no marker (%s)", at.Format(time.RFC3339))
+	}
 	if err != nil {
 		r.st.RPOError = fmt.Sprintf("rpo_marker: %v", err)
 		return

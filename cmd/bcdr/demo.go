@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,7 +25,6 @@ var (
 
 func newDemoCommand(a *app) *cobra.Command {
 	var mode string
-	var keep bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the bundled failover demo end to end on an embedded engine (no cloud account)",
@@ -36,8 +35,8 @@ second incident commander (bob; alice started the run and may not approve it), s
 the router, verify, and notify. It prints the step timeline as it happens and the
 measured recovery time against the runbook's RTO.
 
-The engine's data goes to a fresh temporary folder (removed afterwards unless --keep),
-or to --data-dir when given.`,
+The engine's data and the evidence bundles go to the folder demo/ in the data folder
+(data_dir), or to --data-dir when given, so each demo run adds to one evidence chain.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, ok := workflows.ParseMode(mode)
@@ -45,20 +44,12 @@ or to --data-dir when given.`,
 				return fmt.Errorf("--mode %q: the demo runs live or drill", mode)
 			}
 			if !cmd.Flags().Changed("data-dir") {
-				dir, err := os.MkdirTemp("", "bcdr-demo-")
-				if err != nil {
-					return err
-				}
-				if !keep {
-					defer os.RemoveAll(dir)
-				}
-				a.cfg.DataDir = dir
+				a.cfg.DataDir = filepath.Join(a.cfg.DataDir, "demo")
 			}
 			return a.runDemo(cmd.Context(), m)
 		},
 	}
 	cmd.Flags().StringVar(&mode, "mode", "live", "live (the primary fails and traffic moves) or drill (nothing moves)")
-	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary data folder")
 	return cmd
 }
 
@@ -83,6 +74,9 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 	if err != nil {
 		return err
 	}
+	if !svc.WaitReplicated(5 * time.Second) {
+		return fmt.Errorf("demo service: no data replicated to the standby within 5s")
+	}
 	if mode == workflows.ModeLive {
 		svc.Fail("primary")
 		in.OutageStart = time.Now()
@@ -105,6 +99,13 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 		return err
 	}
 	fmt.Fprintf(out, "\nrouter now serves from: %s\n", svc.Active())
+	switch {
+	case st.Evidence != nil:
+		fmt.Fprintf(out, "evidence bundle: %s (chain position %d, %s)\n", st.Evidence.Location, st.Evidence.Seq, shortDigest(st.Evidence.Hash))
+		fmt.Fprintf(out, "report:          bcdr report %s --data-dir %s\n", st.RunID, a.cfg.DataDir)
+	case st.EvidenceError != "":
+		fmt.Fprintf(out, "evidence NOT written: %s\n", st.EvidenceError)
+	}
 	if st.State != workflows.RunSucceeded {
 		return exitError(1)
 	}
@@ -130,7 +131,7 @@ func (a *app) demoInput(svc *demo.Service, mode workflows.Mode) (workflows.Input
 	if err != nil {
 		return workflows.Input{}, err
 	}
-	return workflows.Input{Runbook: *rb, Params: params, Mode: mode, Initiator: demoInitiator, Trigger: "demo"}, nil
+	return workflows.Input{Runbook: *rb, Params: params, Mode: mode, Initiator: demoInitiator, Trigger: "demo", Evidence: true}, nil
 }
 
 // followDemo prints each step's changes as they happen and plays the second incident

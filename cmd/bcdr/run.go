@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -60,6 +61,9 @@ resources are cleaned up), tabletop (no step touches the world; each becomes a p
 func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
 	if err := checkOutput(f.output, "text", "json"); err != nil {
 		return err
+	}
+	if a.remote() {
+		return a.runRemote(ctx, path, f)
 	}
 	in, err := a.runInput(path, f)
 	if err != nil {
@@ -127,8 +131,9 @@ func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
 	}
 	in := workflows.Input{
 		Runbook: *rb, Nested: nested, Params: params, Mode: mode, Initiator: actor,
-		Trigger: "cli", HoldOnFailure: f.hold,
+		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true,
 	}
+	in.Notify = a.cfg.Notifies()
 	if f.outageStart != "" {
 		if in.OutageStart, err = time.Parse(time.RFC3339, f.outageStart); err != nil {
 			return workflows.Input{}, fmt.Errorf("--outage-start: %w", err)
@@ -140,18 +145,8 @@ func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
 // startRun starts the interpreter workflow with bcdr's search attributes set.
 func startRun(ctx context.Context, c client.Client, taskQueue string, in workflows.Input) (string, error) {
 	id := runID(in.Runbook.Metadata.Name)
-	sa := []temporal.SearchAttributeUpdate{
-		temporal.NewSearchAttributeKeyKeyword(workflows.SARunbook).ValueSet(in.Runbook.Metadata.Name),
-		temporal.NewSearchAttributeKeyKeyword(workflows.SAMode).ValueSet(string(in.Mode)),
-	}
-	if s := in.Runbook.Metadata.Service; s != "" {
-		sa = append(sa, temporal.NewSearchAttributeKeyKeyword(workflows.SAService).ValueSet(s))
-	}
-	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: taskQueue, TypedSearchAttributes: temporal.NewSearchAttributes(sa...),
-	}, workflows.WorkflowName, in)
-	if err != nil {
-		return "", fmt.Errorf("start run of %s: %w", in.Runbook.Metadata.Name, err)
+	if _, err := api.StartRun(ctx, c, taskQueue, id, in, false); err != nil {
+		return "", err
 	}
 	return id, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -24,6 +25,13 @@ func newStatusCommand(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output, "text", "json"); err != nil {
 				return err
+			}
+			if a.remote() {
+				st, err := api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token).Run(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return printStatus(a.stdout, st, output)
 			}
 			c, err := dial(cmd.Context(), a.cfg, discard())
 			if err != nil {
@@ -62,6 +70,13 @@ func printStatus(w io.Writer, st workflows.Status, output string) error {
 	fmt.Fprintf(w, "state    %s  elapsed %s\n", strings.ToUpper(string(st.State)), round(st.Elapsed))
 	if st.RTOTarget > 0 || st.RTOActual > 0 {
 		fmt.Fprintf(w, "RTO      %s actual / %s target%s\n", orDashDur(st.RTOActual), orDashDur(st.RTOTarget), verdict(st))
+	}
+	switch {
+	case st.RPOError != "":
+		fmt.Fprintf(w, "RPO      not measured: %s\n", st.RPOError)
+	case !st.RPOMarkerAt.IsZero():
+		fmt.Fprintf(w, "RPO      %s actual / %s target%s (newest recovered marker %s)\n", round(st.RPOActual), orDashDur(st.RPOTarget),
+			objective(st.RPOActual, st.RPOTarget), st.RPOMarkerAt.Local().Format("15:04:05.000"))
 	}
 	if st.Error != "" {
 		fmt.Fprintf(w, "error    %s\n", st.Error)
@@ -137,10 +152,17 @@ func note(s workflows.StepState) string {
 }
 
 func verdict(st workflows.Status) string {
-	if st.RTOActual == 0 || st.RTOTarget == 0 {
+	if st.RTOActual == 0 {
 		return ""
 	}
-	if st.RTOActual <= st.RTOTarget {
+	return objective(st.RTOActual, st.RTOTarget)
+}
+
+func objective(actual, target time.Duration) string {
+	switch {
+	case target == 0:
+		return ""
+	case actual <= target:
 		return "  (met)"
 	}
 	return "  (MISSED)"
