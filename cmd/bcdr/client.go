@@ -12,10 +12,27 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/telemetry"
 )
 
 // dial connects to the Temporal frontend the configuration names.
 func dial(ctx context.Context, cfg *config.Config, logger *slog.Logger) (client.Client, error) {
+	return dialWith(ctx, cfg, logger, nil)
+}
+
+// dialObserved is dial for the long-running processes (dev, worker, server): the client,
+// and the workers built on it, report the SDK's and the runs' metrics to this process's
+// /metrics and trace through the OpenTelemetry interceptors when tracing.endpoint is set.
+func (a *app) dialObserved(ctx context.Context, logger *slog.Logger) (client.Client, error) {
+	tel, err := a.telemetry()
+	if err != nil {
+		return nil, err
+	}
+	return dialWith(ctx, a.cfg, logger, tel)
+}
+
+// dialWith connects with tel's metrics handler and interceptors; nil tel means none.
+func dialWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel *telemetry.Telemetry) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  cfg.Temporal.Address,
 		Namespace: cfg.Temporal.Namespace,
@@ -32,6 +49,10 @@ func dial(ctx context.Context, cfg *config.Config, logger *slog.Logger) (client.
 	}
 	if cfg.Temporal.APIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.Temporal.APIKey)
+	}
+	if tel != nil {
+		opts.MetricsHandler = tel.MetricsHandler()
+		opts.Interceptors = tel.Interceptors()
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {

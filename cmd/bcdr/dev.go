@@ -83,7 +83,7 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 	}
 	d := &dev{engine: eng, data: a.cfg.DataDir, httpAt: ln.Addr().String(), engineLevel: engineLevel}
 	a.cfg.Temporal.Address = eng.Address()
-	if d.client, err = dial(ctx, a.cfg, a.quietLogger()); err != nil {
+	if d.client, err = a.dialObserved(ctx, a.quietLogger()); err != nil {
 		ln.Close()
 		_ = eng.Stop()
 		return nil, err

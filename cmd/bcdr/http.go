@@ -17,6 +17,7 @@ func (a *app) httpHandler(c client.Client) http.Handler {
 		fmt.Fprintln(w, "ok")
 	}))
 	mux.Handle("GET /readyz", readyHandler(c))
+	mux.Handle("GET /metrics", a.metricsHandler())
 	return mux
 }
 

@@ -21,6 +21,7 @@ type app struct {
 
 	cfgFile string
 	cfg     *config.Config
+	obs     observability // metrics and tracing, see telemetry.go
 }
 
 // NewRootCommand builds the bcdr command tree.
@@ -40,8 +41,10 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.obs.service = cmd.Name()
 			return a.loadConfig(cmd)
 		},
+		PersistentPostRunE: func(*cobra.Command, []string) error { return a.stopTelemetry() },
 	}
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
@@ -61,7 +64,7 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 		newControlCommand(a, "pause"), newControlCommand(a, "resume"), newControlCommand(a, "skip"),
 		newControlCommand(a, "retry"), newControlCommand(a, "cancel"),
 		newValidateCommand(a), newPlanCommand(a), newDocCommand(a), newKindsCommand(a),
-		newConfigCommand(a), newVersionCommand(a),
+		newConfigCommand(a), newVersionCommand(a), newIAMPolicyCommand(a),
 	)
 	return root
 }
@@ -71,6 +74,7 @@ var flagKeys = map[string]string{
 	"address": "temporal.address", "namespace": "temporal.namespace", "as": "identity.user",
 	"log-level": "log.level", "ui-port": "dev.ui_port", "port": "dev.frontend_port",
 	"ip": "dev.ip", "http": "http.address", "retention": "dev.retention", "task-queue": "temporal.task_queue",
+	"metrics": "metrics.address",
 }
 
 func (a *app) loadConfig(cmd *cobra.Command) error {

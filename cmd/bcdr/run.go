@@ -26,6 +26,8 @@ type runFlags struct {
 	hold        time.Duration
 	outageStart string
 	output      string
+	speed       float64
+	people      []string
 }
 
 func newRunCommand(a *app) *cobra.Command {
@@ -54,6 +56,8 @@ resources are cleaned up), tabletop (no step touches the world; each becomes a p
 	fl.BoolVar(&f.wait, "wait", false, "follow the run to its end and print its timeline")
 	fl.DurationVar(&f.hold, "hold-on-failure", 0, "keep a run whose step failed open this long for a retry or skip")
 	fl.StringVar(&f.outageStart, "outage-start", "", "when the outage began (RFC 3339); starts the RTO clock")
+	fl.Float64Var(&f.speed, "speed", 0, "tabletop: play the injects this many times faster than their timeline")
+	fl.StringArrayVar(&f.people, "participant", nil, "tabletop: who may answer prompts (repeatable; default anyone)")
 	outputFlag(cmd, &f.output, "text", "json")
 	return cmd
 }
@@ -131,7 +135,7 @@ func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
 	}
 	in := workflows.Input{
 		Runbook: *rb, Nested: nested, Params: params, Mode: mode, Initiator: actor,
-		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true,
+		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true, Speed: f.speed, Participants: f.people,
 	}
 	in.Notify = a.cfg.Notifies()
 	if f.outageStart != "" {

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 )
 
 func newWorkerCommand(a *app) *cobra.Command {
@@ -14,18 +21,27 @@ func newWorkerCommand(a *app) *cobra.Command {
 temporal.tls.*, Temporal Cloud with temporal.api_key) and serves the runbook interpreter
 and every step kind on temporal.task_queue. Run several, in several regions: they share
 the work, and a worker in the recovery region keeps a recovery going when the primary
-region is gone. Stops cleanly on SIGINT/SIGTERM.`,
+region is gone. Stops cleanly on SIGINT/SIGTERM.
+
+On metrics.address (default 127.0.0.1:9464, "" for none) it serves /metrics for
+Prometheus, /healthz (the process is up) and /readyz (Temporal answers).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger := a.logger()
-			c, err := dial(cmd.Context(), a.cfg, logger)
+			c, err := a.dialObserved(cmd.Context(), logger)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			stopOps, err := a.serveWorkerOps(c, logger)
+			if err != nil {
+				return err
+			}
+			defer stopOps()
 			w := newWorker(c, a.cfg, logger)
 			logger.Info("bcdr worker started", "address", a.cfg.Temporal.Address,
-				"namespace", a.cfg.Temporal.Namespace, "task_queue", a.cfg.Temporal.TaskQueue)
+				"namespace", a.cfg.Temporal.Namespace, "task_queue", a.cfg.Temporal.TaskQueue,
+				"metrics", a.cfg.Metrics.Address)
 			interrupt := make(chan any)
 			go func() { <-cmd.Context().Done(); close(interrupt) }()
 			if err := w.Run(interrupt); err != nil {
@@ -35,5 +51,36 @@ region is gone. Stops cleanly on SIGINT/SIGTERM.`,
 		},
 	}
 	cmd.Flags().String("task-queue", "", "task queue (config temporal.task_queue, default bcdr)")
+	cmd.Flags().String("metrics", "", `host:port for /metrics, /healthz and /readyz, "" for none (config metrics.address, default 127.0.0.1:9464)`)
 	return cmd
+}
+
+// serveWorkerOps serves the worker's metrics and probes on metrics.address, if set. An
+// address that cannot be bound is an error: a worker nobody can probe or scrape should
+// not start as if all were well.
+func (a *app) serveWorkerOps(c client.Client, logger *slog.Logger) (stop func(), err error) {
+	addr := a.cfg.Metrics.Address
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("config metrics.address: cannot listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
+	mux.Handle("GET /readyz", readyHandler(c))
+	mux.Handle("GET /metrics", a.metricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("worker metrics server stopped", "error", err)
+		}
+	}()
+	logger.Info("worker metrics and probes", "address", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }

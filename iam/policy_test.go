@@ -1,0 +1,234 @@
+package iam_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/iam"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+func registry(t *testing.T) *runbooks.Registry {
+	t.Helper()
+	var kinds []runbooks.Kind
+	for _, a := range awsact.New(awsact.Config{}).Actions() {
+		kinds = append(kinds, a.Kind)
+	}
+	reg, err := runbooks.DefaultRegistry(kinds...)
+	require.NoError(t, err)
+	return reg
+}
+
+func load(t *testing.T, reg *runbooks.Registry, path string) *runbooks.Runbook {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	rb, diags := runbooks.Parse(path, src, reg)
+	require.False(t, diags.HasErrors(), "%v", diags)
+	return rb
+}
+
+func parse(t *testing.T, reg *runbooks.Registry, src string) *runbooks.Runbook {
+	t.Helper()
+	rb, diags := runbooks.Parse("test.yaml", []byte(src), reg)
+	require.False(t, diags.HasErrors(), "%v", diags)
+	return rb
+}
+
+// statementsFor returns the statements that allow action.
+func statementsFor(p *iam.Policy, action string) []iam.Statement {
+	var out []iam.Statement
+	for _, s := range p.Statement {
+		for _, a := range s.Action {
+			if a == action {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func resourcesOf(p *iam.Policy, action string) []string {
+	var out []string
+	for _, s := range statementsFor(p, action) {
+		out = append(out, s.Resource...)
+	}
+	return out
+}
+
+func TestRegionFailoverNarrowsToNamedResources(t *testing.T) {
+	reg := registry(t)
+	rb := load(t, reg, "../runbooks/library/aws-region-failover-web.yaml")
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{
+		Account: "111122223333",
+		Params: map[string]string{
+			"hosted_zone_id": "Z0123456789ABCDEFGHIJ", "dr_alb_dns": "dr-alb.us-west-2.elb.amazonaws.com",
+			"dr_alb_zone_id": "Z1H1FL5HABSF5", "dr_cluster_arn": "arn:aws:rds:us-west-2:111122223333:cluster:storefront-dr",
+		},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "2012-10-17", p.Version)
+
+	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"}, resourcesOf(p, "route53:ChangeResourceRecordSets"))
+	assert.Equal(t, []string{"arn:aws:route53:::change/*"}, resourcesOf(p, "route53:GetChange"))
+	assert.Equal(t, []string{"arn:aws:autoscaling:us-west-2:111122223333:autoScalingGroup:*:autoScalingGroupName/storefront-dr-web"},
+		resourcesOf(p, "autoscaling:UpdateAutoScalingGroup"))
+	assert.Equal(t, []string{"arn:aws:ecs:us-west-2:111122223333:service/storefront-dr/storefront-api"}, resourcesOf(p, "ecs:UpdateService"))
+	assert.Equal(t, []string{"arn:aws:rds:us-west-2:111122223333:db:storefront-dr-1"}, resourcesOf(p, "rds:DescribeDBInstances"))
+	assert.ElementsMatch(t, []string{
+		"arn:aws:cloudwatch:us-east-1:111122223333:alarm:storefront-regional-health",
+		"arn:aws:cloudwatch:us-west-2:111122223333:alarm:storefront-dr-aurora-replication-lag",
+	}, resourcesOf(p, "cloudwatch:DescribeAlarms"), "the steady-state probe's alarm too")
+
+	// The failover names the global cluster and the DR cluster; the rollback and the
+	// drill cleanup fail back to the cluster the run records, which only the run knows.
+	assert.ElementsMatch(t, []string{
+		"arn:aws:rds::111122223333:global-cluster:storefront-global",
+		"arn:aws:rds:us-west-2:111122223333:cluster:storefront-dr",
+		"arn:aws:rds:us-east-1:111122223333:cluster:*",
+	}, resourcesOf(p, "rds:FailoverGlobalCluster"))
+
+	// DescribeAutoScalingGroups has no resource-level permissions: "*" in the DR region only.
+	st := statementsFor(p, "autoscaling:DescribeAutoScalingGroups")
+	require.Len(t, st, 1)
+	assert.Equal(t, []string{"*"}, st[0].Resource)
+	assert.Equal(t, iam.Condition{"StringEquals": {"aws:RequestedRegion": {"us-west-2"}}}, st[0].Condition)
+
+	assert.Empty(t, statementsFor(p, "sts:AssumeRole"), "no step assumes a role")
+	assertValid(t, p)
+}
+
+func TestUnknownValuesBecomeWildcardSegments(t *testing.T) {
+	reg := registry(t)
+	rb := load(t, reg, "../runbooks/library/aws-region-failover-web.yaml")
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/*"}, resourcesOf(p, "route53:ChangeResourceRecordSets"),
+		"the hosted zone is a required parameter not given")
+	assert.Contains(t, resourcesOf(p, "rds:FailoverGlobalCluster"), "arn:aws:rds:us-west-2:*:cluster:*")
+	assert.Contains(t, resourcesOf(p, "ecs:UpdateService"), "arn:aws:ecs:us-west-2:*:service/storefront-dr/storefront-api",
+		"defaults still narrow")
+	assertValid(t, p)
+}
+
+func TestStepsWithRoleNeedAssumeRoleAndTheRoleItsActions(t *testing.T) {
+	reg := registry(t)
+	rb := parse(t, reg, `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: cross-account}
+parameters:
+  - {name: zone, type: string, required: true}
+steps:
+  - id: local
+    uses: aws.dynamodb.replica_status
+    with: {region: eu-west-1, table: orders}
+  - id: remote
+    uses: aws.route53.upsert_record
+    with:
+      role_arn: arn:aws:iam::444455556666:role/bcdr-target
+      external_id: bcdr-prod
+      hosted_zone_id: ${{ params.zone }}
+      name: api.example.com
+      type: CNAME
+      values: [dr.example.com]
+`)
+	worker, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Params: map[string]string{"zone": "ZONE1"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"arn:aws:iam::444455556666:role/bcdr-target"}, resourcesOf(worker, "sts:AssumeRole"))
+	assert.Equal(t, []string{"arn:aws:dynamodb:eu-west-1:*:table/orders"}, resourcesOf(worker, "dynamodb:DescribeTable"))
+	assert.Empty(t, statementsFor(worker, "route53:ChangeResourceRecordSets"), "the role does that, not the worker")
+
+	role, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Params: map[string]string{"zone": "ZONE1"}, Role: "arn:aws:iam::444455556666:role/bcdr-target"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/ZONE1"}, resourcesOf(role, "route53:ChangeResourceRecordSets"))
+	assert.Empty(t, statementsFor(role, "dynamodb:DescribeTable"))
+	assert.Empty(t, statementsFor(role, "sts:AssumeRole"))
+	assertValid(t, worker)
+	assertValid(t, role)
+
+	_, err = iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Role: "bcdr-target"})
+	assert.ErrorContains(t, err, "not an IAM role ARN")
+}
+
+func TestParameterNoRunbookDeclaresIsAnError(t *testing.T) {
+	reg := registry(t)
+	rb := load(t, reg, "../runbooks/library/aws-region-failover-web.yaml")
+	_, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Params: map[string]string{"hosted_zone": "Z1"}})
+	assert.ErrorContains(t, err, `parameter "hosted_zone": no runbook given declares it`)
+}
+
+func TestPassRoleIsLimitedToTheService(t *testing.T) {
+	reg := registry(t)
+	rb := load(t, reg, "../runbooks/library/restore-from-backup-test.yaml")
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
+	require.NoError(t, err)
+	st := statementsFor(p, "iam:PassRole")
+	require.Len(t, st, 1)
+	assert.Equal(t, iam.Condition{"StringEquals": {"iam:PassedToService": {"backup.amazonaws.com"}}}, st[0].Condition)
+	assertValid(t, p)
+}
+
+// TestEveryKindActionHasARule makes a new step kind's IAM action a decision: narrowed to
+// resources, or "*" because AWS allows nothing narrower.
+func TestEveryKindActionHasARule(t *testing.T) {
+	for _, k := range registry(t).Kinds() {
+		for _, a := range k.IAMActions {
+			assert.True(t, iam.HasRule(a), "kind %s: IAM action %s has no rule in iam/resources.go", k.Name, a)
+		}
+	}
+}
+
+func TestLibraryPolicies(t *testing.T) {
+	reg := registry(t)
+	files, err := filepath.Glob("../runbooks/library/*.yaml")
+	require.NoError(t, err)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			p, err := iam.ForRunbooks([]*runbooks.Runbook{load(t, reg, f)}, reg, iam.Options{})
+			require.NoError(t, err)
+			assertValid(t, p)
+		})
+	}
+}
+
+// assertValid checks the policy as JSON: the IAM policy grammar bcdr writes, and no
+// wildcard in any action.
+func assertValid(t *testing.T, p *iam.Policy) {
+	t.Helper()
+	doc, err := json.Marshal(p)
+	require.NoError(t, err)
+	var raw struct {
+		Version   string
+		Statement []map[string]any
+	}
+	require.NoError(t, json.Unmarshal(doc, &raw))
+	assert.Equal(t, "2012-10-17", raw.Version)
+	sids := map[string]bool{}
+	for _, st := range raw.Statement {
+		assert.Equal(t, "Allow", st["Effect"])
+		sid, _ := st["Sid"].(string)
+		assert.Regexp(t, `^[A-Za-z0-9]+$`, sid)
+		assert.False(t, sids[sid], "Sid %s is unique", sid)
+		sids[sid] = true
+		actions, _ := st["Action"].([]any)
+		require.NotEmpty(t, actions)
+		for _, a := range actions {
+			s, _ := a.(string)
+			assert.Regexp(t, `^[a-z0-9-]+:[A-Za-z0-9]+$`, s)
+			assert.NotContains(t, s, "*")
+		}
+		resources, _ := st["Resource"].([]any)
+		require.NotEmpty(t, resources)
+		for _, r := range resources {
+			s, _ := r.(string)
+			assert.True(t, s == "*" || strings.HasPrefix(s, "arn:aws:"), "resource %q", s)
+		}
+	}
+}

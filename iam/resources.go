@@ -1,0 +1,356 @@
+package iam
+
+import (
+	"fmt"
+	"strings"
+)
+
+// target is one step's action as far as the policy cares: its kind, its known inputs,
+// and where it acts.
+type target struct {
+	kind                       string
+	in                         map[string]any
+	partition, account, region string
+}
+
+// str returns a known string input, or "*".
+func (t target) str(name string) string {
+	if s, ok := t.in[name].(string); ok && s != "" {
+		return s
+	}
+	return "*"
+}
+
+// strs returns the known strings of a list input, or ["*"].
+func (t target) strs(name string) []string {
+	var out []string
+	if list, ok := t.in[name].([]any); ok {
+		for _, v := range list {
+			if s, ok := v.(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return []string{"*"}
+	}
+	return out
+}
+
+func (t target) regionOr() string {
+	if t.region == "" {
+		return "*"
+	}
+	return t.region
+}
+
+// arn builds an ARN in the step's region and the account.
+func (t target) arn(service, resource string) string {
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", t.partition, service, t.regionOr(), t.account, resource)
+}
+
+// global builds an ARN of a service whose ARNs name no region (or no account).
+func (t target) global(service, account, resource string) string {
+	return fmt.Sprintf("arn:%s:%s::%s:%s", t.partition, service, account, resource)
+}
+
+// orARN returns v when it is already an ARN, else the ARN make builds from it.
+func orARN(v string, make func(string) string) string {
+	if strings.HasPrefix(v, "arn:") {
+		return v
+	}
+	return make(v)
+}
+
+// regionCondition is the region an action with no resource-level permissions acts in,
+// for aws:RequestedRegion; "" for global services and steps whose region is unknown.
+func (t target) regionCondition(action string) string {
+	svc, _, _ := strings.Cut(action, ":")
+	if globalServices[svc] {
+		return ""
+	}
+	return t.region
+}
+
+// globalServices are answered by one global endpoint: aws:RequestedRegion does not say
+// where they act.
+var globalServices = map[string]bool{"iam": true, "route53": true, "sts": true, "route53-recovery-cluster": true}
+
+// rule returns the resources an action is allowed on for a step.
+type rule func(t target) []grant
+
+// resourcesFor returns the grants of action for the step; perResource is false when AWS
+// authorizes the action on "*" only (Describe and List calls, mostly), or when bcdr has
+// no rule for it.
+func resourcesFor(action string, t target) (grants []grant, perResource bool) {
+	r, ok := rules[action]
+	if !ok || r == nil {
+		return nil, false
+	}
+	return r(t), true
+}
+
+func each(resources ...string) []grant {
+	out := make([]grant, len(resources))
+	for i, r := range resources {
+		out[i] = grant{resource: r}
+	}
+	return out
+}
+
+func hostedZone(t target) []grant {
+	zone := strings.TrimPrefix(t.str("hosted_zone_id"), "/hostedzone/")
+	return each(t.global("route53", "", "hostedzone/"+zone))
+}
+
+func alarms(t target) []grant {
+	var names []string
+	if s, ok := t.in["alarm_name"].(string); ok && s != "" {
+		names = append(names, s)
+	}
+	if _, ok := t.in["alarm_names"]; ok {
+		names = append(names, t.strs("alarm_names")...)
+	}
+	if p, ok := t.in["alarm_name_prefix"].(string); ok && p != "" {
+		names = append(names, p+"*")
+	}
+	if len(names) == 0 {
+		names = []string{"*"}
+	}
+	var out []grant
+	for _, n := range names {
+		out = append(out, grant{resource: t.arn("cloudwatch", "alarm:"+n)})
+	}
+	return out
+}
+
+func ecsService(t target) []grant {
+	svc := t.str("service")
+	if strings.HasPrefix(svc, "arn:") {
+		return each(svc)
+	}
+	cluster := t.str("cluster")
+	if i := strings.Index(cluster, ":cluster/"); i >= 0 {
+		cluster = cluster[i+len(":cluster/"):]
+	}
+	return each(t.arn("ecs", "service/"+cluster+"/"+svc))
+}
+
+func rdsCluster(t target, input string) string {
+	return orARN(t.str(input), func(id string) string { return t.arn("rds", "cluster:"+id) })
+}
+
+func globalCluster(t target) string {
+	return t.global("rds", t.account, "global-cluster:"+t.str("global_cluster_identifier"))
+}
+
+// restoredInstance is the instance a restore creates: named, or bcdr-<hash> by default.
+func restoredInstance(t target) string {
+	id := t.str("db_instance_identifier")
+	if id == "*" && t.kind == "aws.rds.restore_instance_from_snapshot" {
+		id = "bcdr-*"
+	}
+	return t.arn("rds", "db:"+id)
+}
+
+func dbInstances(t target) []grant {
+	out := each(restoredInstance(t))
+	if src, ok := t.in["source_db_instance_identifier"].(string); ok && src != "" {
+		out = append(out, grant{resource: t.arn("rds", "db:"+src)})
+	}
+	return out
+}
+
+func snapshot(t target) string {
+	return orARN(t.str("db_snapshot_identifier"), func(id string) string { return t.arn("rds", "snapshot:"+id) })
+}
+
+func bucket(t target) []grant {
+	return each(t.global("s3", "", t.str("bucket")))
+}
+
+func objects(t target) []grant {
+	key := t.str("key")
+	if t.kind == "aws.s3.verify_replication" {
+		key = "*"
+		if p, ok := t.in["prefix"].(string); ok {
+			key = p + "*"
+		}
+	}
+	return each(t.global("s3", "", t.str("bucket")+"/"+key))
+}
+
+func table(t target) []grant { return each(t.arn("dynamodb", "table/"+t.str("table"))) }
+
+func function(t target) []grant {
+	fn := t.str("function_name")
+	if strings.HasPrefix(fn, "arn:") {
+		return each(fn, fn+":*")
+	}
+	return each(t.arn("lambda", "function:"+fn), t.arn("lambda", "function:"+fn+":*"))
+}
+
+func parameter(t target) []grant {
+	name := t.str("name")
+	if strings.HasPrefix(name, "arn:") {
+		return each(name)
+	}
+	if i := strings.LastIndex(name, ":"); i > 0 { // name:version or name:label
+		name = name[:i]
+	}
+	return each(t.arn("ssm", "parameter/"+strings.TrimPrefix(name, "/")))
+}
+
+// decryptParameter lets SSM decrypt a SecureString with any key, through SSM only.
+func decryptParameter(t target) []grant {
+	g := grant{resource: t.arn("kms", "key/*")}
+	if t.region != "" {
+		g.condOp, g.condKey, g.condVals = "StringEquals", "kms:ViaService", []string{"ssm." + t.region + ".amazonaws.com"}
+	}
+	return []grant{g}
+}
+
+func automation(t target) []grant {
+	doc := t.str("document_name")
+	if strings.HasPrefix(doc, "arn:") {
+		return each(doc, doc+":*")
+	}
+	acct := t.account
+	if strings.HasPrefix(doc, "AWS-") { // documents AWS owns are not in the account
+		acct = ""
+	}
+	return each(fmt.Sprintf("arn:%s:ssm:%s:%s:automation-definition/%s:*", t.partition, t.regionOr(), acct, doc))
+}
+
+func routingControl(t target) []grant {
+	return each(orARN(t.str("routing_control_arn"), func(string) string {
+		return t.global("route53-recovery-control", t.account, "controlpanel/*/routingcontrol/*")
+	}))
+}
+
+// passRole lets the kind hand a role to the AWS service that uses it, and no other.
+func passRole(t target) []grant {
+	switch t.kind {
+	case "aws.backup.start_restore":
+		return []grant{{resource: orARN(t.str("iam_role_arn"), func(string) string { return t.global("iam", t.account, "role/*") }),
+			condOp: "StringEquals", condKey: "iam:PassedToService", condVals: []string{"backup.amazonaws.com"}}}
+	case "aws.drs.start_recovery": // the recovery instances' instance profile role
+		return []grant{{resource: t.global("iam", t.account, "role/service-role/AWSElasticDisasterRecovery*"),
+			condOp: "StringEquals", condKey: "iam:PassedToService", condVals: []string{"ec2.amazonaws.com"}}}
+	}
+	return []grant{{resource: t.global("iam", t.account, "role/*")}}
+}
+
+// rules say, per IAM action, which resources a step's inputs name. A nil rule marks an
+// action AWS authorizes on "*" only. Every action of every step kind must be listed (a
+// test checks it), so a new kind gets a decision, not a silent "*".
+var rules = map[string]rule{
+	"autoscaling:DescribeAutoScalingGroups": nil,
+	"autoscaling:UpdateAutoScalingGroup": func(t target) []grant {
+		return each(t.arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/"+t.str("group")))
+	},
+
+	"backup:StartRestoreJob": func(t target) []grant {
+		return each(orARN(t.str("recovery_point_arn"), func(string) string { return t.arn("backup", "recovery-point:*") }))
+	},
+	"backup:DescribeRestoreJob": nil,
+	"iam:PassRole":              passRole,
+
+	"cloudwatch:DescribeAlarms": alarms,
+	"cloudwatch:GetMetricData":  nil,
+
+	"drs:StartRecovery": func(t target) []grant {
+		var out []grant
+		for _, id := range t.strs("source_server_ids") {
+			out = append(out, grant{resource: t.arn("drs", "source-server/"+id)})
+		}
+		return out
+	},
+	"drs:DescribeJobs": nil,
+	// DRS launches recovery instances with the caller's EC2 permissions: AWS's own DRS
+	// policies grant these on "*", and so does this one, narrowed to the step's region.
+	"drs:TagResource": nil, "drs:ListTagsForResource": nil, "drs:CreateRecoveryInstanceForDrs": nil,
+	"ec2:AttachVolume": nil, "ec2:AuthorizeSecurityGroupEgress": nil, "ec2:AuthorizeSecurityGroupIngress": nil,
+	"ec2:CreateLaunchTemplate": nil, "ec2:CreateLaunchTemplateVersion": nil, "ec2:CreateSecurityGroup": nil,
+	"ec2:CreateSnapshot": nil, "ec2:CreateTags": nil, "ec2:CreateVolume": nil, "ec2:DeleteLaunchTemplateVersions": nil,
+	"ec2:DeleteSnapshot": nil, "ec2:DeleteVolume": nil, "ec2:DescribeAccountAttributes": nil,
+	"ec2:DescribeAvailabilityZones": nil, "ec2:DescribeImages": nil, "ec2:DescribeInstanceTypes": nil,
+	"ec2:DescribeLaunchTemplateVersions": nil, "ec2:DescribeLaunchTemplates": nil, "ec2:DescribeSecurityGroups": nil,
+	"ec2:DescribeSnapshots": nil, "ec2:DescribeSubnets": nil, "ec2:DescribeVolumes": nil, "ec2:DetachVolume": nil,
+	"ec2:ModifyInstanceAttribute": nil, "ec2:ModifyLaunchTemplate": nil, "ec2:RevokeSecurityGroupEgress": nil,
+	"ec2:RunInstances": nil, "ec2:TerminateInstances": nil,
+
+	"dynamodb:DescribeTable": table,
+	"dynamodb:GetItem":       table,
+	"dynamodb:UpdateItem":    table,
+
+	"ec2:DescribeInstances": nil,
+	"ec2:StartInstances":    instances,
+	"ec2:StopInstances":     instances,
+
+	"ecs:DescribeServices": ecsService,
+	"ecs:UpdateService":    ecsService,
+
+	"elasticloadbalancing:DescribeTargetHealth": nil,
+
+	"lambda:InvokeFunction": function,
+
+	"rds:DescribeGlobalClusters": func(t target) []grant { return each(globalCluster(t)) },
+	"rds:FailoverGlobalCluster": func(t target) []grant {
+		return each(globalCluster(t), rdsCluster(t, "target_db_cluster_identifier"))
+	},
+	"rds:SwitchoverGlobalCluster": func(t target) []grant {
+		return each(globalCluster(t), rdsCluster(t, "target_db_cluster_identifier"))
+	},
+	"rds:RemoveFromGlobalCluster": func(t target) []grant {
+		return each(globalCluster(t), rdsCluster(t, "db_cluster_identifier"))
+	},
+	"rds:DescribeDBClusters":  func(t target) []grant { return each(rdsCluster(t, "db_cluster_identifier")) },
+	"rds:FailoverDBCluster":   func(t target) []grant { return each(rdsCluster(t, "db_cluster_identifier")) },
+	"rds:DescribeDBInstances": dbInstances,
+	"rds:PromoteReadReplica":  func(t target) []grant { return each(restoredInstance(t)) },
+	"rds:DeleteDBInstance":    func(t target) []grant { return each(restoredInstance(t)) },
+	"rds:AddTagsToResource":   func(t target) []grant { return each(restoredInstance(t)) },
+	"rds:DescribeDBSnapshots": func(t target) []grant {
+		return append(each(snapshot(t)), dbInstances(t)[1:]...)
+	},
+	"rds:RestoreDBInstanceFromDBSnapshot": func(t target) []grant {
+		subnets := t.str("db_subnet_group_name")
+		return each(restoredInstance(t), snapshot(t), t.arn("rds", "subgrp:"+subnets), t.arn("rds", "og:*"), t.arn("rds", "pg:*"))
+	},
+
+	"route53:ChangeResourceRecordSets": hostedZone,
+	"route53:ListResourceRecordSets":   hostedZone,
+	"route53:GetChange":                func(t target) []grant { return each(t.global("route53", "", "change/*")) },
+	"route53:GetHealthCheckStatus": func(t target) []grant {
+		return each(t.global("route53", "", "healthcheck/"+t.str("health_check_id")))
+	},
+
+	"route53-recovery-cluster:GetRoutingControlState":    routingControl,
+	"route53-recovery-cluster:UpdateRoutingControlState": routingControl,
+
+	"s3:GetReplicationConfiguration": bucket,
+	"s3:GetBucketVersioning":         bucket,
+	"s3:ListBucket":                  bucket,
+	"s3:GetObject":                   objects,
+	"s3:PutObject":                   objects,
+
+	"ssm:GetParameter":             parameter,
+	"kms:Decrypt":                  decryptParameter,
+	"ssm:StartAutomationExecution": automation,
+	"ssm:GetAutomationExecution":   func(t target) []grant { return each(t.arn("ssm", "automation-execution/*")) },
+}
+
+func instances(t target) []grant {
+	var out []grant
+	for _, id := range t.strs("instance_ids") {
+		out = append(out, grant{resource: t.arn("ec2", "instance/"+id)})
+	}
+	return out
+}
+
+// HasRule reports whether bcdr knows how to narrow (or knows it cannot narrow) action.
+func HasRule(action string) bool {
+	_, ok := rules[action]
+	return ok
+}
