@@ -83,6 +83,9 @@ func newControlCommand(a *app, name string) *cobra.Command {
 
 // update sends a validated update to a run and waits until it is applied.
 func (a *app) update(ctx context.Context, runID, name string, arg any, done string) error {
+	if a.remote() {
+		return a.updateRemote(ctx, runID, name, arg)
+	}
 	c, err := dial(ctx, a.cfg, discard())
 	if err != nil {
 		return err

@@ -304,6 +304,16 @@ func TestEngineKilledMidRunResumes(t *testing.T) {
 	assert.Equal(t, "standby", svc.Active())
 	out := e.mustCLI("status", runID)
 	assert.Contains(t, out, "approved by bob: primary confirmed down")
+
+	var runs []RunSummary
+	eventually(t, "the run to be listed with its outcome", 10*time.Second, func() bool {
+		require.NoError(t, json.Unmarshal([]byte(e.mustCLI("runs", "--service", "demo-web", "--since", "1h", "--output", "json")), &runs))
+		return len(runs) == 1 && runs[0].Outcome == "succeeded"
+	})
+	assert.Equal(t, runID, runs[0].RunID)
+	assert.Equal(t, "live", runs[0].Mode)
+	require.NoError(t, json.Unmarshal([]byte(e.mustCLI("runs", "--mode", "drill", "--output", "json")), &runs))
+	assert.Empty(t, runs)
 }
 
 // TestWorkerKilledMidRunResumes runs the demo with its worker in a separate process,

@@ -10,7 +10,7 @@ import (
 )
 
 // httpHandler is everything the bcdr HTTP server serves (bcdr dev, bcdr server): health
-// and readiness now; the API, the dashboard and metrics mount here too.
+// and readiness, the API under /v1/; the dashboard and metrics mount here too.
 func (a *app) httpHandler(c client.Client) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -18,6 +18,14 @@ func (a *app) httpHandler(c client.Client) http.Handler {
 	}))
 	mux.Handle("GET /readyz", readyHandler(c))
 	mux.Handle("GET /metrics", a.metricsHandler())
+	srv, err := a.apiServer(c)
+	if err != nil { // the step kinds do not register: the worker cannot start either
+		mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "bcdr API unavailable: "+err.Error(), http.StatusInternalServerError)
+		}))
+		return mux
+	}
+	mux.Handle("/v1/", srv.Handler())
 	return mux
 }
 

@@ -58,7 +58,8 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 	pf.String("log-level", "", "debug, info, warn or error (config log.level)")
 
 	root.AddCommand(
-		newDevCommand(a), newWorkerCommand(a), newDemoCommand(a),
+		newDevCommand(a), newWorkerCommand(a), newServerCommand(a), newDemoCommand(a),
+		newWatchCommand(a), newScheduleCommand(a), newTokenCommand(a),
 		newRunCommand(a), newStatusCommand(a),
 		newDecisionCommand(a, "approve"), newDecisionCommand(a, "decline"), newDecisionCommand(a, "complete"),
 		newControlCommand(a, "pause"), newControlCommand(a, "resume"), newControlCommand(a, "skip"),

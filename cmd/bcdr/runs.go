@@ -50,7 +50,7 @@ func (f RunFilter) query() string {
 	if !f.Since.IsZero() {
 		parts = append(parts, fmt.Sprintf("StartTime >= %s", quote(f.Since.UTC().Format(time.RFC3339))))
 	}
-	return strings.Join(parts, " AND ") + " ORDER BY StartTime DESC"
+	return strings.Join(parts, " AND ") // newest first is the engine's own order
 }
 
 func quote(s string) string {

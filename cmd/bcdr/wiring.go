@@ -10,7 +10,9 @@ import (
 
 	"github.com/bcdr/bcdr/activities"
 	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/notify"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -47,6 +49,7 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger) worker.
 	})
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	activities.Register(w, actions(cfg, logger)...)
+	notifier(cfg, logger).Register(w)
 	return w
 }
 
@@ -57,4 +60,14 @@ func (a *app) identity() (workflows.Actor, error) {
 		return workflows.Actor{}, fmt.Errorf("who are you? set --as, BCDR_IDENTITY_USER or identity.user")
 	}
 	return workflows.Actor{Name: user, Groups: a.cfg.GroupsOf(user)}, nil
+}
+
+// notifier is the run-event activity: it routes events by the notify configuration, and
+// by the labels of the runbooks the server knows.
+func notifier(cfg *config.Config, logger *slog.Logger) *notify.Notifier {
+	labels := func(string) map[string]string { return nil }
+	if reg, err := registry(cfg); err == nil {
+		labels = api.NewCatalog(reg, cfg.Drills.RunbookDirs...).Labels
+	}
+	return notify.New(cfg.Notify, notify.Options{Labels: labels, Logger: logger})
 }

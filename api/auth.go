@@ -1,0 +1,151 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/bcdr/bcdr/config"
+)
+
+// HashToken returns the form in which a static API token is configured: "sha256:<hex>".
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// NewToken returns a new random API token ("bcdr_" and 43 characters).
+func NewToken() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "bcdr_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// Authenticator says who sent a request: a static token from configuration or an OIDC
+// bearer JWT.
+type Authenticator struct {
+	tokens map[string]config.Token // by hash
+	oidc   *oidcVerifier
+	policy Policy
+}
+
+// NewAuthenticator builds an authenticator from the auth configuration. httpClient
+// fetches the OIDC issuer's discovery document and keys (nil: http.DefaultClient).
+func NewAuthenticator(cfg config.Auth, p Policy, httpClient *http.Client) *Authenticator {
+	a := &Authenticator{tokens: map[string]config.Token{}, policy: p}
+	for _, t := range cfg.Tokens {
+		a.tokens[t.Hash] = t
+	}
+	if cfg.OIDC.Issuer != "" {
+		a.oidc = &oidcVerifier{cfg: cfg.OIDC, client: httpClient}
+	}
+	return a
+}
+
+// errUnauthenticated is a missing or bad credential; the message never says which.
+var errUnauthenticated = errors.New("authentication required: send Authorization: Bearer <API token or OIDC token>")
+
+// Authenticate returns the caller's identity with its groups and roles.
+func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	raw = strings.TrimSpace(raw)
+	if !ok || raw == "" {
+		return nil, errUnauthenticated
+	}
+	var id *Identity
+	if t, ok := a.tokens[HashToken(raw)]; ok {
+		id = &Identity{Name: t.Name, Groups: append([]string(nil), t.Groups...), Grants: rolesOf(t.Roles), Via: "token"}
+	} else if a.oidc != nil && strings.Count(raw, ".") == 2 {
+		var err error
+		if id, err = a.oidc.verify(r.Context(), raw); err != nil {
+			return nil, fmt.Errorf("%w (%v)", errUnauthenticated, err)
+		}
+	} else {
+		return nil, errUnauthenticated
+	}
+	a.policy.complete(id)
+	return id, nil
+}
+
+// oidcVerifier checks JWTs against the issuer's published keys. The issuer is discovered
+// on first use, so the server starts while the identity provider is away.
+type oidcVerifier struct {
+	cfg    config.OIDC
+	client *http.Client
+	now    func() time.Time // tests
+
+	mu       sync.Mutex
+	verifier *oidc.IDTokenVerifier
+}
+
+func (o *oidcVerifier) get(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.verifier != nil {
+		return o.verifier, nil
+	}
+	if o.client != nil {
+		ctx = oidc.ClientContext(ctx, o.client)
+	}
+	// The provider keeps ctx's client for fetching keys later; it must outlive the request.
+	ctx = context.WithoutCancel(ctx)
+	p, err := oidc.NewProvider(ctx, o.cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("OIDC issuer %s: %w", o.cfg.Issuer, err)
+	}
+	o.verifier = p.Verifier(&oidc.Config{ClientID: o.cfg.Audience, Now: o.now})
+	return o.verifier, nil
+}
+
+func (o *oidcVerifier) verify(ctx context.Context, raw string) (*Identity, error) {
+	v, err := o.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := v.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	var claims map[string]any
+	if err := tok.Claims(&claims); err != nil {
+		return nil, err
+	}
+	name, _ := claims[o.cfg.UsernameClaim].(string)
+	if name == "" {
+		name = tok.Subject
+	}
+	id := &Identity{Name: name, Groups: claimStrings(claims[o.cfg.GroupsClaim]), Via: "oidc"}
+	if o.cfg.RolesClaim != "" {
+		id.Grants = rolesOf(claimStrings(claims[o.cfg.RolesClaim]))
+	}
+	return id, nil
+}
+
+// claimStrings reads a claim that is a list of strings or one string.
+func claimStrings(v any) []string {
+	switch c := v.(type) {
+	case string:
+		return []string{c}
+	case []any:
+		var out []string
+		for _, e := range c {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}

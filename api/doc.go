@@ -1,0 +1,13 @@
+// Package api is bcdr's HTTP JSON API: it starts, lists, shows and operates runs, takes
+// webhook triggers from Alertmanager and AWS SNS, and manages recurring drills as Temporal
+// Schedules. Every request is authenticated (static API tokens held as SHA-256 hashes, or
+// OIDC bearer JWTs checked against the issuer's keys) and every mutating request is
+// checked against the caller's roles before it changes anything; the identity recorded in
+// a run's approvals and operator actions is the authenticated one, never a name the client
+// sent.
+//
+// The package holds the server (Server, Handler), its authentication (Authenticator,
+// HashToken), the role model (Role, Identity) and a client for it (Client). It is not the
+// workflow: the run itself enforces approver membership and the four-eyes rule; the API
+// decides who may ask. The OpenAPI description of the routes is openapi.yaml.
+package api

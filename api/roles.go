@@ -1,0 +1,108 @@
+package api
+
+import (
+	"slices"
+
+	"github.com/bcdr/bcdr/config"
+)
+
+// Role is what an identity may do through the API.
+type Role string
+
+// The roles. Every role includes viewer; incident-commander includes operator; admin
+// includes every role.
+const (
+	Viewer            Role = "viewer"             // read runs, schedules and reports
+	Operator          Role = "operator"           // start drills and tabletops, operate runs, answer prompts
+	IncidentCommander Role = "incident-commander" // start live recoveries (and everything an operator does)
+	Approver          Role = "approver"           // approve or decline approval steps
+	Author            Role = "author"             // manage schedules (recurring drills)
+	Admin             Role = "admin"              // everything
+)
+
+// includes reports whether holding r grants want.
+func (r Role) includes(want Role) bool {
+	switch {
+	case r == want, r == Admin, want == Viewer:
+		return true
+	case r == IncidentCommander && want == Operator:
+		return true
+	}
+	return false
+}
+
+// Grant is a role on some services, or on every service when Services is empty.
+type Grant struct {
+	Role     Role     `json:"role"`
+	Services []string `json:"services,omitempty"`
+}
+
+func (g Grant) covers(service string) bool {
+	return len(g.Services) == 0 || slices.Contains(g.Services, service)
+}
+
+// Identity is an authenticated caller.
+type Identity struct {
+	Name   string   `json:"name"`
+	Groups []string `json:"groups,omitempty"`
+	Grants []Grant  `json:"grants,omitempty"`
+	Via    string   `json:"via"` // token, oidc, local
+}
+
+// Can reports whether id holds role on service ("" for a run or schedule of no service,
+// which only an unscoped grant covers).
+func (id *Identity) Can(role Role, service string) bool {
+	for _, g := range id.Grants {
+		if g.Role.includes(role) && g.covers(service) {
+			return true
+		}
+	}
+	return false
+}
+
+// CanAny reports whether id holds role on at least one service.
+func (id *Identity) CanAny(role Role) bool {
+	for _, g := range id.Grants {
+		if g.Role.includes(role) {
+			return true
+		}
+	}
+	return false
+}
+
+// Policy turns configuration bindings into grants.
+type Policy struct {
+	Bindings []config.Binding
+	// GroupsOf returns the groups the configuration puts a user in (config groups).
+	GroupsOf func(user string) []string
+}
+
+// complete adds the configured groups and the bound roles to an authenticated identity.
+func (p Policy) complete(id *Identity) {
+	if p.GroupsOf != nil {
+		for _, g := range p.GroupsOf(id.Name) {
+			if !slices.Contains(id.Groups, g) {
+				id.Groups = append(id.Groups, g)
+			}
+		}
+		slices.Sort(id.Groups)
+	}
+	for _, b := range p.Bindings {
+		if !slices.Contains(b.Users, id.Name) && !slices.ContainsFunc(b.Groups, func(g string) bool { return slices.Contains(id.Groups, g) }) {
+			continue
+		}
+		for _, r := range b.Roles {
+			id.Grants = append(id.Grants, Grant{Role: Role(r), Services: b.Services})
+		}
+	}
+}
+
+func rolesOf(names []string) []Grant {
+	var out []Grant
+	for _, r := range names {
+		if slices.Contains(config.Roles, r) {
+			out = append(out, Grant{Role: Role(r)})
+		}
+	}
+	return out
+}

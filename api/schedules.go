@@ -1,0 +1,322 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// Recurring drills and tabletops are Temporal Schedules. A schedule carries the whole
+// runbook as it was when the schedule was made (like a run), starts a run at each time
+// its spec gives (an interval or cron expressions, with jitter), and skips a time while
+// the previous run is still going (overlap policy skip).
+
+// ScheduleRequest creates a schedule.
+type ScheduleRequest struct {
+	ID       string            `json:"id"`
+	Runbook  string            `json:"runbook,omitempty"`
+	Source   string            `json:"source,omitempty"`
+	Filename string            `json:"filename,omitempty"`
+	Nested   map[string]string `json:"nested,omitempty"`
+	Mode     string            `json:"mode,omitempty"` // drill (default) or tabletop
+	Params   map[string]any    `json:"params,omitempty"`
+	Every    string            `json:"every,omitempty"` // a duration: 2160h
+	Cron     []string          `json:"cron,omitempty"`  // cron expressions: "0 3 * * 1"
+	Jitter   string            `json:"jitter,omitempty"`
+	Paused   bool              `json:"paused,omitempty"`
+	Note     string            `json:"note,omitempty"`
+}
+
+// Schedule is a schedule as shown.
+type Schedule struct {
+	ID        string         `json:"id"`
+	Runbook   string         `json:"runbook"`
+	Service   string         `json:"service,omitempty"`
+	Tier      int            `json:"tier,omitempty"`
+	Mode      string         `json:"mode"`
+	Every     string         `json:"every,omitempty"`
+	Cron      string         `json:"cron,omitempty"`
+	Jitter    string         `json:"jitter,omitempty"`
+	Paused    bool           `json:"paused"`
+	Note      string         `json:"note,omitempty"`
+	CreatedBy string         `json:"createdBy,omitempty"`
+	Next      []time.Time    `json:"next,omitempty"`
+	Recent    []ScheduledRun `json:"recent,omitempty"`
+	Running   []string       `json:"running,omitempty"`
+	Actions   int            `json:"actions,omitempty"` // runs started so far
+	Skipped   int            `json:"skipped,omitempty"` // times skipped: the previous run still ran
+}
+
+// ScheduledRun is a run a schedule started.
+type ScheduledRun struct {
+	RunID       string    `json:"runId"`
+	ScheduledAt time.Time `json:"scheduledAt"`
+	StartedAt   time.Time `json:"startedAt"`
+}
+
+var scheduleID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	var req ScheduleRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if !scheduleID.MatchString(req.ID) {
+		return badRequest("id", "a schedule id is lower-case letters, digits, - and _ (at most 63)")
+	}
+	if req.Mode == "" {
+		req.Mode = string(workflows.ModeDrill)
+	}
+	if req.Mode != string(workflows.ModeDrill) && req.Mode != string(workflows.ModeTabletop) {
+		return badRequest("mode", "a schedule runs drills or tabletops, not %q", req.Mode)
+	}
+	spec, err := scheduleSpec(req)
+	if err != nil {
+		return err
+	}
+	rb, nested, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	if err != nil {
+		return err
+	}
+	in, err := s.input(rb, nested, req.Mode, req.Params)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
+		return err
+	}
+	in.Initiator = workflows.Actor{Name: "schedule:" + req.ID}
+	in.Trigger = "schedule:" + req.ID
+	memo := map[string]any{
+		"runbook": rb.Metadata.Name, "service": rb.Metadata.Service, "tier": strconv.Itoa(rb.Metadata.Tier),
+		"mode": req.Mode, "every": req.Every, "cron": fmt.Sprint(req.Cron), "jitter": req.Jitter, "createdBy": id.Name,
+	}
+	if len(req.Cron) == 0 {
+		memo["cron"] = ""
+	}
+	_, err = s.opts.Client.ScheduleClient().Create(r.Context(), client.ScheduleOptions{
+		ID: req.ID, Spec: spec, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: req.Paused, Note: req.Note, Memo: memo,
+		Action: &client.ScheduleWorkflowAction{
+			ID: "drill-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
+			TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: SearchAttributes(in),
+		},
+	})
+	if err != nil {
+		if isAlreadyStarted(err) {
+			return errorf(http.StatusConflict, "id", "schedule %q exists", req.ID)
+		}
+		return temporalError(err, "create schedule "+req.ID)
+	}
+	s.log.Info("api: schedule created", "schedule", req.ID, "runbook", rb.Metadata.Name, "mode", req.Mode, "by", id.Name)
+	sc, err := s.describeSchedule(r.Context(), req.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, sc)
+	return nil
+}
+
+func scheduleSpec(req ScheduleRequest) (client.ScheduleSpec, error) {
+	var spec client.ScheduleSpec
+	if (req.Every == "") == (len(req.Cron) == 0) {
+		return spec, badRequest("every", "give every (a duration like 2160h) or cron, one of them")
+	}
+	if req.Every != "" {
+		d, err := time.ParseDuration(req.Every)
+		if err != nil || d < time.Second {
+			return spec, badRequest("every", "%q is not a duration of at least 1s", req.Every)
+		}
+		spec.Intervals = []client.ScheduleIntervalSpec{{Every: d}}
+	}
+	spec.CronExpressions = req.Cron
+	if req.Jitter != "" {
+		d, err := time.ParseDuration(req.Jitter)
+		if err != nil || d < 0 {
+			return spec, badRequest("jitter", "%q is not a duration", req.Jitter)
+		}
+		spec.Jitter = d
+	}
+	return spec, nil
+}
+
+func memoStrings(m *commonpb.Memo) map[string]string {
+	out := map[string]string{}
+	for k, p := range m.GetFields() {
+		var v string
+		if converter.GetDefaultDataConverter().FromPayload(p, &v) == nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func scheduleFromMemo(id string, memo *commonpb.Memo) Schedule {
+	m := memoStrings(memo)
+	tier, _ := strconv.Atoi(m["tier"])
+	return Schedule{ID: id, Runbook: m["runbook"], Service: m["service"], Tier: tier, Mode: m["mode"],
+		Every: m["every"], Cron: m["cron"], Jitter: m["jitter"], CreatedBy: m["createdBy"]}
+}
+
+func (s *Server) describeSchedule(ctx context.Context, id string) (Schedule, error) {
+	if !scheduleID.MatchString(id) {
+		return Schedule{}, errorf(http.StatusNotFound, "", "no schedule %q", id)
+	}
+	d, err := s.opts.Client.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
+	if err != nil {
+		return Schedule{}, temporalError(err, "schedule "+id)
+	}
+	sc := scheduleFromMemo(id, d.Memo)
+	sc.Paused, sc.Note = d.Schedule.State.Paused, d.Schedule.State.Note
+	sc.Next, sc.Actions, sc.Skipped = d.Info.NextActionTimes, d.Info.NumActions, d.Info.NumActionsSkippedOverlap
+	for _, a := range d.Info.RecentActions {
+		sr := ScheduledRun{ScheduledAt: a.ScheduleTime, StartedAt: a.ActualTime}
+		if a.StartWorkflowResult != nil {
+			sr.RunID = a.StartWorkflowResult.WorkflowID
+		}
+		sc.Recent = append(sc.Recent, sr)
+	}
+	for _, rw := range d.Info.RunningWorkflows {
+		sc.Running = append(sc.Running, rw.WorkflowID)
+	}
+	return sc, nil
+}
+
+func (s *Server) showSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	sc, err := s.describeSchedule(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sc)
+	return nil
+}
+
+func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	it, err := s.opts.Client.ScheduleClient().List(r.Context(), client.ScheduleListOptions{PageSize: 100})
+	if err != nil {
+		return temporalError(err, "list schedules")
+	}
+	out := []Schedule{}
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return temporalError(err, "list schedules")
+		}
+		sc := scheduleFromMemo(e.ID, e.Memo)
+		if sc.Runbook == "" {
+			continue // not a bcdr schedule
+		}
+		sc.Paused, sc.Note, sc.Next = e.Paused, e.Note, e.NextActionTimes
+		for _, a := range e.RecentActions {
+			sr := ScheduledRun{ScheduledAt: a.ScheduleTime, StartedAt: a.ActualTime}
+			if a.StartWorkflowResult != nil {
+				sr.RunID = a.StartWorkflowResult.WorkflowID
+			}
+			sc.Recent = append(sc.Recent, sr)
+		}
+		out = append(out, sc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	writeJSON(w, http.StatusOK, map[string]any{"schedules": out})
+	return nil
+}
+
+// scheduleFor describes a schedule and checks the caller may change it.
+func (s *Server) scheduleFor(r *http.Request, id *Identity) (Schedule, client.ScheduleHandle, error) {
+	sc, err := s.describeSchedule(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return sc, nil, err
+	}
+	if err := s.authorize(r, id, Author, sc.Service); err != nil {
+		return sc, nil, err
+	}
+	return sc, s.opts.Client.ScheduleClient().GetHandle(r.Context(), sc.ID), nil
+}
+
+// NoteBody is an optional note for pausing or unpausing a schedule.
+type NoteBody struct {
+	Note string `json:"note,omitempty"`
+}
+
+func (s *Server) optionalNote(r *http.Request) (string, error) {
+	var body NoteBody
+	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
+		if err := decode(r, &body); err != nil {
+			return "", err
+		}
+	}
+	return body.Note, nil
+}
+
+func (s *Server) pauseSchedule(pause bool) func(http.ResponseWriter, *http.Request, *Identity) error {
+	return func(w http.ResponseWriter, r *http.Request, id *Identity) error {
+		note, err := s.optionalNote(r)
+		if err != nil {
+			return err
+		}
+		sc, h, err := s.scheduleFor(r, id)
+		if err != nil {
+			return err
+		}
+		verb := "unpaused"
+		if pause {
+			verb = "paused"
+		}
+		note = fmt.Sprintf("%s by %s: %s", verb, id.Name, note)
+		if pause {
+			err = h.Pause(r.Context(), client.SchedulePauseOptions{Note: note})
+		} else {
+			err = h.Unpause(r.Context(), client.ScheduleUnpauseOptions{Note: note})
+		}
+		if err != nil {
+			return temporalError(err, "schedule "+sc.ID)
+		}
+		s.log.Info("api: schedule "+verb, "schedule", sc.ID, "by", id.Name)
+		return s.writeSchedule(w, r, sc.ID)
+	}
+}
+
+func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	sc, h, err := s.scheduleFor(r, id)
+	if err != nil {
+		return err
+	}
+	if err := h.Trigger(r.Context(), client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}); err != nil {
+		return temporalError(err, "schedule "+sc.ID)
+	}
+	s.log.Info("api: schedule triggered", "schedule", sc.ID, "by", id.Name)
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": sc.ID, "triggered": true})
+	return nil
+}
+
+func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	sc, h, err := s.scheduleFor(r, id)
+	if err != nil {
+		return err
+	}
+	if err := h.Delete(r.Context()); err != nil {
+		return temporalError(err, "schedule "+sc.ID)
+	}
+	s.log.Info("api: schedule deleted", "schedule", sc.ID, "by", id.Name)
+	writeJSON(w, http.StatusOK, map[string]any{"id": sc.ID, "deleted": true})
+	return nil
+}
+
+func (s *Server) writeSchedule(w http.ResponseWriter, r *http.Request, id string) error {
+	sc, err := s.describeSchedule(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sc)
+	return nil
+}

@@ -1,0 +1,256 @@
+package api
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// Webhook triggers: POST /v1/triggers/{name}. A trigger authenticates its sender (a
+// bearer token or an HMAC of the body for Alertmanager, the message signature for SNS),
+// picks the oldest firing alert that matches, and starts the mapped runbook with
+// parameters rendered from the alert's labels. The run's id is derived from the trigger,
+// the alert and the de-duplication window, so a repeated alert is refused by the engine
+// itself; a minimum interval between the trigger's runs stops an alert storm.
+
+const (
+	defaultDedupWindow = time.Hour
+	approvalStepID     = "trigger_approval"
+)
+
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request, _ *Identity) error {
+	name := r.PathValue("name")
+	t, ok := s.opts.Triggers[name]
+	if !ok {
+		return errorf(http.StatusNotFound, "", "no trigger %q", name)
+	}
+	allowed := []string{"application/json"}
+	if t.Source == "sns" {
+		allowed = append(allowed, "text/plain") // SNS posts JSON as text/plain
+	}
+	body, err := readBody(r, allowed...)
+	if err != nil {
+		return err
+	}
+	var alerts []alert
+	switch t.Source {
+	case "sns":
+		var done bool
+		if alerts, done, err = s.snsAlerts(w, r, name, t, body); err != nil || done {
+			return err
+		}
+	default:
+		if err := s.checkSender(r, name, t, body); err != nil {
+			return err
+		}
+		if alerts, err = parseAlertmanager(body); err != nil {
+			return err
+		}
+	}
+	a, ok := pick(alerts, t.Match)
+	if !ok {
+		writeJSON(w, http.StatusOK, RunRef{Reason: "no firing alert matches the trigger"})
+		return nil
+	}
+	ref, err := s.fire(r.Context(), name, t, a)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if ref.Started {
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, ref)
+	return nil
+}
+
+// checkSender authenticates an Alertmanager (or any JSON) sender: a bearer token whose
+// hash is token_hash, or X-Bcdr-Signature: sha256=<hex HMAC-SHA256 of the body>.
+func (s *Server) checkSender(r *http.Request, name string, t config.Trigger, body []byte) error {
+	if t.TokenHash != "" {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok &&
+			subtle.ConstantTimeCompare([]byte(HashToken(strings.TrimSpace(tok))), []byte(t.TokenHash)) == 1 {
+			return nil
+		}
+	}
+	if t.HMACSecret != "" {
+		if sig, ok := strings.CutPrefix(r.Header.Get("X-Bcdr-Signature"), "sha256="); ok {
+			got, err := hex.DecodeString(sig)
+			mac := hmac.New(sha256.New, []byte(t.HMACSecret))
+			mac.Write(body)
+			if err == nil && hmac.Equal(got, mac.Sum(nil)) {
+				return nil
+			}
+		}
+	}
+	s.log.Warn("api: refused", "method", r.Method, "path", r.URL.Path, "who", "trigger:"+name, "why", "bad or missing token/signature", "remote", r.RemoteAddr)
+	return errorf(http.StatusUnauthorized, "", "trigger %s: bad or missing token or signature", name)
+}
+
+// snsAlerts verifies an SNS delivery and returns its alarm; done is true when the
+// delivery was a subscription message, already answered.
+func (s *Server) snsAlerts(w http.ResponseWriter, r *http.Request, name string, t config.Trigger, body []byte) ([]alert, bool, error) {
+	var m snsMessage
+	if err := decodeBytes(body, &m); err != nil {
+		return nil, false, err
+	}
+	refuse := func(why string) error {
+		s.log.Warn("api: refused", "method", r.Method, "path", r.URL.Path, "who", "trigger:"+name, "why", why, "remote", r.RemoteAddr)
+		return errorf(http.StatusUnauthorized, "", "trigger %s: %s", name, why)
+	}
+	if !slices.Contains(t.TopicARNs, m.TopicArn) {
+		return nil, false, refuse(fmt.Sprintf("topic %q is not accepted", m.TopicArn))
+	}
+	if err := s.sns.verify(r.Context(), &m); err != nil {
+		return nil, false, refuse("SNS signature: " + err.Error())
+	}
+	switch m.Type {
+	case "Notification":
+		alerts, err := parseCloudWatch(m.Message)
+		return alerts, false, err
+	case "SubscriptionConfirmation":
+		confirmed := false
+		if t.ConfirmSubscription {
+			if err := s.sns.confirm(r.Context(), &m); err != nil {
+				return nil, true, errorf(http.StatusBadGateway, "", "%v", err)
+			}
+			confirmed = true
+		}
+		s.log.Info("api: SNS subscription", "trigger", name, "topic", m.TopicArn, "confirmed", confirmed)
+		writeJSON(w, http.StatusOK, map[string]any{"subscription": m.TopicArn, "confirmed": confirmed})
+		return nil, true, nil
+	case "UnsubscribeConfirmation":
+		writeJSON(w, http.StatusOK, map[string]any{"unsubscribed": m.TopicArn})
+		return nil, true, nil
+	}
+	return nil, false, badRequest("Type", "%q is not an SNS message type", m.Type)
+}
+
+// fire starts the trigger's runbook for an alert, unless the alert already started a
+// run in this window or the trigger ran too recently.
+func (s *Server) fire(ctx context.Context, name string, t config.Trigger, a alert) (RunRef, error) {
+	now := s.now()
+	window := t.DedupWindow.Std()
+	if window <= 0 {
+		window = defaultDedupWindow
+	}
+	runID := triggerRunID(name, a, now, window)
+	in, err := s.triggerInput(name, t, a)
+	if err != nil {
+		return RunRef{}, err
+	}
+	ref := RunRef{RunID: runID, Runbook: in.Runbook.Metadata.Name, Service: in.Runbook.Metadata.Service, Mode: string(in.Mode)}
+	if gap := t.MinInterval.Std(); gap > 0 {
+		recent, err := listRuns(ctx, s.opts.Client, fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND StartTime >= '%s'",
+			workflows.WorkflowName, workflows.SARunbook, in.Runbook.Metadata.Name, now.Add(-gap).UTC().Format(time.RFC3339)), 100)
+		if err != nil {
+			return RunRef{}, err
+		}
+		for _, rs := range recent {
+			if strings.HasPrefix(rs.RunID, "trigger-"+name+"-") && rs.RunID != runID {
+				ref.RunID, ref.Reason = rs.RunID, fmt.Sprintf("trigger %s started run %s less than %s ago", name, rs.RunID, gap)
+				s.log.Info("api: trigger held back", "trigger", name, "why", ref.Reason)
+				return ref, nil
+			}
+		}
+	}
+	started, err := StartRun(ctx, s.opts.Client, s.opts.TaskQueue, runID, in, true)
+	if err != nil {
+		return RunRef{}, err
+	}
+	ref.Started = started
+	if !started {
+		ref.Reason = "duplicate alert: this alert already started run " + runID
+	}
+	s.log.Info("api: trigger fired", "trigger", name, "run", runID, "started", started, "alert", a.Labels["alertname"])
+	return ref, nil
+}
+
+// alertData is what trigger parameter templates see.
+type alertData struct {
+	Labels      map[string]string
+	Annotations map[string]string
+	StartsAt    time.Time
+	Fingerprint string
+	Trigger     string
+}
+
+func (s *Server) triggerInput(name string, t config.Trigger, a alert) (workflows.Input, error) {
+	rb, nested, err := s.opts.Catalog.Load(t.Runbook)
+	if err != nil {
+		return workflows.Input{}, errorf(http.StatusInternalServerError, "", "trigger %s: runbook %q: %v", name, t.Runbook, err)
+	}
+	params := map[string]any{}
+	data := alertData{Labels: a.Labels, Annotations: a.Annotations, StartsAt: a.StartsAt, Fingerprint: a.Fingerprint, Trigger: name}
+	for _, k := range sortedKeys(t.Params) {
+		tmpl, err := template.New(k).Option("missingkey=error").Parse(t.Params[k])
+		if err != nil {
+			return workflows.Input{}, errorf(http.StatusInternalServerError, "", "config triggers.%s.params.%s: %v", name, k, err)
+		}
+		var b strings.Builder
+		if err := tmpl.Execute(&b, data); err != nil {
+			return workflows.Input{}, errorf(http.StatusUnprocessableEntity, "params."+k, "trigger %s: the alert lacks what parameter %s needs: %v", name, k, err)
+		}
+		params[k] = b.String()
+	}
+	in, err := s.input(rb, nested, t.Mode, params)
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Status = http.StatusUnprocessableEntity
+		}
+		return workflows.Input{}, err
+	}
+	if len(t.Approvers) > 0 {
+		if err := requireApproval(&in.Runbook, t.Approvers, name, s.opts.Registry); err != nil {
+			return workflows.Input{}, errorf(http.StatusInternalServerError, "", "trigger %s: %v", name, err)
+		}
+	}
+	in.Initiator = workflows.Actor{Name: "trigger:" + name}
+	in.Trigger = "webhook:" + name
+	in.HoldOnFailure = t.HoldOnFailure.Std()
+	if !a.StartsAt.IsZero() && a.StartsAt.Before(s.now()) {
+		in.OutageStart = a.StartsAt
+	}
+	return in, nil
+}
+
+// requireApproval puts an approval step before every step that needs nothing, so that
+// nothing runs until a person approves the recovery the alert asked for. The runbook is
+// validated again: the run carries exactly what was checked.
+func requireApproval(rb *runbooks.Runbook, approvers []string, trigger string, reg *runbooks.Registry) error {
+	id := approvalStepID
+	for rb.Step(id) != nil {
+		id += "_"
+	}
+	names := make([]any, len(approvers))
+	for i, a := range approvers {
+		names[i] = a
+	}
+	step := runbooks.Step{
+		ID: id, Name: "Approve the recovery the alert started",
+		Description: fmt.Sprintf("Trigger %s started this run from an alert; nothing runs until it is approved.", trigger),
+		Action:      runbooks.Action{Uses: runbooks.KindApproval, With: map[string]any{"approvers": names, "quorum": 1}},
+	}
+	for i := range rb.Steps {
+		if len(rb.Steps[i].Needs) == 0 {
+			rb.Steps[i].Needs = []string{id}
+		}
+	}
+	rb.Steps = append([]runbooks.Step{step}, rb.Steps...)
+	if diags := runbooks.Validate(rb, reg); diags.HasErrors() {
+		return diags
+	}
+	return nil
+}

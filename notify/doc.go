@@ -1,0 +1,10 @@
+// Package notify delivers run events (run started, approval needed, step failed, run
+// finished with RTO/RPO) to people: Slack incoming webhooks, generic webhooks signed with
+// HMAC-SHA256, e-mail over SMTP and AWS SNS topics. Routes from configuration choose the
+// channels per event type, runbook, service, mode and runbook label.
+//
+// The Notifier is the activity the interpreter calls (activities.EventActivity). It
+// retries each channel a few times, remembers across activity attempts which channels
+// already have the event (heartbeat details), and returns an error naming every channel
+// it could not reach. The workflow never lets a failed notification fail a recovery.
+package notify

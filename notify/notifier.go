@@ -1,0 +1,169 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/config"
+)
+
+// Options are the notifier's dependencies.
+type Options struct {
+	// HTTPClient posts to Slack and webhooks (default: a client with a 10 s timeout).
+	HTTPClient *http.Client
+	// Labels returns a runbook's labels, for routes that select by label (nil: none).
+	Labels func(runbook string) map[string]string
+	Logger *slog.Logger
+	// Attempts per channel and the pause before the second (doubling after); defaults 3
+	// and 500 ms.
+	Attempts int
+	Backoff  time.Duration
+}
+
+// Notifier sends run events to the channels their routes name.
+type Notifier struct {
+	channels map[string]channel
+	routes   []config.Route
+	opts     Options
+}
+
+// channel is one place events go.
+type channel interface {
+	send(ctx context.Context, ev activities.Event) error
+}
+
+// permanent marks an error that retrying cannot fix (a 4xx answer, a bad address).
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
+// New returns a notifier for the configuration (validated by package config).
+func New(cfg config.Notify, opts Options) *Notifier {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 3
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = 500 * time.Millisecond
+	}
+	n := &Notifier{channels: map[string]channel{}, routes: cfg.Routes, opts: opts}
+	for name, c := range cfg.Channels {
+		switch c.Type {
+		case "slack":
+			n.channels[name] = &slack{url: c.URL, client: opts.HTTPClient}
+		case "webhook":
+			n.channels[name] = &webhook{url: c.URL, secret: c.Secret, client: opts.HTTPClient}
+		case "email":
+			n.channels[name] = &email{addr: c.SMTP, username: c.Username, password: c.Password, from: c.From, to: c.To}
+		case "sns":
+			n.channels[name] = &snsTopic{topicARN: c.TopicARN, region: c.Region, endpoint: c.Endpoint}
+		}
+	}
+	return n
+}
+
+// Register registers the notifier as the event activity.
+func (n *Notifier) Register(w activities.Registry) {
+	w.RegisterActivityWithOptions(n.Notify, activity.RegisterOptions{Name: activities.EventActivity})
+}
+
+// Targets returns the channels that should get ev, sorted.
+func (n *Notifier) Targets(ev activities.Event) []string {
+	var labels map[string]string
+	if n.opts.Labels != nil {
+		labels = n.opts.Labels(ev.Runbook)
+	}
+	var out []string
+	for _, r := range n.routes {
+		if !matches(r, ev, labels) {
+			continue
+		}
+		for _, c := range r.Channels {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func matches(r config.Route, ev activities.Event, labels map[string]string) bool {
+	in := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+	if !in(r.Events, ev.Type) || !in(r.Runbooks, ev.Runbook) || !in(r.Services, ev.Service) || !in(r.Modes, ev.Mode) {
+		return false
+	}
+	for k, v := range r.Labels {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Notify delivers ev to every channel its routes name. Run as an activity, it records the
+// channels already served in heartbeat details, so a retried attempt does not repeat them.
+func (n *Notifier) Notify(ctx context.Context, ev activities.Event) error {
+	delivered := map[string]bool{}
+	inActivity := activity.IsActivity(ctx)
+	if inActivity && activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &delivered)
+	}
+	var errs []error
+	for _, name := range n.Targets(ev) {
+		if delivered[name] {
+			continue
+		}
+		c, ok := n.channels[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("channel %s: not configured", name))
+			continue
+		}
+		if err := n.deliver(ctx, c, ev); err != nil {
+			n.opts.Logger.Warn("notification not delivered", "channel", name, "event", ev.Type, "run", ev.RunID, "error", err)
+			errs = append(errs, fmt.Errorf("channel %s: %w", name, err))
+			continue
+		}
+		delivered[name] = true
+		if inActivity {
+			activity.RecordHeartbeat(ctx, delivered)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// deliver sends with a few retries, unless the error is permanent.
+func (n *Notifier) deliver(ctx context.Context, c channel, ev activities.Event) error {
+	wait := n.opts.Backoff
+	var err error
+	for attempt := 1; attempt <= n.opts.Attempts; attempt++ {
+		if err = c.send(ctx, ev); err == nil {
+			return nil
+		}
+		var p permanent
+		if errors.As(err, &p) || attempt == n.opts.Attempts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+	return err
+}
