@@ -38,13 +38,14 @@ func NewToken() (string, error) {
 type Authenticator struct {
 	tokens map[string]config.Token // by hash
 	oidc   *oidcVerifier
-	policy Policy
+	policy policy
 }
 
-// NewAuthenticator builds an authenticator from the auth configuration. httpClient
+// NewAuthenticator builds an authenticator from the auth configuration. groupsOf adds
+// the groups the configuration gives a user (config groups; nil for none); httpClient
 // fetches the OIDC issuer's discovery document and keys (nil: http.DefaultClient).
-func NewAuthenticator(cfg config.Auth, p Policy, httpClient *http.Client) *Authenticator {
-	a := &Authenticator{tokens: map[string]config.Token{}, policy: p}
+func NewAuthenticator(cfg config.Auth, groupsOf func(user string) []string, httpClient *http.Client) *Authenticator {
+	a := &Authenticator{tokens: map[string]config.Token{}, policy: policy{bindings: cfg.Bindings, groupsOf: groupsOf}}
 	for _, t := range cfg.Tokens {
 		a.tokens[t.Hash] = t
 	}

@@ -70,24 +70,23 @@ func (id *Identity) CanAny(role Role) bool {
 	return false
 }
 
-// Policy turns configuration bindings into grants.
-type Policy struct {
-	Bindings []config.Binding
-	// GroupsOf returns the groups the configuration puts a user in (config groups).
-	GroupsOf func(user string) []string
+// policy turns configuration bindings into grants.
+type policy struct {
+	bindings []config.Binding
+	groupsOf func(user string) []string // the groups the configuration puts a user in
 }
 
 // complete adds the configured groups and the bound roles to an authenticated identity.
-func (p Policy) complete(id *Identity) {
-	if p.GroupsOf != nil {
-		for _, g := range p.GroupsOf(id.Name) {
+func (p policy) complete(id *Identity) {
+	if p.groupsOf != nil {
+		for _, g := range p.groupsOf(id.Name) {
 			if !slices.Contains(id.Groups, g) {
 				id.Groups = append(id.Groups, g)
 			}
 		}
-		slices.Sort(id.Groups)
 	}
-	for _, b := range p.Bindings {
+	slices.Sort(id.Groups)
+	for _, b := range p.bindings {
 		if !slices.Contains(b.Users, id.Name) && !slices.ContainsFunc(b.Groups, func(g string) bool { return slices.Contains(id.Groups, g) }) {
 			continue
 		}

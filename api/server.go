@@ -84,6 +84,7 @@ func New(opts Options) *Server {
 // routes is every endpoint of the API. openapi.yaml describes each (a test checks).
 func (s *Server) routes() []route {
 	return []route{
+		{method: "GET", pattern: "/v1/openapi.yaml", public: true, h: s.openapi},
 		{method: "GET", pattern: "/v1/whoami", role: Viewer, h: s.whoami},
 		{method: "GET", pattern: "/v1/runbooks", role: Viewer, h: s.listRunbooks},
 		{method: "GET", pattern: "/v1/runs", role: Viewer, h: s.listRuns},

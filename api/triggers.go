@@ -87,10 +87,8 @@ func (s *Server) checkSender(r *http.Request, name string, t config.Trigger, bod
 	}
 	if t.HMACSecret != "" {
 		if sig, ok := strings.CutPrefix(r.Header.Get("X-Bcdr-Signature"), "sha256="); ok {
-			got, err := hex.DecodeString(sig)
-			mac := hmac.New(sha256.New, []byte(t.HMACSecret))
-			mac.Write(body)
-			if err == nil && hmac.Equal(got, mac.Sum(nil)) {
+			want, _ := hex.DecodeString(hmacHex(t.HMACSecret, body))
+			if got, err := hex.DecodeString(sig); err == nil && hmac.Equal(got, want) {
 				return nil
 			}
 		}
@@ -253,4 +251,10 @@ func requireApproval(rb *runbooks.Runbook, approvers []string, trigger string, r
 		return diags
 	}
 	return nil
+}
+
+func hmacHex(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
 }

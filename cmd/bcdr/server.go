@@ -77,10 +77,9 @@ func (a *app) apiOptions(c client.Client) (api.Options, error) {
 	for tier, d := range a.cfg.Drills.Cadence {
 		cadence[tier] = d.Std()
 	}
-	policy := api.Policy{Bindings: a.cfg.Auth.Bindings, GroupsOf: a.cfg.GroupsOf}
 	return api.Options{
 		Client: c, TaskQueue: a.cfg.Temporal.TaskQueue, Registry: reg,
-		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, policy, nil),
+		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, a.cfg.GroupsOf, nil),
 		Triggers: a.cfg.Triggers, Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
 	}, nil
 }

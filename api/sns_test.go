@@ -1,0 +1,138 @@
+package api
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// snsSigner signs SNS messages with a generated key whose certificate a loopback TLS
+// server serves, like sns.<region>.amazonaws.com serves AWS's.
+type snsSigner struct {
+	key     *rsa.PrivateKey
+	srv     *httptest.Server
+	certURL string
+}
+
+func newSNSSigner(t *testing.T) *snsSigner {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sns.us-east-1.amazonaws.com"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	s := &snsSigner{key: key}
+	s.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(certPEM)
+	}))
+	t.Cleanup(s.srv.Close)
+	s.certURL = s.srv.URL + "/SimpleNotificationService-test.pem"
+	return s
+}
+
+func (s *snsSigner) sign(t *testing.T, m *snsMessage, version string) {
+	m.SignatureVersion, m.SigningCertURL = version, s.certURL
+	var sig []byte
+	var err error
+	if version == "1" {
+		d := sha1.Sum([]byte(m.stringToSign()))
+		sig, err = rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA1, d[:])
+	} else {
+		d := sha256.Sum256([]byte(m.stringToSign()))
+		sig, err = rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, d[:])
+	}
+	require.NoError(t, err)
+	m.Signature = base64.StdEncoding.EncodeToString(sig)
+}
+
+func (s *snsSigner) verifier() *snsVerifier {
+	return newSNSVerifier(regexp.MustCompile(`^127\.0\.0\.1$`), s.srv.Client())
+}
+
+const alarmJSON = `{"AlarmName":"region-down","AlarmDescription":"primary region unhealthy","AWSAccountId":"123456789012",
+"NewStateValue":"ALARM","NewStateReason":"Threshold Crossed","StateChangeTime":"2026-11-22T03:12:00.000+0000",
+"Region":"US East (N. Virginia)","AlarmArn":"arn:aws:cloudwatch:us-east-1:123456789012:alarm:region-down",
+"OldStateValue":"OK","Trigger":{"MetricName":"HealthyHostCount","Namespace":"AWS/ELB","Dimensions":[{"name":"LoadBalancer","value":"web"}]}}`
+
+func notification() *snsMessage {
+	return &snsMessage{Type: "Notification", MessageID: "m-1", TopicArn: "arn:aws:sns:us-east-1:123456789012:alarms",
+		Subject: "ALARM: region-down", Message: alarmJSON, Timestamp: time.Now().UTC().Format(time.RFC3339)}
+}
+
+func TestSNSSignatureVerifies(t *testing.T) {
+	s := newSNSSigner(t)
+	v := s.verifier()
+	for _, version := range []string{"1", "2"} {
+		m := notification()
+		s.sign(t, m, version)
+		assert.NoError(t, v.verify(context.Background(), m), "SignatureVersion %s", version)
+	}
+	sub := &snsMessage{Type: "SubscriptionConfirmation", MessageID: "m-2", Token: "tok", TopicArn: "arn:aws:sns:us-east-1:1:alarms",
+		Message: "You have chosen to subscribe", SubscribeURL: "https://127.0.0.1/confirm", Timestamp: time.Now().UTC().Format(time.RFC3339)}
+	s.sign(t, sub, "2")
+	assert.NoError(t, v.verify(context.Background(), sub), "subscription confirmations sign other fields")
+}
+
+func TestSNSForgeriesAreRefused(t *testing.T) {
+	s := newSNSSigner(t)
+	v := s.verifier()
+	for name, forge := range map[string]func(m *snsMessage){
+		"tampered message": func(m *snsMessage) { m.Message = `{"AlarmName":"other","NewStateValue":"ALARM"}` },
+		"tampered topic":   func(m *snsMessage) { m.TopicArn = "arn:aws:sns:us-east-1:999:evil" },
+		"plain http cert":  func(m *snsMessage) { m.SigningCertURL = "http" + m.SigningCertURL[5:] },
+		"foreign cert host": func(m *snsMessage) {
+			m.SigningCertURL = "https://sns.us-east-1.amazonaws.com.evil.example/cert.pem"
+		},
+		"not a .pem":        func(m *snsMessage) { m.SigningCertURL = s.srv.URL + "/cert.txt" },
+		"unknown version":   func(m *snsMessage) { m.SignatureVersion = "3" },
+		"garbage signature": func(m *snsMessage) { m.Signature = "!!!" },
+		"no signature":      func(m *snsMessage) { m.Signature = "" },
+	} {
+		m := notification()
+		s.sign(t, m, "2")
+		forge(m)
+		assert.Error(t, v.verify(context.Background(), m), name)
+	}
+	old := notification()
+	old.Timestamp = time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)
+	s.sign(t, old, "1")
+	assert.ErrorContains(t, v.verify(context.Background(), old), "replay")
+
+	real := newSNSVerifier(nil, nil)
+	assert.True(t, DefaultSNSCertHost.MatchString("sns.eu-west-1.amazonaws.com"))
+	assert.False(t, DefaultSNSCertHost.MatchString("sns.eu-west-1.amazonaws.com.evil.example"))
+	m := notification()
+	s.sign(t, m, "2")
+	assert.Error(t, real.verify(context.Background(), m), "the default verifier refuses a loopback certificate")
+}
+
+func TestCloudWatchAlarmBecomesAnAlert(t *testing.T) {
+	alerts, err := parseCloudWatch(alarmJSON)
+	require.NoError(t, err)
+	require.Len(t, alerts, 1)
+	a := alerts[0]
+	assert.Equal(t, "firing", a.Status)
+	assert.Equal(t, "us-east-1", a.Labels["region"])
+	assert.Equal(t, "region-down", a.Labels["alertname"])
+	assert.Equal(t, "web", a.Labels["dimension_LoadBalancer"])
+	assert.Equal(t, time.Date(2026, 11, 22, 3, 12, 0, 0, time.UTC), a.StartsAt.UTC())
+	_, err = parseCloudWatch(`{"hello": 1}`)
+	assert.Error(t, err)
+}
