@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -236,4 +237,8 @@ func (s *snsTopic) send(ctx context.Context, ev activities.Event) error {
 		TopicArn: aws.String(s.topicARN), Subject: aws.String(subject), Message: aws.String(string(body)),
 	})
 	return err
+}
+
+func tlsConfig(host string) *tls.Config {
+	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 }

@@ -1,7 +1,0 @@
-package notify
-
-import "crypto/tls"
-
-func tlsConfig(host string) *tls.Config {
-	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-}
