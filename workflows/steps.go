@@ -196,11 +196,10 @@ func (r *run) child(ctx workflow.Context, i int, a runbooks.Action) (activities.
 	if err != nil {
 		return activities.Outcome{}, 0, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrValidation, err)
 	}
-	in := Input{
-		Runbook: nested, Nested: r.in.Nested, Params: params, Mode: r.in.Mode, Initiator: r.in.Initiator,
-		Trigger: "parent:" + r.st.RunID, OutageStart: r.st.ClockStart, HoldOnFailure: r.in.HoldOnFailure,
-		TaskQueue: r.in.TaskQueue,
-	}
+	// The child inherits how the parent runs; it has its own record and evidence bundle.
+	in := r.in
+	in.Runbook, in.Params, in.Trigger, in.OutageStart = nested, params, "parent:"+r.st.RunID, r.st.ClockStart
+	in.ContinueAfter, in.Resume = 0, nil
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: r.st.RunID + "." + r.rb.Steps[i].ID,
 		TaskQueue:  r.in.TaskQueue,
