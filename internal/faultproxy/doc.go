@@ -1,0 +1,13 @@
+// Package faultproxy is an HTTP proxy for tests that stands between an AWS SDK client
+// and a fake AWS (moto) on 127.0.0.1 and answers a chosen share of calls with the
+// failures real AWS produces: throttling (400 ThrottlingException, 503 SlowDown), 500
+// internal errors, timeouts (the request is held, then the connection dropped),
+// connection resets, and lost responses (the call is applied, then the connection is
+// reset before the answer arrives, so a retry would apply it twice unless the caller is
+// idempotent).
+//
+// Error bodies follow the protocol the request speaks (query, EC2, JSON, REST-JSON,
+// REST-XML), so the SDK classifies them as it would AWS's own. Every request is logged
+// with its service, action and form parameters, and faults are counted by type. It is a
+// test tool: it listens on loopback only and keeps everything in memory.
+package faultproxy
