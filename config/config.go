@@ -36,6 +36,8 @@ type Config struct {
 	// Metrics and Tracing configure telemetry (see telemetry.go).
 	Metrics Metrics `mapstructure:"metrics" yaml:"metrics" json:"metrics"`
 	Tracing Tracing `mapstructure:"tracing" yaml:"tracing" json:"tracing"`
+	// Codec encrypts run payloads in Temporal's history (see codec.go).
+	Codec Codec `mapstructure:"codec" yaml:"codec" json:"codec"`
 }
 
 // Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
@@ -154,6 +156,11 @@ func Defaults(dataHome, user string) map[string]any {
 		"tracing.endpoint":         "",
 		"tracing.insecure":         false,
 		"tracing.sample_ratio":     1.0,
+		"codec.key":                "",
+		"codec.key_file":           "",
+		"codec.kms_key_id":         "",
+		"codec.previous_keys":      []string{},
+		"codec.origins":            []string{},
 	}
 }
 
@@ -229,6 +236,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateAPI(bad)
 	c.validateTelemetry(bad)
+	c.validateCodec(bad)
 	return errors.Join(errs...)
 }
 
@@ -253,6 +261,7 @@ func (c Config) Masked() Config {
 		c.Temporal.APIKey = "***"
 	}
 	c.maskAPI()
+	c.maskCodec()
 	return c
 }
 
