@@ -63,7 +63,7 @@ type alertmanagerPayload struct {
 
 func parseAlertmanager(body []byte) ([]alert, error) {
 	var p alertmanagerPayload
-	if err := decodeBytes(body, &p); err != nil {
+	if err := decodeForeign(body, &p); err != nil {
 		return nil, err
 	}
 	if len(p.Alerts) == 0 {

@@ -95,9 +95,17 @@ func decode(r *http.Request, v any) error {
 	return decodeBytes(body, v)
 }
 
-func decodeBytes(body []byte, v any) error {
+func decodeBytes(body []byte, v any) error { return decodeJSON(body, v, true) }
+
+// decodeForeign reads a payload another system defines (Alertmanager, SNS): fields it
+// adds in a later version are ignored, not refused.
+func decodeForeign(body []byte, v any) error { return decodeJSON(body, v, false) }
+
+func decodeJSON(body []byte, v any, strict bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError

@@ -96,7 +96,8 @@ func (s *Server) input(rb *runbooks.Runbook, nested map[string]runbooks.Runbook,
 	if err != nil {
 		return workflows.Input{}, badRequest("params", "%v", err)
 	}
-	return workflows.Input{Runbook: *rb, Nested: nested, Params: resolved, Mode: m, Notify: s.opts.Notify}, nil
+	// Runs started through the API leave evidence like the CLI's.
+	return workflows.Input{Runbook: *rb, Nested: nested, Params: resolved, Mode: m, Notify: s.opts.Notify, Evidence: true}, nil
 }
 
 func actor(id *Identity) workflows.Actor {

@@ -101,7 +101,7 @@ func (s *Server) checkSender(r *http.Request, name string, t config.Trigger, bod
 // delivery was a subscription message, already answered.
 func (s *Server) snsAlerts(w http.ResponseWriter, r *http.Request, name string, t config.Trigger, body []byte) ([]alert, bool, error) {
 	var m snsMessage
-	if err := decodeBytes(body, &m); err != nil {
+	if err := decodeForeign(body, &m); err != nil {
 		return nil, false, err
 	}
 	refuse := func(why string) error {
