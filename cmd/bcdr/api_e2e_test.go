@@ -242,7 +242,34 @@ func TestAPI(t *testing.T) {
 	t.Run("an approval by the initiator is refused; the identity is the token's", a.testApprovals)
 	t.Run("webhooks: forgeries refused, a repeated alert starts one run", a.testWebhook)
 	t.Run("a schedule starts a drill; the cadence report sees it", a.testSchedule)
+	t.Run("the CLI runs, shows and watches through the server as the token's identity", a.testRemoteCLI)
 	t.Run("notifications reach the webhook and SMTP receivers", a.testNotifications)
+}
+
+func (a *apiEnv) testRemoteCLI(t *testing.T) {
+	a.vars["BCDR_SERVER_URL"], a.vars["BCDR_SERVER_TOKEN"], a.vars["BCDR_IDENTITY_USER"] = a.base, "olga", "mallory"
+	defer func() {
+		delete(a.vars, "BCDR_SERVER_URL")
+		delete(a.vars, "BCDR_SERVER_TOKEN")
+		a.vars["BCDR_IDENTITY_USER"] = "alice"
+	}()
+	file := filepath.Join(a.dir, "runbooks", "api-drill.yaml")
+	out := a.mustCLI("run", file, "--mode", "drill", "--wait", "--output", "json")
+	var st workflows.Status
+	require.NoError(t, json.Unmarshal([]byte(out), &st))
+	assert.Equal(t, workflows.RunSucceeded, st.State)
+	assert.Equal(t, "olga", st.Initiator, "the server's identity for the token, not --as")
+	assert.Equal(t, "api", st.Trigger)
+	assert.Contains(t, a.mustCLI("status", st.RunID), "started by olga (api)")
+
+	_, errOut, code := a.cli("run", file, "--mode", "live")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "needs role incident-commander on service payments")
+
+	a.vars["BCDR_SERVER_TOKEN"] = "wrong"
+	_, errOut, code = a.cli("status", st.RunID)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "authentication required")
 }
 
 func (a *apiEnv) testRoleTable(t *testing.T) {
