@@ -304,7 +304,7 @@ func (s *Server) control(name string) func(http.ResponseWriter, *http.Request, *
 		switch {
 		case (name == "skip" || name == "retry") && body.Step == "":
 			return badRequest("step", "%s needs the step", name)
-		case name != "skip" && name != "retry" && body.Step != "":
+		case name != "skip" && name != "retry" && name != workflows.UpdateAdvance && body.Step != "":
 			return badRequest("step", "%s applies to the whole run, not a step", name)
 		case body.Rollback && name != "cancel":
 			return badRequest("rollback", "rollback applies to cancel only")
@@ -312,6 +312,26 @@ func (s *Server) control(name string) func(http.ResponseWriter, *http.Request, *
 		req := workflows.ControlRequest{Step: body.Step, Comment: body.Comment, Rollback: body.Rollback}
 		return s.update(w, r, id, name, body.Step, func(by workflows.Actor) any { req.By = by; return req })
 	}
+}
+
+// FindingBody records a gap, an action item (with an owner) or an observation in a run.
+type FindingBody struct {
+	Kind  string `json:"kind"`
+	Text  string `json:"text"`
+	Owner string `json:"owner,omitempty"`
+	Step  string `json:"step,omitempty"`
+}
+
+func (s *Server) finding(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	var body FindingBody
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	if strings.TrimSpace(body.Text) == "" {
+		return badRequest("text", "a finding needs a text")
+	}
+	req := workflows.FindingRequest{Kind: body.Kind, Text: body.Text, Owner: body.Owner, Step: body.Step}
+	return s.update(w, r, id, workflows.UpdateFinding, body.Step, func(by workflows.Actor) any { req.By = by; return req })
 }
 
 // update checks the caller's role on the run's service, then sends the update as the

@@ -99,6 +99,8 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/v1/runs/{id}/skip", role: Operator, h: s.control("skip")},
 		{method: "POST", pattern: "/v1/runs/{id}/retry", role: Operator, h: s.control("retry")},
 		{method: "POST", pattern: "/v1/runs/{id}/cancel", role: Operator, h: s.control("cancel")},
+		{method: "POST", pattern: "/v1/runs/{id}/advance", role: Operator, h: s.control("advance")},
+		{method: "POST", pattern: "/v1/runs/{id}/findings", role: Operator, h: s.finding},
 		// The evidence store's endpoints go here: GET /v1/runs/{id}/report and
 		// GET /v1/runs/{id}/evidence (role viewer).
 		{method: "GET", pattern: "/v1/schedules", role: Viewer, h: s.listSchedules},

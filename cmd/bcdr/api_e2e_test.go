@@ -244,6 +244,29 @@ func TestAPI(t *testing.T) {
 	t.Run("a schedule starts a drill; the cadence report sees it", a.testSchedule)
 	t.Run("the CLI runs, shows and watches through the server as the token's identity", a.testRemoteCLI)
 	t.Run("notifications reach the webhook and SMTP receivers", a.testNotifications)
+	t.Run("bcdr server serves the API against an existing engine", a.testServerCommand)
+}
+
+func (a *apiEnv) testServerCommand(t *testing.T) {
+	port := freePort(t)
+	p := a.spawn("server", "--http", "127.0.0.1:"+strconv.Itoa(port))
+	other := &apiEnv{env: a.env, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	eventually(t, "bcdr server to answer", 30*time.Second, func() bool {
+		require.False(t, p.exited(), "bcdr server exited:\n%s", p.logs.String())
+		resp, err := http.Get(other.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	who := other.must("amy", "GET", "/v1/whoami", nil, http.StatusOK)
+	assert.Equal(t, "amy", who["name"])
+	assert.Equal(t, []any{"incident-commanders"}, who["groups"])
+	code, _ := other.call("", "GET", "/v1/runs", nil)
+	assert.Equal(t, http.StatusUnauthorized, code)
+	runs := other.must("vic", "GET", "/v1/runs?runbook=api-gate&since=1h", nil, http.StatusOK)
+	assert.NotEmpty(t, runs["runs"], "the same engine's runs")
 }
 
 func (a *apiEnv) testRemoteCLI(t *testing.T) {
@@ -302,6 +325,8 @@ func (a *apiEnv) testRoleTable(t *testing.T) {
 		{"POST /v1/runs/{id}/skip", run + "/skip", map[string]any{"step": "gate", "comment": "x"}, refuse("operator", "incident-commander")},
 		{"POST /v1/runs/{id}/retry", run + "/retry", map[string]any{"step": "gate"}, refuse("operator", "incident-commander")},
 		{"POST /v1/runs/{id}/cancel", run + "/cancel", map[string]any{"comment": "x"}, refuse("operator", "incident-commander")},
+		{"POST /v1/runs/{id}/advance", run + "/advance", nil, refuse("operator", "incident-commander")},
+		{"POST /v1/runs/{id}/findings", run + "/findings", map[string]any{"kind": "gap", "text": "x"}, refuse("operator", "incident-commander")},
 		{"POST /v1/schedules", "/v1/schedules", map[string]any{"id": "refused", "runbook": "api-drill", "every": "24h"}, refuse("author")},
 		{"DELETE /v1/schedules/{id}", "/v1/schedules/role-table", nil, refuse("author")},
 		{"POST /v1/schedules/{id}/pause", "/v1/schedules/role-table/pause", nil, refuse("author")},

@@ -85,12 +85,18 @@ func (a *app) updateRemote(ctx context.Context, runID, name string, arg any) err
 		body = api.DecisionBody{Step: r.Step, Comment: r.Comment}
 	case workflows.ControlRequest:
 		body = api.ControlBody{Step: r.Step, Comment: r.Comment, Rollback: r.Rollback}
+	case workflows.FindingRequest:
+		body, name = api.FindingBody{Kind: r.Kind, Text: r.Text, Owner: r.Owner, Step: r.Step}, "findings"
 	default:
 		return fmt.Errorf("%s: not available through the bcdr server", name)
 	}
 	res, err := api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token).Act(ctx, runID, name, body)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", name, runID, err)
+	}
+	if name == "findings" {
+		fmt.Fprintf(a.stdout, "%s: finding recorded by %s\n", runID, res.By)
+		return nil
 	}
 	if res.Step != "" {
 		fmt.Fprintf(a.stdout, "%s: step %s %s by %s\n", runID, res.Step, pastTense(name), res.By)
