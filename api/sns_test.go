@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net/http"
@@ -135,4 +136,39 @@ func TestCloudWatchAlarmBecomesAnAlert(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 11, 22, 3, 12, 0, 0, time.UTC), a.StartsAt.UTC())
 	_, err = parseCloudWatch(`{"hello": 1}`)
 	assert.Error(t, err)
+}
+
+func TestSNSSubscriptionIsConfirmedThroughTheWebhook(t *testing.T) {
+	s := newSNSSigner(t)
+	confirmed := make(chan string, 1)
+	confirm := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		confirmed <- r.URL.Query().Get("Token")
+	}))
+	defer confirm.Close()
+	srv := testServer(t)
+	srv.sns = newSNSVerifier(regexp.MustCompile(`^127\.0\.0\.1$`), s.srv.Client())
+	srv.sns.client.Transport = &http.Transport{TLSClientConfig: confirm.Client().Transport.(*http.Transport).TLSClientConfig.Clone()}
+	srv.sns.client.Transport.(*http.Transport).TLSClientConfig.RootCAs.AppendCertsFromPEM(pemOf(s.srv.Certificate()))
+	tr := srv.opts.Triggers["sns"]
+	tr.ConfirmSubscription = true
+	srv.opts.Triggers["sns"] = tr
+
+	m := &snsMessage{Type: "SubscriptionConfirmation", MessageID: "m-3", Token: "tok-1", TopicArn: "arn:aws:sns:us-east-1:1:alarms",
+		Message: "confirm", SubscribeURL: confirm.URL + "/?Action=ConfirmSubscription&Token=tok-1", Timestamp: time.Now().UTC().Format(time.RFC3339)}
+	s.sign(t, m, "1")
+	body, _ := json.Marshal(m)
+	w, e := call(srv, "POST", "/v1/triggers/sns", "", "text/plain; charset=UTF-8", string(body))
+	require.Equal(t, http.StatusOK, w.Code, e.Message)
+	assert.Equal(t, "tok-1", <-confirmed)
+
+	m.Token = "tok-2" // signed fields changed after signing: refused, not confirmed
+	body, _ = json.Marshal(m)
+	w, e = call(srv, "POST", "/v1/triggers/sns", "", "text/plain", string(body))
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	assert.Contains(t, e.Message, "signature")
+	assert.Empty(t, confirmed)
+}
+
+func pemOf(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }
