@@ -39,6 +39,8 @@ func Register(w Registry, actions ...Action) {
 func wrap(fn func(context.Context, Request) (Result, error)) func(context.Context, Request) (Outcome, error) {
 	return func(ctx context.Context, req Request) (Outcome, error) {
 		attempt := activity.GetInfo(ctx).Attempt
+		ctx, stop := keepAlive(ctx)
+		defer stop()
 		res, err := fn(ctx, req)
 		if err != nil {
 			return Outcome{}, withAttempt(err, attempt)

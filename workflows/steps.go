@@ -96,6 +96,7 @@ func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, w
 		TaskQueue:              r.in.TaskQueue,
 		ScheduleToCloseTimeout: timeout,
 		StartToCloseTimeout:    timeout,
+		HeartbeatTimeout:       heartbeatTimeout(timeout),
 		RetryPolicy:            retryPolicy(a.Retry),
 	})
 	req := activities.Request{RunID: r.st.RunID, StepID: stepID, Mode: string(r.in.Mode), With: with}
@@ -105,6 +106,20 @@ func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, w
 		return out, attemptsOf(err), err
 	}
 	return out, int(out.Attempt), nil
+}
+
+// heartbeatTimeout is how soon an attempt lost with its worker (killed, its host gone)
+// is noticed and retried: a tenth of the step's timeout, from 5 to 30 seconds, and none
+// for steps shorter than that. Without it a lost attempt is noticed only when the
+// step's timeout has passed, and the step fails. The activities heartbeat on their own
+// (activities.Register keeps them alive). Activity options are not part of the
+// commands replay compares, so running histories replay unchanged.
+func heartbeatTimeout(step time.Duration) time.Duration {
+	hb := min(max(step/10, 5*time.Second), 30*time.Second)
+	if hb >= step/2 {
+		return 0
+	}
+	return hb
 }
 
 func retryPolicy(rt *runbooks.Retry) *temporal.RetryPolicy {

@@ -146,9 +146,7 @@ func heartbeat(ctx context.Context, waiting, state string) {
 }
 
 func record(ctx context.Context, r heartbeatRecord) {
-	if activity.IsActivity(ctx) {
-		activity.RecordHeartbeat(ctx, r)
-	}
+	activities.RecordHeartbeat(ctx, r)
 }
 
 // logChange logs a change the action is about to make, on the activity's logger (never
