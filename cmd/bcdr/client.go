@@ -10,7 +10,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 
+	"github.com/bcdr/bcdr/codec"
 	"github.com/bcdr/bcdr/config"
 	"github.com/bcdr/bcdr/telemetry"
 )
@@ -53,6 +55,16 @@ func dialWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel 
 	if tel != nil {
 		opts.MetricsHandler = tel.MetricsHandler()
 		opts.Interceptors = tel.Interceptors()
+	}
+	pc, err := payloadCodec(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if pc != nil { // run inputs, outputs and failure messages are stored encrypted
+		opts.DataConverter = codec.DataConverter(pc)
+		opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+			DataConverter: opts.DataConverter, EncodeCommonAttributes: true,
+		})
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {

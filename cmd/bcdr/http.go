@@ -10,7 +10,8 @@ import (
 )
 
 // httpHandler is everything the bcdr HTTP server serves (bcdr dev, bcdr server): health
-// and readiness, the API under /v1/; the dashboard and metrics mount here too.
+// and readiness, the API under /v1/, the payload codec under /codec/; the dashboard and
+// metrics mount here too.
 func (a *app) httpHandler(c client.Client) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -18,6 +19,10 @@ func (a *app) httpHandler(c client.Client) http.Handler {
 	}))
 	mux.Handle("GET /readyz", readyHandler(c))
 	mux.Handle("GET /metrics", a.metricsHandler())
+	// The codec's configuration was checked when c was dialled with it.
+	if codec, err := a.codecEndpoint(context.Background()); err == nil && codec != nil {
+		mux.Handle("/codec/", codec)
+	}
 	srv, err := a.apiServer(c)
 	if err != nil { // the step kinds do not register: the worker cannot start either
 		mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
