@@ -207,6 +207,9 @@ func (s *Server) showRun(w http.ResponseWriter, r *http.Request, id *Identity) e
 	if err != nil {
 		return err
 	}
+	if err := s.authorize(r, id, Viewer, info.service); err != nil {
+		return err
+	}
 	var st workflows.Status
 	if info.open {
 		v, err := s.opts.Client.QueryWorkflow(r.Context(), runID, "", workflows.QueryStatus)
@@ -420,7 +423,13 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, id *Identity) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
+	visible := runs[:0]
+	for _, rs := range runs { // a viewer of some services sees their runs only
+		if id.Can(Viewer, rs.Service) {
+			visible = append(visible, rs)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": visible})
 	return nil
 }
 

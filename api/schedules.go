@@ -197,6 +197,9 @@ func (s *Server) showSchedule(w http.ResponseWriter, r *http.Request, id *Identi
 	if err != nil {
 		return err
 	}
+	if err := s.authorize(r, id, Viewer, sc.Service); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, sc)
 	return nil
 }
@@ -213,8 +216,8 @@ func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, id *Ident
 			return temporalError(err, "list schedules")
 		}
 		sc := scheduleFromMemo(e.ID, e.Memo)
-		if sc.Runbook == "" {
-			continue // not a bcdr schedule
+		if sc.Runbook == "" || !id.Can(Viewer, sc.Service) {
+			continue // not a bcdr schedule, or one of a service the caller may not see
 		}
 		sc.Paused, sc.Note, sc.Next = e.Paused, e.Note, e.NextActionTimes
 		for _, a := range e.RecentActions {

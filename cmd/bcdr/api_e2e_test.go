@@ -360,6 +360,10 @@ func (a *apiEnv) testRoleTable(t *testing.T) {
 	code, out := a.call("pat", "POST", run+"/pause", nil)
 	assert.Equal(t, http.StatusForbidden, code, "%v", out)
 	assert.Contains(t, out["error"], "on service payments")
+	code, _ = a.call("pat", "GET", run, nil)
+	assert.Equal(t, http.StatusForbidden, code, "pat may not see the payments run either")
+	listed := a.must("pat", "GET", "/v1/runs", nil, http.StatusOK)
+	assert.Empty(t, listed["runs"], "nor list it")
 
 	assert.Equal(t, before, fingerprint(a.run(runID)), "refused requests changed the run")
 	schedAfter := a.must("vic", "GET", "/v1/schedules/role-table", nil, http.StatusOK)
