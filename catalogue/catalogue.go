@@ -1,0 +1,241 @@
+package catalogue
+
+import (
+	"sort"
+
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// APIVersion is the catalogue format version this package reads.
+const APIVersion = "bcdr.io/v1"
+
+// Kind is the value of a catalogue file's kind field.
+const Kind = "Catalogue"
+
+// Catalogue is a parsed service catalogue: the business services, how critical each is,
+// how fast it must be back and how much data it may lose, what it depends on, which
+// runbooks recover it, and the disaster scenarios to plan for.
+type Catalogue struct {
+	APIVersion string       `json:"apiVersion"`
+	Metadata   Metadata     `json:"metadata"`
+	Tiers      []TierPolicy `json:"tiers,omitempty"`
+	Services   []Service    `json:"services"`
+	Scenarios  []Scenario   `json:"scenarios,omitempty"`
+	// Source says which file the catalogue came from; Digest is the SHA-256 of its bytes.
+	Source runbooks.Source `json:"source"`
+
+	pos positions // places of the parsed file's nodes, by path
+}
+
+// Metadata names the catalogue and says who keeps it.
+type Metadata struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Owner       string `json:"owner,omitempty"`
+}
+
+// Disruption is a type of outage a target and a runbook are for.
+type Disruption string
+
+// The disruption types: the loss of one component, of an availability zone or site, of
+// a whole region, and the loss or corruption of data (ransomware, a bad migration), which
+// replication copies and only a restore undoes.
+const (
+	Component Disruption = "component"
+	Zone      Disruption = "zone"
+	Region    Disruption = "region"
+	Data      Disruption = "data"
+)
+
+// Disruptions lists every disruption type, from the smallest to the largest.
+var Disruptions = []Disruption{Component, Zone, Region, Data}
+
+func validDisruption(s string) bool {
+	for _, d := range Disruptions {
+		if string(d) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Target is a recovery objective: how long an outage may last (RTO) and how much data,
+// measured in time, may be lost (RPO). A nil field is not set; an RPO of zero means no
+// data loss at all.
+type Target struct {
+	RTO *runbooks.Duration `json:"rto,omitempty"`
+	RPO *runbooks.Duration `json:"rpo,omitempty"`
+}
+
+// merge returns t with the fields it leaves unset taken from base.
+func (t Target) merge(base Target) Target {
+	if t.RTO == nil {
+		t.RTO = base.RTO
+	}
+	if t.RPO == nil {
+		t.RPO = base.RPO
+	}
+	return t
+}
+
+// Targets are a service's or a tier's objectives, per disruption type.
+type Targets map[Disruption]Target
+
+// TierPolicy is what a tier means: the default targets of its services and how often
+// each of their runbooks must pass a drill. Tiers 0 and 1 are critical.
+type TierPolicy struct {
+	Tier        int     `json:"tier"`
+	Name        string  `json:"name,omitempty"`
+	Description string  `json:"description,omitempty"`
+	Targets     Targets `json:"targets,omitempty"`
+	// DrillEvery is the longest time allowed between two passed drills; 0 means no cadence.
+	DrillEvery runbooks.Duration `json:"drillEvery,omitempty"`
+	Pos        runbooks.Pos      `json:"pos"`
+}
+
+// Critical reports whether a tier holds critical services (tiers 0 and 1): such a service
+// without a runbook is reported.
+func Critical(tier int) bool { return tier <= 1 }
+
+// Service is one business service.
+type Service struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Owner       string `json:"owner"`
+	Tier        int    `json:"tier"`
+	// BusinessProcess is the business process the service supports ("order to cash").
+	BusinessProcess string `json:"businessProcess,omitempty"`
+	// Targets override the tier's, field by field.
+	Targets   Targets           `json:"targets,omitempty"`
+	DependsOn []string          `json:"dependsOn,omitempty"`
+	Runbooks  []RunbookRef      `json:"runbooks,omitempty"`
+	Tags      map[string]string `json:"tags,omitempty"`
+	Pos       runbooks.Pos      `json:"pos"`
+}
+
+// RunbookRef names a runbook that recovers a service from some disruptions.
+type RunbookRef struct {
+	// Path is the runbook file, relative to the catalogue file.
+	Path        string       `json:"path"`
+	Disruptions []Disruption `json:"disruptions"`
+	// Params are the runbook's parameters for this service, as `bcdr run --param` takes them.
+	Params map[string]string `json:"params,omitempty"`
+	Pos    runbooks.Pos      `json:"pos"`
+}
+
+// For reports whether the runbook recovers from d.
+func (r *RunbookRef) For(d Disruption) bool {
+	for _, x := range r.Disruptions {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+// Scenario is a disaster to plan for: which services it hits directly, and which type
+// of disruption that is for them.
+type Scenario struct {
+	Name        string       `json:"name"`
+	Title       string       `json:"title,omitempty"`
+	Description string       `json:"description,omitempty"`
+	Disruption  Disruption   `json:"disruption"`
+	Select      Selector     `json:"select"`
+	Pos         runbooks.Pos `json:"pos"`
+}
+
+// Selector picks services: those it names, and those that carry every one of its tags.
+type Selector struct {
+	Services []string          `json:"services,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+}
+
+// Matches reports whether s is selected.
+func (sel *Selector) Matches(s *Service) bool {
+	for _, n := range sel.Services {
+		if n == s.Name {
+			return true
+		}
+	}
+	if len(sel.Tags) == 0 {
+		return false
+	}
+	for k, v := range sel.Tags {
+		if s.Tags[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Service returns the named service, or nil.
+func (c *Catalogue) Service(name string) *Service {
+	for i := range c.Services {
+		if c.Services[i].Name == name {
+			return &c.Services[i]
+		}
+	}
+	return nil
+}
+
+// Scenario returns the named scenario, or nil.
+func (c *Catalogue) Scenario(name string) *Scenario {
+	for i := range c.Scenarios {
+		if c.Scenarios[i].Name == name {
+			return &c.Scenarios[i]
+		}
+	}
+	return nil
+}
+
+// Tier returns the policy of a tier, or nil when the catalogue defines none.
+func (c *Catalogue) Tier(tier int) *TierPolicy {
+	for i := range c.Tiers {
+		if c.Tiers[i].Tier == tier {
+			return &c.Tiers[i]
+		}
+	}
+	return nil
+}
+
+// Target returns a service's objective for a disruption: the service's own, completed
+// by its tier's.
+func (c *Catalogue) Target(s *Service, d Disruption) Target {
+	t := s.Targets[d]
+	if p := c.Tier(s.Tier); p != nil {
+		t = t.merge(p.Targets[d])
+	}
+	return t
+}
+
+// RunbookPaths returns every runbook path the services name, sorted, once each.
+func (c *Catalogue) RunbookPaths() []string {
+	set := map[string]bool{}
+	for _, s := range c.Services {
+		for _, r := range s.Runbooks {
+			if r.Path != "" {
+				set[r.Path] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// usersOf returns how many services name the runbook at path.
+func (c *Catalogue) usersOf(path string) int {
+	n := 0
+	for _, s := range c.Services {
+		for _, r := range s.Runbooks {
+			if r.Path == path {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}

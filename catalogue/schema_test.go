@@ -1,0 +1,63 @@
+package catalogue
+
+import (
+	"encoding/json"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSchemaListsParserKeys keeps the JSON Schema and the parser from drifting: every
+// object of the schema allows exactly the keys the decoder accepts.
+func TestSchemaListsParserKeys(t *testing.T) {
+	var schema map[string]any
+	require.NoError(t, json.Unmarshal(Schema, &schema), "the schema is valid JSON")
+	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", schema["$schema"])
+	d := &decoder{reporter: &reporter{}, pos: positions{}}
+	var kind string
+	cases := []struct {
+		name   string
+		schema any
+		keys   []string
+	}{
+		{"catalogue", schema, keysOf(d.catalogueFields(&Catalogue{}, &kind))},
+		{"metadata", prop(schema, "metadata"), keysOf(d.metadataFields(&Metadata{}))},
+		{"tier", def(schema, "tier"), keysOf(d.tierFields(&TierPolicy{}))},
+		{"targets", def(schema, "targets"), disruptionNames()},
+		{"target", def(schema, "target"), keysOf(d.targetFields(&Target{}, ""))},
+		{"service", def(schema, "service"), keysOf(d.serviceFields(&Service{}))},
+		{"runbook", def(schema, "runbook"), keysOf(d.runbookRefFields(&RunbookRef{}))},
+		{"scenario", def(schema, "scenario"), keysOf(d.scenarioFields(&Scenario{}))},
+		{"select", def(schema, "select"), keysOf(d.selectFields(&Selector{}))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			obj, ok := c.schema.(map[string]any)
+			require.True(t, ok, "schema has %s", c.name)
+			assert.Equal(t, false, obj["additionalProperties"], "unknown keys are rejected, as the parser does")
+			props, _ := obj["properties"].(map[string]any)
+			got := make([]string, 0, len(props))
+			for k := range props {
+				got = append(got, k)
+			}
+			sort.Strings(got)
+			want := append([]string(nil), c.keys...)
+			sort.Strings(want)
+			assert.Equal(t, want, got)
+		})
+	}
+	enum := def(schema, "disruption").(map[string]any)["enum"]
+	assert.ElementsMatch(t, disruptionNames(), enum)
+}
+
+func prop(obj any, name string) any {
+	props, _ := obj.(map[string]any)["properties"].(map[string]any)
+	return props[name]
+}
+
+func def(schema map[string]any, name string) any {
+	defs, _ := schema["$defs"].(map[string]any)
+	return defs[name]
+}
