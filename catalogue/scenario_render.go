@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/bcdr/bcdr/runbooks"
 )
 
 // WriteText writes the plan for a terminal: the affected services, the recovery by
@@ -89,4 +91,12 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// ptrDurDash formats an optional duration, "-" when unset.
+func ptrDurDash(d *runbooks.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	return d.String()
 }

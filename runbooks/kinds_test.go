@@ -28,7 +28,7 @@ func testKinds() []Kind {
 	return []Kind{
 		stub("aws.route53.upsert_record", true, true,
 			l("hosted_zone_id", "name", "type", "ttl", "values", "set_identifier", "weight", "failover", "alias_target", "health_check_id"),
-			l("change_id", "previous", "previous_values"), l("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets")),
+			l("change_id", "previous", "previous_values", "previous_alias_target", "previous_ttl"), l("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets")),
 		stub("aws.route53.wait_insync", false, false, l("change_id"), l("status"), l("route53:GetChange")),
 		stub("aws.rds.promote_read_replica", true, false, l("db_instance_identifier", "backup_retention_period"),
 			l("arn", "endpoint"), l("rds:PromoteReadReplica", "rds:DescribeDBInstances")),
@@ -55,10 +55,5 @@ func testKinds() []Kind {
 			l("restore_job_id"), l("backup:StartRestoreJob", "iam:PassRole")),
 		stub("aws.backup.wait_restore", false, false, l("restore_job_id"), l("status", "created_resource_arn"), l("backup:DescribeRestoreJob")),
 		stub("aws.cloudwatch.alarm_state", false, false, l("alarm_name", "expect"), l("state"), l("cloudwatch:DescribeAlarms")),
-		stub("aws.elbv2.wait_healthy_targets", false, false, l("target_group_arn", "count"), l("healthy"), l("elasticloadbalancing:DescribeTargetHealth")),
-		stub("aws.rds.restore_instance_from_snapshot", true, false,
-			l("db_instance_identifier", "db_snapshot_identifier", "source_db_instance_identifier"),
-			l("db_instance_identifier", "endpoint"), l("rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBSnapshots")),
-		stub("aws.rds.delete_instance", true, false, l("db_instance_identifier", "skip_final_snapshot"), nil, l("rds:DeleteDBInstance")),
 	}
 }
