@@ -55,5 +55,10 @@ func testKinds() []Kind {
 			l("restore_job_id"), l("backup:StartRestoreJob", "iam:PassRole")),
 		stub("aws.backup.wait_restore", false, false, l("restore_job_id"), l("status", "created_resource_arn"), l("backup:DescribeRestoreJob")),
 		stub("aws.cloudwatch.alarm_state", false, false, l("alarm_name", "expect"), l("state"), l("cloudwatch:DescribeAlarms")),
+		stub("aws.elbv2.wait_healthy_targets", false, false, l("target_group_arn", "count"), l("healthy"), l("elasticloadbalancing:DescribeTargetHealth")),
+		stub("aws.rds.restore_instance_from_snapshot", true, false,
+			l("db_instance_identifier", "db_snapshot_identifier", "source_db_instance_identifier"),
+			l("db_instance_identifier", "endpoint"), l("rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBSnapshots")),
+		stub("aws.rds.delete_instance", true, false, l("db_instance_identifier", "skip_final_snapshot"), nil, l("rds:DeleteDBInstance")),
 	}
 }
