@@ -65,6 +65,7 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 		newControlCommand(a, "pause"), newControlCommand(a, "resume"), newControlCommand(a, "skip"),
 		newControlCommand(a, "retry"), newControlCommand(a, "cancel"),
 		newValidateCommand(a), newPlanCommand(a), newDocCommand(a), newKindsCommand(a),
+		newCatalogueCommand(a), newScenarioCommand(a), newCoverageCommand(a),
 		newConfigCommand(a), newVersionCommand(a), newIAMPolicyCommand(a),
 	)
 	return root

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// defaultCatalogue is the catalogue file the catalogue, scenario and coverage commands
+// read when --catalogue is not given.
+const defaultCatalogue = "catalogue.yaml"
+
+// catalogueFlag adds --catalogue to a command and its subcommands.
+func catalogueFlag(cmd *cobra.Command, p *string) {
+	cmd.PersistentFlags().StringVar(p, "catalogue", defaultCatalogue, "the service catalogue file")
+}
+
+// catalogueLoader loads the runbooks a catalogue names, relative to the catalogue's
+// folder, validated with the binary's step kinds.
+func catalogueLoader(dir string, reg *runbooks.Registry) catalogue.LoadFunc {
+	return func(path string) (*runbooks.Runbook, error) {
+		return parseFile(filepath.Join(dir, filepath.FromSlash(path)), reg)
+	}
+}
+
+// checkCatalogue reads a catalogue and checks it with the runbooks it names.
+func (a *app) checkCatalogue(path string) (*catalogue.Catalogue, catalogue.Runbooks, *runbooks.Registry, runbooks.Diagnostics, error) {
+	reg, err := registry(a.cfg)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("read catalogue: %w", err)
+	}
+	c, rbs, diags := catalogue.Check(path, src, catalogueLoader(filepath.Dir(path), reg))
+	return c, rbs, reg, diags, nil
+}
+
+// openCatalogue is checkCatalogue for the commands that need a valid catalogue: its
+// problems are the error, its warnings go to stderr.
+func (a *app) openCatalogue(path string) (*catalogue.Catalogue, catalogue.Runbooks, *runbooks.Registry, error) {
+	c, rbs, reg, diags, err := a.checkCatalogue(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if diags.HasErrors() {
+		return nil, nil, nil, fmt.Errorf("catalogue %s is invalid (bcdr catalogue validate shows why):\n%w", path, diags)
+	}
+	for _, d := range diags {
+		fmt.Fprintln(a.stderr, d.String())
+	}
+	return c, rbs, reg, nil
+}
+
+func newCatalogueCommand(a *app) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "catalogue",
+		Short: "Check and list the service catalogue: tiers, targets, dependencies, runbooks",
+		Long: `The service catalogue (YAML, apiVersion bcdr.io/v1, kind Catalogue) lists the business
+services: owner, tier, business process, RTO/RPO targets per disruption type
+(component, zone, region, data), dependencies, the runbooks that recover them, and the
+disaster scenarios to plan for. 'bcdr scenario' plans and runs the recovery from a
+scenario; 'bcdr coverage' reports which services are proven by drills.
+
+runbooks/library/catalogue/driftwood-outfitters.yaml is a sample of 20 services.`,
+		Args: cobra.NoArgs,
+	}
+	catalogueFlag(cmd, &path)
+	cmd.AddCommand(newCatalogueValidateCommand(a, &path), newCatalogueServicesCommand(a, &path),
+		newCatalogueImportCommand(a), newCatalogueSchemaCommand(a))
+	return cmd
+}
+
+func newCatalogueValidateCommand(a *app, path *string) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "validate [FILE...]",
+		Short: "Check catalogues and the runbooks they name; print every problem as file:line:col: message",
+		Long: `validate checks each catalogue (--catalogue when no file is given) completely: unknown
+fields, bad durations, unknown tiers, dependencies on unknown services, every dependency
+cycle, scenarios; and, loading each runbook a service names, runbooks that do not load,
+objectives looser than the service's targets, and runbook parameters that are unknown,
+mistyped or missing. The exit status is 0 when every catalogue is valid, 1 otherwise.`,
+		Example: `  bcdr catalogue validate runbooks/library/catalogue/driftwood-outfitters.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			if len(args) == 0 {
+				args = []string{*path}
+			}
+			return a.validateCatalogues(args, output)
+		},
+	}
+	outputFlag(cmd, &output, "text", "json")
+	return cmd
+}
+
+func (a *app) validateCatalogues(paths []string, output string) error {
+	type result struct {
+		File      string                `json:"file"`
+		Valid     bool                  `json:"valid"`
+		Services  int                   `json:"services"`
+		Scenarios int                   `json:"scenarios"`
+		Runbooks  int                   `json:"runbooks"`
+		Problems  []runbooks.Diagnostic `json:"problems"`
+	}
+	var results []result
+	failed := false
+	for _, p := range paths {
+		r := result{File: p, Problems: []runbooks.Diagnostic{}}
+		c, rbs, _, diags, err := a.checkCatalogue(p)
+		if err != nil {
+			diags = runbooks.Diagnostics{{File: p, Line: 1, Col: 1, Severity: runbooks.SeverityError, Message: err.Error()}}
+		}
+		r.Problems = append(r.Problems, diags...)
+		r.Valid = !diags.HasErrors()
+		if c != nil {
+			r.Services, r.Scenarios, r.Runbooks = len(c.Services), len(c.Scenarios), len(rbs)
+		}
+		failed = failed || !r.Valid
+		results = append(results, r)
+	}
+	if output == "json" {
+		if err := writeJSONIndent(a.stdout, results); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			for _, d := range r.Problems {
+				fmt.Fprintln(a.stdout, d.String())
+			}
+			if r.Valid {
+				fmt.Fprintf(a.stdout, "%s: valid (%s, %s, %s)\n", r.File, nounCount(r.Services, "service"), nounCount(r.Runbooks, "runbook"), nounCount(r.Scenarios, "scenario"))
+			}
+		}
+	}
+	if failed {
+		return exitError(1)
+	}
+	return nil
+}
+
+func newCatalogueServicesCommand(a *app, path *string) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "services",
+		Short: "List the catalogue's services: tier, owner, targets, dependencies, runbooks",
+		Long: `services lists each service with its effective targets (its own, completed by its
+tier's). --output json prints the whole catalogue as parsed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			c, _, _, err := a.openCatalogue(*path)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSONIndent(a.stdout, c)
+			}
+			return writeServices(a.stdout, c)
+		},
+	}
+	outputFlag(cmd, &output, "text", "json")
+	return cmd
+}
+
+func writeServices(w io.Writer, c *catalogue.Catalogue) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tTIER\tOWNER\tPROCESS\tREGION RTO/RPO\tDEPENDS ON\tRUNBOOKS")
+	for i := range c.Services {
+		s := &c.Services[i]
+		t := c.Target(s, catalogue.Region)
+		var rbs []string
+		for _, r := range s.Runbooks {
+			ds := make([]string, len(r.Disruptions))
+			for k, d := range r.Disruptions {
+				ds[k] = string(d)
+			}
+			rbs = append(rbs, fmt.Sprintf("%s (%s)", strings.TrimSuffix(filepath.Base(r.Path), ".yaml"), strings.Join(ds, " ")))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s/%s\t%s\t%s\n", s.Name, s.Tier, s.Owner, orDash(s.BusinessProcess),
+			durPtr(t.RTO), durPtr(t.RPO), orDash(strings.Join(s.DependsOn, ", ")), orDash(strings.Join(rbs, ", ")))
+	}
+	return tw.Flush()
+}
+
+func durPtr(d *runbooks.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	return d.String()
+}
+
+func newCatalogueImportCommand(a *app) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "import CATALOG_INFO",
+		Short: "Turn a Backstage catalog-info.yaml into a catalogue to complete (printed on stdout)",
+		Long: `import reads a Backstage catalog-info.yaml (one or more entities) and prints a
+catalogue: each Component and Resource becomes a service with its owner, description,
+dependsOn (component and resource refs), the title of its system as business process,
+its labels and type as tags, and its tier from the bcdr.io/tier annotation (tier 3
+otherwise; bcdr.io/business-process overrides the system). The three default tier
+policies come with it. Add the runbooks and scenarios, then 'bcdr catalogue validate'.`,
+		Example: `  bcdr catalogue import catalog-info.yaml --name shop > catalogue.yaml`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				name = strings.TrimSuffix(filepath.Base(filepath.Dir(mustAbs(args[0]))), "/")
+			}
+			c, diags := catalogue.ImportBackstage(args[0], src, name)
+			for _, d := range diags {
+				fmt.Fprintln(a.stderr, d.String())
+			}
+			if diags.HasErrors() {
+				return exitError(1)
+			}
+			return catalogue.WriteYAML(a.stdout, c)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the catalogue's name (default: the file's folder)")
+	return cmd
+}
+
+func mustAbs(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+func newCatalogueSchemaCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the catalogue format's JSON Schema (for editors and CI linters)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := a.stdout.Write(catalogue.Schema)
+			return err
+		},
+	}
+}
+
+func writeJSONIndent(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// nounCount returns "1 service" or "3 services".
+func nounCount(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+func newScenarioCommand(a *app) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "scenario",
+		Short: "Plan and run the recovery from a disaster scenario of the service catalogue",
+		Long: `A scenario of the catalogue ("region us-east-1 lost", "orders database corrupted",
+"ransomware on the file shares") hits the services it selects; a service that depends
+on an affected one is affected too. Its recovery is a generated runbook that runs each
+affected service's runbooks for the disruption as child runs: dependencies first,
+independent services in parallel, tier 1 first among those ready.`,
+		Args: cobra.NoArgs,
+	}
+	catalogueFlag(cmd, &path)
+	cmd.AddCommand(newScenarioListCommand(a, &path), newScenarioPlanCommand(a, &path), newScenarioRunCommand(a, &path))
+	return cmd
+}
+
+func newScenarioListCommand(a *app, path *string) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the catalogue's scenarios with what they affect and the expected recovery time",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			c, rbs, reg, err := a.openCatalogue(*path)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				Name       string               `json:"name"`
+				Title      string               `json:"title,omitempty"`
+				Disruption catalogue.Disruption `json:"disruption"`
+				Affected   int                  `json:"affected"`
+				Steps      int                  `json:"steps"`
+				Expected   runbooks.Duration    `json:"expected"`
+				Misses     []string             `json:"misses"`
+			}
+			rows := []row{}
+			for _, sc := range c.Scenarios {
+				p, err := catalogue.PlanScenario(c, sc.Name, rbs, reg)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, row{sc.Name, sc.Title, sc.Disruption, len(p.Affected), len(p.Runbook.Steps), p.Plan.ExpectedDuration, append([]string{}, p.Misses()...)})
+			}
+			if output == "json" {
+				return writeJSONIndent(a.stdout, rows)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SCENARIO\tDISRUPTION\tAFFECTED\tSTEPS\tEXPECTED\tMISSES RTO\tTITLE")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\t%s\n", r.Name, r.Disruption, r.Affected, r.Steps, r.Expected, len(r.Misses), orDash(r.Title))
+			}
+			return tw.Flush()
+		},
+	}
+	outputFlag(cmd, &output, "text", "json")
+	return cmd
+}
+
+func newScenarioPlanCommand(a *app, path *string) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "plan NAME",
+		Short: "Show a scenario's recovery: order by layer, critical path, and whether each service fits its RTO",
+		Long: `plan needs no engine and changes nothing. It lists the affected services, the
+recovery in layers (a service's dependencies are in earlier layers; each starts as soon
+as its own are back), each service's expected finish from its runbooks' expected
+durations against its RTO for the disruption, the critical path, and the gaps (a hit
+service without a runbook gets a manual step). --output mermaid or dot draws the
+generated runbook's DAG; json gives the plan and the generated runbook.`,
+		Example: `  bcdr scenario plan us-east-1-lost --catalogue runbooks/library/catalogue/driftwood-outfitters.yaml`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "text", "json", "mermaid", "dot"); err != nil {
+				return err
+			}
+			p, _, err := a.planScenario(*path, args[0])
+			if err != nil {
+				return err
+			}
+			switch output {
+			case "json":
+				return writeJSONIndent(a.stdout, p)
+			case "mermaid":
+				return p.Plan.WriteMermaid(a.stdout)
+			case "dot":
+				return p.Plan.WriteDot(a.stdout)
+			}
+			return p.WriteText(a.stdout)
+		},
+	}
+	outputFlag(cmd, &output, "text", "json", "mermaid", "dot")
+	return cmd
+}
+
+func (a *app) planScenario(path, name string) (*catalogue.ScenarioPlan, *runbooks.Registry, error) {
+	c, rbs, reg, err := a.openCatalogue(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := catalogue.PlanScenario(c, name, rbs, reg)
+	return p, reg, err
+}
+
+type scenarioRunFlags struct {
+	mode        string
+	wait        bool
+	hold        time.Duration
+	outageStart string
+	output      string
+}
+
+func newScenarioRunCommand(a *app, path *string) *cobra.Command {
+	var f scenarioRunFlags
+	cmd := &cobra.Command{
+		Use:   "run NAME",
+		Short: "Start the recovery from a scenario on the engine: the services' runbooks as child runs",
+		Long: `run generates the scenario's recovery runbook (see 'bcdr scenario plan') and starts it
+like 'bcdr run' does, with every child runbook carried in the run, so a later edit of a
+file never changes a running recovery. Each child run is a run of the service's runbook
+with the service set, so it counts in 'bcdr coverage'. --mode drill runs the drill
+variants, tabletop touches nothing; --wait follows the run to its end.`,
+		Example: `  bcdr scenario run us-east-1-lost --mode drill --wait --catalogue catalogue.yaml
+  bcdr scenario run orders-db-corrupted --mode live --outage-start 2026-11-22T03:12:00Z`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runScenario(cmd.Context(), *path, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.mode, "mode", "drill", "live, drill or tabletop")
+	fl.BoolVar(&f.wait, "wait", false, "follow the run to its end and print its timeline")
+	fl.DurationVar(&f.hold, "hold-on-failure", 0, "keep a run whose step failed open this long for a retry or skip")
+	fl.StringVar(&f.outageStart, "outage-start", "", "when the outage began (RFC 3339); starts the RTO clock")
+	outputFlag(cmd, &f.output, "text", "json")
+	return cmd
+}
+
+func (a *app) runScenario(ctx context.Context, path, name string, f scenarioRunFlags) error {
+	if err := checkOutput(f.output, "text", "json"); err != nil {
+		return err
+	}
+	in, err := a.scenarioInput(path, name, f)
+	if err != nil {
+		return err
+	}
+	c, err := dial(ctx, a.cfg, discard())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	runID, err := startRun(ctx, c, a.cfg.Temporal.TaskQueue, in)
+	if err != nil {
+		return err
+	}
+	if !f.wait {
+		if f.output == "json" {
+			return json.NewEncoder(a.stdout).Encode(map[string]string{"runId": runID})
+		}
+		fmt.Fprintln(a.stdout, runID)
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "started %s\n", runID)
+	st, err := waitRun(ctx, c, runID)
+	if err != nil {
+		return err
+	}
+	if err := printStatus(a.stdout, st, f.output); err != nil {
+		return err
+	}
+	if st.State != workflows.RunSucceeded {
+		return exitError(1)
+	}
+	return nil
+}
+
+// scenarioInput builds the run of a scenario's generated recovery runbook, with every
+// runbook it runs (and those they nest) in Nested.
+func (a *app) scenarioInput(path, name string, f scenarioRunFlags) (workflows.Input, error) {
+	mode, ok := workflows.ParseMode(f.mode)
+	if !ok {
+		return workflows.Input{}, fmt.Errorf("--mode %q: must be live, drill or tabletop", f.mode)
+	}
+	p, reg, err := a.planScenario(path, name)
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	if len(p.Runbook.Steps) == 0 {
+		return workflows.Input{}, fmt.Errorf("scenario %s affects no service that has a step to run", name)
+	}
+	nested, err := withGrandchildren(p.Nested, reg)
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	actor, err := a.identity()
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	in := workflows.Input{
+		Runbook: *p.Runbook, Nested: nested, Mode: mode, Initiator: actor,
+		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true, Notify: a.cfg.Notifies(),
+	}
+	if f.outageStart != "" {
+		if in.OutageStart, err = time.Parse(time.RFC3339, f.outageStart); err != nil {
+			return workflows.Input{}, fmt.Errorf("--outage-start: %w", err)
+		}
+	}
+	return in, nil
+}
+
+// withGrandchildren adds the runbooks the child runbooks nest, keyed as their `runbook`
+// steps name them, refusing two different runbooks under one key.
+func withGrandchildren(children map[string]runbooks.Runbook, reg *runbooks.Registry) (map[string]runbooks.Runbook, error) {
+	out := make(map[string]runbooks.Runbook, len(children))
+	for k, rb := range children {
+		out[k] = rb
+	}
+	for _, key := range slices.Sorted(maps.Keys(children)) {
+		child := children[key]
+		sub := map[string]runbooks.Runbook{}
+		file := child.Source.File
+		if err := loadNested(&child, filepath.Dir(file), reg, sub, map[string]bool{file: true}); err != nil {
+			return nil, err
+		}
+		for k, rb := range sub {
+			if have, ok := out[k]; ok && have.Source.Digest != rb.Source.Digest {
+				return nil, fmt.Errorf("runbook %s nests %q, a path that names another runbook in this recovery (%s); rename one", file, k, have.Source.File)
+			}
+			out[k] = rb
+		}
+	}
+	return out, nil
+}
