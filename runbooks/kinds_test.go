@@ -59,6 +59,6 @@ func testKinds() []Kind {
 		stub("aws.rds.restore_instance_from_snapshot", true, false,
 			l("db_instance_identifier", "db_snapshot_identifier", "source_db_instance_identifier"),
 			l("db_instance_identifier", "endpoint"), l("rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBSnapshots")),
-		stub("aws.rds.delete_instance", true, false, l("db_instance_identifier", "skip_final_snapshot"), nil, l("rds:DeleteDBInstance")),
+		stub("aws.rds.delete_instance", true, false, l("db_instance_identifier", "skip_final_snapshot", "force"), l("deleted"), l("rds:DeleteDBInstance", "rds:DescribeDBInstances")),
 	}
 }
