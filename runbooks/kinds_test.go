@@ -41,7 +41,7 @@ func testKinds() []Kind {
 			l("previous_desired", "previous_min", "previous_max"), l("autoscaling:UpdateAutoScalingGroup", "autoscaling:DescribeAutoScalingGroups")),
 		stub("aws.autoscaling.wait_healthy", false, false, l("group", "min_healthy"),
 			l("healthy"), l("autoscaling:DescribeAutoScalingGroups")),
-		stub("aws.ecs.set_desired_count", true, true, l("cluster", "service", "desired_count"),
+		stub("aws.ecs.set_desired_count", true, true, l("cluster", "service", "desired_count", "wait"),
 			l("previous_desired_count"), l("ecs:UpdateService", "ecs:DescribeServices")),
 		stub("aws.ecs.wait_stable", false, false, l("cluster", "service"), l("running_count"), l("ecs:DescribeServices")),
 		stub("aws.s3.verify_replication", false, false, l("bucket", "prefix", "sample", "max_pending"),
