@@ -108,7 +108,7 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	_, err = s.opts.Client.ScheduleClient().Create(r.Context(), client.ScheduleOptions{
 		ID: req.ID, Spec: spec, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: req.Paused, Note: req.Note, Memo: memo,
 		Action: &client.ScheduleWorkflowAction{
-			ID: "drill-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
+			ID: "scheduled-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
 			TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: SearchAttributes(in),
 		},
 	})

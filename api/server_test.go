@@ -189,3 +189,16 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func sign(secret string, body []byte) string {
 	return "sha256=" + hmacHex(secret, body)
 }
+
+func TestCheckTriggers(t *testing.T) {
+	s := testServer(t)
+	assert.NoError(t, s.CheckTriggers())
+	s.opts.Triggers["bad"] = config.Trigger{Source: "alertmanager", Runbook: "no-such", TokenHash: HashToken("x")}
+	s.opts.Triggers["params"] = config.Trigger{Source: "alertmanager", Runbook: "demo-failover", TokenHash: HashToken("x"),
+		Params: map[string]string{"router_url": "{{ .Labels.router", "regin": "x"}}
+	err := s.CheckTriggers()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `config triggers.bad.runbook: "no-such": no such runbook`)
+	assert.Contains(t, err.Error(), "config triggers.params.params.router_url:")
+	assert.Contains(t, err.Error(), `config triggers.params.params.regin: runbook demo-failover has no parameter "regin"`)
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -257,4 +258,28 @@ func hmacHex(secret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
 	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// CheckTriggers checks what configuration validation cannot: that every trigger's runbook
+// is one the server knows and its parameter templates parse and name parameters the
+// runbook has. Each problem names the trigger's configuration key.
+func (s *Server) CheckTriggers() error {
+	var errs []error
+	for _, name := range sortedKeys(s.opts.Triggers) {
+		t, key := s.opts.Triggers[name], "config triggers."+name
+		rb, _, err := s.opts.Catalog.Load(t.Runbook)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s.runbook: %w", key, err))
+			continue
+		}
+		for _, k := range sortedKeys(t.Params) {
+			if _, err := template.New(k).Parse(t.Params[k]); err != nil {
+				errs = append(errs, fmt.Errorf("%s.params.%s: %w", key, k, err))
+			}
+			if !slices.ContainsFunc(rb.Parameters, func(p runbooks.Parameter) bool { return p.Name == k }) {
+				errs = append(errs, fmt.Errorf("%s.params.%s: runbook %s has no parameter %q", key, k, t.Runbook, k))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

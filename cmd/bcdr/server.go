@@ -35,6 +35,13 @@ api/openapi.yaml, also served at GET /v1/openapi.yaml.`,
 				return err
 			}
 			defer c.Close()
+			opts, err := a.apiOptions(c)
+			if err != nil {
+				return err
+			}
+			if err := api.New(opts).CheckTriggers(); err != nil {
+				return err // a trigger that cannot start its runbook fails at start, not at 3 a.m.
+			}
 			ln, err := net.Listen("tcp", a.cfg.HTTP.Address)
 			if err != nil {
 				return fmt.Errorf("bcdr server: cannot listen on %s: %w (set --http or http.address)", a.cfg.HTTP.Address, err)
@@ -65,7 +72,11 @@ func (a *app) apiServer(c client.Client) (*api.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return api.New(opts), nil
+	s := api.New(opts)
+	if err := s.CheckTriggers(); err != nil {
+		a.logger().Warn("bcdr API: a webhook trigger cannot start its runbook", "error", err)
+	}
+	return s, nil
 }
 
 func (a *app) apiOptions(c client.Client) (api.Options, error) {
