@@ -202,28 +202,33 @@ func temporalError(err error, what string) error {
 }
 
 func (s *Server) showRun(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	runID := r.PathValue("id")
-	info, err := s.describeRun(r.Context(), runID)
+	st, err := s.runStatus(r, id, r.PathValue("id"))
 	if err != nil {
-		return err
-	}
-	if err := s.authorize(r, id, Viewer, info.service); err != nil {
-		return err
-	}
-	var st workflows.Status
-	if info.open {
-		v, err := s.opts.Client.QueryWorkflow(r.Context(), runID, "", workflows.QueryStatus)
-		if err != nil {
-			return temporalError(err, "status of run "+runID)
-		}
-		if err := v.Get(&st); err != nil {
-			return err
-		}
-	} else if st, err = runResult(r.Context(), s.opts.Client, runID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, st)
 	return nil
+}
+
+// runStatus returns a run's live state, or its record once it ended, to a caller who may
+// view its service.
+func (s *Server) runStatus(r *http.Request, id *Identity, runID string) (workflows.Status, error) {
+	var st workflows.Status
+	info, err := s.describeRun(r.Context(), runID)
+	if err != nil {
+		return st, err
+	}
+	if err := s.authorize(r, id, Viewer, info.service); err != nil {
+		return st, err
+	}
+	if !info.open {
+		return runResult(r.Context(), s.opts.Client, runID)
+	}
+	v, err := s.opts.Client.QueryWorkflow(r.Context(), runID, "", workflows.QueryStatus)
+	if err != nil {
+		return st, temporalError(err, "status of run "+runID)
+	}
+	return st, v.Get(&st)
 }
 
 // runResult returns a closed run's record: its result, or the details of its failure.

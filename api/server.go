@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/bcdr/bcdr/config"
 	"github.com/bcdr/bcdr/runbooks"
@@ -36,6 +37,12 @@ type Options struct {
 	// Local, when set, is the identity of every request, with no credentials asked: the
 	// CLI's in-process server when it talks to Temporal directly. Never for a listener.
 	Local *Identity
+	// Evidence is the evidence store that reports, bundle downloads and the portfolio
+	// read; nil means none (reports then come from the live state).
+	Evidence Evidence
+	// DataConverter decodes run inputs read back from the engine (a run's plan); nil
+	// means the SDK's default. Set it to the client's when payloads are encrypted.
+	DataConverter converter.DataConverter
 }
 
 // Server is the bcdr API.
@@ -46,6 +53,8 @@ type Server struct {
 	sns   *snsVerifier
 	mux   *http.ServeMux
 	table []route
+	// results caches what the portfolio reads from evidence records, which never change.
+	results *resultCache
 }
 
 // route is one endpoint. role is what the caller must hold on at least one service to be
@@ -60,7 +69,7 @@ type route struct {
 
 // New returns a server; Handler serves it.
 func New(opts Options) *Server {
-	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux(), results: newResultCache()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,8 +110,10 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/v1/runs/{id}/cancel", role: Operator, h: s.control("cancel")},
 		{method: "POST", pattern: "/v1/runs/{id}/advance", role: Operator, h: s.control("advance")},
 		{method: "POST", pattern: "/v1/runs/{id}/findings", role: Operator, h: s.finding},
-		// The evidence store's endpoints go here: GET /v1/runs/{id}/report and
-		// GET /v1/runs/{id}/evidence (role viewer).
+		{method: "GET", pattern: "/v1/runs/{id}/report", role: Viewer, h: s.runReport},
+		{method: "GET", pattern: "/v1/runs/{id}/evidence", role: Viewer, h: s.runEvidence},
+		{method: "GET", pattern: "/v1/runs/{id}/plan", role: Viewer, h: s.runPlan},
+		{method: "GET", pattern: "/v1/portfolio", role: Viewer, h: s.portfolio},
 		{method: "GET", pattern: "/v1/schedules", role: Viewer, h: s.listSchedules},
 		{method: "POST", pattern: "/v1/schedules", role: Author, h: s.createSchedule},
 		{method: "GET", pattern: "/v1/schedules/{id}", role: Viewer, h: s.showSchedule},

@@ -25,6 +25,10 @@ const (
 	headFile   = "HEAD"
 )
 
+// ErrNoBundle is returned by Get for a run that has no bundle in the chain (yet: a run's
+// bundle is written when it ends).
+var ErrNoBundle = errors.New("evidence: no bundle")
+
 // errTaken reports that another writer claimed the position first.
 var errTaken = errors.New("chain position already taken")
 
@@ -191,10 +195,28 @@ func (s *Store) Get(ctx context.Context, runID string) (Bundle, Manifest, error)
 		return nil, m, err
 	}
 	if !ok {
-		return nil, m, fmt.Errorf("evidence: no bundle for run %s in %s", runID, s.b.location(""))
+		return nil, m, fmt.Errorf("%w for run %s in %s", ErrNoBundle, runID, s.b.location(""))
 	}
 	b, err := s.bundle(ctx, m)
 	return b, m, err
+}
+
+// File returns one file of the bundle m describes (a manifest from List), checked
+// against the digest m records for it: the record of every run is read this way without
+// listing the store once per run.
+func (s *Store) File(ctx context.Context, m Manifest, name string) ([]byte, error) {
+	want, ok := m.Files[name]
+	if !ok {
+		return nil, fmt.Errorf("evidence: bundle %d (run %s) has no %s", m.Seq, m.RunID, name)
+	}
+	data, err := s.b.read(ctx, bundlesDir+"/"+dirName(m.Seq, m.RunID)+"/"+name)
+	if err != nil {
+		return nil, err
+	}
+	if digest(data) != want {
+		return nil, fmt.Errorf("evidence: bundle %d (run %s): %s was changed", m.Seq, m.RunID, name)
+	}
+	return data, nil
 }
 
 func (s *Store) bundle(ctx context.Context, m Manifest) (Bundle, error) {

@@ -1,0 +1,120 @@
+package api
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/bcdr/bcdr/evidence"
+)
+
+// Evidence is what the API reads from the evidence store (an *evidence.Store).
+type Evidence interface {
+	// List returns the manifests of the chain, oldest first.
+	List(ctx context.Context) ([]evidence.Manifest, error)
+	// Get returns a run's bundle; evidence.ErrNoBundle when it has none.
+	Get(ctx context.Context, runID string) (evidence.Bundle, evidence.Manifest, error)
+	// File returns one file of a listed bundle, checked against its manifest.
+	File(ctx context.Context, m evidence.Manifest, name string) ([]byte, error)
+}
+
+// reportFormats maps a report format to its bundle file and media type.
+var reportFormats = map[string][2]string{
+	"html":  {evidence.HTMLFile, "text/html; charset=utf-8"},
+	"md":    {evidence.MarkdownFile, "text/markdown; charset=utf-8"},
+	"json":  {evidence.RecordFile, "application/json"},
+	"junit": {evidence.JUnitFile, "application/xml"},
+}
+
+// bundle returns a run's evidence bundle to a caller who may view its service, or
+// evidence.ErrNoBundle when the run has none (still running, or no store).
+func (s *Server) bundle(r *http.Request, id *Identity, runID string) (evidence.Bundle, evidence.Manifest, error) {
+	if !safeValue.MatchString(runID) {
+		return nil, evidence.Manifest{}, errorf(http.StatusNotFound, "", "no run %q", runID)
+	}
+	if s.opts.Evidence == nil {
+		return nil, evidence.Manifest{}, evidence.ErrNoBundle
+	}
+	b, m, err := s.opts.Evidence.Get(r.Context(), runID)
+	if err != nil {
+		return nil, m, err
+	}
+	return b, m, s.authorize(r, id, Viewer, m.Service)
+}
+
+// runReport serves a run's report from its evidence bundle; a run that has none yet is
+// reported from its live state. X-Bcdr-Evidence names the bundle ("<seq> <hash>") or says
+// "none".
+func (s *Server) runReport(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	runID, format := r.PathValue("id"), r.URL.Query().Get("format")
+	if format == "" {
+		format = "html"
+	}
+	f, ok := reportFormats[format]
+	if !ok {
+		return badRequest("format", "%q is not one of html, md, json, junit", format)
+	}
+	b, m, err := s.bundle(r, id, runID)
+	source := fmt.Sprintf("%d %s", m.Seq, m.Hash)
+	if errors.Is(err, evidence.ErrNoBundle) {
+		st, serr := s.runStatus(r, id, runID)
+		if serr != nil {
+			return serr
+		}
+		if b, _, err = evidence.NewBundle(st, 0, "", s.now()); err != nil {
+			return err
+		}
+		source = "none"
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", f[1])
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Bcdr-Evidence", source)
+	// The HTML report is a document of its own: no script, nothing fetched.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	_, err = w.Write(b[f[0]])
+	return err
+}
+
+// runEvidence serves a run's evidence bundle as a zip file, manifest included.
+// X-Bcdr-Evidence-Check says "ok" or what does not match the manifest.
+func (s *Server) runEvidence(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	runID := r.PathValue("id")
+	b, m, err := s.bundle(r, id, runID)
+	if errors.Is(err, evidence.ErrNoBundle) {
+		return errorf(http.StatusNotFound, "", "run %s has no evidence bundle (one is written when a run ends)", runID)
+	}
+	if err != nil {
+		return err
+	}
+	check := "ok"
+	if _, problems := b.Check(); len(problems) > 0 {
+		check = strings.Join(problems, "; ")
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", runID+"-evidence.zip"))
+	w.Header().Set("X-Bcdr-Evidence", fmt.Sprintf("%d %s", m.Seq, m.Hash))
+	w.Header().Set("X-Bcdr-Evidence-Check", check)
+	names := make([]string, 0, len(b))
+	for name := range b {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	zw := zip.NewWriter(w)
+	for _, name := range names {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: runID + "/" + name, Method: zip.Deflate, Modified: m.WrittenAt})
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(b[name]); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}

@@ -1,0 +1,302 @@
+package api
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// Cadence states of a service in the portfolio.
+const (
+	CadenceOnTime      = "on-time"
+	CadenceDueSoon     = "due-soon"
+	CadenceOverdue     = "overdue"
+	CadenceNotAssessed = "not-assessed" // the service's tier has no cadence
+)
+
+// Portfolio is the continuity picture: per service, how recently and how well its
+// recovery was proven.
+type Portfolio struct {
+	GeneratedAt time.Time       `json:"generatedAt"`
+	Runs        int             `json:"runs"` // ended runs read from the evidence store
+	Services    []ServiceHealth `json:"services"`
+	// NeverProven are the runbooks no successful drill has run.
+	NeverProven []RunbookHealth `json:"neverProven"`
+	// Problems are evidence that could not be read (a changed record, a store error).
+	Problems []string `json:"problems,omitempty"`
+}
+
+// ServiceHealth is one service in the portfolio.
+type ServiceHealth struct {
+	Service string `json:"service"`
+	Tier    int    `json:"tier,omitempty"`
+	Cadence string `json:"cadence,omitempty"`
+	Status  string `json:"status"` // on-time, due-soon, overdue, not-assessed
+	// LastDrill is the end of the last successful drill, LastRun its run.
+	LastDrill time.Time       `json:"lastDrill,omitzero"`
+	LastRun   string          `json:"lastRun,omitempty"`
+	Due       time.Time       `json:"due,omitzero"`
+	Drills    int             `json:"drills"`    // drills that ended
+	Succeeded int             `json:"succeeded"` // of which succeeded
+	Runbooks  []RunbookHealth `json:"runbooks"`
+	// History is every drill and live recovery that ended, oldest first: RTO and RPO
+	// achieved against their targets over time.
+	History []Result `json:"history"`
+}
+
+// RunbookHealth is a runbook of a service.
+type RunbookHealth struct {
+	Name      string    `json:"name"`              // in the catalogue
+	Runbook   string    `json:"runbook,omitempty"` // metadata.name
+	Service   string    `json:"service,omitempty"`
+	Tier      int       `json:"tier,omitempty"`
+	LastDrill time.Time `json:"lastDrill,omitzero"`
+}
+
+// Result is one ended run's measured recovery. Durations are nanoseconds, as in Status.
+type Result struct {
+	RunID     string        `json:"runId"`
+	Runbook   string        `json:"runbook"`
+	Mode      string        `json:"mode"`
+	Outcome   string        `json:"outcome"`
+	EndedAt   time.Time     `json:"endedAt"`
+	RTOActual time.Duration `json:"rtoActual,omitempty"`
+	RTOTarget time.Duration `json:"rtoTarget,omitempty"`
+	RPOActual time.Duration `json:"rpoActual,omitempty"`
+	RPOTarget time.Duration `json:"rpoTarget,omitempty"`
+}
+
+// dueSoon is how long before its due date a service's next drill counts as due soon: a
+// quarter of the cadence, at most 30 days.
+func dueSoon(cadence time.Duration) time.Duration {
+	return min(cadence/4, 30*24*time.Hour)
+}
+
+// portfolio reports the services of the catalogue and of the evidence store that the
+// caller may view: the last successful drill (from the evidence store and the engine's
+// visibility), the cadence state of the service's tier, RTO/RPO over time (from the
+// evidence records), and the runbooks never proven by a drill.
+func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	p := Portfolio{GeneratedAt: s.now().UTC(), Services: []ServiceHealth{}, NeverProven: []RunbookHealth{}}
+	services := map[string]*ServiceHealth{}
+	service := func(name string) *ServiceHealth {
+		if services[name] == nil {
+			services[name] = &ServiceHealth{Service: name, Runbooks: []RunbookHealth{}, History: []Result{}}
+		}
+		return services[name]
+	}
+	byTitle := map[string]*RunbookHealth{} // catalogue runbooks by metadata.name
+	var books []*RunbookHealth
+	for _, e := range s.opts.Catalog.Entries() {
+		if e.Service == "" || e.Error != "" || !id.Can(Viewer, e.Service) {
+			continue
+		}
+		sh := service(e.Service)
+		if e.Tier > 0 && (sh.Tier == 0 || e.Tier < sh.Tier) {
+			sh.Tier = e.Tier // the most critical tier of the service's runbooks
+		}
+		rb := &RunbookHealth{Name: e.Name, Runbook: e.Title, Service: e.Service, Tier: e.Tier}
+		books = append(books, rb)
+		if byTitle[e.Title] == nil {
+			byTitle[e.Title] = rb
+		}
+	}
+	drilled := func(svc, runbook, runID string, at time.Time) {
+		sh := service(svc)
+		if at.After(sh.LastDrill) {
+			sh.LastDrill, sh.LastRun = at, runID
+		}
+		if rb := byTitle[runbook]; rb != nil && rb.Service == svc && at.After(rb.LastDrill) {
+			rb.LastDrill = at
+		}
+	}
+	if err := s.readEvidence(r.Context(), id, &p, service, drilled); err != nil {
+		p.Problems = append(p.Problems, "evidence store: "+err.Error())
+	}
+	// Runs the engine still holds that left no evidence count as proof too.
+	runs, err := listRuns(r.Context(), s.opts.Client, fmt.Sprintf("WorkflowType = '%s' AND %s = 'drill' AND %s = 'succeeded'",
+		workflows.WorkflowName, workflows.SAMode, workflows.SAOutcome), 1000)
+	if err != nil {
+		p.Problems = append(p.Problems, "engine: "+err.Error())
+	}
+	for _, rs := range runs {
+		if rs.Service != "" && id.Can(Viewer, rs.Service) {
+			drilled(rs.Service, rs.Runbook, rs.RunID, rs.ClosedAt)
+		}
+	}
+	for _, name := range sortedKeys(services) {
+		sh := services[name]
+		s.assessCadence(sh)
+		for _, rb := range books {
+			if rb.Service == name {
+				sh.Runbooks = append(sh.Runbooks, *rb)
+				if rb.LastDrill.IsZero() {
+					p.NeverProven = append(p.NeverProven, *rb)
+				}
+			}
+		}
+		sort.Slice(sh.History, func(i, j int) bool { return sh.History[i].EndedAt.Before(sh.History[j].EndedAt) })
+		p.Services = append(p.Services, *sh)
+	}
+	writeCompressed(w, r, p)
+	return nil
+}
+
+// assessCadence sets the service's due date and cadence state from its tier's cadence.
+func (s *Server) assessCadence(sh *ServiceHealth) {
+	cadence, ok := s.opts.Cadence[strconv.Itoa(sh.Tier)]
+	if !ok || cadence <= 0 {
+		sh.Status = CadenceNotAssessed
+		return
+	}
+	sh.Cadence = cadence.String()
+	if sh.LastDrill.IsZero() {
+		sh.Status = CadenceOverdue
+		return
+	}
+	sh.Due = sh.LastDrill.Add(cadence)
+	switch now := s.now(); {
+	case now.After(sh.Due):
+		sh.Status = CadenceOverdue
+	case now.After(sh.Due.Add(-dueSoon(cadence))):
+		sh.Status = CadenceDueSoon
+	default:
+		sh.Status = CadenceOnTime
+	}
+}
+
+// readEvidence adds every bundle of a viewable service to the portfolio: drills to the
+// drill counts and the last successful drill, drills and live recoveries to the history.
+func (s *Server) readEvidence(ctx context.Context, id *Identity, p *Portfolio, service func(string) *ServiceHealth, drilled func(svc, runbook, runID string, at time.Time)) error {
+	if s.opts.Evidence == nil {
+		return nil
+	}
+	list, err := s.opts.Evidence.List(ctx)
+	if err != nil {
+		return err
+	}
+	var measured []evidence.Manifest
+	for _, m := range list {
+		if m.Service == "" || !id.Can(Viewer, m.Service) {
+			continue
+		}
+		p.Runs++
+		sh := service(m.Service)
+		if m.Mode == string(workflows.ModeDrill) {
+			sh.Drills++
+			if m.State == string(workflows.RunSucceeded) {
+				sh.Succeeded++
+				drilled(m.Service, m.Runbook, m.RunID, m.EndedAt)
+			}
+		}
+		if m.Mode != string(workflows.ModeTabletop) {
+			measured = append(measured, m)
+		}
+	}
+	results, problems := s.results.get(ctx, s.opts.Evidence, measured)
+	p.Problems = append(p.Problems, problems...)
+	for i, m := range measured {
+		if results[i] != nil {
+			sh := service(m.Service)
+			sh.History = append(sh.History, *results[i])
+		}
+	}
+	return nil
+}
+
+// resultCache holds the results read from evidence records by bundle hash: a bundle in
+// the chain never changes, so each record is read once per server.
+type resultCache struct {
+	mu sync.Mutex
+	m  map[string]*Result
+}
+
+func newResultCache() *resultCache { return &resultCache{m: map[string]*Result{}} }
+
+// get returns the result of each bundle (nil where its record cannot be read, with the
+// problem), reading the records not yet cached a few at a time.
+func (c *resultCache) get(ctx context.Context, store Evidence, ms []evidence.Manifest) ([]*Result, []string) {
+	out := make([]*Result, len(ms))
+	var missing []int
+	c.mu.Lock()
+	for i, m := range ms {
+		if out[i] = c.m[m.Hash]; out[i] == nil {
+			missing = append(missing, i)
+		}
+	}
+	c.mu.Unlock()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		problems []string
+		slots    = make(chan struct{}, 8)
+	)
+	for _, i := range missing {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func(i int) {
+			defer func() { <-slots; wg.Done() }()
+			res, err := readResult(ctx, store, ms[i])
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				problems = append(problems, err.Error())
+				return
+			}
+			out[i] = res
+		}(i)
+	}
+	wg.Wait()
+	c.mu.Lock()
+	for _, i := range missing {
+		if out[i] != nil {
+			c.m[ms[i].Hash] = out[i]
+		}
+	}
+	c.mu.Unlock()
+	sort.Strings(problems)
+	return out, problems
+}
+
+func readResult(ctx context.Context, store Evidence, m evidence.Manifest) (*Result, error) {
+	raw, err := store.File(ctx, m, evidence.RecordFile)
+	if err != nil {
+		return nil, err
+	}
+	var st workflows.Status
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("evidence: bundle %d (run %s): %w", m.Seq, m.RunID, err)
+	}
+	return &Result{
+		RunID: m.RunID, Runbook: m.Runbook, Mode: m.Mode, Outcome: m.State, EndedAt: m.EndedAt,
+		RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
+	}, nil
+}
+
+// writeCompressed writes v as compact JSON, gzipped when the client accepts it: the
+// portfolio of a few thousand runs shrinks about tenfold.
+func writeCompressed(w http.ResponseWriter, r *http.Request, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Add("Vary", "Accept-Encoding")
+	var out io.Writer = w
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		defer gz.Close()
+		out = gz
+	}
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(out).Encode(v)
+}
