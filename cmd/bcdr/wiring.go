@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -50,6 +51,7 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger) worker.
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	activities.Register(w, actions(cfg, logger)...)
 	notifier(cfg, logger).Register(w)
+	w.RegisterActivityWithOptions(evidenceWriter(cfg, logger), activity.RegisterOptions{Name: workflows.EvidenceActivity})
 	return w
 }
 
