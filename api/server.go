@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -83,6 +84,16 @@ func New(opts Options) *Server {
 	s.table = s.routes()
 	for _, rt := range s.table {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	allowed := map[string][]string{}
+	for _, rt := range s.table {
+		allowed[rt.pattern] = append(allowed[rt.pattern], rt.method)
+	}
+	for pattern, methods := range allowed { // the method-less pattern only catches the others
+		s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			writeError(w, errorf(http.StatusMethodNotAllowed, "", "%s %s: use %s", r.Method, r.URL.Path, strings.Join(methods, " or ")))
+		}))
 	}
 	s.mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "", "no such endpoint: %s %s", r.Method, r.URL.Path))

@@ -75,6 +75,7 @@ func TestRequestHygiene(t *testing.T) {
 		{"unknown param", "POST", "/v1/runs", "operator", js, `{"runbook":"demo-failover","mode":"drill","params":{"nope":"x"}}`, 400, "params", "no such parameter"},
 		{"live needs incident-commander", "POST", "/v1/runs", "operator", js, `{"runbook":"demo-failover","mode":"live"}`, 403, "", "incident-commander on service demo-web"},
 		{"unknown endpoint", "GET", "/v1/nowhere", "operator", "", "", 404, "", "no such endpoint"},
+		{"wrong method", "PUT", "/v1/runs", "operator", js, `{}`, 405, "", "use GET or POST"},
 		{"skip without step", "POST", "/v1/runs/r1/skip", "operator", js, `{"comment":"x"}`, 400, "step", "needs the step"},
 		{"rollback on pause", "POST", "/v1/runs/r1/pause", "operator", js, `{"rollback":true}`, 400, "rollback", "cancel only"},
 		{"approve needs approver", "POST", "/v1/runs/r1/approve", "operator", js, `{"step":"x"}`, 403, "", "needs role approver"},
