@@ -1,3 +1,9 @@
+//go:build !noui
+
+// The Temporal Web UI's assets are most of the binary's size: a build with -tags noui
+// (the production container image, whose engine is a cluster, not bcdr dev) leaves them
+// out; see ui_noui.go.
+
 package engine
 
 import (
