@@ -47,6 +47,15 @@ type Options struct {
 	// that role's policy; otherwise the policy is for the worker's own credentials: the
 	// steps without role_arn, plus sts:AssumeRole on every role the others assume.
 	Role string
+	// Evidence, when set, is the S3 evidence store the workers write run bundles to.
+	Evidence *EvidenceStore
+}
+
+// EvidenceStore is an S3 evidence store (config evidence.s3_*).
+type EvidenceStore struct {
+	Bucket, Prefix string
+	// Retention is true when bundles carry an Object Lock retention.
+	Retention bool
 }
 
 // ForRunbooks returns the policy the runbooks need. reg provides the step kinds and
@@ -100,7 +109,31 @@ func ForRunbooks(rbs []*runbooks.Runbook, reg *runbooks.Registry, o Options) (*P
 			}
 		}
 	}
+	if o.Evidence != nil && o.Role == "" {
+		g.addEvidence(*o.Evidence, o.Partition)
+	}
 	return g.policy(), nil
+}
+
+// addEvidence lets the workers append bundles to the store and read the chain: objects
+// under the prefix, and listing only that prefix. Nothing may delete or overwrite a
+// bundle's retention.
+func (g *grants) addEvidence(e EvidenceStore, partition string) {
+	prefix := strings.Trim(e.Prefix, "/")
+	objects := fmt.Sprintf("arn:%s:s3:::%s/*", partition, e.Bucket)
+	listPrefix := "*"
+	if prefix != "" {
+		objects = fmt.Sprintf("arn:%s:s3:::%s/%s/*", partition, e.Bucket, prefix)
+		listPrefix = prefix + "/*"
+	}
+	for _, a := range []string{"s3:GetObject", "s3:PutObject"} {
+		g.add(a, grant{resource: objects})
+	}
+	if e.Retention {
+		g.add("s3:PutObjectRetention", grant{resource: objects})
+	}
+	g.add("s3:ListBucket", grant{resource: fmt.Sprintf("arn:%s:s3:::%s", partition, e.Bucket),
+		condOp: "StringLike", condKey: "s3:prefix", condVals: []string{listPrefix}})
 }
 
 // actionsOf lists everything a runbook may do, in every mode: steps, rollbacks, drill

@@ -232,3 +232,19 @@ func assertValid(t *testing.T, p *iam.Policy) {
 		}
 	}
 }
+
+func TestEvidenceStoreStatements(t *testing.T) {
+	reg := registry(t)
+	rb := parse(t, reg, "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: none}\nsteps:\n  - {id: a, uses: noop}\n")
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{
+		Evidence: &iam.EvidenceStore{Bucket: "acme-evidence", Prefix: "bcdr/evidence", Retention: true},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"arn:aws:s3:::acme-evidence/bcdr/evidence/*"}, resourcesOf(p, "s3:PutObject"))
+	assert.Equal(t, []string{"arn:aws:s3:::acme-evidence/bcdr/evidence/*"}, resourcesOf(p, "s3:PutObjectRetention"))
+	st := statementsFor(p, "s3:ListBucket")
+	require.Len(t, st, 1)
+	assert.Equal(t, iam.Condition{"StringLike": {"s3:prefix": {"bcdr/evidence/*"}}}, st[0].Condition)
+	assert.Empty(t, statementsFor(p, "s3:DeleteObject"))
+	assertValid(t, p)
+}

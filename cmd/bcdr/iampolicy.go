@@ -33,7 +33,9 @@ becomes a wildcard in that ARN segment, never a wildcard action. Actions AWS doe
 authorize per resource get "*", limited to the steps' regions.
 
 Steps that assume a role (with role_arn) add sts:AssumeRole on that role; --role ARN
-prints the policy that role needs in its own account instead.`,
+prints the policy that role needs in its own account instead. With an S3 evidence
+store (evidence.s3_bucket), the workers' policy lets them append bundles under its
+prefix, and nothing more.`,
 		Example: `  bcdr iam-policy runbooks/library/aws-region-failover-web.yaml --account 111122223333 \
     --param hosted_zone_id=Z0123456789ABCDEFGHIJ > bcdr-worker-policy.json
   bcdr iam-policy failover.yaml --role arn:aws:iam::444455556666:role/bcdr-recovery`,
@@ -45,6 +47,9 @@ prints the policy that role needs in its own account instead.`,
 			}
 			if o.Region == "" {
 				o.Region = a.cfg.AWS.Region
+			}
+			if e := a.cfg.Evidence; e.S3Bucket != "" {
+				o.Evidence = &iam.EvidenceStore{Bucket: e.S3Bucket, Prefix: e.S3Prefix, Retention: e.S3Retention.Std() > 0}
 			}
 			reg, err := registry(a.cfg)
 			if err != nil {
