@@ -1,0 +1,121 @@
+package deploy
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// instruction is one Dockerfile instruction, continuation lines joined.
+type instruction struct {
+	cmd, args string
+	line      int
+}
+
+func parseDockerfile(t *testing.T, path string) []instruction {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var out []instruction
+	var cur *instruction
+	for i, line := range strings.Split(string(src), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if cur == nil && (trimmed == "" || strings.HasPrefix(trimmed, "#")) {
+			continue
+		}
+		if cur == nil {
+			cmd, args, _ := strings.Cut(trimmed, " ")
+			cur = &instruction{cmd: strings.ToUpper(cmd), line: i + 1}
+			trimmed = args
+		}
+		cont := strings.HasSuffix(trimmed, "\\")
+		cur.args += strings.TrimSuffix(trimmed, "\\") + " "
+		if !cont {
+			cur.args = strings.Join(strings.Fields(cur.args), " ")
+			out = append(out, *cur)
+			cur = nil
+		}
+	}
+	require.Nil(t, cur, "the Dockerfile ends in a continuation")
+	return out
+}
+
+// TestDockerfile checks what can be checked without a Docker engine: known
+// instructions, exec-form entrypoint, a static build, stages that exist, a distroless
+// non-root final image, and files copied from the context that exist.
+func TestDockerfile(t *testing.T) {
+	ins := parseDockerfile(t, "Dockerfile")
+	valid := map[string]bool{"ARG": true, "FROM": true, "WORKDIR": true, "COPY": true, "RUN": true, "ENV": true,
+		"USER": true, "EXPOSE": true, "ENTRYPOINT": true, "CMD": true, "LABEL": true}
+	stages := map[string]bool{}
+	var final []instruction
+	for _, in := range ins {
+		require.True(t, valid[in.cmd], "line %d: unknown instruction %s", in.line, in.cmd)
+		if in.cmd == "FROM" {
+			final = nil
+			f := strings.Fields(in.args)
+			if len(f) == 3 && strings.EqualFold(f[1], "AS") {
+				stages[f[2]] = true
+			}
+		}
+		final = append(final, in)
+		if in.cmd == "COPY" {
+			var from string
+			var paths []string
+			for _, f := range strings.Fields(in.args) {
+				switch {
+				case strings.HasPrefix(f, "--from="):
+					from = strings.TrimPrefix(f, "--from=")
+				case strings.HasPrefix(f, "--"):
+				default:
+					paths = append(paths, f)
+				}
+			}
+			if from != "" {
+				assert.True(t, stages[from], "line %d: COPY --from=%s names no stage", in.line, from)
+				continue
+			}
+			for _, src := range paths[:len(paths)-1] {
+				if src != "." {
+					_, err := os.Stat("../" + src)
+					assert.NoError(t, err, "line %d: COPY %s", in.line, src)
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, final)
+	assert.Equal(t, "gcr.io/distroless/static-debian12:nonroot", final[0].args, "a static, shell-less, non-root base")
+	var user, entrypoint string
+	for _, in := range final {
+		switch in.cmd {
+		case "USER":
+			user = in.args
+		case "ENTRYPOINT":
+			entrypoint = in.args
+		case "RUN":
+			t.Errorf("line %d: the final image has no shell to RUN in", in.line)
+		}
+	}
+	assert.Equal(t, "65532:65532", user)
+	var argv []string
+	require.NoError(t, json.Unmarshal([]byte(entrypoint), &argv), "exec-form ENTRYPOINT: there is no shell")
+	assert.Equal(t, []string{"/usr/local/bin/bcdr"}, argv)
+
+	var build string
+	for _, in := range ins {
+		if in.cmd == "RUN" && strings.Contains(in.args, "go build") {
+			build = in.args
+		}
+	}
+	assert.Contains(t, build, "CGO_ENABLED=0", "a static binary")
+	assert.Contains(t, build, "./cmd/bcdr")
+	assert.Contains(t, build, `-tags "${TAGS}"`)
+
+	ignore, err := os.ReadFile("Dockerfile.dockerignore")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Fields(string(ignore)), "bin", "the 440 MB bin/ folder stays out of the context")
+}
