@@ -16,20 +16,22 @@ const (
 
 // Event is something that happened in a run that people may want to hear about.
 type Event struct {
-	Type      string        `json:"type"`
-	RunID     string        `json:"runId"`
-	Runbook   string        `json:"runbook"`
-	Service   string        `json:"service,omitempty"`
-	Mode      string        `json:"mode"`
-	Initiator string        `json:"initiator,omitempty"`
-	Step      string        `json:"step,omitempty"`
-	Approvers []string      `json:"approvers,omitempty"`
-	State     string        `json:"state,omitempty"` // run.finished: succeeded, failed, cancelled
-	Error     string        `json:"error,omitempty"`
-	RTOActual time.Duration `json:"rtoActual,omitempty"`
-	RTOTarget time.Duration `json:"rtoTarget,omitempty"`
-	RPOActual time.Duration `json:"rpoActual,omitempty"`
-	RPOTarget time.Duration `json:"rpoTarget,omitempty"`
-	At        time.Time     `json:"at"`
-	Message   string        `json:"message"` // one line for a person
+	Type    string `json:"type"`
+	RunID   string `json:"runId"`
+	Runbook string `json:"runbook"`
+	Service string `json:"service,omitempty"`
+	// Labels are the runbook's metadata.labels, for routing notifications.
+	Labels    map[string]string `json:"labels,omitempty"`
+	Mode      string            `json:"mode"`
+	Initiator string            `json:"initiator,omitempty"`
+	Step      string            `json:"step,omitempty"`
+	Approvers []string          `json:"approvers,omitempty"`
+	State     string            `json:"state,omitempty"` // run.finished: succeeded, failed, cancelled
+	Error     string            `json:"error,omitempty"`
+	RTOActual time.Duration     `json:"rtoActual,omitempty"`
+	RTOTarget time.Duration     `json:"rtoTarget,omitempty"`
+	RPOActual time.Duration     `json:"rpoActual,omitempty"`
+	RPOTarget time.Duration     `json:"rpoTarget,omitempty"`
+	At        time.Time         `json:"at"`
+	Message   string            `json:"message"` // one line for a person
 }

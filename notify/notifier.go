@@ -83,8 +83,8 @@ func (n *Notifier) Register(w activities.Registry) {
 
 // Targets returns the channels that should get ev, sorted.
 func (n *Notifier) Targets(ev activities.Event) []string {
-	var labels map[string]string
-	if n.opts.Labels != nil {
+	labels := ev.Labels // the run's own runbook, as it started
+	if labels == nil && n.opts.Labels != nil {
 		labels = n.opts.Labels(ev.Runbook)
 	}
 	var out []string

@@ -18,7 +18,7 @@ func (r *run) emit(ctx workflow.Context, ev activities.Event) workflow.Future {
 		return nil
 	}
 	ev.RunID, ev.Runbook, ev.Service, ev.Mode = r.st.RunID, r.rb.Metadata.Name, r.rb.Metadata.Service, string(r.in.Mode)
-	ev.Initiator, ev.At = r.in.Initiator.Name, workflow.Now(ctx)
+	ev.Initiator, ev.At, ev.Labels = r.in.Initiator.Name, workflow.Now(ctx), r.rb.Metadata.Labels
 	ev.Message = redactString(ev.Message, r.secrets)
 	ev.Error = redactString(ev.Error, r.secrets)
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
