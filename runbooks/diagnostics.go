@@ -84,8 +84,11 @@ func (ds Diagnostics) Sort() {
 
 // reporter collects diagnostics for one file.
 type reporter struct {
-	file  string
-	diags Diagnostics
+	file    string
+	diags   Diagnostics
+	errors  int
+	dropped int // errors beyond maxErrors left out (once full, some checks stop early)
+	first   Pos // the place of the first one left out
 }
 
 func (r *reporter) errorf(p Pos, format string, args ...any) {
@@ -103,18 +106,37 @@ func (r *reporter) add(p Pos, sev Severity, msg string) {
 	if p.Column < 1 {
 		p.Column = 1
 	}
+	if sev == SeverityError {
+		if r.errors >= maxErrors {
+			if r.dropped == 0 {
+				r.first = p
+			}
+			r.dropped++
+			return
+		}
+		r.errors++
+	}
 	r.diags = append(r.diags, Diagnostic{File: r.file, Line: p.Line, Col: p.Column, Severity: sev, Message: msg})
 }
 
-// result returns the diagnostics sorted, without exact duplicates.
+// full reports whether the reporter stopped recording errors: checks that only add
+// errors can stop too.
+func (r *reporter) full() bool { return r.dropped > 0 }
+
+// result returns the diagnostics sorted, without exact duplicates, and, when errors
+// were left out, one more that says how many.
 func (r *reporter) result() Diagnostics {
 	r.diags.Sort()
-	out := r.diags[:0]
+	out := make(Diagnostics, 0, len(r.diags)+1)
 	for i, d := range r.diags {
 		if i > 0 && d == r.diags[i-1] {
 			continue
 		}
 		out = append(out, d)
+	}
+	if r.dropped > 0 {
+		out = append(out, Diagnostic{File: r.file, Line: r.first.Line, Col: r.first.Column, Severity: SeverityError,
+			Message: fmt.Sprintf("too many errors: only the first %d are shown (fix these first)", maxErrors)})
 	}
 	return out
 }

@@ -57,7 +57,7 @@ func compileOptions(kind exprKind) []expr.Option {
 		expr.DisableBuiltin("now"),
 		expr.DisableBuiltin("date"),
 		expr.DisableBuiltin("timezone"),
-		sortedKeys, sortedValues, sortedPairs,
+		sortedKeys, sortedValues, sortedPairs, safeRepeat,
 	}
 	switch kind {
 	case exprOutput:

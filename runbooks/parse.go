@@ -55,6 +55,9 @@ func Parse(filename string, src []byte, reg *Registry) (*Runbook, Diagnostics) {
 		return nil, rep.result()
 	}
 	rb := d.runbook(root)
+	if d.rejected {
+		return nil, rep.result()
+	}
 	rb.Source = Source{File: filename, Digest: Digest(src)}
 	v := &validator{reporter: rep, rb: rb, reg: reg, pos: d.pos}
 	v.run()
@@ -159,7 +162,14 @@ func (d *decoder) runbookFields(rb *Runbook, kind *string) map[string]fieldFunc 
 		"parameters":   func(v *yaml.Node, p string) { rb.Parameters = list(d, v, p, "parameters", d.parameter) },
 		"steady_state": func(v *yaml.Node, p string) { rb.SteadyState = list(d, v, p, "steady_state", d.probe) },
 		"injects":      func(v *yaml.Node, p string) { rb.Injects = list(d, v, p, "injects", d.inject) },
-		"steps":        func(v *yaml.Node, p string) { rb.Steps = list(d, v, p, "steps", d.step) },
+		"steps": func(v *yaml.Node, p string) {
+			if s := deref(v); s.Kind == yaml.SequenceNode && len(s.Content) > MaxSteps {
+				d.errorf(posOf(s), "%s", tooManySteps(len(s.Content))) // not worth decoding
+				d.rejected = true
+				return
+			}
+			rb.Steps = list(d, v, p, "steps", d.step)
+		},
 	}
 }
 

@@ -27,6 +27,7 @@ type validator struct {
 	params map[string]*Parameter
 	byID   map[string]int
 	graph  *graph
+	exprs  int // expressions checked, against maxExpressions
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -37,7 +38,7 @@ const MaxSteps = 10_000
 
 func (v *validator) run() {
 	if n := len(v.rb.Steps); n > MaxSteps {
-		v.errorf(v.pos.at("steps"), "runbook has %d steps; the limit is %d (split it into runbooks that call each other with uses: runbook)", n, MaxSteps)
+		v.errorf(v.pos.at("steps"), "%s", tooManySteps(n))
 		return
 	}
 	v.header()
@@ -87,6 +88,9 @@ func (v *validator) stepIDs() {
 			if _, given := v.pos[p+".id"]; !given {
 				v.errorf(v.pos.at(p), "step has no id")
 			}
+			continue
+		case len(s.ID) > maxIDLen:
+			v.errorf(v.pos.at(p+".id"), "step id %q is %d characters; the limit is %d", clipExpr(s.ID), len(s.ID), maxIDLen)
 			continue
 		case !identRE.MatchString(s.ID):
 			v.errorf(v.pos.at(p+".id"), "step id %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as steps.%s)", s.ID, s.ID)

@@ -78,12 +78,30 @@ func (v *validator) outputExpr(src, path string, ctx exprCtx) {
 
 // checkExpr compiles an expression and checks what it refers to.
 func (v *validator) checkExpr(src string, kind exprKind, path string, ctx exprCtx) {
+	if v.full() {
+		return
+	}
+	v.exprs++
+	switch {
+	case v.exprs > maxExpressions+1:
+		return
+	case v.exprs > maxExpressions:
+		v.errorf(v.pos.at(path), "runbook has more than %d expressions; the limit is %d", maxExpressions, maxExpressions)
+		return
+	case len(src) > maxExprLen:
+		v.errorf(v.pos.at(path), "expression %q is %d bytes; the limit is %d", clipExpr(src), len(src), maxExprLen)
+		return
+	}
 	prog, err := compile(src, kind)
 	if err != nil {
-		v.errorf(v.pos.at(path), "bad expression %q: %v%s", src, err, disabledHint(err))
+		v.errorf(v.pos.at(path), "bad expression %q: %v%s", clipExpr(src), err, disabledHint(err))
 		return
 	}
 	node := prog.Node()
+	if msg := exprCost(node); msg != "" {
+		v.errorf(v.pos.at(path), "expression %q: %s", clipExpr(src), msg)
+		return
+	}
 	for _, r := range references(node) {
 		if msg := v.checkRef(r, ctx); msg != "" {
 			v.errorf(v.pos.at(path), "expression %q: %s", src, msg)

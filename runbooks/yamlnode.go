@@ -17,7 +17,8 @@ const maxAliasNodes = 100_000
 // the node's place; decoding goes on after a problem so that all of them are found.
 type decoder struct {
 	*reporter
-	pos positions
+	pos      positions
+	rejected bool // the runbook is too large to validate
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
@@ -182,7 +183,9 @@ func (d *decoder) fields(n *yaml.Node, path, what string, known map[string]field
 	for _, p := range ps {
 		fn, ok := known[p.key]
 		if !ok {
-			d.errorf(posOf(p.k), "unknown field %q in %s%s", p.key, what, suggest(p.key, keysOf(known)))
+			if !d.full() { // a suggestion costs; a flood of unknown fields gets none
+				d.errorf(posOf(p.k), "unknown field %q in %s%s", p.key, what, suggest(p.key, keysOf(known)))
+			}
 			continue
 		}
 		found[p.key] = p.k
@@ -324,21 +327,31 @@ func (d *decoder) strList(v *yaml.Node, path, what string) []string {
 // value converts a node to plain Go data (map[string]any, []any, string, int, float64,
 // bool, nil), recording the place of every node under path.
 func (d *decoder) value(n *yaml.Node, path string) any {
+	return d.nested(n, path, 0)
+}
+
+// nested is value at a depth: places are kept by path, so a deeper value costs more
+// (a 10,000-deep list would cost hundreds of megabytes); maxValueDepth stops it.
+func (d *decoder) nested(n *yaml.Node, path string, depth int) any {
 	n = deref(n)
 	d.pos.set(path, posOf(n))
+	if depth > maxValueDepth && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) {
+		d.errorf(posOf(n), "value nested more than %d deep; the limit is %d", maxValueDepth, maxValueDepth)
+		return nil
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		ps, _ := d.pairs(n, "mapping")
 		m := make(map[string]any, len(ps))
 		for _, p := range ps {
-			m[p.key] = d.value(p.v, join(path, p.key))
+			m[p.key] = d.nested(p.v, join(path, p.key), depth+1)
 			d.pos.set(keyPath(join(path, p.key)), posOf(p.k))
 		}
 		return m
 	case yaml.SequenceNode:
 		l := make([]any, len(n.Content))
 		for i, c := range n.Content {
-			l[i] = d.value(c, index(path, i))
+			l[i] = d.nested(c, index(path, i), depth+1)
 		}
 		return l
 	case yaml.ScalarNode:
