@@ -151,7 +151,11 @@ func (a *app) quietLogger() *slog.Logger {
 	if a.cfg.Log.Level == "debug" {
 		return a.logger()
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+	if a.cfg.Log.Format == "json" { // bcdr server's logs are shipped: one format per stream
+		return slog.New(slog.NewJSONHandler(a.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, opts))
 }
 
 // discard is a logger that drops everything (the demo keeps its output clean).
