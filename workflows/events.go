@@ -27,7 +27,9 @@ func (r *run) emit(ctx workflow.Context, ev activities.Event) workflow.Future {
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3, InitialInterval: time.Second},
 	})
 	f := workflow.ExecuteActivity(ctx, activities.EventActivity, ev)
+	r.eventsInFlight++
 	workflow.Go(ctx, func(gctx workflow.Context) {
+		defer func() { r.eventsInFlight-- }()
 		if err := f.Get(gctx, nil); err != nil {
 			workflow.GetLogger(gctx).Warn("notification not delivered", "event", ev.Type, "error", err)
 		}
@@ -51,8 +53,9 @@ func (r *run) emitStepFailed(ctx workflow.Context, i int) {
 		Message: fmt.Sprintf("%s: step %q %s after %d attempt(s): %s", r.rb.Metadata.Name, s.ID, s.Status, s.Attempts, s.Error)})
 }
 
-// emitFinished waits (briefly) for the last notification, so it is not abandoned when
-// the workflow completes.
+// emitFinished sends the last event and waits until every notification is delivered or
+// has given up (each is bounded by its retry policy): a workflow that completes
+// abandons the activities it has not seen finish.
 func (r *run) emitFinished(ctx workflow.Context) {
 	msg := fmt.Sprintf("%s run of %s %s", r.in.Mode, r.rb.Metadata.Name, r.st.State)
 	if r.st.RTOActual > 0 {
@@ -61,9 +64,9 @@ func (r *run) emitFinished(ctx workflow.Context) {
 	if r.st.Error != "" {
 		msg += ": " + r.st.Error
 	}
-	f := r.emit(ctx, activities.Event{Type: activities.EventRunFinished, State: string(r.st.State), Error: r.st.Error,
+	r.emit(ctx, activities.Event{Type: activities.EventRunFinished, State: string(r.st.State), Error: r.st.Error,
 		RTOActual: r.st.RTOActual, RTOTarget: r.st.RTOTarget, Message: msg})
-	if f != nil {
-		_ = f.Get(ctx, nil)
+	if r.eventsInFlight > 0 {
+		_ = workflow.Await(ctx, func() bool { return r.eventsInFlight == 0 })
 	}
 }

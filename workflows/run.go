@@ -19,21 +19,22 @@ type run struct {
 	st  Status
 	idx map[string]int // step id -> index in rb.Steps and st.Steps
 
-	outputs  []map[string]any // raw outputs per step, for expressions (st holds redacted ones)
-	secrets  []string         // values redacted wherever they appear
-	cancels  []workflow.CancelFunc
-	tasks    []*task // pending approval/manual/prompt per step, nil when none
-	running  int
-	dirty    bool
-	paused   bool
-	draining bool   // the history is long: start nothing new, continue as new when idle
-	measured bool   // workflow version 1: probes gate, monitor and end the RTO clock
-	blocked  string // step id the run is held on, "" when not held
-	failing  bool
-	rollback bool            // roll back when the failing run ends
-	cancel   *ControlRequest // set once a cancel was accepted
-	ledger   []compensation  // rollbacks of completed steps, in completion order
-	cleanup  []compensation  // drill cleanup ledger, in completion order
+	outputs        []map[string]any // raw outputs per step, for expressions (st holds redacted ones)
+	secrets        []string         // values redacted wherever they appear
+	cancels        []workflow.CancelFunc
+	tasks          []*task // pending approval/manual/prompt per step, nil when none
+	running        int
+	dirty          bool
+	paused         bool
+	draining       bool   // the history is long: start nothing new, continue as new when idle
+	measured       bool   // workflow version 1: probes gate, monitor and end the RTO clock
+	eventsInFlight int    // notifications not yet delivered
+	blocked        string // step id the run is held on, "" when not held
+	failing        bool
+	rollback       bool            // roll back when the failing run ends
+	cancel         *ControlRequest // set once a cancel was accepted
+	ledger         []compensation  // rollbacks of completed steps, in completion order
+	cleanup        []compensation  // drill cleanup ledger, in completion order
 }
 
 // compensation is a rollback or a drill cleanup registered when its step succeeded.

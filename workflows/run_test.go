@@ -855,13 +855,17 @@ steps:
     retry: {attempts: 1}
 `), func(in *Input) { in.Notify = true; in.Params = map[string]any{"token": "hunter22"} })
 	require.Error(t, err)
-	var types []string
+	byType := map[string]activities.Event{}
 	for _, ev := range events {
-		types = append(types, ev.Type)
+		byType[ev.Type] = ev
 		assert.NotContains(t, ev.Message+ev.Error, "hunter22", "secrets never reach a notification")
 		assert.Equal(t, "test", ev.Runbook)
 	}
-	assert.Equal(t, []string{activities.EventRunStarted, activities.EventApprovalNeeded, activities.EventStepFailed, activities.EventRunFinished}, types)
-	assert.Equal(t, []string{"bob"}, events[1].Approvers)
-	assert.Equal(t, "failed", events[3].State)
+	// Notifications are delivered concurrently, so only their set is certain; every one
+	// is delivered before the run completes.
+	require.Len(t, events, 4)
+	assert.Len(t, byType, 4)
+	assert.Equal(t, []string{"bob"}, byType[activities.EventApprovalNeeded].Approvers)
+	assert.Equal(t, "failed", byType[activities.EventRunFinished].State)
+	assert.Equal(t, "a", byType[activities.EventStepFailed].Step)
 }
