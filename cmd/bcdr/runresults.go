@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/workflows"
@@ -55,28 +53,15 @@ func (h engineHistory) RunResults(ctx context.Context) ([]catalogue.RunResult, e
 		if res.Outcome == "" {
 			res.Outcome = outcomeOfStatus(r.Status)
 		}
-		if st, ok := runRecord(ctx, h.c, r.RunID); ok {
+		// The record is the run's result, or the details of its failure; a run that was
+		// terminated or timed out has none, and keeps what visibility says.
+		if st, err := waitRun(ctx, h.c, r.RunID); err == nil {
 			res.RTOActual, res.RTOTarget = st.RTOActual, st.RTOTarget
 			res.RPOActual, res.RPOTarget = st.RPOActual, st.RPOTarget
 		}
 		out = append(out, res)
 	}
 	return out, nil
-}
-
-// runRecord returns an ended run's record: its result, or the details of its failure.
-// A run that was terminated or timed out has none.
-func runRecord(ctx context.Context, c client.Client, runID string) (workflows.Status, bool) {
-	var st workflows.Status
-	err := c.GetWorkflow(ctx, runID, "").Get(ctx, &st)
-	if err == nil {
-		return st, true
-	}
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) && app.HasDetails() && app.Details(&st) == nil {
-		return st, true
-	}
-	return st, false
 }
 
 // outcomeOfStatus names the outcome of a run that ended without bcdr setting one
