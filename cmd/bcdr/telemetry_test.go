@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -40,4 +41,33 @@ func TestServerServesMetricsAndJSONLogs(t *testing.T) {
 		assert.True(t, json.Valid([]byte(line)), "not JSON: %s", line)
 	}
 	assert.Positive(t, lines, "the server logged its start")
+}
+
+// TestWorkerMetricsAddressTaken: a configured metrics.address that is taken stops the
+// worker with a message naming the key; the default address taken (a second worker on
+// the machine) only costs that worker its metrics.
+func TestWorkerMetricsAddressTaken(t *testing.T) {
+	e := newEnv(t)
+	e.startDev(freePort(t))
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+
+	e.vars["BCDR_METRICS_ADDRESS"] = taken.Addr().String()
+	_, errOut, code := e.cli("worker")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "config metrics.address: cannot listen on "+taken.Addr().String())
+
+	delete(e.vars, "BCDR_METRICS_ADDRESS")
+	def, err := net.Listen("tcp", "127.0.0.1:9464")
+	if err != nil {
+		t.Skip("the default metrics address is in use by another process: ", err)
+	}
+	defer def.Close()
+	w := e.spawn("worker")
+	eventually(t, "the worker to start without its metrics", time.Minute, func() bool {
+		require.False(t, w.exited(), "bcdr worker exited:\n%s", w.logs.String())
+		return strings.Contains(w.logs.String(), "bcdr worker started")
+	})
+	assert.Contains(t, w.logs.String(), "the default metrics.address is taken")
 }

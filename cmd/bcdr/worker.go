@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+
+	"github.com/bcdr/bcdr/config"
 )
 
 func newWorkerCommand(a *app) *cobra.Command {
@@ -28,16 +30,19 @@ Prometheus, /healthz (the process is up) and /readyz (Temporal answers).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger := a.logger()
+			ln, err := a.listenWorkerOps(logger)
+			if err != nil {
+				return err
+			}
 			c, err := a.dialObserved(cmd.Context(), logger)
 			if err != nil {
+				if ln != nil {
+					ln.Close()
+				}
 				return err
 			}
 			defer c.Close()
-			stopOps, err := a.serveWorkerOps(c, logger)
-			if err != nil {
-				return err
-			}
-			defer stopOps()
+			defer a.serveWorkerOps(ln, c, logger)()
 			w := newWorker(c, a.cfg, logger)
 			logger.Info("bcdr worker started", "address", a.cfg.Temporal.Address,
 				"namespace", a.cfg.Temporal.Namespace, "task_queue", a.cfg.Temporal.TaskQueue,
@@ -55,17 +60,33 @@ Prometheus, /healthz (the process is up) and /readyz (Temporal answers).`,
 	return cmd
 }
 
-// serveWorkerOps serves the worker's metrics and probes on metrics.address, if set. An
-// address that cannot be bound is an error: a worker nobody can probe or scrape should
-// not start as if all were well.
-func (a *app) serveWorkerOps(c client.Client, logger *slog.Logger) (stop func(), err error) {
+// listenWorkerOps opens metrics.address, where the worker serves its metrics and
+// probes; nil when none is set. An address that was configured and cannot be bound is an
+// error: a worker nobody can probe or scrape should not start as if all were well. The
+// default address is only a convenience: when a second worker on the machine finds it
+// taken, that worker serves none.
+func (a *app) listenWorkerOps(logger *slog.Logger) (net.Listener, error) {
 	addr := a.cfg.Metrics.Address
 	if addr == "" {
-		return func() {}, nil
+		return nil, nil
 	}
 	ln, err := net.Listen("tcp", addr)
+	if err != nil && addr == config.Defaults("", "")["metrics.address"] {
+		logger.Warn("metrics and probes not served: the default metrics.address is taken; set metrics.address",
+			"address", addr, "error", err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config metrics.address: cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// serveWorkerOps serves /metrics, /healthz and /readyz on ln (if any) and returns the
+// function that stops serving.
+func (a *app) serveWorkerOps(ln net.Listener, c client.Client, logger *slog.Logger) (stop func()) {
+	if ln == nil {
+		return func() {}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
@@ -82,5 +103,5 @@ func (a *app) serveWorkerOps(c client.Client, logger *slog.Logger) (stop func(),
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
-	}, nil
+	}
 }
