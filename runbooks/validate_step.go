@@ -206,7 +206,17 @@ func (v *validator) rollback(i int, path string, k Kind, known bool) {
 		}
 		v.errorf(v.pos.at(p), "step %q has a rollback, but step kind %q %s", st.ID, k.Name, why)
 	}
-	v.action(st.Rollback, p, "rollback", exprCtx{step: i, self: true})
+	v.compensation(st.Rollback, p, "rollback", exprCtx{step: i, self: true})
+}
+
+// compensation checks a rollback or a drill cleanup: it runs unattended as an activity
+// when the run ends, so it cannot be a kind the workflow interprets (an approval, a
+// manual task, a wait, a nested runbook).
+func (v *validator) compensation(a *Action, p, what string, ctx exprCtx) {
+	k, ok := v.action(a, p, what, ctx)
+	if ok && k.Executor == ByWorkflow {
+		v.errorf(v.pos.at(p+".uses"), "%s uses %q, which cannot run unattended as a %s; use a kind that acts (for a person's task, add a step instead)", what, k.Name, what)
+	}
 }
 
 // drill checks a step's drill variant. Without uses, the variant runs the step's kind
@@ -246,6 +256,6 @@ func (v *validator) drill(i int, path string, k Kind, known bool) {
 		if dok && !dk.SideEffects {
 			v.errorf(v.pos.at(cp), "drill cleanup, but the drill variant's kind %q changes nothing, so there is nothing to clean up", dk.Name)
 		}
-		v.action(d.Cleanup, cp, "drill cleanup", exprCtx{step: ctx.step, self: true})
+		v.compensation(d.Cleanup, cp, "drill cleanup", exprCtx{step: ctx.step, self: true})
 	}
 }

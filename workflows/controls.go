@@ -66,6 +66,9 @@ func (r *run) status(ctx workflow.Context) func() (Status, error) {
 		st.Steps = append([]StepState(nil), r.st.Steps...)
 		st.Actions = append([]OperatorAction(nil), r.st.Actions...)
 		st.Pending = r.pending()
+		if r.finishing {
+			st.State = RunFinishing
+		}
 		if !st.State.Done() {
 			st.Elapsed = workflow.Now(ctx).Sub(st.ClockStart)
 		}

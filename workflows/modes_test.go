@@ -337,3 +337,19 @@ func TestEvidenceFailureIsRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, st.EvidenceError, "evidence bucket: access denied")
 }
+
+func TestStatusSaysFinishingWhileCleanupRuns(t *testing.T) {
+	h := newHarness(t)
+	withProbe(t, h, &probe{failFor: 1}) // the recovery check fails once: finishing lasts a second
+	var during Status
+	h.env.RegisterDelayedCallback(func() { during = h.query(t) }, 1500*time.Millisecond)
+	st, err := h.run(t, parseWith(t, header+steady+`steps:
+  - id: switch
+    uses: wait
+    with: {duration: 1s}
+`, probeKind))
+	require.NoError(t, err)
+	assert.Equal(t, RunFinishing, during.State, "the outcome is not known until recovery is verified")
+	assert.False(t, during.State.Done())
+	assert.Equal(t, RunSucceeded, st.State)
+}

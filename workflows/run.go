@@ -29,6 +29,7 @@ type run struct {
 	draining       bool   // the history is long: start nothing new, continue as new when idle
 	measured       bool   // workflow version 1: probes gate, monitor and end the RTO clock
 	eventsInFlight int    // notifications not yet delivered
+	finishing      bool   // finish is under way: the status query says so, not the outcome yet
 	blocked        string // step id the run is held on, "" when not held
 	failing        bool
 	rollback       bool            // roll back when the failing run ends
@@ -72,7 +73,9 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.finishing = true
 	r.finish(ctx)
+	r.finishing = false
 	recordRun(ctx, &r.st)
 	r.upsertSearchAttributes(ctx, string(r.st.State))
 	r.emitFinished(ctx)

@@ -79,10 +79,13 @@ type Input struct {
 type RunState string
 
 const (
-	RunRunning   RunState = "running"
-	RunPaused    RunState = "paused"
-	RunBlocked   RunState = "blocked" // a step failed; held for an operator's retry or skip
-	RunFailing   RunState = "failing" // a step failed; running steps finish, then rollback if asked
+	RunRunning RunState = "running"
+	RunPaused  RunState = "paused"
+	RunBlocked RunState = "blocked" // a step failed; held for an operator's retry or skip
+	RunFailing RunState = "failing" // a step failed; running steps finish, then rollback if asked
+	// RunFinishing: the steps are done; recovery checks, rollbacks, drill cleanup and the
+	// evidence bundle are under way. The outcome is known only when they are.
+	RunFinishing RunState = "finishing"
 	RunSucceeded RunState = "succeeded"
 	RunFailed    RunState = "failed"
 	RunCancelled RunState = "cancelled"
