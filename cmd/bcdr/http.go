@@ -7,13 +7,17 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/bcdr/bcdr/dashboard"
 )
 
 // httpHandler is everything the bcdr HTTP server serves (bcdr dev, bcdr server): health
-// and readiness, the API under /v1/, the payload codec under /codec/; the dashboard and
-// metrics mount here too.
+// and readiness, metrics, the API under /v1/, the payload codec under /codec/ and the
+// dashboard under /ui/ (/ leads there).
 func (a *app) httpHandler(c client.Client) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle(dashboard.Prefix, dashboard.Handler())
+	mux.Handle("GET /{$}", dashboard.Redirect())
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	}))

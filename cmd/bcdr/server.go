@@ -92,6 +92,7 @@ func (a *app) apiOptions(c client.Client) (api.Options, error) {
 		Client: c, TaskQueue: a.cfg.Temporal.TaskQueue, Registry: reg,
 		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, a.cfg.GroupsOf, nil),
 		Triggers: a.cfg.Triggers, Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
+		Evidence: &lazyEvidence{cfg: a.cfg}, DataConverter: a.runDataConverter(),
 	}, nil
 }
 

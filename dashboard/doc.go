@@ -1,0 +1,12 @@
+// Package dashboard is bcdr's continuity dashboard: a web page embedded in the binary and
+// served under /ui/ by bcdr dev and bcdr server. It holds static files only (HTML, CSS and
+// JavaScript modules, no build step, nothing fetched from elsewhere); every datum comes
+// from the bcdr API under /v1/, called with the API token the user signs in with, so what
+// a user sees and may press follows the API's roles. The API enforces them either way.
+//
+// The pages: runs (filterable list, start a drill), a run live (timeline of its steps
+// with the critical path, RTO clock, approvals, manual tasks and operator controls,
+// tabletop prompts and injects), a run's report with the evidence bundle download, the
+// portfolio (per service: drill cadence, RTO/RPO achieved vs target over time, runbooks
+// never proven) and a printable executive summary.
+package dashboard

@@ -1,0 +1,114 @@
+// Runs: the filterable list of runs, and the form that starts one.
+
+import {api, canAny} from './api.js';
+import {h, replace, field, select, table, badge} from './dom.js';
+import {dur, when, zero} from './format.js';
+
+const PERIODS = [['', 'any time'], ['24h', 'last 24 hours'], ['168h', 'last 7 days'], ['720h', 'last 30 days'], ['2160h', 'last 90 days'], ['8760h', 'last 12 months']];
+const FILTERS = ['service', 'runbook', 'mode', 'outcome', 'since'];
+
+export async function runsView(main, params, ctx) {
+  document.title = 'Runs — bcdr';
+  const books = (await api('/v1/runbooks')).runbooks || [];
+  const uniq = xs => [...new Set(xs.filter(Boolean))].sort();
+  const withCurrent = (xs, v) => (v && !xs.includes(v) ? [...xs, v] : xs);
+  const services = withCurrent(uniq(books.map(b => b.service)), params.get('service'));
+  const runbooks = withCurrent(uniq(books.map(b => b.runbook)), params.get('runbook'));
+
+  const form = h('form', {class: 'filters', 'aria-label': 'Filter runs', onsubmit: ev => { ev.preventDefault(); apply(); }, onchange: () => apply()},
+    field('Service', select('service', [['', 'all services'], ...services], params.get('service') || '')),
+    field('Runbook', select('runbook', [['', 'all runbooks'], ...runbooks], params.get('runbook') || '')),
+    field('Mode', select('mode', [['', 'all modes'], 'live', 'drill', 'tabletop'], params.get('mode') || '')),
+    field('Outcome', select('outcome', [['', 'any outcome'], 'running', 'succeeded', 'failed', 'cancelled'], params.get('outcome') || '')),
+    field('Period', select('since', PERIODS, params.get('since') || '')),
+    h('div', {class: 'field actions'}, h('button', {type: 'submit'}, 'Apply'), h('a', {href: '#/runs', class: 'button-link'}, 'Clear')));
+
+  function apply() {
+    const q = new URLSearchParams();
+    for (const f of FILTERS) if (form.elements[f].value) q.set(f, form.elements[f].value);
+    const next = '#/runs' + (q.toString() ? '?' + q : '');
+    if (next !== location.hash) location.hash = next;
+  }
+
+  const list = h('section', {'aria-labelledby': 'runs-h', 'aria-busy': 'true'}, h('p', {class: 'loading'}, 'Loading runs…'));
+  replace(main,
+    h('div', {class: 'page-head'}, h('h1', {tabindex: '-1'}, 'Runs'),
+      h('p', {class: 'sub'}, 'Recoveries, drills and tabletops, newest first. The list refreshes every few seconds.')),
+    form,
+    canAny('operator') ? startForm(books, ctx) : null,
+    list);
+
+  const q = new URLSearchParams();
+  for (const f of FILTERS) if (params.get(f)) q.set(f, params.get(f));
+  q.set('limit', '200');
+  let last = '';
+  async function refresh() {
+    if (!ctx.alive()) return;
+    try {
+      const runs = (await api('/v1/runs?' + q)).runs || [];
+      if (!ctx.alive()) return;
+      runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+      // Redraw only what changed (or runs still open), so focus and scroll stay put.
+      const sig = JSON.stringify(runs);
+      if (sig !== last || runs.some(r => zero(r.closedAt))) replace(list, runsTable(runs, params));
+      last = sig;
+      list.setAttribute('aria-busy', 'false');
+    } catch (e) {
+      replace(list, h('p', {class: 'error', role: 'alert'}, e.message));
+    }
+    setTimeout(refresh, 5000);
+  }
+  await refresh();
+}
+
+function runsTable(runs, params) {
+  const filtered = FILTERS.some(f => params.get(f));
+  if (!runs.length) {
+    return [h('h2', {id: 'runs-h'}, 'No runs'), h('p', {class: 'empty'}, filtered ? 'No run matches these filters.' : 'Nothing has run yet.')];
+  }
+  const rows = runs.map(r => {
+    const open = zero(r.closedAt);
+    const took = open ? Date.now() - new Date(r.startedAt) : new Date(r.closedAt) - new Date(r.startedAt);
+    return h('tr', {class: 'run-row', dataset: {run: r.runId, service: r.service || '', mode: r.mode, runbook: r.runbook}},
+      h('td', {}, h('a', {href: '#/run/' + encodeURIComponent(r.runId), class: 'mono'}, r.runId)),
+      h('td', {}, r.runbook),
+      h('td', {}, r.service || '—'),
+      h('td', {}, badge('mode-' + r.mode, r.mode)),
+      h('td', {}, badge(r.outcome || r.status, r.outcome || r.status)),
+      h('td', {}, when(r.startedAt)),
+      h('td', {class: 'num'}, dur(took)),
+      h('td', {}, open ? null : h('a', {href: '#/run/' + encodeURIComponent(r.runId) + '/report'}, 'Report')));
+  });
+  return [h('h2', {id: 'runs-h'}, `${runs.length} run${runs.length === 1 ? '' : 's'}`),
+    table(null, ['Run', 'Runbook', 'Service', 'Mode', 'Outcome', 'Started', 'Duration', ''], rows, 'runs')];
+}
+
+// startForm starts a runbook of the server's catalogue; live only for incident commanders.
+function startForm(books, ctx) {
+  const modes = canAny('incident-commander') ? ['drill', 'tabletop', 'live'] : ['drill', 'tabletop'];
+  const names = books.filter(b => !b.error).map(b => [b.name, b.name + (b.service ? ' (' + b.service + ')' : '')]);
+  const params = h('textarea', {name: 'params', rows: '2', placeholder: 'region=eu-west-1'});
+  const err = h('p', {class: 'error', role: 'alert'});
+  const form = h('form', {class: 'start', onsubmit: async ev => {
+    ev.preventDefault();
+    err.textContent = '';
+    const p = {};
+    for (const line of params.value.split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0) p[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    }
+    try {
+      const ref = await api('/v1/runs', {method: 'POST', body: {runbook: form.elements.runbook.value, mode: form.elements.mode.value, params: p}});
+      ctx.notify(`Started ${ref.runId}.`);
+      location.hash = '#/run/' + encodeURIComponent(ref.runId);
+    } catch (e) {
+      err.textContent = e.message;
+    }
+  }},
+  field('Runbook', select('runbook', names)),
+  field('Mode', select('mode', modes, 'drill')),
+  field('Parameters', params, 'one name=value per line'),
+  h('div', {class: 'field actions'}, h('button', {type: 'submit', class: 'primary'}, 'Start run')),
+  err);
+  return h('details', {class: 'card start-card'}, h('summary', {}, 'Start a run'), form);
+}
