@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -254,10 +256,29 @@ func (d *dashEnv) signIn(t *testing.T, ctx context.Context, user string) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(d.base+"/ui/#/login"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=token]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), user),
-		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), user+"\n"), // Enter submits: the keyboard is enough
 	))
 	d.waitJS(t, ctx, "signed in as "+user, fmt.Sprintf(`document.getElementById('who-name').textContent === %q`, user))
+}
+
+// accessible checks the basics on the page as it is: every form control has a label,
+// every button a name, every chart a text alternative, every table header cells, and
+// the focus is visible. It returns what falls short.
+func accessible(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return eval[[]string](t, ctx, `(() => {
+		const out = [];
+		const named = el => (el.getAttribute('aria-label') || el.textContent || '').trim() !== '';
+		for (const el of document.querySelectorAll('input, select, textarea')) {
+			if (el.type !== 'hidden' && !el.labels.length && !el.getAttribute('aria-label')) out.push('unlabelled ' + el.outerHTML.slice(0, 80));
+		}
+		for (const el of document.querySelectorAll('button, a[href]')) if (!named(el)) out.push('nameless ' + el.outerHTML.slice(0, 80));
+		for (const el of document.querySelectorAll('svg.chart')) if (!el.getAttribute('aria-label')) out.push('chart without text');
+		for (const el of document.querySelectorAll('table')) if (!el.querySelector('th')) out.push('table without header cells');
+		if (!document.documentElement.lang) out.push('no lang');
+		if (!document.querySelector('a.skip[href="#main"]')) out.push('no skip link');
+		return out;
+	})()`)
 }
 
 // waitJS waits until a JavaScript expression is true in the page.
@@ -317,7 +338,10 @@ func (d *dashEnv) save(t *testing.T, ctx context.Context, name string, capture c
 // phone renders the tab at a phone's width (390 CSS pixels), or back at the window's.
 func phone(on bool) chromedp.Action[chromedp.Void] {
 	if !on {
-		return chromedp.ResetViewport()
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+			return err
+		})
 	}
 	return chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)
 }
@@ -380,6 +404,7 @@ func (d *dashEnv) testRunList(t *testing.T) {
 	choose("service", "inventory")
 	d.waitJS(t, ctx, "only inventory runs", `location.hash === '#/runs?service=inventory' && `+count(`tr.run-row`)+` === 2 && `+count(`tr.run-row:not([data-service=inventory])`)+` === 0`)
 	d.shot(t, ctx, "runs-filtered-service")
+	assert.Empty(t, accessible(t, ctx), "runs")
 
 	d.visit(t, ctx, "#/runs")
 	d.waitJS(t, ctx, "the list unfiltered", count(`tr.run-row`)+` >= 4 && document.querySelector('select[name=service]').value === ''`)
@@ -453,6 +478,7 @@ func (d *dashEnv) testLiveDrill(t *testing.T) {
 	d.visit(t, amy, "#/run/"+runID)
 	d.waitJS(t, amy, "the approve button", `document.querySelector('button[data-action=approve][data-step=approve]') !== null`)
 	d.shot(t, amy, "run-approver")
+	assert.Empty(t, accessible(t, amy), "run, as an approver")
 	do(t, amy,
 		chromedp.SendKeys(chromedp.CSS(`li.task-approval input[name=comment]`), "standby is warm, go"),
 		chromedp.Click(chromedp.CSS(`button[data-action=approve][data-step=approve]`)))
@@ -474,6 +500,7 @@ func (d *dashEnv) testLiveDrill(t *testing.T) {
 	do(t, vic, chromedp.Click(chromedp.Search(`//button[contains(., 'Download evidence bundle')]`)))
 	d.waitJS(t, vic, "the download", `/Downloaded checkout-failover-.*-evidence\.zip \(\d+ bytes, bundle \d+ sha256:[0-9a-f]+, check: ok\)/.test(document.getElementById('notice').innerText)`)
 	d.shot(t, vic, "report")
+	assert.Empty(t, accessible(t, vic), "report")
 	do(t, vic, phone(true))
 	d.visit(t, vic, "#/run/"+runID)
 	d.waitJS(t, vic, "the run page on a phone", `document.querySelector('tr.step[data-step=verify]') !== null`)
@@ -494,6 +521,7 @@ func (d *dashEnv) testTabletop(t *testing.T) {
 	do(t, olga, chromedp.Click(chromedp.Search(`//li[@data-step='triage']//button[contains(., 'Close this prompt')]`)))
 	d.waitJS(t, olga, "the next prompt", `document.querySelector('.tabletop li.prompt-card[data-step=decide]') !== null`)
 	d.shot(t, olga, "tabletop")
+	assert.Empty(t, accessible(t, olga), "tabletop")
 }
 
 func (d *dashEnv) testPortfolio(t *testing.T) {
@@ -514,18 +542,21 @@ func (d *dashEnv) testPortfolio(t *testing.T) {
 	charts := eval[int](t, ctx, `document.querySelectorAll('article.svc[data-service=payments] svg.chart circle').length`)
 	assert.Greater(t, charts, 300, "payments' RTO and RPO over time")
 	d.shot(t, ctx, "portfolio")
+	assert.Empty(t, accessible(t, ctx), "portfolio")
 	d.visit(t, ctx, "#/summary")
 	d.waitJS(t, ctx, "the executive summary", `document.querySelector('.summary .headline') !== null`)
 	text = eval[string](t, ctx, `document.querySelector('.summary .headline').innerText`)
 	assert.Contains(t, text, "overdue: ")
 	assert.Contains(t, text, "payments")
 	d.shot(t, ctx, "executive-summary")
+	assert.Empty(t, accessible(t, ctx), "executive summary")
 	do(t, ctx, phone(true))
 	d.visit(t, ctx, "#/portfolio")
 	d.waitJS(t, ctx, "the portfolio on a phone", `document.querySelector('tr.svc-row') !== null`)
 	d.screen(t, ctx, "phone-portfolio")
 	do(t, ctx, phone(false))
 	d.visit(t, ctx, "#/login")
+	d.waitJS(t, ctx, "signed out, at the sign-in form", `document.querySelector('form.login') !== null && getComputedStyle(document.getElementById('nav')).display === 'none'`)
 	d.shot(t, ctx, "login")
 }
 

@@ -11,6 +11,7 @@ export function dur(msec) {
   const neg = msec < 0 ? '-' : '';
   msec = Math.abs(msec);
   if (msec < 1000) return neg + Math.round(msec) + 'ms';
+  if (msec < 10000) return neg + (msec / 1000).toFixed(1).replace(/\.0$/, '') + 's';
   let s = Math.floor(msec / 1000);
   const d = Math.floor(s / 86400); s -= d * 86400;
   const hr = Math.floor(s / 3600); s -= hr * 3600;

@@ -68,6 +68,7 @@ async function route() {
   const ctx = {alive: () => gen === generation, notify};
   notify('');
   const hash = location.hash || '#/runs';
+  if (hash === '#/login' && session.token) signOut(false); // signing in again: as someone else, maybe
   if (hash === '#/login' || !session.token) {
     if (hash !== '#/login') sessionStorage.setItem('bcdr.after', hash);
     showUser();
