@@ -73,6 +73,12 @@ func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	return a.startAndFollow(ctx, in, f.wait, f.output)
+}
+
+// startAndFollow starts a run and prints its id, or with wait follows it to its end,
+// prints its timeline, and exits 1 unless it succeeded.
+func (a *app) startAndFollow(ctx context.Context, in workflows.Input, wait bool, output string) error {
 	c, err := dial(ctx, a.cfg, discard())
 	if err != nil {
 		return err
@@ -82,8 +88,8 @@ func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	if !f.wait {
-		if f.output == "json" {
+	if !wait {
+		if output == "json" {
 			return json.NewEncoder(a.stdout).Encode(map[string]string{"runId": runID})
 		}
 		fmt.Fprintln(a.stdout, runID)
@@ -94,7 +100,7 @@ func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := printStatus(a.stdout, st, f.output); err != nil {
+	if err := printStatus(a.stdout, st, output); err != nil {
 		return err
 	}
 	if st.State != workflows.RunSucceeded {

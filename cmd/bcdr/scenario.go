@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -167,34 +166,7 @@ func (a *app) runScenario(ctx context.Context, path, name string, f scenarioRunF
 	if err != nil {
 		return err
 	}
-	c, err := dial(ctx, a.cfg, discard())
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	runID, err := startRun(ctx, c, a.cfg.Temporal.TaskQueue, in)
-	if err != nil {
-		return err
-	}
-	if !f.wait {
-		if f.output == "json" {
-			return json.NewEncoder(a.stdout).Encode(map[string]string{"runId": runID})
-		}
-		fmt.Fprintln(a.stdout, runID)
-		return nil
-	}
-	fmt.Fprintf(a.stderr, "started %s\n", runID)
-	st, err := waitRun(ctx, c, runID)
-	if err != nil {
-		return err
-	}
-	if err := printStatus(a.stdout, st, f.output); err != nil {
-		return err
-	}
-	if st.State != workflows.RunSucceeded {
-		return exitError(1)
-	}
-	return nil
+	return a.startAndFollow(ctx, in, f.wait, f.output)
 }
 
 // scenarioInput builds the run of a scenario's generated recovery runbook, with every
