@@ -19,6 +19,10 @@ type Request struct {
 	StepID string         `json:"stepId"`
 	Mode   string         `json:"mode"` // live, drill or tabletop
 	With   map[string]any `json:"with,omitempty"`
+	// Secrets are values (secret parameters, secret outputs of earlier steps) that the
+	// action's errors must not show: Register's wrapper replaces them, so that neither
+	// the worker's log nor the run's history carries them.
+	Secrets []string `json:"secrets,omitempty"`
 }
 
 // Result is a step activity's outputs, which later steps reference as

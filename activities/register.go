@@ -43,7 +43,7 @@ func wrap(fn func(context.Context, Request) (Result, error)) func(context.Contex
 		defer stop()
 		res, err := fn(ctx, req)
 		if err != nil {
-			return Outcome{}, withAttempt(err, attempt)
+			return Outcome{}, withAttempt(redactError(err, req.Secrets), attempt)
 		}
 		out := Outcome{Outputs: res, Attempt: attempt}
 		if s, ok := res[SecretOutputsKey]; ok {

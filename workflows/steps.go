@@ -99,7 +99,7 @@ func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, w
 		HeartbeatTimeout:       heartbeatTimeout(timeout),
 		RetryPolicy:            retryPolicy(a.Retry),
 	})
-	req := activities.Request{RunID: r.st.RunID, StepID: stepID, Mode: string(r.in.Mode), With: with}
+	req := activities.Request{RunID: r.st.RunID, StepID: stepID, Mode: string(r.in.Mode), With: with, Secrets: r.secrets}
 	var out activities.Outcome
 	err := workflow.ExecuteActivity(ctx, a.Uses, req).Get(ctx, &out)
 	if err != nil {
