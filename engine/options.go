@@ -48,6 +48,9 @@ type Options struct {
 	// UIPort serves the Temporal Web UI on IP:UIPort. 0 means no UI;
 	// PickFreePort (-1) picks a free port (see Server.UIAddress).
 	UIPort int
+	// UICodecEndpoint is the remote payload codec the Web UI's pages call to show
+	// encrypted payloads decoded (Temporal's /encode and /decode protocol); "" for none.
+	UICodecEndpoint string
 	// Namespace is created on first start. Default "default".
 	Namespace string
 	// Retention is how long closed runs are kept, at least 1h. Default 30

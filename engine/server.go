@@ -91,7 +91,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	if o.UIPort != 0 {
-		if s.ui, err = startUI(ctx, o.IP, p.ui, s.address, o.Namespace); err != nil {
+		if s.ui, err = startUI(ctx, o.IP, p.ui, s.address, o.Namespace, o.UICodecEndpoint); err != nil {
 			return nil, err
 		}
 		s.uiAddress = hostPort(dialIP(o.IP), p.ui)

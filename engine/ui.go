@@ -29,7 +29,7 @@ type webUI struct {
 // The UI server listens inside its blocking Start and exits the process if
 // that fails; reservePorts checked the port just before, so the remaining
 // risk is another process taking it within that instant.
-func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace string) (*webUI, error) {
+func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace, codecEndpoint string) (*webUI, error) {
 	srv := uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
 		Host:                bracketIPv6(ip),
 		Port:                port,
@@ -38,6 +38,7 @@ func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace s
 		DefaultNamespace:    namespace,
 		CORS:                uiconfig.CORS{CookieInsecure: true}, // plain http on loopback
 		HideLogs:            true,
+		Codec:               uiconfig.Codec{Endpoint: codecEndpoint},
 	}))
 	ui := &webUI{server: srv, done: make(chan error, 1)}
 	go func() { ui.done <- srv.Start() }()

@@ -13,6 +13,8 @@ type webUI struct{}
 // errNoUI says why the Web UI cannot start in this build.
 var errNoUI = errors.New("this bcdr was built without the Temporal Web UI (-tags noui): set dev.ui_port to 0 (--ui-port 0)")
 
-func startUI(context.Context, string, int, string, string) (*webUI, error) { return nil, errNoUI }
+func startUI(context.Context, string, int, string, string, string) (*webUI, error) {
+	return nil, errNoUI
+}
 
 func (u *webUI) stop() {}

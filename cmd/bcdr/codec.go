@@ -126,7 +126,14 @@ func (a *app) newDevCodec(httpAddr string) (*devCodec, error) {
 		return nil, err
 	}
 	prefix := "/codec/" + base64.RawURLEncoding.EncodeToString(b[:])
-	return &devCodec{prefix: prefix, url: "http://" + httpAddr + prefix}, nil
+	host, port, err := net.SplitHostPort(httpAddr)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1" // the browser on this machine
+	}
+	return &devCodec{prefix: prefix, url: "http://" + net.JoinHostPort(host, port) + prefix}, nil
 }
 
 // wrap serves the dev endpoint beside h, once the Web UI's origin is known ("" when the

@@ -76,6 +76,14 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bcdr HTTP server: cannot listen on %s: %w (set --http or http.address)", httpAddr, err)
 	}
+	codec, err := a.newDevCodec(ln.Addr().String()) // nil without a codec key
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if codec != nil {
+		opts.UICodecEndpoint = codec.url
+	}
 	eng, err := engine.Start(ctx, opts)
 	if err != nil {
 		ln.Close()
@@ -93,7 +101,14 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 		_ = d.stop()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	d.http = &http.Server{Handler: a.httpHandler(d.client), ReadHeaderTimeout: 5 * time.Second}
+	handler := a.httpHandler(d.client)
+	if codec != nil {
+		if handler, err = codec.wrap(ctx, a, handler, eng.UIAddress()); err != nil {
+			_ = d.stop()
+			return nil, err
+		}
+	}
+	d.http = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("bcdr HTTP server stopped", "error", err)
