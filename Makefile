@@ -4,7 +4,7 @@ BIN     := bin/bcdr
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build demo dev test vet fuzz bench clean
+.PHONY: build demo dev test vet fuzz bench reliability clean
 
 ## build: compile the bcdr binary into bin/
 build:
@@ -33,6 +33,26 @@ fuzz:
 ## bench: run the benchmarks on the embedded engine and print their figures
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./engine ./cmd/bcdr ./runbooks
+
+## reliability: the reliability and security suite: worker and engine SIGKILLed mid-drill,
+## drills under AWS faults, a failure at every step, secrets, loopback listeners, hostile
+## runbooks, then the parser fuzzed for FUZZTIME; prints every figure (bin/reliability.log
+## has the details). RELIABILITY=short runs small versions. Needs moto, like make test.
+RELIABILITY ?= 1
+RELIABILITY_TESTS := Test(WorkerKilled|EngineKilled|DrillsComplete|DrillFailing|SecretsNever|DevListens|NestedRunbooks|RunbookFileRead)
+reliability:
+	@mkdir -p bin && rm -f bin/reliability-figures.txt bin/reliability.log
+	@echo "reliability: the long tests take about half an hour; progress in bin/reliability.log"
+	BCDR_RELIABILITY=$(RELIABILITY) BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
+		$(GO) test -count=1 -timeout 3h -v -run '$(RELIABILITY_TESTS)' ./cmd/bcdr >> bin/reliability.log 2>&1; \
+		s=$$?; grep -E '^(--- |ok|FAIL)' bin/reliability.log; exit $$s
+	BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
+		$(GO) test -count=1 -v -run 'Hostile|KeepAlive|Redact' ./runbooks ./activities >> bin/reliability.log 2>&1; \
+		s=$$?; grep -E '^(--- |ok|FAIL)' bin/reliability.log | tail -4; exit $$s
+	$(GO) test -count=1 ./codec ./internal/faultproxy ./config
+	$(GO) test ./runbooks -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) > bin/fuzz.log 2>&1; \
+		s=$$?; tail -2 bin/fuzz.log; grep 'elapsed' bin/fuzz.log | tail -1 | sed 's/^/FIGURES FuzzParse: /' >> bin/reliability-figures.txt; exit $$s
+	@echo; echo "figures:"; cat bin/reliability-figures.txt
 
 clean:
 	rm -rf bin

@@ -67,6 +67,7 @@ func TestHostileCorpus(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 40, "the corpus holds at least 40 hostile runbooks")
 	reg := fixtureRegistry(t)
+	var worst cost
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			src, err := os.ReadFile(file)
@@ -74,6 +75,7 @@ func TestHostileCorpus(t *testing.T) {
 			wants := wantsIn(t, src)
 			require.NotEmpty(t, wants, "a hostile fixture says what it wants with # want: line:col: message")
 			rb, diags, took, alloc := parseMeasured(filepath.Base(file), src, reg)
+			worst.add(took, alloc, !t.Failed() && rb == nil)
 			checkRejected(t, rb, diags, took, alloc)
 			for _, w := range wants {
 				found := false
@@ -86,6 +88,34 @@ func TestHostileCorpus(t *testing.T) {
 				assert.True(t, found, "missing diagnostic %d:%d: %s\ngot:\n%s", w.line, w.col, w.text, head(diags, 10))
 			}
 		})
+	}
+	worst.report(t, len(files))
+}
+
+// cost is the worst of a set of parses, for the suite's figures.
+type cost struct {
+	cpu      time.Duration
+	alloc    uint64
+	rejected int
+}
+
+func (c *cost) add(cpu time.Duration, alloc uint64, rejected bool) {
+	c.cpu, c.alloc = max(c.cpu, cpu), max(c.alloc, alloc)
+	if rejected {
+		c.rejected++
+	}
+}
+
+// report logs the figures, and appends them to $BCDR_RELIABILITY_REPORT (make reliability).
+func (c *cost) report(t *testing.T, inputs int) {
+	line := fmt.Sprintf("FIGURES %s: inputs=%d rejected=%d worst_cpu=%s worst_alloc=%dMiB (bounds %s, %dMiB)",
+		t.Name(), inputs, c.rejected, c.cpu.Round(time.Millisecond), c.alloc>>20, hostileTime, hostileAlloc>>20)
+	t.Log(line)
+	if f := os.Getenv("BCDR_RELIABILITY_REPORT"); f != "" {
+		if out, err := os.OpenFile(f, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintln(out, line)
+			out.Close()
+		}
 	}
 }
 
@@ -197,6 +227,7 @@ func TestHostileGenerated(t *testing.T) {
 		}, `unknown field "oops" in step`},
 	}
 	reg := fixtureRegistry(t)
+	var worst cost
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			src := tc.src()
@@ -204,8 +235,10 @@ func TestHostileGenerated(t *testing.T) {
 			t.Logf("%d bytes", len(src))
 			checkRejected(t, rb, diags, took, alloc)
 			assert.Contains(t, diags.Error(), tc.want)
+			worst.add(took, alloc, !t.Failed())
 		})
 	}
+	worst.report(t, len(cases))
 }
 
 // head is the first n diagnostics, for messages.
