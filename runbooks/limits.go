@@ -92,6 +92,10 @@ func exprCost(node ast.Node) string {
 				walk(a, iterations)
 			}
 			for _, a := range preds {
+				if x.Name == "reduce" && problem == "" && pointers(a, "acc") > 1 {
+					problem = "reduce uses #acc more than once in its step: the accumulator could double each time (a string of 2^n bytes)"
+					return
+				}
 				if problem == "" && inner > maxIterations {
 					problem = fmt.Sprintf("%s nests predicates over constant ranges: %s iterations; the limit is %d", x.Name, bigCount(inner, maxIterations*maxRange), maxIterations)
 				}
@@ -101,6 +105,12 @@ func exprCost(node ast.Node) string {
 			if id, ok := x.Callee.(*ast.IdentifierNode); ok && id.Value == "repeat" {
 				if l, ok := stringLen(x); ok && l > maxStringBytes {
 					problem = fmt.Sprintf("repeat builds a string of %s bytes; the limit is %d", bigCount(l, 2*maxStringBytes), maxStringBytes)
+					return
+				}
+				// In a loop, count what every iteration may build (unknown: the limit).
+				if l, ok := stringLen(x); iterations > 1 && (!ok || satMul(max(l, 1), iterations, 2*maxStringBytes) > maxStringBytes) {
+					problem = fmt.Sprintf("repeat inside a predicate over a constant range builds up to %s bytes; the limit is %d",
+						bigCount(satMul(max(orLimit(l, ok), 1), iterations, 2*maxStringBytes), 2*maxStringBytes), maxStringBytes)
 					return
 				}
 			}
@@ -270,4 +280,24 @@ func satMul(a, b, limit int) int {
 		return limit
 	}
 	return min(a*b, limit)
+}
+
+// orLimit is l when known, else the most a repeat may build.
+func orLimit(l int, known bool) int {
+	if known {
+		return l
+	}
+	return maxStringBytes
+}
+
+// pointers counts the #name pointers in a node (#acc in a reduce step).
+func pointers(n ast.Node, name string) int {
+	count := 0
+	ast.Find(n, func(x ast.Node) bool {
+		if p, ok := x.(*ast.PointerNode); ok && p.Name == name {
+			count++
+		}
+		return false
+	})
+	return count
 }
