@@ -30,9 +30,11 @@ FUZZTIME ?= 10m
 fuzz:
 	$(GO) test ./runbooks -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
-## bench: run the benchmarks on the embedded engine and print their figures
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./engine ./cmd/bcdr ./runbooks
+## bench: run the benchmark suite (step overhead, makespan, wait detection, scale, cold
+## start, Chaos Toolkit) on the embedded engine and print its table; about 6 minutes on 2
+## cores; needs moto and Chaos Toolkit: pip install 'moto[server]' chaostoolkit
+bench: build
+	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr
 
 ## reliability: the reliability and security suite: worker and engine SIGKILLed mid-drill,
 ## drills under AWS faults, a failure at every step, secrets, loopback listeners, hostile

@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
+	"sort"
 	"strings"
 	"testing"
+	"text/tabwriter"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -19,33 +23,128 @@ import (
 	"github.com/bcdr/bcdr/workflows"
 )
 
-// benchEngine starts the tuned embedded engine and a worker serving the interpreter, the
-// builtin actions and the hand-written comparison workflow.
-func benchEngine(b *testing.B) client.Client {
+// The benchmark suite: `make bench` runs BenchmarkSuite once and prints one table. Each
+// measurement is a sub-benchmark (go test -bench 'Suite/scale' runs one) that adds its
+// rows to the table, every figure beside the comparison made in the same run, since
+// only ratios survive a noisy machine. Nothing here runs without -bench.
+//
+// BENCH_BCDR_BIN names the bcdr binary the process measurements (scale, cold start,
+// peer) run as a child process; without it they re-execute this test binary as bcdr
+// (see TestMain), which starts a little slower than the real, stripped binary.
+
+// benchRow is one line of the table.
+type benchRow struct {
+	measure  string // what is measured
+	bcdr     string // bcdr's figure
+	baseline string // what it is compared with, measured in the same run
+	ratio    float64
+	target   string // the target, "" when there is none
+	met      string // yes, NO, or "" when there is no target
+}
+
+// benchTable collects the rows of the measurements that ran.
+type benchTable struct{ rows []benchRow }
+
+func (t *benchTable) add(r benchRow) { t.rows = append(t.rows, r) }
+
+// print writes the table with the load average it was measured under.
+func (t *benchTable) print(load string) {
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "\nbcdr benchmarks (%s)\n", load)
+	fmt.Fprintln(w, "measure\tbcdr\tbaseline (same run)\tratio\ttarget\tmet")
+	for _, r := range t.rows {
+		ratio := ""
+		if r.ratio != 0 {
+			ratio = fmt.Sprintf("%.2f", r.ratio)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.measure, r.bcdr, r.baseline, ratio, r.target, r.met)
+	}
+	_ = w.Flush()
+}
+
+// met says whether a figure met its target.
+func met(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+// BenchmarkSuite runs the six measurements of issue 10 and prints their table:
+//
+//	go test -run '^$' -bench '^BenchmarkSuite$' -benchtime 1x -timeout 30m ./cmd/bcdr
+func BenchmarkSuite(b *testing.B) {
+	var t benchTable
+	start := loadAverage()
+	for _, m := range []struct {
+		name string
+		run  func(*testing.B, *benchTable)
+	}{
+		{"sequential", benchSequential},
+		{"makespan", benchMakespan},
+		{"wait", benchWaitDetection},
+		{"scale", benchScale},
+		{"coldstart", benchColdStart},
+		{"peer", benchPeer},
+	} {
+		skipped := false
+		ok := b.Run(m.name, func(b *testing.B) {
+			defer func() { skipped = b.Skipped() }()
+			m.run(b, &t)
+		})
+		switch {
+		case !ok:
+			t.add(benchRow{measure: m.name + ": FAILED (see above)", met: "NO"})
+		case skipped:
+			t.add(benchRow{measure: m.name + ": skipped (see above)", met: "NO"})
+		}
+	}
+	t.print(fmt.Sprintf("load average at start %s, at end %s; %d CPUs", start, loadAverage(), runtime.NumCPU()))
+}
+
+// loadAverage is the 1, 5 and 15 minute load average, from /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// benchEngine starts an embedded engine (tuned unless untuned), a client and a worker
+// serving the interpreter, the builtin actions and the hand-written comparison workflow.
+func benchEngine(b *testing.B, untuned bool, cfg *config.Config) (client.Client, func()) {
 	b.Helper()
 	eng, err := engine.Start(context.Background(), engine.Options{
-		DataDir: b.TempDir(), FrontendPort: engine.PickFreePort, Logger: slog.New(slog.DiscardHandler),
+		DataDir: b.TempDir(), FrontendPort: engine.PickFreePort, Untuned: untuned,
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(b, err)
-	b.Cleanup(func() { _ = eng.Stop() })
 	c, err := client.Dial(client.Options{HostPort: eng.Address(), Namespace: eng.Namespace(), Logger: quietSDKLogger()})
 	require.NoError(b, err)
-	b.Cleanup(c.Close)
-	cfg := &config.Config{Temporal: config.Temporal{TaskQueue: "bench"}}
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	cfg.Temporal.TaskQueue = "bench"
 	w := newWorker(c, cfg, slog.New(slog.DiscardHandler))
 	w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: "bench.HandWritten"})
+	w.RegisterWorkflowWithOptions(handWrittenDAG, workflow.RegisterOptions{Name: "bench.HandWrittenDAG"})
 	require.NoError(b, w.Start())
-	b.Cleanup(w.Stop)
-	return c
+	stop := func() {
+		w.Stop()
+		c.Close()
+		_ = eng.Stop()
+	}
+	return c, stop
 }
 
 func quietSDKLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(nopWriter{}, nil))
+	return slog.New(slog.DiscardHandler)
 }
-
-type nopWriter struct{}
-
-func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // handWritten is what a Go developer would write without bcdr: n sequential activities.
 func handWritten(ctx workflow.Context, n int) error {
@@ -53,6 +152,37 @@ func handWritten(ctx workflow.Context, n int) error {
 	for i := 0; i < n; i++ {
 		req := activities.Request{StepID: fmt.Sprint("s", i), With: map[string]any{}}
 		if err := workflow.ExecuteActivity(ctx, runbooks.KindNoop, req).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handWrittenDAG is the DAG of dag(layers, width, step) written by hand: every step a
+// coroutine that waits for its two needs, then runs its activity.
+func handWrittenDAG(ctx workflow.Context, layers, width int, step time.Duration) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	done := make([]workflow.Future, layers*width)
+	for l := range layers {
+		for w := range width {
+			f, set := workflow.NewFuture(ctx)
+			done[l*width+w] = f
+			workflow.Go(ctx, func(ctx workflow.Context) {
+				if l > 0 {
+					for _, n := range []int{(l-1)*width + w, (l-1)*width + (w*7+3)%width} {
+						if err := done[n].Get(ctx, nil); err != nil {
+							set.Set(nil, err)
+							return
+						}
+					}
+				}
+				req := activities.Request{StepID: fmt.Sprintf("l%dw%d", l, w), With: map[string]any{"sleep": step.String()}}
+				set.Set(nil, workflow.ExecuteActivity(ctx, runbooks.KindNoop, req).Get(ctx, nil))
+			})
+		}
+	}
+	for _, f := range done {
+		if err := f.Get(ctx, nil); err != nil {
 			return err
 		}
 	}
@@ -73,7 +203,8 @@ func chain(n int) string {
 }
 
 // dag generates a layered DAG: layers x width steps of the given duration, each step
-// needing two steps of the layer before (a fixed pattern, so runs compare).
+// needing two steps of the layer before (a fixed pattern, so runs compare). Its critical
+// path is layers x step.
 func dag(layers, width int, step time.Duration) string {
 	var sb strings.Builder
 	sb.WriteString("apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: bench-dag}\nsteps:\n")
@@ -91,77 +222,50 @@ func dag(layers, width int, step time.Duration) string {
 	return sb.String()
 }
 
-func runRunbook(b *testing.B, c client.Client, src string) (time.Duration, workflows.Status) {
+// parseBench parses a generated runbook with the kinds of cfg's registry.
+func parseBench(b *testing.B, cfg *config.Config, src string) *runbooks.Runbook {
 	b.Helper()
-	rb, diags := runbooks.Parse("bench.yaml", []byte(src), nil)
+	reg, err := registry(cfg)
+	require.NoError(b, err)
+	rb, diags := runbooks.Parse("bench.yaml", []byte(src), reg)
 	require.False(b, diags.HasErrors(), "%v", diags)
-	ctx := context.Background()
+	return rb
+}
+
+// runRunbook runs rb on the "bench" task queue and returns its wall time, its record and
+// its workflow id.
+func runRunbook(b *testing.B, c client.Client, rb *runbooks.Runbook, mode workflows.Mode) (time.Duration, workflows.Status, string) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), benchRunTimeout)
+	defer cancel()
 	start := time.Now()
-	id, err := startRun(ctx, c, "bench", workflows.Input{Runbook: *rb, Mode: workflows.ModeLive, Initiator: workflows.Actor{Name: "bench"}})
+	id, err := startRun(ctx, c, "bench", workflows.Input{Runbook: *rb, Mode: mode, Initiator: workflows.Actor{Name: "bench"}})
 	require.NoError(b, err)
 	st, err := waitRun(ctx, c, id)
 	require.NoError(b, err)
 	require.Equal(b, workflows.RunSucceeded, st.State, st.Error)
-	return time.Since(start), st
+	return time.Since(start), st, id
 }
 
-// BenchmarkInterpreterOverhead runs 200 sequential no-op steps through the interpreter and
-// the same 200 activities through a hand-written workflow on the same tuned engine; the
-// ratio is what the interpreter costs per step.
-func BenchmarkInterpreterOverhead(b *testing.B) {
-	const n = 200
-	c := benchEngine(b)
-	ctx := context.Background()
-	src := chain(n)
-	runRunbook(b, c, chain(5)) // warm up the worker and the task queues
-	var interp, hand time.Duration
-	for i := 0; i < b.N; i++ {
-		d, _ := runRunbook(b, c, src)
-		interp += d
-		start := time.Now()
-		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "bench"}, "bench.HandWritten", n)
-		require.NoError(b, err)
-		require.NoError(b, run.Get(ctx, nil))
-		hand += time.Since(start)
+// benchRunTimeout bounds every run of the suite: a run that stalls fails the
+// measurement instead of hanging it.
+const benchRunTimeout = 10 * time.Minute
+
+// median returns the median of ds (0 for none).
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
 	}
-	perInterp := float64(interp.Microseconds()) / 1000 / float64(n*b.N)
-	perHand := float64(hand.Microseconds()) / 1000 / float64(n*b.N)
-	b.ReportMetric(perInterp, "ms/step-interpreter")
-	b.ReportMetric(perHand, "ms/step-handwritten")
-	b.ReportMetric(perInterp/perHand, "ratio")
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// BenchmarkParallelMakespan runs a 500-step DAG (10 layers of 50) of 200 ms steps and
-// compares its makespan with its critical path (10 x 200 ms).
-func BenchmarkParallelMakespan(b *testing.B) {
-	const layers, width, step = 10, 50, 200 * time.Millisecond
-	c := benchEngine(b)
-	runRunbook(b, c, chain(5))
-	src := dag(layers, width, step)
-	critical := time.Duration(layers) * step
-	var total time.Duration
-	for i := 0; i < b.N; i++ {
-		_, st := runRunbook(b, c, src)
-		total += st.EndedAt.Sub(st.StartedAt)
-	}
-	makespan := total / time.Duration(b.N)
-	b.ReportMetric(float64(makespan.Milliseconds()), "ms-makespan")
-	b.ReportMetric(float64(critical.Milliseconds()), "ms-critical-path")
-	b.ReportMetric(float64(makespan)/float64(critical), "x-critical-path")
-}
+// msf formats a duration in milliseconds with two decimals.
+func msf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-// BenchmarkLargeRunbook runs a 5,000-step runbook (100 layers of 50 no-op steps): it
-// needs more than one history, so it also exercises continue-as-new on the real engine.
-func BenchmarkLargeRunbook(b *testing.B) {
-	c := benchEngine(b)
-	src := dag(100, 50, 0)
-	for i := 0; i < b.N; i++ {
-		d, st := runRunbook(b, c, src)
-		require.Len(b, st.Steps, 5000)
-		for _, s := range st.Steps {
-			require.Equal(b, workflows.StepSucceeded, s.Status, s.ID)
-		}
-		b.ReportMetric(float64(d.Milliseconds()), "ms-total")
-		b.ReportMetric(5000/d.Seconds(), "steps/s")
-	}
-}
+// ms is a duration in milliseconds, for ReportMetric.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

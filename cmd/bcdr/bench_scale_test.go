@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	workflowservice "go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// Measurement 4's loads.
+const (
+	largeLayers, largeWidth = 200, 50 // the 10,000-step runbook
+	concurrentRuns          = 500
+	concurrentSteps         = 10
+)
+
+// benchScale is measurement 4, against `bcdr dev` in a child process (engine and worker
+// in one process, as a user runs it): a 10,000-step runbook (200 layers of 50 no-op
+// steps; its history continues as new several times), then 500 concurrent drill runs of
+// a 10-step runbook; steps per second sustained through each, and the peak resident
+// memory of the process while it ran them.
+func benchScale(b *testing.B, t *benchTable) {
+	h := newBenchHome(b)
+	p := h.startDev(b)
+	h.waitReady(b, p)
+	c, err := client.Dial(client.Options{HostPort: h.address(), Logger: quietSDKLogger()})
+	require.NoError(b, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), benchRunTimeout)
+	defer cancel()
+	cfg := &config.Config{}
+	queue := "bcdr" // bcdr dev's worker: the default temporal.task_queue
+	idle := procStatus(p.cmd.Process.Pid, "VmRSS")
+	// CPU per step of the bcdr dev process: on 2 cores, a run that uses less than
+	// 2 CPU-seconds per second of wall time waits for something other than its own CPU.
+
+	// the 10,000-step runbook
+	pid := p.cmd.Process.Pid
+	mem := sampleRSS(pid, 200*time.Millisecond)
+	cpu := procCPU(pid)
+	large := parseBench(b, cfg, dag(largeLayers, largeWidth, 0))
+	start := time.Now()
+	id, err := startRun(ctx, c, queue, workflows.Input{Runbook: *large, Mode: workflows.ModeLive, Initiator: workflows.Actor{Name: "bench"}})
+	require.NoError(b, err)
+	st, err := waitRun(ctx, c, id)
+	require.NoError(b, err)
+	largeWall := time.Since(start)
+	largePeak := mem.end()
+	largeCPU := procCPU(pid) - cpu
+	require.Equal(b, workflows.RunSucceeded, st.State, st.Error)
+	n := largeLayers * largeWidth
+	require.Len(b, st.Steps, n)
+	for _, s := range st.Steps {
+		require.Equal(b, workflows.StepSucceeded, s.Status, s.ID)
+	}
+	histories := countRuns(b, c, id)
+
+	// 500 concurrent drill runs
+	mem = sampleRSS(pid, 200*time.Millisecond)
+	cpu = procCPU(pid)
+	small := parseBench(b, cfg, chain(concurrentSteps))
+	start = time.Now()
+	ids := make([]string, concurrentRuns)
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				id, err := startRun(ctx, c, queue, workflows.Input{Runbook: *small, Mode: workflows.ModeDrill, Initiator: workflows.Actor{Name: "bench"}})
+				if err != nil {
+					b.Error(err)
+				}
+				ids[i] = id
+			}
+		}()
+	}
+	for i := range concurrentRuns {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	startedAll := time.Since(start)
+	failed := 0
+	for _, id := range ids {
+		st, err := waitRun(ctx, c, id)
+		if err != nil || st.State != workflows.RunSucceeded {
+			failed++
+		}
+	}
+	concWall := time.Since(start)
+	concPeak := mem.end()
+	concCPU := procCPU(pid) - cpu
+	require.Zero(b, failed, "runs that did not succeed")
+
+	largeRate := float64(n) / largeWall.Seconds()
+	concRate := float64(concurrentRuns*concurrentSteps) / concWall.Seconds()
+	b.ReportMetric(largeRate, "steps/s-large")
+	b.ReportMetric(concRate, "steps/s-concurrent")
+	b.ReportMetric(float64(max(largePeak, concPeak)>>20), "MiB-peak-rss")
+	t.add(benchRow{
+		measure: fmt.Sprintf("4 scale: %d-step runbook (%d histories), steps/s", n, histories),
+		bcdr: fmt.Sprintf("%.0f steps/s, %.1f s, %.1f CPU-ms/step", largeRate, largeWall.Seconds(),
+			ms(largeCPU)/float64(n)),
+		target: "completes", met: met(true),
+	})
+	t.add(benchRow{
+		measure: fmt.Sprintf("4 scale: %d concurrent drill runs of %d steps, steps/s", concurrentRuns, concurrentSteps),
+		bcdr: fmt.Sprintf("%.0f steps/s, %.1f s (started in %.1f s), %.1f CPU-ms/step", concRate, concWall.Seconds(),
+			startedAll.Seconds(), ms(concCPU)/float64(concurrentRuns*concurrentSteps)),
+		target: "complete", met: met(true),
+	})
+	t.add(benchRow{
+		measure:  "4 scale: peak RSS of bcdr dev (large runbook; concurrent runs)",
+		bcdr:     mib(largePeak) + "; " + mib(concPeak),
+		baseline: mib(idle) + " idle",
+	})
+}
+
+// countRuns counts the histories of a workflow id: the first run and every one it
+// continued as new into.
+func countRuns(b *testing.B, c client.Client, id string) int {
+	b.Helper()
+	n := 0
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("WorkflowId = '%s'", id), NextPageToken: token,
+		})
+		require.NoError(b, err)
+		n += len(resp.GetExecutions())
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return n
+		}
+	}
+}
