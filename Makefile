@@ -31,8 +31,8 @@ fuzz:
 	$(GO) test ./runbooks -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 ## bench: run the benchmark suite (step overhead, makespan, wait detection, scale, cold
-## start, Chaos Toolkit) on the embedded engine and print its table; about 6 minutes on 2
-## cores; needs moto and Chaos Toolkit: pip install 'moto[server]' chaostoolkit
+## start, Chaos Toolkit) on the embedded engine and print its table; about 3 minutes on 2
+## idle cores; needs moto and Chaos Toolkit: pip install 'moto[server]' chaostoolkit
 bench: build
 	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr
 
