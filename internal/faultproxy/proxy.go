@@ -226,10 +226,15 @@ type response struct {
 	body   []byte
 }
 
+// forward sends the request on and reads the answer whole. A client that goes away
+// (a worker killed mid-call) does not cancel the call: the target may already have
+// applied it, and the log must say what the target did.
 func (p *Proxy) forward(r *http.Request, body []byte) (*response, error) {
 	u := *p.target
 	u.Path, u.RawPath, u.RawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), bytes.NewReader(body))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
+	defer cancel()
+	out, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,4 +205,23 @@ func TestDrawsAreSeededAndRatesChecked(t *testing.T) {
 	assert.ErrorContains(t, err, "add up to 1.4")
 	_, err = Start(Options{Target: "::"})
 	assert.Error(t, err)
+}
+
+// TestLogsWhatTheTargetDidWhenTheClientLeaves: a client that gives up mid-call (a worker
+// killed) does not cancel the call; the log has the target's answer.
+func TestLogsWhatTheTargetDidWhenTheClientLeaves(t *testing.T) {
+	applied := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		applied <- struct{}{}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer slow.Close()
+	p := start(t, slow.URL, nil)
+	client := &http.Client{Timeout: 50 * time.Millisecond}
+	_, err := client.Post(p.URL+"/create", "application/json", strings.NewReader("{}"))
+	require.Error(t, err, "the client gave up")
+	<-applied
+	require.Eventually(t, func() bool { return len(p.Log()) == 1 }, 2*time.Second, 10*time.Millisecond)
+	assert.Equal(t, http.StatusCreated, p.Log()[0].Status, "the call was applied, and the log says so")
 }
