@@ -20,11 +20,13 @@ import (
 // without it.
 var checksumOnce sync.Once
 
-// setBinaryChecksum gives the SDK a cheap identifier of this executable instead, once
+// SetBinaryChecksum gives the SDK a cheap identifier of this executable instead, once
 // per process: a hash of its build info, path, size and modification time, which is
 // stable across restarts of one binary and changes when the binary is rebuilt. It is
 // process-wide: it also names the binary of bcdr's own workers in the same process.
-func setBinaryChecksum() {
+// Start calls it; a process that runs workers without an engine (bcdr worker) calls it
+// before its first worker starts.
+func SetBinaryChecksum() {
 	checksumOnce.Do(func() { worker.SetBinaryChecksum(binaryChecksum()) })
 }
 

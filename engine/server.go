@@ -65,7 +65,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.address = hostPort(dialIP(o.IP), p.frontend)
 
-	setBinaryChecksum() // before the server starts its system workers
+	SetBinaryChecksum() // before the server starts its system workers
 	sql := sqlConfig(data.dbPath())
 	if err := prepareDatabase(data, sql, clusterName, o.Namespace, o.Retention); err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ api/openapi.yaml, also served at GET /v1/openapi.yaml.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger := a.logger()
-			c, err := dial(cmd.Context(), a.cfg, a.quietLogger())
+			c, err := a.dialObserved(cmd.Context(), a.quietLogger()) // SDK metrics on /metrics, tracing when set
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/engine"
 )
 
 func newWorkerCommand(a *app) *cobra.Command {
@@ -34,6 +35,7 @@ Prometheus, /healthz (the process is up) and /readyz (Temporal answers).`,
 			if err != nil {
 				return err
 			}
+			engine.SetBinaryChecksum() // not an MD5 of the 450 MB executable at the first poll
 			c, err := a.dialObserved(cmd.Context(), logger)
 			if err != nil {
 				if ln != nil {
