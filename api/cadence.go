@@ -1,14 +1,9 @@
 package api
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"time"
-
-	"github.com/bcdr/bcdr/workflows"
 )
 
 // Overdue is one service in the drill cadence report.
@@ -25,31 +20,25 @@ type Overdue struct {
 	Runbooks  []string  `json:"runbooks"`
 }
 
-// overdue reports, per service of the catalogue's runbooks, the last successful drill
-// (from the engine's visibility: BcdrService, BcdrMode=drill, BcdrOutcome=succeeded) and
-// whether the cadence of the service's tier has passed since.
+// overdue reports, per service of the catalogue's runbooks that the caller may view, the
+// last successful drill and whether the cadence of the service's tier has passed since.
+// It is the portfolio's cadence column: the last drill comes from the evidence store,
+// which keeps every run, and from the engine's visibility, which keeps runs for its
+// retention (30 days by default) and holds drills that wrote no evidence. Sources that
+// could not be read are named in "problems".
 func (s *Server) overdue(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	services := map[string]*Overdue{}
-	for _, e := range s.opts.Catalog.Entries() {
-		if e.Service == "" {
-			continue
-		}
-		o := services[e.Service]
-		if o == nil {
-			o = &Overdue{Service: e.Service}
-			services[e.Service] = o
-		}
-		o.Runbooks = append(o.Runbooks, e.Name)
-		if e.Tier > 0 && (o.Tier == 0 || e.Tier < o.Tier) {
-			o.Tier = e.Tier // the most critical tier of the service's runbooks
-		}
-	}
+	p := s.buildPortfolio(r.Context(), id)
 	out := []Overdue{}
-	for _, o := range services {
-		if err := s.assess(r.Context(), o); err != nil {
-			return err
+	for _, sh := range p.Services {
+		if len(sh.Runbooks) == 0 {
+			continue // known only from evidence: no runbook of the catalogue left to drill
 		}
-		out = append(out, *o)
+		o := Overdue{Service: sh.Service, Tier: sh.Tier, Cadence: sh.Cadence, LastDrill: sh.LastDrill,
+			LastRun: sh.LastRun, Due: sh.Due, Overdue: sh.Status == CadenceOverdue, Runbooks: []string{}}
+		for _, rb := range sh.Runbooks {
+			o.Runbooks = append(o.Runbooks, rb.Name)
+		}
+		out = append(out, o)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Overdue != out[j].Overdue {
@@ -57,31 +46,10 @@ func (s *Server) overdue(w http.ResponseWriter, r *http.Request, id *Identity) e
 		}
 		return out[i].Service < out[j].Service
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"services": out})
-	return nil
-}
-
-func (s *Server) assess(ctx context.Context, o *Overdue) error {
-	runs, err := listRuns(ctx, s.opts.Client, fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND %s = 'drill' AND %s = 'succeeded'",
-		workflows.WorkflowName, workflows.SAService, o.Service, workflows.SAMode, workflows.SAOutcome), 20)
-	if err != nil {
-		return err
+	body := map[string]any{"services": out}
+	if len(p.Problems) > 0 {
+		body["problems"] = p.Problems
 	}
-	for _, rs := range runs {
-		if rs.ClosedAt.After(o.LastDrill) {
-			o.LastDrill, o.LastRun = rs.ClosedAt, rs.RunID
-		}
-	}
-	cadence, ok := s.opts.Cadence[strconv.Itoa(o.Tier)]
-	if !ok || cadence <= 0 {
-		return nil
-	}
-	o.Cadence = cadence.String()
-	if o.LastDrill.IsZero() {
-		o.Overdue = true
-		return nil
-	}
-	o.Due = o.LastDrill.Add(cadence)
-	o.Overdue = s.now().After(o.Due)
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }

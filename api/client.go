@@ -112,10 +112,16 @@ func (c *Client) Schedules(ctx context.Context) ([]Schedule, error) {
 	return out.Schedules, c.Do(ctx, http.MethodGet, "/v1/schedules", nil, &out)
 }
 
+// OverdueReport is the drill cadence report: the services, and the sources of it that
+// could not be read (the report is then built from the others).
+type OverdueReport struct {
+	Services []Overdue `json:"services"`
+	Problems []string  `json:"problems,omitempty"`
+}
+
 // Overdue returns the drill cadence report.
-func (c *Client) Overdue(ctx context.Context) ([]Overdue, error) {
-	var out struct {
-		Services []Overdue `json:"services"`
-	}
-	return out.Services, c.Do(ctx, http.MethodGet, "/v1/drills/overdue", nil, &out)
+func (c *Client) Overdue(ctx context.Context) (OverdueReport, error) {
+	var out OverdueReport
+	err := c.Do(ctx, http.MethodGet, "/v1/drills/overdue", nil, &out)
+	return out, err
 }

@@ -88,6 +88,13 @@ func dueSoon(cadence time.Duration) time.Duration {
 // visibility), the cadence state of the service's tier, RTO/RPO over time (from the
 // evidence records), and the runbooks never proven by a drill.
 func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	writeCompressed(w, r, s.buildPortfolio(r.Context(), id))
+	return nil
+}
+
+// buildPortfolio assembles the portfolio the identity may view. A store or engine that
+// cannot be read is named in Problems; what could be read is still reported.
+func (s *Server) buildPortfolio(ctx context.Context, id *Identity) Portfolio {
 	p := Portfolio{GeneratedAt: s.now().UTC(), Services: []ServiceHealth{}, NeverProven: []RunbookHealth{}}
 	services := map[string]*ServiceHealth{}
 	service := func(name string) *ServiceHealth {
@@ -121,11 +128,11 @@ func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, id *Identity)
 			rb.LastDrill = at
 		}
 	}
-	if err := s.readEvidence(r.Context(), id, &p, service, drilled); err != nil {
+	if err := s.readEvidence(ctx, id, &p, service, drilled); err != nil {
 		p.Problems = append(p.Problems, "evidence store: "+err.Error())
 	}
 	// Runs the engine still holds that left no evidence count as proof too.
-	runs, err := listRuns(r.Context(), s.opts.Client, fmt.Sprintf("WorkflowType = '%s' AND %s = 'drill' AND %s = 'succeeded'",
+	runs, err := listRuns(ctx, s.opts.Client, fmt.Sprintf("WorkflowType = '%s' AND %s = 'drill' AND %s = 'succeeded'",
 		workflows.WorkflowName, workflows.SAMode, workflows.SAOutcome), 1000)
 	if err != nil {
 		p.Problems = append(p.Problems, "engine: "+err.Error())
@@ -149,8 +156,7 @@ func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, id *Identity)
 		sort.Slice(sh.History, func(i, j int) bool { return sh.History[i].EndedAt.Before(sh.History[j].EndedAt) })
 		p.Services = append(p.Services, *sh)
 	}
-	writeCompressed(w, r, p)
-	return nil
+	return p
 }
 
 // assessCadence sets the service's due date and cadence state from its tier's cadence.

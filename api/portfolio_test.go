@@ -119,6 +119,46 @@ func TestPortfolioCadenceAndHistory(t *testing.T) {
 	assert.Equal(t, 1, p.Runs)
 }
 
+// The overdue report reads the same sources as the portfolio: a drill the engine no
+// longer holds (older than its retention) still counts from the evidence store, and a
+// scoped viewer sees only its services.
+func TestOverdueReadsEvidence(t *testing.T) {
+	day := 24 * time.Hour
+	s := evidenceServer(t, drill("web-old", "demo-web", workflows.RunSucceeded, now.Add(-45*day), 2*time.Minute))
+	w := get(t, s, "viewer", "/v1/drills/overdue")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var out struct {
+		Services []Overdue
+		Problems []string
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+	assert.Empty(t, out.Problems)
+	got := map[string]Overdue{}
+	for _, o := range out.Services {
+		got[o.Service] = o
+	}
+	web := got["demo-web"]
+	assert.Equal(t, "web-old", web.LastRun, "found in the evidence store, not in the engine")
+	assert.False(t, web.Overdue)
+	assert.Equal(t, now.Add(-45*day+90*day), web.Due)
+	assert.Contains(t, web.Runbooks, "demo-failover")
+	onTime := false
+	for _, o := range out.Services {
+		assert.False(t, onTime && o.Overdue, "overdue services come first: %s", o.Service)
+		onTime = onTime || !o.Overdue
+		if o.Cadence != "" && o.LastRun == "" {
+			assert.True(t, o.Overdue, "%s was never drilled", o.Service)
+		}
+	}
+
+	// pat views orders only, which has no runbook in the catalogue: nothing to report.
+	w = get(t, s, "pat", "/v1/drills/overdue")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	out.Services = nil
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+	assert.Empty(t, out.Services)
+}
+
 func TestCadenceStates(t *testing.T) {
 	day := 24 * time.Hour
 	s := &Server{now: func() time.Time { return now }, opts: Options{Cadence: map[string]time.Duration{"1": 90 * day}}}

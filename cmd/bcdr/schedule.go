@@ -89,7 +89,9 @@ schedules), else directly on temporal.address.`,
 		Use: "overdue", Short: "Report, per service, the last successful drill and whether its tier's cadence has passed",
 		Long: `overdue lists every service of the runbooks the server knows, with its tier, the cadence
 of that tier (drills.cadence), its last successful drill and when the next is due. A
-service never drilled is overdue. The exit status is 1 when any service is overdue.`,
+service never drilled is overdue. The last drill is read from the evidence store, which
+keeps every run, and from the engine, which keeps runs for its retention; a source that
+cannot be read is named on stderr. The exit status is 1 when any service is overdue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, done, err := a.apiClient(cmd.Context())
@@ -97,10 +99,14 @@ service never drilled is overdue. The exit status is 1 when any service is overd
 				return err
 			}
 			defer done()
-			list, err := c.Overdue(cmd.Context())
+			report, err := c.Overdue(cmd.Context())
 			if err != nil {
 				return err
 			}
+			for _, p := range report.Problems {
+				fmt.Fprintf(a.stderr, "warning: %s (the report is built from the other sources)\n", p)
+			}
+			list := report.Services
 			if output == "json" {
 				if err := writeIndented(a, list); err != nil {
 					return err
