@@ -36,8 +36,8 @@ func (r *RunResult) Passed() bool { return r.Outcome == "succeeded" }
 // recovery (tabletops exercise people, not systems).
 func (r *RunResult) proves() bool { return r.Mode == "drill" || r.Mode == "live" }
 
-// RunHistory is where run results come from: the engine's visibility store today, an
-// evidence store later. The coverage report takes the results, not the source.
+// RunHistory is where run results come from: bcdr reads the evidence store and the
+// engine's visibility store. The coverage report takes the results, not the source.
 type RunHistory interface {
 	RunResults(ctx context.Context) ([]RunResult, error)
 }

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/workflows"
 )
 
 // The catalogue, scenario plan and coverage commands need no engine: these tests run
@@ -137,4 +141,63 @@ func TestCoverageFromResults(t *testing.T) {
 	}
 	assert.Contains(t, e.mustCLI(append(args, "-o", "html")...), "<h1>Recovery coverage: e2e-shop</h1>")
 	assert.Contains(t, e.mustCLI(append(args, "-o", "csv")...), "reports,2,group:data,,,,,,0,,,,,,,,false,no-runbook")
+}
+
+// TestCoverageFromEvidence reads the runs from the evidence store, which outlives the
+// engine's retention: a drill 200 days old still proves its service, a run started
+// before --since is left out, and a record changed after it was written is not trusted.
+func TestCoverageFromEvidence(t *testing.T) {
+	e := newEnv(t)
+	store, err := evidence.NewFileStore(filepath.Join(e.dir, "data", "evidence"))
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	day := 24 * time.Hour
+	drill := func(runID, runbook, service string, ended time.Time, rto time.Duration) {
+		_, err := store.Append(context.Background(), workflows.Status{
+			RunID: runID, Runbook: runbook, Service: service, Mode: workflows.ModeDrill, State: workflows.RunSucceeded,
+			StartedAt: ended.Add(-rto), EndedAt: ended, RTOActual: rto, RTOTarget: 10 * time.Minute,
+			Steps: []workflows.StepState{{ID: "a", Uses: "noop", Status: workflows.StepSucceeded}},
+		})
+		require.NoError(t, err)
+	}
+	drill("db-old", "db-failover", "db", now.Add(-500*day), 2*time.Minute) // before --since
+	drill("db-200", "db-failover", "db", now.Add(-200*day), 12*time.Minute)
+	drill("api-1", "restart", "api", now.Add(-20*day), time.Minute)
+	drill("api-2", "restart", "api", now.Add(-10*day), time.Minute)
+	// Change api-2's record after the fact.
+	ms, err := store.List(context.Background())
+	require.NoError(t, err)
+	tampered := ms[len(ms)-1]
+	require.Equal(t, "api-2", tampered.RunID)
+	matches, err := filepath.Glob(filepath.Join(e.dir, "data", "evidence", "*", "*-api-2", evidence.RecordFile))
+	require.NoError(t, err)
+	require.Len(t, matches, 1)
+	require.NoError(t, os.WriteFile(matches[0], []byte(`{"runId":"api-2","rtoActual":1}`), 0o600))
+
+	var rep catalogue.Report
+	out, errOut, code := e.cli("coverage", "--catalogue", testCatalogue, "--no-engine", "-o", "json")
+	require.Equal(t, 0, code, errOut)
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.Contains(t, errOut, "warning: evidence bundle 4 (run api-2) left out: its record cannot be read or was changed")
+	last := map[string]string{}
+	for _, s := range rep.Services {
+		if s.LastDrill != nil {
+			last[s.Service] = s.LastDrill.RunID
+		}
+	}
+	assert.Equal(t, map[string]string{"db": "db-200", "api": "api-1"}, last,
+		"the 200-day-old drill counts; the 500-day-old one is before --since; the changed record does not count")
+	gaps := map[string][]catalogue.GapKind{}
+	for _, g := range rep.Gaps {
+		gaps[g.Service] = append(gaps[g.Service], g.Kind)
+	}
+	assert.Contains(t, gaps["db"], catalogue.GapRTOMissed, "the evidence record's RTO is read")
+
+	// --no-evidence leaves the store out.
+	out = e.mustCLI("coverage", "--catalogue", testCatalogue, "--no-engine", "--no-evidence", "-o", "json")
+	rep = catalogue.Report{}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	for _, s := range rep.Services {
+		assert.Nil(t, s.LastDrill, s.Service)
+	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -13,11 +15,12 @@ import (
 )
 
 type coverageFlags struct {
-	catalogue string
-	output    string
-	since     string
-	results   []string
-	noEngine  bool
+	catalogue  string
+	output     string
+	since      string
+	results    []string
+	noEngine   bool
+	noEvidence bool
 }
 
 func newCoverageCommand(a *app) *cobra.Command {
@@ -25,17 +28,20 @@ func newCoverageCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "coverage",
 		Short: "Report which services are proven recoverable: targets, runbooks, last drills, gaps",
-		Long: `coverage joins the service catalogue with the runs the engine remembers: per service and
+		Long: `coverage joins the service catalogue with the runs bcdr has recorded: per service and
 tier its targets, runbooks, last drill and its result, measured RTO against the target,
 when the next drill is due (the tier's drill_every), and the gaps: no runbook, a runbook
 never passed in a drill, a last drill that failed or missed the RTO or RPO, an overdue
 drill, a scenario that hits the service without a runbook for it. Drills and live
 recoveries count; tabletops do not.
 
-Runs come from the engine's visibility store (temporal.address) since --since, and
-from --results files (a JSON array of run results, as --output json's lastDrill
-entries); --no-engine reads only the files. Export it for a board report with
---output markdown, html or csv.`,
+Runs started since --since come from the evidence store (evidence.dir or
+evidence.s3_bucket: every run, for as long as the store keeps it), from the engine's
+visibility store (temporal.address: runs within its retention, including any whose
+evidence could not be written), and from --results files (a JSON array of run results,
+as --output json's lastDrill entries). A run found in several sources counts once.
+--no-evidence and --no-engine leave those sources out. Export it for a board report
+with --output markdown, html or csv.`,
 		Example: `  bcdr coverage --catalogue catalogue.yaml
   bcdr coverage --catalogue catalogue.yaml --output html > coverage.html
   bcdr coverage --no-engine --results runs.json --output csv`,
@@ -49,6 +55,7 @@ entries); --no-engine reads only the files. Export it for a board report with
 	fl.StringVar(&f.since, "since", "400d", "read runs started since: a duration (720h, 400d) or an RFC 3339 time")
 	fl.StringArrayVar(&f.results, "results", nil, "a JSON file of run results to add (repeatable)")
 	fl.BoolVar(&f.noEngine, "no-engine", false, "do not read runs from the engine")
+	fl.BoolVar(&f.noEvidence, "no-evidence", false, "do not read runs from the evidence store")
 	outputFlag(cmd, &f.output, "markdown", "html", "csv", "json")
 	return cmd
 }
@@ -74,8 +81,19 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 		}
 		results = append(results, rs...)
 	}
+	names := map[string]bool{}
+	for _, rb := range rbs {
+		names[rb.Metadata.Name] = true
+	}
+	if !f.noEvidence {
+		rs, err := a.evidenceRunResults(ctx, since, names)
+		if err != nil {
+			return err
+		}
+		results = append(results, rs...)
+	}
 	if !f.noEngine {
-		rs, err := a.engineRunResults(ctx, since, rbs)
+		rs, err := a.engineRunResults(ctx, since, names)
 		if err != nil {
 			return err
 		}
@@ -93,9 +111,29 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 	return rep.WriteMarkdown(a.stdout)
 }
 
-// engineRunResults reads the drill and live runs of the catalogue's runbooks from the
-// engine.
-func (a *app) engineRunResults(ctx context.Context, since time.Time, rbs catalogue.Runbooks) ([]catalogue.RunResult, error) {
+// evidenceRunResults reads the drill and live runs of the named runbooks from the
+// evidence store. A folder store that does not exist yet holds no runs (and is not
+// created by a report).
+func (a *app) evidenceRunResults(ctx context.Context, since time.Time, names map[string]bool) ([]catalogue.RunResult, error) {
+	if a.cfg.Evidence.S3Bucket == "" {
+		if _, err := os.Stat(a.cfg.EvidenceDir()); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	store, err := a.evidenceStore(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w (--no-evidence reports without the evidence store's runs)", err)
+	}
+	warn := func(msg string) { fmt.Fprintln(a.stderr, "warning: "+msg) }
+	rs, err := evidenceHistory{store: store, since: since, runbooks: names, warn: warn}.RunResults(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evidence store: %w (--no-evidence reports without it)", err)
+	}
+	return rs, nil
+}
+
+// engineRunResults reads the drill and live runs of the named runbooks from the engine.
+func (a *app) engineRunResults(ctx context.Context, since time.Time, names map[string]bool) ([]catalogue.RunResult, error) {
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	cl, err := dial(dctx, a.cfg, discard())
@@ -103,10 +141,6 @@ func (a *app) engineRunResults(ctx context.Context, since time.Time, rbs catalog
 		return nil, fmt.Errorf("%w (--no-engine reports without the engine's runs)", err)
 	}
 	defer cl.Close()
-	names := map[string]bool{}
-	for _, rb := range rbs {
-		names[rb.Metadata.Name] = true
-	}
 	var h catalogue.RunHistory = engineHistory{c: cl, since: since, runbooks: names}
 	return h.RunResults(ctx)
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -15,9 +18,8 @@ import (
 // drill and live runs of the given runbooks since a time, each with the measured RTO
 // and RPO from its record (the run's result, or the details of its failure).
 //
-// It is one source of run results; the evidence store is meant to be a second one
-// (its bundles hold the same records and outlive the engine's retention). Both give
-// catalogue.RunResult, so the coverage report does not change when it arrives.
+// It is one of two sources of run results. The other, evidenceHistory, outlives the
+// engine's retention; the engine adds runs whose evidence could not be written.
 type engineHistory struct {
 	c        client.Client
 	since    time.Time
@@ -74,4 +76,70 @@ func outcomeOfStatus(status string) string {
 		return "cancelled"
 	}
 	return fmt.Sprintf("failed (%s)", status)
+}
+
+// evidenceHistory is the evidence store as a catalogue.RunHistory: the drill and live
+// runs of the given runbooks that started since a time, each with the measured RTO and
+// RPO of its record. Bundles are kept for as long as the store keeps them (an S3 bucket
+// under Object Lock, years), so a drill older than the engine's retention still proves
+// its service. A record that does not match its manifest's digest is not trusted: it is
+// left out and named through warn.
+type evidenceHistory struct {
+	store    *evidence.Store
+	since    time.Time
+	runbooks map[string]bool
+	warn     func(string)
+}
+
+// RunResults implements catalogue.RunHistory.
+func (h evidenceHistory) RunResults(ctx context.Context) ([]catalogue.RunResult, error) {
+	list, err := h.store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ms []evidence.Manifest
+	for _, m := range list {
+		if h.runbooks[m.Runbook] && !m.StartedAt.Before(h.since) &&
+			(m.Mode == string(workflows.ModeDrill) || m.Mode == string(workflows.ModeLive)) {
+			ms = append(ms, m)
+		}
+	}
+	out := make([]*catalogue.RunResult, len(ms))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8) // an S3 store answers a few reads at once
+	for i, m := range ms {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			out[i] = h.result(ctx, m)
+		}()
+	}
+	wg.Wait()
+	results := make([]catalogue.RunResult, 0, len(ms))
+	for i, r := range out {
+		if r == nil {
+			h.warn(fmt.Sprintf("evidence bundle %d (run %s) left out: its record cannot be read or was changed (bcdr evidence verify)", ms[i].Seq, ms[i].RunID))
+			continue
+		}
+		results = append(results, *r)
+	}
+	return results, nil
+}
+
+// result is the run result of one bundle, or nil when its record cannot be trusted.
+func (h evidenceHistory) result(ctx context.Context, m evidence.Manifest) *catalogue.RunResult {
+	raw, err := h.store.File(ctx, m, evidence.RecordFile)
+	if err != nil {
+		return nil
+	}
+	var st workflows.Status
+	if json.Unmarshal(raw, &st) != nil {
+		return nil
+	}
+	return &catalogue.RunResult{
+		RunID: m.RunID, Runbook: m.Runbook, Service: m.Service, Mode: m.Mode, Outcome: m.State,
+		StartedAt: m.StartedAt, EndedAt: m.EndedAt,
+		RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
+	}
 }
