@@ -27,7 +27,7 @@ func (s *Server) runPlan(w http.ResponseWriter, r *http.Request, id *Identity) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, runbooks.NewPlan(&in.Runbook, s.opts.Registry))
+	writeJSON(w, http.StatusOK, runbooks.NewPlanNested(&in.Runbook, s.opts.Registry, in.Nested))
 	return nil
 }
 

@@ -32,7 +32,7 @@ type PlanStep struct {
 	Needs       []string `json:"needs,omitempty"`
 	Layer       int      `json:"layer"` // from 0; -1 when the step is on a cycle
 	Estimate    Duration `json:"estimate"`
-	EstimatedBy string   `json:"estimatedBy"` // step, input, kind, timeout or default
+	EstimatedBy string   `json:"estimatedBy"` // step, input, runbook (its child's plan), kind, timeout or default
 	Start       Duration `json:"start"`       // earliest start, from the beginning of the run
 	Finish      Duration `json:"finish"`
 	Critical    bool     `json:"critical,omitempty"`
@@ -48,8 +48,24 @@ const defaultEstimate = Duration(30 * time.Second)
 
 // NewPlan computes the plan of a runbook; reg (nil means the builtin kinds) provides
 // the kinds' estimates and IAM actions. Steps on a cycle are listed with layer -1 and
-// left out of the layers and the critical path.
+// left out of the layers and the critical path. A `runbook` step is estimated at its
+// kind's flat default; NewPlanNested knows better.
 func NewPlan(rb *Runbook, reg *Registry) *Plan {
+	return NewPlanNested(rb, reg, nil)
+}
+
+// NewPlanNested is NewPlan given the runbooks rb's `runbook` steps run, keyed by the
+// path they name (as a run's input carries them): such a step without an estimate of
+// its own is estimated at its child's expected duration, planned the same way.
+func NewPlanNested(rb *Runbook, reg *Registry, nested map[string]Runbook) *Plan {
+	return newPlan(rb, reg, nested, map[string]bool{})
+}
+
+// maxNestingPlanned bounds how deep nested runbooks are planned; deeper ones take the
+// kind's default estimate.
+const maxNestingPlanned = 16
+
+func newPlan(rb *Runbook, reg *Registry, nested map[string]Runbook, onPath map[string]bool) *Plan {
 	if reg == nil {
 		reg = builtinRegistry()
 	}
@@ -61,6 +77,9 @@ func NewPlan(rb *Runbook, reg *Registry) *Plan {
 	}
 	for i := range rb.Steps {
 		p.Steps[i] = planStep(&rb.Steps[i], reg, g.depth[i])
+		if est, ok := childEstimate(&rb.Steps[i], reg, nested, onPath); ok {
+			p.Steps[i].Estimate, p.Steps[i].EstimatedBy = est, "runbook"
+		}
 	}
 	for _, i := range g.order {
 		d := g.depth[i]
@@ -95,6 +114,23 @@ func planStep(st *Step, reg *Registry, depth int) PlanStep {
 		}
 	}
 	return ps
+}
+
+// childEstimate is the expected duration of the child a `runbook` step runs, when the
+// step has no estimate of its own and its child is among nested (and not already being
+// planned: a runbook that nests itself is refused when loaded, this only stays safe).
+func childEstimate(st *Step, reg *Registry, nested map[string]Runbook, onPath map[string]bool) (Duration, bool) {
+	if st.Uses != KindRunbook || st.Estimate > 0 || len(nested) == 0 || len(onPath) >= maxNestingPlanned {
+		return 0, false
+	}
+	path, _ := st.With["path"].(string)
+	child, ok := nested[path]
+	if !ok || onPath[path] {
+		return 0, false
+	}
+	onPath[path] = true
+	defer delete(onPath, path)
+	return newPlan(&child, reg, nested, onPath).ExpectedDuration, true
 }
 
 // estimate guesses how long a step takes: its estimate, a duration input (wait's

@@ -77,6 +77,38 @@ func TestPlanOfCycleDoesNotLoop(t *testing.T) {
 	require.NoError(t, WriteDoc(&buf, rb, nil))
 }
 
+// A `runbook` step is estimated at its child's expected duration when the plan is given
+// the nested runbooks, through every level; an explicit estimate still wins, and a child
+// that nests itself does not make planning loop.
+func TestPlanOfNestedRunbooks(t *testing.T) {
+	nest := func(path string) Step {
+		return Step{ID: "run_" + strings.TrimSuffix(path, ".yaml"), Action: Action{Uses: KindRunbook, With: map[string]any{"path": path}}}
+	}
+	noop := func(id string, d time.Duration, needs ...string) Step {
+		return Step{ID: id, Action: Action{Uses: KindNoop}, Estimate: Duration(d), Needs: needs}
+	}
+	grandchild := Runbook{Steps: []Step{noop("g", 2*time.Minute)}}
+	child := Runbook{Steps: []Step{noop("a", 3*time.Minute), noop("b", 4*time.Minute, "a"), nest("grandchild.yaml")}}
+	child.Steps[2].Needs = []string{"b"}
+	loop := Runbook{Steps: []Step{noop("x", time.Minute), nest("loop.yaml")}}
+	loop.Steps[1].Needs = []string{"x"}
+	parent := &Runbook{Steps: []Step{nest("child.yaml"), nest("loop.yaml"), nest("missing.yaml"), nest("child.yaml")}}
+	parent.Steps[3].ID, parent.Steps[3].Estimate = "estimated", Duration(time.Minute)
+	nested := map[string]Runbook{"child.yaml": child, "grandchild.yaml": grandchild, "loop.yaml": loop}
+
+	by := NewPlanNested(parent, nil, nested).stepsByID()
+	assert.Equal(t, "runbook", by["run_child"].EstimatedBy)
+	assert.Equal(t, 9*time.Minute, by["run_child"].Estimate.Std(), "3m + 4m, then the grandchild's 2m")
+	assert.Equal(t, "runbook", by["run_loop"].EstimatedBy)
+	assert.Equal(t, 11*time.Minute, by["run_loop"].Estimate.Std(), "1m, and the kind's 10m where the loop comes back")
+	assert.Equal(t, "kind", by["run_missing"].EstimatedBy, "a child not given keeps the kind's default")
+	assert.Equal(t, "step", by["estimated"].EstimatedBy)
+
+	flat := NewPlan(parent, nil).stepsByID()
+	assert.Equal(t, "kind", flat["run_child"].EstimatedBy)
+	assert.Equal(t, 10*time.Minute, flat["run_child"].Estimate.Std())
+}
+
 func TestPlanRenderers(t *testing.T) {
 	rb := mustParse(t, diamond)
 	p := NewPlan(rb, fixtureRegistry(t))

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,4 +102,26 @@ func keysOf[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestPlanReadsNestedRunbooks: bcdr plan estimates a `runbook` step at its child's
+// expected duration, the child read from the runbook's folder as bcdr run reads it.
+func TestPlanReadsNestedRunbooks(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"main.yaml":      nesting("main", "sub/child.yaml"),
+		"sub/child.yaml": "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: child}\nsteps:\n  - {id: a, uses: wait, with: {duration: 25m}}\n",
+		"broken.yaml":    nesting("broken", "missing.yaml"),
+	})
+	out := e.mustCLI("plan", filepath.Join(dir, "main.yaml"), "--output", "json")
+	var p runbooks.Plan
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
+	require.Len(t, p.Steps, 1)
+	assert.Equal(t, "runbook", p.Steps[0].EstimatedBy)
+	assert.Equal(t, 25*time.Minute, p.ExpectedDuration.Std())
+
+	_, errOut, code := e.cli("plan", filepath.Join(dir, "broken.yaml"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, `broken.yaml:5:5: nested runbook of step "child"`)
 }

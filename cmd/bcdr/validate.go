@@ -81,8 +81,10 @@ func newPlanCommand(a *app) *cobra.Command {
 		Short: "Show a runbook's plan: DAG layers, critical path, expected duration, IAM actions",
 		Long: `plan needs no engine and changes nothing. It shows the steps in topological layers
 (each layer's steps run in parallel), the critical path with its expected duration from
-step estimates, and the AWS IAM actions the runbook needs. --output mermaid or dot
-draws the DAG with the critical path highlighted.`,
+step estimates, and the AWS IAM actions the runbook needs. The runbooks it nests are read
+from its folder, as 'bcdr run' reads them, and a nested step is estimated at its child's
+expected duration. --output mermaid or dot draws the DAG with the critical path
+highlighted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output, "text", "json", "mermaid", "dot"); err != nil {
@@ -92,11 +94,11 @@ draws the DAG with the critical path highlighted.`,
 			if err != nil {
 				return err
 			}
-			rb, err := parseFile(args[0], reg)
+			rb, nested, err := loadRunbook(args[0], reg)
 			if err != nil {
 				return err
 			}
-			p := runbooks.NewPlan(rb, reg)
+			p := runbooks.NewPlanNested(rb, reg, nested)
 			switch output {
 			case "json":
 				enc := json.NewEncoder(a.stdout)
