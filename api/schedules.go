@@ -109,7 +109,7 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 		ID: req.ID, Spec: spec, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: req.Paused, Note: req.Note, Memo: memo,
 		Action: &client.ScheduleWorkflowAction{
 			ID: "scheduled-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
-			TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: SearchAttributes(in),
+			TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in),
 		},
 	})
 	if err != nil {

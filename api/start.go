@@ -16,19 +16,6 @@ import (
 	"github.com/bcdr/bcdr/workflows"
 )
 
-// SearchAttributes are the search attributes a run carries from its start: runbook,
-// mode and service (the run sets its outcome when it ends).
-func SearchAttributes(in workflows.Input) temporal.SearchAttributes {
-	sa := []temporal.SearchAttributeUpdate{
-		temporal.NewSearchAttributeKeyKeyword(workflows.SARunbook).ValueSet(in.Runbook.Metadata.Name),
-		temporal.NewSearchAttributeKeyKeyword(workflows.SAMode).ValueSet(string(in.Mode)),
-	}
-	if s := in.Runbook.Metadata.Service; s != "" {
-		sa = append(sa, temporal.NewSearchAttributeKeyKeyword(workflows.SAService).ValueSet(s))
-	}
-	return temporal.NewSearchAttributes(sa...)
-}
-
 // RunID names a run after its runbook and start time, with a random suffix.
 func RunID(runbook string, now time.Time) string {
 	var b [3]byte
@@ -40,7 +27,7 @@ func RunID(runbook string, now time.Time) string {
 // that id that is open or already ran is not started again: started is then false.
 func StartRun(ctx context.Context, c client.Client, taskQueue, id string, in workflows.Input, dedupe bool) (started bool, err error) {
 	opts := client.StartWorkflowOptions{
-		ID: id, TaskQueue: taskQueue, TypedSearchAttributes: SearchAttributes(in),
+		ID: id, TaskQueue: taskQueue, TypedSearchAttributes: workflows.SearchAttributes(in),
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}
 	if dedupe {

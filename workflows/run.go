@@ -55,9 +55,15 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	}
 	// Version 1 added steady-state gating and monitoring of drills, tabletop injects, and
 	// the recovery check that ends the RTO clock; runs started before replay without them.
-	r.measured = workflow.GetVersion(ctx, "measured-recovery", workflow.DefaultVersion, 1) >= 1
+	// Version 2 sets the search attributes at start only when the starter did not (bcdr's
+	// starters and child runs set them in the start request): one history event and one
+	// visibility write fewer per run. One change id, so that no second marker is recorded.
+	version := workflow.GetVersion(ctx, "measured-recovery", workflow.DefaultVersion, 2)
+	r.measured = version >= 1
 	if in.Resume == nil {
-		r.upsertSearchAttributes(ctx, "")
+		if version < 2 || !r.startedWithSearchAttributes(ctx) {
+			r.upsertSearchAttributes(ctx, "")
+		}
 		r.emitStarted(ctx)
 		if r.measured {
 			r.precheck(ctx)
@@ -342,6 +348,41 @@ func (r *run) scope() runbooks.Scope {
 		Params: r.in.Params, Steps: steps, Mode: string(r.in.Mode),
 		Run: runbooks.RunScope{ID: r.st.RunID, Initiator: r.in.Initiator.Name},
 	}
+}
+
+// SearchAttributes are the search attributes a run carries from its start: runbook,
+// mode and service (the run sets its outcome when it ends). Starters set them in the
+// start request, so the run is found by them from its first moment.
+func SearchAttributes(in Input) temporal.SearchAttributes {
+	mode := in.Mode
+	if mode == "" {
+		mode = ModeLive
+	}
+	sa := []temporal.SearchAttributeUpdate{
+		temporal.NewSearchAttributeKeyKeyword(SARunbook).ValueSet(in.Runbook.Metadata.Name),
+		temporal.NewSearchAttributeKeyKeyword(SAMode).ValueSet(string(mode)),
+	}
+	if s := in.Runbook.Metadata.Service; s != "" {
+		sa = append(sa, temporal.NewSearchAttributeKeyKeyword(SAService).ValueSet(s))
+	}
+	return temporal.NewSearchAttributes(sa...)
+}
+
+// startedWithSearchAttributes reports whether the run's start request set the search
+// attributes it would set itself (a run started by another tool may lack them).
+func (r *run) startedWithSearchAttributes(ctx workflow.Context) bool {
+	have := workflow.GetTypedSearchAttributes(ctx) // with GetVersion's TemporalChangeVersion
+	for k, v := range SearchAttributes(r.in).GetUntypedValues() {
+		kw, ok := k.(temporal.SearchAttributeKeyKeyword)
+		if !ok {
+			return false
+		}
+		got, ok := have.GetKeyword(kw)
+		if !ok || got != v {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *run) upsertSearchAttributes(ctx workflow.Context, outcome string) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
@@ -868,4 +869,41 @@ steps:
 	assert.Equal(t, []string{"bob"}, byType[activities.EventApprovalNeeded].Approvers)
 	assert.Equal(t, "failed", byType[activities.EventRunFinished].State)
 	assert.Equal(t, "a", byType[activities.EventStepFailed].Step)
+}
+
+// A run whose starter set its search attributes (bcdr's starters, child runs) sets only
+// its outcome at the end; one started without them (by another tool) sets them first.
+func TestSearchAttributesSetOnceWhenTheStarterSetThem(t *testing.T) {
+	rb := parse(t, header+`steps:
+  - {id: a, uses: wait, with: {duration: 1s}}
+`)
+	for _, tc := range []struct {
+		name    string
+		atStart bool
+		upserts []string // the keys of each upsert, in order
+	}{
+		{"started with them", true, []string{"outcome"}},
+		{"started without them", false, []string{"start", "outcome"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			in := Input{Runbook: rb, Mode: ModeDrill}
+			if tc.atStart {
+				require.NoError(t, h.env.SetTypedSearchAttributesOnStart(SearchAttributes(in)))
+			}
+			var got []string
+			h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+				sa := args.Get(0).(temporal.SearchAttributes)
+				if _, ok := sa.GetKeyword(temporal.NewSearchAttributeKeyKeyword(SAOutcome)); ok {
+					got = append(got, "outcome")
+				} else {
+					got = append(got, "start")
+				}
+			}).Return(nil)
+			st, err := h.run(t, rb, func(i *Input) { i.Mode = ModeDrill })
+			require.NoError(t, err)
+			assert.Equal(t, RunSucceeded, st.State)
+			assert.Equal(t, tc.upserts, got)
+		})
+	}
 }

@@ -218,6 +218,8 @@ func (r *run) child(ctx workflow.Context, i int, a runbooks.Action) (activities.
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: r.st.RunID + "." + r.rb.Steps[i].ID,
 		TaskQueue:  r.in.TaskQueue,
+		// Found by its runbook, mode and service from its start, like any run.
+		TypedSearchAttributes: SearchAttributes(in),
 	})
 	var st Status
 	if err := workflow.ExecuteChildWorkflow(cctx, WorkflowName, in).Get(cctx, &st); err != nil {
