@@ -109,14 +109,19 @@ func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, w
 }
 
 // heartbeatTimeout is how soon an attempt lost with its worker (killed, its host gone)
-// is noticed and retried: a tenth of the step's timeout, from 5 to 30 seconds, and none
-// for steps shorter than that. Without it a lost attempt is noticed only when the
-// step's timeout has passed, and the step fails. The activities heartbeat on their own
-// (activities.Register keeps them alive). Activity options are not part of the
-// commands replay compares, so running histories replay unchanged.
+// is noticed and retried: a tenth of the step's timeout, from 5 to 30 seconds; a third
+// of it for a step too short for that (a 10-second check is retried after 3.3 s); none
+// for a step under 6 seconds, whose heartbeats would be too close together to survive a
+// loaded worker. Without it a lost attempt is noticed only when the step's timeout has
+// passed, and the step fails. The activities heartbeat on their own (activities.Register
+// keeps them alive). Activity options are not part of the commands replay compares, so
+// running histories replay unchanged.
 func heartbeatTimeout(step time.Duration) time.Duration {
 	hb := min(max(step/10, 5*time.Second), 30*time.Second)
 	if hb >= step/2 {
+		hb = step / 3
+	}
+	if hb < 2*time.Second {
 		return 0
 	}
 	return hb
