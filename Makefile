@@ -37,11 +37,12 @@ bench: build
 	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr
 
 ## reliability: the reliability and security suite: worker and engine SIGKILLed mid-drill,
-## drills under AWS faults, a failure at every step, secrets, loopback listeners, hostile
-## runbooks, then the parser fuzzed for FUZZTIME; prints every figure (bin/reliability.log
-## has the details). RELIABILITY=short runs small versions. Needs moto, like make test.
+## drills under AWS faults, a failure at every step, secrets, loopback listeners, the API's
+## role table, forged webhooks and bad requests, hostile runbooks, then the parser fuzzed
+## for FUZZTIME; prints every figure (bin/reliability.log has the details).
+## RELIABILITY=short runs small versions. Needs moto, like make test.
 RELIABILITY ?= 1
-RELIABILITY_TESTS := Test(WorkerKilled|EngineKilled|DrillsComplete|DrillFailing|SecretsNever|DevListens|NestedRunbooks|RunbookFileRead)
+RELIABILITY_TESTS := Test(WorkerKilled|EngineKilled|DrillsComplete|DrillFailing|SecretsNever|DevListens|NestedRunbooks|RunbookFileRead|API)
 reliability:
 	@mkdir -p bin && rm -f bin/reliability-figures.txt bin/reliability.log
 	@echo "reliability: the long tests take about half an hour; progress in bin/reliability.log"
@@ -49,8 +50,8 @@ reliability:
 		$(GO) test -count=1 -timeout 3h -v -run '$(RELIABILITY_TESTS)' ./cmd/bcdr >> bin/reliability.log 2>&1; \
 		s=$$?; grep -E '^(--- |ok|FAIL)' bin/reliability.log; exit $$s
 	BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
-		$(GO) test -count=1 -v -run 'Hostile|KeepAlive|Redact' ./runbooks ./activities >> bin/reliability.log 2>&1; \
-		s=$$?; grep -E '^(--- |ok|FAIL)' bin/reliability.log | tail -4; exit $$s
+		$(GO) test -count=1 -v -run 'Hostile|KeepAlive|Redact|RequestHygiene|Forger|Signature' ./runbooks ./activities ./api >> bin/reliability.log 2>&1; \
+		s=$$?; grep -E '^(ok|FAIL)' bin/reliability.log | tail -3; exit $$s
 	$(GO) test -count=1 ./codec ./internal/faultproxy ./config
 	$(GO) test ./runbooks -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) > bin/fuzz.log 2>&1; \
 		s=$$?; tail -2 bin/fuzz.log; grep 'elapsed' bin/fuzz.log | tail -1 | sed 's/^/FIGURES FuzzParse: /' >> bin/reliability-figures.txt; exit $$s

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -52,6 +53,7 @@ func call(s *Server, method, path, token, contentType, body string) (*httptest.R
 
 func TestRequestHygiene(t *testing.T) {
 	s := testServer(t)
+	tried := 0
 	const js = "application/json"
 	for _, tc := range []struct {
 		name, method, path, token, ctype, body string
@@ -92,7 +94,9 @@ func TestRequestHygiene(t *testing.T) {
 			assert.Equal(t, tc.field, e.Field)
 			assert.Contains(t, e.Message, tc.msg)
 		})
+		tried++
 	}
+	figures.Report(t, "bad_requests=%d (malformed, oversized, wrong content type, unknown field, bad value, no or wrong credentials)", tried)
 }
 
 func TestInvalidRunbookIsLocated(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 // The hostile corpus: malformed or malicious runbooks (YAML bombs, deep nesting,
@@ -108,15 +110,8 @@ func (c *cost) add(cpu time.Duration, alloc uint64, rejected bool) {
 
 // report logs the figures, and appends them to $BCDR_RELIABILITY_REPORT (make reliability).
 func (c *cost) report(t *testing.T, inputs int) {
-	line := fmt.Sprintf("FIGURES %s: inputs=%d rejected=%d worst_cpu=%s worst_alloc=%dMiB (bounds %s, %dMiB)",
-		t.Name(), inputs, c.rejected, c.cpu.Round(time.Millisecond), c.alloc>>20, hostileTime, hostileAlloc>>20)
-	t.Log(line)
-	if f := os.Getenv("BCDR_RELIABILITY_REPORT"); f != "" {
-		if out, err := os.OpenFile(f, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
-			fmt.Fprintln(out, line)
-			out.Close()
-		}
-	}
+	figures.Report(t, "inputs=%d rejected=%d worst_cpu=%s worst_alloc=%dMiB (bounds %s, %dMiB)",
+		inputs, c.rejected, c.cpu.Round(time.Millisecond), c.alloc>>20, hostileTime, hostileAlloc>>20)
 }
 
 // hostileHeader is a valid runbook up to its steps.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/bcdr/bcdr/activities/aws/awstest"
 	"github.com/bcdr/bcdr/internal/faultproxy"
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -75,20 +76,6 @@ func seeded(t *testing.T) *rand.Rand {
 	}
 	t.Logf("seed %d (BCDR_RELIABILITY_SEED=%d repeats this run)", seed, seed)
 	return rand.New(rand.NewPCG(seed, seed))
-}
-
-// figures logs a test's figures on one line, and appends them to
-// $BCDR_RELIABILITY_REPORT when it is set.
-func figures(t *testing.T, format string, args ...any) {
-	line := fmt.Sprintf("FIGURES %s: "+format, append([]any{t.Name()}, args...)...)
-	t.Log(line)
-	if f := os.Getenv("BCDR_RELIABILITY_REPORT"); f != "" {
-		out, err := os.OpenFile(f, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err == nil {
-			fmt.Fprintln(out, line)
-			out.Close()
-		}
-	}
 }
 
 // awsWorld is moto behind a fault-injecting proxy: bcdr talks to the proxy, the test
@@ -339,7 +326,7 @@ func TestWorkerKilledAtRandomPointsDuringParallelDrills(t *testing.T) {
 	left := world.leftovers(t)
 	assert.Empty(t, left, "nothing the drills created is left in moto")
 	e.checkEvidence(ids)
-	figures(t, "runs=%d (and 2 without kills) kills=%d kills_before_the_run_closed=%d steps_retried_after_a_kill=%d restores_applied=%d applied_twice=0 leftovers=%d evidence_bundles=%d",
+	figures.Report(t, "runs=%d (and 2 without kills) kills=%d kills_before_the_run_closed=%d steps_retried_after_a_kill=%d restores_applied=%d applied_twice=0 leftovers=%d evidence_bundles=%d",
 		runs, kills, midRun, retriedSteps, restores, len(left), len(ids))
 }
 
@@ -386,7 +373,7 @@ func TestEngineKilledRepeatedlyWhileDrillsRun(t *testing.T) {
 	left := world.leftovers(t)
 	assert.Empty(t, left)
 	e.checkEvidence(ids)
-	figures(t, "engine_kills=%d kills_before_the_run_closed=%d runs=%d runs_completed=%d steps_retried=%d restores_applied=%d applied_twice=0 leftovers=%d evidence_bundles=%d",
+	figures.Report(t, "engine_kills=%d kills_before_the_run_closed=%d runs=%d runs_completed=%d steps_retried=%d restores_applied=%d applied_twice=0 leftovers=%d evidence_bundles=%d",
 		kills, midRun, len(ids), len(ids), retriedSteps, restores, len(left), len(ids))
 }
 
@@ -444,7 +431,7 @@ func TestDrillsCompleteWhileAWSFails(t *testing.T) {
 		parts = append(parts, fmt.Sprintf("%s=%d", f, counts[f]))
 		faulted += counts[f]
 	}
-	figures(t, "drills=%d completed=%d slowest=%s aws_calls=%d faults_injected=%d (%s) restores_applied=%d applied_twice=0 leftovers=%d nonretryable_attempts=%d nonretryable_failed_in=%s",
+	figures.Report(t, "drills=%d completed=%d slowest=%s aws_calls=%d faults_injected=%d (%s) restores_applied=%d applied_twice=0 leftovers=%d nonretryable_attempts=%d nonretryable_failed_in=%s",
 		drills, drills, slowest.Round(time.Millisecond), total, faulted, strings.Join(parts, " "), restores, len(left),
 		failed.Attempts, failed.EndedAt.Sub(failed.StartedAt).Round(time.Millisecond))
 }
@@ -488,7 +475,7 @@ func TestDrillFailingAtEveryStepLeavesNothingBehind(t *testing.T) {
 	}
 	world.checkAppliedOnce(t)
 	e.checkEvidence(ids)
-	figures(t, "positions=%d runs_failed_as_planned=%d cleanups_run=%d leftovers_found=%d faults_injected=%d",
+	figures.Report(t, "positions=%d runs_failed_as_planned=%d cleanups_run=%d leftovers_found=%d faults_injected=%d",
 		len(positions), len(ids), cleanups, leftovers, sum(world.proxy.Counts()))
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/codec"
 	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -314,7 +315,7 @@ func TestDevListensOnLoopbackOnly(t *testing.T) {
 	assert.Equal(t, []int{httpPort}, wide,
 		"only the address given as every interface is beyond loopback; all: %v", listeners)
 	assert.GreaterOrEqual(t, len(listeners), 6, "frontend, history, matching, worker, Web UI, HTTP: %v", listeners)
-	figures(t, "dev_listeners=%d beyond_loopback_unasked=%d", len(listeners), len(wide)-1)
+	figures.Report(t, "dev_listeners=%d beyond_loopback_unasked=%d", len(listeners), len(wide)-1)
 }
 
 type listener struct {
