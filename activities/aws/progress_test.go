@@ -102,17 +102,12 @@ func TestUpsertRetryReportsTheRecordBeforeTheFirstAttempt(t *testing.T) {
 func TestRestoreRetryAfterItsDeleteWentThrough(t *testing.T) {
 	a := newActions(t)
 	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
-	zone := createZone(t, c, "restore-retry.example.com")
-	ctx := testCtx(t)
-	upsert := map[string]any{"hosted_zone_id": zone, "name": "new.restore-retry.example.com", "type": "A", "values": []any{"10.0.0.9"}}
-	res, err := a.Route53UpsertRecord(ctx, request(t, upsert))
-	require.NoError(t, err)
-	rollback := restoreWith(upsert, res)
-	first, err := a.Route53RestoreRecord(ctx, request(t, rollback)) // the first attempt
+	zone, rollback := upsertNew(t, a, c, "new.restore-retry.example.com")
+	first, err := a.Route53RestoreRecord(testCtx(t), request(t, rollback)) // the first attempt
 	require.NoError(t, err)
 	require.Empty(t, recordSets(t, c, zone, "new.restore-retry.example.com"))
 
-	created := recordInput{HostedZoneID: zone, Name: "new.restore-retry.example.com.", Type: "A", Routing: "simple", TTL: 60, Values: []string{"10.0.0.9"}}
+	created := recordInput{HostedZoneID: zone, Name: "new.restore-retry.example.com.", Type: "CNAME", Routing: "simple", TTL: 60, Values: []string{"dr.example.com"}}
 	env := retryEnv(t, action(t, a, "aws.route53.restore_record"),
 		changeProgress{ChangeID: first["change_id"].(string), PreviousExisted: true, Previous: &created})
 	val, err := env.ExecuteActivity("aws.route53.restore_record", request(t, rollback))

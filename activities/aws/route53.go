@@ -50,6 +50,10 @@ var recordNameInputs = []runbooks.Field{
 	optStr("set_identifier", "identifier of a failover or weighted record"),
 }
 
+// recordChangeActions are the IAM actions of the kinds that change a record: read it,
+// change it, wait for the change.
+var recordChangeActions = []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"}
+
 // ---- aws.route53.upsert_record
 
 type upsertRecordInput struct {
@@ -83,7 +87,7 @@ var route53UpsertRecordSpec = newSpec[upsertRecordInput](runbooks.Kind{
 		field("previous_alias_target", runbooks.TypeMap, "the previous record's alias target, or null"),
 		field("previous_ttl", runbooks.TypeInt, "the previous record's TTL (0 for an alias or no record)"),
 	},
-	IAMActions:      []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"},
+	IAMActions:      recordChangeActions,
 	SideEffects:     true,
 	Rollbackable:    true,
 	DefaultEstimate: estimate(60 * time.Second),
@@ -195,12 +199,21 @@ func (ch recordChange) upsertResult() activities.Result {
 
 // ---- aws.route53.delete_record
 
-type deleteRecordInput struct {
+// recordName names a record set: the inputs of recordNameInputs.
+type recordName struct {
 	HostedZoneID  string `json:"hosted_zone_id"`
 	Name          string `json:"name"`
 	Type          string `json:"type"`
 	SetIdentifier string `json:"set_identifier,omitempty"`
-	Wait          bool   `json:"wait"`
+}
+
+func (n recordName) record() recordInput {
+	return recordInput{HostedZoneID: n.HostedZoneID, Name: n.Name, Type: n.Type, SetIdentifier: n.SetIdentifier}
+}
+
+type deleteRecordInput struct {
+	recordName
+	Wait bool `json:"wait"`
 	Scope
 }
 
@@ -213,7 +226,7 @@ var route53DeleteRecordSpec = newSpec[deleteRecordInput](runbooks.Kind{
 		field("deleted", runbooks.TypeBool, "false when the record did not exist"),
 		field("previous", runbooks.TypeMap, "the deleted record, in upsert_record's input shape"),
 	},
-	IAMActions:      []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"},
+	IAMActions:      recordChangeActions,
 	SideEffects:     true,
 	DefaultEstimate: estimate(60 * time.Second),
 })
@@ -238,7 +251,7 @@ func (a *Actions) Route53DeleteRecord(ctx context.Context, req activities.Reques
 }
 
 func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRecordInput) (recordChange, error) {
-	rec := recordInput{HostedZoneID: in.HostedZoneID, Name: in.Name, Type: in.Type, SetIdentifier: in.SetIdentifier}
+	rec := in.record()
 	desc := rec.describe()
 	var prog changeProgress
 	if !loadProgress(ctx, &prog) {
@@ -270,10 +283,7 @@ func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRe
 // ---- aws.route53.restore_record
 
 type restoreRecordInput struct {
-	HostedZoneID    string       `json:"hosted_zone_id"`
-	Name            string       `json:"name"`
-	Type            string       `json:"type"`
-	SetIdentifier   string       `json:"set_identifier,omitempty"`
+	recordName
 	PreviousExisted bool         `json:"previous_existed"`
 	Previous        *recordInput `json:"previous,omitempty"`
 	Wait            bool         `json:"wait"`
@@ -298,7 +308,7 @@ var route53RestoreRecordSpec = newSpec[restoreRecordInput](runbooks.Kind{
 		field("changed", runbooks.TypeBool, "false when the record was already as it was"),
 		field("action", runbooks.TypeString, "upsert (the previous record was put back), delete (the record was removed) or none"),
 	},
-	IAMActions:      []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"},
+	IAMActions:      recordChangeActions,
 	SideEffects:     true,
 	DefaultEstimate: estimate(60 * time.Second),
 })
@@ -325,9 +335,7 @@ func (a *Actions) restoreRecord(ctx context.Context, c recordChanger, in restore
 		action = "upsert"
 		ch, err = a.upsertRecord(ctx, c, upsertRecordInput{recordInput: *in.Previous, Wait: in.Wait})
 	} else {
-		ch, err = a.deleteRecord(ctx, c, deleteRecordInput{
-			HostedZoneID: in.HostedZoneID, Name: in.Name, Type: in.Type, SetIdentifier: in.SetIdentifier, Wait: in.Wait,
-		})
+		ch, err = a.deleteRecord(ctx, c, deleteRecordInput{recordName: in.recordName, Wait: in.Wait})
 	}
 	if err != nil {
 		return nil, err
@@ -341,7 +349,7 @@ func (a *Actions) restoreRecord(ctx context.Context, c recordChanger, in restore
 // check refuses a previous state that does not fit the record named: restoring another
 // record's contents here, or deleting a record said to have existed, would be wrong.
 func (in restoreRecordInput) check() error {
-	rec := recordInput{HostedZoneID: in.HostedZoneID, Name: in.Name, Type: in.Type, SetIdentifier: in.SetIdentifier}
+	rec := in.record()
 	p := in.Previous
 	switch {
 	case !in.PreviousExisted && p != nil:

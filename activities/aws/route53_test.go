@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"strings"
 	"testing"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -180,18 +181,26 @@ func restoreWith(upsert map[string]any, res activities.Result) map[string]any {
 	return w
 }
 
+// upsertNew upserts a CNAME name -> dr.example.com that did not exist, in a new zone of
+// the name's parent domain; it returns the zone and the inputs of the upsert's rollback.
+func upsertNew(t *testing.T, a *Actions, c *route53.Client, name string) (zone string, rollback map[string]any) {
+	t.Helper()
+	_, parent, _ := strings.Cut(name, ".")
+	zone = createZone(t, c, parent)
+	upsert := map[string]any{"hosted_zone_id": zone, "name": name, "type": "CNAME", "values": []any{"dr.example.com"}}
+	res, err := a.Route53UpsertRecord(testCtx(t), request(t, upsert))
+	require.NoError(t, err)
+	require.Equal(t, false, res["previous_existed"])
+	require.Len(t, recordSets(t, c, zone, name), 1)
+	return zone, restoreWith(upsert, res)
+}
+
 func TestRoute53RestoreRecordDeletesARecordThatDidNotExist(t *testing.T) {
 	a := newActions(t)
 	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
-	zone := createZone(t, c, "new.restore.example.com")
 	ctx := testCtx(t)
-	upsert := map[string]any{"hosted_zone_id": zone, "name": "api.new.restore.example.com", "type": "CNAME", "values": []any{"dr.example.com"}}
-	res, err := a.Route53UpsertRecord(ctx, request(t, upsert))
-	require.NoError(t, err)
-	require.Equal(t, false, res["previous_existed"])
-	require.Len(t, recordSets(t, c, zone, "api.new.restore.example.com"), 1)
+	zone, rollback := upsertNew(t, a, c, "api.new.restore.example.com")
 
-	rollback := restoreWith(upsert, res)
 	out, err := a.Route53RestoreRecord(ctx, request(t, rollback))
 	require.NoError(t, err)
 	assert.Equal(t, "delete", out["action"])
