@@ -28,7 +28,9 @@ func testKinds() []Kind {
 	return []Kind{
 		stub("aws.route53.upsert_record", true, true,
 			l("hosted_zone_id", "name", "type", "ttl", "values", "set_identifier", "weight", "failover", "alias_target", "health_check_id"),
-			l("change_id", "previous", "previous_values", "previous_alias_target", "previous_ttl"), l("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets")),
+			l("change_id", "previous_existed", "previous", "previous_values", "previous_alias_target", "previous_ttl"), l("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets")),
+		stub("aws.route53.restore_record", true, false, l("hosted_zone_id", "name", "type", "set_identifier", "previous_existed", "previous"),
+			l("change_id", "action"), l("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets")),
 		stub("aws.route53.wait_insync", false, false, l("change_id"), l("status"), l("route53:GetChange")),
 		stub("aws.route53.delete_record", true, false, l("hosted_zone_id", "name", "type", "set_identifier"),
 			l("change_id", "deleted"), l("route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets")),

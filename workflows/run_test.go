@@ -96,9 +96,9 @@ func (h *harness) run(t *testing.T, rb runbooks.Runbook, mut ...func(*Input)) (S
 	for _, m := range mut {
 		m(&in)
 	}
-	params, err := runbooks.ResolveParams(&in.Runbook, nil)
-	require.NoError(t, err)
 	if in.Params == nil {
+		params, err := runbooks.ResolveParams(&in.Runbook, nil)
+		require.NoError(t, err)
 		in.Params = params
 	}
 	h.env.ExecuteWorkflow(WorkflowName, in)

@@ -193,6 +193,7 @@ func (a *Actions) entries() []entry {
 	return []entry{
 		route53UpsertRecordSpec.bind(a.Route53UpsertRecord),
 		route53DeleteRecordSpec.bind(a.Route53DeleteRecord),
+		route53RestoreRecordSpec.bind(a.Route53RestoreRecord),
 		route53WaitInsyncSpec.bind(a.Route53WaitInsync),
 		route53HealthCheckStatusSpec.bind(a.Route53HealthCheckStatus),
 		arcGetRoutingControlSpec.bind(a.ARCGetRoutingControl),

@@ -96,6 +96,7 @@ func TestS3Markers(t *testing.T) {
 	got, err = a.S3GetMarker(ctx, request(t, map[string]any{"bucket": "orders-primary", "key": "canary/never", "wait": "300ms"}))
 	require.NoError(t, err)
 	assert.Equal(t, false, got["found"])
+	assert.Nil(t, got["lag_seconds"], "no lag is measured")
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
 
 	// a marker that arrives during the wait is found, with its lag
@@ -191,6 +192,7 @@ func TestDynamoDBMarkersAndReplicaStatus(t *testing.T) {
 	got, err = a.DynamoDBGetMarker(ctx, request(t, map[string]any{"table": "carts", "key": "absent"}))
 	require.NoError(t, err)
 	assert.Equal(t, false, got["found"])
+	assert.Nil(t, got["lag_seconds"], "no lag is measured")
 
 	rs, err := a.DynamoDBReplicaStatus(ctx, request(t, map[string]any{"table": "carts"}))
 	require.NoError(t, err)

@@ -41,7 +41,7 @@ var getMarkerOutputs = []runbooks.Field{
 	field("found", runbooks.TypeBool, "whether the marker was found (within wait)"),
 	field("written_at", runbooks.TypeString, "when the marker was written (RFC 3339, UTC)"),
 	field("seq", runbooks.TypeInt, "the marker's sequence number"),
-	field("lag_seconds", runbooks.TypeNumber, "seconds from the marker's writing until this step saw it (-1 when not found)"),
+	field("lag_seconds", runbooks.TypeNumber, "seconds from the marker's writing until this step saw it; null when not found (check found)"),
 	field("run_id", runbooks.TypeString, "the run that wrote the marker"),
 }
 
@@ -57,7 +57,9 @@ func (m marker) putResult(key string) activities.Result {
 var errWaitOver = errors.New("marker wait is over")
 
 // getMarker reads a marker, polling for up to wait until it appears. A marker not found
-// is not an error: found is false (the step's outputs say how the RPO check went).
+// is not an error: found is false (the step's outputs say how the RPO check went), and
+// lag_seconds is null, not a number: a lag of -1 would pass a check such as
+// lag_seconds <= 900 and read as "-1 s" in a report.
 func (a *Actions) getMarker(ctx context.Context, where string, wait time.Duration,
 	read func(context.Context) (marker, bool, error)) (activities.Result, error) {
 	var m marker
@@ -84,7 +86,7 @@ func (a *Actions) getMarker(ctx context.Context, where string, wait time.Duratio
 		}
 	}
 	if !found {
-		return activities.Result{"found": false, "written_at": "", "seq": 0, "lag_seconds": -1.0, "run_id": ""}, nil
+		return activities.Result{"found": false, "written_at": "", "seq": 0, "lag_seconds": nil, "run_id": ""}, nil
 	}
 	at, err := time.Parse(time.RFC3339Nano, m.WrittenAt)
 	if err != nil {

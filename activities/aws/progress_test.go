@@ -96,3 +96,25 @@ func TestUpsertRetryReportsTheRecordBeforeTheFirstAttempt(t *testing.T) {
 	assert.Equal(t, first["change_id"], res["change_id"], "waited for the first attempt's change")
 	assert.Equal(t, "INSYNC", res["status"])
 }
+
+// A rollback that deleted the record an upsert created, retried after its change went
+// through, waits for that change and reports the delete, not "nothing to do".
+func TestRestoreRetryAfterItsDeleteWentThrough(t *testing.T) {
+	a := newActions(t)
+	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
+	zone, rollback := upsertNew(t, a, c, "new.restore-retry.example.com")
+	first, err := a.Route53RestoreRecord(testCtx(t), request(t, rollback)) // the first attempt
+	require.NoError(t, err)
+	require.Empty(t, recordSets(t, c, zone, "new.restore-retry.example.com"))
+
+	created := recordInput{HostedZoneID: zone, Name: "new.restore-retry.example.com.", Type: "CNAME", Routing: "simple", TTL: 60, Values: []string{"dr.example.com"}}
+	env := retryEnv(t, action(t, a, "aws.route53.restore_record"),
+		changeProgress{ChangeID: first["change_id"].(string), PreviousExisted: true, Previous: &created})
+	val, err := env.ExecuteActivity("aws.route53.restore_record", request(t, rollback))
+	require.NoError(t, err)
+	var out activities.Result
+	require.NoError(t, val.Get(&out))
+	assert.Equal(t, "delete", out["action"])
+	assert.Equal(t, first["change_id"], out["change_id"], "waited for the first attempt's change")
+	assert.Equal(t, "INSYNC", out["status"])
+}

@@ -50,6 +50,10 @@ var recordNameInputs = []runbooks.Field{
 	optStr("set_identifier", "identifier of a failover or weighted record"),
 }
 
+// recordChangeActions are the IAM actions of the kinds that change a record: read it,
+// change it, wait for the change.
+var recordChangeActions = []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"}
+
 // ---- aws.route53.upsert_record
 
 type upsertRecordInput struct {
@@ -61,7 +65,8 @@ type upsertRecordInput struct {
 var route53UpsertRecordSpec = newSpec[upsertRecordInput](runbooks.Kind{
 	Name: "aws.route53.upsert_record",
 	Description: "Create or update a Route 53 record set (simple, failover or weighted) and wait until the change is INSYNC. " +
-		"Outputs the previous record so a rollback can restore it.",
+		"Outputs the record as it was (previous_existed, previous) for its rollback, aws.route53.restore_record, which " +
+		"puts it back or deletes a record that did not exist before.",
 	Inputs: append(slices.Clone(recordNameInputs),
 		allowed(optStr("routing", "routing policy (default: failover when failover is given, weighted when weight is, else simple)"), "simple", "failover", "weighted"),
 		withDefault(field("ttl", runbooks.TypeInt, "TTL in seconds (not used with alias_target)"), 60),
@@ -82,7 +87,7 @@ var route53UpsertRecordSpec = newSpec[upsertRecordInput](runbooks.Kind{
 		field("previous_alias_target", runbooks.TypeMap, "the previous record's alias target, or null"),
 		field("previous_ttl", runbooks.TypeInt, "the previous record's TTL (0 for an alias or no record)"),
 	},
-	IAMActions:      []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"},
+	IAMActions:      recordChangeActions,
 	SideEffects:     true,
 	Rollbackable:    true,
 	DefaultEstimate: estimate(60 * time.Second),
@@ -110,14 +115,26 @@ func (a *Actions) Route53UpsertRecord(ctx context.Context, req activities.Reques
 		if err != nil {
 			return nil, err
 		}
-		return a.upsertRecord(ctx, c, in)
+		ch, err := a.upsertRecord(ctx, c, in)
+		if err != nil {
+			return nil, err
+		}
+		return ch.upsertResult(), nil
 	})
 }
 
-func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRecordInput) (activities.Result, error) {
+// recordChange is what an upsert or a delete did: the change it made (none when the
+// record was already as asked), the change's status, and the record before.
+type recordChange struct {
+	changeProgress
+	Status  string
+	Changed bool
+}
+
+func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRecordInput) (recordChange, error) {
 	want, err := in.recordSet()
 	if err != nil {
-		return nil, err
+		return recordChange{}, err
 	}
 	desc := in.describe()
 	var prog changeProgress
@@ -125,14 +142,14 @@ func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRe
 	if !resumed {
 		current, err := findRecord(ctx, c, in.recordInput)
 		if err != nil {
-			return nil, classify(err, "read record %s", desc)
+			return recordChange{}, classify(err, "read record %s", desc)
 		}
 		if current != nil {
 			prog.PreviousExisted = true
 			prog.Previous = recordFromSet(in.HostedZoneID, *current)
 		}
 		if current != nil && sameRecord(*current, want) {
-			return prog.result("", "INSYNC", false), nil
+			return recordChange{changeProgress: prog, Status: "INSYNC"}, nil
 		}
 		logChange(ctx, "upsert Route 53 record", "record", desc)
 		out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
@@ -143,30 +160,38 @@ func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRe
 			},
 		})
 		if err != nil {
-			return nil, classify(err, "upsert record %s", desc)
+			return recordChange{}, classify(err, "upsert record %s", desc)
 		}
 		prog.ChangeID = awssdk.ToString(out.ChangeInfo.Id)
 		saveProgress(ctx, prog)
 	}
-	status := "PENDING"
-	if prog.ChangeID == "" {
-		status = "INSYNC"
-	} else if in.Wait {
-		if status, err = a.waitChange(ctx, c, prog.ChangeID); err != nil {
-			return nil, err
-		}
-	}
-	return prog.result(prog.ChangeID, status, true), nil
+	return a.settle(ctx, c, prog, in.Wait)
 }
 
-func (p changeProgress) result(changeID, status string, changed bool) activities.Result {
-	r := activities.Result{
-		"change_id":        changeID,
-		"status":           status,
-		"changed":          changed,
-		"previous_existed": p.PreviousExisted,
+// settle completes a change that was made: waits for it when asked. A resumed change
+// without an id (none was needed) is already in sync.
+func (a *Actions) settle(ctx context.Context, c changeGetter, prog changeProgress, wait bool) (recordChange, error) {
+	ch := recordChange{changeProgress: prog, Status: "PENDING", Changed: true}
+	if prog.ChangeID == "" {
+		ch.Status = "INSYNC"
+	} else if wait {
+		status, err := a.waitChange(ctx, c, prog.ChangeID)
+		if err != nil {
+			return recordChange{}, err
+		}
+		ch.Status = status
 	}
-	for k, v := range p.Previous.previousOutputs() {
+	return ch, nil
+}
+
+func (ch recordChange) upsertResult() activities.Result {
+	r := activities.Result{
+		"change_id":        ch.ChangeID,
+		"status":           ch.Status,
+		"changed":          ch.Changed,
+		"previous_existed": ch.PreviousExisted,
+	}
+	for k, v := range ch.Previous.previousOutputs() {
 		r[k] = v
 	}
 	return r
@@ -174,12 +199,21 @@ func (p changeProgress) result(changeID, status string, changed bool) activities
 
 // ---- aws.route53.delete_record
 
-type deleteRecordInput struct {
+// recordName names a record set: the inputs of recordNameInputs.
+type recordName struct {
 	HostedZoneID  string `json:"hosted_zone_id"`
 	Name          string `json:"name"`
 	Type          string `json:"type"`
 	SetIdentifier string `json:"set_identifier,omitempty"`
-	Wait          bool   `json:"wait"`
+}
+
+func (n recordName) record() recordInput {
+	return recordInput{HostedZoneID: n.HostedZoneID, Name: n.Name, Type: n.Type, SetIdentifier: n.SetIdentifier}
+}
+
+type deleteRecordInput struct {
+	recordName
+	Wait bool `json:"wait"`
 	Scope
 }
 
@@ -192,7 +226,7 @@ var route53DeleteRecordSpec = newSpec[deleteRecordInput](runbooks.Kind{
 		field("deleted", runbooks.TypeBool, "false when the record did not exist"),
 		field("previous", runbooks.TypeMap, "the deleted record, in upsert_record's input shape"),
 	},
-	IAMActions:      []string{"route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange"},
+	IAMActions:      recordChangeActions,
 	SideEffects:     true,
 	DefaultEstimate: estimate(60 * time.Second),
 })
@@ -204,21 +238,29 @@ func (a *Actions) Route53DeleteRecord(ctx context.Context, req activities.Reques
 		if err != nil {
 			return nil, err
 		}
-		return a.deleteRecord(ctx, c, in)
+		ch, err := a.deleteRecord(ctx, c, in)
+		if err != nil {
+			return nil, err
+		}
+		r := activities.Result{"change_id": ch.ChangeID, "deleted": ch.Changed, "previous": nil}
+		if ch.Previous != nil {
+			r["previous"] = ch.Previous.asMap()
+		}
+		return r, nil
 	})
 }
 
-func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRecordInput) (activities.Result, error) {
-	rec := recordInput{HostedZoneID: in.HostedZoneID, Name: in.Name, Type: in.Type, SetIdentifier: in.SetIdentifier}
+func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRecordInput) (recordChange, error) {
+	rec := in.record()
 	desc := rec.describe()
 	var prog changeProgress
 	if !loadProgress(ctx, &prog) {
 		current, err := findRecord(ctx, c, rec)
 		if err != nil {
-			return nil, classify(err, "read record %s", desc)
+			return recordChange{}, classify(err, "read record %s", desc)
 		}
 		if current == nil {
-			return activities.Result{"change_id": "", "deleted": false, "previous": nil}, nil
+			return recordChange{Status: "INSYNC"}, nil
 		}
 		prog.PreviousExisted, prog.Previous = true, recordFromSet(in.HostedZoneID, *current)
 		logChange(ctx, "delete Route 53 record", "record", desc)
@@ -230,21 +272,95 @@ func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRe
 			},
 		})
 		if err != nil {
-			return nil, classify(err, "delete record %s", desc)
+			return recordChange{}, classify(err, "delete record %s", desc)
 		}
 		prog.ChangeID = awssdk.ToString(out.ChangeInfo.Id)
 		saveProgress(ctx, prog)
 	}
-	if in.Wait {
-		if _, err := a.waitChange(ctx, c, prog.ChangeID); err != nil {
+	return a.settle(ctx, c, prog, in.Wait)
+}
+
+// ---- aws.route53.restore_record
+
+type restoreRecordInput struct {
+	recordName
+	PreviousExisted bool         `json:"previous_existed"`
+	Previous        *recordInput `json:"previous,omitempty"`
+	Wait            bool         `json:"wait"`
+	Scope
+}
+
+var route53RestoreRecordSpec = newSpec[restoreRecordInput](runbooks.Kind{
+	Name: "aws.route53.restore_record",
+	Description: "Put a Route 53 record set back as it was before an upsert_record, from that step's previous_existed and " +
+		"previous outputs: upsert the previous record, or delete the record when there was none before. The rollback of " +
+		"upsert_record; a record already as it was (or already gone) is success, so a retried rollback does not fail.",
+	Inputs: append(slices.Clone(recordNameInputs),
+		required(field("previous_existed", runbooks.TypeBool,
+			"whether the record existed before (upsert_record's previous_existed); false deletes the record")),
+		field("previous", runbooks.TypeMap,
+			"the record as it was (upsert_record's previous), with previous_existed: true; it must name the same record"),
+		waitInput(true, "the change is INSYNC"),
+	),
+	Outputs: []runbooks.Field{
+		field("change_id", runbooks.TypeString, "Route 53 change id (empty when the record was already as it was)"),
+		field("status", runbooks.TypeString, "PENDING or INSYNC"),
+		field("changed", runbooks.TypeBool, "false when the record was already as it was"),
+		field("action", runbooks.TypeString, "upsert (the previous record was put back), delete (the record was removed) or none"),
+	},
+	IAMActions:      recordChangeActions,
+	SideEffects:     true,
+	DefaultEstimate: estimate(60 * time.Second),
+})
+
+// Route53RestoreRecord carries out aws.route53.restore_record.
+func (a *Actions) Route53RestoreRecord(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return route53RestoreRecordSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in restoreRecordInput) (activities.Result, error) {
+		if err := in.check(); err != nil {
 			return nil, err
 		}
+		c, err := a.route53Client(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.restoreRecord(ctx, c, in)
+	})
+}
+
+func (a *Actions) restoreRecord(ctx context.Context, c recordChanger, in restoreRecordInput) (activities.Result, error) {
+	var ch recordChange
+	var err error
+	action := "delete"
+	if in.PreviousExisted {
+		action = "upsert"
+		ch, err = a.upsertRecord(ctx, c, upsertRecordInput{recordInput: *in.Previous, Wait: in.Wait})
+	} else {
+		ch, err = a.deleteRecord(ctx, c, deleteRecordInput{recordName: in.recordName, Wait: in.Wait})
 	}
-	r := activities.Result{"change_id": prog.ChangeID, "deleted": true, "previous": nil}
-	if prog.Previous != nil {
-		r["previous"] = prog.Previous.asMap()
+	if err != nil {
+		return nil, err
 	}
-	return r, nil
+	if !ch.Changed {
+		action = "none"
+	}
+	return activities.Result{"change_id": ch.ChangeID, "status": ch.Status, "changed": ch.Changed, "action": action}, nil
+}
+
+// check refuses a previous state that does not fit the record named: restoring another
+// record's contents here, or deleting a record said to have existed, would be wrong.
+func (in restoreRecordInput) check() error {
+	rec := in.record()
+	p := in.Previous
+	switch {
+	case !in.PreviousExisted && p != nil:
+		return invalid("restore record %s: previous_existed is false, but previous is given", rec.describe())
+	case in.PreviousExisted && p == nil:
+		return invalid("restore record %s: previous_existed is true, but previous is not given", rec.describe())
+	case p != nil && (zoneID(p.HostedZoneID) != zoneID(in.HostedZoneID) || fqdn(p.Name) != fqdn(in.Name) ||
+		p.Type != in.Type || p.SetIdentifier != in.SetIdentifier):
+		return invalid("restore record %s: previous is the record %s", rec.describe(), p.describe())
+	}
+	return nil
 }
 
 // ---- aws.route53.wait_insync

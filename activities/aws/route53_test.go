@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"strings"
 	"testing"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -166,6 +167,108 @@ func TestRoute53DeleteRecord(t *testing.T) {
 	res, err = a.Route53DeleteRecord(ctx, request(t, del))
 	require.NoError(t, err, "a record already gone is success")
 	assert.Equal(t, false, res["deleted"])
+}
+
+// restoreWith is the rollback of an upsert as a runbook writes it: the record's name and
+// the upsert's previous_existed and previous outputs.
+func restoreWith(upsert map[string]any, res activities.Result) map[string]any {
+	w := map[string]any{"previous_existed": res["previous_existed"], "previous": res["previous"]}
+	for _, k := range []string{"hosted_zone_id", "name", "type", "set_identifier"} {
+		if v, ok := upsert[k]; ok {
+			w[k] = v
+		}
+	}
+	return w
+}
+
+// upsertNew upserts a CNAME name -> dr.example.com that did not exist, in a new zone of
+// the name's parent domain; it returns the zone and the inputs of the upsert's rollback.
+func upsertNew(t *testing.T, a *Actions, c *route53.Client, name string) (zone string, rollback map[string]any) {
+	t.Helper()
+	_, parent, _ := strings.Cut(name, ".")
+	zone = createZone(t, c, parent)
+	upsert := map[string]any{"hosted_zone_id": zone, "name": name, "type": "CNAME", "values": []any{"dr.example.com"}}
+	res, err := a.Route53UpsertRecord(testCtx(t), request(t, upsert))
+	require.NoError(t, err)
+	require.Equal(t, false, res["previous_existed"])
+	require.Len(t, recordSets(t, c, zone, name), 1)
+	return zone, restoreWith(upsert, res)
+}
+
+func TestRoute53RestoreRecordDeletesARecordThatDidNotExist(t *testing.T) {
+	a := newActions(t)
+	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
+	ctx := testCtx(t)
+	zone, rollback := upsertNew(t, a, c, "api.new.restore.example.com")
+
+	out, err := a.Route53RestoreRecord(ctx, request(t, rollback))
+	require.NoError(t, err)
+	assert.Equal(t, "delete", out["action"])
+	assert.Equal(t, true, out["changed"])
+	assert.Equal(t, "INSYNC", out["status"])
+	assert.NotEmpty(t, out["change_id"])
+	assert.Empty(t, recordSets(t, c, zone, "api.new.restore.example.com"), "the record the upsert created is gone")
+
+	// the rollback again (a retry after a lost response): nothing to do, no error
+	out, err = a.Route53RestoreRecord(ctx, request(t, rollback))
+	require.NoError(t, err)
+	assert.Equal(t, "none", out["action"])
+	assert.Equal(t, false, out["changed"])
+	assert.Equal(t, "", out["change_id"])
+}
+
+func TestRoute53RestoreRecordPutsTheOldRecordBack(t *testing.T) {
+	a := newActions(t)
+	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
+	zone := createZone(t, c, "old.restore.example.com")
+	ctx := testCtx(t)
+	name := "w.old.restore.example.com"
+	old := map[string]any{"hosted_zone_id": zone, "name": name, "type": "A", "routing": "weighted",
+		"set_identifier": "blue", "weight": 200, "ttl": 30, "values": []any{"10.0.0.1"}}
+	_, err := a.Route53UpsertRecord(ctx, request(t, old))
+	require.NoError(t, err)
+	upsert := map[string]any{"hosted_zone_id": zone, "name": name, "type": "A", "routing": "weighted",
+		"set_identifier": "blue", "weight": 0, "ttl": 60, "values": []any{"10.0.0.2"}}
+	res, err := a.Route53UpsertRecord(ctx, request(t, upsert))
+	require.NoError(t, err)
+	require.Equal(t, true, res["previous_existed"])
+	sets := recordSets(t, c, zone, name)
+	require.Len(t, sets, 1)
+	require.Equal(t, []string{"10.0.0.2"}, recordValues(sets[0]))
+	require.Equal(t, int64(0), awssdk.ToInt64(sets[0].Weight))
+
+	rollback := restoreWith(upsert, res)
+	for i, want := range []string{"upsert", "none"} { // the second is a retried rollback
+		out, err := a.Route53RestoreRecord(ctx, request(t, rollback))
+		require.NoError(t, err, "rollback %d", i+1)
+		assert.Equal(t, want, out["action"], "rollback %d", i+1)
+		sets := recordSets(t, c, zone, name)
+		require.Len(t, sets, 1)
+		assert.Equal(t, []string{"10.0.0.1"}, recordValues(sets[0]))
+		assert.Equal(t, int64(30), awssdk.ToInt64(sets[0].TTL))
+		assert.Equal(t, int64(200), awssdk.ToInt64(sets[0].Weight), "the whole record comes back, not only its values")
+	}
+}
+
+func TestRoute53RestoreRecordRefusesAPreviousStateThatDoesNotFit(t *testing.T) {
+	a := newActions(t)
+	zone := "ZRESTORECHECK1"
+	other := map[string]any{"hosted_zone_id": zone, "name": "other.example.com.", "type": "A", "routing": "simple", "ttl": 60, "values": []any{"10.0.0.1"}}
+	for _, tc := range []struct {
+		name  string
+		with  map[string]any
+		words []string
+	}{
+		{"existed without the record", map[string]any{"previous_existed": true}, []string{"previous is not given"}},
+		{"a record that did not exist", map[string]any{"previous_existed": false, "previous": other}, []string{"previous_existed is false"}},
+		{"another record", map[string]any{"previous_existed": true, "previous": other}, []string{"a.example.com", "other.example.com"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.with["hosted_zone_id"], tc.with["name"], tc.with["type"] = zone, "a.example.com", "A"
+			_, err := a.Route53RestoreRecord(testCtx(t), request(t, tc.with))
+			requireErrorType(t, err, activities.ErrValidation, tc.words...)
+		})
+	}
 }
 
 func TestRoute53ErrorsNameTheResource(t *testing.T) {

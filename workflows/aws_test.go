@@ -1,0 +1,175 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/activities"
+	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/activities/aws/awstest"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// awsHarness is a harness whose worker runs the real AWS actions against the moto server
+// at endpoint; kinds are theirs, for parseWith.
+func awsHarness(t *testing.T, endpoint string) (*harness, []runbooks.Kind) {
+	aws := awsact.New(awsact.Config{Region: awstest.Region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond})
+	var kinds []runbooks.Kind
+	for _, a := range aws.Actions() {
+		kinds = append(kinds, a.Kind)
+	}
+	h := newHarness(t)
+	activities.Register(h.env, aws.Actions()...)
+	h.env.SetTestTimeout(2 * time.Minute)
+	return h, kinds
+}
+
+// TestDrillFailingMidwayTearsDownItsLedgerInAWS runs a drill with the real AWS actions
+// against moto: two drill steps restore database copies from snapshots, the third step
+// fails, and the cleanup ledger deletes both copies, checked in moto's inventory.
+func TestDrillFailingMidwayTearsDownItsLedgerInAWS(t *testing.T) {
+	endpoint := awstest.StartMoto(t)
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region))
+	require.NoError(t, err)
+	db := rds.NewFromConfig(cfg, func(o *rds.Options) { o.BaseEndpoint = awssdk.String(endpoint) })
+	for _, id := range []string{"billing-db", "orders-db"} {
+		_, err := db.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
+			DBInstanceIdentifier: awssdk.String(id), DBInstanceClass: awssdk.String("db.t3.micro"),
+			Engine: awssdk.String("postgres"), AllocatedStorage: awssdk.Int32(20),
+			MasterUsername: awssdk.String("admin"), MasterUserPassword: awssdk.String("not-a-secret-1"),
+		})
+		require.NoError(t, err)
+		_, err = db.CreateDBSnapshot(ctx, &rds.CreateDBSnapshotInput{
+			DBInstanceIdentifier: awssdk.String(id), DBSnapshotIdentifier: awssdk.String(id + "-nightly"),
+		})
+		require.NoError(t, err)
+	}
+
+	h, kinds := awsHarness(t, endpoint)
+	rb := parseWith(t, bare+`steps:
+  - id: restore_billing
+    uses: aws.rds.promote_read_replica
+    with: {db_instance_identifier: billing-replica}
+    drill:
+      uses: aws.rds.restore_instance_from_snapshot
+      with: {source_db_instance_identifier: billing-db}
+      cleanup:
+        uses: aws.rds.delete_instance
+        with: {db_instance_identifier: "${{ steps.restore_billing.outputs.db_instance_identifier }}"}
+  - id: restore_orders
+    uses: aws.rds.promote_read_replica
+    needs: restore_billing
+    with: {db_instance_identifier: orders-replica}
+    drill:
+      uses: aws.rds.restore_instance_from_snapshot
+      with: {source_db_instance_identifier: orders-db}
+      cleanup:
+        uses: aws.rds.delete_instance
+        with: {db_instance_identifier: "${{ steps.restore_orders.outputs.db_instance_identifier }}"}
+  - id: smoke_test
+    uses: test.step
+    needs: restore_orders
+    with: {label: smoke, fail: true}
+    retry: {attempts: 1}
+`, kinds...)
+	st, err := h.run(t, rb, func(in *Input) { in.Mode = ModeDrill })
+	require.Error(t, err)
+	assert.Equal(t, RunFailed, st.State)
+	assert.Empty(t, st.Leftovers)
+	for _, id := range []string{"restore_billing", "restore_orders"} {
+		s := st.Step(id)
+		require.NotNil(t, s.Cleanup, id)
+		assert.Empty(t, s.Cleanup.Error, id)
+		assert.True(t, strings.HasPrefix(s.Outputs["db_instance_identifier"].(string), "bcdr-"), "the drill created a copy")
+	}
+
+	out, err := db.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+	require.NoError(t, err)
+	var left []string
+	for _, i := range out.DBInstances {
+		left = append(left, awssdk.ToString(i.DBInstanceIdentifier))
+	}
+	assert.ElementsMatch(t, []string{"billing-db", "orders-db"}, left, "nothing the drill created is left in AWS")
+}
+
+// TestRollbackRestoresRoute53RecordsInAWS runs a live recovery that upserts two records,
+// one over an existing record and one new, then fails with on_error: rollback. The
+// rollbacks (restore_record, from the upserts' outputs) put the old record back and
+// delete the new one, checked in moto.
+func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
+	endpoint := awstest.StartMoto(t)
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region))
+	require.NoError(t, err)
+	r53 := route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = awssdk.String(endpoint) })
+	zone, err := r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
+		Name: awssdk.String("rollback.example.com"), CallerReference: awssdk.String(t.Name()),
+	})
+	require.NoError(t, err)
+	zoneID := strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
+	_, err = r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
+		HostedZoneId: awssdk.String(zoneID),
+		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{Action: r53types.ChangeActionCreate,
+			ResourceRecordSet: &r53types.ResourceRecordSet{
+				Name: awssdk.String("db.rollback.example.com."), Type: r53types.RRTypeCname, TTL: awssdk.Int64(30),
+				ResourceRecords: []r53types.ResourceRecord{{Value: awssdk.String("primary.example.com")}},
+			}}}},
+	})
+	require.NoError(t, err)
+
+	h, kinds := awsHarness(t, endpoint)
+	step := func(id, name string) string {
+		return fmt.Sprintf(`
+  - id: %[1]s
+    uses: aws.route53.upsert_record
+    with: {hosted_zone_id: %[3]s, name: %[2]s, type: CNAME, values: [dr.example.com]}
+    rollback:
+      uses: aws.route53.restore_record
+      with:
+        hosted_zone_id: %[3]s
+        name: %[2]s
+        type: CNAME
+        previous_existed: ${{ steps.%[1]s.outputs.previous_existed }}
+        previous: ${{ steps.%[1]s.outputs.previous }}`, id, name, zoneID)
+	}
+	rb := parseWith(t, bare+"steps:"+step("move_db", "db.rollback.example.com")+step("add_api", "api.rollback.example.com")+`
+  - id: verify
+    uses: test.step
+    needs: [move_db, add_api]
+    with: {label: verify, fail: true}
+    retry: {attempts: 1}
+    on_error: rollback
+`, kinds...)
+	st, err := h.run(t, rb)
+	require.Error(t, err)
+	assert.Equal(t, RunFailed, st.State)
+	assert.ElementsMatch(t, []string{"move_db", "add_api"}, st.Rollbacks)
+	for _, id := range []string{"move_db", "add_api"} {
+		s := st.Step(id)
+		require.NotNil(t, s.Rollback, id)
+		assert.Empty(t, s.Rollback.Error, id)
+	}
+
+	out, err := r53.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{HostedZoneId: awssdk.String(zoneID)})
+	require.NoError(t, err)
+	records := map[string]string{}
+	for _, rs := range out.ResourceRecordSets {
+		if rs.Type == r53types.RRTypeCname {
+			records[awssdk.ToString(rs.Name)] = awssdk.ToString(rs.ResourceRecords[0].Value)
+		}
+	}
+	assert.Equal(t, map[string]string{"db.rollback.example.com.": "primary.example.com"}, records,
+		"the old record is back and the new one is gone")
+}
