@@ -3,8 +3,10 @@ package catalogue_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities/aws"
@@ -50,4 +52,39 @@ func loadSample(t testing.TB) (*catalogue.Catalogue, catalogue.Runbooks, *runboo
 	c, rbs, diags := catalogue.Check(samplePath, src, registryLoader(filepath.Dir(samplePath), reg))
 	require.Empty(t, diags, "%s", diags.Error())
 	return c, rbs, reg
+}
+
+// TestSampleDrillRecordsAreInTheirZones checks every service's runbooks in the sample
+// as a drill would run them: a Route 53 step whose drill variant points another name
+// than the live record must keep that name in the live record's zone (the hosted zone
+// id is the same), or the drill fails at that step. Zones are ids here, so the check is
+// that the drill name lies under the live record's parent domain.
+func TestSampleDrillRecordsAreInTheirZones(t *testing.T) {
+	c, rbs, _ := loadSample(t)
+	checked := 0
+	for _, svc := range c.Services {
+		for _, ref := range svc.Runbooks {
+			rb := rbs[ref.Path]
+			require.NotNil(t, rb, ref.Path)
+			params, err := runbooks.ResolveParams(rb, ref.Params)
+			require.NoError(t, err, "%s: %s", svc.Name, ref.Path)
+			scope := runbooks.Scope{Params: params, Mode: "drill"}
+			for _, st := range rb.Steps {
+				if st.Uses != "aws.route53.upsert_record" || st.Drill == nil || st.Drill.With["name"] == nil {
+					continue
+				}
+				where := svc.Name + ": " + rb.Metadata.Name + " step " + st.ID
+				require.NotContains(t, st.Drill.With, "hosted_zone_id", "%s: the drill changes zones; check it another way", where)
+				live, err := runbooks.Expand(st.With["name"], scope)
+				require.NoError(t, err, where)
+				drill, err := runbooks.Expand(st.Drill.With["name"], scope)
+				require.NoError(t, err, where)
+				_, parent, _ := strings.Cut(strings.TrimSuffix(live.(string), "."), ".")
+				assert.True(t, strings.HasSuffix(strings.TrimSuffix(drill.(string), "."), "."+parent),
+					"%s: the drill name %q is outside the zone of %q", where, drill, live)
+				checked++
+			}
+		}
+	}
+	assert.NotZero(t, checked, "the sample has drills that point a drill name")
 }

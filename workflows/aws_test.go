@@ -105,9 +105,9 @@ func TestDrillFailingMidwayTearsDownItsLedgerInAWS(t *testing.T) {
 }
 
 // TestRollbackRestoresRoute53RecordsInAWS runs a live recovery that upserts two records,
-// one over an existing record and one new, then fails with on_error: rollback. The
-// rollbacks (restore_record, from the upserts' outputs) put the old record back and
-// delete the new one, checked in moto.
+// one over an existing record and one new, deletes a third, then fails with on_error:
+// rollback. The rollbacks (restore_record, from the upserts' and the delete's outputs)
+// put the old records back and delete the new one, checked in moto.
 func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
 	endpoint := awstest.StartMoto(t)
 	ctx := context.Background()
@@ -121,20 +121,18 @@ func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
 	zoneID := strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
 	_, err = r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
 		HostedZoneId: awssdk.String(zoneID),
-		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{Action: r53types.ChangeActionCreate,
-			ResourceRecordSet: &r53types.ResourceRecordSet{
-				Name: awssdk.String("db.rollback.example.com."), Type: r53types.RRTypeCname, TTL: awssdk.Int64(30),
-				ResourceRecords: []r53types.ResourceRecord{{Value: awssdk.String("primary.example.com")}},
-			}}}},
+		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{
+			cname("db.rollback.example.com.", "primary.example.com"), cname("old.rollback.example.com.", "legacy.example.com"),
+		}},
 	})
 	require.NoError(t, err)
 
 	h, kinds := awsHarness(t, endpoint)
-	step := func(id, name string) string {
+	step := func(id, kind, name, more string) string {
 		return fmt.Sprintf(`
   - id: %[1]s
-    uses: aws.route53.upsert_record
-    with: {hosted_zone_id: %[3]s, name: %[2]s, type: CNAME, values: [dr.example.com]}
+    uses: aws.route53.%[4]s
+    with: {hosted_zone_id: %[3]s, name: %[2]s, type: CNAME%[5]s}
     rollback:
       uses: aws.route53.restore_record
       with:
@@ -142,12 +140,15 @@ func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
         name: %[2]s
         type: CNAME
         previous_existed: ${{ steps.%[1]s.outputs.previous_existed }}
-        previous: ${{ steps.%[1]s.outputs.previous }}`, id, name, zoneID)
+        previous: ${{ steps.%[1]s.outputs.previous }}`, id, name, zoneID, kind, more)
 	}
-	rb := parseWith(t, bare+"steps:"+step("move_db", "db.rollback.example.com")+step("add_api", "api.rollback.example.com")+`
+	upsert := ", values: [dr.example.com]"
+	rb := parseWith(t, bare+"steps:"+step("move_db", "upsert_record", "db.rollback.example.com", upsert)+
+		step("add_api", "upsert_record", "api.rollback.example.com", upsert)+
+		step("drop_old", "delete_record", "old.rollback.example.com", "")+`
   - id: verify
     uses: test.step
-    needs: [move_db, add_api]
+    needs: [move_db, add_api, drop_old]
     with: {label: verify, fail: true}
     retry: {attempts: 1}
     on_error: rollback
@@ -155,8 +156,9 @@ func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
 	st, err := h.run(t, rb)
 	require.Error(t, err)
 	assert.Equal(t, RunFailed, st.State)
-	assert.ElementsMatch(t, []string{"move_db", "add_api"}, st.Rollbacks)
-	for _, id := range []string{"move_db", "add_api"} {
+	assert.ElementsMatch(t, []string{"move_db", "add_api", "drop_old"}, st.Rollbacks)
+	assert.Equal(t, true, st.Step("drop_old").Outputs["deleted"])
+	for _, id := range []string{"move_db", "add_api", "drop_old"} {
 		s := st.Step(id)
 		require.NotNil(t, s.Rollback, id)
 		assert.Empty(t, s.Rollback.Error, id)
@@ -170,6 +172,14 @@ func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
 			records[awssdk.ToString(rs.Name)] = awssdk.ToString(rs.ResourceRecords[0].Value)
 		}
 	}
-	assert.Equal(t, map[string]string{"db.rollback.example.com.": "primary.example.com"}, records,
-		"the old record is back and the new one is gone")
+	assert.Equal(t, map[string]string{"db.rollback.example.com.": "primary.example.com", "old.rollback.example.com.": "legacy.example.com"},
+		records, "the old records are back and the new one is gone")
+}
+
+// cname is a change that creates a CNAME record.
+func cname(name, value string) r53types.Change {
+	return r53types.Change{Action: r53types.ChangeActionCreate, ResourceRecordSet: &r53types.ResourceRecordSet{
+		Name: awssdk.String(name), Type: r53types.RRTypeCname, TTL: awssdk.Int64(30),
+		ResourceRecords: []r53types.ResourceRecord{{Value: awssdk.String(value)}},
+	}}
 }

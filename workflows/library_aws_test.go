@@ -177,7 +177,8 @@ func (w *web) register(h *harness) {
 // table switch as a drill with the real AWS actions against moto: the canary replicates,
 // the drill copy of the API scales up and back, a drill name points at the secondary API
 // and is removed; the primary writers, the real secondary API and the API's name stay
-// as they were, and the report says what was simulated.
+// as they were, the report says what was simulated, and the run's RPO is measured from
+// the canary.
 func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	endpoint := awstest.StartMoto(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -213,6 +214,10 @@ func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	assert.EqualValues(t, 0, st.Step("scale_secondary").Outputs["previous_desired_count"])
 	assert.EqualValues(t, 3, st.Step("secondary_stable").Outputs["running_count"], "the drill copy ran the full count")
 	assert.Equal(t, true, st.Step("canary_replicated").Outputs["found"])
+	assert.Empty(t, st.RPOError)
+	assert.Equal(t, st.Step("canary_replicated").Outputs["written_at"], st.RPOMarkerAt.Format(time.RFC3339Nano),
+		"the RPO is measured from the canary read back in the secondary region")
+	assert.Zero(t, st.RPOActual, "the canary was written after the clock started: nothing before it was lost")
 	for _, id := range []string{"scale_secondary", "switch_dns"} {
 		require.NotNil(t, st.Step(id).Cleanup, id)
 		assert.Empty(t, st.Step(id).Cleanup.Error, id)

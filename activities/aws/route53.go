@@ -218,16 +218,21 @@ type deleteRecordInput struct {
 }
 
 var route53DeleteRecordSpec = newSpec[deleteRecordInput](runbooks.Kind{
-	Name:        "aws.route53.delete_record",
-	Description: "Delete a Route 53 record set (a record already gone is success) and wait until the change is INSYNC.",
-	Inputs:      append(slices.Clone(recordNameInputs), waitInput(true, "the change is INSYNC")),
+	Name: "aws.route53.delete_record",
+	Description: "Delete a Route 53 record set (a record already gone is success) and wait until the change is INSYNC. " +
+		"Outputs the record as it was (previous_existed, previous) for its rollback, aws.route53.restore_record with " +
+		"the same record and previous_existed: ${{ steps.ID.outputs.previous_existed }}, " +
+		"previous: ${{ steps.ID.outputs.previous }}, which puts the deleted record back.",
+	Inputs: append(slices.Clone(recordNameInputs), waitInput(true, "the change is INSYNC")),
 	Outputs: []runbooks.Field{
 		field("change_id", runbooks.TypeString, "Route 53 change id (empty when there was nothing to delete)"),
 		field("deleted", runbooks.TypeBool, "false when the record did not exist"),
+		field("previous_existed", runbooks.TypeBool, "whether a record existed before (for restore_record)"),
 		field("previous", runbooks.TypeMap, "the deleted record, in upsert_record's input shape"),
 	},
 	IAMActions:      recordChangeActions,
 	SideEffects:     true,
+	Rollbackable:    true,
 	DefaultEstimate: estimate(60 * time.Second),
 })
 
@@ -242,7 +247,7 @@ func (a *Actions) Route53DeleteRecord(ctx context.Context, req activities.Reques
 		if err != nil {
 			return nil, err
 		}
-		r := activities.Result{"change_id": ch.ChangeID, "deleted": ch.Changed, "previous": nil}
+		r := activities.Result{"change_id": ch.ChangeID, "deleted": ch.Changed, "previous_existed": ch.PreviousExisted, "previous": nil}
 		if ch.Previous != nil {
 			r["previous"] = ch.Previous.asMap()
 		}
@@ -292,14 +297,15 @@ type restoreRecordInput struct {
 
 var route53RestoreRecordSpec = newSpec[restoreRecordInput](runbooks.Kind{
 	Name: "aws.route53.restore_record",
-	Description: "Put a Route 53 record set back as it was before an upsert_record, from that step's previous_existed and " +
-		"previous outputs: upsert the previous record, or delete the record when there was none before. The rollback of " +
-		"upsert_record; a record already as it was (or already gone) is success, so a retried rollback does not fail.",
+	Description: "Put a Route 53 record set back as it was before an upsert_record or a delete_record, from that step's " +
+		"previous_existed and previous outputs: upsert the previous record, or delete the record when there was none " +
+		"before. The rollback of upsert_record and delete_record; a record already as it was (or already gone) is " +
+		"success, so a retried rollback does not fail.",
 	Inputs: append(slices.Clone(recordNameInputs),
 		required(field("previous_existed", runbooks.TypeBool,
-			"whether the record existed before (upsert_record's previous_existed); false deletes the record")),
+			"whether the record existed before (the upsert's or delete's previous_existed); false deletes the record")),
 		field("previous", runbooks.TypeMap,
-			"the record as it was (upsert_record's previous), with previous_existed: true; it must name the same record"),
+			"the record as it was (the upsert's or delete's previous), with previous_existed: true; it must name the same record"),
 		waitInput(true, "the change is INSYNC"),
 	),
 	Outputs: []runbooks.Field{

@@ -162,19 +162,30 @@ func TestRoute53DeleteRecord(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, true, res["deleted"])
 	assert.Empty(t, recordSets(t, c, zone, "old.delete.example.com"))
+	assert.Equal(t, true, res["previous_existed"])
 	assert.Equal(t, []any{`"v=1"`}, res["previous"].(map[string]any)["values"])
 
-	res, err = a.Route53DeleteRecord(ctx, request(t, del))
+	gone, err := a.Route53DeleteRecord(ctx, request(t, del))
 	require.NoError(t, err, "a record already gone is success")
-	assert.Equal(t, false, res["deleted"])
+	assert.Equal(t, false, gone["deleted"])
+	assert.Equal(t, false, gone["previous_existed"])
+	assert.Nil(t, gone["previous"])
+
+	// the delete's rollback, as a runbook writes it, puts the record back
+	out, err := a.Route53RestoreRecord(ctx, request(t, restoreWith(del, res)))
+	require.NoError(t, err)
+	assert.Equal(t, "upsert", out["action"])
+	sets := recordSets(t, c, zone, "old.delete.example.com")
+	require.Len(t, sets, 1)
+	assert.Equal(t, []string{`"v=1"`}, recordValues(sets[0]))
 }
 
-// restoreWith is the rollback of an upsert as a runbook writes it: the record's name and
-// the upsert's previous_existed and previous outputs.
-func restoreWith(upsert map[string]any, res activities.Result) map[string]any {
+// restoreWith is the rollback of an upsert or a delete as a runbook writes it: the
+// record's name and the step's previous_existed and previous outputs.
+func restoreWith(with map[string]any, res activities.Result) map[string]any {
 	w := map[string]any{"previous_existed": res["previous_existed"], "previous": res["previous"]}
 	for _, k := range []string{"hosted_zone_id", "name", "type", "set_identifier"} {
-		if v, ok := upsert[k]; ok {
+		if v, ok := with[k]; ok {
 			w[k] = v
 		}
 	}
