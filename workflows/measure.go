@@ -59,6 +59,9 @@ func markerTime(v any) (time.Time, error) {
 	case time.Time:
 		return x, nil
 	case string:
+		if x == "" { // a marker kind's answer when the recovered store holds none
+			return time.Time{}, fmt.Errorf("no marker was read (the recovered store holds none, or the step returned nothing)")
+		}
 		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 			return t, nil
 		}

@@ -353,3 +353,20 @@ func TestStatusSaysFinishingWhileCleanupRuns(t *testing.T) {
 	assert.False(t, during.State.Done())
 	assert.Equal(t, RunSucceeded, st.State)
 }
+
+// A marker kind answers "" when the recovered store holds no marker: the record says
+// so, rather than that "" is not a time.
+func TestRPOMarkerNotFoundIsReportedAsSuch(t *testing.T) {
+	h := newHarness(t)
+	st, err := h.run(t, parse(t, bare+`objectives:
+  rpo: 1m
+  rpo_marker: "${{ steps.read_marker.outputs.value }}"
+steps:
+  - id: read_marker
+    uses: test.step
+    with: {label: read, value: ""}
+`))
+	require.NoError(t, err)
+	assert.Equal(t, "rpo_marker: no marker was read (the recovered store holds none, or the step returned nothing)", st.RPOError)
+	assert.Zero(t, st.RPOActual)
+}
