@@ -3,6 +3,8 @@ package runbooks
 import (
 	"sort"
 	"time"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // Plan is what a runbook will do, computed without running it: the DAG's layers (steps
@@ -214,7 +216,7 @@ func iamActions(rb *Runbook, reg *Registry) []string {
 	for i := range rb.SteadyState {
 		add(&rb.SteadyState[i].Action)
 	}
-	out := keysOf(set)
+	out := yamlnode.KeysOf(set)
 	sort.Strings(out)
 	return out
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // TestSchemaListsParserKeys keeps the JSON Schema and the parser from drifting: every
@@ -15,23 +17,23 @@ func TestSchemaListsParserKeys(t *testing.T) {
 	var schema map[string]any
 	require.NoError(t, json.Unmarshal(Schema, &schema), "the schema is valid JSON")
 	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", schema["$schema"])
-	d := &decoder{reporter: &reporter{}, pos: positions{}}
+	d := newDecoder(&reporter{})
 	var kind string
 	cases := []struct {
 		name   string
 		schema any
 		keys   []string
 	}{
-		{"runbook", schema, keysOf(d.runbookFields(&Runbook{}, &kind))},
-		{"metadata", prop(schema, "metadata"), keysOf(d.metadataFields(&Metadata{}))},
-		{"objectives", prop(schema, "objectives"), keysOf(d.objectivesFields(&Objectives{}))},
-		{"step", def(schema, "step"), keysOf(d.stepFields(&Step{}))},
-		{"action", def(schema, "action"), keysOf(d.actionFields(&Action{}, ""))},
-		{"drill", def(schema, "drill"), keysOf(d.drillFields(&DrillVariant{}))},
-		{"retry", def(schema, "retry"), keysOf(d.retryFields(&Retry{}))},
-		{"parameter", def(schema, "parameter"), keysOf(d.parameterFields(&Parameter{}))},
-		{"probe", def(schema, "probe"), keysOf(d.probeFields(&Probe{}))},
-		{"inject", def(schema, "inject"), keysOf(d.injectFields(&Inject{}))},
+		{"runbook", schema, yamlnode.KeysOf(d.runbookFields(&Runbook{}, &kind))},
+		{"metadata", prop(schema, "metadata"), yamlnode.KeysOf(d.metadataFields(&Metadata{}))},
+		{"objectives", prop(schema, "objectives"), yamlnode.KeysOf(d.objectivesFields(&Objectives{}))},
+		{"step", def(schema, "step"), yamlnode.KeysOf(d.stepFields(&Step{}))},
+		{"action", def(schema, "action"), yamlnode.KeysOf(d.actionFields(&Action{}, ""))},
+		{"drill", def(schema, "drill"), yamlnode.KeysOf(d.drillFields(&DrillVariant{}))},
+		{"retry", def(schema, "retry"), yamlnode.KeysOf(d.retryFields(&Retry{}))},
+		{"parameter", def(schema, "parameter"), yamlnode.KeysOf(d.parameterFields(&Parameter{}))},
+		{"probe", def(schema, "probe"), yamlnode.KeysOf(d.probeFields(&Probe{}))},
+		{"inject", def(schema, "inject"), yamlnode.KeysOf(d.injectFields(&Inject{}))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
