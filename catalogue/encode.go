@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -169,7 +170,7 @@ func flowList(items []string) *yaml.Node {
 
 func strMapNode(m map[string]string) *yaml.Node {
 	n := mapping()
-	for _, k := range keysOf(m) {
+	for _, k := range yamlnode.KeysOf(m) {
 		add(n, k, str(m[k]))
 	}
 	return n

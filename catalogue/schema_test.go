@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // TestSchemaListsParserKeys keeps the JSON Schema and the parser from drifting: every
@@ -15,22 +17,22 @@ func TestSchemaListsParserKeys(t *testing.T) {
 	var schema map[string]any
 	require.NoError(t, json.Unmarshal(Schema, &schema), "the schema is valid JSON")
 	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", schema["$schema"])
-	d := &decoder{reporter: &reporter{}, pos: positions{}}
+	d := newDecoder(&reporter{})
 	var kind string
 	cases := []struct {
 		name   string
 		schema any
 		keys   []string
 	}{
-		{"catalogue", schema, keysOf(d.catalogueFields(&Catalogue{}, &kind))},
-		{"metadata", prop(schema, "metadata"), keysOf(d.metadataFields(&Metadata{}))},
-		{"tier", def(schema, "tier"), keysOf(d.tierFields(&TierPolicy{}))},
+		{"catalogue", schema, yamlnode.KeysOf(d.catalogueFields(&Catalogue{}, &kind))},
+		{"metadata", prop(schema, "metadata"), yamlnode.KeysOf(d.metadataFields(&Metadata{}))},
+		{"tier", def(schema, "tier"), yamlnode.KeysOf(d.tierFields(&TierPolicy{}))},
 		{"targets", def(schema, "targets"), disruptionNames()},
-		{"target", def(schema, "target"), keysOf(d.targetFields(&Target{}, ""))},
-		{"service", def(schema, "service"), keysOf(d.serviceFields(&Service{}))},
-		{"runbook", def(schema, "runbook"), keysOf(d.runbookRefFields(&RunbookRef{}))},
-		{"scenario", def(schema, "scenario"), keysOf(d.scenarioFields(&Scenario{}))},
-		{"select", def(schema, "select"), keysOf(d.selectFields(&Selector{}))},
+		{"target", def(schema, "target"), yamlnode.KeysOf(d.targetFields(&Target{}, ""))},
+		{"service", def(schema, "service"), yamlnode.KeysOf(d.serviceFields(&Service{}))},
+		{"runbook", def(schema, "runbook"), yamlnode.KeysOf(d.runbookRefFields(&RunbookRef{}))},
+		{"scenario", def(schema, "scenario"), yamlnode.KeysOf(d.scenarioFields(&Scenario{}))},
+		{"select", def(schema, "select"), yamlnode.KeysOf(d.selectFields(&Selector{}))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
