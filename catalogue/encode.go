@@ -2,12 +2,13 @@ package catalogue
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -170,7 +171,7 @@ func flowList(items []string) *yaml.Node {
 
 func strMapNode(m map[string]string) *yaml.Node {
 	n := mapping()
-	for _, k := range yamlnode.KeysOf(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		add(n, k, str(m[k]))
 	}
 	return n

@@ -2,13 +2,13 @@ package catalogue
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // TestSchemaListsParserKeys keeps the JSON Schema and the parser from drifting: every
@@ -24,15 +24,15 @@ func TestSchemaListsParserKeys(t *testing.T) {
 		schema any
 		keys   []string
 	}{
-		{"catalogue", schema, yamlnode.KeysOf(d.catalogueFields(&Catalogue{}, &kind))},
-		{"metadata", prop(schema, "metadata"), yamlnode.KeysOf(d.metadataFields(&Metadata{}))},
-		{"tier", def(schema, "tier"), yamlnode.KeysOf(d.tierFields(&TierPolicy{}))},
+		{"catalogue", schema, slices.Sorted(maps.Keys(d.catalogueFields(&Catalogue{}, &kind)))},
+		{"metadata", prop(schema, "metadata"), slices.Sorted(maps.Keys(d.metadataFields(&Metadata{})))},
+		{"tier", def(schema, "tier"), slices.Sorted(maps.Keys(d.tierFields(&TierPolicy{})))},
 		{"targets", def(schema, "targets"), disruptionNames()},
-		{"target", def(schema, "target"), yamlnode.KeysOf(d.targetFields(&Target{}, ""))},
-		{"service", def(schema, "service"), yamlnode.KeysOf(d.serviceFields(&Service{}))},
-		{"runbook", def(schema, "runbook"), yamlnode.KeysOf(d.runbookRefFields(&RunbookRef{}))},
-		{"scenario", def(schema, "scenario"), yamlnode.KeysOf(d.scenarioFields(&Scenario{}))},
-		{"select", def(schema, "select"), yamlnode.KeysOf(d.selectFields(&Selector{}))},
+		{"target", def(schema, "target"), slices.Sorted(maps.Keys(d.targetFields(&Target{}, "")))},
+		{"service", def(schema, "service"), slices.Sorted(maps.Keys(d.serviceFields(&Service{})))},
+		{"runbook", def(schema, "runbook"), slices.Sorted(maps.Keys(d.runbookRefFields(&RunbookRef{})))},
+		{"scenario", def(schema, "scenario"), slices.Sorted(maps.Keys(d.scenarioFields(&Scenario{})))},
+		{"select", def(schema, "select"), slices.Sorted(maps.Keys(d.selectFields(&Selector{})))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,10 +1,10 @@
 package runbooks
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
-
-	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // Plan is what a runbook will do, computed without running it: the DAG's layers (steps
@@ -216,7 +216,7 @@ func iamActions(rb *Runbook, reg *Registry) []string {
 	for i := range rb.SteadyState {
 		add(&rb.SteadyState[i].Action)
 	}
-	out := yamlnode.KeysOf(set)
+	out := slices.AppendSeq(make([]string, 0, len(set)), maps.Keys(set)) // [] in JSON, not null
 	sort.Strings(out)
 	return out
 }

@@ -2,13 +2,13 @@ package runbooks
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // TestSchemaListsParserKeys keeps the JSON Schema and the parser from drifting: every
@@ -24,16 +24,16 @@ func TestSchemaListsParserKeys(t *testing.T) {
 		schema any
 		keys   []string
 	}{
-		{"runbook", schema, yamlnode.KeysOf(d.runbookFields(&Runbook{}, &kind))},
-		{"metadata", prop(schema, "metadata"), yamlnode.KeysOf(d.metadataFields(&Metadata{}))},
-		{"objectives", prop(schema, "objectives"), yamlnode.KeysOf(d.objectivesFields(&Objectives{}))},
-		{"step", def(schema, "step"), yamlnode.KeysOf(d.stepFields(&Step{}))},
-		{"action", def(schema, "action"), yamlnode.KeysOf(d.actionFields(&Action{}, ""))},
-		{"drill", def(schema, "drill"), yamlnode.KeysOf(d.drillFields(&DrillVariant{}))},
-		{"retry", def(schema, "retry"), yamlnode.KeysOf(d.retryFields(&Retry{}))},
-		{"parameter", def(schema, "parameter"), yamlnode.KeysOf(d.parameterFields(&Parameter{}))},
-		{"probe", def(schema, "probe"), yamlnode.KeysOf(d.probeFields(&Probe{}))},
-		{"inject", def(schema, "inject"), yamlnode.KeysOf(d.injectFields(&Inject{}))},
+		{"runbook", schema, slices.Sorted(maps.Keys(d.runbookFields(&Runbook{}, &kind)))},
+		{"metadata", prop(schema, "metadata"), slices.Sorted(maps.Keys(d.metadataFields(&Metadata{})))},
+		{"objectives", prop(schema, "objectives"), slices.Sorted(maps.Keys(d.objectivesFields(&Objectives{})))},
+		{"step", def(schema, "step"), slices.Sorted(maps.Keys(d.stepFields(&Step{})))},
+		{"action", def(schema, "action"), slices.Sorted(maps.Keys(d.actionFields(&Action{}, "")))},
+		{"drill", def(schema, "drill"), slices.Sorted(maps.Keys(d.drillFields(&DrillVariant{})))},
+		{"retry", def(schema, "retry"), slices.Sorted(maps.Keys(d.retryFields(&Retry{})))},
+		{"parameter", def(schema, "parameter"), slices.Sorted(maps.Keys(d.parameterFields(&Parameter{})))},
+		{"probe", def(schema, "probe"), slices.Sorted(maps.Keys(d.probeFields(&Probe{})))},
+		{"inject", def(schema, "inject"), slices.Sorted(maps.Keys(d.injectFields(&Inject{})))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 package runbooks
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 
 	"github.com/bcdr/bcdr/internal/yamlnode"
 )
@@ -107,7 +109,7 @@ func (v *validator) stepIDs() {
 
 // needs checks that every need names a step.
 func (v *validator) needs() {
-	ids := yamlnode.KeysOf(v.byID)
+	ids := slices.Sorted(maps.Keys(v.byID))
 	for i, s := range v.rb.Steps {
 		for j, need := range s.Needs {
 			if _, ok := v.byID[need]; !ok {

@@ -1,6 +1,9 @@
 package yamlnode
 
 import (
+	"maps"
+	"slices"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -103,7 +106,7 @@ func (d *Decoder) Fields(n *yaml.Node, path, what string, known map[string]Field
 		fn, ok := known[p.Key]
 		if !ok {
 			if d.Full == nil || !d.Full() {
-				d.Errorf(PosOf(p.K), "unknown field %q in %s%s", p.Key, what, d.suggest(p.Key, KeysOf(known)))
+				d.Errorf(PosOf(p.K), "unknown field %q in %s%s", p.Key, what, d.suggest(p.Key, slices.Sorted(maps.Keys(known))))
 			}
 			continue
 		}

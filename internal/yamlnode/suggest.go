@@ -1,9 +1,6 @@
 package yamlnode
 
-import (
-	"sort"
-	"strings"
-)
+import "strings"
 
 // Suggest returns ` (did you mean "x"?)` for the candidate closest to name by edit
 // distance when it is close enough (at most 2 edits, or a third of name's length), and
@@ -82,14 +79,4 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-// KeysOf returns the keys of m, sorted.
-func KeysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

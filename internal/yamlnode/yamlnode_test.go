@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -149,7 +151,7 @@ func TestFields(t *testing.T) {
 			assert.Equal(t, tc.errs, r.errs)
 			assert.Equal(t, "db", name)
 			assert.Equal(t, []string{"services[0].timeout=5"}, calls)
-			assert.Equal(t, []string{"name", "timeout"}, KeysOf(found))
+			assert.Equal(t, []string{"name", "timeout"}, slices.Sorted(maps.Keys(found)))
 			assert.Equal(t, 2, found["timeout"].Line, "found holds the key nodes")
 			assert.Equal(t, Pos{Line: 1, Column: 7}, r.Pos["services[0].name"], "the place of each value is recorded")
 			assert.Equal(t, Pos{Line: 2, Column: 10}, r.Pos["services[0].timeout"])
