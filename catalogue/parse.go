@@ -125,11 +125,7 @@ func (d *decoder) tierFields(t *TierPolicy) map[string]yamlnode.FieldFunc {
 		"name":        d.StrInto(&t.Name, "tier name"),
 		"description": d.StrInto(&t.Description, "tier description"),
 		"targets":     func(v *yaml.Node, p string) { t.Targets = d.targets(v, p) },
-		"drill_every": func(v *yaml.Node, _ string) {
-			if x, ok := d.duration(v, "drill_every"); ok {
-				t.DrillEvery = x
-			}
-		},
+		"drill_every": yamlnode.Into(&t.DrillEvery, "drill_every", d.duration),
 	}
 }
 

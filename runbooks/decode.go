@@ -60,11 +60,7 @@ func (d *decoder) duration(v *yaml.Node, what string) (Duration, bool) {
 }
 
 func (d *decoder) durationInto(dst *Duration, what string) yamlnode.FieldFunc {
-	return func(v *yaml.Node, _ string) {
-		if x, ok := d.duration(v, what); ok {
-			*dst = x
-		}
-	}
+	return yamlnode.Into(dst, what, d.duration)
 }
 
 // value converts a node to plain Go data (map[string]any, []any, string, int, float64,

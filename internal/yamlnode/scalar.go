@@ -1,6 +1,7 @@
 package yamlnode
 
 import (
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -16,71 +17,54 @@ func (d *Decoder) Str(v *yaml.Node, what string) (string, bool) {
 	return v.Value, true
 }
 
-// StrInto returns a FieldFunc that decodes a string into dst.
-func (d *Decoder) StrInto(dst *string, what string) FieldFunc {
-	return func(v *yaml.Node, _ string) {
-		if s, ok := d.Str(v, what); ok {
-			*dst = s
-		}
-	}
-}
-
 // Int decodes an integer scalar.
 func (d *Decoder) Int(v *yaml.Node, what string) (int, bool) {
-	v = Deref(v)
-	if v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
-		var i int
-		if err := v.Decode(&i); err == nil {
-			return i, true
-		}
-	}
-	d.Errorf(PosOf(v), "%s must be an integer, got %s", what, KindOf(v))
-	return 0, false
-}
-
-// IntInto returns a FieldFunc that decodes an integer into dst.
-func (d *Decoder) IntInto(dst *int, what string) FieldFunc {
-	return func(v *yaml.Node, _ string) {
-		if i, ok := d.Int(v, what); ok {
-			*dst = i
-		}
-	}
+	return typed[int](d, v, what, "an integer", "!!int")
 }
 
 // Bool decodes a boolean scalar.
 func (d *Decoder) Bool(v *yaml.Node, what string) (bool, bool) {
-	v = Deref(v)
-	if v.Kind == yaml.ScalarNode && v.Tag == "!!bool" {
-		var b bool
-		if err := v.Decode(&b); err == nil {
-			return b, true
-		}
-	}
-	d.Errorf(PosOf(v), "%s must be true or false, got %s", what, KindOf(v))
-	return false, false
-}
-
-// BoolInto returns a FieldFunc that decodes a boolean into dst.
-func (d *Decoder) BoolInto(dst *bool, what string) FieldFunc {
-	return func(v *yaml.Node, _ string) {
-		if b, ok := d.Bool(v, what); ok {
-			*dst = b
-		}
-	}
+	return typed[bool](d, v, what, "true or false", "!!bool")
 }
 
 // Float decodes a number scalar (an integer or not).
 func (d *Decoder) Float(v *yaml.Node, what string) (float64, bool) {
+	return typed[float64](d, v, what, "a number", "!!int", "!!float")
+}
+
+// typed decodes a scalar with one of tags into a T. want says what the value should be
+// in the message for any other node.
+func typed[T any](d *Decoder, v *yaml.Node, what, want string, tags ...string) (T, bool) {
 	v = Deref(v)
-	if v.Kind == yaml.ScalarNode && (v.Tag == "!!int" || v.Tag == "!!float") {
-		var f float64
-		if err := v.Decode(&f); err == nil {
-			return f, true
+	if v.Kind == yaml.ScalarNode && slices.Contains(tags, v.Tag) {
+		var x T
+		if err := v.Decode(&x); err == nil {
+			return x, true
 		}
 	}
-	d.Errorf(PosOf(v), "%s must be a number, got %s", what, KindOf(v))
-	return 0, false
+	d.Errorf(PosOf(v), "%s must be %s, got %s", what, want, KindOf(v))
+	var zero T
+	return zero, false
 }
+
+// Into returns a FieldFunc that decodes a value with decode (d.Int, say) and stores it
+// in dst; a value decode refuses leaves dst as it is.
+func Into[T any](dst *T, what string, decode func(v *yaml.Node, what string) (T, bool)) FieldFunc {
+	return func(v *yaml.Node, _ string) {
+		if x, ok := decode(v, what); ok {
+			*dst = x
+		}
+	}
+}
+
+// StrInto returns a FieldFunc that decodes a string into dst.
+func (d *Decoder) StrInto(dst *string, what string) FieldFunc { return Into(dst, what, d.Str) }
+
+// IntInto returns a FieldFunc that decodes an integer into dst.
+func (d *Decoder) IntInto(dst *int, what string) FieldFunc { return Into(dst, what, d.Int) }
+
+// BoolInto returns a FieldFunc that decodes a boolean into dst.
+func (d *Decoder) BoolInto(dst *bool, what string) FieldFunc { return Into(dst, what, d.Bool) }
 
 // Parsed decodes a string scalar (one YAML reads as a string, not as a number) with
 // parse. want says what the value should be in the message for any other node ("a

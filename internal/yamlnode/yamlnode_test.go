@@ -248,52 +248,68 @@ func TestPaths(t *testing.T) {
 }
 
 func TestScalars(t *testing.T) {
-	n := root(t, "s: text\nnum: 12\nf: 1.5\nyes: true\nnull: ~\nlist: [a, b]\nd: 5x\nds: \"5\"\n")
+	n := root(t, "s: text\nnum: 12\nf: 1.5\nyes: true\nnull: ~\nlist: [a, b]\nd: 5x\nds: \"5\"\nbig: 99999999999999999999\n")
 	v := func(key string) *yaml.Node { return valueOf(t, n, key) }
-	r := newRecorder()
-
-	s, ok := r.Str(v("num"), "a string")
-	assert.True(t, ok)
-	assert.Equal(t, "12", s, "numbers are taken as their text")
-	_, ok = r.Str(v("null"), "name")
-	assert.False(t, ok)
-	i, ok := r.Int(v("num"), "count")
-	assert.True(t, ok)
-	assert.Equal(t, 12, i)
-	_, ok = r.Int(v("f"), "count")
-	assert.False(t, ok)
-	b, ok := r.Bool(v("yes"), "flag")
-	assert.True(t, ok && b)
-	_, ok = r.Bool(v("s"), "flag")
-	assert.False(t, ok)
-	f, ok := r.Float(v("num"), "ratio")
-	assert.True(t, ok)
-	assert.Equal(t, 12.0, f)
-	_, ok = r.Float(v("list"), "ratio")
-	assert.False(t, ok)
-
-	parse := func(s string) (int, error) {
+	size := func(s string) (int, error) {
 		if s == "5" {
 			return 5, nil
 		}
 		return 0, errors.New("bad size")
 	}
-	x, ok := Parsed(r.Decoder, v("ds"), "size", "a size like \"5\"", parse)
-	assert.True(t, ok)
-	assert.Equal(t, 5, x)
-	_, ok = Parsed(r.Decoder, v("d"), "size", "a size like \"5\"", parse)
-	assert.False(t, ok)
-	_, ok = Parsed(r.Decoder, v("num"), "size", "a size like \"5\"", parse)
-	assert.False(t, ok, "a YAML number is not a string to parse")
+	cases := []struct {
+		name   string
+		decode func(d *Decoder) (any, bool)
+		want   any    // when taken
+		err    string // when refused
+	}{
+		{"a string", func(d *Decoder) (any, bool) { return anyOf(d.Str(v("s"), "name")) }, "text", ""},
+		{"a number as a string", func(d *Decoder) (any, bool) { return anyOf(d.Str(v("num"), "name")) }, "12", ""},
+		{"null as a string", func(d *Decoder) (any, bool) { return anyOf(d.Str(v("null"), "name")) }, nil,
+			"5:7: name must be a string, got null"},
+		{"an integer", func(d *Decoder) (any, bool) { return anyOf(d.Int(v("num"), "count")) }, 12, ""},
+		{"a float as an integer", func(d *Decoder) (any, bool) { return anyOf(d.Int(v("f"), "count")) }, nil,
+			"3:4: count must be an integer, got a number"},
+		{"a number too large for an integer", func(d *Decoder) (any, bool) { return anyOf(d.Int(v("big"), "count")) }, nil,
+			"9:6: count must be an integer, got a number"},
+		{"a boolean", func(d *Decoder) (any, bool) { return anyOf(d.Bool(v("yes"), "flag")) }, true, ""},
+		{"a string as a boolean", func(d *Decoder) (any, bool) { return anyOf(d.Bool(v("s"), "flag")) }, nil,
+			"1:4: flag must be true or false, got a string"},
+		{"an integer as a number", func(d *Decoder) (any, bool) { return anyOf(d.Float(v("num"), "ratio")) }, 12.0, ""},
+		{"a list as a number", func(d *Decoder) (any, bool) { return anyOf(d.Float(v("list"), "ratio")) }, nil,
+			"6:7: ratio must be a number, got a list"},
+		{"parsed", func(d *Decoder) (any, bool) { return anyOf(Parsed(d, v("ds"), "size", `a size like "5"`, size)) }, 5, ""},
+		{"refused by parse", func(d *Decoder) (any, bool) { return anyOf(Parsed(d, v("d"), "size", `a size like "5"`, size)) }, nil,
+			"7:4: size: bad size"},
+		{"a number is not parsed", func(d *Decoder) (any, bool) { return anyOf(Parsed(d, v("num"), "size", `a size like "5"`, size)) }, nil,
+			`2:6: size must be a size like "5", got an integer`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRecorder()
+			got, ok := tc.decode(r.Decoder)
+			if tc.err != "" {
+				assert.False(t, ok)
+				assert.Equal(t, []string{tc.err}, r.errs)
+				return
+			}
+			assert.True(t, ok)
+			assert.Equal(t, tc.want, got)
+			assert.Empty(t, r.errs)
+		})
+	}
+}
 
-	assert.Equal(t, []string{
-		"5:7: name must be a string, got null",
-		"3:4: count must be an integer, got a number",
-		"1:4: flag must be true or false, got a string",
-		"6:7: ratio must be a number, got a list",
-		"7:4: size: bad size",
-		`2:6: size must be a size like "5", got an integer`,
-	}, r.errs)
+func anyOf[T any](x T, ok bool) (any, bool) { return x, ok }
+
+func TestInto(t *testing.T) {
+	r := newRecorder()
+	n := root(t, "a: 1\nb: x\n")
+	i := 7
+	r.IntInto(&i, "a")(valueOf(t, n, "a"), "a")
+	assert.Equal(t, 1, i)
+	r.IntInto(&i, "b")(valueOf(t, n, "b"), "b")
+	assert.Equal(t, 1, i, "a refused value leaves the destination as it is")
+	assert.Equal(t, []string{"2:4: b must be an integer, got a string"}, r.errs)
 }
 
 func TestStrListAndMap(t *testing.T) {
