@@ -24,26 +24,12 @@ func Validate(c *Catalogue) runbooks.Diagnostics {
 // positionsOf returns the places a catalogue built in Go carries itself.
 func positionsOf(c *Catalogue) yamlnode.Positions {
 	p := yamlnode.Positions{}
-	for i, t := range c.Tiers {
-		if t.Pos.Line > 0 {
-			p[yamlnode.Index("tiers", i)] = t.Pos
-		}
-	}
+	yamlnode.SetItems(p, "tiers", c.Tiers, func(t *TierPolicy) runbooks.Pos { return t.Pos })
+	yamlnode.SetItems(p, "services", c.Services, func(s *Service) runbooks.Pos { return s.Pos })
 	for i, s := range c.Services {
-		if s.Pos.Line > 0 {
-			p[yamlnode.Index("services", i)] = s.Pos
-		}
-		for k, r := range s.Runbooks {
-			if r.Pos.Line > 0 {
-				p[yamlnode.Index(yamlnode.Index("services", i)+".runbooks", k)] = r.Pos
-			}
-		}
+		yamlnode.SetItems(p, yamlnode.Index("services", i)+".runbooks", s.Runbooks, func(r *RunbookRef) runbooks.Pos { return r.Pos })
 	}
-	for i, s := range c.Scenarios {
-		if s.Pos.Line > 0 {
-			p[yamlnode.Index("scenarios", i)] = s.Pos
-		}
-	}
+	yamlnode.SetItems(p, "scenarios", c.Scenarios, func(s *Scenario) runbooks.Pos { return s.Pos })
 	return p
 }
 

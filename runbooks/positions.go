@@ -5,20 +5,8 @@ import "github.com/bcdr/bcdr/internal/yamlnode"
 // positionsOf returns the places a runbook built in Go carries itself (Step.Pos, ...).
 func positionsOf(rb *Runbook) yamlnode.Positions {
 	p := yamlnode.Positions{}
-	for i, s := range rb.Steps {
-		if s.Pos.Line > 0 {
-			p[yamlnode.Index("steps", i)] = s.Pos
-		}
-	}
-	for i, s := range rb.SteadyState {
-		if s.Pos.Line > 0 {
-			p[yamlnode.Index("steady_state", i)] = s.Pos
-		}
-	}
-	for i, s := range rb.Injects {
-		if s.Pos.Line > 0 {
-			p[yamlnode.Index("injects", i)] = s.Pos
-		}
-	}
+	yamlnode.SetItems(p, "steps", rb.Steps, func(s *Step) Pos { return s.Pos })
+	yamlnode.SetItems(p, "steady_state", rb.SteadyState, func(pr *Probe) Pos { return pr.Pos })
+	yamlnode.SetItems(p, "injects", rb.Injects, func(in *Inject) Pos { return in.Pos })
 	return p
 }

@@ -71,3 +71,14 @@ func Index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 // KeyPath returns the path under which the place of a mapping key, not of its value, is
 // kept.
 func KeyPath(path string) string { return path + "#key" }
+
+// SetItems records, for a value built in Go rather than decoded, the place each item of
+// the list at path carries itself (pos returns it): under path[i], for the items that
+// have one (line 1 or more).
+func SetItems[T any](p Positions, path string, items []T, pos func(item *T) Pos) {
+	for i := range items {
+		if at := pos(&items[i]); at.Line > 0 {
+			p.Set(Index(path, i), at)
+		}
+	}
+}

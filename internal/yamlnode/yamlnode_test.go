@@ -237,6 +237,15 @@ func TestPositionsAt(t *testing.T) {
 	assert.Equal(t, Pos{1, 1}, none.At("a"))
 }
 
+func TestSetItems(t *testing.T) {
+	type step struct{ at Pos }
+	steps := []step{{Pos{3, 5}}, {}, {Pos{9, 5}}}
+	p := Positions{}
+	SetItems(p, "steps", steps, func(s *step) Pos { return s.at })
+	assert.Equal(t, Positions{"steps[0]": {3, 5}, "steps[2]": {9, 5}}, p, "an item without a place is left out")
+	assert.Equal(t, Pos{9, 5}, p.At("steps[2].needs[0]"))
+}
+
 func TestPaths(t *testing.T) {
 	assert.Equal(t, "a", Join("", "a"))
 	assert.Equal(t, "a.b", Join("a", "b"))
