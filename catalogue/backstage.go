@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -35,22 +36,22 @@ const defaultImportTier = 3
 // their place; the fields bcdr does not use are not checked.
 func ImportBackstage(filename string, src []byte, name string) (*Catalogue, runbooks.Diagnostics) {
 	rep := &reporter{file: filename}
-	d := &decoder{reporter: rep, pos: positions{}}
+	d := newDecoder(rep)
 	var entities []entity
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	for {
 		var doc yaml.Node
-		if err := safeDecode(dec, &doc); err != nil {
+		if err := yamlnode.SafeDecode(dec, &doc); err != nil {
 			if !errors.Is(err, io.EOF) {
-				d.yamlError(err)
+				d.InvalidYAML(err)
 			}
 			break
 		}
-		if n, ok := expandedSize(&doc, map[*yaml.Node]int{}); !ok || n > maxExpanded {
-			d.errorf(posOf(&doc), "YAML aliases expand to more than %d nodes or refer to themselves", maxExpanded)
+		if err := checkExpansion(&doc); err != nil {
+			d.errorf(yamlnode.PosOf(&doc), "%v", err)
 			break
 		}
-		if len(doc.Content) == 0 || deref(doc.Content[0]).Tag == "!!null" {
+		if len(doc.Content) == 0 || yamlnode.Deref(doc.Content[0]).Tag == "!!null" {
 			continue
 		}
 		if e, ok := d.entity(doc.Content[0]); ok {
@@ -83,19 +84,19 @@ type entity struct {
 }
 
 func (d *decoder) entity(n *yaml.Node) (entity, bool) {
-	e := entity{pos: posOf(n)}
-	ps, ok := d.pairs(n, "entity")
+	e := entity{pos: yamlnode.PosOf(n)}
+	ps, ok := d.Pairs(n, "entity")
 	if !ok {
 		return e, false
 	}
 	for _, p := range ps {
-		switch p.key {
+		switch p.Key {
 		case "kind":
-			e.kind, _ = d.str(p.v, "kind")
+			e.kind, _ = d.Str(p.V, "kind")
 		case "metadata":
-			d.entityMetadata(p.v, &e)
+			d.entityMetadata(p.V, &e)
 		case "spec":
-			d.entitySpec(p.v, &e)
+			d.entitySpec(p.V, &e)
 		}
 	}
 	if e.kind == "" {
@@ -110,25 +111,25 @@ func (d *decoder) entity(n *yaml.Node) (entity, bool) {
 }
 
 func (d *decoder) entityMetadata(v *yaml.Node, e *entity) {
-	ps, ok := d.pairs(v, "metadata")
+	ps, ok := d.Pairs(v, "metadata")
 	if !ok {
 		return
 	}
 	for _, p := range ps {
-		switch p.key {
+		switch p.Key {
 		case "name":
-			e.name, _ = d.str(p.v, "metadata.name")
+			e.name, _ = d.Str(p.V, "metadata.name")
 		case "title":
-			e.title, _ = d.str(p.v, "metadata.title")
+			e.title, _ = d.Str(p.V, "metadata.title")
 		case "description":
-			e.description, _ = d.str(p.v, "metadata.description")
+			e.description, _ = d.Str(p.V, "metadata.description")
 		case "labels":
-			e.labels = d.strMap(p.v, "", "label")
+			e.labels = d.StrMap(p.V, "", "label")
 		case "annotations":
-			e.annotations = d.strMap(p.v, "", "annotation")
+			e.annotations = d.StrMap(p.V, "", "annotation")
 			if t, ok := e.annotations[AnnotationTier]; ok {
 				if n, err := strconv.Atoi(t); err != nil || n < 0 {
-					d.errorf(posOf(valueOf(p.v, AnnotationTier)), "annotation %s must be a tier number, got %q", AnnotationTier, t)
+					d.errorf(yamlnode.PosOf(valueOf(p.V, AnnotationTier)), "annotation %s must be a tier number, got %q", AnnotationTier, t)
 				}
 			}
 		}
@@ -136,23 +137,23 @@ func (d *decoder) entityMetadata(v *yaml.Node, e *entity) {
 }
 
 func (d *decoder) entitySpec(v *yaml.Node, e *entity) {
-	ps, ok := d.pairs(v, "spec")
+	ps, ok := d.Pairs(v, "spec")
 	if !ok {
 		return
 	}
 	for _, p := range ps {
-		switch p.key {
+		switch p.Key {
 		case "type":
-			e.specType, _ = d.str(p.v, "spec.type")
+			e.specType, _ = d.Str(p.V, "spec.type")
 		case "owner":
-			e.owner, _ = d.str(p.v, "spec.owner")
+			e.owner, _ = d.Str(p.V, "spec.owner")
 		case "system":
-			e.system, _ = d.str(p.v, "spec.system")
+			e.system, _ = d.Str(p.V, "spec.system")
 		case "dependsOn":
-			v := deref(p.v)
-			e.dependsOn = d.strList(v, "", "spec.dependsOn")
+			v := yamlnode.Deref(p.V)
+			e.dependsOn = d.StrList(v, "", "spec.dependsOn")
 			for _, c := range v.Content {
-				e.dependsPos = append(e.dependsPos, posOf(deref(c)))
+				e.dependsPos = append(e.dependsPos, yamlnode.PosOf(yamlnode.Deref(c)))
 			}
 		}
 	}
@@ -269,10 +270,10 @@ func firstOf(s ...string) string {
 
 // valueOf returns the value node of key in mapping m (m itself when not found).
 func valueOf(m *yaml.Node, key string) *yaml.Node {
-	m = deref(m)
+	m = yamlnode.Deref(m)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if deref(m.Content[i]).Value == key {
-			return deref(m.Content[i+1])
+		if yamlnode.Deref(m.Content[i]).Value == key {
+			return yamlnode.Deref(m.Content[i+1])
 		}
 	}
 	return m

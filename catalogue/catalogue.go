@@ -3,6 +3,7 @@ package catalogue
 import (
 	"sort"
 
+	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -24,7 +25,7 @@ type Catalogue struct {
 	// Source says which file the catalogue came from; Digest is the SHA-256 of its bytes.
 	Source runbooks.Source `json:"source"`
 
-	pos positions // places of the parsed file's nodes, by path
+	pos yamlnode.Positions // places of the parsed file's nodes, by path
 }
 
 // Metadata names the catalogue and says who keeps it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -43,12 +44,12 @@ func (c *Catalogue) LoadRunbooks(load LoadFunc) (Runbooks, runbooks.Diagnostics)
 		s := &c.Services[i]
 		for k := range s.Runbooks {
 			ref := &s.Runbooks[k]
-			at := index(index("services", i)+".runbooks", k)
+			at := yamlnode.Index(yamlnode.Index("services", i)+".runbooks", k)
 			if ref.Path == "" {
 				continue
 			}
 			if err, ok := failed[ref.Path]; ok {
-				rep.errorf(pos.at(at+".path"), "runbook %q of service %q does not load: %s", ref.Path, s.Name, loadError(err))
+				rep.errorf(pos.At(at+".path"), "runbook %q of service %q does not load: %s", ref.Path, s.Name, loadError(err))
 				continue
 			}
 			if rb := rbs[ref.Path]; rb != nil {
@@ -81,25 +82,25 @@ func loadError(err error) string {
 	return strings.SplitN(err.Error(), "\n", 2)[0]
 }
 
-func (c *Catalogue) checkRef(rep *reporter, pos positions, at string, s *Service, ref *RunbookRef, rb *runbooks.Runbook) {
+func (c *Catalogue) checkRef(rep *reporter, pos yamlnode.Positions, at string, s *Service, ref *RunbookRef, rb *runbooks.Runbook) {
 	name := rb.Metadata.Name
 	for _, d := range ref.Disruptions {
 		t := c.Target(s, d)
 		if t.RTO != nil && rb.Objectives.RTO > *t.RTO {
-			rep.errorf(pos.at(at+".path"), "runbook %s declares rto %s, looser than service %q's %s target of %s",
+			rep.errorf(pos.At(at+".path"), "runbook %s declares rto %s, looser than service %q's %s target of %s",
 				name, rb.Objectives.RTO, s.Name, d, *t.RTO)
 		}
 		if t.RPO != nil && rb.Objectives.RPO > *t.RPO {
-			rep.errorf(pos.at(at+".path"), "runbook %s declares rpo %s, looser than service %q's %s target of %s",
+			rep.errorf(pos.At(at+".path"), "runbook %s declares rpo %s, looser than service %q's %s target of %s",
 				name, rb.Objectives.RPO, s.Name, d, *t.RPO)
 		}
 	}
 	if _, err := runbooks.ResolveParams(rb, ref.Params); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
-			rep.errorf(pos.at(at+".params"), "runbook %s for service %q: %s", name, s.Name, line)
+			rep.errorf(pos.At(at+".params"), "runbook %s for service %q: %s", name, s.Name, line)
 		}
 	}
 	if svc := rb.Metadata.Service; svc != "" && svc != s.Name {
-		rep.warnf(pos.at(at+".path"), "runbook %s declares service %q, but service %q names it", name, svc, s.Name)
+		rep.warnf(pos.At(at+".path"), "runbook %s declares service %q, but service %q names it", name, svc, s.Name)
 	}
 }

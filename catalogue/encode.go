@@ -2,6 +2,8 @@ package catalogue
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -169,7 +171,7 @@ func flowList(items []string) *yaml.Node {
 
 func strMapNode(m map[string]string) *yaml.Node {
 	n := mapping()
-	for _, k := range keysOf(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		add(n, k, str(m[k]))
 	}
 	return n

@@ -1,16 +1,11 @@
 package catalogue
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"io/fs"
-	"regexp"
-	"strconv"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -19,26 +14,13 @@ const MaxSourceSize = 8 << 20
 
 // Load reads the catalogue at path in fsys and parses it; see Parse.
 func Load(fsys fs.FS, path string) (*Catalogue, runbooks.Diagnostics) {
-	src, err := readLimited(fsys, path)
+	src, err := yamlnode.ReadFile(fsys, path, MaxSourceSize)
 	if err != nil {
 		rep := &reporter{file: path}
-		rep.errorf(runbooks.Pos{}, "%v", err)
+		rep.errorf(runbooks.Pos{}, "read catalogue: %v", err)
 		return nil, rep.result()
 	}
 	return Parse(path, src)
-}
-
-func readLimited(fsys fs.FS, path string) ([]byte, error) {
-	f, err := fsys.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read catalogue: %w", err)
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxSourceSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read catalogue: %w", err)
-	}
-	return src, nil
 }
 
 // Parse decodes and validates a catalogue; filename is used in diagnostics only. It
@@ -74,278 +56,219 @@ func Check(filename string, src []byte, load LoadFunc) (*Catalogue, Runbooks, ru
 // parse decodes and validates; the catalogue is nil only when the file is not YAML.
 func parse(filename string, src []byte) (*Catalogue, runbooks.Diagnostics) {
 	rep := &reporter{file: filename}
-	d := &decoder{reporter: rep, pos: positions{}}
-	root := d.document(src)
+	d := newDecoder(rep)
+	root := d.Document(src, catalogueFormat)
 	if root == nil {
 		return nil, rep.result()
 	}
 	c := d.catalogue(root)
 	c.Source = runbooks.Source{File: filename, Digest: runbooks.Digest(src)}
-	c.pos = d.pos
-	(&validator{reporter: rep, c: c, pos: d.pos, parsed: true}).run()
+	c.pos = d.Pos
+	(&validator{reporter: rep, c: c, pos: d.Pos, parsed: true}).run()
 	return c, rep.result()
-}
-
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
-// document parses src into its single YAML document's root node, or reports why not.
-func (d *decoder) document(src []byte) *yaml.Node {
-	if len(src) > MaxSourceSize {
-		d.errorf(runbooks.Pos{}, "catalogue is %d bytes; the limit is %d (8 MiB)", len(src), MaxSourceSize)
-		return nil
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var doc yaml.Node
-	if err := safeDecode(dec, &doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			d.errorf(runbooks.Pos{}, "empty catalogue: want apiVersion: %s, kind: %s, metadata and services", APIVersion, Kind)
-		} else {
-			d.yamlError(err)
-		}
-		return nil
-	}
-	var next yaml.Node
-	if err := safeDecode(dec, &next); err == nil {
-		d.errorf(posOf(&next), "a catalogue file holds one YAML document; found another")
-	} else if !errors.Is(err, io.EOF) {
-		d.yamlError(err)
-	}
-	if n, ok := expandedSize(&doc, map[*yaml.Node]int{}); !ok || n > maxExpanded {
-		d.errorf(posOf(&doc), "YAML aliases expand to more than %d nodes or refer to themselves", maxExpanded)
-		return nil
-	}
-	if len(doc.Content) == 0 {
-		d.errorf(runbooks.Pos{}, "empty catalogue")
-		return nil
-	}
-	return doc.Content[0]
-}
-
-// safeDecode decodes the next document, turning a panic in the YAML library into an error.
-func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: malformed document (%v)", r)
-		}
-	}()
-	return dec.Decode(n)
-}
-
-func (d *decoder) yamlError(err error) {
-	line := 1
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-	}
-	msg := yamlLine.ReplaceAllString(err.Error(), "")
-	msg = regexp.MustCompile(`^yaml:\s*:?\s*`).ReplaceAllString(msg, "")
-	d.errorf(runbooks.Pos{Line: line, Column: 1}, "invalid YAML: %s", msg)
 }
 
 // catalogue decodes the root mapping.
 func (d *decoder) catalogue(root *yaml.Node) *Catalogue {
 	c := &Catalogue{}
-	d.pos.set("", posOf(root))
+	d.Pos.Set("", yamlnode.PosOf(root))
 	var kind string
-	found := d.fields(root, "", "catalogue", d.catalogueFields(c, &kind))
+	found := d.Fields(root, "", "catalogue", d.catalogueFields(c, &kind))
 	if found == nil {
 		return c
 	}
-	if !found["kind"] {
-		d.errorf(posOf(root), "missing kind: want \"kind: %s\"", Kind)
+	if found["kind"] == nil {
+		d.errorf(yamlnode.PosOf(root), "missing kind: want \"kind: %s\"", Kind)
 	} else if kind != Kind {
-		d.errorf(d.pos.at("kind"), "kind is %q; want %q", kind, Kind)
+		d.errorf(d.Pos.At("kind"), "kind is %q; want %q", kind, Kind)
 	}
-	if !found["metadata"] {
-		d.errorf(posOf(root), "missing metadata (with at least a name)")
+	if found["metadata"] == nil {
+		d.errorf(yamlnode.PosOf(root), "missing metadata (with at least a name)")
 	}
-	if !found["services"] {
-		d.errorf(posOf(root), "missing services: a catalogue lists at least one service")
+	if found["services"] == nil {
+		d.errorf(yamlnode.PosOf(root), "missing services: a catalogue lists at least one service")
 	}
 	return c
 }
 
-func (d *decoder) catalogueFields(c *Catalogue, kind *string) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"apiVersion": d.strInto(&c.APIVersion, "apiVersion"),
-		"kind":       d.strInto(kind, "kind"),
-		"metadata":   func(v *yaml.Node, p string) { d.fields(v, p, "metadata", d.metadataFields(&c.Metadata)) },
-		"tiers":      func(v *yaml.Node, p string) { c.Tiers = list(d, v, p, "tiers", d.tier) },
-		"services":   func(v *yaml.Node, p string) { c.Services = list(d, v, p, "services", d.service) },
-		"scenarios":  func(v *yaml.Node, p string) { c.Scenarios = list(d, v, p, "scenarios", d.scenario) },
+func (d *decoder) catalogueFields(c *Catalogue, kind *string) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"apiVersion": d.StrInto(&c.APIVersion, "apiVersion"),
+		"kind":       d.StrInto(kind, "kind"),
+		"metadata":   func(v *yaml.Node, p string) { d.Fields(v, p, "metadata", d.metadataFields(&c.Metadata)) },
+		"tiers":      func(v *yaml.Node, p string) { c.Tiers = yamlnode.List(d.Decoder, v, p, "tiers", d.tier) },
+		"services":   func(v *yaml.Node, p string) { c.Services = yamlnode.List(d.Decoder, v, p, "services", d.service) },
+		"scenarios":  func(v *yaml.Node, p string) { c.Scenarios = yamlnode.List(d.Decoder, v, p, "scenarios", d.scenario) },
 	}
 }
 
-func (d *decoder) metadataFields(m *Metadata) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"name":        d.strInto(&m.Name, "metadata.name"),
-		"description": d.strInto(&m.Description, "metadata.description"),
-		"owner":       d.strInto(&m.Owner, "metadata.owner"),
+func (d *decoder) metadataFields(m *Metadata) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"name":        d.StrInto(&m.Name, "metadata.name"),
+		"description": d.StrInto(&m.Description, "metadata.description"),
+		"owner":       d.StrInto(&m.Owner, "metadata.owner"),
 	}
 }
 
 func (d *decoder) tier(n *yaml.Node, path string) TierPolicy {
-	t := TierPolicy{Tier: -1, Pos: posOf(n)}
-	found := d.fields(n, path, "tier", d.tierFields(&t))
-	if found != nil && !found["tier"] {
-		d.errorf(posOf(n), "tier policy has no tier number")
+	t := TierPolicy{Tier: -1, Pos: yamlnode.PosOf(n)}
+	found := d.Fields(n, path, "tier", d.tierFields(&t))
+	if found != nil && found["tier"] == nil {
+		d.errorf(yamlnode.PosOf(n), "tier policy has no tier number")
 	}
 	return t
 }
 
-func (d *decoder) tierFields(t *TierPolicy) map[string]fieldFunc {
-	return map[string]fieldFunc{
+func (d *decoder) tierFields(t *TierPolicy) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
 		"tier":        d.tierInto(&t.Tier, "tier"),
-		"name":        d.strInto(&t.Name, "tier name"),
-		"description": d.strInto(&t.Description, "tier description"),
+		"name":        d.StrInto(&t.Name, "tier name"),
+		"description": d.StrInto(&t.Description, "tier description"),
 		"targets":     func(v *yaml.Node, p string) { t.Targets = d.targets(v, p) },
-		"drill_every": func(v *yaml.Node, _ string) {
-			if x, ok := d.duration(v, "drill_every"); ok {
-				t.DrillEvery = x
-			}
-		},
+		"drill_every": yamlnode.Into(&t.DrillEvery, "drill_every", d.duration),
 	}
 }
 
 // targets decodes {component: {rto, rpo}, zone: ..., region: ..., data: ...}.
 func (d *decoder) targets(v *yaml.Node, path string) Targets {
-	ps, ok := d.pairs(v, "targets")
+	ps, ok := d.Pairs(v, "targets")
 	if !ok {
 		return nil
 	}
 	out := Targets{}
 	for _, p := range ps {
-		if !validDisruption(p.key) {
-			d.errorf(posOf(p.k), "unknown disruption type %q in targets: want one of %s%s", p.key, disruptionList(), suggest(p.key, disruptionNames()))
+		if !validDisruption(p.Key) {
+			d.errorf(yamlnode.PosOf(p.K), "unknown disruption type %q in targets: want one of %s%s", p.Key, disruptionList(), yamlnode.Suggest(p.Key, disruptionNames()))
 			continue
 		}
-		sub := join(path, p.key)
-		d.pos.set(sub, posOf(deref(p.v)))
+		sub := yamlnode.Join(path, p.Key)
+		d.Pos.Set(sub, yamlnode.PosOf(yamlnode.Deref(p.V)))
 		var t Target
-		d.fields(p.v, sub, p.key+" target", d.targetFields(&t, p.key))
-		out[Disruption(p.key)] = t
+		d.Fields(p.V, sub, p.Key+" target", d.targetFields(&t, p.Key))
+		out[Disruption(p.Key)] = t
 	}
 	return out
 }
 
-func (d *decoder) targetFields(t *Target, what string) map[string]fieldFunc {
-	dur := func(dst **runbooks.Duration, name string) fieldFunc {
+func (d *decoder) targetFields(t *Target, what string) map[string]yamlnode.FieldFunc {
+	dur := func(dst **runbooks.Duration, name string) yamlnode.FieldFunc {
 		return func(v *yaml.Node, _ string) {
 			if x, ok := d.duration(v, what+" "+name); ok {
 				*dst = &x
 			}
 		}
 	}
-	return map[string]fieldFunc{"rto": dur(&t.RTO, "rto"), "rpo": dur(&t.RPO, "rpo")}
+	return map[string]yamlnode.FieldFunc{"rto": dur(&t.RTO, "rto"), "rpo": dur(&t.RPO, "rpo")}
 }
 
 func (d *decoder) service(n *yaml.Node, path string) Service {
-	s := Service{Tier: -1, Pos: posOf(n)}
-	found := d.fields(n, path, "service", d.serviceFields(&s))
+	s := Service{Tier: -1, Pos: yamlnode.PosOf(n)}
+	found := d.Fields(n, path, "service", d.serviceFields(&s))
 	if found == nil {
 		return s
 	}
-	if !found["name"] {
-		d.errorf(posOf(n), "service has no name")
+	if found["name"] == nil {
+		d.errorf(yamlnode.PosOf(n), "service has no name")
 	}
-	if !found["tier"] {
-		d.errorf(d.pos.at(join(path, "name")), "service %q has no tier", s.Name)
+	if found["tier"] == nil {
+		d.errorf(d.Pos.At(yamlnode.Join(path, "name")), "service %q has no tier", s.Name)
 	}
-	if !found["owner"] {
-		d.errorf(d.pos.at(join(path, "name")), "service %q has no owner: say who answers for its recovery", s.Name)
+	if found["owner"] == nil {
+		d.errorf(d.Pos.At(yamlnode.Join(path, "name")), "service %q has no owner: say who answers for its recovery", s.Name)
 	}
 	return s
 }
 
-func (d *decoder) serviceFields(s *Service) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"name":             d.strInto(&s.Name, "service name"),
-		"description":      d.strInto(&s.Description, "service description"),
-		"owner":            d.strInto(&s.Owner, "service owner"),
+func (d *decoder) serviceFields(s *Service) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"name":             d.StrInto(&s.Name, "service name"),
+		"description":      d.StrInto(&s.Description, "service description"),
+		"owner":            d.StrInto(&s.Owner, "service owner"),
 		"tier":             d.tierInto(&s.Tier, "service tier"),
-		"business_process": d.strInto(&s.BusinessProcess, "business_process"),
+		"business_process": d.StrInto(&s.BusinessProcess, "business_process"),
 		"targets":          func(v *yaml.Node, p string) { s.Targets = d.targets(v, p) },
-		"depends_on":       func(v *yaml.Node, p string) { s.DependsOn = d.strList(v, p, "depends_on") },
-		"runbooks":         func(v *yaml.Node, p string) { s.Runbooks = list(d, v, p, "runbooks", d.runbookRef) },
-		"tags":             func(v *yaml.Node, p string) { s.Tags = d.strMap(v, p, "tag") },
+		"depends_on":       func(v *yaml.Node, p string) { s.DependsOn = d.StrList(v, p, "depends_on") },
+		"runbooks":         func(v *yaml.Node, p string) { s.Runbooks = yamlnode.List(d.Decoder, v, p, "runbooks", d.runbookRef) },
+		"tags":             func(v *yaml.Node, p string) { s.Tags = d.StrMap(v, p, "tag") },
 	}
 }
 
 func (d *decoder) runbookRef(n *yaml.Node, path string) RunbookRef {
-	r := RunbookRef{Pos: posOf(n)}
-	found := d.fields(n, path, "runbook reference", d.runbookRefFields(&r))
+	r := RunbookRef{Pos: yamlnode.PosOf(n)}
+	found := d.Fields(n, path, "runbook reference", d.runbookRefFields(&r))
 	if found == nil {
 		return r
 	}
-	if !found["path"] {
-		d.errorf(posOf(n), "runbook reference has no path")
+	if found["path"] == nil {
+		d.errorf(yamlnode.PosOf(n), "runbook reference has no path")
 	}
-	if !found["disruptions"] {
-		d.errorf(posOf(n), "runbook reference has no disruptions: say which of %s it recovers from", disruptionList())
+	if found["disruptions"] == nil {
+		d.errorf(yamlnode.PosOf(n), "runbook reference has no disruptions: say which of %s it recovers from", disruptionList())
 	}
 	return r
 }
 
-func (d *decoder) runbookRefFields(r *RunbookRef) map[string]fieldFunc {
-	return map[string]fieldFunc{
+func (d *decoder) runbookRefFields(r *RunbookRef) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
 		"path": func(v *yaml.Node, p string) {
-			if s, ok := d.str(v, "runbook path"); ok {
+			if s, ok := d.Str(v, "runbook path"); ok {
 				r.Path = s
-				r.Pos = posOf(deref(v))
+				r.Pos = yamlnode.PosOf(yamlnode.Deref(v))
 			}
 		},
 		"disruptions": func(v *yaml.Node, p string) {
-			for i, s := range d.strList(v, p, "disruptions") {
+			for i, s := range d.StrList(v, p, "disruptions") {
 				if !validDisruption(s) {
-					d.errorf(d.pos.at(index(p, i)), "unknown disruption type %q: want one of %s%s", s, disruptionList(), suggest(s, disruptionNames()))
+					d.errorf(d.Pos.At(yamlnode.Index(p, i)), "unknown disruption type %q: want one of %s%s", s, disruptionList(), yamlnode.Suggest(s, disruptionNames()))
 					continue
 				}
 				r.Disruptions = append(r.Disruptions, Disruption(s))
 			}
 		},
-		"params": func(v *yaml.Node, p string) { r.Params = d.strMap(v, p, "param") },
+		"params": func(v *yaml.Node, p string) { r.Params = d.StrMap(v, p, "param") },
 	}
 }
 
 func (d *decoder) scenario(n *yaml.Node, path string) Scenario {
-	s := Scenario{Pos: posOf(n)}
-	found := d.fields(n, path, "scenario", d.scenarioFields(&s))
+	s := Scenario{Pos: yamlnode.PosOf(n)}
+	found := d.Fields(n, path, "scenario", d.scenarioFields(&s))
 	if found == nil {
 		return s
 	}
-	if !found["name"] {
-		d.errorf(posOf(n), "scenario has no name")
+	if found["name"] == nil {
+		d.errorf(yamlnode.PosOf(n), "scenario has no name")
 	}
-	if !found["disruption"] {
-		d.errorf(posOf(n), "scenario %q has no disruption: want one of %s", s.Name, disruptionList())
+	if found["disruption"] == nil {
+		d.errorf(yamlnode.PosOf(n), "scenario %q has no disruption: want one of %s", s.Name, disruptionList())
 	}
-	if !found["select"] {
-		d.errorf(posOf(n), "scenario %q has no select: name the services it hits, or their tags", s.Name)
+	if found["select"] == nil {
+		d.errorf(yamlnode.PosOf(n), "scenario %q has no select: name the services it hits, or their tags", s.Name)
 	}
 	return s
 }
 
-func (d *decoder) scenarioFields(s *Scenario) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"name":        d.strInto(&s.Name, "scenario name"),
-		"title":       d.strInto(&s.Title, "scenario title"),
-		"description": d.strInto(&s.Description, "scenario description"),
+func (d *decoder) scenarioFields(s *Scenario) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"name":        d.StrInto(&s.Name, "scenario name"),
+		"title":       d.StrInto(&s.Title, "scenario title"),
+		"description": d.StrInto(&s.Description, "scenario description"),
 		"disruption": func(v *yaml.Node, _ string) {
-			if x, ok := d.str(v, "disruption"); ok {
+			if x, ok := d.Str(v, "disruption"); ok {
 				if !validDisruption(x) {
-					d.errorf(posOf(deref(v)), "unknown disruption type %q: want one of %s%s", x, disruptionList(), suggest(x, disruptionNames()))
+					d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "unknown disruption type %q: want one of %s%s", x, disruptionList(), yamlnode.Suggest(x, disruptionNames()))
 					return
 				}
 				s.Disruption = Disruption(x)
 			}
 		},
-		"select": func(v *yaml.Node, p string) { d.fields(v, p, "select", d.selectFields(&s.Select)) },
+		"select": func(v *yaml.Node, p string) { d.Fields(v, p, "select", d.selectFields(&s.Select)) },
 	}
 }
 
-func (d *decoder) selectFields(sel *Selector) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"services": func(v *yaml.Node, p string) { sel.Services = d.strList(v, p, "select.services") },
-		"tags":     func(v *yaml.Node, p string) { sel.Tags = d.strMap(v, p, "select tag") },
+func (d *decoder) selectFields(sel *Selector) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"services": func(v *yaml.Node, p string) { sel.Services = d.StrList(v, p, "select.services") },
+		"tags":     func(v *yaml.Node, p string) { sel.Tags = d.StrMap(v, p, "select tag") },
 	}
 }
 

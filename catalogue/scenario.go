@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -139,7 +140,7 @@ func PlanScenario(c *Catalogue, name string, rbs Runbooks, reg *runbooks.Registr
 		for _, s := range c.Scenarios {
 			names = append(names, s.Name)
 		}
-		return nil, fmt.Errorf("scenario %q is not in catalogue %s%s (scenarios: %s)", name, c.Metadata.Name, suggest(name, names), joinOr(names))
+		return nil, fmt.Errorf("scenario %q is not in catalogue %s%s (scenarios: %s)", name, c.Metadata.Name, yamlnode.Suggest(name, names), joinOr(names))
 	}
 	if !newGraph(c.Services).acyclic() {
 		return nil, fmt.Errorf("catalogue %s has a dependency cycle: no recovery order exists", c.Metadata.Name)

@@ -2,6 +2,8 @@ package catalogue
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"testing"
 
@@ -15,22 +17,22 @@ func TestSchemaListsParserKeys(t *testing.T) {
 	var schema map[string]any
 	require.NoError(t, json.Unmarshal(Schema, &schema), "the schema is valid JSON")
 	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", schema["$schema"])
-	d := &decoder{reporter: &reporter{}, pos: positions{}}
+	d := newDecoder(&reporter{})
 	var kind string
 	cases := []struct {
 		name   string
 		schema any
 		keys   []string
 	}{
-		{"catalogue", schema, keysOf(d.catalogueFields(&Catalogue{}, &kind))},
-		{"metadata", prop(schema, "metadata"), keysOf(d.metadataFields(&Metadata{}))},
-		{"tier", def(schema, "tier"), keysOf(d.tierFields(&TierPolicy{}))},
+		{"catalogue", schema, slices.Sorted(maps.Keys(d.catalogueFields(&Catalogue{}, &kind)))},
+		{"metadata", prop(schema, "metadata"), slices.Sorted(maps.Keys(d.metadataFields(&Metadata{})))},
+		{"tier", def(schema, "tier"), slices.Sorted(maps.Keys(d.tierFields(&TierPolicy{})))},
 		{"targets", def(schema, "targets"), disruptionNames()},
-		{"target", def(schema, "target"), keysOf(d.targetFields(&Target{}, ""))},
-		{"service", def(schema, "service"), keysOf(d.serviceFields(&Service{}))},
-		{"runbook", def(schema, "runbook"), keysOf(d.runbookRefFields(&RunbookRef{}))},
-		{"scenario", def(schema, "scenario"), keysOf(d.scenarioFields(&Scenario{}))},
-		{"select", def(schema, "select"), keysOf(d.selectFields(&Selector{}))},
+		{"target", def(schema, "target"), slices.Sorted(maps.Keys(d.targetFields(&Target{}, "")))},
+		{"service", def(schema, "service"), slices.Sorted(maps.Keys(d.serviceFields(&Service{})))},
+		{"runbook", def(schema, "runbook"), slices.Sorted(maps.Keys(d.runbookRefFields(&RunbookRef{})))},
+		{"scenario", def(schema, "scenario"), slices.Sorted(maps.Keys(d.scenarioFields(&Scenario{})))},
+		{"select", def(schema, "select"), slices.Sorted(maps.Keys(d.selectFields(&Selector{})))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

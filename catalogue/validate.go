@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -21,28 +22,14 @@ func Validate(c *Catalogue) runbooks.Diagnostics {
 }
 
 // positionsOf returns the places a catalogue built in Go carries itself.
-func positionsOf(c *Catalogue) positions {
-	p := positions{}
-	for i, t := range c.Tiers {
-		if t.Pos.Line > 0 {
-			p[index("tiers", i)] = t.Pos
-		}
-	}
+func positionsOf(c *Catalogue) yamlnode.Positions {
+	p := yamlnode.Positions{}
+	yamlnode.SetItems(p, "tiers", c.Tiers, func(t *TierPolicy) runbooks.Pos { return t.Pos })
+	yamlnode.SetItems(p, "services", c.Services, func(s *Service) runbooks.Pos { return s.Pos })
 	for i, s := range c.Services {
-		if s.Pos.Line > 0 {
-			p[index("services", i)] = s.Pos
-		}
-		for k, r := range s.Runbooks {
-			if r.Pos.Line > 0 {
-				p[index(index("services", i)+".runbooks", k)] = r.Pos
-			}
-		}
+		yamlnode.SetItems(p, yamlnode.Index("services", i)+".runbooks", s.Runbooks, func(r *RunbookRef) runbooks.Pos { return r.Pos })
 	}
-	for i, s := range c.Scenarios {
-		if s.Pos.Line > 0 {
-			p[index("scenarios", i)] = s.Pos
-		}
-	}
+	yamlnode.SetItems(p, "scenarios", c.Scenarios, func(s *Scenario) runbooks.Pos { return s.Pos })
 	return p
 }
 
@@ -51,7 +38,7 @@ func positionsOf(c *Catalogue) positions {
 type validator struct {
 	*reporter
 	c   *Catalogue
-	pos positions
+	pos yamlnode.Positions
 	// parsed is true for a catalogue Parse decoded: the decoder has reported the values
 	// it could not take (a tier that is not a number 0 or more), which stay at -1.
 	parsed bool
@@ -66,8 +53,8 @@ func (v *validator) run() {
 	v.services()
 	g := newGraph(v.c.Services)
 	for _, cy := range g.cycles() {
-		at := index(index("services", cy.services[0])+".depends_on", cy.item)
-		v.errorf(v.pos.at(at), "dependency cycle: %s", g.cycleText(cy))
+		at := yamlnode.Index(yamlnode.Index("services", cy.services[0])+".depends_on", cy.item)
+		v.errorf(v.pos.At(at), "dependency cycle: %s", g.cycleText(cy))
 	}
 	v.scenarios()
 }
@@ -75,27 +62,27 @@ func (v *validator) run() {
 func (v *validator) header() {
 	switch c := v.c; {
 	case c.APIVersion == "":
-		v.errorf(v.pos.at(""), "missing apiVersion: want %q", APIVersion)
+		v.errorf(v.pos.At(""), "missing apiVersion: want %q", APIVersion)
 	case c.APIVersion != APIVersion:
-		v.errorf(v.pos.at("apiVersion"), "apiVersion is %q; this version of bcdr reads %q", c.APIVersion, APIVersion)
+		v.errorf(v.pos.At("apiVersion"), "apiVersion is %q; this version of bcdr reads %q", c.APIVersion, APIVersion)
 	}
 	if v.c.Metadata.Name == "" {
-		v.errorf(v.pos.at("metadata"), "missing metadata.name")
+		v.errorf(v.pos.At("metadata"), "missing metadata.name")
 	}
 }
 
 func (v *validator) tiers() {
 	seen := map[int]int{}
 	for i, t := range v.c.Tiers {
-		p := index("tiers", i)
+		p := yamlnode.Index("tiers", i)
 		if t.Tier < 0 {
 			if !v.parsed {
-				v.errorf(v.pos.at(p), "tier must be 0 or more, got %d", t.Tier)
+				v.errorf(v.pos.At(p), "tier must be 0 or more, got %d", t.Tier)
 			}
 			continue
 		}
 		if first, dup := seen[t.Tier]; dup {
-			v.errorf(v.pos.at(p+".tier"), "tier %d is defined twice (first at line %d)", t.Tier, v.pos.at(index("tiers", first)).Line)
+			v.errorf(v.pos.At(p+".tier"), "tier %d is defined twice (first at line %d)", t.Tier, v.pos.At(yamlnode.Index("tiers", first)).Line)
 			continue
 		}
 		seen[t.Tier] = i
@@ -122,7 +109,7 @@ func (v *validator) tierNumbers() []string {
 func (v *validator) services() {
 	if len(v.c.Services) == 0 {
 		if _, given := v.pos["services"]; given {
-			v.errorf(v.pos.at("services"), "services is empty: a catalogue lists at least one service")
+			v.errorf(v.pos.At("services"), "services is empty: a catalogue lists at least one service")
 		}
 	}
 	seen := map[string]int{}
@@ -132,13 +119,13 @@ func (v *validator) services() {
 	}
 	for i := range v.c.Services {
 		s := &v.c.Services[i]
-		p := index("services", i)
+		p := yamlnode.Index("services", i)
 		if s.Name != "" {
 			if !nameRE.MatchString(s.Name) {
-				v.errorf(v.pos.at(p+".name"), "service name %q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", s.Name)
+				v.errorf(v.pos.At(p+".name"), "service name %q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", s.Name)
 			}
 			if first, dup := seen[s.Name]; dup {
-				v.errorf(v.pos.at(p+".name"), "duplicate service %q (first at line %d)", s.Name, v.pos.at(index("services", first)).Line)
+				v.errorf(v.pos.At(p+".name"), "duplicate service %q (first at line %d)", s.Name, v.pos.At(yamlnode.Index("services", first)).Line)
 			} else {
 				seen[s.Name] = i
 			}
@@ -146,7 +133,7 @@ func (v *validator) services() {
 		v.serviceTier(s, p)
 		v.dependencies(s, p, names)
 		if Critical(s.Tier) && s.Tier >= 0 && len(s.Runbooks) == 0 && s.Name != "" {
-			v.warnf(v.pos.at(p+".name"), "critical service %q (tier %d) has no runbook", s.Name, s.Tier)
+			v.warnf(v.pos.At(p+".name"), "critical service %q (tier %d) has no runbook", s.Name, s.Tier)
 		}
 	}
 }
@@ -154,19 +141,19 @@ func (v *validator) services() {
 func (v *validator) serviceTier(s *Service, p string) {
 	switch {
 	case s.Tier < 0 && !v.parsed:
-		v.errorf(v.pos.at(p), "service %q: tier must be 0 or more, got %d", s.Name, s.Tier)
+		v.errorf(v.pos.At(p), "service %q: tier must be 0 or more, got %d", s.Name, s.Tier)
 	case s.Tier >= 0 && len(v.c.Tiers) > 0 && v.c.Tier(s.Tier) == nil:
-		v.errorf(v.pos.at(p+".tier"), "service %q has tier %d, which the catalogue's tiers do not define (defined: %s)", s.Name, s.Tier, joinOr(v.tierNumbers()))
+		v.errorf(v.pos.At(p+".tier"), "service %q has tier %d, which the catalogue's tiers do not define (defined: %s)", s.Name, s.Tier, joinOr(v.tierNumbers()))
 	}
 }
 
 func (v *validator) dependencies(s *Service, p string, names []string) {
 	seen := map[string]bool{}
 	for k, dep := range s.DependsOn {
-		at := v.pos.at(index(p+".depends_on", k))
+		at := v.pos.At(yamlnode.Index(p+".depends_on", k))
 		switch {
 		case v.c.Service(dep) == nil:
-			v.errorf(at, "service %q depends on unknown service %q%s", s.Name, dep, suggest(dep, names))
+			v.errorf(at, "service %q depends on unknown service %q%s", s.Name, dep, yamlnode.Suggest(dep, names))
 		case seen[dep]:
 			v.warnf(at, "service %q lists dependency %q twice", s.Name, dep)
 		}
@@ -182,13 +169,13 @@ func (v *validator) scenarios() {
 	}
 	for i := range v.c.Scenarios {
 		sc := &v.c.Scenarios[i]
-		p := index("scenarios", i)
+		p := yamlnode.Index("scenarios", i)
 		if sc.Name != "" {
 			if !nameRE.MatchString(sc.Name) {
-				v.errorf(v.pos.at(p+".name"), "scenario name %q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", sc.Name)
+				v.errorf(v.pos.At(p+".name"), "scenario name %q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", sc.Name)
 			}
 			if seen[sc.Name] {
-				v.errorf(v.pos.at(p+".name"), "duplicate scenario %q", sc.Name)
+				v.errorf(v.pos.At(p+".name"), "duplicate scenario %q", sc.Name)
 			}
 			seen[sc.Name] = true
 		}
@@ -196,11 +183,11 @@ func (v *validator) scenarios() {
 		for k, name := range sc.Select.Services {
 			if v.c.Service(name) == nil {
 				unknown = true
-				v.errorf(v.pos.at(index(p+".select.services", k)), "scenario %q selects unknown service %q%s", sc.Name, name, suggest(name, names))
+				v.errorf(v.pos.At(yamlnode.Index(p+".select.services", k)), "scenario %q selects unknown service %q%s", sc.Name, name, yamlnode.Suggest(name, names))
 			}
 		}
 		if _, given := v.pos[p+".select"]; given && !unknown && len(v.c.selected(sc)) == 0 {
-			v.warnf(v.pos.at(p+".select"), "scenario %q selects no service", sc.Name)
+			v.warnf(v.pos.At(p+".select"), "scenario %q selects no service", sc.Name)
 		}
 	}
 }

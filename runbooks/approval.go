@@ -2,6 +2,8 @@ package runbooks
 
 import (
 	"strings"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // approval decodes and checks an approval step's with. Input names and types were
@@ -9,7 +11,7 @@ import (
 // together. Approval settings are literal so that they can be reviewed and printed.
 func (v *validator) approval(with map[string]any, path string) *Approval {
 	a := &Approval{OnTimeout: "fail"}
-	at := func(key string) Pos { return v.pos.at(path + "." + key) }
+	at := func(key string) Pos { return v.pos.At(path + "." + key) }
 	for _, key := range sortedMapKeys(with) {
 		if s, ok := with[key].(string); ok && hasExpr(s) {
 			v.errorf(at(key), "approval %s must be written out, not an expression: approvals are checked before the run", key)
@@ -61,7 +63,7 @@ func (v *validator) approverList(val any, path string) []string {
 	for i, it := range items {
 		s, ok := it.(string)
 		if !ok || strings.TrimSpace(s) == "" || hasExpr(s) {
-			v.errorf(v.pos.at(index(path, i)), "approver must be a user name or \"group:name\", got %s", typeName(it))
+			v.errorf(v.pos.At(yamlnode.Index(path, i)), "approver must be a user name or \"group:name\", got %s", typeName(it))
 			continue
 		}
 		out = append(out, s)

@@ -3,6 +3,8 @@ package runbooks
 import (
 	"sort"
 	"strings"
+
+	"github.com/bcdr/bcdr/internal/digraph"
 )
 
 // graph is the DAG of a runbook's steps: step i needs the steps in needs[i] (indices,
@@ -117,137 +119,17 @@ func (g *graph) upstream(i, j int) bool {
 }
 
 // cycles returns one cycle per strongly connected component that has one, each as step
-// indices starting and ending at the component's first step in the file.
+// indices from the component's first step in the file. Only the steps left out of the
+// topological order can be on a cycle, so only they are searched.
 func (g *graph) cycles() [][]int {
-	var out [][]int
-	for _, comp := range g.components() {
-		start := comp[0]
-		in := make(map[int]bool, len(comp))
-		for _, c := range comp {
-			in[c] = true
-		}
-		if len(comp) == 1 && !g.needsSelf(start) {
-			continue
-		}
-		out = append(out, g.cycleFrom(start, in))
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a][0] < out[b][0] })
-	return out
-}
-
-func (g *graph) needsSelf(i int) bool {
-	for _, j := range g.needs[i] {
-		if j == i {
-			return true
-		}
-	}
-	return false
-}
-
-// cycleFrom finds a shortest path from start back to start inside one component.
-func (g *graph) cycleFrom(start int, in map[int]bool) []int {
-	prev := map[int]int{}
-	queue := []int{start}
-	for len(queue) > 0 {
-		u := queue[0]
-		queue = queue[1:]
-		for _, w := range g.needs[u] {
-			if !in[w] {
-				continue
-			}
-			if w == start {
-				path := []int{start}
-				for x := u; x != start; x = prev[x] {
-					path = append(path, x)
-				}
-				path = append(path, start)
-				// path runs backwards from start; reverse the middle.
-				for a, b := 1, len(path)-2; a < b; a, b = a+1, b-1 {
-					path[a], path[b] = path[b], path[a]
-				}
-				return path
-			}
-			if _, seen := prev[w]; !seen {
-				prev[w] = u
-				queue = append(queue, w)
-			}
-		}
-	}
-	return []int{start, start}
-}
-
-// components returns the strongly connected components among the steps left out of the
-// topological order (Tarjan's algorithm, iterative), each sorted by place in the file.
-func (g *graph) components() [][]int {
-	n := len(g.ids)
-	idx := make([]int, n)
-	low := make([]int, n)
-	onStack := make([]bool, n)
-	for i := range idx {
-		idx[i] = -1
-	}
-	var stack []int
-	var out [][]int
-	next := 0
-	type frame struct{ v, child int }
-	for root := 0; root < n; root++ {
-		if idx[root] >= 0 || g.depth[root] >= 0 {
-			continue
-		}
-		call := []frame{{root, 0}}
-		idx[root], low[root] = next, next
-		next++
-		stack = append(stack, root)
-		onStack[root] = true
-		for len(call) > 0 {
-			f := &call[len(call)-1]
-			if f.child < len(g.needs[f.v]) {
-				w := g.needs[f.v][f.child]
-				f.child++
-				if g.depth[w] >= 0 {
-					continue
-				}
-				if idx[w] < 0 {
-					idx[w], low[w] = next, next
-					next++
-					stack = append(stack, w)
-					onStack[w] = true
-					call = append(call, frame{w, 0})
-				} else if onStack[w] {
-					low[f.v] = min(low[f.v], idx[w])
-				}
-				continue
-			}
-			v := f.v
-			call = call[:len(call)-1]
-			if len(call) > 0 {
-				p := call[len(call)-1].v
-				low[p] = min(low[p], low[v])
-			}
-			if low[v] == idx[v] {
-				var comp []int
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp = append(comp, w)
-					if w == v {
-						break
-					}
-				}
-				sort.Ints(comp)
-				out = append(out, comp)
-			}
-		}
-	}
-	return out
+	return digraph.Cycles(g.needs, func(i int) bool { return g.depth[i] < 0 })
 }
 
 // cycleText renders a cycle as "a -> b -> a".
 func (g *graph) cycleText(c []int) string {
-	names := make([]string, len(c))
-	for i, s := range c {
-		names[i] = g.ids[s]
+	names := make([]string, 0, len(c)+1)
+	for _, s := range c {
+		names = append(names, g.ids[s])
 	}
-	return strings.Join(names, " -> ")
+	return strings.Join(append(names, g.ids[c[0]]), " -> ")
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // ResolveParams turns the parameters given at start (`--param k=v`, as strings) into the
@@ -33,7 +35,7 @@ func ResolveParams(rb *Runbook, given map[string]string) (map[string]any, error)
 	}
 	for _, name := range sortedMapKeys(given) {
 		if !known[name] {
-			errs = append(errs, fmt.Errorf("parameter %q: runbook %q has no such parameter%s", name, rb.Metadata.Name, suggest(name, names)))
+			errs = append(errs, fmt.Errorf("parameter %q: runbook %q has no such parameter%s", name, rb.Metadata.Name, yamlnode.SuggestPrefix(name, names)))
 		}
 	}
 	return out, errors.Join(errs...)

@@ -4,24 +4,26 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // step decodes one item of steps.
 func (d *decoder) step(n *yaml.Node, path string) Step {
-	st := Step{Pos: posOf(n)}
-	d.fields(n, path, "step", d.stepFields(&st))
+	st := Step{Pos: yamlnode.PosOf(n)}
+	d.Fields(n, path, "step", d.stepFields(&st))
 	return st
 }
 
-func (d *decoder) stepFields(st *Step) map[string]fieldFunc {
-	f := map[string]fieldFunc{
-		"id":           d.strInto(&st.ID, "step id"),
-		"name":         d.strInto(&st.Name, "step name"),
-		"description":  d.strInto(&st.Description, "step description"),
-		"instructions": d.strInto(&st.Instructions, "step instructions"),
-		"needs":        func(v *yaml.Node, p string) { st.Needs = d.strList(v, p, "needs") },
+func (d *decoder) stepFields(st *Step) map[string]yamlnode.FieldFunc {
+	f := map[string]yamlnode.FieldFunc{
+		"id":           d.StrInto(&st.ID, "step id"),
+		"name":         d.StrInto(&st.Name, "step name"),
+		"description":  d.StrInto(&st.Description, "step description"),
+		"instructions": d.StrInto(&st.Instructions, "step instructions"),
+		"needs":        func(v *yaml.Node, p string) { st.Needs = d.StrList(v, p, "needs") },
 		"on_error":     func(v *yaml.Node, p string) { st.OnError = d.onError(v) },
-		"when":         d.strInto(&st.When, "when"),
+		"when":         d.StrInto(&st.When, "when"),
 		"outputs":      func(v *yaml.Node, p string) { st.Outputs = d.outputs(v, p) },
 		"rollback":     func(v *yaml.Node, p string) { st.Rollback = d.action(v, p, "rollback") },
 		"drill":        func(v *yaml.Node, p string) { st.Drill = d.drill(v, p) },
@@ -34,9 +36,9 @@ func (d *decoder) stepFields(st *Step) map[string]fieldFunc {
 }
 
 // actionFields are the keys every action has: uses, with, timeout, retry.
-func (d *decoder) actionFields(a *Action, what string) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"uses":    d.strInto(&a.Uses, what+" uses"),
+func (d *decoder) actionFields(a *Action, what string) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"uses":    d.StrInto(&a.Uses, what+" uses"),
 		"with":    func(v *yaml.Node, p string) { a.With = d.with(v, p) },
 		"timeout": d.durationInto(&a.Timeout, "timeout"),
 		"retry":   func(v *yaml.Node, p string) { a.Retry = d.retry(v, p) },
@@ -45,7 +47,7 @@ func (d *decoder) actionFields(a *Action, what string) map[string]fieldFunc {
 
 func (d *decoder) action(v *yaml.Node, path, what string) *Action {
 	a := &Action{}
-	if d.fields(v, path, what, d.actionFields(a, what)) == nil {
+	if d.Fields(v, path, what, d.actionFields(a, what)) == nil {
 		return nil
 	}
 	return a
@@ -53,22 +55,22 @@ func (d *decoder) action(v *yaml.Node, path, what string) *Action {
 
 func (d *decoder) drill(v *yaml.Node, path string) *DrillVariant {
 	dv := &DrillVariant{}
-	if d.fields(v, path, "drill", d.drillFields(dv)) == nil {
+	if d.Fields(v, path, "drill", d.drillFields(dv)) == nil {
 		return nil
 	}
 	return dv
 }
 
-func (d *decoder) drillFields(dv *DrillVariant) map[string]fieldFunc {
+func (d *decoder) drillFields(dv *DrillVariant) map[string]yamlnode.FieldFunc {
 	f := d.actionFields(&dv.Action, "drill")
-	f["skip"] = d.boolInto(&dv.Skip, "drill.skip")
+	f["skip"] = d.BoolInto(&dv.Skip, "drill.skip")
 	f["cleanup"] = func(v *yaml.Node, p string) { dv.Cleanup = d.action(v, p, "drill cleanup") }
 	return f
 }
 
 func (d *decoder) with(v *yaml.Node, path string) map[string]any {
-	if deref(v).Kind != yaml.MappingNode {
-		d.errorf(posOf(deref(v)), "with must be a mapping of inputs, got %s", nodeKind(v))
+	if yamlnode.Deref(v).Kind != yaml.MappingNode {
+		d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "with must be a mapping of inputs, got %s", yamlnode.KindOf(v))
 		return nil
 	}
 	m, _ := d.value(v, path).(map[string]any)
@@ -78,19 +80,19 @@ func (d *decoder) with(v *yaml.Node, path string) map[string]any {
 func (d *decoder) retry(v *yaml.Node, path string) *Retry {
 	r := &Retry{}
 	fields := d.retryFields(r)
-	if d.fields(v, path, "retry", fields) == nil {
+	if d.Fields(v, path, "retry", fields) == nil {
 		return nil
 	}
 	return r
 }
 
-func (d *decoder) retryFields(r *Retry) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"attempts":     d.intInto(&r.Attempts, "retry.attempts"),
+func (d *decoder) retryFields(r *Retry) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"attempts":     d.IntInto(&r.Attempts, "retry.attempts"),
 		"backoff":      d.durationInto(&r.Backoff, "retry.backoff"),
 		"max_interval": d.durationInto(&r.MaxInterval, "retry.max_interval"),
 		"multiplier": func(v *yaml.Node, _ string) {
-			if f, ok := d.floatv(v, "retry.multiplier"); ok {
+			if f, ok := d.Float(v, "retry.multiplier"); ok {
 				r.Multiplier = f
 			}
 		},
@@ -98,7 +100,7 @@ func (d *decoder) retryFields(r *Retry) map[string]fieldFunc {
 }
 
 func (d *decoder) onError(v *yaml.Node) ErrorMode {
-	s, ok := d.str(v, "on_error")
+	s, ok := d.Str(v, "on_error")
 	if !ok {
 		return ""
 	}
@@ -106,22 +108,22 @@ func (d *decoder) onError(v *yaml.Node) ErrorMode {
 	case OnErrorStop, OnErrorContinue, OnErrorRollback:
 		return m
 	}
-	d.errorf(posOf(deref(v)), "on_error is %q; want stop, continue or rollback", s)
+	d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "on_error is %q; want stop, continue or rollback", s)
 	return ""
 }
 
 func (d *decoder) outputs(v *yaml.Node, path string) map[string]string {
-	ps, ok := d.pairs(v, "outputs")
+	ps, ok := d.Pairs(v, "outputs")
 	if !ok {
 		return nil
 	}
 	out := make(map[string]string, len(ps))
 	for _, p := range ps {
-		sub := join(path, p.key)
-		d.pos.set(sub, posOf(deref(p.v)))
-		d.pos.set(keyPath(sub), posOf(p.k))
-		if s, ok := d.str(p.v, "output "+strconv.Quote(p.key)); ok {
-			out[p.key] = s
+		sub := yamlnode.Join(path, p.Key)
+		d.Pos.Set(sub, yamlnode.PosOf(yamlnode.Deref(p.V)))
+		d.Pos.Set(yamlnode.KeyPath(sub), yamlnode.PosOf(p.K))
+		if s, ok := d.Str(p.V, "output "+strconv.Quote(p.Key)); ok {
+			out[p.Key] = s
 		}
 	}
 	return out
@@ -129,21 +131,21 @@ func (d *decoder) outputs(v *yaml.Node, path string) map[string]string {
 
 // probe decodes one item of steady_state.
 func (d *decoder) probe(n *yaml.Node, path string) Probe {
-	pr := Probe{Pos: posOf(n)}
-	d.fields(n, path, "steady_state probe", d.probeFields(&pr))
+	pr := Probe{Pos: yamlnode.PosOf(n)}
+	d.Fields(n, path, "steady_state probe", d.probeFields(&pr))
 	return pr
 }
 
-func (d *decoder) probeFields(pr *Probe) map[string]fieldFunc {
+func (d *decoder) probeFields(pr *Probe) map[string]yamlnode.FieldFunc {
 	f := d.actionFields(&pr.Action, "probe")
-	f["id"] = d.strInto(&pr.ID, "probe id")
+	f["id"] = d.StrInto(&pr.ID, "probe id")
 	return f
 }
 
 // inject decodes one item of injects.
 func (d *decoder) inject(n *yaml.Node, path string) Inject {
-	in := Inject{Pos: posOf(n)}
-	found := d.fields(n, path, "inject", d.injectFields(&in))
+	in := Inject{Pos: yamlnode.PosOf(n)}
+	found := d.Fields(n, path, "inject", d.injectFields(&in))
 	if found != nil {
 		if _, ok := found["at"]; !ok {
 			d.errorf(in.Pos, "inject needs at (its offset from the start, e.g. \"15m\")")
@@ -155,41 +157,41 @@ func (d *decoder) inject(n *yaml.Node, path string) Inject {
 	return in
 }
 
-func (d *decoder) injectFields(in *Inject) map[string]fieldFunc {
-	return map[string]fieldFunc{
+func (d *decoder) injectFields(in *Inject) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
 		"at":      d.durationInto(&in.At, "inject at"),
-		"title":   d.strInto(&in.Title, "inject title"),
-		"message": d.strInto(&in.Message, "inject message"),
+		"title":   d.StrInto(&in.Title, "inject title"),
+		"message": d.StrInto(&in.Message, "inject message"),
 	}
 }
 
 // parameter decodes one item of parameters.
 func (d *decoder) parameter(n *yaml.Node, path string) Parameter {
 	var p Parameter
-	d.fields(n, path, "parameter", d.parameterFields(&p))
+	d.Fields(n, path, "parameter", d.parameterFields(&p))
 	return p
 }
 
-func (d *decoder) parameterFields(p *Parameter) map[string]fieldFunc {
-	return map[string]fieldFunc{
-		"name":        d.strInto(&p.Name, "parameter name"),
+func (d *decoder) parameterFields(p *Parameter) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"name":        d.StrInto(&p.Name, "parameter name"),
 		"type":        func(v *yaml.Node, _ string) { p.Type = d.paramType(v) },
-		"description": d.strInto(&p.Description, "parameter description"),
+		"description": d.StrInto(&p.Description, "parameter description"),
 		"default":     func(v *yaml.Node, path string) { p.Default = d.value(v, path) },
 		"allowed": func(v *yaml.Node, path string) {
-			if deref(v).Kind != yaml.SequenceNode {
-				d.errorf(posOf(deref(v)), "allowed must be a list of values, got %s", nodeKind(v))
+			if yamlnode.Deref(v).Kind != yaml.SequenceNode {
+				d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "allowed must be a list of values, got %s", yamlnode.KindOf(v))
 				return
 			}
 			p.Allowed, _ = d.value(v, path).([]any)
 		},
-		"required": d.boolInto(&p.Required, "parameter required"),
-		"secret":   d.boolInto(&p.Secret, "parameter secret"),
+		"required": d.BoolInto(&p.Required, "parameter required"),
+		"secret":   d.BoolInto(&p.Secret, "parameter secret"),
 	}
 }
 
 func (d *decoder) paramType(v *yaml.Node) ParamType {
-	s, ok := d.str(v, "parameter type")
+	s, ok := d.Str(v, "parameter type")
 	if !ok {
 		return ""
 	}
@@ -197,7 +199,7 @@ func (d *decoder) paramType(v *yaml.Node) ParamType {
 	case ParamString, ParamNumber, ParamBool, ParamDuration:
 		return t
 	}
-	d.errorf(posOf(deref(v)), "parameter type is %q; want string, number, bool or duration%s", s,
-		suggest(s, []string{"string", "number", "bool", "duration"}))
+	d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "parameter type is %q; want string, number, bool or duration%s", s,
+		yamlnode.SuggestPrefix(s, []string{"string", "number", "bool", "duration"}))
 	return ParamType("invalid")
 }

@@ -1,6 +1,8 @@
 package runbooks
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -214,7 +216,7 @@ func iamActions(rb *Runbook, reg *Registry) []string {
 	for i := range rb.SteadyState {
 		add(&rb.SteadyState[i].Action)
 	}
-	out := keysOf(set)
+	out := slices.AppendSeq(make([]string, 0, len(set)), maps.Keys(set)) // [] in JSON, not null
 	sort.Strings(out)
 	return out
 }

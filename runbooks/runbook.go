@@ -1,6 +1,10 @@
 package runbooks
 
-import "time"
+import (
+	"time"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
+)
 
 // APIVersion is the runbook format version this package reads.
 const APIVersion = "bcdr.io/v1"
@@ -157,11 +161,8 @@ type Inject struct {
 	Pos     Pos      `json:"pos"`
 }
 
-// Pos is a place in a runbook file.
-type Pos struct {
-	Line   int `json:"line,omitempty"`
-	Column int `json:"column,omitempty"`
-}
+// Pos is a place in a runbook file: line and column, from 1.
+type Pos = yamlnode.Pos
 
 // Duration is a time.Duration written as "90s", "5m", "1h30m" or "2d" in runbooks.
 type Duration time.Duration

@@ -2,6 +2,8 @@ package runbooks
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"testing"
 
@@ -15,23 +17,23 @@ func TestSchemaListsParserKeys(t *testing.T) {
 	var schema map[string]any
 	require.NoError(t, json.Unmarshal(Schema, &schema), "the schema is valid JSON")
 	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", schema["$schema"])
-	d := &decoder{reporter: &reporter{}, pos: positions{}}
+	d := newDecoder(&reporter{})
 	var kind string
 	cases := []struct {
 		name   string
 		schema any
 		keys   []string
 	}{
-		{"runbook", schema, keysOf(d.runbookFields(&Runbook{}, &kind))},
-		{"metadata", prop(schema, "metadata"), keysOf(d.metadataFields(&Metadata{}))},
-		{"objectives", prop(schema, "objectives"), keysOf(d.objectivesFields(&Objectives{}))},
-		{"step", def(schema, "step"), keysOf(d.stepFields(&Step{}))},
-		{"action", def(schema, "action"), keysOf(d.actionFields(&Action{}, ""))},
-		{"drill", def(schema, "drill"), keysOf(d.drillFields(&DrillVariant{}))},
-		{"retry", def(schema, "retry"), keysOf(d.retryFields(&Retry{}))},
-		{"parameter", def(schema, "parameter"), keysOf(d.parameterFields(&Parameter{}))},
-		{"probe", def(schema, "probe"), keysOf(d.probeFields(&Probe{}))},
-		{"inject", def(schema, "inject"), keysOf(d.injectFields(&Inject{}))},
+		{"runbook", schema, slices.Sorted(maps.Keys(d.runbookFields(&Runbook{}, &kind)))},
+		{"metadata", prop(schema, "metadata"), slices.Sorted(maps.Keys(d.metadataFields(&Metadata{})))},
+		{"objectives", prop(schema, "objectives"), slices.Sorted(maps.Keys(d.objectivesFields(&Objectives{})))},
+		{"step", def(schema, "step"), slices.Sorted(maps.Keys(d.stepFields(&Step{})))},
+		{"action", def(schema, "action"), slices.Sorted(maps.Keys(d.actionFields(&Action{}, "")))},
+		{"drill", def(schema, "drill"), slices.Sorted(maps.Keys(d.drillFields(&DrillVariant{})))},
+		{"retry", def(schema, "retry"), slices.Sorted(maps.Keys(d.retryFields(&Retry{})))},
+		{"parameter", def(schema, "parameter"), slices.Sorted(maps.Keys(d.parameterFields(&Parameter{})))},
+		{"probe", def(schema, "probe"), slices.Sorted(maps.Keys(d.probeFields(&Probe{})))},
+		{"inject", def(schema, "inject"), slices.Sorted(maps.Keys(d.injectFields(&Inject{})))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,7 +1,11 @@
 package runbooks
 
 import (
+	"maps"
 	"regexp"
+	"slices"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // Validate checks a runbook built in Go (Parse validates what it parses) against reg (nil
@@ -23,7 +27,7 @@ type validator struct {
 	*reporter
 	rb     *Runbook
 	reg    *Registry
-	pos    positions
+	pos    yamlnode.Positions
 	params map[string]*Parameter
 	byID   map[string]int
 	graph  *graph
@@ -38,7 +42,7 @@ const MaxSteps = 10_000
 
 func (v *validator) run() {
 	if n := len(v.rb.Steps); n > MaxSteps {
-		v.errorf(v.pos.at("steps"), "%s", tooManySteps(n))
+		v.errorf(v.pos.At("steps"), "%s", tooManySteps(n))
 		return
 	}
 	v.header()
@@ -47,7 +51,7 @@ func (v *validator) run() {
 	v.needs()
 	v.graph = newGraph(v.rb.Steps)
 	for _, c := range v.graph.cycles() {
-		v.errorf(v.pos.at(index("steps", c[0])+".needs"), "cyclic needs: %s", v.graph.cycleText(c))
+		v.errorf(v.pos.At(yamlnode.Index("steps", c[0])+".needs"), "cyclic needs: %s", v.graph.cycleText(c))
 	}
 	for i := range v.rb.Steps {
 		v.step(i)
@@ -63,18 +67,18 @@ func (v *validator) header() {
 	rb := v.rb
 	switch {
 	case rb.APIVersion == "":
-		v.errorf(v.pos.at(""), "missing apiVersion: want %q", APIVersion)
+		v.errorf(v.pos.At(""), "missing apiVersion: want %q", APIVersion)
 	case rb.APIVersion != APIVersion:
-		v.errorf(v.pos.at("apiVersion"), "apiVersion is %q; this version of bcdr reads %q", rb.APIVersion, APIVersion)
+		v.errorf(v.pos.At("apiVersion"), "apiVersion is %q; this version of bcdr reads %q", rb.APIVersion, APIVersion)
 	}
 	if rb.Metadata.Name == "" {
-		v.errorf(v.pos.at("metadata"), "missing metadata.name")
+		v.errorf(v.pos.At("metadata"), "missing metadata.name")
 	}
 	if rb.Metadata.Tier < 0 {
-		v.errorf(v.pos.at("metadata.tier"), "metadata.tier must be 0 or more, got %d", rb.Metadata.Tier)
+		v.errorf(v.pos.At("metadata.tier"), "metadata.tier must be 0 or more, got %d", rb.Metadata.Tier)
 	}
 	if len(rb.Steps) == 0 && v.pos["steps"] != (Pos{}) {
-		v.errorf(v.pos.at("steps"), "steps is empty: a runbook needs at least one step")
+		v.errorf(v.pos.At("steps"), "steps is empty: a runbook needs at least one step")
 	}
 }
 
@@ -82,21 +86,21 @@ func (v *validator) header() {
 func (v *validator) stepIDs() {
 	v.byID = make(map[string]int, len(v.rb.Steps))
 	for i, s := range v.rb.Steps {
-		p := index("steps", i)
+		p := yamlnode.Index("steps", i)
 		switch {
 		case s.ID == "":
 			if _, given := v.pos[p+".id"]; !given {
-				v.errorf(v.pos.at(p), "step has no id")
+				v.errorf(v.pos.At(p), "step has no id")
 			}
 			continue
 		case len(s.ID) > maxIDLen:
-			v.errorf(v.pos.at(p+".id"), "step id %q is %d characters; the limit is %d", clipExpr(s.ID), len(s.ID), maxIDLen)
+			v.errorf(v.pos.At(p+".id"), "step id %q is %d characters; the limit is %d", clipExpr(s.ID), len(s.ID), maxIDLen)
 			continue
 		case !identRE.MatchString(s.ID):
-			v.errorf(v.pos.at(p+".id"), "step id %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as steps.%s)", s.ID, s.ID)
+			v.errorf(v.pos.At(p+".id"), "step id %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as steps.%s)", s.ID, s.ID)
 		}
 		if first, dup := v.byID[s.ID]; dup {
-			v.errorf(v.pos.at(p+".id"), "duplicate step id %q (first used at line %d)", s.ID, v.pos.at(index("steps", first)).Line)
+			v.errorf(v.pos.At(p+".id"), "duplicate step id %q (first used at line %d)", s.ID, v.pos.At(yamlnode.Index("steps", first)).Line)
 			continue
 		}
 		v.byID[s.ID] = i
@@ -105,11 +109,11 @@ func (v *validator) stepIDs() {
 
 // needs checks that every need names a step.
 func (v *validator) needs() {
-	ids := keysOf(v.byID)
+	ids := slices.Sorted(maps.Keys(v.byID))
 	for i, s := range v.rb.Steps {
 		for j, need := range s.Needs {
 			if _, ok := v.byID[need]; !ok {
-				v.errorf(v.pos.at(index(index("steps", i)+".needs", j)), "step %q needs unknown step %q%s", s.ID, need, suggest(need, ids))
+				v.errorf(v.pos.At(yamlnode.Index(yamlnode.Index("steps", i)+".needs", j)), "step %q needs unknown step %q%s", s.ID, need, yamlnode.SuggestPrefix(need, ids))
 			}
 		}
 	}
@@ -119,26 +123,26 @@ func (v *validator) probes() {
 	seen := map[string]bool{}
 	for i := range v.rb.SteadyState {
 		pr := &v.rb.SteadyState[i]
-		p := index("steady_state", i)
+		p := yamlnode.Index("steady_state", i)
 		switch {
 		case pr.ID == "":
 			if _, given := v.pos[p+".id"]; !given {
-				v.errorf(v.pos.at(p), "steady_state probe has no id")
+				v.errorf(v.pos.At(p), "steady_state probe has no id")
 			}
 		case seen[pr.ID]:
-			v.errorf(v.pos.at(p+".id"), "duplicate steady_state probe id %q", pr.ID)
+			v.errorf(v.pos.At(p+".id"), "duplicate steady_state probe id %q", pr.ID)
 		}
 		seen[pr.ID] = true
 		k, ok := v.action(&pr.Action, p, "steady_state probe", exprCtx{step: -1, where: "a steady_state probe"})
 		if ok && k.SideEffects {
-			v.errorf(v.pos.at(p+".uses"), "steady_state probe %q uses %q, which changes things; probes must only observe", pr.ID, k.Name)
+			v.errorf(v.pos.At(p+".uses"), "steady_state probe %q uses %q, which changes things; probes must only observe", pr.ID, k.Name)
 		}
 	}
 }
 
 func (v *validator) injects() {
 	for i, in := range v.rb.Injects {
-		p := index("injects", i)
+		p := yamlnode.Index("injects", i)
 		ctx := exprCtx{step: -1, where: "an inject"}
 		v.exprsIn(in.Title, p+".title", ctx)
 		v.exprsIn(in.Message, p+".message", ctx)

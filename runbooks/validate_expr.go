@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // exprCtx says where an expression sits, and so what it may refer to.
@@ -27,7 +29,7 @@ func (v *validator) exprsIn(val any, path string, ctx exprCtx) {
 		}
 		segs, err := splitTemplate(x)
 		if err != nil {
-			v.errorf(v.pos.at(path), "bad expression: %v", err)
+			v.errorf(v.pos.At(path), "bad expression: %v", err)
 			return
 		}
 		for _, sg := range segs {
@@ -41,7 +43,7 @@ func (v *validator) exprsIn(val any, path string, ctx exprCtx) {
 		}
 	case []any:
 		for i, item := range x {
-			v.exprsIn(item, index(path, i), ctx)
+			v.exprsIn(item, yamlnode.Index(path, i), ctx)
 		}
 	}
 }
@@ -50,7 +52,7 @@ func (v *validator) exprsIn(val any, path string, ctx exprCtx) {
 func (v *validator) condition(cond, path string, ctx exprCtx) {
 	e, err := bareExpr(cond)
 	if err != nil {
-		v.errorf(v.pos.at(path), "bad condition: %v", err)
+		v.errorf(v.pos.At(path), "bad condition: %v", err)
 		return
 	}
 	if e != "" {
@@ -66,7 +68,7 @@ func (v *validator) outputExpr(src, path string, ctx exprCtx) {
 	}
 	segs, err := splitTemplate(src)
 	if err != nil {
-		v.errorf(v.pos.at(path), "bad expression: %v", err)
+		v.errorf(v.pos.At(path), "bad expression: %v", err)
 		return
 	}
 	for _, sg := range segs {
@@ -86,25 +88,25 @@ func (v *validator) checkExpr(src string, kind exprKind, path string, ctx exprCt
 	case v.exprs > maxExpressions+1:
 		return
 	case v.exprs > maxExpressions:
-		v.errorf(v.pos.at(path), "runbook has more than %d expressions; the limit is %d", maxExpressions, maxExpressions)
+		v.errorf(v.pos.At(path), "runbook has more than %d expressions; the limit is %d", maxExpressions, maxExpressions)
 		return
 	case len(src) > maxExprLen:
-		v.errorf(v.pos.at(path), "expression %q is %d bytes; the limit is %d", clipExpr(src), len(src), maxExprLen)
+		v.errorf(v.pos.At(path), "expression %q is %d bytes; the limit is %d", clipExpr(src), len(src), maxExprLen)
 		return
 	}
 	prog, err := compile(src, kind)
 	if err != nil {
-		v.errorf(v.pos.at(path), "bad expression %q: %v%s", clipExpr(src), err, disabledHint(err))
+		v.errorf(v.pos.At(path), "bad expression %q: %v%s", clipExpr(src), err, disabledHint(err))
 		return
 	}
 	node := prog.Node()
 	if msg := exprCost(node); msg != "" {
-		v.errorf(v.pos.at(path), "expression %q: %s", clipExpr(src), msg)
+		v.errorf(v.pos.At(path), "expression %q: %s", clipExpr(src), msg)
 		return
 	}
 	for _, r := range references(node) {
 		if msg := v.checkRef(r, ctx); msg != "" {
-			v.errorf(v.pos.at(path), "expression %q: %s", src, msg)
+			v.errorf(v.pos.At(path), "expression %q: %s", src, msg)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package runbooks
 
 import (
 	"fmt"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // parameters checks the runbook's parameters: names, types, defaults and allowed values.
@@ -9,16 +11,16 @@ func (v *validator) parameters() {
 	v.params = make(map[string]*Parameter, len(v.rb.Parameters))
 	for i := range v.rb.Parameters {
 		prm := &v.rb.Parameters[i]
-		p := index("parameters", i)
+		p := yamlnode.Index("parameters", i)
 		switch {
 		case prm.Name == "":
-			v.errorf(v.pos.at(p), "parameter has no name")
+			v.errorf(v.pos.At(p), "parameter has no name")
 			continue
 		case !identRE.MatchString(prm.Name):
-			v.errorf(v.pos.at(p+".name"), "parameter name %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as params.%s)", prm.Name, prm.Name)
+			v.errorf(v.pos.At(p+".name"), "parameter name %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as params.%s)", prm.Name, prm.Name)
 		}
 		if _, dup := v.params[prm.Name]; dup {
-			v.errorf(v.pos.at(p+".name"), "duplicate parameter %q", prm.Name)
+			v.errorf(v.pos.At(p+".name"), "duplicate parameter %q", prm.Name)
 			continue
 		}
 		v.params[prm.Name] = prm
@@ -36,21 +38,21 @@ func (v *validator) parameterValues(prm *Parameter, path string) {
 	}
 	for j, a := range prm.Allowed {
 		if msg := checkParamValue(t, a); msg != "" {
-			v.errorf(v.pos.at(index(path+".allowed", j)), "parameter %q: allowed value %s", prm.Name, msg)
+			v.errorf(v.pos.At(yamlnode.Index(path+".allowed", j)), "parameter %q: allowed value %s", prm.Name, msg)
 		}
 	}
 	if prm.Default == nil {
 		return
 	}
 	if msg := checkParamValue(t, prm.Default); msg != "" {
-		v.errorf(v.pos.at(path+".default"), "parameter %q: default %s", prm.Name, msg)
+		v.errorf(v.pos.At(path+".default"), "parameter %q: default %s", prm.Name, msg)
 		return
 	}
 	if len(prm.Allowed) > 0 && !allowedHas(t, prm.Allowed, prm.Default) {
-		v.errorf(v.pos.at(path+".default"), "parameter %q: default %s is not one of the allowed values", prm.Name, formatValue(prm.Default))
+		v.errorf(v.pos.At(path+".default"), "parameter %q: default %s is not one of the allowed values", prm.Name, formatValue(prm.Default))
 	}
 	if prm.Required {
-		v.warnf(v.pos.at(path+".required"), "parameter %q is required and has a default: the default is never used", prm.Name)
+		v.warnf(v.pos.At(path+".required"), "parameter %q is required and has a default: the default is never used", prm.Name)
 	}
 }
 

@@ -2,7 +2,11 @@ package runbooks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // checkRef checks one reference in an expression; it returns "" or the problem.
@@ -10,7 +14,7 @@ func (v *validator) checkRef(r ref, ctx exprCtx) string {
 	switch r.root {
 	case "params":
 		if _, ok := v.params[r.props[0]]; !ok {
-			return fmt.Sprintf("undefined parameter %q (params.%s)%s", r.props[0], r.props[0], suggest(r.props[0], keysOf(v.params)))
+			return fmt.Sprintf("undefined parameter %q (params.%s)%s", r.props[0], r.props[0], yamlnode.SuggestPrefix(r.props[0], slices.Sorted(maps.Keys(v.params))))
 		}
 	case "steps":
 		return v.checkStepRef(r, ctx)
@@ -29,7 +33,7 @@ func (v *validator) checkStepRef(r ref, ctx exprCtx) string {
 	}
 	j, ok := v.byID[id]
 	if !ok {
-		return fmt.Sprintf("unknown step %q (steps.%s)%s", id, id, suggest(id, keysOf(v.byID)))
+		return fmt.Sprintf("unknown step %q (steps.%s)%s", id, id, yamlnode.SuggestPrefix(id, slices.Sorted(maps.Keys(v.byID))))
 	}
 	if ctx.step < 0 {
 		if len(r.props) >= 3 && r.props[1] == "outputs" {

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // step checks one step: its kind and inputs, approval, condition, outputs, rollback,
 // drill variant and retry.
 func (v *validator) step(i int) {
 	st := &v.rb.Steps[i]
-	p := index("steps", i)
+	p := yamlnode.Index("steps", i)
 	ctx := exprCtx{step: i}
 	k, ok := v.action(&st.Action, p, "step", ctx)
 	if st.When != "" {
@@ -33,12 +35,12 @@ func (v *validator) action(a *Action, path, what string, ctx exprCtx) (Kind, boo
 	v.retry(a.Retry, path+".retry")
 	v.exprsIn(a.With, path+".with", ctx)
 	if a.Uses == "" {
-		v.errorf(v.pos.at(path), "%s has no uses: name its step kind", what)
+		v.errorf(v.pos.At(path), "%s has no uses: name its step kind", what)
 		return Kind{}, false
 	}
 	k, ok := v.reg.Kind(a.Uses)
 	if !ok {
-		v.errorf(v.pos.at(path+".uses"), "unknown step kind %q%s", a.Uses, suggest(a.Uses, kindNames(v.reg)))
+		v.errorf(v.pos.At(path+".uses"), "unknown step kind %q%s", a.Uses, yamlnode.SuggestPrefix(a.Uses, kindNames(v.reg)))
 		return Kind{}, false
 	}
 	v.inputs(k, a.With, func(key string) string { return path + ".with." + key }, path)
@@ -62,7 +64,7 @@ func (v *validator) inputs(k Kind, with map[string]any, pathOf func(string) stri
 	}
 	for _, f := range k.Inputs {
 		if _, ok := with[f.Name]; f.Required && !ok {
-			v.errorf(v.pos.at(at), "missing input %q for step kind %q", f.Name, k.Name)
+			v.errorf(v.pos.At(at), "missing input %q for step kind %q", f.Name, k.Name)
 		}
 	}
 	var names []string
@@ -72,11 +74,11 @@ func (v *validator) inputs(k Kind, with map[string]any, pathOf func(string) stri
 	for _, key := range sortedMapKeys(with) {
 		f, ok := k.Input(key)
 		if !ok {
-			v.errorf(v.pos.at(keyPath(pathOf(key))), "unknown input %q for step kind %q%s", key, k.Name, suggest(key, names))
+			v.errorf(v.pos.At(yamlnode.KeyPath(pathOf(key))), "unknown input %q for step kind %q%s", key, k.Name, yamlnode.SuggestPrefix(key, names))
 			continue
 		}
 		if msg := checkValue(f, with[key]); msg != "" {
-			v.errorf(v.pos.at(pathOf(key)), "input %q of step kind %q: %s", key, k.Name, msg)
+			v.errorf(v.pos.At(pathOf(key)), "input %q of step kind %q: %s", key, k.Name, msg)
 		}
 	}
 }
@@ -169,13 +171,13 @@ func (v *validator) retry(r *Retry, path string) {
 		return
 	}
 	if r.Attempts < 0 {
-		v.errorf(v.pos.at(path+".attempts"), "retry.attempts must be 0 or more, got %d", r.Attempts)
+		v.errorf(v.pos.At(path+".attempts"), "retry.attempts must be 0 or more, got %d", r.Attempts)
 	}
 	if r.Multiplier != 0 && r.Multiplier < 1 {
-		v.errorf(v.pos.at(path+".multiplier"), "retry.multiplier must be at least 1, got %g", r.Multiplier)
+		v.errorf(v.pos.At(path+".multiplier"), "retry.multiplier must be at least 1, got %g", r.Multiplier)
 	}
 	if r.MaxInterval != 0 && r.MaxInterval < r.Backoff {
-		v.errorf(v.pos.at(path+".max_interval"), "retry.max_interval %s is shorter than retry.backoff %s", r.MaxInterval, r.Backoff)
+		v.errorf(v.pos.At(path+".max_interval"), "retry.max_interval %s is shorter than retry.backoff %s", r.MaxInterval, r.Backoff)
 	}
 }
 
@@ -185,7 +187,7 @@ func (v *validator) stepOutputs(i int, path string, k Kind, known bool) {
 	for _, name := range sortedMapKeys(st.Outputs) {
 		p := path + ".outputs." + name
 		if !identRE.MatchString(name) {
-			v.errorf(v.pos.at(keyPath(p)), "output name %q must hold only letters, digits and _", name)
+			v.errorf(v.pos.At(yamlnode.KeyPath(p)), "output name %q must hold only letters, digits and _", name)
 		}
 		ctx := exprCtx{step: i, output: true}
 		if known {
@@ -204,7 +206,7 @@ func (v *validator) rollback(i int, path string, k Kind, known bool) {
 		if !k.SideEffects {
 			why = "changes nothing, so there is nothing to roll back"
 		}
-		v.errorf(v.pos.at(p), "step %q has a rollback, but step kind %q %s", st.ID, k.Name, why)
+		v.errorf(v.pos.At(p), "step %q has a rollback, but step kind %q %s", st.ID, k.Name, why)
 	}
 	v.compensation(st.Rollback, p, "rollback", exprCtx{step: i, self: true})
 }
@@ -215,7 +217,7 @@ func (v *validator) rollback(i int, path string, k Kind, known bool) {
 func (v *validator) compensation(a *Action, p, what string, ctx exprCtx) {
 	k, ok := v.action(a, p, what, ctx)
 	if ok && k.Executor == ByWorkflow {
-		v.errorf(v.pos.at(p+".uses"), "%s uses %q, which cannot run unattended as a %s; use a kind that acts (for a person's task, add a step instead)", what, k.Name, what)
+		v.errorf(v.pos.At(p+".uses"), "%s uses %q, which cannot run unattended as a %s; use a kind that acts (for a person's task, add a step instead)", what, k.Name, what)
 	}
 }
 
@@ -228,7 +230,7 @@ func (v *validator) drill(i int, path string, k Kind, known bool) {
 	ctx := exprCtx{step: i}
 	if d.Skip {
 		if d.Uses != "" || len(d.With) > 0 || d.Cleanup != nil {
-			v.errorf(v.pos.at(p+".skip"), "drill.skip leaves nothing to run: remove uses, with and cleanup, or skip")
+			v.errorf(v.pos.At(p+".skip"), "drill.skip leaves nothing to run: remove uses, with and cleanup, or skip")
 		}
 		return
 	}
@@ -254,7 +256,7 @@ func (v *validator) drill(i int, path string, k Kind, known bool) {
 	if d.Cleanup != nil {
 		cp := p + ".cleanup"
 		if dok && !dk.SideEffects {
-			v.errorf(v.pos.at(cp), "drill cleanup, but the drill variant's kind %q changes nothing, so there is nothing to clean up", dk.Name)
+			v.errorf(v.pos.At(cp), "drill cleanup, but the drill variant's kind %q changes nothing, so there is nothing to clean up", dk.Name)
 		}
 		v.compensation(d.Cleanup, cp, "drill cleanup", exprCtx{step: ctx.step, self: true})
 	}
