@@ -37,8 +37,9 @@ func protocolOf(r *http.Request, service string) protocol {
 	return protoRESTXML
 }
 
-// writeError answers with the fault in the request's protocol and returns the status.
-func writeError(w http.ResponseWriter, r *http.Request, service string, f Fault) int {
+// faultAnswer is the fault's answer in the request's protocol: its status, and the
+// function that writes it (called after the call is logged).
+func faultAnswer(r *http.Request, service string, f Fault) (int, func(http.ResponseWriter)) {
 	status, code, msg := http.StatusBadRequest, "ThrottlingException", "Rate exceeded"
 	switch f {
 	case SlowDown:
@@ -57,6 +58,10 @@ func writeError(w http.ResponseWriter, r *http.Request, service string, f Fault)
 			status, code = http.StatusServiceUnavailable, "SlowDown"
 		}
 	}
+	return status, func(w http.ResponseWriter) { writeFault(w, proto, status, code, msg) }
+}
+
+func writeFault(w http.ResponseWriter, proto protocol, status int, code, msg string) {
 	h := w.Header()
 	h.Set("X-Amzn-RequestId", "faultproxy")
 	switch proto {
@@ -83,5 +88,4 @@ func writeError(w http.ResponseWriter, r *http.Request, service string, f Fault)
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>faultproxy</RequestId></ErrorResponse>`, code, msg)
 	}
-	return status
 }

@@ -175,7 +175,9 @@ func (p *Proxy) record(e Entry) {
 	}
 }
 
-// ServeHTTP forwards a request or answers it with a fault.
+// ServeHTTP forwards a request or answers it with a fault. The call is logged before
+// the client hears anything, so a client that has its answer (or its dropped connection)
+// finds the call in the log and the counts.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
@@ -188,26 +190,33 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch e.Fault {
 	case Throttle, SlowDown, ServerError:
-		e.Status = writeError(w, r, e.Service, e.Fault)
+		status, answer := faultAnswer(r, e.Service, e.Fault)
+		e.Status = status
+		p.record(e)
+		answer(w)
 	case Timeout:
 		select {
 		case <-time.After(p.opts.Hold):
 		case <-r.Context().Done():
 		}
+		p.record(e)
 		drop(w, false)
 	case Reset:
+		p.record(e)
 		drop(w, true)
 	default:
 		resp, err := p.forward(r, body)
 		if err != nil {
-			http.Error(w, "faultproxy: "+err.Error(), http.StatusBadGateway)
 			e.Status = http.StatusBadGateway
-			break
+			p.record(e)
+			http.Error(w, "faultproxy: "+err.Error(), http.StatusBadGateway)
+			return
 		}
 		e.Status = resp.status
+		p.record(e)
 		if e.Fault == LostResponse {
 			drop(w, true)
-			break
+			return
 		}
 		for k, vs := range resp.header {
 			for _, v := range vs {
@@ -217,7 +226,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(resp.status)
 		_, _ = w.Write(resp.body)
 	}
-	p.record(e)
 }
 
 type response struct {
