@@ -55,7 +55,7 @@ func testKinds() []Kind {
 		stub("aws.s3.put_marker", true, false, l("bucket", "key"), l("key", "written_at"), l("s3:PutObject")),
 		stub("aws.s3.get_marker", false, false, l("bucket", "key", "wait"), l("found", "written_at", "lag_seconds"), l("s3:GetObject")),
 		stub("aws.dynamodb.replica_status", false, false, l("table"), l("status", "replicas"), l("dynamodb:DescribeTable")),
-		stub("aws.dynamodb.put_marker", true, false, l("table", "key"), l("key", "written_at"), l("dynamodb:PutItem")),
+		stub("aws.dynamodb.put_marker", true, false, l("table", "key", "expire_after", "ttl_attribute"), l("key", "written_at"), l("dynamodb:PutItem")),
 		stub("aws.dynamodb.get_marker", false, false, l("table", "key", "wait"), l("found", "written_at", "lag_seconds"), l("dynamodb:GetItem")),
 		stub("aws.backup.start_restore", true, false, l("recovery_point_arn", "iam_role_arn", "resource_type", "metadata"),
 			l("restore_job_id"), l("backup:StartRestoreJob", "iam:PassRole")),

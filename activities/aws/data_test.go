@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,6 +186,18 @@ func TestDynamoDBMarkersAndReplicaStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, res["seq"], "seq counts the markers written")
 
+	// With expire_after the marker carries the table's TTL attribute, so old markers go.
+	before := time.Now()
+	_, err = a.DynamoDBPutMarker(ctx, request(t, map[string]any{"table": "carts", "key": "bcdr-canary-run-2", "expire_after": "7d"}))
+	require.NoError(t, err)
+	marked := lastItem(t, c, "bcdr-canary-run-2")
+	exp, ok := marked["expires_at"].(*ddbtypes.AttributeValueMemberN)
+	require.True(t, ok, "expires_at is a number: %v", marked)
+	at, err := strconv.ParseInt(exp.Value, 10, 64)
+	require.NoError(t, err)
+	assert.InDelta(t, before.Add(7*24*time.Hour).Unix(), at, 5)
+	assert.NotContains(t, lastItem(t, c, "bcdr-canary-run-1"), "expires_at", "no expiry unless asked")
+
 	got, err := a.DynamoDBGetMarker(ctx, request(t, map[string]any{"table": "carts", "key": "bcdr-canary-run-1", "wait": "5s"}))
 	require.NoError(t, err)
 	assert.Equal(t, true, got["found"])
@@ -203,6 +216,15 @@ func TestDynamoDBMarkersAndReplicaStatus(t *testing.T) {
 
 	_, err = a.DynamoDBGetMarker(ctx, request(t, map[string]any{"table": "no-such-table"}))
 	requireErrorType(t, err, activities.ErrNotFound, "no-such-table")
+}
+
+// lastItem reads the carts item of a key.
+func lastItem(t *testing.T, c *dynamodb.Client, key string) map[string]ddbtypes.AttributeValue {
+	t.Helper()
+	out, err := c.GetItem(testCtx(t), &dynamodb.GetItemInput{TableName: awssdk.String("carts"),
+		Key: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: key}}})
+	require.NoError(t, err)
+	return out.Item
 }
 
 func TestLambdaInvoke(t *testing.T) {

@@ -129,6 +129,10 @@ func (k ddbMarkerKey) where() string { return markerWhere("dynamodb", k.Table, k
 
 type ddbPutMarkerInput struct {
 	ddbMarkerKey
+	// ExpireAfter, when set, writes TTLAttribute as the epoch second the item may be
+	// removed at, so that per-run markers do not pile up in a table with TTL enabled.
+	ExpireAfter  duration `json:"expire_after"`
+	TTLAttribute string   `json:"ttl_attribute"`
 	Scope
 }
 
@@ -141,8 +145,12 @@ type ddbGetMarkerInput struct {
 var dynamodbPutMarkerSpec = newSpec[ddbPutMarkerInput](runbooks.Kind{
 	Name: "aws.dynamodb.put_marker",
 	Description: "Write a canary marker item {written_at, seq} to a DynamoDB table, to be read back from another replica after " +
-		"recovery (RPO). seq is incremented atomically; a retried step keeps the marker it wrote.",
-	Inputs:          ddbMarkerKeyInputs,
+		"recovery (RPO). seq is incremented atomically; a retried step keeps the marker it wrote. With expire_after, the item " +
+		"also carries ttl_attribute (epoch seconds), so a table with Time to Live enabled on it removes old markers.",
+	Inputs: append(append([]runbooks.Field{}, ddbMarkerKeyInputs...),
+		field("expire_after", runbooks.TypeDuration, "how long the marker is kept: sets ttl_attribute to that time from now (none when unset)"),
+		withDefault(optStr("ttl_attribute", "the table's Time to Live attribute, written with expire_after"), "expires_at"),
+	),
 	Outputs:         putMarkerOutputs,
 	IAMActions:      []string{"dynamodb:UpdateItem", "dynamodb:GetItem"},
 	SideEffects:     true,
@@ -172,29 +180,43 @@ func (a *Actions) DynamoDBPutMarker(ctx context.Context, req activities.Request)
 		if err != nil {
 			return nil, err
 		}
-		return putDDBMarker(ctx, c, req, in.ddbMarkerKey, time.Now())
+		return putDDBMarker(ctx, c, req, in, time.Now())
 	})
 }
 
-func putDDBMarker(ctx context.Context, c itemReadWriter, req activities.Request, k ddbMarkerKey, now time.Time) (activities.Result, error) {
+func putDDBMarker(ctx context.Context, c itemReadWriter, req activities.Request, in ddbPutMarkerInput, now time.Time) (activities.Result, error) {
+	k := in.ddbMarkerKey
 	key, err := k.key()
 	if err != nil {
 		return nil, err
 	}
 	writer := req.RunID + "/" + req.StepID
+	set := "SET written_at = :w, run_id = :r, step_id = :s, bcdr_writer = :writer"
+	values := map[string]ddbtypes.AttributeValue{
+		":w":      &ddbtypes.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339Nano)},
+		":r":      &ddbtypes.AttributeValueMemberS{Value: req.RunID},
+		":s":      &ddbtypes.AttributeValueMemberS{Value: req.StepID},
+		":writer": &ddbtypes.AttributeValueMemberS{Value: writer},
+		":one":    &ddbtypes.AttributeValueMemberN{Value: "1"},
+	}
+	var names map[string]string
+	if in.ExpireAfter > 0 {
+		if in.TTLAttribute == "" {
+			return nil, invalid("DynamoDB marker in %q: expire_after needs a ttl_attribute", k.Table)
+		}
+		set += ", #ttl = :exp"
+		names = map[string]string{"#ttl": in.TTLAttribute}
+		expires := now.Add(time.Duration(in.ExpireAfter)).Unix()
+		values[":exp"] = &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(expires, 10)}
+	}
 	out, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           awssdk.String(k.Table),
-		Key:                 key,
-		UpdateExpression:    awssdk.String("SET written_at = :w, run_id = :r, step_id = :s, bcdr_writer = :writer ADD seq :one"),
-		ConditionExpression: awssdk.String("attribute_not_exists(bcdr_writer) OR bcdr_writer <> :writer"),
-		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
-			":w":      &ddbtypes.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339Nano)},
-			":r":      &ddbtypes.AttributeValueMemberS{Value: req.RunID},
-			":s":      &ddbtypes.AttributeValueMemberS{Value: req.StepID},
-			":writer": &ddbtypes.AttributeValueMemberS{Value: writer},
-			":one":    &ddbtypes.AttributeValueMemberN{Value: "1"},
-		},
-		ReturnValues: ddbtypes.ReturnValueAllNew,
+		TableName:                 awssdk.String(k.Table),
+		Key:                       key,
+		UpdateExpression:          awssdk.String(set + " ADD seq :one"),
+		ConditionExpression:       awssdk.String("attribute_not_exists(bcdr_writer) OR bcdr_writer <> :writer"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              ddbtypes.ReturnValueAllNew,
 	})
 	if errorCode(err) == "ConditionalCheckFailedException" {
 		// this step already wrote the marker (a retried attempt): report that one
