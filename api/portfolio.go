@@ -231,63 +231,36 @@ type resultCache struct {
 func newResultCache() *resultCache { return &resultCache{m: map[string]*Result{}} }
 
 // get returns the result of each bundle (nil where its record cannot be read, with the
-// problem), reading the records not yet cached a few at a time.
+// problem), reading the records not yet cached.
 func (c *resultCache) get(ctx context.Context, store Evidence, ms []evidence.Manifest) ([]*Result, []string) {
 	out := make([]*Result, len(ms))
-	var missing []int
+	var missing []evidence.Manifest
+	var at []int
 	c.mu.Lock()
 	for i, m := range ms {
 		if out[i] = c.m[m.Hash]; out[i] == nil {
-			missing = append(missing, i)
+			missing, at = append(missing, m), append(at, i)
 		}
 	}
 	c.mu.Unlock()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		problems []string
-		slots    = make(chan struct{}, 8)
-	)
-	for _, i := range missing {
-		wg.Add(1)
-		slots <- struct{}{}
-		go func(i int) {
-			defer func() { <-slots; wg.Done() }()
-			res, err := readResult(ctx, store, ms[i])
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				problems = append(problems, err.Error())
-				return
-			}
-			out[i] = res
-		}(i)
-	}
-	wg.Wait()
+	records, errs := evidence.ReadRecords(ctx, store, missing)
+	var problems []string
 	c.mu.Lock()
-	for _, i := range missing {
-		if out[i] != nil {
-			c.m[ms[i].Hash] = out[i]
+	for j, st := range records {
+		if st == nil {
+			problems = append(problems, errs[j].Error())
+			continue
 		}
+		m := missing[j]
+		out[at[j]] = &Result{
+			RunID: m.RunID, Runbook: m.Runbook, Mode: m.Mode, Outcome: m.State, EndedAt: m.EndedAt,
+			RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
+		}
+		c.m[m.Hash] = out[at[j]]
 	}
 	c.mu.Unlock()
 	sort.Strings(problems)
 	return out, problems
-}
-
-func readResult(ctx context.Context, store Evidence, m evidence.Manifest) (*Result, error) {
-	raw, err := store.File(ctx, m, evidence.RecordFile)
-	if err != nil {
-		return nil, err
-	}
-	var st workflows.Status
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, fmt.Errorf("evidence: bundle %d (run %s): %w", m.Seq, m.RunID, err)
-	}
-	return &Result{
-		RunID: m.RunID, Runbook: m.Runbook, Mode: m.Mode, Outcome: m.State, EndedAt: m.EndedAt,
-		RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
-	}, nil
 }
 
 // writeCompressed writes v as compact JSON, gzipped when the client accepts it: the

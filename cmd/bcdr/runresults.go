@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -104,42 +102,19 @@ func (h evidenceHistory) RunResults(ctx context.Context) ([]catalogue.RunResult,
 			ms = append(ms, m)
 		}
 	}
-	out := make([]*catalogue.RunResult, len(ms))
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, 8) // an S3 store answers a few reads at once
-	for i, m := range ms {
-		wg.Add(1)
-		slots <- struct{}{}
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			out[i] = h.result(ctx, m)
-		}()
-	}
-	wg.Wait()
+	records, errs := evidence.ReadRecords(ctx, h.store, ms)
 	results := make([]catalogue.RunResult, 0, len(ms))
-	for i, r := range out {
-		if r == nil {
-			h.warn(fmt.Sprintf("evidence bundle %d (run %s) left out: its record cannot be read or was changed (bcdr evidence verify)", ms[i].Seq, ms[i].RunID))
+	for i, st := range records {
+		m := ms[i]
+		if st == nil {
+			h.warn(fmt.Sprintf("evidence bundle %d (run %s) left out: its record cannot be read or was changed (bcdr evidence verify): %v", m.Seq, m.RunID, errs[i]))
 			continue
 		}
-		results = append(results, *r)
+		results = append(results, catalogue.RunResult{
+			RunID: m.RunID, Runbook: m.Runbook, Service: m.Service, Mode: m.Mode, Outcome: m.State,
+			StartedAt: m.StartedAt, EndedAt: m.EndedAt,
+			RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
+		})
 	}
 	return results, nil
-}
-
-// result is the run result of one bundle, or nil when its record cannot be trusted.
-func (h evidenceHistory) result(ctx context.Context, m evidence.Manifest) *catalogue.RunResult {
-	raw, err := h.store.File(ctx, m, evidence.RecordFile)
-	if err != nil {
-		return nil
-	}
-	var st workflows.Status
-	if json.Unmarshal(raw, &st) != nil {
-		return nil
-	}
-	return &catalogue.RunResult{
-		RunID: m.RunID, Runbook: m.Runbook, Service: m.Service, Mode: m.Mode, Outcome: m.State,
-		StartedAt: m.StartedAt, EndedAt: m.EndedAt,
-		RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
-	}
 }

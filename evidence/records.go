@@ -1,0 +1,48 @@
+package evidence
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// FileReader reads one checked file of a listed bundle; *Store is one.
+type FileReader interface {
+	File(ctx context.Context, m Manifest, name string) ([]byte, error)
+}
+
+// recordReads is how many records ReadRecords reads at once: an S3 store answers
+// several reads in the time of one.
+const recordReads = 8
+
+// ReadRecords reads the run record of each bundle ms lists, a few at a time, each
+// checked against its manifest. records[i] is nil where errs[i] says why (a store
+// error, a record changed since it was written, a record that is not JSON).
+func ReadRecords(ctx context.Context, store FileReader, ms []Manifest) (records []*workflows.Status, errs []error) {
+	records, errs = make([]*workflows.Status, len(ms)), make([]error, len(ms))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, recordReads)
+	for i, m := range ms {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			raw, err := store.File(ctx, m, RecordFile)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			var st workflows.Status
+			if err := json.Unmarshal(raw, &st); err != nil {
+				errs[i] = fmt.Errorf("evidence: bundle %d (run %s): %w", m.Seq, m.RunID, err)
+				return
+			}
+			records[i] = &st
+		}()
+	}
+	wg.Wait()
+	return records, errs
+}
