@@ -52,7 +52,7 @@ reliability:
 	BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
 		$(GO) test -count=1 -v -run 'Hostile|KeepAlive|Redact|RequestHygiene|Forger|Signature' ./runbooks ./activities ./api >> bin/reliability.log 2>&1; \
 		s=$$?; grep -E '^(ok|FAIL)' bin/reliability.log | tail -3; exit $$s
-	$(GO) test -count=1 ./codec ./internal/faultproxy ./config
+	$(GO) test -count=1 ./internal/codec ./internal/faultproxy ./internal/config
 	$(GO) test ./runbooks -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) > bin/fuzz.log 2>&1; \
 		s=$$?; tail -2 bin/fuzz.log; grep 'elapsed' bin/fuzz.log | tail -1 | sed 's/^/FIGURES FuzzParse: /' >> bin/reliability-figures.txt; exit $$s
 	@echo; echo "figures:"; cat bin/reliability-figures.txt

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/config"
 )
 
 func TestHashToken(t *testing.T) {

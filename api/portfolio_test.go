@@ -19,8 +19,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/mocks"
 
-	"github.com/bcdr/bcdr/config"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )

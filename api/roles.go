@@ -3,7 +3,7 @@ package api
 import (
 	"slices"
 
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/config"
 )
 
 // Role is what an identity may do through the API.

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/runbooks"
 )

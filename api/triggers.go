@@ -14,7 +14,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )

@@ -19,10 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/activities/notify"
+	"github.com/bcdr/bcdr/activities/notify/notifytest"
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/figures"
-	"github.com/bcdr/bcdr/notify"
-	"github.com/bcdr/bcdr/notify/notifytest"
 	"github.com/bcdr/bcdr/workflows"
 )
 

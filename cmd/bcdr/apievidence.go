@@ -6,9 +6,9 @@ import (
 
 	"go.temporal.io/sdk/converter"
 
-	"github.com/bcdr/bcdr/codec"
-	"github.com/bcdr/bcdr/config"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/codec"
+	"github.com/bcdr/bcdr/internal/config"
 )
 
 // lazyEvidence is the configured evidence store, opened on first use (the CLI's

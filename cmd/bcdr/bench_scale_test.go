@@ -11,7 +11,7 @@ import (
 	workflowservice "go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/workflows"
 )
 

@@ -17,8 +17,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcdr/bcdr/activities"
-	"github.com/bcdr/bcdr/config"
-	"github.com/bcdr/bcdr/engine"
+	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/engine"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities/aws/awstest"
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/workflows"
 )
 

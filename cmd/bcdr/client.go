@@ -12,9 +12,9 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/bcdr/bcdr/codec"
-	"github.com/bcdr/bcdr/config"
-	"github.com/bcdr/bcdr/telemetry"
+	"github.com/bcdr/bcdr/internal/codec"
+	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/telemetry"
 )
 
 // dial connects to the Temporal frontend the configuration names.

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/bcdr/bcdr/api"
-	"github.com/bcdr/bcdr/codec"
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/codec"
+	"github.com/bcdr/bcdr/internal/config"
 )
 
 // payloadCodec builds the codec the configuration asks for (codec.key, codec.key_file

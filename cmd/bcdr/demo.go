@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
-	"github.com/bcdr/bcdr/demo"
+	"github.com/bcdr/bcdr/internal/demo"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
 	"github.com/bcdr/bcdr/workflows"

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/bcdr/bcdr/engine"
+	"github.com/bcdr/bcdr/internal/engine"
 )
 
 func newDevCommand(a *app) *cobra.Command {

@@ -21,8 +21,8 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/bcdr/bcdr/config"
-	"github.com/bcdr/bcdr/demo"
+	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/demo"
 	"github.com/bcdr/bcdr/workflows"
 )
 

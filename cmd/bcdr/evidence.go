@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bcdr/bcdr/activities"
-	"github.com/bcdr/bcdr/config"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/workflows"
 )
 

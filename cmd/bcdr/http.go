@@ -8,7 +8,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/bcdr/bcdr/dashboard"
+	"github.com/bcdr/bcdr/api/dashboard"
 )
 
 // httpHandler is everything the bcdr HTTP server serves (bcdr dev, bcdr server): health

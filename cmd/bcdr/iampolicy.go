@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bcdr/bcdr/iam"
+	"github.com/bcdr/bcdr/activities/aws/iam"
 	"github.com/bcdr/bcdr/runbooks"
 )
 

@@ -28,8 +28,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/bcdr/bcdr/api"
-	"github.com/bcdr/bcdr/codec"
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/codec"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/workflows"
 )

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bcdr/bcdr/telemetry"
+	"github.com/bcdr/bcdr/internal/telemetry"
 )
 
 // observability is the process's telemetry, created on first use: the long-running

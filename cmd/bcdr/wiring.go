@@ -11,9 +11,9 @@ import (
 
 	"github.com/bcdr/bcdr/activities"
 	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/activities/notify"
 	"github.com/bcdr/bcdr/api"
-	"github.com/bcdr/bcdr/config"
-	"github.com/bcdr/bcdr/notify"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )

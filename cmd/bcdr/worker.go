@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
-	"github.com/bcdr/bcdr/config"
-	"github.com/bcdr/bcdr/engine"
+	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/engine"
 )
 
 func newWorkerCommand(a *app) *cobra.Command {

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	awsact "github.com/bcdr/bcdr/activities/aws"
-	"github.com/bcdr/bcdr/iam"
+	"github.com/bcdr/bcdr/activities/aws/iam"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -65,7 +65,7 @@ func resourcesOf(p *iam.Policy, action string) []string {
 
 func TestRegionFailoverNarrowsToNamedResources(t *testing.T) {
 	reg := registry(t)
-	rb := load(t, reg, "../runbooks/library/aws-region-failover-web.yaml")
+	rb := load(t, reg, "../../../runbooks/library/aws-region-failover-web.yaml")
 	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{
 		Account: "111122223333",
 		Params: map[string]string{
@@ -107,7 +107,7 @@ func TestRegionFailoverNarrowsToNamedResources(t *testing.T) {
 
 func TestUnknownValuesBecomeWildcardSegments(t *testing.T) {
 	reg := registry(t)
-	rb := load(t, reg, "../runbooks/library/aws-region-failover-web.yaml")
+	rb := load(t, reg, "../../../runbooks/library/aws-region-failover-web.yaml")
 	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/*"}, resourcesOf(p, "route53:ChangeResourceRecordSets"),
@@ -159,14 +159,14 @@ steps:
 
 func TestParameterNoRunbookDeclaresIsAnError(t *testing.T) {
 	reg := registry(t)
-	rb := load(t, reg, "../runbooks/library/aws-region-failover-web.yaml")
+	rb := load(t, reg, "../../../runbooks/library/aws-region-failover-web.yaml")
 	_, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Params: map[string]string{"hosted_zone": "Z1"}})
 	assert.ErrorContains(t, err, `parameter "hosted_zone": no runbook given declares it`)
 }
 
 func TestPassRoleIsLimitedToTheService(t *testing.T) {
 	reg := registry(t)
-	rb := load(t, reg, "../runbooks/library/restore-from-backup-test.yaml")
+	rb := load(t, reg, "../../../runbooks/library/restore-from-backup-test.yaml")
 	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
 	require.NoError(t, err)
 	st := statementsFor(p, "iam:PassRole")
@@ -187,7 +187,7 @@ func TestEveryKindActionHasARule(t *testing.T) {
 
 func TestLibraryPolicies(t *testing.T) {
 	reg := registry(t)
-	files, err := filepath.Glob("../runbooks/library/*.yaml")
+	files, err := filepath.Glob("../../../runbooks/library/*.yaml")
 	require.NoError(t, err)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/bcdr/bcdr/activities"
-	"github.com/bcdr/bcdr/config"
+	"github.com/bcdr/bcdr/internal/config"
 )
 
 // Options are the notifier's dependencies.

@@ -20,7 +20,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 
-	"github.com/bcdr/bcdr/telemetry"
+	"github.com/bcdr/bcdr/internal/telemetry"
 )
 
 func scrape(t *testing.T, h http.Handler) string {

@@ -19,8 +19,8 @@ import (
 
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/activities/aws/awstest"
-	"github.com/bcdr/bcdr/config"
-	"github.com/bcdr/bcdr/notify/notifytest"
+	"github.com/bcdr/bcdr/activities/notify/notifytest"
+	"github.com/bcdr/bcdr/internal/config"
 )
 
 type receiver struct {
