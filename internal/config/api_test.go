@@ -83,3 +83,23 @@ func TestAPIErrorsNameTheKey(t *testing.T) {
 		})
 	}
 }
+
+// Viper lowercases map keys. Alert labels are case-sensitive (CloudWatch's
+// dimension_InstanceId, YACE's labels), so a lowercased match key never matches and a
+// lowercased param name names no runbook parameter: both sections keep their case.
+func TestTriggerKeysKeepCase(t *testing.T) {
+	file := writeFile(t, `
+triggers:
+  ec2-down:
+    source: alertmanager
+    token_hash: `+hashA+`
+    runbook: demo-failover
+    match: {alertname: InstanceDown, dimension_InstanceId: i-0abc}
+    params: {instanceId: "{{ .Labels.dimension_InstanceId }}", Region: x}
+`)
+	c, err := Load(Source{File: file, Getenv: func(string) string { return "" }})
+	require.NoError(t, err)
+	tr := c.Triggers["ec2-down"]
+	assert.Equal(t, map[string]string{"alertname": "InstanceDown", "dimension_InstanceId": "i-0abc"}, tr.Match)
+	assert.Equal(t, map[string]string{"instanceId": "{{ .Labels.dimension_InstanceId }}", "Region": "x"}, tr.Params)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"gopkg.in/yaml.v3"
 )
 
 // Source tells Load where to look.
@@ -35,7 +36,8 @@ func Load(src Source) (*Config, error) {
 	for k, val := range Defaults(dataHome(getenv), getenv("USER")) {
 		v.SetDefault(k, val)
 	}
-	if err := readFile(v, src.File, getenv); err != nil {
+	file, err := readFile(v, src.File, getenv)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkEnv(src.Environ); err != nil {
@@ -64,30 +66,72 @@ func Load(src Source) (*Config, error) {
 		mapstructure.TextUnmarshallerHookFunc(), mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return nil, fmt.Errorf("config: %s", strings.ReplaceAll(err.Error(), "decoding failed due to the following error(s):\n\n", ""))
 	}
+	if err := keepTriggerCase(&c, file); err != nil {
+		return nil, err
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-func readFile(v *viper.Viper, file string, getenv func(string) string) error {
+// readFile reads the config file into v and returns its path ("" when there is none).
+func readFile(v *viper.Viper, file string, getenv func(string) string) (string, error) {
 	v.SetConfigType("yaml")
 	if file != "" {
 		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
-			return fmt.Errorf("config file %s: %w", file, err)
+			return "", fmt.Errorf("config file %s: %w", file, err)
 		}
-		return checkFileKeys(v, file)
+		return file, checkFileKeys(v, file)
 	}
 	for _, dir := range []string{".", filepath.Join(configHome(getenv), "bcdr")} {
 		path := filepath.Join(dir, "bcdr.yaml")
 		if _, err := os.Stat(path); err == nil {
 			v.SetConfigFile(path)
 			if err := v.ReadInConfig(); err != nil {
-				return fmt.Errorf("config file %s: %w", path, err)
+				return "", fmt.Errorf("config file %s: %w", path, err)
 			}
-			return checkFileKeys(v, path)
+			return path, checkFileKeys(v, path)
 		}
+	}
+	return "", nil
+}
+
+// keepTriggerCase puts back the case of the keys of triggers.*.match and
+// triggers.*.params, which viper lowercases: alert labels are case-sensitive
+// (CloudWatch's dimension_InstanceId), and so are runbook parameter names. The file is
+// the only place these maps come from (no flag or variable sets them), so its keys, read
+// as written, replace viper's.
+func keepTriggerCase(c *Config, file string) error {
+	if file == "" || len(c.Triggers) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("config file %s: %w", file, err)
+	}
+	var raw struct {
+		Triggers map[string]struct {
+			Match  map[string]string `yaml:"match"`
+			Params map[string]string `yaml:"params"`
+		} `yaml:"triggers"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("config file %s: triggers: %w", file, err)
+	}
+	for name, rt := range raw.Triggers {
+		t, ok := c.Triggers[strings.ToLower(name)]
+		if !ok {
+			continue
+		}
+		if rt.Match != nil {
+			t.Match = rt.Match
+		}
+		if rt.Params != nil {
+			t.Params = rt.Params
+		}
+		c.Triggers[strings.ToLower(name)] = t
 	}
 	return nil
 }
