@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -191,18 +192,9 @@ func (s *Server) triggerInput(name string, t config.Trigger, a alert) (workflows
 	if err != nil {
 		return workflows.Input{}, errorf(http.StatusInternalServerError, "", "trigger %s: runbook %q: %v", name, t.Runbook, err)
 	}
-	params := map[string]any{}
-	data := alertData{Labels: a.Labels, Annotations: a.Annotations, StartsAt: a.StartsAt, Fingerprint: a.Fingerprint, Trigger: name}
-	for _, k := range sortedKeys(t.Params) {
-		tmpl, err := template.New(k).Option("missingkey=error").Parse(t.Params[k])
-		if err != nil {
-			return workflows.Input{}, errorf(http.StatusInternalServerError, "", "config triggers.%s.params.%s: %v", name, k, err)
-		}
-		var b strings.Builder
-		if err := tmpl.Execute(&b, data); err != nil {
-			return workflows.Input{}, errorf(http.StatusUnprocessableEntity, "params."+k, "trigger %s: the alert lacks what parameter %s needs: %v", name, k, err)
-		}
-		params[k] = b.String()
+	params, warnings, err := renderTriggerParams(name, t, a, rb)
+	if err != nil {
+		return workflows.Input{}, err
 	}
 	in, err := s.input(rb, nested, t.Mode, params)
 	if err != nil {
@@ -216,13 +208,66 @@ func (s *Server) triggerInput(name string, t config.Trigger, a alert) (workflows
 			return workflows.Input{}, errorf(http.StatusInternalServerError, "", "trigger %s: %v", name, err)
 		}
 	}
+	in.Warnings = warnings
 	in.Initiator = workflows.Actor{Name: "trigger:" + name}
 	in.Trigger = "webhook:" + name
 	in.HoldOnFailure = t.HoldOnFailure.Std()
-	if !a.StartsAt.IsZero() && a.StartsAt.Before(s.now()) {
+	// A live recovery's RTO clock starts when the outage did (the alert's start); a drill
+	// or tabletop started by an alert measures from its own start, since nothing was down.
+	if in.Mode == workflows.ModeLive && !a.StartsAt.IsZero() && a.StartsAt.Before(s.now()) {
 		in.OutageStart = a.StartsAt
 	}
 	return in, nil
+}
+
+// missingRef finds what a template named that the alert lacks, in text/template's
+// error: `... at <.Annotations.summary>: map has no entry for key "summary"`.
+var missingRef = regexp.MustCompile(`at <([^>]+)>`)
+
+// renderTriggerParams renders the trigger's parameter templates over the alert. An alert
+// that lacks a label or annotation a template names must not lose the recovery
+// (Alertmanager does not retry a 4xx): the parameter takes its default when the runbook
+// gives one, else the template renders with the missing value empty, and either way a
+// warning says so in the run's record.
+func renderTriggerParams(name string, t config.Trigger, a alert, rb *runbooks.Runbook) (map[string]any, []string, error) {
+	params := map[string]any{}
+	var warnings []string
+	data := alertData{Labels: a.Labels, Annotations: a.Annotations, StartsAt: a.StartsAt, Fingerprint: a.Fingerprint, Trigger: name}
+	if data.Labels == nil {
+		data.Labels = map[string]string{}
+	}
+	if data.Annotations == nil {
+		data.Annotations = map[string]string{}
+	}
+	for _, k := range sortedKeys(t.Params) {
+		tmpl, err := template.New(k).Option("missingkey=error").Parse(t.Params[k])
+		if err != nil {
+			return nil, nil, errorf(http.StatusInternalServerError, "", "config triggers.%s.params.%s: %v", name, k, err)
+		}
+		var b strings.Builder
+		err = tmpl.Execute(&b, data)
+		if err == nil {
+			params[k] = b.String()
+			continue
+		}
+		what := "a value"
+		if m := missingRef.FindStringSubmatch(err.Error()); m != nil {
+			what = m[1]
+		}
+		i := slices.IndexFunc(rb.Parameters, func(p runbooks.Parameter) bool { return p.Name == k })
+		if i >= 0 && rb.Parameters[i].Default != nil {
+			warnings = append(warnings, fmt.Sprintf("trigger %s: the alert has no %s for parameter %s, so it took the runbook's default %v",
+				name, what, k, rb.Parameters[i].Default))
+			continue
+		}
+		b.Reset()
+		if err := template.Must(template.New(k).Option("missingkey=zero").Parse(t.Params[k])).Execute(&b, data); err != nil {
+			return nil, nil, errorf(http.StatusInternalServerError, "", "config triggers.%s.params.%s: %v", name, k, err)
+		}
+		params[k] = b.String()
+		warnings = append(warnings, fmt.Sprintf("trigger %s: the alert has no %s for parameter %s, so it rendered as %q", name, what, k, b.String()))
+	}
+	return params, warnings, nil
 }
 
 // requireApproval puts an approval step before every step that needs nothing, so that

@@ -132,6 +132,10 @@ func newRun(ctx workflow.Context, in Input) *run {
 	if in.Resume != nil {
 		r.restore(in.Resume)
 		r.in.Resume = nil
+	} else {
+		for _, w := range in.Warnings {
+			r.st.Findings = append(r.st.Findings, Finding{Kind: "observation", Text: w, By: "bcdr", At: now})
+		}
 	}
 	return r
 }

@@ -71,6 +71,10 @@ type Input struct {
 	// Notify asks for run events (started, approval needed, step failed, finished) to be
 	// sent to the notifier activity (activities.EventActivity).
 	Notify bool `json:"notify,omitempty"`
+	// Warnings are what the starter noticed about the request (an alert that lacked a
+	// label a trigger parameter names, say). The run records each as an observation
+	// finding by "bcdr", so the record says why a parameter took its default.
+	Warnings []string `json:"warnings,omitempty"`
 	// Resume is set by the run itself when it continues as new.
 	Resume *Resume `json:"resume,omitempty"`
 }
