@@ -151,8 +151,18 @@ func pick(alerts []alert, match map[string]string) (alert, bool) {
 	return firing[0], true
 }
 
-// triggerRunID is the deterministic id of the run a trigger starts for an alert within a
-// de-duplication window: the engine refuses a second run of the same id.
-func triggerRunID(trigger string, a alert, now time.Time, window time.Duration) string {
-	return fmt.Sprintf("trigger-%s-%s-%d", trigger, a.key(), now.Unix()/int64(window.Seconds()))
+// triggerRunPrefix starts the id of every run a trigger starts for one alert.
+func triggerRunPrefix(trigger string, a alert) string {
+	return fmt.Sprintf("trigger-%s-%s-", trigger, a.key())
+}
+
+// triggerRunID is the deterministic id of the run a trigger starts for one firing of an
+// alert: the alert's identity and the time it began firing (now, for a sender that does
+// not say). The engine refuses a second run of the same id.
+func triggerRunID(trigger string, a alert, now time.Time) string {
+	at := a.StartsAt
+	if at.IsZero() {
+		at = now
+	}
+	return fmt.Sprintf("%s%d", triggerRunPrefix(trigger, a), at.Unix())
 }

@@ -146,11 +146,13 @@ func TestAlertSelectionAndRunID(t *testing.T) {
 	_, ok = pick(alerts, map[string]string{"alertname": "Nope"})
 	assert.False(t, ok)
 
-	id := triggerRunID("region-down", a, t0.Add(10*time.Minute), time.Hour)
-	assert.Equal(t, id, triggerRunID("region-down", a, t0.Add(20*time.Minute), time.Hour), "same alert, same window")
-	assert.NotEqual(t, id, triggerRunID("region-down", a, t0.Add(70*time.Minute), time.Hour), "next window")
+	id := triggerRunID("region-down", a, t0.Add(10*time.Minute))
+	assert.Equal(t, id, triggerRunID("region-down", a, t0.Add(70*time.Minute)), "one firing, one id, however late the repeat")
+	refire := a
+	refire.StartsAt = t0.Add(2 * time.Hour)
+	assert.NotEqual(t, id, triggerRunID("region-down", refire, t0.Add(2*time.Hour)), "a new firing of the alert")
 	b, _ := pick(alerts, map[string]string{"region": "eu"})
-	assert.NotEqual(t, id, triggerRunID("region-down", b, t0.Add(10*time.Minute), time.Hour), "another alert")
+	assert.NotEqual(t, id, triggerRunID("region-down", b, t0.Add(10*time.Minute)), "another alert")
 	assert.Regexp(t, `^trigger-region-down-[0-9a-f]{12}-\d+$`, id)
 }
 

@@ -24,8 +24,8 @@ import (
 // bearer token or an HMAC of the body for Alertmanager, the message signature for SNS),
 // picks the oldest firing alert that matches, and starts the mapped runbook with
 // parameters rendered from the alert's labels. The run's id is derived from the trigger,
-// the alert and the de-duplication window, so a repeated alert is refused by the engine
-// itself; a minimum interval between the trigger's runs stops an alert storm.
+// the alert and the time it began firing, so a repeated alert is refused by the engine
+// itself (see fire); a minimum interval between the trigger's runs stops an alert storm.
 
 const (
 	defaultDedupWindow = time.Hour
@@ -138,43 +138,74 @@ func (s *Server) snsAlerts(w http.ResponseWriter, r *http.Request, name string, 
 	return nil, false, badRequest("Type", "%q is not an SNS message type", m.Type)
 }
 
-// fire starts the trigger's runbook for an alert, unless the alert already started a
-// run in this window or the trigger ran too recently.
+// fire starts the trigger's runbook for an alert, unless a run for this alert is still
+// open, this firing of the alert already started a run, or the trigger ran too recently.
+//
+// An alert's identity is its fingerprint (or labels) and a firing is that alert with the
+// time it began (Alertmanager's startsAt, CloudWatch's StateChangeTime): a sender's
+// repeats of one firing (Alertmanager's repeat_interval, SNS redeliveries) carry the same
+// start and name the same run id, which the engine refuses to start twice; a new
+// transition after the alert resolved carries a new start and starts a new run once the
+// previous one has ended. Only an alert without a start falls back to a sliding window:
+// a run of the same alert started within dedup_window absorbs it.
 func (s *Server) fire(ctx context.Context, name string, t config.Trigger, a alert) (RunRef, error) {
 	now := s.now()
 	window := t.DedupWindow.Std()
 	if window <= 0 {
 		window = defaultDedupWindow
 	}
-	runID := triggerRunID(name, a, now, window)
 	in, err := s.triggerInput(name, t, a)
 	if err != nil {
 		return RunRef{}, err
 	}
-	ref := RunRef{RunID: runID, Runbook: in.Runbook.Metadata.Name, Service: in.Runbook.Metadata.Service, Mode: string(in.Mode)}
-	if gap := t.MinInterval.Std(); gap > 0 {
+	rb := in.Runbook.Metadata.Name
+	ref := RunRef{Runbook: rb, Service: in.Runbook.Metadata.Service, Mode: string(in.Mode)}
+	prefix := triggerRunPrefix(name, a)
+	held := func(id, why string) (RunRef, error) {
+		ref.RunID, ref.Reason = id, why
+		s.log.Info("api: trigger held back", "trigger", name, "run", id, "why", why)
+		return ref, nil
+	}
+	open, err := listRuns(ctx, s.opts.Client, fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
+		workflows.WorkflowName, workflows.SARunbook, rb), 1000)
+	if err != nil {
+		return RunRef{}, err
+	}
+	for _, rs := range open {
+		if strings.HasPrefix(rs.RunID, prefix) {
+			return held(rs.RunID, "duplicate alert: the run this alert started is still open")
+		}
+	}
+	since := time.Duration(0)
+	if a.StartsAt.IsZero() {
+		since = window
+	}
+	since = max(since, t.MinInterval.Std())
+	if since > 0 {
 		recent, err := listRuns(ctx, s.opts.Client, fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND StartTime >= '%s'",
-			workflows.WorkflowName, workflows.SARunbook, in.Runbook.Metadata.Name, now.Add(-gap).UTC().Format(time.RFC3339)), 100)
+			workflows.WorkflowName, workflows.SARunbook, rb, now.Add(-since).UTC().Format(time.RFC3339)), 1000)
 		if err != nil {
 			return RunRef{}, err
 		}
 		for _, rs := range recent {
-			if strings.HasPrefix(rs.RunID, "trigger-"+name+"-") && rs.RunID != runID {
-				ref.RunID, ref.Reason = rs.RunID, fmt.Sprintf("trigger %s started run %s less than %s ago", name, rs.RunID, gap)
-				s.log.Info("api: trigger held back", "trigger", name, "why", ref.Reason)
-				return ref, nil
+			switch {
+			case a.StartsAt.IsZero() && strings.HasPrefix(rs.RunID, prefix) && now.Sub(rs.StartedAt) < window:
+				return held(rs.RunID, fmt.Sprintf("duplicate alert: this alert started run %s less than %s ago", rs.RunID, window))
+			case t.MinInterval.Std() > 0 && strings.HasPrefix(rs.RunID, "trigger-"+name+"-") && now.Sub(rs.StartedAt) < t.MinInterval.Std():
+				return held(rs.RunID, fmt.Sprintf("trigger %s started run %s less than %s ago", name, rs.RunID, t.MinInterval.Std()))
 			}
 		}
 	}
-	started, err := StartRun(ctx, s.opts.Client, s.opts.TaskQueue, runID, in, true)
+	ref.RunID = triggerRunID(name, a, now)
+	started, err := StartRun(ctx, s.opts.Client, s.opts.TaskQueue, ref.RunID, in, true)
 	if err != nil {
 		return RunRef{}, err
 	}
 	ref.Started = started
 	if !started {
-		ref.Reason = "duplicate alert: this alert already started run " + runID
+		ref.Reason = "duplicate alert: this firing of the alert already started run " + ref.RunID
 	}
-	s.log.Info("api: trigger fired", "trigger", name, "run", runID, "started", started, "alert", a.Labels["alertname"])
+	s.log.Info("api: trigger fired", "trigger", name, "run", ref.RunID, "started", started, "alert", a.Labels["alertname"])
 	return ref, nil
 }
 

@@ -1,11 +1,23 @@
 package api
 
 import (
+	"context"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
@@ -62,4 +74,95 @@ func TestTriggerDrillClockStartsWithTheRun(t *testing.T) {
 		require.NoError(t, err, mode)
 		assert.Equal(t, wantClock, !in.OutageStart.IsZero(), mode)
 	}
+}
+
+// engineWith is an engine that holds the given runs: open ones answer the query for
+// running runs, every one answers a query by start time, and a start of an id it holds
+// is refused as Temporal refuses a duplicate workflow id.
+func engineWith(t *testing.T, runs ...*workflowpb.WorkflowExecutionInfo) (*mocks.Client, *[]string) {
+	engine := &mocks.Client{}
+	var started []string
+	engine.On("ListWorkflow", mock.Anything, mock.Anything).Return(func(_ context.Context, req *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+		var out []*workflowpb.WorkflowExecutionInfo
+		for _, r := range runs {
+			if strings.Contains(req.Query, "ExecutionStatus = 'Running'") && r.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				continue
+			}
+			out = append(out, r)
+		}
+		return &workflowservice.ListWorkflowExecutionsResponse{Executions: out}, nil
+	})
+	engine.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, o client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+			for _, r := range runs {
+				if r.Execution.WorkflowId == o.ID {
+					return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", "")
+				}
+			}
+			started = append(started, o.ID)
+			return &mocks.WorkflowRun{}, nil
+		})
+	return engine, &started
+}
+
+func execution(id string, status enumspb.WorkflowExecutionStatus, start time.Time) *workflowpb.WorkflowExecutionInfo {
+	return &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: id}, Status: status,
+		StartTime: timestamppb.New(start), Type: &commonpb.WorkflowType{Name: "bcdr.Run"}}
+}
+
+// De-duplication follows the alert's firing, not fixed time buckets: issue 23 saw one
+// alert sent 1.9 s apart across a bucket edge start two runs, every Alertmanager
+// repeat_interval start a new run, and a genuine re-fire refused as a duplicate.
+func TestTriggerDedupFollowsTheFiring(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 2, 59, 59, 0, time.UTC)
+	firing := alert{Status: "firing", Fingerprint: "f00d", Labels: map[string]string{"alertname": "RegionDown"}, StartsAt: t0.Add(-time.Minute)}
+	tr := config.Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "drill", DedupWindow: config.Duration(20 * time.Second)}
+	fire := func(a alert, at time.Time, runs ...*workflowpb.WorkflowExecutionInfo) (RunRef, []string) {
+		engine, started := engineWith(t, runs...)
+		s := testServer(t)
+		s.opts.Client, s.now = engine, func() time.Time { return at }
+		ref, err := s.fire(context.Background(), "region-down", tr, a)
+		require.NoError(t, err)
+		return ref, *started
+	}
+	first, started := fire(firing, t0)
+	require.True(t, first.Started)
+	require.Equal(t, []string{first.RunID}, started)
+
+	// The same firing 1.9 s later, across what was a bucket edge: one run.
+	ref, started := fire(firing, t0.Add(1900*time.Millisecond), execution(first.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, t0))
+	assert.False(t, ref.Started)
+	assert.Empty(t, started)
+	assert.Equal(t, first.RunID, ref.RunID)
+	assert.Contains(t, ref.Reason, "still open")
+
+	// Alertmanager's repeat_interval re-sends it four hours on, the run has ended: still that firing.
+	ref, started = fire(firing, t0.Add(4*time.Hour), execution(first.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, t0))
+	assert.False(t, ref.Started)
+	assert.Empty(t, started)
+	assert.Equal(t, first.RunID, ref.RunID)
+	assert.Contains(t, ref.Reason, "this firing of the alert already started")
+
+	// A new firing while the first run is still open is absorbed by it...
+	refire := firing
+	refire.StartsAt = t0.Add(30 * time.Minute)
+	ref, started = fire(refire, t0.Add(31*time.Minute), execution(first.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, t0))
+	assert.False(t, ref.Started)
+	assert.Empty(t, started)
+	// ...and starts a new run once it has ended.
+	ref, started = fire(refire, t0.Add(31*time.Minute), execution(first.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, t0))
+	assert.True(t, ref.Started, ref.Reason)
+	assert.NotEqual(t, first.RunID, ref.RunID)
+	assert.Equal(t, []string{ref.RunID}, started)
+
+	// A sender that gives no start falls back to the sliding window.
+	noStart := firing
+	noStart.StartsAt = time.Time{}
+	first, _ = fire(noStart, t0)
+	require.True(t, first.Started)
+	ref, _ = fire(noStart, t0.Add(19*time.Second), execution(first.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, t0))
+	assert.False(t, ref.Started, "within the window")
+	assert.Contains(t, ref.Reason, "less than 20s ago")
+	ref, _ = fire(noStart, t0.Add(21*time.Second), execution(first.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, t0))
+	assert.True(t, ref.Started, "the window slides from the last run, not from a bucket edge")
 }
