@@ -102,6 +102,11 @@ var instanceOutputs = []runbooks.Field{
 	field("port", runbooks.TypeInt, "endpoint port"),
 }
 
+// rdsKMSActions are what a caller needs on a customer managed key for RDS to create an
+// encrypted resource with it ("Authorizing use of a customer managed key",
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html).
+var rdsKMSActions = []string{"kms:CreateGrant", "kms:DescribeKey"}
+
 // ---- aws.rds.promote_read_replica
 
 type promoteReadReplicaInput struct {
@@ -227,7 +232,7 @@ var rdsRestoreInstanceFromSnapshotSpec = newSpec[restoreInstanceInput](runbooks.
 	Outputs: append(instanceOutputs,
 		field("db_snapshot_identifier", runbooks.TypeString, "the snapshot restored"),
 		field("created", runbooks.TypeBool, "false when an earlier attempt of this step had created it")),
-	IAMActions:      []string{"rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"},
+	IAMActions:      append([]string{"rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"}, rdsKMSActions...),
 	SideEffects:     true,
 	Rollbackable:    true,
 	DefaultEstimate: estimate(20 * time.Minute),

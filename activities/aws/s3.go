@@ -194,8 +194,12 @@ var s3PutMarkerSpec = newSpec[s3PutMarkerInput](runbooks.Kind{
 		reqStr("bucket", "bucket (the primary)"),
 		withDefault(optStr("key", "object key of the marker"), defaultMarkerKey),
 	},
-	Outputs:         putMarkerOutputs,
-	IAMActions:      []string{"s3:GetObject", "s3:PutObject"},
+	Outputs: putMarkerOutputs,
+	// s3:ListBucket: without it S3 answers a marker not yet written with 403 instead of
+	// 404 (GetObject, "Permissions",
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). The KMS actions
+	// serve an SSE-KMS bucket (kms:GenerateDataKey to write, kms:Decrypt to read back).
+	IAMActions:      []string{"s3:GetObject", "s3:PutObject", "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey"},
 	SideEffects:     true,
 	DefaultEstimate: estimate(2 * time.Second),
 })
@@ -209,8 +213,10 @@ var s3GetMarkerSpec = newSpec[s3GetMarkerInput](runbooks.Kind{
 		withDefault(optStr("key", "object key of the marker"), defaultMarkerKey),
 		markerWaitInput(),
 	},
-	Outputs:         getMarkerOutputs,
-	IAMActions:      []string{"s3:GetObject"},
+	Outputs: getMarkerOutputs,
+	// s3:ListBucket lets a marker that has not arrived read as 404 (not there yet), not 403
+	// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+	IAMActions:      []string{"s3:GetObject", "s3:ListBucket", "kms:Decrypt"},
 	DefaultEstimate: estimate(2 * time.Second),
 })
 
@@ -270,6 +276,10 @@ func readS3Marker(ctx context.Context, c objectReadWriter, bucket, key string) (
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: awssdk.String(bucket), Key: awssdk.String(key)})
 	if code := errorCode(err); code == "NoSuchKey" || code == "NotFound" {
 		return marker{}, false, nil
+	}
+	if errorType(err) == activities.ErrAccessDenied {
+		return marker{}, false, classify(err, "read marker %s (S3 answers a missing key with 403 "+
+			"to a caller without s3:ListBucket on the bucket: grant it, see bcdr iam-policy)", where)
 	}
 	if err != nil {
 		return marker{}, false, classify(err, "read marker %s", where)

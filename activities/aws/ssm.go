@@ -40,7 +40,8 @@ var ssmStartAutomationSpec = newSpec[startAutomationInput](runbooks.Kind{
 	Inputs: []runbooks.Field{
 		reqStr("document_name", "Automation document name or ARN"),
 		optStr("document_version", "document version"),
-		field("parameters", runbooks.TypeMap, "document parameters: name -> value or list of values"),
+		field("parameters", runbooks.TypeMap, "document parameters: name -> value or list of values; "+
+			"AutomationAssumeRole (a role ARN) is the role the execution runs as, which the worker needs iam:PassRole on"),
 		waitInput(true, "the execution has finished"),
 	},
 	Outputs: []runbooks.Field{
@@ -48,7 +49,9 @@ var ssmStartAutomationSpec = newSpec[startAutomationInput](runbooks.Kind{
 		field("status", runbooks.TypeString, "execution status"),
 		field("outputs", runbooks.TypeMap, "the execution's outputs (when waited for)"),
 	},
-	IAMActions:      []string{"ssm:StartAutomationExecution", "ssm:GetAutomationExecution"},
+	// iam:PassRole: the execution runs as the role in parameters.AutomationAssumeRole,
+	// which the caller passes to SSM.
+	IAMActions:      []string{"ssm:StartAutomationExecution", "ssm:GetAutomationExecution", "iam:PassRole"},
 	SideEffects:     true,
 	DefaultEstimate: estimate(5 * time.Minute),
 })

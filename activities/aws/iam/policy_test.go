@@ -248,3 +248,70 @@ func TestEvidenceStoreStatements(t *testing.T) {
 	assert.Empty(t, statementsFor(p, "s3:DeleteObject"))
 	assertValid(t, p)
 }
+
+// TestMarkersCanTellAMissingKeyFromADeniedOne: without s3:ListBucket, S3 answers a marker
+// that has not arrived yet with 403 (non-retryable) instead of 404, so the replication
+// check would fail on its first poll under its own policy (GetObject, "Permissions":
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+func TestMarkersCanTellAMissingKeyFromADeniedOne(t *testing.T) {
+	reg := registry(t)
+	rb := load(t, reg, "../../../runbooks/library/s3-replication-verification.yaml")
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333",
+		Params: map[string]string{"source_bucket": "docs-primary", "destination_bucket": "docs-dr"}})
+	require.NoError(t, err)
+	assert.Subset(t, resourcesOf(p, "s3:ListBucket"), []string{"arn:aws:s3:::docs-primary", "arn:aws:s3:::docs-dr"})
+	// an SSE-KMS bucket: the key only through S3, in the bucket's region
+	for _, st := range statementsFor(p, "kms:Decrypt") {
+		assert.Contains(t, st.Condition["StringEquals"]["kms:ViaService"][0], "s3.")
+	}
+	require.NotEmpty(t, statementsFor(p, "kms:GenerateDataKey"), "put_marker writes to SSE-KMS buckets")
+	assertValid(t, p)
+}
+
+// TestAutomationRoleIsPassedToSSMOnly: StartAutomationExecution with an
+// AutomationAssumeRole needs iam:PassRole on that role ("Configure your Automation role",
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-setup-iam.html).
+func TestAutomationRoleIsPassedToSSMOnly(t *testing.T) {
+	reg := registry(t)
+	rb := parse(t, reg, `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: automation}
+parameters:
+  - {name: automation_role, type: string, default: "arn:aws:iam::111122223333:role/bcdr-automation"}
+steps:
+  - id: restart
+    uses: aws.ssm.start_automation
+    with:
+      region: eu-west-1
+      document_name: Restart-App
+      parameters: {AutomationAssumeRole: "${{ params.automation_role }}", InstanceId: i-1}
+  - id: unknown_role
+    uses: aws.ssm.start_automation
+    with: {region: eu-west-1, document_name: AWS-RestartEC2Instance}
+`)
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
+	require.NoError(t, err)
+	st := statementsFor(p, "iam:PassRole")
+	require.Len(t, st, 1)
+	assert.ElementsMatch(t, []string{"arn:aws:iam::111122223333:role/bcdr-automation", "arn:aws:iam::111122223333:role/*"}, st[0].Resource)
+	assert.Equal(t, iam.Condition{"StringEquals": {"iam:PassedToService": {"ssm.amazonaws.com"}}}, st[0].Condition)
+	assertValid(t, p)
+}
+
+// TestEncryptedRestoreMayCreateAGrantThroughRDSOnly: restoring an encrypted snapshot needs
+// kms:CreateGrant and kms:DescribeKey on its key ("Authorizing use of a customer managed
+// key", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html),
+// and the policy allows them only through RDS.
+func TestEncryptedRestoreMayCreateAGrantThroughRDSOnly(t *testing.T) {
+	reg := registry(t)
+	rb := load(t, reg, "../../../runbooks/library/rds-restore-from-snapshot.yaml")
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
+	require.NoError(t, err)
+	for _, action := range []string{"kms:CreateGrant", "kms:DescribeKey"} {
+		st := statementsFor(p, action)
+		require.Len(t, st, 1, action)
+		assert.Equal(t, []string{"arn:aws:kms:us-east-1:111122223333:key/*"}, st[0].Resource)
+		assert.Equal(t, iam.Condition{"StringEquals": {"kms:ViaService": {"rds.us-east-1.amazonaws.com"}}}, st[0].Condition)
+	}
+	assertValid(t, p)
+}

@@ -107,7 +107,14 @@ func resolveValue(v any, scope runbooks.Scope) (any, bool) {
 		}
 		return out, true
 	case map[string]any:
-		return x, true // maps (alias targets, metadata) name no resource bcdr narrows on
+		// a map's known entries (an Automation's AutomationAssumeRole); unknown ones left out
+		out := make(map[string]any, len(x))
+		for k, item := range x {
+			if r, ok := resolveValue(item, scope); ok {
+				out[k] = r
+			}
+		}
+		return out, true
 	}
 	return v, true
 }

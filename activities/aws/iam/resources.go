@@ -201,13 +201,38 @@ func parameter(t target) []grant {
 	return each(t.arn("ssm", "parameter/"+strings.TrimPrefix(name, "/")))
 }
 
-// decryptParameter lets SSM decrypt a SecureString with any key, through SSM only.
-func decryptParameter(t target) []grant {
-	g := grant{resource: t.arn("kms", "key/*")}
+// viaService lets a kind use a KMS key only through the AWS service the kind calls
+// (kms:ViaService, e.g. rds.us-west-2.amazonaws.com): SSM decrypting a SecureString, S3
+// encrypting or decrypting an SSE-KMS object, RDS creating a grant for an encrypted
+// restore. AWS's guides name these actions: RDS "Authorizing use of a customer managed
+// key" (kms:CreateGrant, kms:DescribeKey,
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html),
+// S3 "Using server-side encryption with AWS KMS keys" (kms:GenerateDataKey to write,
+// kms:Decrypt to read, https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
+// The key is the one the step names (kms_key_id), else any key of the account in the
+// step's region, which the ViaService condition narrows to that one service.
+func viaService(t target) []grant {
+	key := t.arn("kms", "key/*")
+	if k, ok := t.in["kms_key_id"].(string); ok && strings.HasPrefix(k, "arn:") {
+		key = k
+	}
+	g := grant{resource: key, condKey: "kms:ViaService"}
+	svc := kindService(t.kind)
 	if t.region != "" {
-		g.condOp, g.condKey, g.condVals = "StringEquals", "kms:ViaService", []string{"ssm." + t.region + ".amazonaws.com"}
+		g.condOp, g.condVals = "StringEquals", []string{svc + "." + t.region + ".amazonaws.com"}
+	} else {
+		g.condOp, g.condVals = "StringLike", []string{svc + ".*.amazonaws.com"}
 	}
 	return []grant{g}
+}
+
+// kindService is the AWS service a kind calls: aws.<service>.<operation>.
+func kindService(kind string) string {
+	parts := strings.Split(kind, ".")
+	if len(parts) < 3 {
+		return "*"
+	}
+	return parts[1]
 }
 
 func automation(t target) []grant {
@@ -234,6 +259,18 @@ func passRole(t target) []grant {
 	case "aws.backup.start_restore":
 		return []grant{{resource: orARN(t.str("iam_role_arn"), func(string) string { return t.global("iam", t.account, "role/*") }),
 			condOp: "StringEquals", condKey: "iam:PassedToService", condVals: []string{"backup.amazonaws.com"}}}
+	case "aws.ssm.start_automation":
+		// Automation runs as the role in the AutomationAssumeRole parameter; whoever starts
+		// it must be allowed to pass that role to SSM ("Configure your Automation role",
+		// https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-setup-iam.html).
+		role := ""
+		if params, ok := t.in["parameters"].(map[string]any); ok {
+			role, _ = params["AutomationAssumeRole"].(string)
+		}
+		if !strings.HasPrefix(role, "arn:") {
+			role = t.global("iam", t.account, "role/*")
+		}
+		return []grant{{resource: role, condOp: "StringEquals", condKey: "iam:PassedToService", condVals: []string{"ssm.amazonaws.com"}}}
 	case "aws.drs.start_recovery": // the recovery instances' instance profile role
 		return []grant{{resource: t.global("iam", t.account, "role/service-role/AWSElasticDisasterRecovery*"),
 			condOp: "StringEquals", condKey: "iam:PassedToService", condVals: []string{"ec2.amazonaws.com"}}}
@@ -336,7 +373,10 @@ var rules = map[string]rule{
 	"s3:PutObject":                   objects,
 
 	"ssm:GetParameter":             parameter,
-	"kms:Decrypt":                  decryptParameter,
+	"kms:Decrypt":                  viaService,
+	"kms:GenerateDataKey":          viaService,
+	"kms:CreateGrant":              viaService,
+	"kms:DescribeKey":              viaService,
 	"ssm:StartAutomationExecution": automation,
 	"ssm:GetAutomationExecution":   func(t target) []grant { return each(t.arn("ssm", "automation-execution/*")) },
 }
