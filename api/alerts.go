@@ -97,38 +97,129 @@ type cloudWatchAlarm struct {
 	} `json:"Trigger"`
 }
 
+// eventBridgeAlarm is the event CloudWatch sends to EventBridge when an alarm changes
+// state ("detail-type": "CloudWatch Alarm State Change"), as the CloudWatch User Guide's
+// "Alarm events and EventBridge" documents it. It reaches bcdr directly (an EventBridge
+// API destination) or as the Message of an SNS notification (an SNS target).
+type eventBridgeAlarm struct {
+	DetailType string   `json:"detail-type"`
+	Source     string   `json:"source"`
+	Account    string   `json:"account"`
+	Time       string   `json:"time"`
+	Region     string   `json:"region"`
+	Resources  []string `json:"resources"`
+	Detail     struct {
+		AlarmName     string `json:"alarmName"`
+		Configuration struct {
+			Description string `json:"description"`
+			Metrics     []struct {
+				MetricStat struct {
+					Metric struct {
+						Dimensions map[string]string `json:"dimensions"`
+						Name       string            `json:"name"`
+						Namespace  string            `json:"namespace"`
+					} `json:"metric"`
+				} `json:"metricStat"`
+			} `json:"metrics"`
+		} `json:"configuration"`
+		State struct {
+			Reason    string `json:"reason"`
+			Timestamp string `json:"timestamp"`
+			Value     string `json:"value"`
+		} `json:"state"`
+	} `json:"detail"`
+}
+
+// cloudWatchTime reads CloudWatch's timestamps: 2019-10-02T17:04:40.989+0000 in alarm
+// messages and events, RFC 3339 elsewhere.
+func cloudWatchTime(s string) time.Time {
+	for _, layout := range []string{"2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// arnRegion is the region field of an ARN ("" when it has none).
+func arnRegion(arn string) string {
+	if parts := strings.Split(arn, ":"); len(parts) > 3 && strings.HasPrefix(arn, "arn:") {
+		return parts[3]
+	}
+	return ""
+}
+
 // parseCloudWatch turns an alarm into an alert: labels alertname, region (the code from
-// the ARN), account, state, metric, namespace and dimension_<name>; annotations
-// description and reason. Only the ALARM state fires.
-func parseCloudWatch(message string) ([]alert, error) {
+// the alarm's ARN, else the topic's: older alarm messages carry no AlarmArn), account,
+// state, metric, namespace and dimension_<name>; annotations description and reason. It
+// reads both the message CloudWatch publishes to SNS and the EventBridge event. Only the
+// ALARM state fires.
+func parseCloudWatch(message, topicARN string) ([]alert, error) {
+	var probe struct {
+		DetailType string `json:"detail-type"`
+	}
+	if err := json.Unmarshal([]byte(message), &probe); err == nil && probe.DetailType != "" {
+		return parseEventBridgeAlarm([]byte(message))
+	}
 	var m cloudWatchAlarm
 	if err := json.Unmarshal([]byte(message), &m); err != nil || m.AlarmName == "" {
-		return nil, badRequest("Message", "the SNS message is not a CloudWatch alarm")
+		return nil, badRequest("Message", "the SNS message is neither a CloudWatch alarm nor an EventBridge alarm state change event")
 	}
 	labels := map[string]string{
 		"alertname": m.AlarmName, "account": m.AWSAccountID, "state": m.NewStateValue,
 		"metric": m.Trigger.MetricName, "namespace": m.Trigger.Namespace, "region_name": m.Region,
 	}
-	if parts := strings.Split(m.AlarmArn, ":"); len(parts) > 3 {
-		labels["region"] = parts[3]
+	if r := arnRegion(m.AlarmArn); r != "" {
+		labels["region"] = r
+	} else if r := arnRegion(topicARN); r != "" {
+		labels["region"] = r // CloudWatch publishes to a topic in the alarm's region
 	}
 	for _, d := range m.Trigger.Dimensions {
 		labels["dimension_"+d.Name] = d.Value
 	}
-	at, err := time.Parse("2006-01-02T15:04:05.000-0700", m.StateChangeTime)
-	if err != nil {
-		at, _ = time.Parse(time.RFC3339, m.StateChangeTime)
-	}
-	status := "resolved"
-	if m.NewStateValue == "ALARM" {
-		status = "firing"
-	}
 	fp := m.AlarmArn
 	if fp == "" {
-		fp = m.AWSAccountID + "/" + m.AlarmName
+		fp = m.AWSAccountID + "/" + labels["region"] + "/" + m.AlarmName
 	}
-	return []alert{{Fingerprint: fp, Status: status, Labels: labels, StartsAt: at,
+	return []alert{{Fingerprint: fp, Status: alarmStatus(m.NewStateValue), Labels: labels, StartsAt: cloudWatchTime(m.StateChangeTime),
 		Annotations: map[string]string{"description": m.AlarmDescription, "reason": m.NewStateReason}}}, nil
+}
+
+// parseEventBridgeAlarm turns a "CloudWatch Alarm State Change" event into an alert with
+// the same labels an SNS alarm message gives.
+func parseEventBridgeAlarm(body []byte) ([]alert, error) {
+	var e eventBridgeAlarm
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, badRequest("", "the EventBridge event is not valid JSON: %v", err)
+	}
+	if e.DetailType != "CloudWatch Alarm State Change" || e.Detail.AlarmName == "" {
+		return nil, badRequest("detail-type", "%q is not a CloudWatch Alarm State Change event with an alarmName", e.DetailType)
+	}
+	labels := map[string]string{"alertname": e.Detail.AlarmName, "account": e.Account, "state": e.Detail.State.Value, "region": e.Region}
+	if len(e.Detail.Configuration.Metrics) == 1 { // a single-metric alarm; math and composite alarms have no one metric
+		m := e.Detail.Configuration.Metrics[0].MetricStat.Metric
+		labels["metric"], labels["namespace"] = m.Name, m.Namespace
+		for k, v := range m.Dimensions {
+			labels["dimension_"+k] = v
+		}
+	}
+	fp := e.Account + "/" + e.Region + "/" + e.Detail.AlarmName
+	if len(e.Resources) > 0 {
+		fp = e.Resources[0]
+	}
+	at := cloudWatchTime(e.Detail.State.Timestamp)
+	if at.IsZero() {
+		at = cloudWatchTime(e.Time)
+	}
+	return []alert{{Fingerprint: fp, Status: alarmStatus(e.Detail.State.Value), Labels: labels, StartsAt: at,
+		Annotations: map[string]string{"description": e.Detail.Configuration.Description, "reason": e.Detail.State.Reason}}}, nil
+}
+
+func alarmStatus(state string) string {
+	if state == "ALARM" {
+		return "firing"
+	}
+	return "resolved"
 }
 
 // pick returns the firing alert that matches, oldest first, or false.

@@ -82,7 +82,7 @@ func TestRequestHygiene(t *testing.T) {
 		{"rollback on pause", "POST", "/v1/runs/r1/pause", "operator", js, `{"rollback":true}`, 400, "rollback", "cancel only"},
 		{"approve needs approver", "POST", "/v1/runs/r1/approve", "operator", js, `{"step":"x"}`, 403, "", "needs role approver"},
 		{"schedule needs author", "POST", "/v1/schedules", "operator", js, `{"id":"x"}`, 403, "", "needs role author"},
-		{"trigger unknown", "POST", "/v1/triggers/nope", "", js, `{}`, 404, "", "no trigger"},
+		{"trigger unknown", "POST", "/v1/triggers/nope", "", js, `{}`, 401, "", "bad or missing"},
 		{"trigger without token", "POST", "/v1/triggers/am", "", js, `{"alerts":[]}`, 401, "", "bad or missing"},
 		{"trigger forged token", "POST", "/v1/triggers/am", "operator", js, `{"alerts":[]}`, 401, "", "bad or missing"},
 		{"sns topic not accepted", "POST", "/v1/triggers/sns", "", "text/plain", `{"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:9:x"}`, 401, "", "not accepted"},

@@ -102,6 +102,8 @@ func (v *snsVerifier) verify(ctx context.Context, m *snsMessage) error {
 		hash = crypto.SHA1
 	case "2":
 		hash = crypto.SHA256
+	case "":
+		return errors.New("the message is unsigned (no SignatureVersion): SNS signs every HTTP delivery")
 	default:
 		return fmt.Errorf("SignatureVersion %q is not 1 or 2", m.SignatureVersion)
 	}
@@ -151,15 +153,15 @@ func (v *snsVerifier) cert(ctx context.Context, certURL string) (*x509.Certifica
 	}
 	resp, err := v.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch the SNS signing certificate: %w", err)
+		return nil, &certUnavailable{fmt.Errorf("fetch the SNS signing certificate: %w", err)}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch the SNS signing certificate: %s", resp.Status)
+		return nil, &certUnavailable{fmt.Errorf("fetch the SNS signing certificate: %s", resp.Status)}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return nil, err
+		return nil, &certUnavailable{fmt.Errorf("fetch the SNS signing certificate: %w", err)}
 	}
 	block, _ := pem.Decode(body)
 	if block == nil {
@@ -173,6 +175,14 @@ func (v *snsVerifier) cert(ctx context.Context, certURL string) (*x509.Certifica
 	v.mu.Unlock()
 	return c, nil
 }
+
+// certUnavailable is a signing certificate that could not be fetched: a failure on
+// bcdr's side (network, DNS, SNS's host), not a forgery, so the delivery is answered
+// with a 5xx that SNS retries, not a 4xx that it drops.
+type certUnavailable struct{ err error }
+
+func (e *certUnavailable) Error() string { return e.err.Error() }
+func (e *certUnavailable) Unwrap() error { return e.err }
 
 // confirm visits a verified subscription's SubscribeURL (an SNS host only).
 func (v *snsVerifier) confirm(ctx context.Context, m *snsMessage) error {

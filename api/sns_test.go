@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func TestSNSForgeriesAreRefused(t *testing.T) {
 }
 
 func TestCloudWatchAlarmBecomesAnAlert(t *testing.T) {
-	alerts, err := parseCloudWatch(alarmJSON)
+	alerts, err := parseCloudWatch(alarmJSON, "arn:aws:sns:us-east-1:1:alarms")
 	require.NoError(t, err)
 	require.Len(t, alerts, 1)
 	a := alerts[0]
@@ -134,7 +135,7 @@ func TestCloudWatchAlarmBecomesAnAlert(t *testing.T) {
 	assert.Equal(t, "region-down", a.Labels["alertname"])
 	assert.Equal(t, "web", a.Labels["dimension_LoadBalancer"])
 	assert.Equal(t, time.Date(2026, 11, 22, 3, 12, 0, 0, time.UTC), a.StartsAt.UTC())
-	_, err = parseCloudWatch(`{"hello": 1}`)
+	_, err = parseCloudWatch(`{"hello": 1}`, "")
 	assert.Error(t, err)
 }
 
@@ -171,4 +172,62 @@ func TestSNSSubscriptionIsConfirmedThroughTheWebhook(t *testing.T) {
 
 func pemOf(c *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+// An EventBridge "CloudWatch Alarm State Change" event reaches bcdr as the Message of an
+// SNS notification (an SNS target of the rule): it was refused as "not a CloudWatch alarm".
+func TestEventBridgeAlarmThroughSNS(t *testing.T) {
+	event, err := os.ReadFile("testdata/alerts/eventbridge-alarm-state-change.json")
+	require.NoError(t, err)
+	alerts, err := parseCloudWatch(string(event), "arn:aws:sns:us-east-1:123456789012:alarms")
+	require.NoError(t, err)
+	require.Len(t, alerts, 1)
+	a := alerts[0]
+	assert.Equal(t, "firing", a.Status)
+	assert.Equal(t, map[string]string{"alertname": "ServerCpuTooHigh", "account": "123456789012", "state": "ALARM", "region": "us-east-1",
+		"metric": "CPUUtilization", "namespace": "AWS/EC2", "dimension_InstanceId": "i-12345678901234567"}, a.Labels)
+	assert.Equal(t, time.Date(2019, 10, 2, 17, 4, 40, 989e6, time.UTC), a.StartsAt.UTC(), "the state change's time, not the event's")
+	assert.Equal(t, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh", a.Fingerprint)
+}
+
+// Alarm messages of the older shape carry no AlarmArn: the region comes from the topic,
+// which CloudWatch publishes to in the alarm's own region.
+func TestAlarmWithoutARNTakesTheTopicRegion(t *testing.T) {
+	old := `{"AlarmName":"db-down","AlarmDescription":null,"AWSAccountId":"123456789012","NewStateValue":"ALARM",
+"NewStateReason":"Threshold Crossed","StateChangeTime":"2015-06-04T18:01:46.466+0000","Region":"EU (Ireland)",
+"OldStateValue":"OK","Trigger":{"MetricName":"DatabaseConnections","Namespace":"AWS/RDS","Statistic":"AVERAGE",
+"Unit":null,"Dimensions":[{"name":"DBInstanceIdentifier","value":"orders"}],"Period":60,"EvaluationPeriods":1,
+"ComparisonOperator":"LessThanThreshold","Threshold":1.0}}`
+	alerts, err := parseCloudWatch(old, "arn:aws:sns:eu-west-1:123456789012:db-alarms")
+	require.NoError(t, err)
+	assert.Equal(t, "eu-west-1", alerts[0].Labels["region"])
+	assert.Equal(t, "orders", alerts[0].Labels["dimension_DBInstanceIdentifier"])
+}
+
+// A certificate that cannot be fetched is bcdr's problem, not a forgery: SNS drops a
+// delivery answered 4xx, so the answer is 503 (retried), and the body names nothing
+// internal (the certificate host's address, a resolver's answer).
+func TestSNSCertificateUnavailableIsRetried(t *testing.T) {
+	srv := testServer(t)
+	closed := httptest.NewTLSServer(http.NotFoundHandler())
+	certURL := closed.URL + "/SimpleNotificationService-x.pem"
+	closed.Close()
+	srv.sns = newSNSVerifier(regexp.MustCompile(`^127\.0\.0\.1$`), closed.Client())
+	m := notification()
+	m.TopicArn = "arn:aws:sns:us-east-1:1:alarms"
+	m.SignatureVersion, m.SigningCertURL, m.Signature = "2", certURL, base64.StdEncoding.EncodeToString([]byte("sig"))
+	body, _ := json.Marshal(m)
+	w, e := call(srv, "POST", "/v1/triggers/sns", "", "text/plain", string(body))
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code, w.Body.String())
+	assert.Equal(t, "30", w.Header().Get("Retry-After"))
+	assert.Contains(t, e.Message, "retry")
+	assert.NotContains(t, w.Body.String(), "127.0.0.1")
+	assert.NotContains(t, w.Body.String(), "dial")
+
+	unsigned := notification()
+	unsigned.TopicArn = "arn:aws:sns:us-east-1:1:alarms"
+	body, _ = json.Marshal(unsigned)
+	w, e = call(srv, "POST", "/v1/triggers/sns", "", "text/plain", string(body))
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	assert.Contains(t, e.Message, "unsigned")
 }

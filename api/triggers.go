@@ -36,13 +36,19 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request, _ *Identity) er
 	name := r.PathValue("name")
 	t, ok := s.opts.Triggers[name]
 	if !ok {
-		return errorf(http.StatusNotFound, "", "no trigger %q", name)
+		// Answered as a known trigger answers a sender without credentials, so an
+		// anonymous caller cannot list the trigger names by trying them.
+		if _, err := readBodyMax(r, MaxAlertBody, "application/json"); err != nil {
+			return err
+		}
+		s.log.Warn("api: refused", "method", r.Method, "path", r.URL.Path, "who", "trigger:"+name, "why", "no such trigger", "remote", r.RemoteAddr)
+		return errorf(http.StatusUnauthorized, "", "trigger %s: bad or missing token or signature", name)
 	}
 	allowed := []string{"application/json"}
 	if t.Source == "sns" {
 		allowed = append(allowed, "text/plain") // SNS posts JSON as text/plain
 	}
-	body, err := readBody(r, allowed...)
+	body, err := readBodyMax(r, MaxAlertBody, allowed...)
 	if err != nil {
 		return err
 	}
@@ -51,6 +57,13 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request, _ *Identity) er
 	case "sns":
 		var done bool
 		if alerts, done, err = s.snsAlerts(w, r, name, t, body); err != nil || done {
+			return err
+		}
+	case "eventbridge":
+		if err := s.checkSender(r, name, t, body); err != nil {
+			return err
+		}
+		if alerts, err = parseEventBridgeAlarm(body); err != nil {
 			return err
 		}
 	default:
@@ -68,7 +81,16 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request, _ *Identity) er
 	}
 	ref, err := s.fire(r.Context(), name, t, a)
 	if err != nil {
-		return err
+		var e *Error
+		if errors.As(err, &e) && e.Status < 500 {
+			return err
+		}
+		// The engine could not be reached or refused for its own reasons: a sender
+		// retries a 5xx (Alertmanager, SNS, EventBridge), so the recovery is not lost.
+		// What went wrong is for the log; the sender learns only that it may retry.
+		s.log.Error("api: trigger could not start its run", "trigger", name, "err", err)
+		w.Header().Set("Retry-After", "30")
+		return errorf(http.StatusServiceUnavailable, "", "trigger %s: the run could not be started now; retry the delivery", name)
 	}
 	status := http.StatusOK
 	if ref.Started {
@@ -114,11 +136,18 @@ func (s *Server) snsAlerts(w http.ResponseWriter, r *http.Request, name string, 
 		return nil, false, refuse(fmt.Sprintf("topic %q is not accepted", m.TopicArn))
 	}
 	if err := s.sns.verify(r.Context(), &m); err != nil {
+		var unavailable *certUnavailable
+		if errors.As(err, &unavailable) {
+			// The detail (a resolver's address, a proxy's answer) goes to the log only.
+			s.log.Error("api: SNS signing certificate unavailable", "trigger", name, "err", err)
+			w.Header().Set("Retry-After", "30")
+			return nil, false, errorf(http.StatusServiceUnavailable, "", "trigger %s: the SNS signing certificate could not be fetched; the delivery is not refused, retry it", name)
+		}
 		return nil, false, refuse("SNS signature: " + err.Error())
 	}
 	switch m.Type {
 	case "Notification":
-		alerts, err := parseCloudWatch(m.Message)
+		alerts, err := parseCloudWatch(m.Message, m.TopicArn)
 		return alerts, false, err
 	case "SubscriptionConfirmation":
 		confirmed := false

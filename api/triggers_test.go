@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -165,4 +167,53 @@ func TestTriggerDedupFollowsTheFiring(t *testing.T) {
 	assert.Contains(t, ref.Reason, "less than 20s ago")
 	ref, _ = fire(noStart, t0.Add(21*time.Second), execution(first.RunID, enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, t0))
 	assert.True(t, ref.Started, "the window slides from the last run, not from a bucket edge")
+}
+
+// An EventBridge API destination posts the alarm event itself, authenticated like any
+// JSON sender (its connection sends the bearer token).
+func TestEventBridgeTriggerStartsARun(t *testing.T) {
+	event, err := os.ReadFile("testdata/alerts/eventbridge-alarm-state-change.json")
+	require.NoError(t, err)
+	engine, started := engineWith(t)
+	s := testServer(t)
+	s.opts.Client = engine
+	s.opts.Triggers["eb"] = config.Trigger{Source: "eventbridge", TokenHash: HashToken("eb-token"), Runbook: "demo-failover", Mode: "drill",
+		Match: map[string]string{"dimension_InstanceId": "i-12345678901234567"}}
+	w, e := call(s, "POST", "/v1/triggers/eb", "wrong", "application/json", string(event))
+	assert.Equal(t, http.StatusUnauthorized, w.Code, e.Message)
+	w, e = call(s, "POST", "/v1/triggers/eb", "eb-token", "application/json", string(event))
+	require.Equal(t, http.StatusAccepted, w.Code, e.Message)
+	require.Len(t, *started, 1)
+	assert.Regexp(t, `^trigger-eb-[0-9a-f]{12}-1570035880$`, (*started)[0], "the id carries the state change's time")
+}
+
+// Alertmanager sends a whole group in one notification and does not retry a 413: a
+// 2,200-alert group (about 1.1 MB, over the API's 1 MiB) is read and its oldest matching
+// alert starts the run.
+func TestLargeGroupedNotificationIsAccepted(t *testing.T) {
+	var alerts []string
+	for i := range 2200 {
+		alerts = append(alerts, fmt.Sprintf(`{"status":"firing","labels":{"alertname":"TargetDown","job":"node","instance":"10.0.%d.%d:9100","namespace":"openshift-monitoring","severity":"warning","service":"node-exporter"},`+
+			`"annotations":{"summary":"Some targets were not reachable.","description":"100%% of the node-exporter/node targets in openshift-monitoring namespace are down."},`+
+			`"startsAt":"2026-11-30T09:%02d:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"https://prometheus/graph?g0.expr=up","fingerprint":"%016x"}`, i/256, i%256, 10+i%40, i))
+	}
+	body := `{"version":"4","groupKey":"{}:{alertname=\"TargetDown\"}","truncatedAlerts":0,"status":"firing","receiver":"bcdr",` +
+		`"groupLabels":{"alertname":"TargetDown"},"commonLabels":{"alertname":"TargetDown"},"commonAnnotations":{},"externalURL":"http://alertmanager","alerts":[` +
+		strings.Join(alerts, ",") + `]}`
+	require.Greater(t, len(body), MaxBody, "larger than the rest of the API accepts")
+	engine, started := engineWith(t)
+	s := testServer(t)
+	s.opts.Client = engine
+	w, e := call(s, "POST", "/v1/triggers/am", "hook-token", "application/json", body)
+	require.Equal(t, http.StatusAccepted, w.Code, e.Message)
+	require.Len(t, *started, 1)
+}
+
+// An anonymous caller cannot tell a trigger that exists from one that does not.
+func TestUnknownTriggerAnswersLikeBadCredentials(t *testing.T) {
+	s := testServer(t)
+	known, _ := call(s, "POST", "/v1/triggers/am", "", "application/json", `{"alerts":[]}`)
+	unknown, _ := call(s, "POST", "/v1/triggers/nope", "", "application/json", `{"alerts":[]}`)
+	assert.Equal(t, known.Code, unknown.Code)
+	assert.Equal(t, strings.Replace(known.Body.String(), "trigger am:", "trigger nope:", 1), unknown.Body.String())
 }

@@ -53,7 +53,10 @@ type Binding struct {
 
 // Trigger maps a webhook (POST /v1/triggers/<name>) to a runbook run.
 type Trigger struct {
-	Source string `mapstructure:"source" yaml:"source" json:"source"` // alertmanager or sns
+	// Source is alertmanager (any JSON sender of Alertmanager's webhook payload), sns (an
+	// SNS topic delivering CloudWatch alarms or EventBridge alarm events) or eventbridge
+	// (an EventBridge API destination delivering "CloudWatch Alarm State Change" events).
+	Source string `mapstructure:"source" yaml:"source" json:"source"`
 	// TokenHash authenticates "Authorization: Bearer <token>"; HMACSecret authenticates an
 	// "X-Bcdr-Signature: sha256=<hex>" of the body. SNS messages carry their own signature.
 	TokenHash  string   `mapstructure:"token_hash" yaml:"token_hash" json:"token_hash"`
@@ -68,7 +71,8 @@ type Trigger struct {
 	Params map[string]string `mapstructure:"params" yaml:"params" json:"params"`
 	// MinInterval is the least time between two runs this trigger starts.
 	MinInterval Duration `mapstructure:"min_interval" yaml:"min_interval" json:"min_interval"`
-	// DedupWindow: the same alert within one window starts one run.
+	// DedupWindow: an alert that gives no start time (startsAt, StateChangeTime) starts
+	// one run within this window of its last one; alerts that do are de-duplicated by it.
 	DedupWindow Duration `mapstructure:"dedup_window" yaml:"dedup_window" json:"dedup_window"`
 	// Approvers, when set, must approve before the first step runs.
 	Approvers     []string `mapstructure:"approvers" yaml:"approvers" json:"approvers"`
@@ -179,16 +183,16 @@ func (c *Config) validateTrigger(bad func(key, format string, args ...any), name
 		bad(key, "a trigger name is lower-case letters, digits, - and _")
 	}
 	switch t.Source {
-	case "alertmanager":
+	case "alertmanager", "eventbridge":
 		if t.TokenHash == "" && t.HMACSecret == "" {
-			bad(key+".token_hash", "an alertmanager trigger needs token_hash or hmac_secret")
+			bad(key+".token_hash", "an %s trigger needs token_hash or hmac_secret", t.Source)
 		}
 	case "sns":
 		if len(t.TopicARNs) == 0 {
 			bad(key+".topic_arns", "an sns trigger must name the topics it accepts")
 		}
 	default:
-		bad(key+".source", "%q is not one of alertmanager, sns", t.Source)
+		bad(key+".source", "%q is not one of alertmanager, eventbridge, sns", t.Source)
 	}
 	if t.TokenHash != "" && !hashRe.MatchString(t.TokenHash) {
 		bad(key+".token_hash", "must be sha256:<64 hex digits> (bcdr token hash prints one)")
