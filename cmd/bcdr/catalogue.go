@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,26 +209,52 @@ func durPtr(d *runbooks.Duration) string {
 
 func newCatalogueImportCommand(a *app) *cobra.Command {
 	var name string
+	var strict bool
 	cmd := &cobra.Command{
-		Use:   "import CATALOG_INFO",
-		Short: "Turn a Backstage catalog-info.yaml into a catalogue to complete (printed on stdout)",
-		Long: `import reads a Backstage catalog-info.yaml (one or more entities) and prints a
-catalogue: each Component and Resource becomes a service with its owner, description,
-dependsOn (component and resource refs), the title of its system as business process,
-its labels and type as tags, and its tier from the bcdr.io/tier annotation (tier 3
-otherwise; bcdr.io/business-process overrides the system). The three default tier
-policies come with it. Add the runbooks and scenarios, then 'bcdr catalogue validate'.`,
-		Example: `  bcdr catalogue import catalog-info.yaml --name shop > catalogue.yaml`,
-		Args:    cobra.ExactArgs(1),
+		Use:   "import FILE_OR_FOLDER...",
+		Short: "Turn a Backstage catalogue into a bcdr catalogue to complete (printed on stdout)",
+		Long: `import reads a Backstage catalogue as it is kept: catalog-info.yaml files, folders of
+them, and Location entities (spec.target/targets: relative paths and globs are followed,
+at most 8 Locations deep and never outside the folder of the file or folder given; URLs
+are reported, not fetched). It prints a catalogue: each Component and Resource becomes a
+service with its owner, description, dependencies (its dependsOn, the dependencyOf of
+others, its subcomponents), the title of its system as business process, its labels,
+tags ("tag.NAME") and type as tags, and its tier from the bcdr.io/tier annotation (tier 3
+otherwise; bcdr.io/business-process overrides the system). A namespace other than
+"default" is kept: alternative/web becomes the service alternative.web. The three
+default tier policies come with it.
+
+What a catalogue cannot hold is reported on stderr as file:line:col: warning and left
+out, so that the result validates: names Backstage itself refuses, an entity defined
+twice, refs to entities the import did not read, and dependency cycles (the edge that
+closes each is dropped). --strict makes them errors (exit 1). Add the runbooks and
+scenarios, then 'bcdr catalogue validate'.`,
+		Example: `  bcdr catalogue import catalog-info.yaml --name shop > catalogue.yaml
+  bcdr catalogue import backstage/packages/catalog-model/examples/all.yaml --name examples
+  bcdr catalogue import repos/ --strict`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src, err := os.ReadFile(args[0])
-			if err != nil {
-				return err
+			var roots []catalogue.ImportRoot
+			for _, arg := range args {
+				info, err := os.Stat(arg)
+				if err != nil {
+					return fmt.Errorf("%s: %w (give a catalog-info.yaml or a folder of them)", arg, plainFileError(err))
+				}
+				dir, p := filepath.Dir(arg), filepath.Base(arg)
+				if info.IsDir() {
+					dir, p = arg, "."
+				}
+				root, err := os.OpenRoot(dir)
+				if err != nil {
+					return err
+				}
+				defer root.Close()
+				roots = append(roots, catalogue.ImportRoot{FS: root.FS(), Label: filepath.ToSlash(filepath.Clean(dir)), Paths: []string{p}})
 			}
 			if name == "" {
-				name = strings.TrimSuffix(filepath.Base(filepath.Dir(mustAbs(args[0]))), "/")
+				name = filepath.Base(mustAbs(roots[0].Label))
 			}
-			c, diags := catalogue.ImportBackstage(args[0], src, name)
+			c, diags := catalogue.ImportBackstageFS(roots, catalogue.ImportOptions{Name: name, Strict: strict})
 			for _, d := range diags {
 				fmt.Fprintln(a.stderr, d.String())
 			}
@@ -236,8 +264,18 @@ policies come with it. Add the runbooks and scenarios, then 'bcdr catalogue vali
 			return catalogue.WriteYAML(a.stdout, c)
 		},
 	}
-	cmd.Flags().StringVar(&name, "name", "", "the catalogue's name (default: the file's folder)")
+	cmd.Flags().StringVar(&name, "name", "", "the catalogue's name (default: the folder of the first file)")
+	cmd.Flags().BoolVar(&strict, "strict", false, "unresolved refs, cycles and invalid names are errors, not warnings")
 	return cmd
+}
+
+// plainFileError is a file error without Go's "stat NAME:" prefix.
+func plainFileError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func mustAbs(p string) string {

@@ -74,19 +74,35 @@ func TestCatalogueServicesAndSchema(t *testing.T) {
 	assert.Equal(t, "bcdr service catalogue", schema["title"])
 }
 
-// TestCatalogueImportBackstage turns a Backstage file into a catalogue that, once the
-// dependency it lacks is added, validates.
+// TestCatalogueImportBackstage turns a Backstage file into a catalogue that validates
+// as it is printed, and a tree of files through its root Location; --strict makes what
+// the import left out an error.
 func TestCatalogueImportBackstage(t *testing.T) {
 	e := newEnv(t)
 	out, errOut, code := e.cli("catalogue", "import", "../../catalogue/testdata/backstage/catalog-info.yaml", "--name", "shop")
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, errOut, "depends on component:payments, which the file does not define")
-	out += "  - name: payments\n    owner: group:payments\n    tier: 1\n"
+	assert.Contains(t, errOut, "depends on component:payments, which the import did not read; it is left out")
 	file := filepath.Join(e.dir, "catalogue.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(out), 0o600))
 	got := e.mustCLI("catalogue", "validate", file)
-	assert.Contains(t, got, file+": valid (3 services, 0 runbooks, 0 scenarios)")
+	assert.Contains(t, got, file+": valid (2 services, 0 runbooks, 0 scenarios)")
 	assert.Contains(t, got, `warning: critical service "checkout" (tier 1) has no runbook`)
+
+	tree := "../../catalogue/testdata/backstage-tree"
+	out, errOut, code = e.cli("catalogue", "import", tree+"/all.yaml")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, tree+"/components/api-gateway.yaml:13:7: warning: dependency cycle api-gateway -> search-service -> api-gateway")
+	assert.Contains(t, out, "name: backstage-tree")
+	require.NoError(t, os.WriteFile(file, []byte(out), 0o600))
+	assert.Contains(t, e.mustCLI("catalogue", "validate", file), "valid (6 services")
+
+	_, errOut, code = e.cli("catalogue", "import", tree, "--strict")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, tree+"/components/api-gateway.yaml:13:7: dependency cycle")
+
+	_, errOut, code = e.cli("catalogue", "import", "nothere.yaml")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, errOut, "nothere.yaml: no such file or directory (give a catalog-info.yaml or a folder of them)")
 }
 
 // TestScenarioPlanOverSample plans the loss of us-east-1 over the sample catalogue.
