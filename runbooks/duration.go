@@ -57,7 +57,8 @@ func (d Duration) String() string {
 	return s + trimZeroUnits(rest.String())
 }
 
-// trimZeroUnits turns "1h0m0s" into "1h" and "1h30m0s" into "1h30m".
+// trimZeroUnits drops the zero units Go prints between others: "1h0m0s" becomes "1h",
+// "1h30m0s" "1h30m" and "2h0m30s" "2h30s".
 func trimZeroUnits(s string) string {
 	if strings.HasSuffix(s, "m0s") || strings.HasSuffix(s, "h0s") {
 		s = s[:len(s)-2]
@@ -65,8 +66,43 @@ func trimZeroUnits(s string) string {
 	if strings.HasSuffix(s, "h0m") {
 		s = s[:len(s)-2]
 	}
+	if i := strings.Index(s, "h0m"); i >= 0 {
+		s = s[:i+1] + s[i+3:]
+	}
 	return s
 }
+
+// FormatDuration prints a measured duration in the one format bcdr shows everywhere (the
+// runbook syntax: "90d", "1h30m", "3m47s"), rounded to what a person reads: milliseconds
+// under a second, hundredths of a second under a minute, seconds above.
+func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		return "-" + FormatDuration(-d)
+	}
+	switch {
+	case d < time.Second:
+		d = d.Round(time.Millisecond)
+	case d < time.Minute:
+		d = d.Round(10 * time.Millisecond)
+	default:
+		d = d.Round(time.Second)
+	}
+	return Duration(d).String()
+}
+
+// Set parses s as ParseDuration does, so a Duration serves as a command-line flag value
+// that takes "90d" as well as "1h30m".
+func (d *Duration) Set(s string) error {
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Type names the flag value's kind in help texts.
+func (d *Duration) Type() string { return "duration" }
 
 // AsDuration converts a step input value to a Duration: a Duration, a time.Duration, a
 // duration string ("5m", "2d") or a number of seconds.

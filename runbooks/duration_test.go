@@ -48,3 +48,35 @@ func TestAsDuration(t *testing.T) {
 	_, err := AsDuration(true)
 	assert.Error(t, err)
 }
+
+func TestFormatDurationIsTheRunbookFormatRoundedForPeople(t *testing.T) {
+	for _, c := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{90 * 24 * time.Hour, "90d"},
+		{2160 * time.Hour, "90d"},
+		{90 * time.Minute, "1h30m"},
+		{3*time.Minute + 47*time.Second + 123*time.Millisecond, "3m47s"},
+		{10830 * time.Millisecond, "10.83s"},
+		{10834567 * time.Microsecond, "10.83s"},
+		{21*time.Millisecond + 400*time.Microsecond, "21ms"},
+		{300 * time.Second, "5m"},
+		{26*time.Hour + 30*time.Second, "1d2h30s"},
+		{0, "0s"},
+		{-5 * time.Second, "-5s"},
+	} {
+		assert.Equal(t, c.want, FormatDuration(c.in), "%d", c.in)
+	}
+}
+
+func TestDurationIsAFlagValue(t *testing.T) {
+	var d Duration
+	require.NoError(t, d.Set("90d"))
+	assert.Equal(t, 90*24*time.Hour, d.Std())
+	assert.Equal(t, "90d", d.String())
+	assert.Equal(t, "duration", d.Type())
+	err := d.Set("90 days")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"1h30m" or "2d"`)
+}
