@@ -79,6 +79,7 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.st.UndeliveredInjects = r.undeliveredInjects()
 	r.finishing = true
 	r.finish(ctx)
 	r.finishing = false

@@ -46,6 +46,21 @@ func (r *run) deliverInjects(ctx workflow.Context) func() {
 	return stop
 }
 
+// undeliveredInjects lists the tabletop injects the run ended before delivering, in
+// timeline order (the order deliverInjects plays them).
+func (r *run) undeliveredInjects() []InjectDelivery {
+	if r.in.Mode != ModeTabletop || len(r.st.Injects) >= len(r.rb.Injects) {
+		return nil
+	}
+	injects := append([]runbooks.Inject(nil), r.rb.Injects...)
+	sort.SliceStable(injects, func(i, j int) bool { return injects[i].At < injects[j].At })
+	var out []InjectDelivery
+	for _, in := range injects[len(r.st.Injects):] {
+		out = append(out, InjectDelivery{Due: in.At.Std(), Title: r.text(in.Title), Message: r.text(in.Message)})
+	}
+	return out
+}
+
 // text expands a text's expressions, keeping the text as it is when they fail.
 func (r *run) text(s string) string {
 	if !hasExpr(s) {

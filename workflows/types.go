@@ -223,8 +223,11 @@ type Status struct {
 	// Leftovers are drill resources whose cleanup failed: what a person must remove.
 	Leftovers []string         `json:"leftovers,omitempty"`
 	Injects   []InjectDelivery `json:"injects,omitempty"`
-	Findings  []Finding        `json:"findings,omitempty"`
-	Evidence  *EvidenceRef     `json:"evidence,omitempty"`
+	// UndeliveredInjects are the tabletop injects the exercise ended before (DeliveredAt
+	// zero): the after-action report says which facts the participants never heard.
+	UndeliveredInjects []InjectDelivery `json:"undeliveredInjects,omitempty"`
+	Findings           []Finding        `json:"findings,omitempty"`
+	Evidence           *EvidenceRef     `json:"evidence,omitempty"`
 	// EvidenceError says why the evidence bundle could not be written.
 	EvidenceError string `json:"evidenceError,omitempty"`
 }
