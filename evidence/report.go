@@ -10,11 +10,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
 // Report is a run's record arranged for people: what ran when, who decided what, how
-// recovery measured against its objectives, and what was learned.
+// recovery measured against its objectives, and what was learned. A tabletop's report
+// (the after-action report) measures no recovery: it has no objectives, and says instead
+// which prompts were answered, how fast, and which injects were delivered.
 type Report struct {
 	St         workflows.Status
 	Title      string
@@ -22,6 +25,24 @@ type Report struct {
 	Timeline   []TimelineRow
 	Decisions  []DecisionRow
 	Tabletop   bool
+	// Prompts are a tabletop's steps as prompts: answered or not, and how fast.
+	Prompts []PromptRow
+	// Answered counts the prompts with at least one answer.
+	Answered int
+	// Injects are a tabletop's injects on its timeline, delivered or not.
+	Injects []InjectRow
+	// Delivered counts the injects delivered.
+	Delivered int
+}
+
+// PromptRow is one tabletop prompt: who answered it and how long the first answer took.
+type PromptRow struct {
+	Step, Name, FirstAnswer, Answers string
+}
+
+// InjectRow is one tabletop inject: when it was due and when (whether) it was delivered.
+type InjectRow struct {
+	Due, Delivered, Title, Message string
 }
 
 // ObjectiveRow is RTO or RPO, target against actual.
@@ -39,6 +60,7 @@ type DecisionRow struct {
 	At, Who, What, Step, Comment string
 	// Latency is the time from the question to this answer (tabletop prompts, approvals).
 	Latency string
+	when    time.Time // the rows are listed by it, not by their text
 }
 
 // NewReport arranges a record.
@@ -52,16 +74,61 @@ func NewReport(st workflows.Status) *Report {
 	default:
 		r.Title = "Recovery report: " + st.Runbook
 	}
-	r.Objectives = objectives(st)
+	if !r.Tabletop {
+		r.Objectives = objectives(st)
+	}
 	for _, s := range st.Steps {
 		r.Timeline = append(r.Timeline, timelineRow(st, s))
 		r.Decisions = append(r.Decisions, decisions(st, s)...)
 	}
 	for _, a := range st.Actions {
-		r.Decisions = append(r.Decisions, DecisionRow{At: offset(st, a.At), Who: a.By, What: a.Action, Step: a.Step, Comment: a.Comment})
+		r.Decisions = append(r.Decisions, DecisionRow{At: offset(st, a.At), Who: a.By, What: a.Action, Step: a.Step, Comment: a.Comment, when: a.At})
 	}
-	sort.SliceStable(r.Decisions, func(i, j int) bool { return r.Decisions[i].At < r.Decisions[j].At })
+	sort.SliceStable(r.Decisions, func(i, j int) bool { return r.Decisions[i].when.Before(r.Decisions[j].when) })
+	if r.Tabletop {
+		r.tabletop()
+	}
 	return r
+}
+
+// tabletop lists the prompts (answered or not, time to the first answer) and the injects
+// (delivered or not) of a tabletop exercise.
+func (r *Report) tabletop() {
+	st := r.St
+	for _, s := range st.Steps {
+		if s.OpenedAt.IsZero() && s.StartedAt.IsZero() {
+			continue // never put to the participants (a step whose condition was false)
+		}
+		row := PromptRow{Step: s.ID, Name: orDash(s.Name), FirstAnswer: "-", Answers: "no answer"}
+		if s.Name == "" {
+			row.Name = s.ID
+		}
+		if n := len(s.Decisions); n > 0 {
+			r.Answered++
+			row.FirstAnswer, row.Answers = dur(s.Decisions[0].At.Sub(asked(s))), fmt.Sprint(n)
+		}
+		r.Prompts = append(r.Prompts, row)
+	}
+	for _, in := range st.Injects {
+		r.Delivered++
+		r.Injects = append(r.Injects, InjectRow{Due: dur(in.Due), Delivered: offset(st, in.DeliveredAt), Title: in.Title, Message: in.Message})
+	}
+	for _, in := range st.UndeliveredInjects {
+		r.Injects = append(r.Injects, InjectRow{Due: dur(in.Due), Delivered: "not delivered", Title: in.Title, Message: in.Message})
+	}
+}
+
+// unanswered reports whether a tabletop prompt was closed (advanced) without an answer.
+func unanswered(st workflows.Status, s workflows.StepState) bool {
+	return st.Mode == workflows.ModeTabletop && s.Status == workflows.StepSucceeded && len(s.Decisions) == 0
+}
+
+// asked is when a step's question was put: a tabletop prompt's opening, else its start.
+func asked(s workflows.StepState) time.Time {
+	if !s.OpenedAt.IsZero() {
+		return s.OpenedAt
+	}
+	return s.StartedAt
 }
 
 func objectives(st workflows.Status) []ObjectiveRow {
@@ -110,6 +177,10 @@ func timelineRow(st workflows.Status, s workflows.StepState) TimelineRow {
 		row.Tries = fmt.Sprint(s.Attempts)
 	}
 	var notes []string
+	if unanswered(st, s) {
+		row.Status = "no answer"
+		notes = append(notes, "closed without an answer")
+	}
 	if s.Drill {
 		notes = append(notes, "drill variant")
 	}
@@ -138,21 +209,9 @@ func timelineRow(st workflows.Status, s workflows.StepState) TimelineRow {
 
 func decisions(st workflows.Status, s workflows.StepState) []DecisionRow {
 	var rows []DecisionRow
-	asked := s.StartedAt
-	if !s.OpenedAt.IsZero() {
-		asked = s.OpenedAt
-	}
 	for _, d := range s.Decisions {
-		what := "completed"
-		switch {
-		case st.Mode == workflows.ModeTabletop:
-			what = "answered"
-		case s.Uses == "approval" && d.Approve:
-			what = "approved"
-		case s.Uses == "approval":
-			what = "declined"
-		}
-		rows = append(rows, DecisionRow{At: offset(st, d.At), Who: d.By, What: what, Step: s.ID, Comment: d.Comment, Latency: dur(d.At.Sub(asked))})
+		rows = append(rows, DecisionRow{At: offset(st, d.At), Who: d.By, What: d.Verb(st.Mode, s.Uses), Step: s.ID, Comment: d.Comment,
+			Latency: dur(d.At.Sub(asked(s))), when: d.At})
 	}
 	return rows
 }
@@ -167,16 +226,12 @@ func offset(st workflows.Status, t time.Time) string {
 	return "+0s"
 }
 
+// dur prints a duration in bcdr's one human format ("3m47s", "1h30m", "90d"); zero is "-".
 func dur(d time.Duration) string {
-	switch {
-	case d == 0:
+	if d == 0 {
 		return "-"
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(10 * time.Millisecond).String()
 	}
-	return d.Round(time.Second).String()
+	return runbooks.FormatDuration(d)
 }
 
 // WriteMarkdown writes the report as Markdown.
@@ -185,11 +240,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# %s\n\n", r.Title)
 	p("| | |\n|---|---|\n")
-	p("| run | `%s` |\n| runbook | %s %s (`%s`) |\n", st.RunID, st.Runbook, st.Version, st.Digest)
+	p("| run | `%s` |\n| runbook | %s %s (`%s`) |\n", st.RunID, mdEscape(st.Runbook), mdEscape(st.Version), st.Digest)
 	if st.Service != "" {
-		p("| service | %s |\n", st.Service)
+		p("| service | %s |\n", mdEscape(st.Service))
 	}
-	p("| mode | %s |\n| started by | %s (%s) |\n| state | **%s** |\n", st.Mode, st.Initiator, orDash(st.Trigger), strings.ToUpper(string(st.State)))
+	p("| mode | %s |\n| started by | %s (%s) |\n| state | **%s** |\n", st.Mode, mdEscape(st.Initiator), mdEscape(orDash(st.Trigger)), strings.ToUpper(string(st.State)))
 	p("| started | %s |\n| ended | %s |\n\n", stamp(st.StartedAt), stamp(st.EndedAt))
 	if st.Error != "" {
 		p("**Error:** %s\n\n", mdEscape(st.Error))
@@ -206,10 +261,17 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		p("| %s | %s | %s | %s | %s | %s | %s |\n", t.Step, t.Kind, t.Status, t.Start, t.Took, t.Tries, mdEscape(t.Note))
 	}
 	p("\n")
-	if len(st.Injects) > 0 {
-		p("## Injects\n\n| due | delivered | inject |\n|---|---|---|\n")
-		for _, in := range st.Injects {
-			p("| %s | %s | **%s** %s |\n", dur(in.Due), offset(st, in.DeliveredAt), mdEscape(in.Title), mdEscape(in.Message))
+	if len(r.Prompts) > 0 {
+		p("## Prompts\n\n%d of %d prompts answered.\n\n| step | prompt | first answer after | answers |\n|---|---|---|---|\n", r.Answered, len(r.Prompts))
+		for _, pr := range r.Prompts {
+			p("| %s | %s | %s | %s |\n", pr.Step, mdEscape(pr.Name), pr.FirstAnswer, pr.Answers)
+		}
+		p("\n")
+	}
+	if len(r.Injects) > 0 {
+		p("## Injects\n\n%d of %d injects delivered.\n\n| due | delivered | inject |\n|---|---|---|\n", r.Delivered, len(r.Injects))
+		for _, in := range r.Injects {
+			p("| %s | %s | %s |\n", in.Due, in.Delivered, strings.TrimSpace("**"+mdEscape(in.Title)+"** "+mdEscape(in.Message)))
 		}
 		p("\n")
 	}
@@ -220,7 +282,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		p("## %s\n\n| at | who | what | step | after | comment |\n|---|---|---|---|---|---|\n", heading)
 		for _, d := range r.Decisions {
-			p("| %s | %s | %s | %s | %s | %s |\n", d.At, d.Who, d.What, d.Step, orDash(d.Latency), mdEscape(d.Comment))
+			p("| %s | %s | %s | %s | %s | %s |\n", d.At, mdEscape(d.Who), d.What, d.Step, orDash(d.Latency), mdEscape(d.Comment))
 		}
 		p("\n")
 	}
@@ -231,7 +293,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if !pr.OK {
 				res = "FAILED: " + pr.Error
 			}
-			p("| %s | %s | %s | %s |\n", offset(st, pr.At), pr.Probe, pr.Phase, mdEscape(res))
+			p("| %s | %s | %s | %s |\n", offset(st, pr.At), mdEscape(pr.Probe), pr.Phase, mdEscape(res))
 		}
 		p("\n")
 	}
@@ -251,7 +313,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(st.Params) > 0 {
 		p("## Parameters\n\n")
 		for _, k := range sortedKeys(st.Params) {
-			p("- `%s`: `%v`\n", k, st.Params[k])
+			p("- `%s`: %s\n", k, mdEscape(fmt.Sprint(st.Params[k])))
 		}
 		p("\n")
 	}
@@ -267,7 +329,7 @@ func (r *Report) writeFindings(w io.Writer) {
 	}
 	fmt.Fprint(w, "## Findings\n\n| kind | finding | owner | step | by |\n|---|---|---|---|---|\n")
 	for _, f := range r.St.Findings {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", f.Kind, mdEscape(f.Text), orDash(f.Owner), orDash(f.Step), f.By)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", f.Kind, mdEscape(f.Text), mdEscape(orDash(f.Owner)), orDash(f.Step), mdEscape(f.By))
 	}
 	fmt.Fprintln(w)
 }
@@ -299,13 +361,16 @@ th{background:#f0f0f0}.met{color:#0a6b2b;font-weight:600}.MISSED,.failed,.declin
 <tr><th>started by</th><td>{{.St.Initiator}} ({{.St.Trigger}})</td></tr>
 <tr><th>state</th><td class="{{.St.State}}">{{upper (printf "%s" .St.State)}}</td></tr>
 <tr><th>started</th><td>{{.St.StartedAt.UTC.Format "2006-01-02 15:04:05 MST"}}</td></tr>
+<tr><th>ended</th><td>{{if .St.EndedAt.IsZero}}-{{else}}{{.St.EndedAt.UTC.Format "2006-01-02 15:04:05 MST"}}{{end}}</td></tr>
 </table>
 {{if .St.Error}}<p><strong>Error:</strong> {{.St.Error}}</p>{{end}}
 {{if .Objectives}}<h2>Objectives</h2><table><tr><th></th><th>target</th><th>actual</th><th></th><th></th></tr>
 {{range .Objectives}}<tr><th>{{.Name}}</th><td>{{.Target}}</td><td>{{.Actual}}</td><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{.Note}}</td></tr>{{end}}</table>{{end}}
 <h2>Timeline</h2><table><tr><th>step</th><th>kind</th><th>status</th><th>start</th><th>took</th><th>tries</th><th>notes</th></tr>
 {{range .Timeline}}<tr><td>{{.Step}}</td><td>{{.Kind}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Start}}</td><td>{{.Took}}</td><td>{{.Tries}}</td><td>{{.Note}}</td></tr>{{end}}</table>
-{{if .St.Injects}}<h2>Injects</h2><table><tr><th>due</th><th>inject</th></tr>{{range .St.Injects}}<tr><td>{{.Due}}</td><td><strong>{{.Title}}</strong> {{.Message}}</td></tr>{{end}}</table>{{end}}
+{{if .Prompts}}<h2>Prompts</h2><p>{{.Answered}} of {{len .Prompts}} prompts answered.</p><table><tr><th>step</th><th>prompt</th><th>first answer after</th><th>answers</th></tr>
+{{range .Prompts}}<tr><td>{{.Step}}</td><td>{{.Name}}</td><td>{{.FirstAnswer}}</td><td>{{.Answers}}</td></tr>{{end}}</table>{{end}}
+{{if .Injects}}<h2>Injects</h2><p>{{.Delivered}} of {{len .Injects}} injects delivered.</p><table><tr><th>due</th><th>delivered</th><th>inject</th></tr>{{range .Injects}}<tr><td>{{.Due}}</td><td>{{.Delivered}}</td><td><strong>{{.Title}}</strong> {{.Message}}</td></tr>{{end}}</table>{{end}}
 {{if .Decisions}}<h2>{{if .Tabletop}}Decisions and answers{{else}}Approvals and operator actions{{end}}</h2><table><tr><th>at</th><th>who</th><th>what</th><th>step</th><th>after</th><th>comment</th></tr>
 {{range .Decisions}}<tr><td>{{.At}}</td><td>{{.Who}}</td><td>{{.What}}</td><td>{{.Step}}</td><td>{{.Latency}}</td><td>{{.Comment}}</td></tr>{{end}}</table>{{end}}
 {{if .St.Leftovers}}<h2>Drill cleanup: left behind</h2><ul>{{range .St.Leftovers}}<li>{{.}}</li>{{end}}</ul>{{end}}
@@ -405,10 +470,11 @@ func orDash(s string) string {
 	return s
 }
 
-// mdEscape keeps a value inside its Markdown table cell.
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
-}
+// mdEscape keeps a value inside its Markdown table cell and makes any HTML in it text:
+// Markdown renderers pass raw HTML through (CommonMark, "Raw HTML" and "HTML blocks"),
+// and an error or a finding may quote a web page or be written by anyone allowed to
+// record one. Entity references are the escape CommonMark defines for them.
+var mdEscape = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace
 
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))

@@ -157,9 +157,9 @@ func TestReportFormats(t *testing.T) {
 	assert.Equal(t, "run-1", m.RunID)
 	md := string(b[MarkdownFile])
 	for _, want := range []string{
-		"# Recovery report: demo-failover", "| RTO | 5m0s | 3m0s | met |", "| RPO | 1m0s | 400ms | met |",
-		"| switch | http.request | failed | +1m0s | 1m0s | 3 | error: status 502 |",
-		`| +1m0s | bob | approved | approve | 59s | go \| now |`, "| action | automate the DNS switch | sre |",
+		"# Recovery report: demo-failover", "| RTO | 5m | 3m | met |", "| RPO | 1m | 400ms | met |",
+		"| switch | http.request | failed | +1m | 1m | 3 | error: status 502 |",
+		`| +1m | bob | approved | approve | 59s | go \| now |`, "| action | automate the DNS switch | sre |",
 	} {
 		assert.Contains(t, md, want)
 	}
@@ -177,5 +177,5 @@ func TestReportFormats(t *testing.T) {
 	md = string(b[MarkdownFile])
 	assert.Contains(t, md, "# After-action report: demo-failover (tabletop exercise)")
 	assert.Contains(t, md, "## Injects")
-	assert.Contains(t, md, "| +1m0s | bob | answered | approve | 59s |")
+	assert.Contains(t, md, "| +1m | bob | answered | approve | 59s |")
 }
