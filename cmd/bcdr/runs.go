@@ -142,7 +142,7 @@ func newRunsCommand(a *app) *cobra.Command {
 					outcome = strings.ToLower(r.Status)
 				}
 				if !r.EndedAt.IsZero() {
-					took = round(r.EndedAt.Sub(r.StartedAt)).String()
+					took = round(r.EndedAt.Sub(r.StartedAt))
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RunID, r.Runbook, orDash(r.Service), r.Mode, outcome,
 					r.StartedAt.Local().Format("2006-01-02 15:04:05"), took)

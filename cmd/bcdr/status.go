@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -59,6 +60,14 @@ func queryStatus(ctx context.Context, c client.Client, runID string) (workflows.
 }
 
 func printStatus(w io.Writer, st workflows.Status, output string) error {
+	return writeStatus(w, st, output, time.Now())
+}
+
+// writeStatus shows the run as it stands at now: its clock is computed from the record's
+// start and now (workflows.Status.ElapsedAt), never taken from the query's Elapsed, which
+// is as old as the run's last workflow task.
+func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time) error {
+	st.Elapsed = st.ElapsedAt(now)
 	if output == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -87,9 +96,9 @@ func printStatus(w io.Writer, st workflows.Status, output string) error {
 	for _, s := range st.Steps {
 		start, took := "", ""
 		if !s.StartedAt.IsZero() {
-			start = "+" + round(s.StartedAt.Sub(st.StartedAt)).String()
+			start = "+" + round(s.StartedAt.Sub(st.StartedAt))
 			if !s.EndedAt.IsZero() {
-				took = round(s.EndedAt.Sub(s.StartedAt)).String()
+				took = round(s.EndedAt.Sub(s.StartedAt))
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Uses, s.Status, attempts(s.Attempts), start, took, note(s))
@@ -175,15 +184,8 @@ func attempts(n int) string {
 	return fmt.Sprint(n)
 }
 
-func round(d time.Duration) time.Duration {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond)
-	case d < time.Minute:
-		return d.Round(10 * time.Millisecond)
-	}
-	return d.Round(time.Second)
-}
+// round prints a duration in bcdr's one human format ("3m47s", "1h30m", "90d").
+func round(d time.Duration) string { return runbooks.FormatDuration(d) }
 
 func orDash(s string) string {
 	if s == "" {
@@ -196,7 +198,7 @@ func orDashDur(d time.Duration) string {
 	if d == 0 {
 		return "-"
 	}
-	return round(d).String()
+	return round(d)
 }
 
 func shortDigest(d string) string {

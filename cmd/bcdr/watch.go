@@ -83,7 +83,7 @@ func watchPlain(ctx context.Context, w io.Writer, fetch func(context.Context) (w
 			return
 		}
 		seen[key] = true
-		fmt.Fprintf(w, "+%-8s %s\n", round(time.Since(st.StartedAt)).Truncate(time.Second), line)
+		fmt.Fprintf(w, "+%-8s %s\n", round(st.ElapsedAt(time.Now()).Truncate(time.Second)), line)
 	}
 	first := true
 	return poll(ctx, fetch, every, func(st workflows.Status) error {

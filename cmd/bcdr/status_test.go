@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// waitingTabletop is a run waiting for a person: its query answers with the Elapsed of
+// its last workflow task, long ago.
+func waitingTabletop(now time.Time) workflows.Status {
+	start := now.Add(-(2*time.Minute + 52*time.Second))
+	return workflows.Status{RunID: "t-1", Runbook: "rb", Mode: workflows.ModeTabletop, Initiator: "alice", State: workflows.RunRunning,
+		StartedAt: start, ClockStart: start, Elapsed: 2*time.Minute + 30*time.Second,
+		Steps:   []workflows.StepState{{ID: "gate", Uses: "approval", Status: workflows.StepWaiting, StartedAt: start.Add(10 * time.Second)}},
+		Pending: []workflows.PendingTask{{Step: "gate", Kind: "prompt", Since: start.Add(10 * time.Second)}}}
+}
+
+func TestStatusClockTicksFromTheRecordsStart(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	require.NoError(t, writeStatus(&out, waitingTabletop(now), "text", now))
+	assert.Contains(t, out.String(), "elapsed 2m52s", out.String())
+
+	out.Reset()
+	require.NoError(t, writeStatus(&out, waitingTabletop(now), "json", now))
+	assert.Contains(t, out.String(), `"elapsed": 172000000000`, "the JSON clock is the same one")
+}
+
+func TestWatchClockTicksWhileTheRunWaits(t *testing.T) {
+	t0 := time.Now()
+	st := waitingTabletop(t0)
+	st.Elapsed = 21 * time.Millisecond
+	done := st
+	done.State, done.EndedAt = workflows.RunSucceeded, t0
+	seq := []workflows.Status{st, done}
+	i := 0
+	fetch := func(context.Context) (workflows.Status, error) { s := seq[min(i, 1)]; i++; return s, nil }
+	var out bytes.Buffer
+	_, err := watchTerminal(context.Background(), &out, fetch, time.Millisecond)
+	require.NoError(t, err)
+	frames := strings.Split(out.String(), "\x1b[H\x1b[2J")
+	require.Len(t, frames, 3)
+	assert.Regexp(t, `elapsed 2m5[23]s`, frames[1], "not the 21ms of the run's last workflow task")
+	assert.Contains(t, frames[2], "elapsed 2m52s", "an ended run's clock stops at its end")
+}
