@@ -78,7 +78,20 @@ func markerTime(v any) (time.Time, error) {
 	case nil:
 		return time.Time{}, fmt.Errorf("no marker was read (the step did not run or returned nothing)")
 	}
-	return time.Time{}, fmt.Errorf("a %T is not a time", v)
+	return time.Time{}, fmt.Errorf("the marker read back is %s, not a time (give an RFC 3339 time or Unix seconds)", valueKind(v))
+}
+
+// valueKind names a marker value's kind in the runbook author's terms.
+func valueKind(v any) string {
+	switch v.(type) {
+	case bool:
+		return "true or false"
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	}
+	return "neither text nor a number"
 }
 
 // unixTime reads seconds, or milliseconds when the number is too large for seconds.
