@@ -60,9 +60,8 @@ var errUnauthenticated = errors.New("authentication required: send Authorization
 
 // Authenticate returns the caller's identity with its groups and roles.
 func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	raw = strings.TrimSpace(raw)
-	if !ok || raw == "" {
+	raw, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
 		return nil, errUnauthenticated
 	}
 	var id *Identity
@@ -149,4 +148,16 @@ func claimStrings(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// bearerToken returns the credentials of an "Authorization: Bearer <token>" header. The
+// scheme is matched without regard to case (RFC 9110 section 11.1: "It uses a
+// case-insensitive token to identify the authentication scheme").
+func bearerToken(header string) (string, bool) {
+	scheme, raw, ok := strings.Cut(header, " ")
+	raw = strings.TrimSpace(raw)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
+		return "", false
+	}
+	return raw, true
 }
