@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -87,8 +88,8 @@ func (b *Basic) logger() *slog.Logger {
 }
 
 // Builtins returns the builtin activity kinds with their functions.
-func Builtins(logger *slog.Logger) []Action {
-	h := NewHTTP()
+func Builtins(logger *slog.Logger, steps *egress.Policy) []Action {
+	h := NewHTTP(steps)
 	b := &Basic{HTTP: h, Logger: logger}
 	fns := map[string]func(context.Context, Request) (Result, error){
 		runbooks.KindHTTPCheck: h.Check, runbooks.KindHTTPRequest: h.Request,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -22,10 +23,14 @@ type HTTP struct {
 	Client *http.Client
 }
 
-// NewHTTP returns the HTTP actions with a client that does not follow redirects to other
-// hosts silently and has no global timeout (each step sets its own).
-func NewHTTP() *HTTP {
-	return &HTTP{Client: &http.Client{}}
+// NewHTTP returns the HTTP actions with a client that has no global timeout (each step
+// sets its own) and whose every connection, redirects included, passes the egress policy
+// steps (nil: no limit, for tests of the actions themselves).
+func NewHTTP(steps *egress.Policy) *HTTP {
+	if steps == nil {
+		return &HTTP{Client: &http.Client{}}
+	}
+	return &HTTP{Client: steps.Client()}
 }
 
 type checkInput struct {
@@ -62,6 +67,9 @@ func (h *HTTP) Check(ctx context.Context, req Request) (Result, error) {
 	status, body, err := h.do(rctx, orDefault(in.Method, http.MethodGet), in.URL, nil, in.Headers)
 	latency := float64(time.Since(start).Microseconds()) / 1000
 	out := Result{"status": status, "latency_ms": latency, "body": body}
+	if refused(err) {
+		return nil, fmt.Errorf("http.check %s: %w", in.URL, err) // not "down": never reached
+	}
 	if in.ExpectDown {
 		if err != nil || status >= 500 {
 			return out, nil
@@ -145,6 +153,10 @@ func (h *HTTP) do(ctx context.Context, method, url string, body []byte, headers 
 	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
+		var r *egress.Refused
+		if errors.As(err, &r) {
+			return 0, "", NonRetryable(ErrAccessDenied, r)
+		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return 0, "", fmt.Errorf("no answer within the timeout")
 		}
@@ -167,4 +179,10 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// refused reports whether err is the egress policy's refusal.
+func refused(err error) bool {
+	var r *egress.Refused
+	return errors.As(err, &r)
 }

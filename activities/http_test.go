@@ -22,7 +22,7 @@ func TestHTTPCheck(t *testing.T) {
 		_, _ = io.WriteString(w, "ok standby")
 	}))
 	defer srv.Close()
-	h := NewHTTP()
+	h := NewHTTP(nil)
 	ctx := context.Background()
 	with := func(extra map[string]any) Request {
 		w := map[string]any{"url": srv.URL, "headers": map[string]any{"X-Probe": "yes"}}
@@ -77,7 +77,7 @@ func TestHTTPRequest(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	h := NewHTTP()
+	h := NewHTTP(nil)
 	ctx := context.Background()
 	req := func(target string) Request {
 		return Request{With: map[string]any{"url": srv.URL, "body": map[string]any{"target": target}}}
@@ -105,7 +105,7 @@ func TestNotifyWebhookAndNoop(t *testing.T) {
 		text = body["text"]
 	}))
 	defer srv.Close()
-	b := &Basic{HTTP: NewHTTP()}
+	b := &Basic{HTTP: NewHTTP(nil)}
 	ctx := context.Background()
 	_, err := b.Notify(ctx, Request{With: map[string]any{"channel": srv.URL, "message": "failed over"}})
 	require.NoError(t, err)
@@ -126,7 +126,7 @@ func TestNotifyWebhookAndNoop(t *testing.T) {
 
 func TestBuiltinsCoverEveryActivityKind(t *testing.T) {
 	names := map[string]bool{}
-	for _, a := range Builtins(nil) {
+	for _, a := range Builtins(nil, nil) {
 		names[a.Kind.Name] = true
 		require.NotNil(t, a.Fn)
 	}

@@ -130,7 +130,9 @@ func benchEngine(b *testing.B, untuned bool, cfg *config.Config) (client.Client,
 		cfg = &config.Config{}
 	}
 	cfg.Temporal.TaskQueue = "bench"
-	w := newWorker(c, cfg, slog.New(slog.DiscardHandler))
+	steps, err := stepEgress(cfg, true, eng.Listeners()...)
+	require.NoError(b, err)
+	w := newWorker(c, cfg, slog.New(slog.DiscardHandler), steps)
 	w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: "bench.HandWritten"})
 	w.RegisterWorkflowWithOptions(handWrittenDAG, workflow.RegisterOptions{Name: "bench.HandWrittenDAG"})
 	require.NoError(b, w.Start())

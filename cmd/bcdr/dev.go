@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/bcdr/bcdr/internal/engine"
+	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
 func newDevCommand(a *app) *cobra.Command {
@@ -96,7 +97,12 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 		_ = eng.Stop()
 		return nil, err
 	}
-	d.worker = newWorker(d.client, a.cfg, logger)
+	steps, err := stepEgress(a.cfg, true, append(eng.Listeners(), d.httpAt)...)
+	if err != nil {
+		_ = d.stop()
+		return nil, err
+	}
+	d.worker = newWorker(d.client, a.cfg, logger, steps)
 	if err := d.worker.Start(); err != nil {
 		_ = d.stop()
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -108,7 +114,7 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 			return nil, err
 		}
 	}
-	d.http = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	d.http = httpserver.New(handler, httpserver.Default)
 	go func() {
 		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("bcdr HTTP server stopped", "error", err)

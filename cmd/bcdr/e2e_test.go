@@ -330,6 +330,9 @@ func TestWorkerKilledMidRunResumes(t *testing.T) {
 	// dev process's worker is not used: the run goes to a task queue only the external
 	// workers serve.
 	e.vars["BCDR_TEMPORAL_TASK_QUEUE"] = "e2e-workers"
+	// bcdr worker refuses loopback to steps unless egress.allow lists it: the demo
+	// service is on loopback.
+	e.vars["BCDR_EGRESS_ALLOW"] = "127.0.0.1"
 	w1 := e.spawn("worker")
 
 	runID := strings.TrimSpace(e.mustCLI(append([]string{"run", demoRunbook}, demoParams(svc)...)...))

@@ -14,14 +14,32 @@ import (
 	"github.com/bcdr/bcdr/activities/notify"
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
-// actions returns every step kind that runs as an activity, with its function.
-func actions(cfg *config.Config, logger *slog.Logger) []activities.Action {
+// actions returns every step kind that runs as an activity, with its function; steps is
+// the egress policy of the steps that call URLs a runbook gives (nil only where the
+// actions are listed, never run).
+func actions(cfg *config.Config, logger *slog.Logger, steps *egress.Policy) []activities.Action {
 	aws := awsact.New(awsact.Config{Region: cfg.AWS.Region, Endpoint: cfg.AWS.Endpoint, AssumeRoleARN: cfg.AWS.RoleARN})
-	return append(activities.Builtins(logger), aws.Actions()...)
+	return append(activities.Builtins(logger, steps), aws.Actions()...)
+}
+
+// stepEgress is the egress policy of a worker's steps: loopback allowed under bcdr dev
+// (dev), refused under bcdr worker; bcdr's and the engine's own listeners (the
+// configured ones and running, those known once started) refused always.
+func stepEgress(cfg *config.Config, dev bool, running ...string) (*egress.Policy, error) {
+	var ls []egress.Listener
+	for _, addr := range running {
+		ls = append(ls, egress.Listener{What: "a listener of bcdr dev (the engine, its Web UI or bcdr's HTTP server)", Address: addr})
+	}
+	p, err := egress.New(cfg.StepEgress(dev, ls...))
+	if err != nil {
+		return nil, fmt.Errorf("steps' egress policy: %w", err)
+	}
+	return p, nil
 }
 
 // registry returns the step kinds runbooks may use: the builtins and every action.
@@ -31,7 +49,7 @@ func registry(cfg *config.Config) (*runbooks.Registry, error) {
 	for _, k := range runbooks.Builtins() {
 		builtin[k.Name] = true
 	}
-	for _, a := range actions(cfg, slog.Default()) {
+	for _, a := range actions(cfg, slog.Default(), nil) {
 		if !builtin[a.Kind.Name] {
 			extra = append(extra, a.Kind)
 		}
@@ -41,7 +59,7 @@ func registry(cfg *config.Config) (*runbooks.Registry, error) {
 
 // newWorker returns a worker serving the interpreter workflow and every action on the
 // configured task queue. Several workers on one queue share the work.
-func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger) worker.Worker {
+func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger, steps *egress.Policy) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
 		// A runbook's parallel branches complete in bursts; more pollers keep their
 		// results from queueing behind each other.
@@ -49,7 +67,7 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger) worker.
 		MaxConcurrentWorkflowTaskPollers: 4,
 	})
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
-	activities.Register(w, actions(cfg, logger)...)
+	activities.Register(w, actions(cfg, logger, steps)...)
 	notifier(cfg, logger).Register(w)
 	w.RegisterActivityWithOptions(evidenceWriter(cfg, logger), activity.RegisterOptions{Name: workflows.EvidenceActivity})
 	return w

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/engine"
+	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
 func newWorkerCommand(a *app) *cobra.Command {
@@ -45,7 +46,11 @@ Prometheus, /healthz (the process is up) and /readyz (Temporal answers).`,
 			}
 			defer c.Close()
 			defer a.serveWorkerOps(ln, c, logger)()
-			w := newWorker(c, a.cfg, logger)
+			steps, err := stepEgress(a.cfg, false)
+			if err != nil {
+				return err
+			}
+			w := newWorker(c, a.cfg, logger, steps)
 			logger.Info("bcdr worker started", "address", a.cfg.Temporal.Address,
 				"namespace", a.cfg.Temporal.Namespace, "task_queue", a.cfg.Temporal.TaskQueue,
 				"metrics", a.cfg.Metrics.Address)
@@ -94,7 +99,7 @@ func (a *app) serveWorkerOps(ln net.Listener, c client.Client, logger *slog.Logg
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
 	mux.Handle("GET /readyz", readyHandler(c))
 	mux.Handle("GET /metrics", a.metricsHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := httpserver.New(mux, httpserver.Default)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("worker metrics server stopped", "error", err)

@@ -38,6 +38,11 @@ type Config struct {
 	Tracing Tracing `mapstructure:"tracing" yaml:"tracing" json:"tracing"`
 	// Codec encrypts run payloads in Temporal's history (see codec.go).
 	Codec Codec `mapstructure:"codec" yaml:"codec" json:"codec"`
+	// Egress limits what runbook steps may reach over the network (see egress.go).
+	Egress Egress `mapstructure:"egress" yaml:"egress" json:"egress"`
+	// OutageWindow is how long before a run its declared outage start may lie; a start
+	// further back, or in the future, is refused.
+	OutageWindow Duration `mapstructure:"outage_window" yaml:"outage_window" json:"outage_window"`
 }
 
 // Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
@@ -161,6 +166,9 @@ func Defaults(dataHome, user string) map[string]any {
 		"codec.kms_key_id":         "",
 		"codec.previous_keys":      []string{},
 		"codec.origins":            []string{},
+		"egress.allow":             []string{},
+		"egress.deny":              []string{},
+		"outage_window":            "720h",
 	}
 }
 
@@ -237,6 +245,8 @@ func (c *Config) Validate() error {
 	c.validateAPI(bad)
 	c.validateTelemetry(bad)
 	c.validateCodec(bad)
+	c.validateEgress(bad)
+	c.validateOutageWindow(bad)
 	return errors.Join(errs...)
 }
 

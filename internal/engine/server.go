@@ -21,6 +21,8 @@ const readyTimeout = 30 * time.Second
 // Server is a running embedded Temporal server.
 type Server struct {
 	address, uiAddress, namespace string
+	// listeners are every port the engine serves: frontend, history, matching, worker, UI.
+	listeners []string
 
 	temporal temporal.Server
 	logger   slogLogger
@@ -64,6 +66,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.address = hostPort(dialIP(o.IP), p.frontend)
+	for _, port := range []int{p.frontend, p.history, p.matching, p.worker, p.ui} {
+		if port != 0 {
+			s.listeners = append(s.listeners, hostPort(o.IP, port))
+		}
+	}
 
 	SetBinaryChecksum() // before the server starts its system workers
 	sql := sqlConfig(data.dbPath())
@@ -130,6 +137,11 @@ func (s *Server) waitReady(ctx context.Context, o Options) error {
 	}
 	return reconcileNamespace(ctx, wf, operatorservice.NewOperatorServiceClient(conn), o.Namespace, o.Retention)
 }
+
+// Listeners are the host:port of every port the engine serves, as bound (0.0.0.0 when it
+// listens on all interfaces): the frontend, its internal services and the Web UI. Steps
+// must not reach them (package internal/egress).
+func (s *Server) Listeners() []string { return s.listeners }
 
 // Address is the host:port of the frontend, for SDK clients and workers.
 // When the engine listens on all interfaces (IP 0.0.0.0 or ::) it is the
