@@ -131,6 +131,9 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request, id *Identity) 
 		}
 	}
 	if req.OutageStart != nil {
+		if err := CheckOutageStart(*req.OutageStart, s.now(), s.opts.OutageWindow); err != nil {
+			return badRequest("outageStart", "%v", err)
+		}
 		in.OutageStart = *req.OutageStart
 	}
 	if err := s.authorize(r, id, startRole(in.Mode), rb.Metadata.Service); err != nil {

@@ -44,6 +44,9 @@ type Options struct {
 	// DataConverter decodes run inputs read back from the engine (a run's plan); nil
 	// means the SDK's default. Set it to the client's when payloads are encrypted.
 	DataConverter converter.DataConverter
+	// OutageWindow is how long before a run its declared outageStart may lie (0:
+	// DefaultOutageWindow).
+	OutageWindow time.Duration
 }
 
 // Server is the bcdr API.

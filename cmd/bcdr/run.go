@@ -145,8 +145,8 @@ func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
 	}
 	in.Notify = a.cfg.Notifies()
 	if f.outageStart != "" {
-		if in.OutageStart, err = time.Parse(time.RFC3339, f.outageStart); err != nil {
-			return workflows.Input{}, fmt.Errorf("--outage-start: %w", err)
+		if in.OutageStart, err = a.outageStart(f.outageStart); err != nil {
+			return workflows.Input{}, err
 		}
 	}
 	return in, nil

@@ -196,8 +196,8 @@ func (a *app) scenarioInput(path, name string, f scenarioRunFlags) (workflows.In
 		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true, Notify: a.cfg.Notifies(),
 	}
 	if f.outageStart != "" {
-		if in.OutageStart, err = time.Parse(time.RFC3339, f.outageStart); err != nil {
-			return workflows.Input{}, fmt.Errorf("--outage-start: %w", err)
+		if in.OutageStart, err = a.outageStart(f.outageStart); err != nil {
+			return workflows.Input{}, err
 		}
 	}
 	return in, nil

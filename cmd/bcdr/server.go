@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
 func newServerCommand(a *app) *cobra.Command {
@@ -46,7 +47,7 @@ api/openapi.yaml, also served at GET /v1/openapi.yaml.`,
 			if err != nil {
 				return fmt.Errorf("bcdr server: cannot listen on %s: %w (set --http or http.address)", a.cfg.HTTP.Address, err)
 			}
-			srv := &http.Server{Handler: a.httpHandler(c), ReadHeaderTimeout: 5 * time.Second}
+			srv := httpserver.New(a.httpHandler(c), httpserver.Default)
 			logger.Info("bcdr server started", "address", "http://"+ln.Addr().String(), "temporal", a.cfg.Temporal.Address,
 				"namespace", a.cfg.Temporal.Namespace)
 			fmt.Fprintf(a.stdout, "bcdr server on http://%s\n", ln.Addr())
@@ -93,6 +94,7 @@ func (a *app) apiOptions(c client.Client) (api.Options, error) {
 		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, a.cfg.GroupsOf, nil),
 		Triggers: a.cfg.Triggers, Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
 		Evidence: &lazyEvidence{cfg: a.cfg}, DataConverter: a.runDataConverter(),
+		OutageWindow: a.cfg.OutageWindow.Std(),
 	}, nil
 }
 
