@@ -1,0 +1,336 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/bcdr/bcdr/readiness"
+)
+
+// ---- RDS instances
+
+// checkPromoteReplica: the instance exists, is still a read replica, and is available.
+func (a *Actions) checkPromoteReplica(ctx context.Context, t readiness.Target, in promoteReadReplicaInput) []readiness.Finding {
+	inst, f := a.instance(ctx, t, in.Scope, in.InstanceID, true)
+	if inst == nil {
+		return one(f)
+	}
+	src := awssdk.ToString(inst.ReadReplicaSourceDBInstanceIdentifier)
+	if src == "" {
+		return one(notReady("target", "DB instance %q is not a read replica (already promoted?): there is nothing to promote", in.InstanceID))
+	}
+	if st := awssdk.ToString(inst.DBInstanceStatus); st != "available" {
+		return one(notReady("target", "read replica %q is %s; promotion needs it available", in.InstanceID, st))
+	}
+	return one(ready("target", "DB instance %q is an available read replica of %q", in.InstanceID, src))
+}
+
+func (a *Actions) checkDeleteInstance(ctx context.Context, t readiness.Target, in deleteInstanceInput) []readiness.Finding {
+	_, f := a.instance(ctx, t, in.Scope, in.InstanceID, false)
+	return one(f)
+}
+
+func (a *Actions) checkWaitInstance(ctx context.Context, t readiness.Target, in waitInstanceInput) []readiness.Finding {
+	_, f := a.instance(ctx, t, in.Scope, in.InstanceID, false)
+	return one(f)
+}
+
+// instance reads a DB instance named before the run. An instance that does not exist
+// is not ready when the step needs it now (must); otherwise (a wait or a clean-up,
+// whose instance an earlier step may create) a warning.
+func (a *Actions) instance(ctx context.Context, t readiness.Target, s Scope, id string, must bool) (*rdstypes.DBInstance, readiness.Finding) {
+	if n, ok := runTime(t, "db_instance_identifier"); ok || id == "" {
+		return nil, later("target", orDefault(n, "db_instance_identifier"))
+	}
+	c, err := a.rdsClient(ctx, s)
+	if err != nil {
+		return nil, cannot("target", "%v", err)
+	}
+	inst, err := describeInstance(ctx, c, id)
+	switch {
+	case err != nil:
+		return nil, fromErr("target", err)
+	case inst == nil && must:
+		return nil, notReady("target", "DB instance %q not found", id)
+	case inst == nil:
+		return nil, warn("target", "DB instance %q does not exist now (an earlier step may create it)", id)
+	}
+	return inst, ready("target", "DB instance %q exists (%s)", id, awssdk.ToString(inst.DBInstanceStatus))
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// checkSnapshotRestore: the snapshot (given, or the newest of the source instance)
+// exists, is available, and is newer than the runbook's RPO allows.
+func (a *Actions) checkSnapshotRestore(ctx context.Context, t readiness.Target, in restoreInstanceInput) []readiness.Finding {
+	if n, ok := runTime(t, "db_snapshot_identifier", "source_db_instance_identifier"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.rdsClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	q := &rds.DescribeDBSnapshotsInput{}
+	what := ""
+	switch {
+	case in.SnapshotID != "":
+		q.DBSnapshotIdentifier, what = awssdk.String(in.SnapshotID), fmt.Sprintf("DB snapshot %q", in.SnapshotID)
+	case in.SourceInstanceID != "":
+		q.DBInstanceIdentifier, what = awssdk.String(in.SourceInstanceID), fmt.Sprintf("the snapshots of DB instance %q", in.SourceInstanceID)
+	default:
+		return one(notReady("target", "the step names no snapshot: give db_snapshot_identifier or source_db_instance_identifier"))
+	}
+	var snaps []rdstypes.DBSnapshot
+	p := rds.NewDescribeDBSnapshotsPaginator(c, q)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return one(fromErr("target", classify(err, "describe %s", what)))
+		}
+		for _, s := range out.DBSnapshots {
+			if awssdk.ToString(s.Status) == "available" && s.SnapshotCreateTime != nil {
+				snaps = append(snaps, s)
+			}
+		}
+	}
+	if len(snaps) == 0 {
+		return one(notReady("target", "%s: no available snapshot", what))
+	}
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].SnapshotCreateTime.After(*snaps[j].SnapshotCreateTime) })
+	newest := snaps[0]
+	return one(fresh(t, fmt.Sprintf("DB snapshot %q", awssdk.ToString(newest.DBSnapshotIdentifier)), *newest.SnapshotCreateTime))
+}
+
+// fresh is the finding for a restore point made at `at`: older than the runbook's RPO
+// is not ready, because restoring it would lose more data than the runbook allows.
+func fresh(t readiness.Target, what string, at time.Time) readiness.Finding {
+	age := time.Since(at).Round(time.Second)
+	rpo := t.Runbook.Objectives.RPO.Std()
+	if rpo > 0 && age > rpo {
+		return notReady("target", "%s is %s old, older than the runbook's RPO %s: restoring it would lose more data than allowed", what, age, rpo)
+	}
+	if rpo > 0 {
+		return ready("target", "%s is %s old, within the RPO %s", what, age, rpo)
+	}
+	return ready("target", "%s exists (%s old)", what, age)
+}
+
+// ---- RDS clusters
+
+func (a *Actions) checkGlobalFailover(ctx context.Context, t readiness.Target, in globalFailoverInput) []readiness.Finding {
+	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN)
+}
+
+func (a *Actions) checkGlobalSwitchover(ctx context.Context, t readiness.Target, in globalSwitchoverInput) []readiness.Finding {
+	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN)
+}
+
+// checkGlobalTarget: the global database is available, the target is a secondary member,
+// and the writer replicates to it.
+func (a *Actions) checkGlobalTarget(ctx context.Context, t readiness.Target, s Scope, id, target string) []readiness.Finding {
+	if n, ok := runTime(t, "global_cluster_identifier", "target_db_cluster_identifier"); ok {
+		return one(later("target", n))
+	}
+	g, f := a.globalCluster(ctx, s, id)
+	if g == nil {
+		return one(f)
+	}
+	m := globalMember(g, target)
+	switch {
+	case m == nil:
+		return one(notReady("target", "cluster %q is not a member of global database %q", target, id))
+	case awssdk.ToBool(m.IsWriter):
+		return one(warn("target", "cluster %q is already the writer of global database %q: the step would change nothing", target, id))
+	}
+	writer := globalWriter(g)
+	for _, w := range g.GlobalClusterMembers {
+		if awssdk.ToString(w.DBClusterArn) == writer && !slices.Contains(w.Readers, target) {
+			return one(notReady("target", "the writer %q of global database %q does not replicate to %q", writer, id, target))
+		}
+	}
+	return one(ready("target", "global database %q is %s; %q is a secondary the writer replicates to", id, awssdk.ToString(g.Status), target))
+}
+
+func (a *Actions) checkDetach(ctx context.Context, t readiness.Target, in detachInput) []readiness.Finding {
+	if n, ok := runTime(t, "global_cluster_identifier", "db_cluster_identifier"); ok {
+		return one(later("target", n))
+	}
+	g, f := a.globalCluster(ctx, in.Scope, in.GlobalClusterID)
+	if g == nil {
+		return one(f)
+	}
+	if globalMember(g, in.ClusterARN) == nil {
+		return one(warn("target", "cluster %q is not a member of global database %q: there is nothing to detach", in.ClusterARN, in.GlobalClusterID))
+	}
+	return one(ready("target", "cluster %q is a member of global database %q", in.ClusterARN, in.GlobalClusterID))
+}
+
+func (a *Actions) globalCluster(ctx context.Context, s Scope, id string) (*rdstypes.GlobalCluster, readiness.Finding) {
+	c, err := a.rdsClient(ctx, s)
+	if err != nil {
+		return nil, cannot("target", "%v", err)
+	}
+	g, err := describeGlobalCluster(ctx, c, id)
+	if err != nil {
+		return nil, fromErr("target", err)
+	}
+	if st := awssdk.ToString(g.Status); st != "available" {
+		return nil, notReady("target", "global database %q is %s, not available", id, st)
+	}
+	return g, readiness.Finding{}
+}
+
+func (a *Actions) checkClusterFailover(ctx context.Context, t readiness.Target, in failoverClusterInput) []readiness.Finding {
+	cl, f := a.cluster(ctx, t, in.Scope, in.ClusterID, true)
+	if cl == nil {
+		return one(f)
+	}
+	if st := awssdk.ToString(cl.Status); st != "available" {
+		return one(notReady("target", "DB cluster %q is %s; a failover needs it available", in.ClusterID, st))
+	}
+	if in.TargetInstanceID != "" && !t.IsUnknown("target_db_instance_identifier") {
+		member := slices.ContainsFunc(cl.DBClusterMembers, func(m rdstypes.DBClusterMember) bool {
+			return awssdk.ToString(m.DBInstanceIdentifier) == in.TargetInstanceID
+		})
+		if !member {
+			return one(notReady("target", "DB instance %q is not a member of DB cluster %q", in.TargetInstanceID, in.ClusterID))
+		}
+	}
+	if len(cl.DBClusterMembers) < 2 {
+		return one(notReady("target", "DB cluster %q has %d instance: a failover needs a reader to promote", in.ClusterID, len(cl.DBClusterMembers)))
+	}
+	return one(f)
+}
+
+func (a *Actions) checkWaitCluster(ctx context.Context, t readiness.Target, in waitClusterInput) []readiness.Finding {
+	_, f := a.cluster(ctx, t, in.Scope, in.ClusterID, false)
+	return one(f)
+}
+
+func (a *Actions) cluster(ctx context.Context, t readiness.Target, s Scope, id string, must bool) (*rdstypes.DBCluster, readiness.Finding) {
+	if n, ok := runTime(t, "db_cluster_identifier"); ok || id == "" {
+		return nil, later("target", orDefault(n, "db_cluster_identifier"))
+	}
+	c, err := a.rdsClient(ctx, s)
+	if err != nil {
+		return nil, cannot("target", "%v", err)
+	}
+	cl, err := describeCluster(ctx, c, id)
+	switch {
+	case err != nil && isNotFoundErr(err) && !must:
+		return nil, warn("target", "DB cluster %q does not exist now (an earlier step may create it)", id)
+	case err != nil:
+		return nil, fromErr("target", err)
+	}
+	return cl, ready("target", "DB cluster %q exists (%s)", id, awssdk.ToString(cl.Status))
+}
+
+func isNotFoundErr(err error) bool { return typeOf(err) == "NotFound" }
+
+// ---- S3 and DynamoDB markers
+
+func (a *Actions) checkS3PutMarker(ctx context.Context, t readiness.Target, in s3PutMarkerInput) []readiness.Finding {
+	if n, ok := runTime(t, "bucket"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.s3Client(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: awssdk.String(in.Bucket)}); err != nil {
+		if httpStatus(err) == 404 {
+			return one(notReady("target", "S3 bucket %q not found", in.Bucket))
+		}
+		return one(fromErr("target", classify(err, "read S3 bucket %q", in.Bucket)))
+	}
+	return one(ready("target", "S3 bucket %q exists", in.Bucket))
+}
+
+// checkDDBPutMarker reads the marker item: the table exists and the key fits its schema.
+func (a *Actions) checkDDBPutMarker(ctx context.Context, t readiness.Target, in ddbPutMarkerInput) []readiness.Finding {
+	if n, ok := runTime(t, "table", "key_attribute", "key"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.dynamodbClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	_, found, err := readDDBMarker(ctx, c, in.ddbMarkerKey)
+	if err != nil {
+		return one(fromErr("target", err))
+	}
+	state := "no marker yet"
+	if found {
+		state = "a marker is there"
+	}
+	return one(ready("target", "DynamoDB table %q answers (%s)", in.Table, state))
+}
+
+// ---- AWS Backup
+
+// checkRecoveryPoint: the recovery point exists in one of the region's vaults, is
+// COMPLETED, and is newer than the runbook's RPO allows.
+func (a *Actions) checkRecoveryPoint(ctx context.Context, t readiness.Target, in startRestoreInput) []readiness.Finding {
+	if n, ok := runTime(t, "recovery_point_arn"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.backupClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	// DescribeRecoveryPoint needs the vault, which the ARN does not name: look in each.
+	p := backup.NewListBackupVaultsPaginator(c, &backup.ListBackupVaultsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return one(fromErr("target", classify(err, "list backup vaults")))
+		}
+		for _, v := range out.BackupVaultList {
+			rp, err := c.DescribeRecoveryPoint(ctx, &backup.DescribeRecoveryPointInput{
+				BackupVaultName: v.BackupVaultName, RecoveryPointArn: awssdk.String(in.RecoveryPointARN)})
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return one(fromErr("target", classify(err, "describe recovery point %q in vault %q", in.RecoveryPointARN, awssdk.ToString(v.BackupVaultName))))
+			}
+			if rp.Status != "COMPLETED" {
+				return one(notReady("target", "recovery point %q is %s, not COMPLETED", in.RecoveryPointARN, rp.Status))
+			}
+			if rp.CreationDate == nil {
+				return one(ready("target", "recovery point %q is COMPLETED", in.RecoveryPointARN))
+			}
+			return one(fresh(t, fmt.Sprintf("recovery point %q", in.RecoveryPointARN), *rp.CreationDate))
+		}
+	}
+	return one(notReady("target", "recovery point %q is in no backup vault of the region", in.RecoveryPointARN))
+}
+
+func (a *Actions) checkRestoreJob(ctx context.Context, t readiness.Target, in waitRestoreInput) []readiness.Finding {
+	if n, ok := runTime(t, "restore_job_id"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.backupClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	out, err := c.DescribeRestoreJob(ctx, &backup.DescribeRestoreJobInput{RestoreJobId: awssdk.String(in.RestoreJobID)})
+	if err != nil {
+		return one(fromErr("target", classify(err, "describe restore job %q", in.RestoreJobID)))
+	}
+	return one(ready("target", "restore job %q is %s", in.RestoreJobID, out.Status))
+}
