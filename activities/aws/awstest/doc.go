@@ -4,9 +4,9 @@
 // moto is installed with `pip install 'moto[server]'`. When it is missing, StartMoto
 // skips the test with a loud message on a developer's machine and fails it in CI
 // (CI=true), so a CI run can never pass without having run the AWS tests.
-package awstest
 //
 // Where moto lacks an operation or answers it unlike AWS, a fake answers as the AWS API
 // reference documents it (each cites its page): Quotas (Service Quotas'
 // GetServiceQuota) and Simulator (IAM's SimulatePrincipalPolicy). Split puts them in
 // front of moto, by the SigV4 service of each request.
+package awstest
