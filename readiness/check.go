@@ -162,8 +162,12 @@ func Check(ctx context.Context, rb *runbooks.Runbook, reg *runbooks.Registry, o 
 	}
 	wg.Wait()
 	rep := &Report{Runbook: rb.Metadata.Name, File: rb.Source.File, Digest: rb.Source.Digest, Mode: o.Mode, Findings: []Finding{}}
+	secrets := secretValues(rb, params)
 	for _, fs := range results {
-		rep.Findings = append(rep.Findings, fs...)
+		for _, f := range fs {
+			f.Reason = redact(f.Reason, secrets)
+			rep.Findings = append(rep.Findings, f)
+		}
 	}
 	rep.Result = Worst(rep.Findings)
 	rep.Duration = now().Sub(start)
@@ -306,4 +310,22 @@ func readsRun(v any) bool {
 		}
 	}
 	return false
+}
+
+// secretValues are the values of the runbook's secret parameters: no reason shows them.
+func secretValues(rb *runbooks.Runbook, params map[string]any) []string {
+	var out []string
+	for _, p := range rb.Parameters {
+		if s, ok := params[p.Name].(string); ok && p.Secret && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
+		s = strings.ReplaceAll(s, v, "***")
+	}
+	return s
 }

@@ -19,6 +19,7 @@ metadata: {name: readiness-fixture}
 parameters:
   - {name: target, type: string, required: true}
   - {name: fast, type: bool, default: false}
+  - {name: token, type: string, secret: true, default: "hunter2-token"}
 steps:
   - id: act
     uses: noop
@@ -71,7 +72,7 @@ func TestCheckResolvesInputsAndModes(t *testing.T) {
 	kinds[runbooks.KindNoop] = func(_ context.Context, tg readiness.Target) []readiness.Finding {
 		calls.Add(1)
 		seen[tg.Step] = tg // Parallel 1: one checker at a time writes the map
-		return []readiness.Finding{{Check: "target", Result: readiness.Ready, Reason: "fine"}}
+		return []readiness.Finding{{Check: "target", Result: readiness.Ready, Reason: "fine with " + tg.Params["token"].(string)}}
 	}
 	rep, err := readiness.Check(context.Background(), rb, reg, readiness.Options{
 		Params: map[string]string{"target": "orders"}, Kinds: kinds, Parallel: 1})
@@ -82,6 +83,7 @@ func TestCheckResolvesInputsAndModes(t *testing.T) {
 	assert.False(t, seen["follow"].Known("output"))
 
 	s := byStep(rep)
+	assert.Equal(t, "fine with ***", s["act"][0].Reason, "a secret parameter never shows")
 	assert.Equal(t, readiness.Ready, s["drill_only"][0].Result, "live mode checks the live action")
 	assert.Equal(t, readiness.Ready, s["slow_path"][0].Result)
 	assert.Contains(t, s["fast_path"][0].Reason, "is false for these parameters")
