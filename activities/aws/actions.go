@@ -198,6 +198,7 @@ func (a *Actions) entries() []entry {
 		route53HealthCheckStatusSpec.bind(a.Route53HealthCheckStatus),
 		arcGetRoutingControlSpec.bind(a.ARCGetRoutingControl),
 		arcSetRoutingControlSpec.bind(a.ARCSetRoutingControl),
+		arcSetRoutingControlsSpec.bind(a.ARCSetRoutingControls),
 		rdsPromoteReadReplicaSpec.bind(a.RDSPromoteReadReplica),
 		rdsFailoverGlobalClusterSpec.bind(a.RDSFailoverGlobalCluster),
 		rdsSwitchoverGlobalClusterSpec.bind(a.RDSSwitchoverGlobalCluster),

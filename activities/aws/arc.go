@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -22,16 +23,34 @@ type clusterEndpoint struct {
 	Region   string `json:"region"`
 }
 
-var arcInputs = []runbooks.Field{
-	reqStr("routing_control_arn", "routing control ARN"),
+// defaultEndpointTimeout bounds one call to one cluster endpoint. The cluster's data plane
+// answers in well under a second; an endpoint that takes longer is likely in the impaired
+// region, and the next one is tried instead of letting it eat the step's timeout.
+const defaultEndpointTimeout = 5 * time.Second
+
+var arcEndpointInputs = []runbooks.Field{
 	required(field("cluster_endpoints", runbooks.TypeList,
 		"the ARC cluster's endpoints: [{endpoint: https://....route53-recovery-cluster.REGION.amazonaws.com/v1, region: REGION}, ...]")),
+	withDefault(field("endpoint_timeout", runbooks.TypeDuration,
+		"how long one call may take on one cluster endpoint before the next endpoint is tried"), defaultEndpointTimeout.String()),
+	field("safety_rule_names", runbooks.TypeMap,
+		"safety rule ARN -> name, so that an update a safety rule blocks is reported with the rule's name (the cluster API gives only the ARN)"),
+}
+
+var arcInputs = append([]runbooks.Field{reqStr("routing_control_arn", "routing control ARN")}, arcEndpointInputs...)
+
+// arcCluster is how a step reaches a cluster: its endpoints and the per-endpoint timeout.
+type arcCluster struct {
+	ClusterEndpoints []clusterEndpoint `json:"cluster_endpoints"`
+	EndpointTimeout  duration          `json:"endpoint_timeout"`
+	SafetyRuleNames  map[string]string `json:"safety_rule_names,omitempty"`
 }
 
 // routingControls is what the ARC actions use of one cluster endpoint.
 type routingControls interface {
 	GetRoutingControlState(context.Context, *arc.GetRoutingControlStateInput, ...func(*arc.Options)) (*arc.GetRoutingControlStateOutput, error)
 	UpdateRoutingControlState(context.Context, *arc.UpdateRoutingControlStateInput, ...func(*arc.Options)) (*arc.UpdateRoutingControlStateOutput, error)
+	UpdateRoutingControlStates(context.Context, *arc.UpdateRoutingControlStatesInput, ...func(*arc.Options)) (*arc.UpdateRoutingControlStatesOutput, error)
 }
 
 func (a *Actions) arcClient(ctx context.Context, s Scope, ep clusterEndpoint) (routingControls, error) {
@@ -48,36 +67,98 @@ func (a *Actions) arcClient(ctx context.Context, s Scope, ep clusterEndpoint) (r
 	})
 }
 
-// onAnyEndpoint calls fn with a client for each endpoint, in random order, until one
-// answers. Errors that another endpoint cannot fix (not found, denied, invalid) end it.
-func (a *Actions) onAnyEndpoint(ctx context.Context, s Scope, eps []clusterEndpoint, what string,
-	fn func(routingControls) error) error {
+// endpointOrder is the order the cluster's endpoints are tried in: a random one first, so
+// that runs spread over the cluster (AWS's advice), then the others. Tests fix it.
+var endpointOrder = rand.Perm
+
+// onAnyEndpoint calls fn with a client for each endpoint until one answers, giving each
+// call at most the cluster's endpoint timeout: an endpoint that hangs (its region is
+// down) is left for the next one rather than holding the step. Errors another endpoint
+// cannot fix (not found, denied, invalid, a safety rule) end it.
+//
+// Per the ARC cluster API reference (https://docs.aws.amazon.com/routing-control/latest/APIReference/API_UpdateRoutingControlStates.html,
+// "You must specify Regional endpoints ... accessing Regional cluster endpoints in sequence")
+// and the developer guide's advice to retry on another endpoint when one fails or times out.
+func (a *Actions) onAnyEndpoint(ctx context.Context, s Scope, cl arcCluster, what string,
+	fn func(context.Context, routingControls) error) error {
+	eps := cl.ClusterEndpoints
 	if len(eps) == 0 {
 		return invalid("%s: cluster_endpoints is empty", what)
 	}
+	timeout := time.Duration(cl.EndpointTimeout)
+	if timeout <= 0 {
+		timeout = defaultEndpointTimeout
+	}
 	var errs []error
-	for _, i := range rand.Perm(len(eps)) {
+	for _, i := range endpointOrder(len(eps)) {
 		c, err := a.arcClient(ctx, s, eps[i])
 		if err != nil {
 			return err
 		}
-		err = fn(c)
+		callCtx, cancel := context.WithTimeout(ctx, timeout)
+		err = fn(callCtx, c)
+		timedOut := callCtx.Err() != nil
+		cancel()
 		if err == nil {
 			return nil
 		}
-		if errorType(err) != "" || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return classify(err, "%s", what)
 		}
-		errs = append(errs, fmt.Errorf("endpoint %s: %w", eps[i].Endpoint, err))
+		if rule := blockingSafetyRule(err); rule != "" {
+			return activities.NonRetryable(ErrSafetyRule, fmt.Errorf("%s: blocked by safety rule %s: %w (when the rule must give way, list its ARN in safety_rules_to_override)",
+				what, cl.ruleName(rule), err))
+		}
+		if errorType(err) != "" {
+			return classify(err, "%s", what)
+		}
+		if timedOut {
+			err = fmt.Errorf("no answer within %s: %w", timeout, err)
+		}
+		errs = append(errs, fmt.Errorf("endpoint %s (%s): %w", eps[i].Endpoint, eps[i].Region, err))
 	}
 	return fmt.Errorf("%s: no cluster endpoint answered: %w", what, errors.Join(errs...))
+}
+
+// ErrSafetyRule is the error type of an update an ARC safety rule blocked: another
+// endpoint or a retry gives the same answer.
+const ErrSafetyRule = "SafetyRuleBlocked"
+
+// safetyRuleARN matches a safety rule's ARN, which ARC puts in the error of an update a
+// rule blocks ("When a safety rule blocks a routing control state update, the error
+// message includes the ARN of the rule that blocked the update":
+// https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.override-safety-rule.html).
+var safetyRuleARN = regexp.MustCompile(`arn:aws[a-z-]*:route53-recovery-control::[0-9]+:controlpanel/[^/\s"',]+/safetyrule/[^/\s"',.]+`)
+
+// blockingSafetyRule returns the ARN of the safety rule that blocked an update, or "".
+func blockingSafetyRule(err error) string {
+	var conflict *arctypes.ConflictException
+	if errors.As(err, &conflict) {
+		if id := awssdk.ToString(conflict.ResourceId); safetyRuleARN.MatchString(id) {
+			return safetyRuleARN.FindString(id)
+		}
+		return safetyRuleARN.FindString(awssdk.ToString(conflict.Message))
+	}
+	var vErr *arctypes.ValidationException
+	if errors.As(err, &vErr) {
+		return safetyRuleARN.FindString(awssdk.ToString(vErr.Message))
+	}
+	return ""
+}
+
+// ruleName is "NAME (ARN)" when the step named the rule, else the ARN.
+func (cl arcCluster) ruleName(arn string) string {
+	if name := cl.SafetyRuleNames[arn]; name != "" {
+		return fmt.Sprintf("%q (%s)", name, arn)
+	}
+	return arn
 }
 
 // ---- aws.arc.get_routing_control
 
 type getRoutingControlInput struct {
-	RoutingControlARN string            `json:"routing_control_arn"`
-	ClusterEndpoints  []clusterEndpoint `json:"cluster_endpoints"`
+	RoutingControlARN string `json:"routing_control_arn"`
+	arcCluster
 	Scope
 }
 
@@ -96,7 +177,7 @@ var arcGetRoutingControlSpec = newSpec[getRoutingControlInput](runbooks.Kind{
 // ARCGetRoutingControl carries out aws.arc.get_routing_control.
 func (a *Actions) ARCGetRoutingControl(ctx context.Context, req activities.Request) (activities.Result, error) {
 	return arcGetRoutingControlSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in getRoutingControlInput) (activities.Result, error) {
-		out, err := a.routingControlState(ctx, in.Scope, in.ClusterEndpoints, in.RoutingControlARN)
+		out, err := a.routingControlState(ctx, in.Scope, in.arcCluster, in.RoutingControlARN)
 		if err != nil {
 			return nil, err
 		}
@@ -104,9 +185,9 @@ func (a *Actions) ARCGetRoutingControl(ctx context.Context, req activities.Reque
 	})
 }
 
-func (a *Actions) routingControlState(ctx context.Context, s Scope, eps []clusterEndpoint, arn string) (*arc.GetRoutingControlStateOutput, error) {
+func (a *Actions) routingControlState(ctx context.Context, s Scope, cl arcCluster, arn string) (*arc.GetRoutingControlStateOutput, error) {
 	var out *arc.GetRoutingControlStateOutput
-	err := a.onAnyEndpoint(ctx, s, eps, fmt.Sprintf("get routing control %q", arn), func(c routingControls) error {
+	err := a.onAnyEndpoint(ctx, s, cl, fmt.Sprintf("get routing control %q", arn), func(ctx context.Context, c routingControls) error {
 		var err error
 		out, err = c.GetRoutingControlState(ctx, &arc.GetRoutingControlStateInput{RoutingControlArn: awssdk.String(arn)})
 		return err
@@ -117,10 +198,10 @@ func (a *Actions) routingControlState(ctx context.Context, s Scope, eps []cluste
 // ---- aws.arc.set_routing_control
 
 type setRoutingControlInput struct {
-	RoutingControlARN     string            `json:"routing_control_arn"`
-	ClusterEndpoints      []clusterEndpoint `json:"cluster_endpoints"`
-	State                 string            `json:"state"`
-	SafetyRulesToOverride []string          `json:"safety_rules_to_override,omitempty"`
+	RoutingControlARN     string   `json:"routing_control_arn"`
+	State                 string   `json:"state"`
+	SafetyRulesToOverride []string `json:"safety_rules_to_override,omitempty"`
+	arcCluster
 	Scope
 }
 
@@ -147,7 +228,7 @@ func (a *Actions) ARCSetRoutingControl(ctx context.Context, req activities.Reque
 	return arcSetRoutingControlSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setRoutingControlInput) (activities.Result, error) {
 		var previous string
 		if !loadProgress(ctx, &previous) {
-			cur, err := a.routingControlState(ctx, in.Scope, in.ClusterEndpoints, in.RoutingControlARN)
+			cur, err := a.routingControlState(ctx, in.Scope, in.arcCluster, in.RoutingControlARN)
 			if err != nil {
 				return nil, err
 			}
@@ -158,8 +239,8 @@ func (a *Actions) ARCSetRoutingControl(ctx context.Context, req activities.Reque
 			return activities.Result{"state": in.State, "previous_state": previous, "changed": false}, nil
 		}
 		logChange(ctx, "set ARC routing control", "arn", in.RoutingControlARN, "from", previous, "to", in.State)
-		err := a.onAnyEndpoint(ctx, in.Scope, in.ClusterEndpoints, fmt.Sprintf("set routing control %q to %s", in.RoutingControlARN, in.State),
-			func(c routingControls) error {
+		err := a.onAnyEndpoint(ctx, in.Scope, in.arcCluster, fmt.Sprintf("set routing control %q to %s", in.RoutingControlARN, in.State),
+			func(ctx context.Context, c routingControls) error {
 				_, err := c.UpdateRoutingControlState(ctx, &arc.UpdateRoutingControlStateInput{
 					RoutingControlArn:     awssdk.String(in.RoutingControlARN),
 					RoutingControlState:   arctypes.RoutingControlState(in.State),
@@ -171,5 +252,102 @@ func (a *Actions) ARCSetRoutingControl(ctx context.Context, req activities.Reque
 			return nil, err
 		}
 		return activities.Result{"state": in.State, "previous_state": previous, "changed": true}, nil
+	})
+}
+
+// ---- aws.arc.set_routing_controls
+
+// routingControlState is one routing control and a state: an entry of the batch to set,
+// and of the previous states the batch outputs for its rollback.
+type routingControlState struct {
+	RoutingControlARN string `json:"routing_control_arn"`
+	State             string `json:"state"`
+}
+
+type setRoutingControlsInput struct {
+	States                []routingControlState `json:"states"`
+	SafetyRulesToOverride []string              `json:"safety_rules_to_override,omitempty"`
+	arcCluster
+	Scope
+}
+
+var arcSetRoutingControlsSpec = newSpec[setRoutingControlsInput](runbooks.Kind{
+	Name: "aws.arc.set_routing_controls",
+	Description: "Set several Route 53 ARC routing controls in one transaction (UpdateRoutingControlStates: all change or none), " +
+		"then read each back to verify it. Fences writers when a control gates them. Outputs the previous states for rollback.",
+	Inputs: append([]runbooks.Field{
+		required(field("states", runbooks.TypeList, "the controls to set: [{routing_control_arn: ARN, state: On|Off}, ...]")),
+		field("safety_rules_to_override", runbooks.TypeList, "ARNs of safety rules to bypass (break-glass)"),
+	}, arcEndpointInputs...),
+	Outputs: []runbooks.Field{
+		field("previous_states", runbooks.TypeList, "[{routing_control_arn, state}] as they were before, for a rollback's states"),
+		field("changed", runbooks.TypeBool, "false when every control was already in its state"),
+		field("verified", runbooks.TypeBool, "true: every control read back in the state set"),
+	},
+	IAMActions:      []string{"route53-recovery-cluster:GetRoutingControlState", "route53-recovery-cluster:UpdateRoutingControlStates"},
+	SideEffects:     true,
+	Rollbackable:    true,
+	DefaultEstimate: estimate(5 * time.Second),
+})
+
+// ARCSetRoutingControls carries out aws.arc.set_routing_controls.
+func (a *Actions) ARCSetRoutingControls(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return arcSetRoutingControlsSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setRoutingControlsInput) (activities.Result, error) {
+		if len(in.States) == 0 {
+			return nil, invalid("states is empty: list the routing controls to set")
+		}
+		entries := make([]arctypes.UpdateRoutingControlStateEntry, len(in.States))
+		for i, st := range in.States {
+			if st.RoutingControlARN == "" || (st.State != "On" && st.State != "Off") {
+				return nil, invalid("states[%d]: want {routing_control_arn: ARN, state: On or Off}, got routing_control_arn %q, state %q", i, st.RoutingControlARN, st.State)
+			}
+			entries[i] = arctypes.UpdateRoutingControlStateEntry{
+				RoutingControlArn: awssdk.String(st.RoutingControlARN), RoutingControlState: arctypes.RoutingControlState(st.State),
+			}
+		}
+		var previous []routingControlState
+		if !loadProgress(ctx, &previous) {
+			for _, st := range in.States {
+				cur, err := a.routingControlState(ctx, in.Scope, in.arcCluster, st.RoutingControlARN)
+				if err != nil {
+					return nil, err
+				}
+				previous = append(previous, routingControlState{st.RoutingControlARN, string(cur.RoutingControlState)})
+			}
+			saveProgress(ctx, previous)
+		}
+		changed := false
+		for i, st := range in.States {
+			changed = changed || previous[i].State != st.State
+		}
+		if changed {
+			logChange(ctx, "set ARC routing controls", "states", in.States)
+			err := a.onAnyEndpoint(ctx, in.Scope, in.arcCluster, fmt.Sprintf("set %d routing controls", len(entries)),
+				func(ctx context.Context, c routingControls) error {
+					_, err := c.UpdateRoutingControlStates(ctx, &arc.UpdateRoutingControlStatesInput{
+						UpdateRoutingControlStateEntries: entries,
+						SafetyRulesToOverride:            in.SafetyRulesToOverride,
+					})
+					return err
+				})
+			if err != nil {
+				return nil, err
+			}
+		}
+		// read back: the state a fence or a switch relies on is the one the cluster serves
+		for _, st := range in.States {
+			cur, err := a.routingControlState(ctx, in.Scope, in.arcCluster, st.RoutingControlARN)
+			if err != nil {
+				return nil, fmt.Errorf("verify routing control %q: %w", st.RoutingControlARN, err)
+			}
+			if got := string(cur.RoutingControlState); got != st.State {
+				return nil, fmt.Errorf("verify routing control %q: the cluster reads %s after it was set %s", st.RoutingControlARN, got, st.State)
+			}
+		}
+		prev := make([]any, len(previous))
+		for i, p := range previous {
+			prev[i] = map[string]any{"routing_control_arn": p.RoutingControlARN, "state": p.State}
+		}
+		return activities.Result{"previous_states": prev, "changed": changed, "verified": true}, nil
 	})
 }

@@ -1,0 +1,228 @@
+package aws
+
+// Route 53 ARC cluster tests at the SDK's HTTP layer (moto has no route53-recovery-cluster):
+// a fake cluster answers as the Routing Control API reference documents
+// (https://docs.aws.amazon.com/routing-control/latest/APIReference/API_UpdateRoutingControlStates.html,
+// awsJson1_0, X-Amz-Target ToggleCustomerAPI.*): UpdateRoutingControlStates applies every
+// entry or none; an update a safety rule blocks fails with ConflictException whose message
+// carries the rule's ARN ("When a safety rule blocks a routing control state update, the
+// error message includes the ARN of the rule that blocked the update":
+// https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.override-safety-rule.html).
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	cellEast   = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp1/routingcontrol/east"
+	cellWest   = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp1/routingcontrol/west"
+	minOneCell = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp1/safetyrule/r1"
+)
+
+// fakeCluster is one ARC cluster's routing-control state, served by its endpoints, with
+// an assertion rule: at least one cell On.
+type fakeCluster struct {
+	mu      sync.Mutex
+	states  map[string]string
+	calls   calls
+	batches [][]string // the entries of each UpdateRoutingControlStates, "ARN=State"
+}
+
+func newFakeCluster() *fakeCluster {
+	return &fakeCluster{states: map[string]string{cellEast: "On", cellWest: "Off"}}
+}
+
+func (c *fakeCluster) serve(w http.ResponseWriter, r *http.Request) {
+	op := jsonTarget(r)
+	c.calls.add(op)
+	var body struct {
+		RoutingControlArn                string
+		RoutingControlState              string
+		UpdateRoutingControlStateEntries []struct{ RoutingControlArn, RoutingControlState string }
+		SafetyRulesToOverride            []string
+	}
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch op {
+	case "GetRoutingControlState":
+		st, ok := c.states[body.RoutingControlArn]
+		if !ok {
+			jsonError(w, 404, "ResourceNotFoundException", "no routing control "+body.RoutingControlArn)
+			return
+		}
+		writeJSON(w, 200, map[string]any{"RoutingControlArn": body.RoutingControlArn, "RoutingControlState": st, "RoutingControlName": "cell"})
+	case "UpdateRoutingControlStates":
+		next := copyStates(c.states)
+		var batch []string
+		for _, e := range body.UpdateRoutingControlStateEntries {
+			if _, ok := next[e.RoutingControlArn]; !ok {
+				jsonError(w, 404, "ResourceNotFoundException", "no routing control "+e.RoutingControlArn)
+				return
+			}
+			next[e.RoutingControlArn] = e.RoutingControlState
+			batch = append(batch, e.RoutingControlArn+"="+e.RoutingControlState)
+		}
+		if next[cellEast] == "Off" && next[cellWest] == "Off" && !slices.Contains(body.SafetyRulesToOverride, minOneCell) {
+			jsonError(w, 409, "ConflictException", "Request rejected: the update would violate safety rule "+minOneCell)
+			return
+		}
+		c.states, c.batches = next, append(c.batches, batch)
+		writeJSON(w, 200, map[string]any{})
+	default:
+		jsonError(w, 400, "ValidationException", "unexpected operation "+op)
+	}
+}
+
+func copyStates(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// hanging is a cluster endpoint in a failed region: it takes the connection and never
+// answers (until the test ends).
+func hanging(t *testing.T) (*httptest.Server, *calls) {
+	release := make(chan struct{})
+	var got calls
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.add(jsonTarget(r))
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	return srv, &got
+}
+
+// inOrder makes onAnyEndpoint try the endpoints as listed, so a test decides which one
+// comes first.
+func inOrder(t *testing.T) {
+	endpointOrder = func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	t.Cleanup(func() { endpointOrder = randPerm })
+}
+
+var randPerm = endpointOrder
+
+func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T) {
+	inOrder(t)
+	cluster := newFakeCluster()
+	a, good := wire(t, cluster.serve)
+	hang, hung := hanging(t)
+	eps := []any{
+		map[string]any{"endpoint": hang.URL, "region": "us-east-1"},
+		map[string]any{"endpoint": good.URL, "region": "us-west-2"},
+	}
+	with := map[string]any{
+		"cluster_endpoints": eps, "endpoint_timeout": "200ms",
+		"states": []any{
+			map[string]any{"routing_control_arn": cellEast, "state": "Off"},
+			map[string]any{"routing_control_arn": cellWest, "state": "On"},
+		},
+	}
+	start := time.Now()
+	res, err := a.ARCSetRoutingControls(testCtx(t), request(t, with))
+	require.NoError(t, err)
+	elapsed := time.Since(start)
+
+	assert.Equal(t, true, res["changed"])
+	assert.Equal(t, true, res["verified"])
+	assert.Equal(t, []any{
+		map[string]any{"routing_control_arn": cellEast, "state": "On"},
+		map[string]any{"routing_control_arn": cellWest, "state": "Off"},
+	}, res["previous_states"])
+	assert.Equal(t, [][]string{{cellEast + "=Off", cellWest + "=On"}}, cluster.batches, "both controls in one UpdateRoutingControlStates")
+	assert.Zero(t, cluster.calls.count("UpdateRoutingControlState"), "no per-control updates")
+	assert.Equal(t, map[string]string{cellEast: "Off", cellWest: "On"}, cluster.states)
+	// 2 reads, 1 update, 2 read-backs: each first tried on the hanging endpoint for 200ms
+	assert.Equal(t, 5, len(hung.ops), "every call went to the hanging endpoint first: %v", hung.ops)
+	assert.Less(t, elapsed, 5*time.Second, "the hanging endpoint cost its timeout per call, not the step's")
+
+	// the rollback: the same kind with the previous states
+	res, err = a.ARCSetRoutingControls(testCtx(t), request(t, map[string]any{
+		"cluster_endpoints": eps, "endpoint_timeout": "200ms", "states": res["previous_states"],
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{cellEast: "On", cellWest: "Off"}, cluster.states)
+
+	// nothing to change: no update, still verified
+	res, err = a.ARCSetRoutingControls(testCtx(t), request(t, map[string]any{
+		"cluster_endpoints": []any{eps[1]}, "states": []any{map[string]any{"routing_control_arn": cellEast, "state": "On"}},
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, false, res["changed"])
+	assert.Equal(t, true, res["verified"])
+	assert.Len(t, cluster.batches, 2)
+}
+
+// TestARCGetRoutingControlRotatesPastAHangingEndpoint: before endpoint_timeout, a hanging
+// endpoint tried first held the call until the step's own deadline.
+func TestARCGetRoutingControlRotatesPastAHangingEndpoint(t *testing.T) {
+	inOrder(t)
+	cluster := newFakeCluster()
+	a, good := wire(t, cluster.serve)
+	hang, _ := hanging(t)
+	with := map[string]any{"routing_control_arn": cellEast, "endpoint_timeout": "100ms", "cluster_endpoints": []any{
+		map[string]any{"endpoint": hang.URL, "region": "us-east-1"},
+		map[string]any{"endpoint": good.URL, "region": "us-west-2"},
+	}}
+	res, err := a.ARCGetRoutingControl(testCtx(t), request(t, with))
+	require.NoError(t, err)
+	assert.Equal(t, "On", res["state"])
+
+	with["cluster_endpoints"] = []any{map[string]any{"endpoint": hang.URL, "region": "us-east-1"}}
+	_, err = a.ARCGetRoutingControl(testCtx(t), request(t, with))
+	requireRetryable(t, err)
+	assert.Contains(t, err.Error(), "no cluster endpoint answered")
+	assert.Contains(t, err.Error(), "no answer within 100ms")
+	assert.Contains(t, err.Error(), "(us-east-1)")
+}
+
+func TestARCSafetyRuleIsReportedByName(t *testing.T) {
+	inOrder(t)
+	cluster := newFakeCluster()
+	a, good := wire(t, cluster.serve)
+	second := httptest.NewServer(http.HandlerFunc(cluster.serve))
+	defer second.Close()
+	allOff := map[string]any{
+		"cluster_endpoints": []any{
+			map[string]any{"endpoint": good.URL, "region": "us-west-2"},
+			map[string]any{"endpoint": second.URL, "region": "eu-west-1"},
+		},
+		"safety_rule_names": map[string]any{minOneCell: "MinOneCellOn"},
+		"states":            []any{map[string]any{"routing_control_arn": cellEast, "state": "Off"}},
+	}
+	_, err := a.ARCSetRoutingControls(testCtx(t), request(t, allOff))
+	requireErrorType(t, err, ErrSafetyRule, `safety rule "MinOneCellOn"`, minOneCell, "safety_rules_to_override")
+	assert.Equal(t, 1, cluster.calls.count("UpdateRoutingControlStates"), "a blocked update is not tried on the next endpoint")
+	assert.Equal(t, "On", cluster.states[cellEast])
+
+	allOff["safety_rules_to_override"] = []any{minOneCell}
+	_, err = a.ARCSetRoutingControls(testCtx(t), request(t, allOff))
+	require.NoError(t, err, "break-glass")
+	assert.Equal(t, "Off", cluster.states[cellEast])
+
+	_, err = a.ARCSetRoutingControls(testCtx(t), request(t, map[string]any{
+		"cluster_endpoints": allOff["cluster_endpoints"],
+		"states":            []any{map[string]any{"routing_control_arn": cellEast, "state": "on"}},
+	}))
+	requireErrorType(t, err, "Validation", "states[0]", "On or Off")
+}
