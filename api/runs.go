@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,11 +86,17 @@ func (s *Server) input(rb *runbooks.Runbook, nested map[string]runbooks.Runbook,
 	}
 	given := map[string]string{}
 	for k, v := range params {
-		switch v.(type) {
+		switch x := v.(type) {
 		case string, float64, bool:
 			given[k] = fmt.Sprint(v)
+		case []any: // a list parameter, as a JSON array of strings
+			b, err := json.Marshal(x)
+			if err != nil {
+				return workflows.Input{}, badRequest("params."+k, "a list parameter is an array of strings")
+			}
+			given[k] = string(b)
 		default:
-			return workflows.Input{}, badRequest("params."+k, "a parameter is a string, number or boolean")
+			return workflows.Input{}, badRequest("params."+k, "a parameter is a string, number, boolean or (for a list parameter) an array of strings")
 		}
 	}
 	resolved, err := runbooks.ResolveParams(rb, given)

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -76,6 +77,8 @@ func zeroParam(t ParamType) any {
 		return float64(0)
 	case ParamBool:
 		return false
+	case ParamList:
+		return []any{}
 	}
 	return ""
 }
@@ -116,6 +119,32 @@ func parseParam(t ParamType, raw string) (any, error) {
 			return nil, err
 		}
 		return d.String(), nil
+	case ParamList:
+		return parseList(raw)
 	}
 	return raw, nil
+}
+
+// parseList reads a list parameter given as text: a JSON array of strings
+// (["a","b,c"]) or items separated by commas ("a, b"), spaces around them trimmed.
+func parseList(raw string) (any, error) {
+	raw = strings.TrimSpace(raw)
+	if strings.HasPrefix(raw, "[") {
+		var items []string
+		if err := json.Unmarshal([]byte(raw), &items); err != nil {
+			return nil, fmt.Errorf("%q is not a JSON array of strings", raw)
+		}
+		out := make([]any, len(items))
+		for i, it := range items {
+			out[i] = it
+		}
+		return out, nil
+	}
+	out := []any{}
+	for it := range strings.SplitSeq(raw, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }

@@ -49,3 +49,30 @@ func TestResolveParamsErrors(t *testing.T) {
 		})
 	}
 }
+
+// A list parameter is given as "a,b" or a JSON array, checked item by item against
+// allowed, and is a list in expressions.
+func TestListParams(t *testing.T) {
+	rb := &Runbook{Metadata: Metadata{Name: "p"}, Parameters: []Parameter{
+		{Name: "regions", Type: ParamList, Default: []any{"us-east-1"}, Allowed: []any{"us-east-1", "eu-west-1", "eu,odd"}},
+		{Name: "hosts", Type: ParamList},
+	}}
+	got, err := ResolveParams(rb, map[string]string{"regions": " eu-west-1, us-east-1 "})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"regions": []any{"eu-west-1", "us-east-1"}, "hosts": []any{}}, got)
+	got, err = ResolveParams(rb, map[string]string{"regions": `["eu,odd"]`, "hosts": "a"})
+	require.NoError(t, err)
+	assert.Equal(t, []any{"eu,odd"}, got["regions"], "a JSON array keeps commas inside items")
+	got, err = ResolveParams(rb, map[string]string{})
+	require.NoError(t, err)
+	assert.Equal(t, []any{"us-east-1"}, got["regions"], "the default")
+	_, err = ResolveParams(rb, map[string]string{"regions": "us-east-1,mars"})
+	assert.ErrorContains(t, err, `parameter "regions": ["us-east-1","mars"] is not allowed`)
+	_, err = ResolveParams(rb, map[string]string{"regions": `["x"`})
+	assert.ErrorContains(t, err, "is not a JSON array of strings")
+
+	ok, err := EvalBool(`len(params.regions) == 2 && params.regions[1] == "us-east-1" && "eu-west-1" in params.regions`,
+		Scope{Params: map[string]any{"regions": []any{"eu-west-1", "us-east-1"}}})
+	require.NoError(t, err)
+	assert.True(t, ok)
+}

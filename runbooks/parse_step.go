@@ -196,10 +196,10 @@ func (d *decoder) paramType(v *yaml.Node) ParamType {
 		return ""
 	}
 	switch t := ParamType(s); t {
-	case ParamString, ParamNumber, ParamBool, ParamDuration:
+	case ParamString, ParamNumber, ParamBool, ParamDuration, ParamList:
 		return t
 	}
-	d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "parameter type is %q; want string, number, bool or duration%s", s,
-		yamlnode.SuggestPrefix(s, []string{"string", "number", "bool", "duration"}))
+	d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "parameter type is %q; want string, number, bool, duration or list%s", s,
+		yamlnode.SuggestPrefix(s, []string{"string", "number", "bool", "duration", "list"}))
 	return ParamType("invalid")
 }

@@ -59,6 +59,10 @@ const (
 	ParamNumber   ParamType = "number"
 	ParamBool     ParamType = "bool"
 	ParamDuration ParamType = "duration"
+	// ParamList is a list of strings: `--param regions=us-east-1,eu-west-1` or a JSON
+	// array; expressions see a list (`params.regions[0]`, `len(params.regions)`), and
+	// allowed names the values each item may take.
+	ParamList ParamType = "list"
 )
 
 // Parameter is a typed input of a runbook, given at start (bcdr run --param k=v).

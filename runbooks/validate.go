@@ -36,6 +36,19 @@ type validator struct {
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// idRE is what step and steady_state probe ids look like: an identifier that may also
+// hold '-' (Chaos Toolkit's and many teams' kebab-case). Expressions refer to such a
+// step with brackets: steps["read-marker"].outputs.written_at.
+var idRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// stepRefHint is how expressions refer to a step.
+func stepRefHint(id string) string {
+	if identRE.MatchString(id) {
+		return "steps." + id
+	}
+	return `steps["` + id + `"]`
+}
+
 // MaxSteps is the most steps a runbook may have. A run records a few workflow history
 // events per step, and Temporal caps a history at 51,200 events.
 const MaxSteps = 10_000
@@ -96,8 +109,8 @@ func (v *validator) stepIDs() {
 		case len(s.ID) > maxIDLen:
 			v.errorf(v.pos.At(p+".id"), "step id %q is %d characters; the limit is %d", clipExpr(s.ID), len(s.ID), maxIDLen)
 			continue
-		case !identRE.MatchString(s.ID):
-			v.errorf(v.pos.At(p+".id"), "step id %q must start with a letter or _ and hold only letters, digits and _ (expressions refer to it as steps.%s)", s.ID, s.ID)
+		case !idRE.MatchString(s.ID):
+			v.errorf(v.pos.At(p+".id"), "step id %q must start with a letter or _ and hold only letters, digits, _ and - (expressions refer to a step as steps.my_step or steps[\"my-step\"])", s.ID)
 		}
 		if first, dup := v.byID[s.ID]; dup {
 			v.errorf(v.pos.At(p+".id"), "duplicate step id %q (first used at line %d)", s.ID, v.pos.At(yamlnode.Index("steps", first)).Line)
@@ -131,6 +144,8 @@ func (v *validator) probes() {
 			}
 		case seen[pr.ID]:
 			v.errorf(v.pos.At(p+".id"), "duplicate steady_state probe id %q", pr.ID)
+		case !idRE.MatchString(pr.ID):
+			v.errorf(v.pos.At(p+".id"), "steady_state probe id %q must start with a letter or _ and hold only letters, digits, _ and -", pr.ID)
 		}
 		seen[pr.ID] = true
 		k, ok := v.action(&pr.Action, p, "steady_state probe", exprCtx{step: -1, where: "a steady_state probe"})

@@ -37,7 +37,7 @@ func (v *validator) parameterValues(prm *Parameter, path string) {
 		return // reported when decoded
 	}
 	for j, a := range prm.Allowed {
-		if msg := checkParamValue(t, a); msg != "" {
+		if msg := checkParamValue(itemType(t), a); msg != "" {
 			v.errorf(v.pos.At(yamlnode.Index(path+".allowed", j)), "parameter %q: allowed value %s", prm.Name, msg)
 		}
 	}
@@ -94,11 +94,49 @@ func paramValue(t ParamType, val any) (any, error) {
 			return nil, err
 		}
 		return d.String(), nil
+	case ParamList:
+		items, ok := val.([]any)
+		if !ok {
+			break
+		}
+		out := make([]any, len(items))
+		for i, it := range items {
+			switch x := it.(type) {
+			case string, bool, int, int64, float64:
+				out[i] = formatValue(x)
+			default:
+				return nil, fmt.Errorf("item %d must be a string, got %s", i+1, typeName(it))
+			}
+		}
+		return out, nil
+	}
+	if t == ParamList {
+		return nil, fmt.Errorf("must be a list, got %s", typeName(val))
 	}
 	return nil, fmt.Errorf("must be a %s, got %s", t, typeName(val))
 }
 
+// itemType is the type of the values allowed names: a list's items are strings.
+func itemType(t ParamType) ParamType {
+	if t == ParamList {
+		return ParamString
+	}
+	return t
+}
+
 func allowedHas(t ParamType, allowed []any, val any) bool {
+	if t == ParamList {
+		items, err := paramValue(t, val)
+		if err != nil {
+			return false
+		}
+		for _, it := range items.([]any) {
+			if !allowedHas(ParamString, allowed, it) {
+				return false
+			}
+		}
+		return true
+	}
 	want, err := paramValue(t, val)
 	if err != nil {
 		return false

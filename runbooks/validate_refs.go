@@ -29,11 +29,11 @@ func (v *validator) checkRef(r ref, ctx exprCtx) string {
 func (v *validator) checkStepRef(r ref, ctx exprCtx) string {
 	id := r.props[0]
 	if ctx.step < 0 && !ctx.anyStep {
-		return fmt.Sprintf("%s cannot refer to steps (steps.%s)", ctx.where, id)
+		return fmt.Sprintf("%s cannot refer to steps (%s)", ctx.where, stepRefHint(id))
 	}
 	j, ok := v.byID[id]
 	if !ok {
-		return fmt.Sprintf("unknown step %q (steps.%s)%s", id, id, yamlnode.SuggestPrefix(id, slices.Sorted(maps.Keys(v.byID))))
+		return fmt.Sprintf("unknown step %q (%s)%s", id, stepRefHint(id), yamlnode.SuggestPrefix(id, slices.Sorted(maps.Keys(v.byID))))
 	}
 	if ctx.step < 0 {
 		if len(r.props) >= 3 && r.props[1] == "outputs" {
