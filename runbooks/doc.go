@@ -12,7 +12,8 @@
 // "1h30m", "2d". YAML anchors, aliases and "<<" merge keys work; alias expansion is
 // bounded. schema/runbook.schema.json (also the Schema variable) describes the keys.
 //
-// A step has an id (letters, digits and _), uses (a registered Kind) and with (the
+// A step has an id (letters, digits, _ and -; expressions name steps.my_step, or
+// steps["my-step"] for an id with -), uses (a registered Kind) and with (the
 // kind's inputs, checked against Kind.Inputs). needs (an id or a list) orders steps
 // into a DAG; steps whose needs are done run in parallel. A step whose when is false is
 // skipped, and steps that need it still run. on_error is stop (default), continue or
