@@ -207,10 +207,10 @@ func TestDynamoDBMarkersAndReplicaStatus(t *testing.T) {
 	assert.Equal(t, false, got["found"])
 	assert.Nil(t, got["lag_seconds"], "no lag is measured")
 
-	rs, err := a.DynamoDBReplicaStatus(ctx, request(t, map[string]any{"table": "carts"}))
-	require.NoError(t, err)
-	assert.Equal(t, "ACTIVE", rs["status"])
-	// moto keeps no replicas: a required replica region fails the check
+	// moto keeps no replicas: a table that is not global fails the check, and so does a
+	// required replica region
+	_, err = a.DynamoDBReplicaStatus(ctx, request(t, map[string]any{"table": "carts"}))
+	requireErrorType(t, err, activities.ErrFailed, "carts", "no replica (not a global table)")
 	_, err = a.DynamoDBReplicaStatus(ctx, request(t, map[string]any{"table": "carts", "expect_regions": []any{"us-west-2"}}))
 	requireErrorType(t, err, activities.ErrFailed, "carts", "no replica in us-west-2")
 

@@ -31,11 +31,13 @@ type replicaStatusInput struct {
 
 var dynamodbReplicaStatusSpec = newSpec[replicaStatusInput](runbooks.Kind{
 	Name: "aws.dynamodb.replica_status",
-	Description: "Read a DynamoDB global table's status and its replicas' status per region; with expect_regions, fail unless " +
-		"the table and a replica in each of those regions are ACTIVE.",
+	Description: "Read a DynamoDB global table's status and its replicas' status per region, and fail unless the table " +
+		"and the replicas that matter are ACTIVE: those in expect_regions when given (name the region you fail over to, so " +
+		"that an unreachable old primary does not fail the check), else every replica. A table with no replica is not a " +
+		"global table and fails.",
 	Inputs: []runbooks.Field{
 		reqStr("table", "table name"),
-		field("expect_regions", runbooks.TypeList, "regions that must have an ACTIVE replica"),
+		field("expect_regions", runbooks.TypeList, "regions that must have an ACTIVE replica (default: every replica must be ACTIVE)"),
 	},
 	Outputs: []runbooks.Field{
 		field("status", runbooks.TypeString, "the table's status in the step's region"),
@@ -57,11 +59,14 @@ func (a *Actions) DynamoDBReplicaStatus(ctx context.Context, req activities.Requ
 		if err != nil {
 			return nil, err
 		}
-		return replicaStatus(ctx, c, in)
+		return replicaStatus(ctx, c, in, a.resolve(in.Scope).Region)
 	})
 }
 
-func replicaStatus(ctx context.Context, c tableDescriber, in replicaStatusInput) (activities.Result, error) {
+// replicaStatus reads the table in the region here. The table there is that region's
+// replica: expect_regions may name it whether or not DescribeTable lists it among
+// Replicas.
+func replicaStatus(ctx context.Context, c tableDescriber, in replicaStatusInput, here string) (activities.Result, error) {
 	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: awssdk.String(in.Table)})
 	if err != nil {
 		return nil, classify(err, "describe DynamoDB table %q", in.Table)
@@ -79,11 +84,24 @@ func replicaStatus(ctx context.Context, c tableDescriber, in replicaStatusInput)
 		}
 	}
 	var bad []string
-	if len(in.ExpectRegions) > 0 && t.TableStatus != ddbtypes.TableStatusActive {
+	if t.TableStatus != ddbtypes.TableStatusActive {
 		bad = append(bad, fmt.Sprintf("the table is %s", t.TableStatus))
 	}
-	for _, region := range in.ExpectRegions {
-		switch st, ok := status[region]; {
+	expect := in.ExpectRegions
+	if len(expect) == 0 {
+		// without expect_regions every replica must be ACTIVE: a check that passed with
+		// none active would say a failover is safe when it is not
+		if len(t.Replicas) == 0 {
+			bad = append(bad, "it has no replica (not a global table)")
+		}
+		expect = sortedKeys(status)
+	}
+	for _, region := range expect {
+		st, ok := status[region]
+		if !ok && region == here {
+			st, ok = string(t.TableStatus), true
+		}
+		switch {
 		case !ok:
 			bad = append(bad, "no replica in "+region)
 		case st != string(ddbtypes.ReplicaStatusActive):

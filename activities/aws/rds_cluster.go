@@ -456,16 +456,20 @@ type waitClusterInput struct {
 	ClusterID        string `json:"db_cluster_identifier"`
 	Status           string `json:"status"`
 	WriterInstanceID string `json:"writer_db_instance_identifier,omitempty"`
+	RequireWriter    bool   `json:"require_writer"`
 	Scope
 }
 
 var rdsWaitClusterSpec = newSpec[waitClusterInput](runbooks.Kind{
-	Name:        "aws.rds.wait_cluster",
-	Description: "Wait until a DB cluster has a status (default available) and, when given, the writer instance.",
+	Name: "aws.rds.wait_cluster",
+	Description: "Wait until a DB cluster has a status (default available) and, when asked, a writer: the given instance, or " +
+		"with require_writer any instance (a global database's secondary cluster has only readers until a failover " +
+		"promotes it, so waiting for one of its instances to be available says nothing about writes).",
 	Inputs: []runbooks.Field{
 		reqStr("db_cluster_identifier", "DB cluster identifier"),
 		withDefault(optStr("status", "status to wait for"), "available"),
 		optStr("writer_db_instance_identifier", "also wait until this instance is the writer"),
+		withDefault(field("require_writer", runbooks.TypeBool, "also wait until some instance of the cluster is the writer"), false),
 	},
 	Outputs: []runbooks.Field{
 		field("status", runbooks.TypeString, "cluster status"),
@@ -484,7 +488,11 @@ func (a *Actions) RDSWaitCluster(ctx context.Context, req activities.Request) (a
 		if err != nil {
 			return nil, err
 		}
-		cl, err := a.waitCluster(ctx, c, in.ClusterID, in.Status, in.WriterInstanceID)
+		writer := in.WriterInstanceID
+		if writer == "" && in.RequireWriter {
+			writer = anyWriter
+		}
+		cl, err := a.waitCluster(ctx, c, in.ClusterID, in.Status, writer)
 		if err != nil {
 			return nil, err
 		}
@@ -497,9 +505,16 @@ func (a *Actions) RDSWaitCluster(ctx context.Context, req activities.Request) (a
 	})
 }
 
+// anyWriter asks waitCluster for a writer, whichever instance it is.
+const anyWriter = "\x00any"
+
+// waitCluster polls until the cluster has status and, when writer is given, that writer
+// (DBClusterMember.IsClusterWriter; anyWriter: some member).
 func (a *Actions) waitCluster(ctx context.Context, c clusterDescriber, id, status, writer string) (*rdstypes.DBCluster, error) {
 	what := fmt.Sprintf("DB cluster %q %s", id, status)
-	if writer != "" {
+	if writer == anyWriter {
+		what += " with a writer"
+	} else if writer != "" {
 		what += fmt.Sprintf(" with writer %q", writer)
 	}
 	var last *rdstypes.DBCluster
@@ -513,8 +528,12 @@ func (a *Actions) waitCluster(ctx context.Context, c clusterDescriber, id, statu
 		if failedInstanceStates[st] && st != status {
 			return false, st, failed("DB cluster %q is %s", id, st)
 		}
-		return st == status && (writer == "" || clusterWriter(cl) == writer),
-			fmt.Sprintf("%s, writer %s", st, clusterWriter(cl)), nil
+		w := clusterWriter(cl)
+		hasWriter := writer == "" || (writer == anyWriter && w != "") || w == writer
+		if w == "" {
+			w = "none"
+		}
+		return st == status && hasWriter, fmt.Sprintf("%s, writer %s", st, w), nil
 	})
 	return last, err
 }

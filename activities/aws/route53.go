@@ -8,6 +8,8 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
@@ -427,24 +429,34 @@ type healthCheckStatusInput struct {
 	Scope
 }
 
+// healthCheckMetricRegion is where Route 53 publishes health check metrics: "Route 53
+// metrics are available only in US East (N. Virginia)"
+// (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-cloudwatch.html).
+const healthCheckMetricRegion = "us-east-1"
+
 var route53HealthCheckStatusSpec = newSpec[healthCheckStatusInput](runbooks.Kind{
-	Name:        "aws.route53.health_check_status",
-	Description: "Read a Route 53 health check's status as its checkers report it (healthy when more than 18% of the checkers report success, as Route 53 decides).",
+	Name: "aws.route53.health_check_status",
+	Description: "Read a Route 53 health check's status as Route 53 uses it for DNS failover: the newest value of its " +
+		"CloudWatch metric AWS/Route53 HealthCheckStatus (1 healthy, 0 unhealthy), which covers calculated and CloudWatch " +
+		"alarm checks and applies Inverted and Disabled; and its configuration (type, inverted, disabled). " +
+		"GetHealthCheckStatus is not used: AWS says it cannot read calculated checks and is not for production use.",
 	Inputs: []runbooks.Field{
 		reqStr("health_check_id", "health check id"),
 		withDefault(field("require_healthy", runbooks.TypeBool, "fail the step when the health check is not healthy"), false),
 	},
 	Outputs: []runbooks.Field{
-		field("healthy", runbooks.TypeBool, "whether Route 53 considers the endpoint healthy"),
-		field("healthy_checkers", runbooks.TypeInt, "checkers reporting success"),
-		field("checkers", runbooks.TypeInt, "checkers reporting"),
+		field("healthy", runbooks.TypeBool, "whether Route 53 considers the health check healthy"),
+		field("measured_at", runbooks.TypeString, "time of the metric datapoint read (RFC 3339)"),
+		field("type", runbooks.TypeString, "HTTP, HTTPS, TCP, CALCULATED, CLOUDWATCH_METRIC, ..."),
+		field("inverted", runbooks.TypeBool, "whether Route 53 inverts the check's status"),
+		field("disabled", runbooks.TypeBool, "whether the check is disabled (Route 53 then considers it healthy, or unhealthy when inverted)"),
 	},
-	IAMActions:      []string{"route53:GetHealthCheckStatus"},
+	IAMActions:      []string{"route53:GetHealthCheck", "cloudwatch:GetMetricData"},
 	DefaultEstimate: estimate(2 * time.Second),
 })
 
-type healthCheckStatusGetter interface {
-	GetHealthCheckStatus(context.Context, *route53.GetHealthCheckStatusInput, ...func(*route53.Options)) (*route53.GetHealthCheckStatusOutput, error)
+type healthCheckGetter interface {
+	GetHealthCheck(context.Context, *route53.GetHealthCheckInput, ...func(*route53.Options)) (*route53.GetHealthCheckOutput, error)
 }
 
 // Route53HealthCheckStatus carries out aws.route53.health_check_status.
@@ -454,27 +466,64 @@ func (a *Actions) Route53HealthCheckStatus(ctx context.Context, req activities.R
 		if err != nil {
 			return nil, err
 		}
-		return healthCheckStatus(ctx, c, in)
+		metricScope := in.Scope
+		metricScope.Region = healthCheckMetricRegion
+		cw, err := a.cloudwatchClient(ctx, metricScope)
+		if err != nil {
+			return nil, err
+		}
+		return healthCheckStatus(ctx, c, cw, in, time.Now())
 	})
 }
 
-func healthCheckStatus(ctx context.Context, c healthCheckStatusGetter, in healthCheckStatusInput) (activities.Result, error) {
-	out, err := c.GetHealthCheckStatus(ctx, &route53.GetHealthCheckStatusInput{HealthCheckId: awssdk.String(in.HealthCheckID)})
+func healthCheckStatus(ctx context.Context, c healthCheckGetter, cw metricReader, in healthCheckStatusInput, now time.Time) (activities.Result, error) {
+	hc, err := c.GetHealthCheck(ctx, &route53.GetHealthCheckInput{HealthCheckId: awssdk.String(in.HealthCheckID)})
 	if err != nil {
-		return nil, classify(err, "get status of health check %q", in.HealthCheckID)
+		return nil, classify(err, "get health check %q", in.HealthCheckID)
 	}
-	ok := 0
-	for _, o := range out.HealthCheckObservations {
-		if o.StatusReport != nil && strings.HasPrefix(awssdk.ToString(o.StatusReport.Status), "Success") {
-			ok++
+	cfg := hc.HealthCheck.HealthCheckConfig
+	what := fmt.Sprintf("read HealthCheckStatus of health check %q", in.HealthCheckID)
+	out, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+		StartTime: awssdk.Time(now.Add(-10 * time.Minute)),
+		EndTime:   awssdk.Time(now.Add(time.Minute)), // a datapoint stamped by a clock a little ahead still counts
+		ScanBy:    cwtypes.ScanByTimestampDescending,
+		MetricDataQueries: []cwtypes.MetricDataQuery{{
+			Id: awssdk.String("status"),
+			MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{
+					Namespace:  awssdk.String("AWS/Route53"),
+					MetricName: awssdk.String("HealthCheckStatus"),
+					Dimensions: []cwtypes.Dimension{{Name: awssdk.String("HealthCheckId"), Value: awssdk.String(in.HealthCheckID)}},
+				},
+				Period: awssdk.Int32(60),
+				Stat:   awssdk.String("Minimum"), // unhealthy at any time in the minute counts
+			},
+		}},
+	})
+	if err != nil {
+		return nil, classify(err, "%s", what)
+	}
+	var at time.Time
+	value := -1.0
+	for _, r := range out.MetricDataResults {
+		for i, ts := range r.Timestamps {
+			if i < len(r.Values) && ts.After(at) {
+				at, value = ts, r.Values[i]
+			}
 		}
 	}
-	total := len(out.HealthCheckObservations)
-	healthy := total > 0 && ok*100 > total*18
-	if in.RequireHealthy && !healthy {
-		return nil, failed("health check %q is unhealthy: %d of %d checkers report success", in.HealthCheckID, ok, total)
+	if value < 0 {
+		return nil, failed("%s: no datapoint in the last 10 minutes (Route 53 publishes one a minute in %s), so its status is unknown",
+			what, healthCheckMetricRegion)
 	}
-	return activities.Result{"healthy": healthy, "healthy_checkers": ok, "checkers": total}, nil
+	healthy := value >= 1
+	if in.RequireHealthy && !healthy {
+		return nil, failed("health check %q (%s) is unhealthy as of %s", in.HealthCheckID, cfg.Type, at.UTC().Format(time.RFC3339))
+	}
+	return activities.Result{
+		"healthy": healthy, "measured_at": at.UTC().Format(time.RFC3339), "type": string(cfg.Type),
+		"inverted": awssdk.ToBool(cfg.Inverted), "disabled": awssdk.ToBool(cfg.Disabled),
+	}, nil
 }
 
 // ---- records

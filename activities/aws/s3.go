@@ -36,18 +36,27 @@ type verifyReplicationInput struct {
 	Prefix     string `json:"prefix,omitempty"`
 	Sample     int    `json:"sample"`
 	MaxPending *int   `json:"max_pending,omitempty"`
+	ScanLimit  int    `json:"scan_limit"`
 	Scope
 }
+
+// defaultScanLimit bounds the listing verify_replication reads to find the newest objects:
+// 100 pages of 1,000 keys, a few seconds.
+const defaultScanLimit = 100000
 
 var s3VerifyReplicationSpec = newSpec[verifyReplicationInput](runbooks.Kind{
 	Name: "aws.s3.verify_replication",
 	Description: "Check that a bucket replicates: versioning on, at least one enabled replication rule, and the replication status " +
-		"of its sample most recent objects (under prefix); fails on FAILED objects, and on more than max_pending PENDING ones.",
+		"of its sample most recently modified objects (under prefix); fails on FAILED objects, and on more than max_pending " +
+		"PENDING ones. The newest objects are found by listing every key under prefix (S3 lists keys in name order, not by " +
+		"age); a listing longer than scan_limit fails the step rather than check old objects: give a prefix that holds " +
+		"the recent writes (e.g. today's date prefix) or raise scan_limit.",
 	Inputs: []runbooks.Field{
 		reqStr("bucket", "source bucket"),
 		optStr("prefix", "only look at objects under this prefix"),
 		withDefault(field("sample", runbooks.TypeInt, "how many of the newest objects to check (0: none)"), 20),
 		field("max_pending", runbooks.TypeInt, "fail when more of the sampled objects are still PENDING (default: no limit)"),
+		withDefault(field("scan_limit", runbooks.TypeInt, "most keys listed to find the newest objects; more fails the step"), defaultScanLimit),
 	},
 	Outputs: []runbooks.Field{
 		field("rules_enabled", runbooks.TypeInt, "enabled replication rules"),
@@ -58,6 +67,9 @@ var s3VerifyReplicationSpec = newSpec[verifyReplicationInput](runbooks.Kind{
 		field("pending", runbooks.TypeInt, "objects PENDING replication"),
 		field("failed", runbooks.TypeInt, "objects whose replication FAILED"),
 		field("no_status", runbooks.TypeInt, "objects with no replication status (written before replication, or not matched by a rule)"),
+		field("objects_listed", runbooks.TypeInt, "keys listed under prefix to find the newest"),
+		field("newest_key", runbooks.TypeString, "the most recently modified object checked (empty when none)"),
+		field("newest_modified_at", runbooks.TypeString, "when it was last modified (RFC 3339; empty when none)"),
 	},
 	IAMActions:      []string{"s3:GetReplicationConfiguration", "s3:GetBucketVersioning", "s3:ListBucket", "s3:GetObject"},
 	DefaultEstimate: estimate(5 * time.Second),
@@ -112,12 +124,16 @@ func verifyReplication(ctx context.Context, c replicationReader, in verifyReplic
 		return nil, failed("bucket %q has no enabled replication rule", in.Bucket)
 	}
 	counts := map[string]int{}
-	objects, err := newestObjects(ctx, c, in.Bucket, in.Prefix, in.Sample)
+	if in.ScanLimit <= 0 {
+		in.ScanLimit = defaultScanLimit
+	}
+	objects, listed, err := newestObjects(ctx, c, in.Bucket, in.Prefix, in.Sample, in.ScanLimit)
 	if err != nil {
 		return nil, err
 	}
 	var failedKeys []string
-	for _, key := range objects {
+	for _, o := range objects {
+		key := awssdk.ToString(o.Key)
 		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: awssdk.String(in.Bucket), Key: awssdk.String(key)})
 		if isNotFound(err) {
 			continue // deleted since the listing
@@ -140,35 +156,59 @@ func verifyReplication(ctx context.Context, c replicationReader, in verifyReplic
 		return nil, failed("bucket %q: %d of the %d newest objects are still PENDING replication, more than %d",
 			in.Bucket, pending, len(objects), *in.MaxPending)
 	}
+	newestKey, newestAt := "", ""
+	if len(objects) > 0 {
+		newestKey = awssdk.ToString(objects[0].Key)
+		newestAt = awssdk.ToTime(objects[0].LastModified).UTC().Format(time.RFC3339)
+	}
 	return activities.Result{
 		"rules_enabled": enabled, "destination_bucket": dests[0], "destinations": stringsToAny(dests),
 		"objects_checked": len(objects), "replicated": completed, "pending": pending, "failed": 0, "no_status": counts[""],
+		"objects_listed": listed, "newest_key": newestKey, "newest_modified_at": newestAt,
 	}, nil
 }
 
-// newestObjects lists up to 1000 keys under prefix and returns the n most recently
-// modified.
-func newestObjects(ctx context.Context, c replicationReader, bucket, prefix string, n int) ([]string, error) {
+// newestObjects returns the n most recently modified objects under prefix, newest first,
+// and how many keys it listed. ListObjectsV2 returns keys in UTF-8 binary order, not by age
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html), so the newest
+// can only be found by listing every key; a listing longer than limit is an error rather
+// than a sample of whatever keys come first.
+func newestObjects(ctx context.Context, c replicationReader, bucket, prefix string, n, limit int) ([]s3types.Object, int, error) {
 	if n <= 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
-	in := &s3.ListObjectsV2Input{Bucket: awssdk.String(bucket), MaxKeys: awssdk.Int32(1000)}
+	in := &s3.ListObjectsV2Input{Bucket: awssdk.String(bucket)}
 	if prefix != "" {
 		in.Prefix = awssdk.String(prefix)
 	}
-	out, err := c.ListObjectsV2(ctx, in)
-	if err != nil {
-		return nil, classify(err, "list objects in bucket %q", bucket)
+	newer := func(a, b s3types.Object) bool {
+		ta, tb := awssdk.ToTime(a.LastModified), awssdk.ToTime(b.LastModified)
+		if !ta.Equal(tb) {
+			return ta.After(tb)
+		}
+		return awssdk.ToString(a.Key) > awssdk.ToString(b.Key)
 	}
-	objs := out.Contents
-	sort.SliceStable(objs, func(i, j int) bool {
-		return awssdk.ToTime(objs[i].LastModified).After(awssdk.ToTime(objs[j].LastModified))
-	})
-	var keys []string
-	for _, o := range objs[:min(n, len(objs))] {
-		keys = append(keys, awssdk.ToString(o.Key))
+	var keep []s3types.Object
+	listed := 0
+	p := s3.NewListObjectsV2Paginator(c, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, listed, classify(err, "list objects in bucket %q", bucket)
+		}
+		listed += len(out.Contents)
+		if listed > limit {
+			return nil, listed, invalid("bucket %q holds more than %d objects under prefix %q, the scan_limit: give a prefix "+
+				"that holds the recent writes (e.g. today's date prefix) or raise scan_limit", bucket, limit, prefix)
+		}
+		keep = append(keep, out.Contents...)
+		if len(keep) > 4*n+1000 {
+			sort.SliceStable(keep, func(i, j int) bool { return newer(keep[i], keep[j]) })
+			keep = keep[:n]
+		}
 	}
-	return keys, nil
+	sort.SliceStable(keep, func(i, j int) bool { return newer(keep[i], keep[j]) })
+	return keep[:min(n, len(keep))], listed, nil
 }
 
 // ---- aws.s3.put_marker and aws.s3.get_marker

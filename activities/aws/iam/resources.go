@@ -69,6 +69,9 @@ func (t target) regionCondition(action string) string {
 	if globalServices[svc] {
 		return ""
 	}
+	if t.kind == "aws.route53.health_check_status" && svc == "cloudwatch" {
+		return "us-east-1" // Route 53 publishes its health check metrics there only
+	}
 	return t.region
 }
 
@@ -247,10 +250,28 @@ func automation(t target) []grant {
 	return each(fmt.Sprintf("arn:%s:ssm:%s:%s:automation-definition/%s:*", t.partition, t.regionOr(), acct, doc))
 }
 
+// routingControl is the routing control a step names (routing_control_arn), or each of
+// the controls of a batch (states: [{routing_control_arn, state}]); any control of the
+// account when one is not known.
 func routingControl(t target) []grant {
-	return each(orARN(t.str("routing_control_arn"), func(string) string {
-		return t.global("route53-recovery-control", t.account, "controlpanel/*/routingcontrol/*")
-	}))
+	anyControl := t.global("route53-recovery-control", t.account, "controlpanel/*/routingcontrol/*")
+	states, batch := t.in["states"].([]any)
+	if !batch {
+		return each(orARN(t.str("routing_control_arn"), func(string) string { return anyControl }))
+	}
+	var out []grant
+	for _, s := range states {
+		m, _ := s.(map[string]any)
+		arn, _ := m["routing_control_arn"].(string)
+		if !strings.HasPrefix(arn, "arn:") {
+			return each(anyControl)
+		}
+		out = append(out, grant{resource: arn})
+	}
+	if len(out) == 0 {
+		return each(anyControl)
+	}
+	return out
 }
 
 // passRole lets the kind hand a role to the AWS service that uses it, and no other.
@@ -359,12 +380,13 @@ var rules = map[string]rule{
 	"route53:ChangeResourceRecordSets": hostedZone,
 	"route53:ListResourceRecordSets":   hostedZone,
 	"route53:GetChange":                func(t target) []grant { return each(t.global("route53", "", "change/*")) },
-	"route53:GetHealthCheckStatus": func(t target) []grant {
+	"route53:GetHealthCheck": func(t target) []grant {
 		return each(t.global("route53", "", "healthcheck/"+t.str("health_check_id")))
 	},
 
-	"route53-recovery-cluster:GetRoutingControlState":    routingControl,
-	"route53-recovery-cluster:UpdateRoutingControlState": routingControl,
+	"route53-recovery-cluster:GetRoutingControlState":     routingControl,
+	"route53-recovery-cluster:UpdateRoutingControlState":  routingControl,
+	"route53-recovery-cluster:UpdateRoutingControlStates": routingControl,
 
 	"s3:GetReplicationConfiguration": bucket,
 	"s3:GetBucketVersioning":         bucket,
