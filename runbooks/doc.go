@@ -36,5 +36,14 @@
 // workflow code, so now, date and timezone are unavailable and keys, values and toPairs
 // return map entries sorted by key.
 //
+// # Parameters
+//
+// A parameter (name, type, default, allowed, required, secret) is given at start (bcdr
+// run --param name=value). Not given, it takes its default; a required one is an error
+// that names it. One with neither a default nor required: true is optional, and its value
+// is its type's empty value ("", 0, false, an empty list): for a string, number, bool or
+// duration validate warns, so that an empty value is a choice (default: "") and not an
+// oversight.
+//
 // The library of ready runbooks lives in runbooks/library (embedded as library.FS).
 package runbooks

@@ -42,6 +42,9 @@ func (v *validator) parameterValues(prm *Parameter, path string) {
 		}
 	}
 	if prm.Default == nil {
+		if empty, ok := emptyParam[t]; ok && !prm.Required {
+			v.warnf(v.pos.At(path+".name"), "parameter %q has no default and is not required: a run that does not give it sees %s; give it a default (default: %s says empty on purpose) or required: true", prm.Name, empty, empty)
+		}
 		return
 	}
 	if msg := checkParamValue(t, prm.Default); msg != "" {
@@ -55,6 +58,11 @@ func (v *validator) parameterValues(prm *Parameter, path string) {
 		v.warnf(v.pos.At(path+".required"), "parameter %q is required and has a default: the default is never used", prm.Name)
 	}
 }
+
+// emptyParam is what an optional scalar parameter with no default is when not given:
+// validate warns about those, since an empty region or a zero count is more often an
+// oversight than a choice. An optional list is simply empty: no warning.
+var emptyParam = map[ParamType]string{ParamString: `""`, ParamDuration: `""`, ParamNumber: "0", ParamBool: "false"}
 
 // checkParamValue checks a literal value against a parameter type; "" means fine.
 func checkParamValue(t ParamType, val any) string {

@@ -18,6 +18,9 @@ func (v *validator) step(i int) {
 	if st.When != "" {
 		v.condition(st.When, p+".when", ctx)
 	}
+	// Instructions are shown with their expressions rendered (to approvers, to whoever
+	// does a manual task, to tabletop participants), so their references are checked.
+	v.exprsIn(st.Instructions, p+".instructions", ctx)
 	v.stepOutputs(i, p, k, ok)
 	if ok && k.Name == KindApproval {
 		st.Approval = v.approval(st.With, p+".with")
