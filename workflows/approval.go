@@ -181,16 +181,17 @@ func (r *run) pending() []PendingTask {
 			continue
 		}
 		def := &r.rb.Steps[i]
-		p := PendingTask{Step: def.ID, Kind: t.kind, Since: t.since, Approvers: t.approvers}
+		p := PendingTask{Step: def.ID, Name: def.Name, Kind: t.kind, Since: t.since, Approvers: t.approvers}
 		if t.kind == taskApproval {
 			p.Quorum, p.Approved = t.quorum, r.approvals(i)
 		}
-		if t.kind != taskApproval {
-			p.Prompt = def.Instructions
-			if p.Prompt == "" {
-				p.Prompt = def.Description
-			}
+		// Whoever decides reads what the runbook tells them, approvers too, with the
+		// expressions rendered (r.text redacts secrets).
+		p.Prompt = def.Instructions
+		if p.Prompt == "" {
+			p.Prompt = def.Description
 		}
+		p.Prompt = r.text(p.Prompt)
 		out = append(out, p)
 	}
 	return out

@@ -178,12 +178,14 @@ type OperatorAction struct {
 // PendingTask is an approval or manual task waiting for a person.
 type PendingTask struct {
 	Step      string    `json:"step"`
-	Kind      string    `json:"kind"` // approval, manual, prompt
+	Name      string    `json:"name,omitempty"` // the step's name, for people
+	Kind      string    `json:"kind"`           // approval, manual, prompt
 	Approvers []string  `json:"approvers,omitempty"`
 	Quorum    int       `json:"quorum,omitempty"`
 	Approved  int       `json:"approved,omitempty"`
 	Since     time.Time `json:"since"`
-	Prompt    string    `json:"prompt,omitempty"`
+	// Prompt is the step's instructions (else its description), expressions rendered.
+	Prompt string `json:"prompt,omitempty"`
 }
 
 // Status is the live state of a run (the "status" query) and, once it ended, its record.
