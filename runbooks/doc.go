@@ -6,7 +6,8 @@
 // # Format
 //
 // A runbook is one YAML document (at most MaxSourceSize bytes) with apiVersion
-// "bcdr.io/v1", kind "Runbook", metadata (name required), objectives (rto, rpo),
+// "bcdr.io/v1", kind "Runbook", metadata (name required), objectives (rto, rpo,
+// rpo_marker, evacuates),
 // parameters, steady_state probes, tabletop injects and steps. Keys are snake_case;
 // unknown keys are errors. Durations are Go durations with days in front: "90s", "5m",
 // "1h30m", "2d". YAML anchors, aliases and "<<" merge keys work; alias expansion is
@@ -35,6 +36,31 @@
 // kind (or by the step's outputs, or noop's output input). Expressions run inside
 // workflow code, so now, date and timezone are unavailable and keys, values and toPairs
 // return map entries sorted by key.
+//
+// # Parameters
+//
+// A parameter (name, type, default, allowed, required, secret) is given at start (bcdr
+// run --param name=value). Not given, it takes its default; a required one is an error
+// that names it. One with neither a default nor required: true is optional, and its value
+// is its type's empty value ("", 0, false, an empty list): for a string, number, bool or
+// duration validate warns, so that an empty value is a choice (default: "") and not an
+// oversight.
+//
+// # Planes and evacuation
+//
+// Every kind declares the plane it calls (Kind.Plane: data or control, PlaneNone for kinds
+// that call no cloud service) and where that plane lives (Kind.Home: us-east-1 for the
+// control planes of Route 53, IAM, Organizations and CloudFront, "any" for a Route 53 ARC
+// cluster's endpoints, "" for a regional service: the step's region input). The plan
+// shows each step's plane. objectives.evacuates names the region a recovery moves away
+// from (a region, or an expression over params such as ${{ params.primary_region }}).
+// Validate and the plan then warn, at the step, about every action a live run may
+// execute - a step's action unless its when is false for a live run with the parameters'
+// defaults, its rollback, and the steady-state probes that end the RTO clock - that calls
+// a control plane living in that region: during the outage it may not answer (AWS
+// Well-Architected REL11-BP04). Drill variants are not on the live path. A region that
+// cannot be known before a run (a required parameter without a default, or a step with no
+// region input, which acts in the worker's region) is compared by its text.
 //
 // # Parameters
 //

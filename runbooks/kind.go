@@ -29,6 +29,25 @@ const (
 	TypeAny      ValueType = "any"
 )
 
+// Plane says which side of a cloud service a step kind calls. A control plane creates,
+// changes and describes resources (RDS FailoverGlobalCluster, Route 53
+// ChangeResourceRecordSets); a data plane is what a resource does once it exists (reading an
+// object, answering DNS, a Route 53 ARC cluster's routing-control state). AWS builds data
+// planes to keep working when a control plane does not (Well-Architected REL11-BP04: "rely on
+// the data plane and not the control plane during recovery").
+type Plane string
+
+const (
+	// PlaneNone is a kind that calls no cloud service (approval, wait, http.check, notify).
+	PlaneNone    Plane = ""
+	PlaneData    Plane = "data"
+	PlaneControl Plane = "control"
+)
+
+// HomeAnyRegion is the Home of a data plane served from several regions, any of which
+// answers (a Route 53 ARC cluster's five regional endpoints).
+const HomeAnyRegion = "any"
+
 // Field describes one input or output of a step kind.
 type Field struct {
 	Name        string    `json:"name"`
@@ -59,6 +78,12 @@ type Kind struct {
 	// OutputsFrom names a map input whose keys are the kind's outputs (noop's "output"),
 	// for kinds whose outputs depend on the step rather than on the kind.
 	OutputsFrom string `json:"outputsFrom,omitempty"`
+	// Plane is the side of the cloud service the kind calls (PlaneNone for none).
+	Plane Plane `json:"plane,omitempty"`
+	// Home is the region the plane lives in: a region name for a global service's control
+	// plane (Route 53, IAM, Organizations and CloudFront live in us-east-1), HomeAnyRegion,
+	// or "" for a regional service: the step's region input.
+	Home string `json:"home,omitempty"`
 }
 
 // Output returns the named output field, or false.

@@ -1,6 +1,9 @@
 package runbooks
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // testKinds describes the AWS step kinds the library uses, loosely (every input and
 // output is TypeAny), so that the library can be validated here.
@@ -21,6 +24,17 @@ func testKinds() []Kind {
 		}
 		for _, out := range outputs {
 			k.Outputs = append(k.Outputs, Field{Name: out, Type: TypeAny})
+		}
+		switch { // as activities/aws derives them from the IAM actions
+		case strings.HasPrefix(name, "aws.route53."):
+			k.Plane, k.Home = PlaneControl, "us-east-1"
+		case strings.HasPrefix(name, "aws.arc."):
+			k.Plane, k.Home = PlaneData, HomeAnyRegion
+		case strings.HasPrefix(name, "aws.s3.") && name != "aws.s3.verify_replication",
+			name == "aws.dynamodb.get_marker", name == "aws.dynamodb.put_marker":
+			k.Plane = PlaneData
+		case strings.HasPrefix(name, "aws."):
+			k.Plane = PlaneControl
 		}
 		return k
 	}
@@ -54,7 +68,11 @@ func testKinds() []Kind {
 			l("replicated", "pending", "failed", "destination_bucket"), l("s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObject")),
 		stub("aws.s3.put_marker", true, false, l("bucket", "key"), l("key", "written_at"), l("s3:PutObject")),
 		stub("aws.s3.get_marker", false, false, l("bucket", "key", "wait"), l("found", "written_at", "lag_seconds"), l("s3:GetObject")),
-		stub("aws.dynamodb.replica_status", false, false, l("table"), l("status", "replicas"), l("dynamodb:DescribeTable")),
+		stub("aws.dynamodb.replica_status", false, false, l("table", "expect_regions"), l("status", "replicas"), l("dynamodb:DescribeTable")),
+		stub("aws.rds.switchover_global_cluster", true, true, l("global_cluster_identifier", "target_db_cluster_identifier"),
+			l("previous_primary", "new_primary"), l("rds:SwitchoverGlobalCluster", "rds:DescribeGlobalClusters")),
+		stub("aws.rds.wait_cluster", false, false, l("db_cluster_identifier", "status", "writer_db_instance_identifier", "require_writer"),
+			l("status", "writer", "endpoint"), l("rds:DescribeDBClusters")),
 		stub("aws.dynamodb.put_marker", true, false, l("table", "key", "expire_after", "ttl_attribute"), l("key", "written_at"), l("dynamodb:PutItem")),
 		stub("aws.dynamodb.get_marker", false, false, l("table", "key", "wait"), l("found", "written_at", "lag_seconds"), l("dynamodb:GetItem")),
 		stub("aws.backup.start_restore", true, false, l("recovery_point_arn", "iam_role_arn", "resource_type", "metadata"),
@@ -65,6 +83,10 @@ func testKinds() []Kind {
 		stub("aws.rds.restore_instance_from_snapshot", true, false,
 			l("db_instance_identifier", "db_snapshot_identifier", "source_db_instance_identifier"),
 			l("db_instance_identifier", "endpoint"), l("rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBSnapshots")),
+		stub("aws.arc.get_routing_control", false, false, l("routing_control_arn", "cluster_endpoints", "endpoint_timeout"),
+			l("state", "name"), l("route53-recovery-cluster:GetRoutingControlState")),
+		stub("aws.arc.set_routing_controls", true, true, l("cluster_endpoints", "states", "safety_rules_to_override", "endpoint_timeout"),
+			l("previous_states", "changed"), l("route53-recovery-cluster:GetRoutingControlState", "route53-recovery-cluster:UpdateRoutingControlStates")),
 		stub("aws.rds.delete_instance", true, false, l("db_instance_identifier", "skip_final_snapshot", "force"), l("deleted"), l("rds:DeleteDBInstance", "rds:DescribeDBInstances")),
 	}
 }

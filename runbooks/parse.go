@@ -133,5 +133,6 @@ func (d *decoder) objectivesFields(o *Objectives) map[string]yamlnode.FieldFunc 
 		"rto":        d.durationInto(&o.RTO, "objectives.rto"),
 		"rpo":        d.durationInto(&o.RPO, "objectives.rpo"),
 		"rpo_marker": d.StrInto(&o.RPOMarker, "objectives.rpo_marker"),
+		"evacuates":  d.StrInto(&o.Evacuates, "objectives.evacuates"),
 	}
 }

@@ -23,6 +23,9 @@ type Plan struct {
 	ExpectedDurationText string     `json:"expectedDurationText"`
 	IAMActions           []string   `json:"iamActions"`
 	Steps                []PlanStep `json:"steps"`
+	// Warnings are the live path's calls to a control plane in the evacuated region
+	// (objectives.evacuates), as validate reports them.
+	Warnings []Diagnostic `json:"warnings,omitempty"`
 }
 
 // PlanStep is one step in a plan.
@@ -43,6 +46,10 @@ type PlanStep struct {
 	When        string   `json:"when,omitempty"`
 	Rollback    string   `json:"rollback,omitempty"` // the rollback's kind
 	Drill       string   `json:"drill,omitempty"`    // "skip", the drill variant's kind, or ""
+	// Plane is the side of a cloud service the step's live action calls, and Home where
+	// that plane lives: a region, the step's region input as written, "any", or "".
+	Plane Plane  `json:"plane,omitempty"`
+	Home  string `json:"home,omitempty"`
 }
 
 // defaultEstimate is the guess for a step nothing else tells about.
@@ -91,6 +98,7 @@ func newPlan(rb *Runbook, reg *Registry, nested map[string]Runbook, onPath map[s
 		p.Layers[d] = append(p.Layers[d], rb.Steps[i].ID)
 	}
 	p.schedule(g)
+	p.Warnings = planWarnings(rb, reg)
 	p.ExpectedDurationText = p.ExpectedDuration.String()
 	return p
 }
@@ -102,6 +110,7 @@ func planStep(st *Step, reg *Registry, depth int) PlanStep {
 		Layer: depth, SideEffects: k.SideEffects, When: st.When,
 	}
 	ps.Estimate, ps.EstimatedBy = estimate(st, k)
+	ps.Plane, ps.Home = stepPlane(st, k)
 	if st.Approval != nil {
 		ps.Approvers = st.Approval.Approvers
 	}

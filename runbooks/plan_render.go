@@ -38,6 +38,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	p.writeWarnings(bw)
 	if len(p.IAMActions) > 0 {
 		fmt.Fprintf(bw, "\nIAM actions:\n")
 		for _, a := range p.IAMActions {
@@ -80,6 +81,9 @@ func stepNotes(s *PlanStep) string {
 	}
 	if s.Rollback != "" {
 		notes = append(notes, "rollback: "+s.Rollback)
+	}
+	if pl := s.planeText(); pl != "" {
+		notes = append(notes, pl)
 	}
 	if s.Drill != "" {
 		notes = append(notes, "drill: "+s.Drill)

@@ -49,6 +49,10 @@ type Objectives struct {
 	// the recovered store (an RFC 3339 time, e.g. ${{ steps.read_marker.outputs.written_at }}).
 	// The measured RPO is the outage start minus that time.
 	RPOMarker string `json:"rpoMarker,omitempty"`
+	// Evacuates names the region the recovery moves away from (a region or an expression,
+	// e.g. ${{ params.primary_region }}). Validate warns about every action on the live
+	// path that calls a control plane living there.
+	Evacuates string `json:"evacuates,omitempty"`
 }
 
 // ParamType is the type of a runbook parameter.

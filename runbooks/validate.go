@@ -74,6 +74,7 @@ func (v *validator) run() {
 	if m := v.rb.Objectives.RPOMarker; m != "" {
 		v.exprsIn(m, "objectives.rpo_marker", exprCtx{step: -1, where: "objectives.rpo_marker", anyStep: true})
 	}
+	v.evacuation()
 }
 
 func (v *validator) header() {

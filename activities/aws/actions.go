@@ -89,6 +89,9 @@ type spec[In scoped] struct {
 // newSpec completes a kind: executor, the common scope inputs.
 func newSpec[In scoped](k runbooks.Kind) spec[In] {
 	k.Executor = runbooks.ByActivity
+	if k.Plane == runbooks.PlaneNone {
+		k.Plane, k.Home = planeOf(k.IAMActions)
+	}
 	k.Inputs = append(append([]runbooks.Field{}, k.Inputs...), scopeInputs...)
 	return spec[In]{kind: k}
 }

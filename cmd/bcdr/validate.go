@@ -17,8 +17,11 @@ func newValidateCommand(a *app) *cobra.Command {
 		Short: "Check runbooks and print every problem as file:line:col: message",
 		Long: `validate parses and checks each runbook completely: unknown fields and step kinds,
 missing or mistyped inputs, unknown or cyclic needs, bad durations, undefined parameter
-and output references, and more. Every problem is printed in one pass. The exit status
-is 0 when every file is valid, 1 otherwise.`,
+and output references, and more. Every problem is printed in one pass. When a runbook
+names the region it evacuates (objectives.evacuates), every step, rollback and probe a
+live run may execute that calls a control plane living there (Route 53 and IAM in
+us-east-1, or a regional service called in that region) is a warning. Warnings do not
+make a file invalid. The exit status is 0 when every file is valid, 1 otherwise.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output, "text", "json"); err != nil {
@@ -81,7 +84,8 @@ func newPlanCommand(a *app) *cobra.Command {
 		Short: "Show a runbook's plan: DAG layers, critical path, expected duration, IAM actions",
 		Long: `plan needs no engine and changes nothing. It shows the steps in topological layers
 (each layer's steps run in parallel), the critical path with its expected duration from
-step estimates, and the AWS IAM actions the runbook needs. The runbooks it nests are read
+step estimates, each step's plane (data or control, and where it lives), the
+evacuation warnings validate gives, and the AWS IAM actions the runbook needs. The runbooks it nests are read
 from its folder, as 'bcdr run' reads them, and a nested step is estimated at its child's
 expected duration. --output mermaid or dot draws the DAG with the critical path
 highlighted.`,
