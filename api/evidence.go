@@ -73,6 +73,15 @@ func (s *Server) runReport(w http.ResponseWriter, r *http.Request, id *Identity)
 	if err != nil {
 		return err
 	}
+	if source != "none" {
+		// Served as the run's report, an edited file would pass for evidence: refuse it,
+		// as the store's readers do; the bundle stays downloadable, with its check.
+		if err := b.Intact(); err != nil {
+			w.Header().Set("X-Bcdr-Evidence-Check", checkHeader(b))
+			return errorf(http.StatusConflict, "", "%v; GET /v1/runs/%s/evidence downloads the bundle as it is", err, runID)
+		}
+		w.Header().Set("X-Bcdr-Evidence-Check", "ok")
+	}
 	w.Header().Set("Content-Type", f[1])
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Bcdr-Evidence", source)
@@ -93,10 +102,7 @@ func (s *Server) runEvidence(w http.ResponseWriter, r *http.Request, id *Identit
 	if err != nil {
 		return err
 	}
-	check := "ok"
-	if _, problems := b.Check(); len(problems) > 0 {
-		check = strings.Join(problems, "; ")
-	}
+	check := checkHeader(b)
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", runID+"-evidence.zip"))
 	w.Header().Set("X-Bcdr-Evidence", fmt.Sprintf("%d %s", m.Seq, m.Hash))
@@ -117,4 +123,13 @@ func (s *Server) runEvidence(w http.ResponseWriter, r *http.Request, id *Identit
 		}
 	}
 	return zw.Close()
+}
+
+// checkHeader is X-Bcdr-Evidence-Check: "ok", or what in the bundle does not match its
+// manifest.
+func checkHeader(b evidence.Bundle) string {
+	if _, problems := b.Check(); len(problems) > 0 {
+		return strings.Join(problems, "; ")
+	}
+	return "ok"
 }

@@ -2,6 +2,9 @@ package evidence
 
 import (
 	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -12,7 +15,16 @@ type Activity struct {
 	Store *Store
 }
 
-// Write appends the run's bundle to the chain (idempotent per run).
+// Write appends the run's bundle to the chain (idempotent per run). A chain that does not
+// verify is refused without retries (ErrChainBroken): retrying cannot mend it.
 func (a *Activity) Write(ctx context.Context, st workflows.Status) (workflows.EvidenceRef, error) {
-	return a.Store.Append(ctx, st)
+	ref, err := a.Store.Append(ctx, st)
+	var ce *ChainError
+	if errors.As(err, &ce) {
+		return ref, temporal.NewNonRetryableApplicationError(ce.Error(), ErrChainBroken, ce)
+	}
+	return ref, err
 }
+
+// ErrChainBroken is the error type of a write refused because the chain does not verify.
+const ErrChainBroken = "EvidenceChainBroken"

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/bcdr/bcdr/workflows"
@@ -118,6 +119,18 @@ func (b Bundle) Check() (Manifest, []string) {
 	}
 	sort.Strings(problems)
 	return m, problems
+}
+
+// Intact returns an error naming everything in the bundle that does not match its
+// manifest, for readers that must not pass an edited file off as evidence; nil if
+// nothing.
+func (b Bundle) Intact() error {
+	m, problems := b.Check()
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("evidence bundle %d (run %s) does not match its manifest: %s; `bcdr evidence verify` lists every problem of the store",
+		m.Seq, m.RunID, strings.Join(problems, "; "))
 }
 
 func digest(b []byte) string {

@@ -3,7 +3,12 @@
 // report (report.md, report.html; for a tabletop, the after-action report), a JUnit XML
 // file for CI systems (junit.xml) and a manifest with the SHA-256 of each file, the
 // bundle's place in the chain and the hash of the bundle before it. Editing, removing or
-// reordering any bundle breaks the chain, which Verify reports.
+// reordering any bundle breaks the chain, which Verify reports. Removing the newest
+// bundles and rewriting HEAD leaves a chain that agrees with itself: a store anchored with
+// AnchorTo also appends every head to a file outside the store, and Verify checks the
+// chain against it. Append verifies the chain (all of it once per Store, then what was
+// added since and the newest bundle) and refuses, with a ChainError, to extend one that
+// does not verify. Bundle folders that are not in the chain are reported as stray.
 //
 // Stores: a local folder (the default, in the data folder) and S3, where each object can
 // carry an Object Lock retention so that not even the account's administrators can

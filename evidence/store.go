@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bcdr/bcdr/workflows"
@@ -50,6 +52,24 @@ type backend interface {
 type Store struct {
 	b   backend
 	now func() time.Time
+	// anchor, when set, records every head outside the store (AnchorTo).
+	anchor *anchor
+	// verified is the newest position this Store has verified the chain up to: a writer
+	// verifies the whole chain once, then only the bundles added since.
+	mu       sync.Mutex
+	verified anchored
+}
+
+// ChainError is the refusal to extend a chain that does not verify.
+type ChainError struct {
+	Location string
+	Problems []string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("evidence: the chain in %s does not verify (%s), so no bundle is added to it; "+
+		"run `bcdr evidence verify` to see every problem, then restore the store and its anchor from a backup, "+
+		"or start a new store (evidence.dir or evidence.s3_prefix, and evidence.anchor)", e.Location, strings.Join(e.Problems, "; "))
 }
 
 // Append writes a finished run's bundle at the end of the chain and returns where it is.
@@ -66,7 +86,14 @@ func (s *Store) Append(ctx context.Context, st workflows.Status) (workflows.Evid
 	defer unlock()
 	for attempt := 0; attempt < 20; attempt++ {
 		if m, ok, err := s.find(ctx, st.RunID); err != nil || ok {
+			if err == nil && s.anchor != nil {
+				err = s.anchor.ensure(m)
+			}
 			return s.ref(m), err
+		}
+		anchorMissing, err := s.checkChain(ctx)
+		if err != nil {
+			return workflows.EvidenceRef{}, err
 		}
 		seq, prev, err := s.tail(ctx)
 		if err != nil {
@@ -94,10 +121,22 @@ func (s *Store) Append(ctx context.Context, st workflows.Status) (workflows.Evid
 		case err != nil:
 			return workflows.EvidenceRef{}, fmt.Errorf("evidence: claim position %d: %w", m.Seq, err)
 		}
+		if s.anchor != nil {
+			heads := []anchored{{m.Seq, m.Hash}}
+			if anchorMissing && seq > 0 { // a store anchored from now on: its verified head first
+				heads = append([]anchored{{seq, prev}}, heads...)
+			}
+			if err := s.anchor.add(heads...); err != nil {
+				return workflows.EvidenceRef{}, err
+			}
+		}
 		head := fmt.Sprintf("%d %s\n", m.Seq, m.Hash)
 		if err := s.b.write(ctx, headFile, []byte(head)); err != nil {
 			return workflows.EvidenceRef{}, fmt.Errorf("evidence: update HEAD: %w", err)
 		}
+		s.mu.Lock()
+		s.verified = anchored{m.Seq, m.Hash}
+		s.mu.Unlock()
 		return s.ref(m), nil
 	}
 	return workflows.EvidenceRef{}, errors.New("evidence: too many concurrent writers; try again")
@@ -251,21 +290,63 @@ type VerifyReport struct {
 	HeadSeq  int64    `json:"headSeq"`
 	HeadHash string   `json:"headHash"`
 	Problems []string `json:"problems"`
+	// Stray are bundle folders that are not in the chain: a write that never claimed its
+	// position (a full disk, a crash), a writer that lost its position to another, or
+	// something else put there. They are reported, not counted as tampering.
+	Stray []string `json:"stray,omitempty"`
+	// anchorMissing says the store is anchored but the anchor file does not exist yet.
+	anchorMissing bool
 }
 
 // OK reports whether the chain is intact.
 func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 
 // Verify walks the chain: every bundle's files match its manifest, every manifest its
-// own hash, every bundle links to the one before, no position is missing, and HEAD
-// names the last one. It reports every problem found, each naming the bundle.
+// own hash, every bundle links to the one before, no position is missing, HEAD names the
+// last one and, for an anchored store, the anchor names no bundle the chain lacks. It
+// reports every problem found, each naming the bundle, and the bundle folders that are
+// not in the chain.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
+	return s.verify(ctx, anchored{})
+}
+
+// checkChain verifies what was added to the chain since this Store last verified it, and
+// refuses with a ChainError when it does not verify. anchorMissing says the anchor is
+// still to be created (a store anchored from now on).
+func (s *Store) checkChain(ctx context.Context) (anchorMissing bool, err error) {
+	s.mu.Lock()
+	from := s.verified
+	s.mu.Unlock()
+	rep, err := s.verify(ctx, from)
+	if err != nil {
+		return false, err
+	}
+	problems := rep.Problems
+	if rep.anchorMissing { // created with this write
+		problems = slices.DeleteFunc(slices.Clone(problems), func(p string) bool { return strings.HasPrefix(p, "the anchor ") })
+	}
+	if len(problems) > 0 {
+		return false, &ChainError{Location: s.b.location(""), Problems: problems}
+	}
+	s.mu.Lock()
+	s.verified = anchored{rep.HeadSeq, rep.HeadHash}
+	s.mu.Unlock()
+	return rep.anchorMissing, nil
+}
+
+// verify is Verify, trusting the bundles up to from (verified before) to be unchanged
+// except for their manifests, which it still reads.
+func (s *Store) verify(ctx context.Context, from anchored) (VerifyReport, error) {
 	var rep VerifyReport
+	// HEAD is read before the chain is listed: a writer claims its position, then moves
+	// HEAD, so HEAD can lag behind the chain (a write in progress) but never lead it.
+	head, headErr := s.b.read(ctx, headFile)
 	names, err := s.b.list(ctx, chainDir)
 	if err != nil {
 		return rep, err
 	}
 	sort.Strings(names)
+	hashes, runs := map[int64]string{}, map[int64]string{}
 	prevHash, want := "", int64(1)
 	for _, n := range names {
 		m, err := s.manifest(ctx, chainDir+"/"+n)
@@ -274,6 +355,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 			continue
 		}
 		label := fmt.Sprintf("bundle %d (run %s)", m.Seq, m.RunID)
+		hashes[m.Seq], runs[m.Seq] = m.Hash, m.RunID
 		if m.Seq != want {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("bundle %d is missing: the chain goes from %d to %d", want, want-1, m.Seq))
 		}
@@ -283,10 +365,17 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 		if m.PrevHash != prevHash {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: does not link to the bundle before it (prev %s, chain %s)", label, short(m.PrevHash), short(prevHash)))
 		}
-		b, err := s.bundle(ctx, m)
-		if err != nil {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", label, err))
-		} else {
+		switch {
+		case m.Seq < from.seq:
+			if got := m.computeHash(); got != m.Hash {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: manifest.json was changed (hash %s, recorded %s)", label, short(got), short(m.Hash)))
+			}
+		default:
+			b, err := s.bundle(ctx, m)
+			if err != nil {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", label, err))
+				break
+			}
 			_, problems := b.Check()
 			for _, p := range problems {
 				rep.Problems = append(rep.Problems, label+": "+p)
@@ -296,18 +385,52 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 		rep.Bundles++
 		rep.HeadSeq, rep.HeadHash = m.Seq, m.Hash
 	}
-	head, err := s.b.read(ctx, headFile)
+	if from.seq > 0 && hashes[from.seq] != from.hash {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("bundle %d changed or went missing since it was verified", from.seq))
+	}
 	switch {
-	case err != nil && rep.Bundles > 0:
+	case headErr != nil && rep.Bundles > 1:
 		rep.Problems = append(rep.Problems, "HEAD is missing")
-	case err == nil:
+	case headErr == nil:
 		var seq int64
 		var hash string
 		if _, err := fmt.Sscanf(string(head), "%d %s", &seq, &hash); err != nil {
 			rep.Problems = append(rep.Problems, "HEAD is unreadable")
-		} else if seq != rep.HeadSeq || hash != rep.HeadHash {
+		} else if seq > rep.HeadSeq || hashes[seq] != hash {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("HEAD names bundle %d (%s) but the chain ends at %d (%s): bundles were removed from its end", seq, short(hash), rep.HeadSeq, short(rep.HeadHash)))
 		}
 	}
-	return rep, nil
+	if s.anchor != nil {
+		entries, exists, err := s.anchor.read()
+		if err != nil {
+			rep.Problems = append(rep.Problems, err.Error())
+		} else {
+			rep.anchorMissing = !exists
+			rep.Problems = append(rep.Problems, s.anchor.check(entries, exists, hashes, rep.HeadSeq)...)
+		}
+	}
+	rep.Stray, err = s.stray(ctx, runs)
+	return rep, err
+}
+
+// stray lists the bundle folders that are not a position of the chain.
+func (s *Store) stray(ctx context.Context, runs map[int64]string) ([]string, error) {
+	dirs, err := s.b.list(ctx, bundlesDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range dirs {
+		seq, id, ok := parseDirName(d)
+		owner, claimed := runs[seq]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s/%s: not a bundle folder", bundlesDir, d))
+		case !claimed:
+			out = append(out, fmt.Sprintf("%s/%s: no chain position %d was claimed for it (a write that did not finish, e.g. on a full disk)", bundlesDir, d, seq))
+		case owner != id:
+			out = append(out, fmt.Sprintf("%s/%s: chain position %d belongs to run %s (a writer that lost the position to another)", bundlesDir, d, seq, owner))
+		}
+	}
+	return out, nil
 }

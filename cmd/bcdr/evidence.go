@@ -26,6 +26,17 @@ func (a *app) evidenceStore(ctx context.Context) (*evidence.Store, error) {
 }
 
 func openEvidence(ctx context.Context, cfg *config.Config) (*evidence.Store, error) {
+	s, err := openEvidenceStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if anchor := cfg.EvidenceAnchor(); anchor != "" {
+		s.AnchorTo(anchor)
+	}
+	return s, nil
+}
+
+func openEvidenceStore(ctx context.Context, cfg *config.Config) (*evidence.Store, error) {
 	e := cfg.Evidence
 	if e.S3Bucket == "" {
 		return evidence.NewFileStore(cfg.EvidenceDir())
@@ -55,12 +66,16 @@ func newEvidenceCommand(a *app) *cobra.Command {
 		Long: `Every finished run (succeeded, failed or cancelled) leaves an evidence bundle: its
 record as JSON, a report in Markdown and HTML, and JUnit XML. Bundles form a hash chain:
 each manifest holds its files' SHA-256 and the previous bundle's hash. The store is the
-folder evidence.dir (default data_dir/evidence) or the S3 bucket evidence.s3_bucket.`,
+folder evidence.dir (default data_dir/evidence) or the S3 bucket evidence.s3_bucket.
+Each bundle's position and hash are also appended to an anchor file outside the store
+(evidence.anchor, default data_dir/evidence.anchor for a folder store), so that removing
+the newest bundles and rewriting HEAD is detected. A writer refuses to add a bundle to a
+chain that does not verify.`,
 	}
 	var output string
 	verify := &cobra.Command{
 		Use:   "verify",
-		Short: "Check every bundle and the chain; exit 1 on any edit, addition or removal",
+		Short: "Check every bundle, the chain and its anchor; exit 1 on any edit, addition or removal; list stray folders",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := a.evidenceStore(cmd.Context())
@@ -78,6 +93,9 @@ folder evidence.dir (default data_dir/evidence) or the S3 bucket evidence.s3_buc
 			} else {
 				for _, p := range rep.Problems {
 					fmt.Fprintln(a.stdout, "TAMPERED:", p)
+				}
+				for _, p := range rep.Stray {
+					fmt.Fprintln(a.stdout, "STRAY:", p)
 				}
 				if rep.OK() {
 					fmt.Fprintf(a.stdout, "%s: %d bundles, chain intact, head %d %s\n", s.Location(), rep.Bundles, rep.HeadSeq, rep.HeadHash)
@@ -162,6 +180,9 @@ func (a *app) report(ctx context.Context, runID, format string) ([]byte, error) 
 		return nil, err
 	}
 	if b, _, err := s.Get(ctx, runID); err == nil {
+		if err := b.Intact(); err != nil {
+			return nil, err // an edited file must not pass for the run's report
+		}
 		return b[reportFiles[format]], nil
 	}
 	c, err := dial(ctx, a.cfg, discard())

@@ -96,6 +96,24 @@ type Evidence struct {
 	S3Prefix     string   `mapstructure:"s3_prefix" yaml:"s3_prefix" json:"s3_prefix"`
 	S3Retention  Duration `mapstructure:"s3_retention" yaml:"s3_retention" json:"s3_retention"`
 	S3Governance bool     `mapstructure:"s3_governance" yaml:"s3_governance" json:"s3_governance"`
+	// Anchor is a file, outside the store, where every bundle's position and hash is also
+	// recorded, so that removing the newest bundles is detected: default
+	// data_dir/evidence.anchor for a folder store, none for S3 (whose Object Lock keeps
+	// bundles from being removed); "none" turns it off.
+	Anchor string `mapstructure:"anchor" yaml:"anchor" json:"anchor"`
+}
+
+// EvidenceAnchor is the evidence anchor file, "" for none.
+func (c *Config) EvidenceAnchor() string {
+	switch {
+	case c.Evidence.Anchor == "none":
+		return ""
+	case c.Evidence.Anchor != "":
+		return c.Evidence.Anchor
+	case c.Evidence.S3Bucket != "":
+		return ""
+	}
+	return filepath.Join(c.DataDir, "evidence.anchor")
 }
 
 // EvidenceDir is the evidence folder: evidence.dir, or data_dir/evidence.
@@ -141,6 +159,7 @@ func Defaults(dataHome, user string) map[string]any {
 		"evidence.s3_prefix":       "bcdr/evidence",
 		"evidence.s3_retention":    "0s",
 		"evidence.s3_governance":   false,
+		"evidence.anchor":          "",
 		"log.level":                "info",
 		"log.format":               "text",
 		"server.url":               "",
