@@ -41,14 +41,24 @@ func errorType(err error) string {
 	case strings.HasPrefix(code, "AccessDenied"), code == "UnauthorizedOperation",
 		code == "AuthFailure", code == "AuthorizationError", code == "NotAuthorized",
 		code == "InvalidClientTokenId", code == "UnrecognizedClientException",
-		code == "UnauthorizedException", code == "SignatureDoesNotMatch":
+		code == "UnauthorizedException", code == "SignatureDoesNotMatch",
+		// S3 answers a HEAD it refuses with 403 and no body, which the SDK names Forbidden
+		// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html);
+		// OptInRequired: the account is not subscribed to the service or the region is
+		// not enabled (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)
+		code == "Forbidden", code == "OptInRequired":
 		return activities.ErrAccessDenied
 	case strings.Contains(code, "NotFound"), strings.HasPrefix(code, "NoSuch"),
 		code == "ParameterNotFound", code == "ResourceNotFound":
 		return activities.ErrNotFound
 	case strings.HasPrefix(code, "Validation"), strings.HasPrefix(code, "InvalidParameter"),
 		code == "InvalidInput", code == "MissingParameter", code == "InvalidChangeBatch",
-		code == "InvalidArgument", code == "MalformedPolicyDocument":
+		code == "InvalidArgument", code == "MalformedPolicyDocument",
+		// AWS Backup: "Indicates that something is wrong with the input to the request"
+		// (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html#API_StartRestoreJob_Errors);
+		// Lambda: the payload is over the invocation limit
+		// (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors)
+		code == "InvalidRequestException", code == "RequestTooLargeException":
 		return activities.ErrValidation
 	}
 	return ""

@@ -33,8 +33,10 @@ type invokeInput struct {
 var lambdaInvokeSpec = newSpec[invokeInput](runbooks.Kind{
 	Name: "aws.lambda.invoke",
 	Description: "Invoke a Lambda function (a custom step) with a JSON payload; a function error fails the step. Lambda has no " +
-		"request token: the function receives bcdr_run_id, bcdr_step_id and bcdr_idempotency_key in the client context's " +
-		"custom fields, the same on every retry, so it can make itself idempotent.",
+		"request token: the function receives bcdr_run_id, bcdr_step_id and bcdr_idempotency_key, the same on every retry, so " +
+		"it can make itself idempotent: in the client context's custom fields for RequestResponse, and, since Lambda passes " +
+		"the client context to synchronous invocations only, in the payload's \"bcdr\" field for Event (the payload must then " +
+		"be a JSON object).",
 	Inputs: []runbooks.Field{
 		reqStr("function_name", "function name or ARN"),
 		field("payload", runbooks.TypeAny, "the event, sent as JSON"),
@@ -67,18 +69,39 @@ func (a *Actions) LambdaInvoke(ctx context.Context, req activities.Request) (act
 }
 
 func invoke(ctx context.Context, c invoker, req activities.Request, in invokeInput) (activities.Result, error) {
-	payload := []byte("{}")
-	if in.Payload != nil {
-		var err error
-		if payload, err = json.Marshal(in.Payload); err != nil {
-			return nil, invalid("invoke Lambda function %q: payload: %v", in.FunctionName, err)
-		}
-	}
-	cc, _ := json.Marshal(map[string]any{"custom": map[string]string{
+	ids := map[string]string{
 		"bcdr_run_id":          req.RunID,
 		"bcdr_step_id":         req.StepID,
 		"bcdr_idempotency_key": requestToken(req, "lambda"),
-	}})
+	}
+	event := in.Payload
+	if in.InvocationType == string(lambdatypes.InvocationTypeEvent) {
+		// "Lambda passes the ClientContext object to your function for synchronous
+		// invocations only" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html):
+		// an asynchronous invocation carries the ids in the event itself.
+		obj, ok := in.Payload.(map[string]any)
+		if in.Payload != nil && !ok {
+			return nil, invalid("invoke Lambda function %q: with invocation_type: Event the payload must be a JSON object "+
+				"(bcdr adds its run, step and idempotency key under \"bcdr\"), not %s", in.FunctionName, jsonKind(in.Payload))
+		}
+		if _, taken := obj["bcdr"]; taken {
+			return nil, invalid("invoke Lambda function %q: the payload has a \"bcdr\" field, which bcdr fills with "+
+				"invocation_type: Event; rename it", in.FunctionName)
+		}
+		withIDs := map[string]any{"bcdr": ids}
+		for k, v := range obj {
+			withIDs[k] = v
+		}
+		event = withIDs
+	}
+	payload := []byte("{}")
+	if event != nil {
+		var err error
+		if payload, err = json.Marshal(event); err != nil {
+			return nil, invalid("invoke Lambda function %q: payload: %v", in.FunctionName, err)
+		}
+	}
+	cc, _ := json.Marshal(map[string]any{"custom": ids})
 	input := &lambda.InvokeInput{
 		FunctionName:   awssdk.String(in.FunctionName),
 		Payload:        payload,
@@ -101,6 +124,21 @@ func invoke(ctx context.Context, c invoker, req activities.Request, in invokeInp
 		"payload":          decodePayload(out.Payload),
 		"executed_version": awssdk.ToString(out.ExecutedVersion),
 	}, nil
+}
+
+// jsonKind names a JSON value's kind for an error message.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case float64, int, int64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "that value"
 }
 
 // decodePayload is the response as JSON values when it is JSON, else as text.

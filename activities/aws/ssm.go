@@ -2,7 +2,9 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -78,10 +80,10 @@ func (a *Actions) startAutomation(ctx context.Context, c automationRunner, req a
 		switch v := v.(type) {
 		case []any:
 			for _, item := range v {
-				params[k] = append(params[k], fmt.Sprint(item))
+				params[k] = append(params[k], parameterText(item))
 			}
 		default:
-			params[k] = []string{fmt.Sprint(v)}
+			params[k] = []string{parameterText(v)}
 		}
 	}
 	input := &ssm.StartAutomationExecutionInput{
@@ -130,6 +132,26 @@ func (a *Actions) startAutomation(ctx context.Context, c automationRunner, req a
 	}
 	r["status"], r["outputs"] = string(exec.AutomationExecutionStatus), outputs
 	return r, nil
+}
+
+// parameterText is a document parameter value as SSM takes it (every value is a string):
+// numbers in plain decimal (1000000, not 1e+06, which an Integer parameter refuses), maps
+// and lists as JSON.
+func parameterText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32)
+	case map[string]any, []any:
+		b, err := json.Marshal(x)
+		if err == nil {
+			return string(b)
+		}
+	}
+	return fmt.Sprint(v)
 }
 
 // ---- aws.ssm.get_parameter
