@@ -75,7 +75,7 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 	}
 	fmt.Fprintf(w, "run      %s\n", st.RunID)
 	fmt.Fprintf(w, "runbook  %s %s (%s)\n", st.Runbook, st.Version, shortDigest(st.Digest))
-	fmt.Fprintf(w, "mode     %s, started by %s (%s)\n", st.Mode, st.Initiator, orDash(st.Trigger))
+	fmt.Fprintf(w, "mode     %s, started by %s\n", st.Mode, startedBy(st))
 	fmt.Fprintf(w, "state    %s  elapsed %s\n", strings.ToUpper(string(st.State)), round(st.Elapsed))
 	if st.RTOTarget > 0 || st.RTOActual > 0 {
 		fmt.Fprintf(w, "RTO      %s actual / %s target%s\n", orDashDur(st.RTOActual), orDashDur(st.RTOTarget), verdict(st))
@@ -101,20 +101,22 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 				took = round(s.EndedAt.Sub(s.StartedAt))
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Uses, s.Status, attempts(s.Attempts), start, took, note(s))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Uses, s.Status, attempts(s.Attempts), start, took, note(st.Mode, s))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, p := range st.Pending {
-		fmt.Fprintf(w, "\nwaiting: %s (%s)", p.Step, p.Kind)
+		fmt.Fprintf(w, "\nwaiting: %s, %s", stepTitle(p.Step, p.Name), p.Kind)
 		if p.Kind == "approval" {
-			fmt.Fprintf(w, " %d of %d approvals from %s", p.Approved, p.Quorum, strings.Join(p.Approvers, ", "))
-		}
-		if p.Prompt != "" {
-			fmt.Fprintf(w, ": %s", p.Prompt)
+			fmt.Fprintf(w, ": %d of %d approvals from %s", p.Approved, p.Quorum, strings.Join(p.Approvers, ", "))
 		}
 		fmt.Fprintln(w)
+		for line := range strings.SplitSeq(strings.TrimSpace(p.Prompt), "\n") {
+			if line != "" {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+		}
 	}
 	if len(st.Actions) > 0 {
 		fmt.Fprintln(w, "\noperator actions:")
@@ -125,20 +127,30 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 	return nil
 }
 
-func note(s workflows.StepState) string {
+// startedBy says who started the run and, when it differs, through what ("bob (cli)",
+// "schedule:quarterly").
+func startedBy(st workflows.Status) string {
+	if st.Trigger == "" || st.Trigger == st.Initiator {
+		return st.Initiator
+	}
+	return st.Initiator + " (" + st.Trigger + ")"
+}
+
+// stepTitle names a step for people: "Approve the failover (gate)", or its id alone.
+func stepTitle(id, name string) string {
+	if name == "" || name == id {
+		return id
+	}
+	return name + " (" + id + ")"
+}
+
+func note(mode workflows.Mode, s workflows.StepState) string {
 	var parts []string
 	if s.Drill {
 		parts = append(parts, "drill variant")
 	}
 	for _, d := range s.Decisions {
-		verb := "approved"
-		if !d.Approve {
-			verb = "declined"
-		}
-		if s.Uses == "manual" || s.Uses != "approval" {
-			verb = "done"
-		}
-		p := verb + " by " + d.By
+		p := d.Verb(mode, s.Uses) + " by " + d.By
 		if d.Comment != "" {
 			p += ": " + d.Comment
 		}

@@ -51,3 +51,20 @@ func TestWatchClockTicksWhileTheRunWaits(t *testing.T) {
 	assert.Regexp(t, `elapsed 2m5[23]s`, frames[1], "not the 21ms of the run's last workflow task")
 	assert.Contains(t, frames[2], "elapsed 2m52s", "an ended run's clock stops at its end")
 }
+
+func TestStatusShowsWhatTheApproverIsAsked(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	st := waitingTabletop(now)
+	st.Mode, st.Initiator, st.Trigger = workflows.ModeLive, "schedule:quarterly", "schedule:quarterly"
+	st.Steps = append(st.Steps, workflows.StepState{ID: "prep", Uses: "manual", Status: workflows.StepSucceeded,
+		Decisions: []workflows.Decision{{By: "carol", At: now, Approve: true, Comment: "done"}}})
+	st.Pending = []workflows.PendingTask{{Step: "gate", Name: "Approve the failover", Kind: "approval", Approvers: []string{"group:ic"}, Quorum: 1,
+		Prompt: "Traffic leaves us-east-1 for good.\nCheck the replica lag first."}}
+	var out bytes.Buffer
+	require.NoError(t, writeStatus(&out, st, "text", now))
+	text := out.String()
+	assert.Contains(t, text, "waiting: Approve the failover (gate), approval: 0 of 1 approvals from group:ic\n", text)
+	assert.Contains(t, text, "  Traffic leaves us-east-1 for good.\n  Check the replica lag first.\n")
+	assert.Contains(t, text, "started by schedule:quarterly\n", "the trigger is not repeated when it is the initiator")
+	assert.Contains(t, text, "completed by carol: done", "a manual task is completed, worded as on every surface")
+}

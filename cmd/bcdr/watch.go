@@ -97,13 +97,13 @@ func watchPlain(ctx context.Context, w io.Writer, fetch func(context.Context) (w
 			if s.Attempts > 1 {
 				line += fmt.Sprintf(" (attempt %d)", s.Attempts)
 			}
-			if n := note(s); n != "" && s.Status.Terminal() {
+			if n := note(st.Mode, s); n != "" && s.Status.Terminal() {
 				line += ": " + n
 			}
 			say(st, fmt.Sprintf("step:%s:%s:%d", s.ID, s.Status, s.Attempts), line)
 		}
 		for _, p := range st.Pending {
-			line := fmt.Sprintf("waiting for %s on step %s", p.Kind, p.Step)
+			line := fmt.Sprintf("waiting for %s on step %s", p.Kind, stepTitle(p.Step, p.Name))
 			if len(p.Approvers) > 0 {
 				line += " from " + strings.Join(p.Approvers, ", ")
 			}

@@ -57,7 +57,7 @@ func TestWatchTerminalRedrawsInPlace(t *testing.T) {
 	require.NoError(t, err)
 	frames := strings.Split(out.String(), "\x1b[H\x1b[2J")
 	require.Len(t, frames, 5, "a cleared screen before each of the four frames")
-	assert.Contains(t, frames[1], "waiting: gate (approval)")
+	assert.Contains(t, frames[1], "waiting: gate, approval")
 	assert.Contains(t, frames[4], "state    SUCCEEDED")
 	assert.False(t, isTerminal(&out))
 }
