@@ -2,8 +2,10 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +275,50 @@ func TestRestorePointOlderThanTheRPOIsNotReady(t *testing.T) {
 	assert.Equal(t, `DB snapshot "s" is 3h0m0s old, older than the runbook's RPO 1h0m0s: restoring it would lose more data than allowed`, f.Reason)
 	f = fresh(readiness.Target{Runbook: rb}, `DB snapshot "s"`, time.Now().Add(-10*time.Minute))
 	assert.Equal(t, readiness.Ready, f.Result)
+}
+
+// TestCheckRoutingControlsOnTheWire: a routing control that exists is ready and
+// nothing is updated; one the cluster does not know is not ready; a cluster whose every
+// endpoint is down is not ready. ARC's data plane speaks awsJson1_0 (ToggleCustomerAPI):
+// GetRoutingControlState answers {RoutingControlArn, RoutingControlState,
+// RoutingControlName}, ResourceNotFoundException for an unknown ARN
+// (https://docs.aws.amazon.com/routing-control/latest/APIReference/API_GetRoutingControlState.html).
+func TestCheckRoutingControlsOnTheWire(t *testing.T) {
+	const arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/def"
+	var got calls
+	a, srv := wire(t, func(w http.ResponseWriter, r *http.Request) {
+		op := jsonTarget(r)
+		got.add(op)
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		if body["RoutingControlArn"] != arn {
+			jsonError(w, 404, "ResourceNotFoundException", fmt.Sprint("no routing control ", body["RoutingControlArn"]))
+			return
+		}
+		writeJSON(w, 200, map[string]any{"RoutingControlArn": arn, "RoutingControlState": "Off", "RoutingControlName": "us-west-2-cell"})
+	})
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jsonError(w, 503, "ServiceUnavailableException", "down")
+	}))
+	defer down.Close()
+	var kinds []runbooks.Kind
+	for _, e := range a.entries() {
+		kinds = append(kinds, e.kind)
+	}
+	reg, err := runbooks.DefaultRegistry(kinds...)
+	require.NoError(t, err)
+	e := &checkEnv{a: a, reg: reg}
+	eps := fmt.Sprintf("[{endpoint: %q, region: us-west-2}]", srv.URL)
+
+	fs := e.check(t, "aws.arc.set_routing_control", fmt.Sprintf("{routing_control_arn: %q, cluster_endpoints: %s, state: 'On'}", arn, eps), false)
+	assert.Equal(t, []string{fmt.Sprintf(`ready: routing control %q (us-west-2-cell) is Off; the step sets it On`, arn)}, only(fs, "target"))
+	fs = e.check(t, "aws.arc.set_routing_controls", fmt.Sprintf("{states: [{routing_control_arn: %q, state: 'On'}, {routing_control_arn: %q, state: 'Off'}], cluster_endpoints: %s}", arn, arn+"x", eps), false)
+	require.Len(t, only(fs, "target"), 2)
+	assert.Contains(t, only(fs, "target")[1], "not ready: ")
+	assert.Contains(t, only(fs, "target")[1], arn+"x")
+	assert.Zero(t, got.count("UpdateRoutingControlState")+got.count("UpdateRoutingControlStates"), "a check never updates")
+
+	fs = e.check(t, "aws.arc.set_routing_control", fmt.Sprintf("{routing_control_arn: %q, cluster_endpoints: [{endpoint: %q, region: us-west-2}], state: 'On'}", arn, down.URL), false)
+	assert.Equal(t, readiness.NotReady, readiness.Worst(fs), "%v", fs)
+	assert.Contains(t, only(fs, "target")[0], "no cluster endpoint answered")
 }
