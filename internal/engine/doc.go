@@ -8,7 +8,10 @@
 // start, reconciles both on later starts, tunes the server for per-step
 // latency on a single node, optionally serves the Temporal Web UI, and returns
 // once the frontend answers. Workers and clients connect to Server.Address
-// like they would to any Temporal cluster.
+// like they would to any Temporal cluster. On a later start it first runs SQLite's
+// quick_check on the file and refuses a damaged one, naming the file and the way out;
+// Server.Health fails while the store logs failures or the file checks damaged, for a
+// readiness probe.
 //
 // Engine is not a production deployment: it is one node with one history
 // shard, on loopback by default, without TLS or authorization, and SQLite is

@@ -19,10 +19,12 @@ type slogLogger struct {
 	// other, the rest warn about the ones already gone (failed polls, dial
 	// errors), which is expected; only errors are logged from then on.
 	stopping *atomic.Bool
+	// store remembers the store failures logged, for Server.Health.
+	store *storeErrors
 }
 
 func newSlogLogger(l *slog.Logger) slogLogger {
-	return slogLogger{l: l, stopping: new(atomic.Bool)}
+	return slogLogger{l: l, stopping: new(atomic.Bool), store: new(storeErrors)}
 }
 
 // benign are warnings and errors the server logs on every start of this
@@ -48,7 +50,7 @@ func (s slogLogger) Fatal(msg string, tags ...tag.Tag)  { s.log(slog.LevelError,
 
 // With returns a logger that adds tags to every record.
 func (s slogLogger) With(tags ...tag.Tag) log.Logger {
-	return slogLogger{l: slog.New(s.l.Handler().WithAttrs(attrs(tags))), stopping: s.stopping}
+	return slogLogger{l: slog.New(s.l.Handler().WithAttrs(attrs(tags))), stopping: s.stopping, store: s.store}
 }
 
 func (s slogLogger) log(level slog.Level, msg string, tags []tag.Tag) {
@@ -63,6 +65,9 @@ func (s slogLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 		return
 	}
 	rendered := attrs(tags)
+	if level >= slog.LevelError && s.store != nil {
+		s.store.note(msg, rendered)
+	}
 	if isBenign(msg, rendered) {
 		level = slog.LevelInfo
 	}

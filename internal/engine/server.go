@@ -32,6 +32,7 @@ type Server struct {
 
 	stopOnce sync.Once
 	stopErr  error
+	health   healthCheck
 }
 
 // Start prepares the data folder, starts the server and returns once its
@@ -73,6 +74,13 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 
 	SetBinaryChecksum() // before the server starts its system workers
+	if fresh, err := data.fresh(); err != nil {
+		return nil, err
+	} else if !fresh {
+		if err := checkDatabase(data.dbPath()); err != nil {
+			return nil, err // a damaged store would answer ready and lose runs
+		}
+	}
 	sql := sqlConfig(data.dbPath())
 	if err := prepareDatabase(data, sql, clusterName, o.Namespace, o.Retention); err != nil {
 		return nil, err
