@@ -169,3 +169,11 @@ func TestStepNameResolvingToRefusedAddressIsRefused(t *testing.T) {
 	_, err = h.Check(ctx, Request{With: map[string]any{"url": url("rebind.example.test")}})
 	refusal(t, err)
 }
+
+// A notify step whose channel is a URL goes through the same policy.
+func TestNotifyToARefusedURLIsRefused(t *testing.T) {
+	b := &Basic{HTTP: NewHTTP(stepPolicy(t, serverConfig(), false, nil))}
+	_, err := b.Notify(context.Background(), Request{With: map[string]any{
+		"channel": "http://169.254.169.254/latest/meta-data/", "message": "hello"}})
+	refusal(t, err)
+}
