@@ -21,7 +21,10 @@
 // rollback. rollback is the action that undoes a step of a Rollbackable kind; drill
 // replaces the action in drill mode: skip: true, another action, or - without uses - the
 // step's kind with the drill's with merged over the step's (see Step.DrillAction); a
-// drill cleanup undoes what the drill variant created. Steps of kind approval have their
+// drill cleanup undoes what the drill variant created. A step whose kind changes the world
+// from an activity (ActsForReal) and that has no drill variant does not run in a drill;
+// drill: {live: true} runs its own action there, for real (Step.InDrill, and the plan's
+// DrillEffects, say which steps do what). Steps of kind approval have their
 // with decoded into Step.Approval.
 //
 // # Expressions
@@ -70,6 +73,14 @@
 // is its type's empty value ("", 0, false, an empty list): for a string, number, bool or
 // duration validate warns, so that an empty value is a choice (default: "") and not an
 // oversight.
+//
+// # Trees
+//
+// A `runbook` step runs another runbook, named by a path relative to the naming
+// runbook's folder. LoadTree (and Loader) read a runbook and every runbook it nests
+// under one set of rules: nested files only from inside the folder, at most
+// MaxNestingDepth levels, MaxTreeRunbooks runbooks and MaxTreeSize bytes, no cycle (the
+// message names it), and one file per named path; every problem has its file:line:col.
 //
 // The library of ready runbooks lives in runbooks/library (embedded as library.FS).
 package runbooks

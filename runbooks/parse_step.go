@@ -64,6 +64,7 @@ func (d *decoder) drill(v *yaml.Node, path string) *DrillVariant {
 func (d *decoder) drillFields(dv *DrillVariant) map[string]yamlnode.FieldFunc {
 	f := d.actionFields(&dv.Action, "drill")
 	f["skip"] = d.BoolInto(&dv.Skip, "drill.skip")
+	f["live"] = d.BoolInto(&dv.Live, "drill.live")
 	f["cleanup"] = func(v *yaml.Node, p string) { dv.Cleanup = d.action(v, p, "drill cleanup") }
 	return f
 }

@@ -45,7 +45,10 @@ type PlanStep struct {
 	Approvers   []string `json:"approvers,omitempty"`
 	When        string   `json:"when,omitempty"`
 	Rollback    string   `json:"rollback,omitempty"` // the rollback's kind
-	Drill       string   `json:"drill,omitempty"`    // "skip", the drill variant's kind, or ""
+	Drill       string   `json:"drill,omitempty"`    // "skip", "live", the drill variant's kind, or ""
+	// InDrill says what the step does in a drill: whether it acts for real (for-real), is
+	// left out because it would and has no drill variant (not-run), and so on.
+	InDrill DrillEffect `json:"inDrill"`
 	// Plane is the side of a cloud service the step's live action calls, and Home where
 	// that plane lives: a region, the step's region input as written, "any", or "".
 	Plane Plane  `json:"plane,omitempty"`
@@ -117,12 +120,16 @@ func planStep(st *Step, reg *Registry, depth int) PlanStep {
 	if st.Rollback != nil {
 		ps.Rollback = st.Rollback.Uses
 	}
-	if st.Drill != nil {
-		if a, ok := st.DrillAction(); ok {
-			ps.Drill = a.Uses
-		} else {
-			ps.Drill = "skip"
-		}
+	ps.InDrill = st.InDrill()
+	switch {
+	case st.Drill == nil:
+	case st.Drill.Live:
+		ps.Drill = "live"
+	case st.Drill.Skip:
+		ps.Drill = "skip"
+	default:
+		a, _ := st.DrillAction()
+		ps.Drill = a.Uses
 	}
 	return ps
 }

@@ -38,6 +38,15 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if real, left := p.DrillEffects(); len(real)+len(left) > 0 {
+		fmt.Fprintln(bw)
+		if len(real) > 0 {
+			fmt.Fprintf(bw, "In a drill these steps act for real (drill.live): %s\n", strings.Join(real, ", "))
+		}
+		if len(left) > 0 {
+			fmt.Fprintf(bw, "In a drill these steps do not run (they would act for real and have no drill variant): %s\n", strings.Join(left, ", "))
+		}
+	}
 	p.writeWarnings(bw)
 	if len(p.IAMActions) > 0 {
 		fmt.Fprintf(bw, "\nIAM actions:\n")
@@ -85,7 +94,12 @@ func stepNotes(s *PlanStep) string {
 	if pl := s.planeText(); pl != "" {
 		notes = append(notes, pl)
 	}
-	if s.Drill != "" {
+	switch {
+	case s.InDrill == DrillForReal:
+		notes = append(notes, "drill: ACTS FOR REAL (drill.live)")
+	case s.InDrill == DrillNotRun:
+		notes = append(notes, "drill: not run (acts for real, no drill variant)")
+	case s.Drill != "":
 		notes = append(notes, "drill: "+s.Drill)
 	}
 	return strings.Join(notes, "; ")
@@ -209,4 +223,19 @@ func (p *Plan) objectivesText() string {
 		parts = append(parts, "RPO "+p.Objectives.RPO.String())
 	}
 	return strings.Join(parts, ", ")
+}
+
+// DrillEffects returns the steps that act for real in a drill (drill.live) and those a
+// drill leaves out because they would act for real and have no drill variant, in plan
+// order.
+func (p *Plan) DrillEffects() (real, left []string) {
+	for _, s := range p.Steps {
+		switch s.InDrill {
+		case DrillForReal:
+			real = append(real, s.ID)
+		case DrillNotRun:
+			left = append(left, s.ID)
+		}
+	}
+	return real, left
 }

@@ -15,6 +15,7 @@ func (v *validator) step(i int) {
 	p := yamlnode.Index("steps", i)
 	ctx := exprCtx{step: i}
 	k, ok := v.action(&st.Action, p, "step", ctx)
+	st.Acts = ok && ActsForReal(k)
 	if st.When != "" {
 		v.condition(st.When, p+".when", ctx)
 	}
@@ -231,6 +232,15 @@ func (v *validator) drill(i int, path string, k Kind, known bool) {
 	d := st.Drill
 	p := path + ".drill"
 	ctx := exprCtx{step: i}
+	if d.Live {
+		if d.Skip || d.Uses != "" || len(d.With) > 0 || d.Timeout != 0 || d.Retry != nil {
+			v.errorf(v.pos.At(p+".live"), "drill.live runs the step's own action for real in drills: remove uses, with, timeout, retry and skip, or live")
+		}
+		if d.Cleanup != nil {
+			v.compensation(d.Cleanup, p+".cleanup", "drill cleanup", exprCtx{step: i, self: true})
+		}
+		return
+	}
 	if d.Skip {
 		if d.Uses != "" || len(d.With) > 0 || d.Cleanup != nil {
 			v.errorf(v.pos.At(p+".skip"), "drill.skip leaves nothing to run: remove uses, with and cleanup, or skip")

@@ -83,6 +83,7 @@ func TestDrillFailingMidwayTearsDownItsLedgerInAWS(t *testing.T) {
     needs: restore_orders
     with: {label: smoke, fail: true}
     retry: {attempts: 1}
+    drill: {live: true} # test.step counts as acting; the smoke test runs in the drill
 `, kinds...)
 	st, err := h.run(t, rb, func(in *Input) { in.Mode = ModeDrill })
 	require.Error(t, err)

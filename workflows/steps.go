@@ -34,6 +34,11 @@ var nonRetryable = []string{activities.ErrValidation, activities.ErrNotFound, ac
 // errSkipped ends a step as skipped (a drill variant that skips).
 var errSkipped = errors.New("skipped")
 
+// errNotInDrill ends as skipped a step that would act for real in a drill and has no
+// drill variant (runbooks.Step.Acts). Runs started before validation set Acts carry
+// runbooks without it, so their histories replay unchanged.
+var errNotInDrill = errors.New("not run in a drill")
+
 // launch starts step i in its own coroutine with its own cancellable context.
 func (r *run) launch(ctx workflow.Context, i int) {
 	s := &r.st.Steps[i]
@@ -56,12 +61,15 @@ func (r *run) launch(ctx workflow.Context, i int) {
 func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error) {
 	def := &r.rb.Steps[i]
 	action := def.Action
+	if r.in.Mode == ModeDrill && def.Drill == nil && def.Acts {
+		return activities.Outcome{}, 0, errNotInDrill
+	}
 	if r.in.Mode == ModeDrill && def.Drill != nil {
 		var ok bool
 		if action, ok = def.DrillAction(); !ok {
 			return activities.Outcome{}, 0, errSkipped
 		}
-		r.st.Steps[i].Drill = true
+		r.st.Steps[i].Drill = !def.Drill.Live
 	}
 	if r.in.Mode == ModeTabletop && action.Uses != kindRunbook {
 		return r.awaitTask(ctx, i, taskPrompt)
@@ -254,6 +262,8 @@ func (r *run) stepDone(ctx workflow.Context, i int, out activities.Outcome, atte
 	switch {
 	case errors.Is(err, errSkipped):
 		s.Status, s.Reason = StepSkipped, "drill: skipped in drill mode"
+	case errors.Is(err, errNotInDrill):
+		s.Status, s.Reason = StepSkipped, "drill: not run, it would act for real and has no drill variant (drill: {live: true} runs it)"
 	case err != nil && r.cancel != nil && temporal.IsCanceledError(err):
 		s.Status, s.Reason = StepCancelled, "run cancelled"
 	case err != nil && r.failing && temporal.IsCanceledError(err):
