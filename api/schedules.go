@@ -100,7 +100,7 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	in.Trigger = "schedule:" + req.ID
 	memo := map[string]any{
 		"runbook": rb.Metadata.Name, "service": rb.Metadata.Service, "tier": strconv.Itoa(rb.Metadata.Tier),
-		"mode": req.Mode, "every": req.Every, "cron": fmt.Sprint(req.Cron), "jitter": req.Jitter, "createdBy": id.Name,
+		"mode": req.Mode, "every": req.Every, "cron": cronText(req.Cron), "jitter": req.Jitter, "createdBy": id.Name,
 	}
 	if len(req.Cron) == 0 {
 		memo["cron"] = ""
@@ -130,20 +130,20 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 func scheduleSpec(req ScheduleRequest) (client.ScheduleSpec, error) {
 	var spec client.ScheduleSpec
 	if (req.Every == "") == (len(req.Cron) == 0) {
-		return spec, badRequest("every", "give every (a duration like 2160h) or cron, one of them")
+		return spec, badRequest("every", "give every (a duration like 90d) or cron, one of them")
 	}
 	if req.Every != "" {
-		d, err := time.ParseDuration(req.Every)
+		d, err := scheduleDuration(req.Every)
 		if err != nil || d < time.Second {
-			return spec, badRequest("every", "%q is not a duration of at least 1s", req.Every)
+			return spec, badRequest("every", "%q is not a duration of at least 1s (e.g. 90d, 12h, 1h30m)", req.Every)
 		}
 		spec.Intervals = []client.ScheduleIntervalSpec{{Every: d}}
 	}
 	spec.CronExpressions = req.Cron
 	if req.Jitter != "" {
-		d, err := time.ParseDuration(req.Jitter)
+		d, err := scheduleDuration(req.Jitter)
 		if err != nil || d < 0 {
-			return spec, badRequest("jitter", "%q is not a duration", req.Jitter)
+			return spec, badRequest("jitter", "%q is not a duration (e.g. 1d, 30m)", req.Jitter)
 		}
 		spec.Jitter = d
 	}

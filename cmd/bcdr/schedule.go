@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/runbooks"
 )
 
 func newScheduleCommand(a *app) *cobra.Command {
@@ -29,8 +31,25 @@ schedules), else directly on temporal.address.`,
 	var output string
 	cmd.PersistentFlags().StringVarP(&output, "output", "o", "text", "output format: text, json")
 	cmd.AddCommand(newScheduleCreateCommand(a, &output))
+	cmd.AddCommand(&cobra.Command{
+		Use: "show ID", Short: "Show a schedule: spec, next times, recent runs", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, done, err := a.apiClient(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			var sc api.Schedule
+			if err := c.Do(cmd.Context(), http.MethodGet, "/v1/schedules/"+url.PathEscape(args[0]), nil, &sc); err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeIndented(a, sc)
+			}
+			return printSchedule(a.stdout, sc)
+		},
+	})
 	simple := []struct{ use, short, method, suffix, done string }{
-		{"show ID", "Show a schedule: spec, next times, recent runs", http.MethodGet, "", ""},
 		{"pause ID", "Pause a schedule (no run starts until unpaused)", http.MethodPost, "/pause", "paused"},
 		{"unpause ID", "Unpause a schedule", http.MethodPost, "/unpause", "unpaused"},
 		{"trigger ID", "Start the schedule's run now", http.MethodPost, "/trigger", "triggered"},
@@ -50,7 +69,7 @@ schedules), else directly on temporal.address.`,
 				if err := c.Do(cmd.Context(), s.method, "/v1/schedules/"+url.PathEscape(args[0])+s.suffix, nil, &out); err != nil {
 					return err
 				}
-				if output == "json" || s.method == http.MethodGet {
+				if output == "json" {
 					return writeIndented(a, out)
 				}
 				fmt.Fprintf(a.stdout, "schedule %s: %s\n", args[0], s.done)
@@ -80,7 +99,7 @@ schedules), else directly on temporal.address.`,
 				if len(s.Next) > 0 {
 					next = s.Next[0].Local().Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", s.ID, s.Runbook, orDash(s.Service), s.Mode, orDash(s.Every+s.Cron), s.Paused, next)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", s.ID, s.Runbook, orDash(s.Service), s.Mode, cadenceText(s), s.Paused, next)
 			}
 			return tw.Flush()
 		},
@@ -143,10 +162,11 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 	var req api.ScheduleRequest
 	var file string
 	var params []string
+	var every, jitter runbooks.Duration
 	cmd := &cobra.Command{
 		Use:   "create ID (--runbook NAME | --file FILE) (--every DURATION | --cron EXPR)",
 		Short: "Create a recurring drill or tabletop",
-		Example: `  bcdr schedule create payments-quarterly --runbook rds-promote-read-replica --every 2160h --jitter 24h
+		Example: `  bcdr schedule create payments-quarterly --runbook rds-promote-read-replica --every 90d --jitter 1d
   bcdr schedule create weekly-tabletop --file tabletop.yaml --mode tabletop --cron "0 10 * * 1"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -160,6 +180,12 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 					return err
 				}
 				req.Source, req.Filename = string(src), file
+			}
+			if every > 0 {
+				req.Every = every.String()
+			}
+			if jitter > 0 {
+				req.Jitter = jitter.String()
 			}
 			var err error
 			if req.Params, err = paramMap(params); err != nil {
@@ -177,7 +203,7 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 			if *output == "json" {
 				return writeIndented(a, sc)
 			}
-			fmt.Fprintf(a.stdout, "schedule %s: %s of %s every %s\n", sc.ID, sc.Mode, sc.Runbook, orDash(sc.Every+sc.Cron))
+			fmt.Fprintf(a.stdout, "schedule %s: %s of %s %s\n", sc.ID, sc.Mode, sc.Runbook, cadenceText(sc))
 			return nil
 		},
 	}
@@ -186,12 +212,92 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 	f.StringVar(&file, "file", "", "a runbook file to upload")
 	f.StringVar(&req.Mode, "mode", "drill", "drill or tabletop")
 	f.StringArrayVarP(&params, "param", "p", nil, "parameter as name=value (repeatable)")
-	f.StringVar(&req.Every, "every", "", "interval, e.g. 2160h (90 days)")
+	f.Var(&every, "every", "interval, e.g. 90d, 12h, 1h30m")
 	f.StringArrayVar(&req.Cron, "cron", nil, "cron expression (repeatable)")
-	f.StringVar(&req.Jitter, "jitter", "", "random delay added to each time, e.g. 1h")
+	f.Var(&jitter, "jitter", "random delay added to each time, e.g. 1d, 30m")
 	f.BoolVar(&req.Paused, "paused", false, "create the schedule paused")
 	f.StringVar(&req.Note, "note", "", "a note shown with the schedule")
 	return cmd
+}
+
+// printSchedule shows a schedule for people; --output json gives the API's form.
+func printSchedule(w io.Writer, sc api.Schedule) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "schedule\t%s\n", sc.ID)
+	runbook := sc.Runbook
+	if sc.Service != "" {
+		runbook += " (" + sc.Service + ")"
+	}
+	fmt.Fprintf(tw, "runbook\t%s, %s\n", runbook, sc.Mode)
+	if sc.Every != "" {
+		line := durationText(sc.Every)
+		if sc.Jitter != "" {
+			line += ", jitter " + durationText(sc.Jitter)
+		}
+		fmt.Fprintf(tw, "every\t%s\n", line)
+	}
+	if c := cronOf(sc); c != "" {
+		fmt.Fprintf(tw, "cron\t%s\n", c)
+	}
+	state := "active"
+	if sc.Paused {
+		state = "paused"
+	}
+	fmt.Fprintf(tw, "state\t%s, %d runs started, %d times skipped (previous run still running)\n", state, sc.Actions, sc.Skipped)
+	if sc.CreatedBy != "" {
+		fmt.Fprintf(tw, "made by\t%s\n", sc.CreatedBy)
+	}
+	if sc.Note != "" {
+		fmt.Fprintf(tw, "note\t%s\n", sc.Note)
+	}
+	for i, t := range sc.Next {
+		label := ""
+		if i == 0 {
+			label = "next"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", label, t.Local().Format(time.RFC3339))
+	}
+	for i, r := range sc.Recent {
+		label := ""
+		if i == 0 {
+			label = "recent"
+		}
+		fmt.Fprintf(tw, "%s\t%s  %s\n", label, r.StartedAt.Local().Format(time.RFC3339), r.RunID)
+	}
+	for i, id := range sc.Running {
+		label := ""
+		if i == 0 {
+			label = "running"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", label, id)
+	}
+	return tw.Flush()
+}
+
+// cadenceText says when a schedule runs: "every 90d" or "cron 0 10 * * 1".
+func cadenceText(sc api.Schedule) string {
+	if sc.Every != "" {
+		return "every " + durationText(sc.Every)
+	}
+	if c := cronOf(sc); c != "" {
+		return "cron " + c
+	}
+	return "-"
+}
+
+// cronOf is a schedule's cron expressions as text; schedules made before the API kept
+// them as text hold Go's list form ("[0 10 * * 1]").
+func cronOf(sc api.Schedule) string {
+	return strings.TrimSuffix(strings.TrimPrefix(sc.Cron, "["), "]")
+}
+
+// durationText prints a duration the API holds as text in the one human format.
+func durationText(s string) string {
+	d, err := runbooks.ParseDuration(s)
+	if err != nil {
+		return s
+	}
+	return runbooks.FormatDuration(d.Std())
 }
 
 // paramMap turns --param name=value flags into a map.
