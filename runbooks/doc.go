@@ -82,5 +82,16 @@
 // MaxNestingDepth levels, MaxTreeRunbooks runbooks and MaxTreeSize bytes, no cycle (the
 // message names it), and one file per named path; every problem has its file:line:col.
 //
+// # Verifying and deviation
+//
+// After the last step a run waits for its steady_state probes to pass again: that moment
+// ends the measured RTO. objectives.verify_within bounds the wait (default 5m in a drill,
+// 15m live); probes are rechecked 1 s, 2 s, 4 s ... up to 15 s apart, and the run's
+// status says what it waits for. Past the window the run has deviated and fails.
+// rollback says when the steps' rollback actions run, in reverse order: on_failure (the
+// default: a step failed with on_error: rollback, a drill's stop condition, a cancel with
+// rollback), on_deviation (also after a deviation), always (also after a drill that
+// verified, so that it leaves nothing changed; never after a live run that succeeded).
+//
 // The library of ready runbooks lives in runbooks/library (embedded as library.FS).
 package runbooks

@@ -91,6 +91,17 @@ func (d *decoder) runbookFields(rb *Runbook, kind *string) map[string]yamlnode.F
 		},
 		"steady_state": func(v *yaml.Node, p string) { rb.SteadyState = yamlnode.List(d.Decoder, v, p, "steady_state", d.probe) },
 		"injects":      func(v *yaml.Node, p string) { rb.Injects = yamlnode.List(d.Decoder, v, p, "injects", d.inject) },
+		"rollback": func(v *yaml.Node, p string) {
+			s, ok := d.Str(v, "rollback")
+			switch st := RollbackStrategy(s); {
+			case !ok:
+			case st == RollbackOnFailure || st == RollbackOnDeviation || st == RollbackAlways:
+				rb.Rollback = st
+			default:
+				d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "rollback is %q; want on_failure, on_deviation or always%s", s,
+					yamlnode.SuggestPrefix(s, []string{"on_failure", "on_deviation", "always"}))
+			}
+		},
 		"steps": func(v *yaml.Node, p string) {
 			if s := yamlnode.Deref(v); s.Kind == yaml.SequenceNode && len(s.Content) > MaxSteps {
 				d.errorf(yamlnode.PosOf(s), "%s", tooManySteps(len(s.Content))) // not worth decoding
@@ -130,9 +141,10 @@ func (d *decoder) labels(v *yaml.Node, path string) map[string]string {
 
 func (d *decoder) objectivesFields(o *Objectives) map[string]yamlnode.FieldFunc {
 	return map[string]yamlnode.FieldFunc{
-		"rto":        d.durationInto(&o.RTO, "objectives.rto"),
-		"rpo":        d.durationInto(&o.RPO, "objectives.rpo"),
-		"rpo_marker": d.StrInto(&o.RPOMarker, "objectives.rpo_marker"),
-		"evacuates":  d.StrInto(&o.Evacuates, "objectives.evacuates"),
+		"rto":           d.durationInto(&o.RTO, "objectives.rto"),
+		"rpo":           d.durationInto(&o.RPO, "objectives.rpo"),
+		"rpo_marker":    d.StrInto(&o.RPOMarker, "objectives.rpo_marker"),
+		"evacuates":     d.StrInto(&o.Evacuates, "objectives.evacuates"),
+		"verify_within": d.durationInto(&o.VerifyWithin, "objectives.verify_within"),
 	}
 }

@@ -20,6 +20,13 @@ type Runbook struct {
 	SteadyState []Probe     `json:"steadyState,omitempty"`
 	Injects     []Inject    `json:"injects,omitempty"`
 	Steps       []Step      `json:"steps"`
+	// Rollback says when a run undoes its steps (their rollback actions, in reverse
+	// order): on_failure (the default: when a step fails with on_error: rollback, a drill's
+	// stop condition fires, or an operator cancels with rollback), on_deviation (also when
+	// the steady state does not return within objectives.verify_within after the last
+	// step), or always (also after a drill that succeeded: the drill leaves nothing
+	// changed, Chaos Toolkit's "always"; a live run is never rolled back for succeeding).
+	Rollback RollbackStrategy `json:"rollback,omitempty"`
 	// Source says where the runbook came from; Digest is the SHA-256 of its bytes.
 	Source Source `json:"source"`
 }
@@ -53,7 +60,21 @@ type Objectives struct {
 	// e.g. ${{ params.primary_region }}). Validate warns about every action on the live
 	// path that calls a control plane living there.
 	Evacuates string `json:"evacuates,omitempty"`
+	// VerifyWithin bounds the wait, after the last step, for the steady-state probes to
+	// pass again (the end of the measured RTO). Past it the run has deviated: it fails,
+	// and rolls back when Rollback says so. Zero means 5 minutes in a drill and 15 in a
+	// live run.
+	VerifyWithin Duration `json:"verifyWithin,omitempty"`
 }
+
+// RollbackStrategy is when a run undoes its steps; see Runbook.Rollback.
+type RollbackStrategy string
+
+const (
+	RollbackOnFailure   RollbackStrategy = "on_failure"
+	RollbackOnDeviation RollbackStrategy = "on_deviation"
+	RollbackAlways      RollbackStrategy = "always"
+)
 
 // ParamType is the type of a runbook parameter.
 type ParamType string
@@ -121,13 +142,8 @@ type Step struct {
 	// Outputs derive named values from the kind's result: name -> expression over `result`.
 	Outputs  map[string]string `json:"outputs,omitempty"`
 	Rollback *Action           `json:"rollback,omitempty"`
-	// Drill replaces the action in drill mode. A drill variant with Skip set does nothing;
-	// one with Live set runs the step's own action for real.
+	// Drill replaces the action in drill mode. A drill variant with Skip set does nothing.
 	Drill *DrillVariant `json:"drill,omitempty"`
-	// Acts is set by validation when the step's kind changes the world from an activity
-	// (ActsForReal). In a drill such a step runs only through its drill variant: without
-	// one it does not run (drill: {live: true} runs its own action, for real).
-	Acts bool `json:"acts,omitempty"`
 	// Estimate is the expected duration, used by the plan's critical path.
 	Estimate Duration `json:"estimate,omitempty"`
 	// Approval is set for steps of kind "approval" (decoded from With).
@@ -140,9 +156,6 @@ type Step struct {
 type DrillVariant struct {
 	Action
 	Skip bool `json:"skip,omitempty"`
-	// Live runs the step's own action in drills: the step acts for real in a drill, and
-	// the runbook says so.
-	Live bool `json:"live,omitempty"`
 	// Cleanup is the action that removes what the drill variant created; it goes in the
 	// cleanup ledger when the drill step succeeds.
 	Cleanup *Action `json:"cleanup,omitempty"`

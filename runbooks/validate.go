@@ -75,6 +75,9 @@ func (v *validator) run() {
 		v.exprsIn(m, "objectives.rpo_marker", exprCtx{step: -1, where: "objectives.rpo_marker", anyStep: true})
 	}
 	v.evacuation()
+	if r := v.rb.Rollback; (r == RollbackOnDeviation || r == RollbackAlways) && len(v.rb.SteadyState) == 0 {
+		v.warnf(v.pos.At("rollback"), "rollback: %s needs steady_state probes to notice a deviation; without them only failures roll back", r)
+	}
 }
 
 func (v *validator) header() {

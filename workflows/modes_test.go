@@ -137,7 +137,6 @@ func TestDrillCleanupRunsWhenAStepFailsAndReportsLeftovers(t *testing.T) {
     needs: copy_b
     with: {label: boom, fail: true}
     retry: {attempts: 1}
-    drill: {live: true}
 `), func(in *Input) { in.Mode = ModeDrill })
 	require.Error(t, err)
 	assert.Equal(t, []string{"create-a", "create-b", "boom", "delete-b", "delete-b", "delete-create-a"}, h.rec.called(),
@@ -193,8 +192,8 @@ func TestRTOEndsWhenSteadyStateReturns(t *testing.T) {
 `, probeKind), func(in *Input) { in.OutageStart = start.Add(-10 * time.Minute) })
 	require.NoError(t, err)
 	assert.Equal(t, start.Add(-10*time.Minute), st.ClockStart, "the RTO clock starts at the declared outage")
-	assert.Equal(t, start.Add(4*time.Minute+3*time.Second), st.RecoveredAt, "three failed checks a second apart, then healthy")
-	assert.Equal(t, 14*time.Minute+3*time.Second, st.RTOActual)
+	assert.Equal(t, start.Add(4*time.Minute+7*time.Second), st.RecoveredAt, "three failed checks 1, 2 and 4 s apart (backing off), then healthy")
+	assert.Equal(t, 14*time.Minute+7*time.Second, st.RTOActual)
 	last := st.Probes[len(st.Probes)-1]
 	assert.True(t, last.OK)
 	assert.Equal(t, probeAfter, last.Phase)
@@ -210,7 +209,7 @@ func TestRecoveryNotVerifiedFailsTheRun(t *testing.T) {
 `, probeKind), func(in *Input) { in.RecoveryTimeout = time.Minute })
 	require.Error(t, err)
 	assert.Equal(t, RunFailed, st.State)
-	assert.Contains(t, st.Error, "recovery not verified: steady state did not return within 1m0s")
+	assert.Contains(t, st.Error, "recovery not verified: deviated: the steady state did not return within 1m0s")
 	assert.Zero(t, st.RTOActual)
 }
 

@@ -19,6 +19,20 @@ const (
 	defaultProbeInterval   = 30 * time.Second
 	defaultRecoveryTimeout = 15 * time.Minute
 	recoveryRecheck        = time.Second
+	// A drill verifies within a few minutes by default: a steady state that has not come
+	// back by then has deviated (Chaos Toolkit reports it at once).
+	defaultDrillVerifyWithin = 5 * time.Minute
+	// Rechecks back off from recoveryRecheck to this, so that a steady state that does
+	// not return costs tens of probe requests, not hundreds.
+	maxRecoveryRecheck = 15 * time.Second
+)
+
+// Versions of the wait for recovery (change id "verify-window").
+const (
+	// verifyWindowV1: objectives.verify_within and the drill default bound the wait,
+	// rechecks back off, the status says what the run waits for, and a deviation rolls
+	// back as the runbook's rollback strategy asks.
+	verifyWindowV1 workflow.Version = 1
 )
 
 // checkProbes runs every steady-state probe at once and returns the failures, one line
@@ -111,11 +125,11 @@ func (r *run) awaitRecovery(ctx workflow.Context) (time.Time, error) {
 	if len(r.rb.SteadyState) == 0 || r.in.Mode == ModeTabletop {
 		return r.lastEnd(), nil
 	}
-	limit := r.in.RecoveryTimeout
-	if limit <= 0 {
-		limit = defaultRecoveryTimeout
-	}
+	windowed := workflow.GetVersion(ctx, "verify-window", workflow.DefaultVersion, verifyWindowV1) >= verifyWindowV1
+	limit := r.verifyWithin(windowed)
 	deadline := workflow.Now(ctx).Add(limit)
+	recheck := recoveryRecheck
+	defer func() { r.st.Verifying = "" }()
 	for {
 		last := !workflow.Now(ctx).Before(deadline)
 		failed := r.checkProbes(ctx, probeAfter, false)
@@ -126,12 +140,44 @@ func (r *run) awaitRecovery(ctx workflow.Context) (time.Time, error) {
 			return workflow.Now(ctx), nil
 		}
 		if last {
+			if windowed {
+				r.deviated = true
+				return time.Time{}, fmt.Errorf("deviated: the steady state did not return within %s after the last step: %s", limit, strings.Join(failed, "; "))
+			}
 			return time.Time{}, fmt.Errorf("steady state did not return within %s after the last step: %s", limit, strings.Join(failed, "; "))
 		}
-		if err := workflow.Sleep(ctx, recoveryRecheck); err != nil {
+		wait := recoveryRecheck
+		if windowed {
+			wait = min(recheck, deadline.Sub(workflow.Now(ctx)))
+			recheck = min(2*recheck, maxRecoveryRecheck)
+			r.st.Verifying = fmt.Sprintf("waiting for the steady state to return (until %s, %s after the last step); failing now: %s",
+				deadline.UTC().Format(time.RFC3339), limit, strings.Join(failed, "; "))
+		}
+		if err := workflow.Sleep(ctx, max(wait, time.Millisecond)); err != nil {
 			return time.Time{}, err
 		}
 	}
+}
+
+// verifyWithin is how long the run waits after its last step for the steady state to
+// return: the runbook's objectives.verify_within, else the starter's RecoveryTimeout,
+// else 5 minutes for a drill and 15 for a live run.
+func (r *run) verifyWithin(windowed bool) time.Duration {
+	if !windowed {
+		if r.in.RecoveryTimeout > 0 {
+			return r.in.RecoveryTimeout
+		}
+		return defaultRecoveryTimeout
+	}
+	switch {
+	case r.rb.Objectives.VerifyWithin > 0:
+		return r.rb.Objectives.VerifyWithin.Std()
+	case r.in.RecoveryTimeout > 0:
+		return r.in.RecoveryTimeout
+	case r.in.Mode == ModeDrill:
+		return defaultDrillVerifyWithin
+	}
+	return defaultRecoveryTimeout
 }
 
 // checkProbesRecord records the outcome of an unrecorded check: every probe passed, or

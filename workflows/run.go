@@ -30,6 +30,7 @@ type run struct {
 	measured       bool   // workflow version 1: probes gate, monitor and end the RTO clock
 	eventsInFlight int    // notifications not yet delivered
 	finishing      bool   // finish is under way: the status query says so, not the outcome yet
+	deviated       bool   // the steady state did not return within the verify window
 	blocked        string // step id the run is held on, "" when not held
 	failing        bool
 	rollback       bool            // roll back when the failing run ends
@@ -254,6 +255,9 @@ func (r *run) finish(ctx workflow.Context) {
 	default:
 		r.st.State = RunSucceeded
 		r.measureRTO(ctx)
+		if r.undoesAfterVerify() {
+			r.compensate(ctx, r.ledger, true)
+		}
 	}
 	r.measureRPO()
 	if len(r.cleanup) > 0 {
@@ -262,6 +266,19 @@ func (r *run) finish(ctx workflow.Context) {
 	r.st.EndedAt = workflow.Now(ctx)
 	r.st.Elapsed = r.st.EndedAt.Sub(r.st.ClockStart)
 	r.writeEvidence(ctx)
+}
+
+// undoesAfterVerify reports whether the runbook's rollback strategy undoes the steps
+// of a run whose steps all ended: on_deviation and always after a deviation, always
+// after a drill that verified.
+func (r *run) undoesAfterVerify() bool {
+	switch r.rb.Rollback {
+	case runbooks.RollbackOnDeviation:
+		return r.deviated
+	case runbooks.RollbackAlways:
+		return r.deviated || r.in.Mode == ModeDrill
+	}
+	return false
 }
 
 // writeEvidence stores the run's record as an evidence bundle when the run asks for it.

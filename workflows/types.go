@@ -212,13 +212,16 @@ type Status struct {
 	RPOTarget   time.Duration `json:"rpoTarget,omitempty"`
 	RPOActual   time.Duration `json:"rpoActual,omitempty"`
 	// RPOMarkerAt is the newest canary marker read back from the recovered store.
-	RPOMarkerAt time.Time        `json:"rpoMarkerAt,omitempty"`
-	RPOError    string           `json:"rpoError,omitempty"`
-	Error       string           `json:"error,omitempty"`
-	Steps       []StepState      `json:"steps"`
-	Pending     []PendingTask    `json:"pending,omitempty"`
-	Actions     []OperatorAction `json:"actions,omitempty"`
-	Rollbacks   []string         `json:"rollbacks,omitempty"` // step ids in the order compensated
+	RPOMarkerAt time.Time `json:"rpoMarkerAt,omitempty"`
+	RPOError    string    `json:"rpoError,omitempty"`
+	// Verifying says, while the run is finishing, what it waits for: the steady state to
+	// return after the last step, until when, and which probes fail now.
+	Verifying string           `json:"verifying,omitempty"`
+	Error     string           `json:"error,omitempty"`
+	Steps     []StepState      `json:"steps"`
+	Pending   []PendingTask    `json:"pending,omitempty"`
+	Actions   []OperatorAction `json:"actions,omitempty"`
+	Rollbacks []string         `json:"rollbacks,omitempty"` // step ids in the order compensated
 	// Probes records steady-state checks: every failure, and the checks that gate a
 	// drill's start and mark recovery.
 	Probes []ProbeResult `json:"probes,omitempty"`

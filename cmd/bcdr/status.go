@@ -77,6 +77,9 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 	fmt.Fprintf(w, "runbook  %s %s (%s)\n", st.Runbook, st.Version, shortDigest(st.Digest))
 	fmt.Fprintf(w, "mode     %s, started by %s\n", st.Mode, startedBy(st))
 	fmt.Fprintf(w, "state    %s  elapsed %s\n", strings.ToUpper(string(st.State)), round(st.Elapsed))
+	if st.Verifying != "" {
+		fmt.Fprintf(w, "waiting  %s\n", st.Verifying)
+	}
 	if st.RTOTarget > 0 || st.RTOActual > 0 {
 		fmt.Fprintf(w, "RTO      %s actual / %s target%s\n", orDashDur(st.RTOActual), orDashDur(st.RTOTarget), verdict(st))
 	}
