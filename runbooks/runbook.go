@@ -142,8 +142,13 @@ type Step struct {
 	// Outputs derive named values from the kind's result: name -> expression over `result`.
 	Outputs  map[string]string `json:"outputs,omitempty"`
 	Rollback *Action           `json:"rollback,omitempty"`
-	// Drill replaces the action in drill mode. A drill variant with Skip set does nothing.
+	// Drill replaces the action in drill mode. A drill variant with Skip set does nothing;
+	// one with Live set runs the step's own action for real.
 	Drill *DrillVariant `json:"drill,omitempty"`
+	// Acts is set by validation when the step's kind changes the world from an activity
+	// (ActsForReal). In a drill such a step runs only through its drill variant: without
+	// one it does not run (drill: {live: true} runs its own action, for real).
+	Acts bool `json:"acts,omitempty"`
 	// Estimate is the expected duration, used by the plan's critical path.
 	Estimate Duration `json:"estimate,omitempty"`
 	// Approval is set for steps of kind "approval" (decoded from With).
@@ -156,6 +161,9 @@ type Step struct {
 type DrillVariant struct {
 	Action
 	Skip bool `json:"skip,omitempty"`
+	// Live runs the step's own action in drills: the step acts for real in a drill, and
+	// the runbook says so.
+	Live bool `json:"live,omitempty"`
 	// Cleanup is the action that removes what the drill variant created; it goes in the
 	// cleanup ledger when the drill step succeeds.
 	Cleanup *Action `json:"cleanup,omitempty"`

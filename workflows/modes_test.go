@@ -137,6 +137,7 @@ func TestDrillCleanupRunsWhenAStepFailsAndReportsLeftovers(t *testing.T) {
     needs: copy_b
     with: {label: boom, fail: true}
     retry: {attempts: 1}
+    drill: {live: true}
 `), func(in *Input) { in.Mode = ModeDrill })
 	require.Error(t, err)
 	assert.Equal(t, []string{"create-a", "create-b", "boom", "delete-b", "delete-b", "delete-create-a"}, h.rec.called(),
