@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sort"
 	"strings"
@@ -25,6 +26,9 @@ type Config struct {
 	// PollInterval is the time between two polls of a wait; it is jittered by ±20%.
 	// Zero means one second.
 	PollInterval time.Duration
+	// Logger receives the log lines of actions called outside an activity (tests, the
+	// readiness checks); inside one they go to the activity's logger. Nil drops them.
+	Logger *slog.Logger
 }
 
 // Actions carries out the AWS step kinds. Its methods are the activities; Actions lists
@@ -110,7 +114,7 @@ func (s spec[In]) run(ctx context.Context, req activities.Request,
 	if err != nil {
 		return nil, err
 	}
-	return fn(withProgress(ctx), req, in)
+	return fn(withStep(withProgress(ctx), req), req, in)
 }
 
 func (s spec[In]) decode(with map[string]any) (In, error) {

@@ -15,6 +15,10 @@
 // once a second with jitter, back off on throttling, heartbeat, and end at the activity's
 // deadline, so a recovery notices the target state quickly.
 //
+// Every change call is logged with the request id AWS returned, the run and the step, and
+// a step that assumes a role does so in a session named after its run and step, so that
+// CloudTrail ties each call to them (see trace.go).
+//
 // The package is not a generic AWS client: there is no "call any API" kind. Tests run
 // against a moto server (see package awstest) through the real SDK clients.
 package aws
