@@ -334,3 +334,68 @@ func (a *Actions) checkRestoreJob(ctx context.Context, t readiness.Target, in wa
 	}
 	return one(ready("target", "restore job %q is %s", in.RestoreJobID, out.Status))
 }
+
+// checkPointInTime: the source instance (or the replicated automated backups) exists,
+// keeps automated backups, and can be restored to a time newer than the runbook's RPO
+// allows (its latest restorable time), and to restore_time when one is given.
+func (a *Actions) checkPointInTime(ctx context.Context, t readiness.Target, in pointInTimeInput) []readiness.Finding {
+	if n, ok := runTime(t, "source_db_instance_identifier", "source_db_instance_automated_backups_arn"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.rdsClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	var earliest, latest *time.Time
+	what := ""
+	switch {
+	case in.SourceAutomatedBackups != "":
+		what = fmt.Sprintf("automated backups %q", in.SourceAutomatedBackups)
+		out, err := c.DescribeDBInstanceAutomatedBackups(ctx, &rds.DescribeDBInstanceAutomatedBackupsInput{
+			DBInstanceAutomatedBackupsArn: awssdk.String(in.SourceAutomatedBackups)})
+		if err != nil {
+			return one(fromErr("target", classify(err, "describe %s", what)))
+		}
+		if len(out.DBInstanceAutomatedBackups) == 0 {
+			return one(notReady("target", "%s not found in %s", what, a.resolve(in.Scope).Region))
+		}
+		if w := out.DBInstanceAutomatedBackups[0].RestoreWindow; w != nil {
+			earliest, latest = w.EarliestTime, w.LatestTime
+		}
+	case in.SourceInstanceID != "":
+		what = fmt.Sprintf("DB instance %q", in.SourceInstanceID)
+		inst, err := describeInstance(ctx, c, in.SourceInstanceID)
+		if err != nil {
+			return one(fromErr("target", err))
+		}
+		if inst == nil {
+			return one(notReady("target", "%s not found", what))
+		}
+		if awssdk.ToInt32(inst.BackupRetentionPeriod) == 0 {
+			return one(notReady("target", "%s keeps no automated backups (backup retention 0): there is no point in time to restore", what))
+		}
+		latest = inst.LatestRestorableTime
+	default:
+		return one(notReady("target", "the step names no source: give source_db_instance_identifier or source_db_instance_automated_backups_arn"))
+	}
+	if in.RestoreTime != "" && !t.IsUnknown("restore_time") {
+		at, err := time.Parse(time.RFC3339, in.RestoreTime)
+		switch {
+		case err != nil:
+			return one(notReady("target", "restore_time %q is not an RFC 3339 time", in.RestoreTime))
+		case earliest != nil && at.Before(*earliest), latest != nil && at.After(*latest):
+			return one(notReady("target", "restore_time %s is outside the restorable window of %s (%s to %s)", in.RestoreTime, what, stamp(earliest), stamp(latest)))
+		}
+	}
+	if latest == nil {
+		return one(warn("target", "%s gives no latest restorable time yet", what))
+	}
+	return one(fresh(t, fmt.Sprintf("the latest restorable time of %s", what), *latest))
+}
+
+func stamp(t *time.Time) string {
+	if t == nil {
+		return "?"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
