@@ -24,7 +24,11 @@ func newDevCommand(a *app) *cobra.Command {
 		Long: `dev runs the embedded Temporal server (SQLite in the data folder, so runs survive a
 restart), the Temporal Web UI, a bcdr worker and the bcdr HTTP server, all on 127.0.0.1
 unless told otherwise. A run that was in flight when dev stopped continues when it
-starts again. Stop it with Ctrl-C.`,
+starts again. Stop it with Ctrl-C.
+
+At start it runs SQLite's quick_check on data_dir/temporal.db and refuses a damaged file
+(restore it from a backup, or use a new data folder); /readyz answers 503 while the
+engine's store reports errors. Steps may reach loopback, but not dev's own ports.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			d, err := a.startDev(cmd.Context(), false)
@@ -107,7 +111,7 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 		_ = d.stop()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	handler := a.httpHandler(d.client)
+	handler := a.httpHandler(d.client, eng.Health)
 	if codec != nil {
 		if handler, err = codec.wrap(ctx, a, handler, eng.UIAddress()); err != nil {
 			_ = d.stop()

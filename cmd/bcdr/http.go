@@ -13,15 +13,16 @@ import (
 
 // httpHandler is everything the bcdr HTTP server serves (bcdr dev, bcdr server): health
 // and readiness, metrics, the API under /v1/, the payload codec under /codec/ and the
-// dashboard under /ui/ (/ leads there).
-func (a *app) httpHandler(c client.Client) http.Handler {
+// dashboard under /ui/ (/ leads there). ready are further readiness checks (bcdr dev:
+// the embedded engine's store).
+func (a *app) httpHandler(c client.Client, ready ...func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(dashboard.Prefix, dashboard.Handler())
 	mux.Handle("GET /{$}", dashboard.Redirect())
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	}))
-	mux.Handle("GET /readyz", readyHandler(c))
+	mux.Handle("GET /readyz", readyHandler(c, ready...))
 	mux.Handle("GET /metrics", a.metricsHandler())
 	// The codec's configuration was checked when c was dialled with it.
 	if codec, err := a.codecEndpoint(context.Background()); err == nil && codec != nil {
@@ -38,14 +39,20 @@ func (a *app) httpHandler(c client.Client) http.Handler {
 	return mux
 }
 
-// readyHandler answers 200 once the engine answers, 503 before.
-func readyHandler(c client.Client) http.Handler {
+// readyHandler answers 200 once the engine answers and every check passes, 503 before.
+func readyHandler(c client.Client, checks ...func(context.Context) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 			http.Error(w, "engine not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
+		}
+		for _, check := range checks {
+			if err := check(ctx); err != nil {
+				http.Error(w, "engine not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
 		}
 		fmt.Fprintln(w, "ready")
 	})

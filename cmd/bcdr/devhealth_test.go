@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Issue 18, finding 6: with a damaged temporal.db, bcdr dev said ready and accepted
+// runs. It now refuses to start, naming the file and the way out.
+func TestDevRefusesADamagedDatabase(t *testing.T) {
+	e := newEnv(t)
+	port := freePort(t)
+	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
+	args := []string{"dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:0"}
+
+	// A first start creates the database; a clean stop leaves it in one file.
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan int)
+	var out, errOut syncBuffer
+	go func() { done <- run(ctx, args, strings.NewReader(""), &out, &errOut, e.getenv, e.environ()) }()
+	eventually(t, "bcdr dev to be ready", time.Minute, func() bool {
+		return strings.Contains(out.String(), "bcdr dev ready")
+	})
+	stop()
+	require.Equal(t, 0, <-done, errOut.String())
+
+	db := filepath.Join(e.vars["BCDR_DATA_DIR"], "temporal.db")
+	// What the WAL holds moves into the file, as SQLite's automatic checkpoints do on a
+	// dev that has run a while.
+	conn, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
+	raw, err := os.ReadFile(db)
+	require.NoError(t, err)
+	// Garbage over the header of every page after the first, as a bad disk would leave
+	// it (the WAL, if any, still overlays the pages it holds).
+	for page := 4096; page+64 <= len(raw); page += 4096 {
+		for i := page; i < page+64; i++ {
+			raw[i] = byte(i * 7)
+		}
+	}
+	require.NoError(t, os.WriteFile(db, raw, 0o600))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stdout, errb syncBuffer
+	code := run(ctx, args, strings.NewReader(""), &stdout, &errb, e.getenv, e.environ())
+	stderr := errb.String()
+	assert.NotContains(t, stdout.String(), "bcdr dev ready")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, stderr, db)
+	assert.Contains(t, stderr, "is damaged")
+	assert.Contains(t, stderr, "restore")
+	assert.Contains(t, stderr, "new data folder (--data-dir or data_dir)")
+}
