@@ -18,6 +18,9 @@ type exprCtx struct {
 	// anyStep lets an expression outside steps refer to any step's outputs (it is
 	// evaluated when the run ends).
 	anyStep bool
+	// drill is the kind of a drill variant that uses another kind than its step: in the
+	// variant's cleanup the step's own outputs are that kind's result.
+	drill *Kind
 }
 
 // exprsIn checks every ${{ }} expression in a value, recursively.

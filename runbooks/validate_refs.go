@@ -52,6 +52,12 @@ func (v *validator) checkStepRef(r ref, ctx exprCtx) string {
 		return fmt.Sprintf("step %q is not upstream of step %q: add it to needs (directly or through another step)", id, self)
 	}
 	if len(r.props) >= 3 && r.props[1] == "outputs" {
+		if j == ctx.step && ctx.drill != nil {
+			if _, ok := v.rb.Steps[j].Outputs[r.props[2]]; ok || kindHasOutput(*ctx.drill, nil, r.props[2]) {
+				return ""
+			}
+			return fmt.Sprintf("step %q's drill variant (%s) has no output %q%s", self, ctx.drill.Name, r.props[2], outputList(*ctx.drill, nil))
+		}
 		return v.checkOutputRef(j, r.props[2])
 	}
 	return ""

@@ -271,6 +271,10 @@ func (v *validator) drill(i int, path string, k Kind, known bool) {
 		if dok && !dk.SideEffects {
 			v.errorf(v.pos.At(cp), "drill cleanup, but the drill variant's kind %q changes nothing, so there is nothing to clean up", dk.Name)
 		}
-		v.compensation(d.Cleanup, cp, "drill cleanup", exprCtx{step: ctx.step, self: true})
+		cctx := exprCtx{step: ctx.step, self: true}
+		if dok && d.Uses != "" && d.Uses != st.Uses {
+			cctx.drill = &dk
+		}
+		v.compensation(d.Cleanup, cp, "drill cleanup", cctx)
 	}
 }

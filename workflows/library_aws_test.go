@@ -196,6 +196,11 @@ func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	params, err := runbooks.ResolveParams(rb, map[string]string{
 		"primary_region": sessionsPrimary, "secondary_region": sessionsSecondary, "ecs_count": "3",
 		"hosted_zone_id": cloud.zoneID, "secondary_api_dns": "sessions-dr.us-west-2.elb.amazonaws.com",
+		// a drill reads no routing control here: the drill checks the writers, and moves a drill name
+		"arc_cluster_endpoints":  "https://host-a.route53-recovery-cluster.us-west-2.amazonaws.com/v1",
+		"primary_api_control":    "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/use1",
+		"secondary_api_control":  "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/usw2",
+		"primary_writes_control": "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/writes",
 	})
 	require.NoError(t, err)
 
@@ -205,7 +210,7 @@ func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	assert.Empty(t, st.Leftovers)
 
 	assert.Equal(t, StepSkipped, st.Step("approve").Status, "nothing to approve in a drill")
-	for _, id := range []string{"stop_primary_writers", "scale_secondary", "secondary_stable", "switch_dns", "verify"} {
+	for _, id := range []string{"stop_primary_writers", "scale_secondary", "secondary_stable", "switch_traffic", "verify"} {
 		s := st.Step(id)
 		assert.Equal(t, StepSucceeded, s.Status, "%s: %s", id, s.Error)
 		assert.True(t, s.Drill, "%s ran its drill variant", id)
@@ -218,7 +223,7 @@ func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	assert.Equal(t, st.Step("canary_replicated").Outputs["written_at"], st.RPOMarkerAt.Format(time.RFC3339Nano),
 		"the RPO is measured from the canary read back in the secondary region")
 	assert.Zero(t, st.RPOActual, "the canary was written after the clock started: nothing before it was lost")
-	for _, id := range []string{"scale_secondary", "switch_dns"} {
+	for _, id := range []string{"scale_secondary", "switch_traffic"} {
 		require.NotNil(t, st.Step(id).Cleanup, id)
 		assert.Empty(t, st.Step(id).Cleanup.Error, id)
 	}

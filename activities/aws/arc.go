@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -23,6 +24,25 @@ type clusterEndpoint struct {
 	Region   string `json:"region"`
 }
 
+// clusterHostRE is an ARC cluster endpoint's host name: the region is its third label from
+// the right (host.route53-recovery-cluster.REGION.amazonaws.com), as DescribeCluster lists it.
+var clusterHostRE = regexp.MustCompile(`\.route53-recovery-cluster\.([a-z0-9-]+)\.amazonaws\.com`)
+
+// UnmarshalJSON takes {endpoint, region} or the endpoint's URL alone, whose host names
+// its region (a runbook can then pass split(params.arc_cluster_endpoints, ",")).
+func (e *clusterEndpoint) UnmarshalJSON(b []byte) error {
+	var url string
+	if err := json.Unmarshal(b, &url); err == nil {
+		e.Endpoint = url
+		if m := clusterHostRE.FindStringSubmatch(url); m != nil {
+			e.Region = m[1]
+		}
+		return nil
+	}
+	type plain clusterEndpoint
+	return json.Unmarshal(b, (*plain)(e))
+}
+
 // defaultEndpointTimeout bounds one call to one cluster endpoint. The cluster's data plane
 // answers in well under a second; an endpoint that takes longer is likely in the impaired
 // region, and the next one is tried instead of letting it eat the step's timeout.
@@ -30,7 +50,7 @@ const defaultEndpointTimeout = 5 * time.Second
 
 var arcEndpointInputs = []runbooks.Field{
 	required(field("cluster_endpoints", runbooks.TypeList,
-		"the ARC cluster's endpoints: [{endpoint: https://....route53-recovery-cluster.REGION.amazonaws.com/v1, region: REGION}, ...]")),
+		"the ARC cluster's endpoints: [{endpoint: https://....route53-recovery-cluster.REGION.amazonaws.com/v1, region: REGION}, ...], or their URLs alone (the region is read from the host)")),
 	withDefault(field("endpoint_timeout", runbooks.TypeDuration,
 		"how long one call may take on one cluster endpoint before the next endpoint is tried"), defaultEndpointTimeout.String()),
 	field("safety_rule_names", runbooks.TypeMap,

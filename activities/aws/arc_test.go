@@ -226,3 +226,16 @@ func TestARCSafetyRuleIsReportedByName(t *testing.T) {
 	}))
 	requireErrorType(t, err, "Validation", "states[0]", "On or Off")
 }
+
+func TestARCClusterEndpointsAsURLs(t *testing.T) {
+	var cl arcCluster
+	require.NoError(t, json.Unmarshal([]byte(`{"cluster_endpoints": [
+		"https://host-aaaa.route53-recovery-cluster.us-west-2.amazonaws.com/v1",
+		{"endpoint": "https://127.0.0.1:1/v1", "region": "eu-west-1"},
+		"https://127.0.0.1:2/v1"]}`), &cl))
+	assert.Equal(t, []clusterEndpoint{
+		{"https://host-aaaa.route53-recovery-cluster.us-west-2.amazonaws.com/v1", "us-west-2"},
+		{"https://127.0.0.1:1/v1", "eu-west-1"},
+		{"https://127.0.0.1:2/v1", ""}, // the step's region signs the call
+	}, cl.ClusterEndpoints)
+}
