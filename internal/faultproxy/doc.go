@@ -4,7 +4,9 @@
 // internal errors, timeouts (the request is held, then the connection dropped),
 // connection resets, and lost responses (the call is applied, then the connection is
 // reset before the answer arrives, so a retry would apply it twice unless the caller is
-// idempotent).
+// idempotent). SetOutage takes a region down the way a regional event does: every call
+// signed for that region, and every call to a control plane that lives there (Route 53,
+// IAM, Organizations and CloudFront for us-east-1), is held and dropped without an answer.
 //
 // Error bodies follow the protocol the request speaks (query, EC2, JSON, REST-JSON,
 // REST-XML), so the SDK classifies them as it would AWS's own. Every request is logged

@@ -72,6 +72,7 @@ type Proxy struct {
 	rates  map[Fault]float64
 	log    []Entry
 	counts map[Fault]int
+	outage string // the region that is down (SetOutage), or ""
 }
 
 // Start listens on a free loopback port and forwards to o.Target.
@@ -187,6 +188,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := describe(r, body)
 	if !p.opts.Exempt(r) {
 		e.Fault = p.draw()
+		if p.down(r) {
+			e.Fault = Outage
+		}
 	}
 	switch e.Fault {
 	case Throttle, SlowDown, ServerError:
@@ -194,7 +198,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.Status = status
 		p.record(e)
 		answer(w)
-	case Timeout:
+	case Timeout, Outage:
 		select {
 		case <-time.After(p.opts.Hold):
 		case <-r.Context().Done():
