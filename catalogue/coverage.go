@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path"
 	"sort"
@@ -19,14 +20,38 @@ type RunResult struct {
 	// catalogue service a scenario run recovered); empty when unknown.
 	Service string `json:"service,omitempty"`
 	// Mode is live, drill or tabletop; Outcome succeeded, failed or cancelled.
-	Mode      string        `json:"mode"`
-	Outcome   string        `json:"outcome"`
-	StartedAt time.Time     `json:"startedAt"`
-	EndedAt   time.Time     `json:"endedAt,omitempty"`
-	RTOActual time.Duration `json:"rtoActual,omitempty"`
-	RTOTarget time.Duration `json:"rtoTarget,omitempty"`
-	RPOActual time.Duration `json:"rpoActual,omitempty"`
-	RPOTarget time.Duration `json:"rpoTarget,omitempty"`
+	Mode      string    `json:"mode"`
+	Outcome   string    `json:"outcome"`
+	StartedAt time.Time `json:"startedAt"`
+	EndedAt   time.Time `json:"endedAt,omitempty"`
+	// RTO and RPO are the run's figures as its record states them
+	// (workflows.Status.RTO and RPO), judged against the runbook's own targets.
+	RTO runbooks.Figure `json:"rto"`
+	RPO runbooks.Figure `json:"rpo"`
+}
+
+// UnmarshalJSON reads a run result, also in the older form that gave the measured
+// durations as rtoActual/rtoTarget and rpoActual/rpoTarget (nanoseconds).
+func (r *RunResult) UnmarshalJSON(b []byte) error {
+	type plain RunResult
+	var v struct {
+		plain
+		RTOActual time.Duration `json:"rtoActual"`
+		RTOTarget time.Duration `json:"rtoTarget"`
+		RPOActual time.Duration `json:"rpoActual"`
+		RPOTarget time.Duration `json:"rpoTarget"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = RunResult(v.plain)
+	if r.RTO.Verdict == "" && v.RTOActual > 0 {
+		r.RTO = runbooks.MeasuredFigure(v.RTOActual, v.RTOTarget, "")
+	}
+	if r.RPO.Verdict == "" && v.RPOActual > 0 {
+		r.RPO = runbooks.MeasuredFigure(v.RPOActual, v.RPOTarget, "")
+	}
+	return nil
 }
 
 // Passed reports whether the run succeeded.
@@ -216,13 +241,15 @@ func (sc *ServiceCoverage) checkRunbook(rc *RunbookCoverage, cadence runbooks.Du
 	if !last.Passed() {
 		sc.addGap(GapLastFailed, rc.Name, fmt.Sprintf("the last drill of %s for %s (%s) %s", rc.Name, sc.Service, day(last.StartedAt), outcomeText(last.Outcome)))
 	}
-	if rto := rc.RTO; rto != nil && last.RTOActual > rto.Std() {
+	// The record's figures are judged against the runbook's targets; the service's may
+	// be stricter (a runbook that declares none, or a looser one validate warned of).
+	if rto := rc.RTO; rto != nil && last.RTO.Measured && last.RTO.Actual > rto.Std() {
 		sc.addGap(GapRTOMissed, rc.Name, fmt.Sprintf("the last drill of %s for %s (%s) took %s, over %s's RTO of %s",
-			rc.Name, sc.Service, day(last.StartedAt), roundDur(last.RTOActual), sc.Service, *rto))
+			rc.Name, sc.Service, day(last.StartedAt), roundDur(last.RTO.Actual), sc.Service, *rto))
 	}
-	if rpo := rc.RPO; rpo != nil && last.RPOActual > rpo.Std() {
+	if rpo := rc.RPO; rpo != nil && last.RPO.Measured && last.RPO.Actual > rpo.Std() {
 		sc.addGap(GapRPOMissed, rc.Name, fmt.Sprintf("the last drill of %s for %s (%s) lost %s of data, over %s's RPO of %s",
-			rc.Name, sc.Service, day(last.StartedAt), roundDur(last.RPOActual), sc.Service, *rpo))
+			rc.Name, sc.Service, day(last.StartedAt), roundDur(last.RPO.Actual), sc.Service, *rpo))
 	}
 }
 

@@ -53,7 +53,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			row := []string{s.Service, strconv.Itoa(s.Tier), s.Owner, s.BusinessProcess, rc.Name, disruptionsText(rc.Disruptions),
 				ptrDur(rc.RTO), ptrDur(rc.RPO), strconv.Itoa(rc.Runs)}
 			if l := rc.LastRun; l != nil {
-				row = append(row, l.StartedAt.UTC().Format(time.RFC3339), l.Mode, l.Outcome, durText(l.RTOActual), durText(l.RPOActual))
+				row = append(row, l.StartedAt.UTC().Format(time.RFC3339), l.Mode, l.Outcome, figureText(l.RTO), figureText(l.RPO))
 			} else {
 				row = append(row, "", "", "", "", "")
 			}
@@ -162,10 +162,18 @@ func lastDrillText(r *RunResult) string {
 }
 
 func rtoActualText(r *RunResult) string {
-	if r == nil || r.RTOActual == 0 {
+	if r == nil || !r.RTO.Measured {
 		return "-"
 	}
-	return roundDur(r.RTOActual).String()
+	return roundDur(r.RTO.Actual).String()
+}
+
+// figureText is a measured figure's value ("0s" included), empty when not measured.
+func figureText(f runbooks.Figure) string {
+	if !f.Measured {
+		return ""
+	}
+	return roundDur(f.Actual).String()
 }
 
 // nextDue returns the earliest due date of the runbooks' next drills.
@@ -224,11 +232,4 @@ func ptrDur(d *runbooks.Duration) string {
 		return ""
 	}
 	return d.String()
-}
-
-func durText(d time.Duration) string {
-	if d == 0 {
-		return ""
-	}
-	return roundDur(d).String()
 }

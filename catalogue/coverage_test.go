@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/runbooks"
+
 	"github.com/bcdr/bcdr/catalogue"
 )
 
@@ -22,13 +24,13 @@ func daysAgo(n int) time.Time { return now.Add(-time.Duration(n) * 24 * time.Hou
 // coverageResults are the runs the coverage test catalogue is judged on.
 func coverageResults() []catalogue.RunResult {
 	return []catalogue.RunResult{
-		{RunID: "w1", Runbook: "restart-web", Service: "web", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(10), RTOActual: 3 * time.Minute},
+		{RunID: "w1", Runbook: "restart-web", Service: "web", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(10), RTO: runbooks.MeasuredFigure(3*time.Minute, 0, "")},
 		// The runbook declares service db; this run names none, and db is the only
 		// service that names failover-db, so it counts for db. It missed the 1h RTO.
-		{RunID: "d1", Runbook: "failover-db", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(20), RTOActual: 70 * time.Minute},
-		{RunID: "d0", Runbook: "failover-db", Service: "db", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(60), RTOActual: 20 * time.Minute},
+		{RunID: "d1", Runbook: "failover-db", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(20), RTO: runbooks.MeasuredFigure(70*time.Minute, 0, "")},
+		{RunID: "d0", Runbook: "failover-db", Service: "db", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(60), RTO: runbooks.MeasuredFigure(20*time.Minute, 0, "")},
 		{RunID: "r1", Runbook: "restart-web", Service: "reports", Mode: "tabletop", Outcome: "succeeded", StartedAt: daysAgo(5)},
-		{RunID: "q1", Runbook: "restart-web", Service: "queue", Mode: "live", Outcome: "succeeded", StartedAt: daysAgo(200), RTOActual: 5 * time.Minute},
+		{RunID: "q1", Runbook: "restart-web", Service: "queue", Mode: "live", Outcome: "succeeded", StartedAt: daysAgo(200), RTO: runbooks.MeasuredFigure(5*time.Minute, 0, "")},
 		{RunID: "q2", Runbook: "restart-web", Service: "queue", Mode: "drill", Outcome: "failed", StartedAt: daysAgo(3)},
 		// restart-web is named by three services: a run without a service counts for none.
 		{RunID: "x1", Runbook: "restart-web", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(1)},

@@ -69,7 +69,7 @@ scenarios:
 	// Coverage joins the catalogue with run results.
 	rep := catalogue.Coverage(c, rbs, []catalogue.RunResult{
 		{Runbook: "promote-db", Service: "db", Mode: "drill", Outcome: "succeeded",
-			StartedAt: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), RTOActual: 40 * time.Minute},
+			StartedAt: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), RTO: runbooks.MeasuredFigure(40*time.Minute, 0, "")},
 	}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	for _, g := range rep.Gaps {
 		fmt.Println(g.Kind, g.Message)

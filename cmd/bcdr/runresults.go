@@ -56,8 +56,7 @@ func (h engineHistory) RunResults(ctx context.Context) ([]catalogue.RunResult, e
 		// The record is the run's result, or the details of its failure; a run that was
 		// terminated or timed out has none, and keeps what visibility says.
 		if st, err := waitRun(ctx, h.c, r.RunID); err == nil {
-			res.RTOActual, res.RTOTarget = st.RTOActual, st.RTOTarget
-			res.RPOActual, res.RPOTarget = st.RPOActual, st.RPOTarget
+			res.RTO, res.RPO = st.RTO(), st.RPO()
 		}
 		out = append(out, res)
 	}
@@ -113,7 +112,7 @@ func (h evidenceHistory) RunResults(ctx context.Context) ([]catalogue.RunResult,
 		results = append(results, catalogue.RunResult{
 			RunID: m.RunID, Runbook: m.Runbook, Service: m.Service, Mode: m.Mode, Outcome: m.State,
 			StartedAt: m.StartedAt, EndedAt: m.EndedAt,
-			RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
+			RTO: st.RTO(), RPO: st.RPO(),
 		})
 	}
 	return results, nil

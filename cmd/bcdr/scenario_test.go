@@ -85,8 +85,8 @@ func TestScenarioDrillRunsChildRuns(t *testing.T) {
 		if s.Service == "db" {
 			assert.Equal(t, "drill", s.LastDrill.Mode)
 			assert.Equal(t, "succeeded", s.LastDrill.Outcome)
-			assert.Equal(t, 5*time.Minute, s.LastDrill.RTOTarget, "the record's RTO target comes with the run")
-			assert.Positive(t, s.LastDrill.RTOActual)
+			assert.Equal(t, 5*time.Minute, s.LastDrill.RTO.Target, "the record's RTO target comes with the run")
+			assert.Positive(t, s.LastDrill.RTO.Actual)
 		}
 	}
 }
