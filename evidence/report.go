@@ -45,9 +45,10 @@ type InjectRow struct {
 	Due, Delivered, Title, Message string
 }
 
-// ObjectiveRow is RTO or RPO, target against actual.
+// ObjectiveRow is RTO or RPO, target against actual, as the record's figure states it.
 type ObjectiveRow struct {
 	Name, Target, Actual, Verdict, Note string
+	Missed                              bool
 }
 
 // TimelineRow is one step.
@@ -131,38 +132,27 @@ func asked(s workflows.StepState) time.Time {
 	return s.StartedAt
 }
 
+// objectives renders the record's figures (workflows.Status.RTO and RPO) as they are.
 func objectives(st workflows.Status) []ObjectiveRow {
-	var rows []ObjectiveRow
-	if st.RTOTarget > 0 || st.RTOActual > 0 {
-		row := ObjectiveRow{Name: "RTO", Target: dur(st.RTOTarget), Actual: dur(st.RTOActual), Verdict: verdict(st.RTOActual, st.RTOTarget, st.RTOActual > 0)}
-		row.Note = "from " + st.ClockStart.UTC().Format(time.RFC3339) + " (outage start) to recovery verified"
-		rows = append(rows, row)
-	}
-	if st.RPOTarget > 0 || !st.RPOMarkerAt.IsZero() || st.RPOError != "" {
-		row := ObjectiveRow{Name: "RPO", Target: dur(st.RPOTarget), Actual: dur(st.RPOActual), Verdict: verdict(st.RPOActual, st.RPOTarget, !st.RPOMarkerAt.IsZero())}
-		switch {
-		case st.RPOError != "":
-			row.Actual, row.Verdict, row.Note = "-", "not measured", st.RPOError
-		case !st.RPOMarkerAt.IsZero():
-			row.Note = "newest canary marker in the recovered store: " + st.RPOMarkerAt.UTC().Format(time.RFC3339Nano)
-		default:
-			row.Actual, row.Verdict, row.Note = "-", "not measured", "the runbook reads no canary marker (objectives.rpo_marker)"
-		}
-		rows = append(rows, row)
-	}
-	return rows
+	return []ObjectiveRow{objectiveRow("RTO", st.RTO()), objectiveRow("RPO", st.RPO())}
 }
 
-func verdict(actual, target time.Duration, measured bool) string {
-	switch {
-	case !measured:
-		return "not measured"
-	case target == 0:
-		return "no target"
-	case actual <= target:
-		return "met"
+func objectiveRow(name string, f runbooks.Figure) ObjectiveRow {
+	row := ObjectiveRow{Name: name, Target: dur(f.Target), Actual: "-", Verdict: string(f.Verdict), Note: f.Note, Missed: f.Verdict == runbooks.VerdictMissed}
+	if f.Measured {
+		row.Actual = measured(f.Actual)
+	} else {
+		row.Note = f.Reason
 	}
-	return "MISSED"
+	return row
+}
+
+// measured writes a measured duration; zero is a figure ("0s"), not an absence.
+func measured(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	return dur(d)
 }
 
 func timelineRow(st workflows.Status, s workflows.StepState) TimelineRow {
@@ -350,7 +340,7 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{"up
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1b1b1b}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0}.met{color:#0a6b2b;font-weight:600}.MISSED,.failed,.declined{color:#b00020;font-weight:600}code{font-size:90%}
+th{background:#f0f0f0}.met{color:#0a6b2b;font-weight:600}.missed,.failed,.declined{color:#b00020;font-weight:600}code{font-size:90%}
 </style></head><body>
 <h1>{{.Title}}</h1>
 <table>
@@ -365,7 +355,7 @@ th{background:#f0f0f0}.met{color:#0a6b2b;font-weight:600}.MISSED,.failed,.declin
 </table>
 {{if .St.Error}}<p><strong>Error:</strong> {{.St.Error}}</p>{{end}}
 {{if .Objectives}}<h2>Objectives</h2><table><tr><th></th><th>target</th><th>actual</th><th></th><th></th></tr>
-{{range .Objectives}}<tr><th>{{.Name}}</th><td>{{.Target}}</td><td>{{.Actual}}</td><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{.Note}}</td></tr>{{end}}</table>{{end}}
+{{range .Objectives}}<tr><th>{{.Name}}</th><td>{{.Target}}</td><td>{{.Actual}}</td><td class="{{if .Missed}}missed{{else}}{{.Verdict}}{{end}}">{{.Verdict}}</td><td>{{.Note}}</td></tr>{{end}}</table>{{end}}
 <h2>Timeline</h2><table><tr><th>step</th><th>kind</th><th>status</th><th>start</th><th>took</th><th>tries</th><th>notes</th></tr>
 {{range .Timeline}}<tr><td>{{.Step}}</td><td>{{.Kind}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Start}}</td><td>{{.Took}}</td><td>{{.Tries}}</td><td>{{.Note}}</td></tr>{{end}}</table>
 {{if .Prompts}}<h2>Prompts</h2><p>{{.Answered}} of {{len .Prompts}} prompts answered.</p><table><tr><th>step</th><th>prompt</th><th>first answer after</th><th>answers</th></tr>
@@ -428,7 +418,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	for _, o := range r.Objectives {
 		c := junitCase{Name: o.Name + " objective", Classname: st.Runbook}
-		if o.Verdict == "MISSED" {
+		if o.Missed {
 			c.Failure = &junitMessage{Message: fmt.Sprintf("%s %s exceeds target %s", o.Name, o.Actual, o.Target)}
 		}
 		suite.Cases = append(suite.Cases, c)

@@ -80,16 +80,7 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 	if st.Verifying != "" {
 		fmt.Fprintf(w, "waiting  %s\n", st.Verifying)
 	}
-	if st.RTOTarget > 0 || st.RTOActual > 0 {
-		fmt.Fprintf(w, "RTO      %s actual / %s target%s\n", orDashDur(st.RTOActual), orDashDur(st.RTOTarget), verdict(st))
-	}
-	switch {
-	case st.RPOError != "":
-		fmt.Fprintf(w, "RPO      not measured: %s\n", st.RPOError)
-	case !st.RPOMarkerAt.IsZero():
-		fmt.Fprintf(w, "RPO      %s actual / %s target%s (newest recovered marker %s)\n", round(st.RPOActual), orDashDur(st.RPOTarget),
-			objective(st.RPOActual, st.RPOTarget), st.RPOMarkerAt.Local().Format("15:04:05.000"))
-	}
+	printFigures(w, st)
 	if st.Error != "" {
 		fmt.Fprintf(w, "error    %s\n", st.Error)
 	}
@@ -173,23 +164,6 @@ func note(mode workflows.Mode, s workflows.StepState) string {
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-func verdict(st workflows.Status) string {
-	if st.RTOActual == 0 {
-		return ""
-	}
-	return objective(st.RTOActual, st.RTOTarget)
-}
-
-func objective(actual, target time.Duration) string {
-	switch {
-	case target == 0:
-		return ""
-	case actual <= target:
-		return "  (met)"
-	}
-	return "  (MISSED)"
 }
 
 func attempts(n int) string {

@@ -112,8 +112,8 @@ func watchPlain(ctx context.Context, w io.Writer, fetch func(context.Context) (w
 		for _, ac := range st.Actions {
 			say(st, fmt.Sprintf("action:%s:%s:%s", ac.Action, ac.At, ac.By), fmt.Sprintf("%s %s by %s %s", ac.Action, ac.Step, ac.By, ac.Comment))
 		}
-		if st.State.Done() && st.RTOActual > 0 {
-			fmt.Fprintf(w, "RTO %s actual / %s target%s\n", orDashDur(st.RTOActual), orDashDur(st.RTOTarget), verdict(st))
+		if st.State.Done() {
+			printFigures(w, st)
 		}
 		return nil
 	})
