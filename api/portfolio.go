@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -64,17 +65,16 @@ type RunbookHealth struct {
 	LastDrill time.Time `json:"lastDrill,omitzero"`
 }
 
-// Result is one ended run's measured recovery. Durations are nanoseconds, as in Status.
+// Result is one ended run's measured recovery: its RTO and RPO as its record states
+// them (workflows.Status.RTO and RPO). Durations are nanoseconds, as in Status.
 type Result struct {
-	RunID     string        `json:"runId"`
-	Runbook   string        `json:"runbook"`
-	Mode      string        `json:"mode"`
-	Outcome   string        `json:"outcome"`
-	EndedAt   time.Time     `json:"endedAt"`
-	RTOActual time.Duration `json:"rtoActual,omitempty"`
-	RTOTarget time.Duration `json:"rtoTarget,omitempty"`
-	RPOActual time.Duration `json:"rpoActual,omitempty"`
-	RPOTarget time.Duration `json:"rpoTarget,omitempty"`
+	RunID   string          `json:"runId"`
+	Runbook string          `json:"runbook"`
+	Mode    string          `json:"mode"`
+	Outcome string          `json:"outcome"`
+	EndedAt time.Time       `json:"endedAt"`
+	RTO     runbooks.Figure `json:"rto"`
+	RPO     runbooks.Figure `json:"rpo"`
 }
 
 // dueSoon is how long before its due date a service's next drill counts as due soon: a
@@ -254,7 +254,7 @@ func (c *resultCache) get(ctx context.Context, store Evidence, ms []evidence.Man
 		m := missing[j]
 		out[at[j]] = &Result{
 			RunID: m.RunID, Runbook: m.Runbook, Mode: m.Mode, Outcome: m.State, EndedAt: m.EndedAt,
-			RTOActual: st.RTOActual, RTOTarget: st.RTOTarget, RPOActual: st.RPOActual, RPOTarget: st.RPOTarget,
+			RTO: st.RTO(), RPO: st.RPO(),
 		}
 		c.m[m.Hash] = out[at[j]]
 	}

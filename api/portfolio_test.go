@@ -102,8 +102,13 @@ func TestPortfolioCadenceAndHistory(t *testing.T) {
 	assert.Equal(t, 1, got["payments"].Succeeded)
 	assert.Equal(t, "pay-1", got["payments"].LastRun, "the failed drill proves nothing")
 	require.Len(t, got["payments"].History, 2)
-	assert.Equal(t, 12*time.Minute, got["payments"].History[1].RTOActual, "oldest first, from the record")
-	assert.Equal(t, 10*time.Minute, got["payments"].History[1].RTOTarget)
+	assert.Equal(t, 4*time.Minute, got["payments"].History[0].RTO.Actual, "oldest first, from the record")
+	assert.Equal(t, runbooks.VerdictMet, got["payments"].History[0].RTO.Verdict)
+	failed := got["payments"].History[1].RTO
+	assert.Equal(t, "pay-2", got["payments"].History[1].RunID)
+	assert.False(t, failed.Measured, "a failed drill measured no recovery time")
+	assert.Equal(t, "the run failed before recovery was verified", failed.Reason)
+	assert.Equal(t, 10*time.Minute, failed.Target)
 	for _, rb := range p.NeverProven {
 		assert.NotEqual(t, "demo-web", rb.Service, "demo-failover was drilled")
 	}

@@ -9,4 +9,10 @@
 // tabletop prompts and injects), a run's report with the evidence bundle download, the
 // portfolio (per service: drill cadence, RTO/RPO achieved vs target over time, runbooks
 // never proven) and a printable executive summary.
+//
+// RTO and RPO are rendered from the figures the API gives ("rto" and "rpo" of a run's
+// record and of each portfolio history entry: actual, target, verdict, reason), through
+// js/objectives.js; no view compares an actual with a target itself. testdata/render.mjs
+// renders the views in Node for the test that checks every surface states the same
+// figures (cmd/bcdr TestFiguresAgreeOnEverySurface).
 package dashboard

@@ -181,7 +181,7 @@ func seedEvidence(t *testing.T, dir string, n int, now time.Time) time.Duration 
 		st := workflows.Status{
 			RunID: fmt.Sprintf("seed-%s-%04d", sd.s.name, i), Runbook: sd.s.runbook, Service: sd.s.name, Mode: mode, State: state,
 			Initiator: "scheduler", Trigger: "schedule:seed", StartedAt: sd.at.Add(-rto), EndedAt: sd.at, ClockStart: sd.at.Add(-rto),
-			RTOTarget: sd.s.rto, RTOActual: rto, RPOTarget: sd.s.rpo, RPOActual: rpo,
+			RTOTarget: sd.s.rto, RTOActual: rto, RPOTarget: sd.s.rpo, RPOActual: rpo, RPOMarkerAt: sd.at.Add(-rto - rpo), // the newest marker read back
 			Steps: []workflows.StepState{{ID: "promote", Uses: "noop", Status: workflows.StepSucceeded, Attempts: 1, StartedAt: sd.at.Add(-rto), EndedAt: sd.at}},
 		}
 		_, err := store.Append(context.Background(), st)

@@ -5,6 +5,7 @@ import {api} from './api.js';
 import {h, replace, table, badge, field, select} from './dom.js';
 import {dur, ms, when, day, ago, goDur, zero} from './format.js';
 import {timeChart} from './charts.js';
+import {figureActual, figureTarget, figureVerdict, judged, met, verdictState} from './objectives.js';
 
 const STATUS_TEXT = {'on-time': 'On time', 'due-soon': 'Due soon', overdue: 'Overdue', 'not-assessed': 'Not assessed'};
 const enc = encodeURIComponent;
@@ -23,13 +24,16 @@ function kpis(p) {
     kpi(c.overdue, 'overdue', 'overdue'), kpi(c['not-assessed'], 'not assessed', 'not-assessed'), kpi(p.neverProven.length, 'runbooks never proven', 'never'));
 }
 
-const series = (s, key) => s.history.map(r => ({t: new Date(r.endedAt).getTime(), v: ms(r[key + 'Actual']), target: ms(r[key + 'Target']), mode: r.mode, label: r.mode + ' ' + r.runId}));
+// series are a service's measured figures over time (key: rto or rpo), as the records
+// state them.
+const series = (s, key) => s.history.filter(r => r[key] && r[key].measured).map(r => ({t: new Date(r.endedAt).getTime(), v: ms(r[key].actual), target: ms(r[key].target), mode: r.mode, label: r.mode + ' ' + r.runId}));
 
+// latest is the newest measured figure of a service, with its verdict.
 function latest(s, key) {
-  const r = [...s.history].reverse().find(x => x[key + 'Actual']);
+  const r = [...s.history].reverse().find(x => x[key] && x[key].measured);
   if (!r) return '—';
-  const a = ms(r[key + 'Actual']), t = ms(r[key + 'Target']);
-  return [dur(a), t ? ' / ' + dur(t) + ' ' : '', t ? badge(a <= t ? 'succeeded' : 'failed', a <= t ? 'met' : 'missed') : null];
+  const f = r[key];
+  return [figureActual(f), f.target ? ' / ' + figureTarget(f) + ' ' : ' ', judged(f) ? badge(verdictState(f), figureVerdict(f)) : null];
 }
 
 function due(s) {
@@ -124,12 +128,12 @@ export async function summaryView(main, ctx) {
     const year = s.history.filter(r => new Date(r.endedAt).getTime() >= yearAgo);
     const drills = year.filter(r => r.mode === 'drill');
     const ok = drills.filter(r => r.outcome === 'succeeded').length;
-    const judged = k => year.filter(r => r[k + 'Actual'] && r[k + 'Target']);
-    const met = k => judged(k).filter(r => r[k + 'Actual'] <= r[k + 'Target']).length;
+    const judgedRuns = k => year.filter(r => judged(r[k]));
+    const metRuns = k => judgedRuns(k).filter(r => met(r[k])).length;
     return h('tr', {},
       h('th', {scope: 'row'}, s.service), h('td', {class: 'num'}, s.tier || '—'), h('td', {}, badge(s.status, STATUS_TEXT[s.status])),
       h('td', {class: 'num'}, drills.length ? `${drills.length} (${pct(ok, drills.length)} succeeded)` : 'none'),
-      h('td', {class: 'num'}, `${met('rto')} of ${judged('rto').length}`), h('td', {class: 'num'}, `${met('rpo')} of ${judged('rpo').length}`),
+      h('td', {class: 'num'}, `${metRuns('rto')} of ${judgedRuns('rto').length}`), h('td', {class: 'num'}, `${metRuns('rpo')} of ${judgedRuns('rpo').length}`),
       h('td', {class: 'spark-cell'}, timeChart(series(s, 'rto').filter(x => x.t >= yearAgo), {title: 'RTO of ' + s.service + ' over 12 months', width: 160, height: 36, compact: true})));
   });
   const overdueNames = p.services.filter(s => s.status === 'overdue').map(s => s.service);

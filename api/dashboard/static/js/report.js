@@ -5,8 +5,14 @@ import {api, download} from './api.js';
 import {h, replace, table, badge} from './dom.js';
 import {dur, ms, when, zero} from './format.js';
 import {downloadBundle} from './run.js';
+import {figureActual, figureTarget, figureVerdict, figureReason, figureNote, verdictState} from './objectives.js';
 
 const enc = encodeURIComponent;
+
+// objectiveRow is a figure of the record, as it states it.
+const objectiveRow = (name, f) => h('tr', {class: 'objective', dataset: {objective: name}},
+  h('th', {scope: 'row'}, name), h('td', {}, figureActual(f)), h('td', {}, figureTarget(f)),
+  h('td', {}, badge(verdictState(f), figureVerdict(f)), figureReason(f) || figureNote(f) ? h('span', {class: 'small'}, ' ' + (figureReason(f) || figureNote(f))) : null));
 
 export async function reportView(main, runId, ctx) {
   document.title = 'Report ' + runId + ' — bcdr';
@@ -15,7 +21,6 @@ export async function reportView(main, runId, ctx) {
   const source = res.headers.get('X-Bcdr-Evidence') || 'none';
   const st = await res.json();
   const took = (a, b) => (zero(a) || zero(b) ? '—' : dur(new Date(b) - new Date(a)));
-  const verdict = (actual, target) => (!target || !actual ? '—' : actual <= target ? badge('succeeded', 'met') : badge('failed', 'missed'));
 
   const decisions = [];
   for (const s of st.steps || []) {
@@ -53,8 +58,7 @@ export async function reportView(main, runId, ctx) {
         h('div', {}, h('dt', {}, 'Evidence'), h('dd', {class: 'mono wrap'}, source === 'none' ? 'not written yet (run still open)' : 'bundle ' + source))),
       st.error ? h('p', {class: 'error'}, st.error) : null,
       table('Recovery objectives', ['Objective', 'Actual', 'Target', 'Verdict'], [
-        h('tr', {}, h('th', {scope: 'row'}, 'RTO'), h('td', {}, st.rtoActual ? dur(ms(st.rtoActual)) : '—'), h('td', {}, st.rtoTarget ? dur(ms(st.rtoTarget)) : '—'), h('td', {}, verdict(st.rtoActual, st.rtoTarget))),
-        h('tr', {}, h('th', {scope: 'row'}, 'RPO'), h('td', {}, st.rpoActual ? dur(ms(st.rpoActual)) : (st.rpoError || '—')), h('td', {}, st.rpoTarget ? dur(ms(st.rpoTarget)) : '—'), h('td', {}, verdict(st.rpoActual, st.rpoTarget))),
+        objectiveRow('RTO', st.rto), objectiveRow('RPO', st.rpo),
       ], 'objectives')),
     h('section', {class: 'card'},
       h('h2', {}, 'Timeline'),

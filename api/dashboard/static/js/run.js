@@ -5,6 +5,7 @@
 import {api, can, download} from './api.js';
 import {h, replace, field, select, badge, table} from './dom.js';
 import {dur, ms, when, ago, zero} from './format.js';
+import {figureActual, figureTarget, figureVerdict, figureReason, verdictState} from './objectives.js';
 
 const POLL_MS = 1000;
 const enc = encodeURIComponent;
@@ -113,21 +114,26 @@ export async function downloadBundle(runId, base, ctx) {
   }
 }
 
-// clock is the RTO clock against its target, and the RPO once measured.
+// clock is the RTO clock against its target while the run runs; once it ended, the RTO
+// and RPO as the record states them (st.rto, st.rpo).
 function clock(st, done) {
   const start = new Date(zero(st.clockStart) ? st.startedAt : st.clockStart).getTime();
-  let elapsed = done ? (st.rtoActual ? ms(st.rtoActual) : new Date(st.endedAt) - start) : Date.now() - start;
+  const rto = st.rto || {};
+  let elapsed = done ? (rto.measured ? ms(rto.actual) : new Date(st.endedAt) - start) : Date.now() - start;
   elapsed = Math.max(0, elapsed);
   const target = ms(st.rtoTarget);
   let verdict = 'no RTO target';
   let cls = 'none';
-  if (target) {
+  if (done) {
+    verdict = rto.measured ? figureVerdict(rto) : 'RTO not measured: ' + figureReason(rto);
+    cls = {met: 'ok', missed: 'over'}[figureVerdict(rto)] || 'none';
+    if (rto.measured && target) verdict += rto.verdict === 'met' ? ', ' + dur(target - elapsed) + ' to spare' : ' by ' + dur(elapsed - target);
+  } else if (target) {
     const left = target - elapsed;
-    if (left < 0) { verdict = (done ? 'missed by ' : 'over by ') + dur(-left); cls = 'over'; }
-    else if (done) { verdict = 'met, ' + dur(left) + ' to spare'; cls = 'ok'; }
+    if (left < 0) { verdict = 'over by ' + dur(-left); cls = 'over'; }
     else { verdict = dur(left) + ' left'; cls = left < target / 4 ? 'warn' : 'ok'; }
   }
-  const label = st.mode === 'tabletop' ? 'Exercise time' : done ? (st.rtoActual ? 'RTO measured' : 'Run took') : 'RTO clock';
+  const label = st.mode === 'tabletop' ? 'Exercise time' : done ? (rto.measured ? 'RTO measured' : 'Run took') : 'RTO clock';
   if (st.mode === 'tabletop') verdict = done ? 'exercise ended' : 'exercise running';
   return [
     h('h2', {id: 'clock-h'}, label),
@@ -142,13 +148,14 @@ function clock(st, done) {
   ];
 }
 
+// rpo is the record's RPO figure: measured against its target, or why not.
 function rpo(st) {
-  if (st.rpoError) return h('p', {class: 'small error-inline'}, 'RPO not measured: ' + st.rpoError);
-  if (!st.rpoActual && !st.rpoTarget) return null;
-  const met = st.rpoActual && st.rpoTarget ? (st.rpoActual <= st.rpoTarget ? 'met' : 'missed') : '';
-  if (!st.rpoActual) return h('p', {class: 'rpo'}, h('strong', {}, 'RPO '), `target ${dur(ms(st.rpoTarget))}, not measured`, ['succeeded', 'failed', 'cancelled'].includes(st.state) ? '' : ' yet');
-  return h('p', {class: 'rpo'}, h('strong', {}, 'RPO '), dur(ms(st.rpoActual)),
-    st.rpoTarget ? ' of ' + dur(ms(st.rpoTarget)) + ' target ' : '', met ? badge(met === 'met' ? 'succeeded' : 'failed', met) : null);
+  const f = st.rpo;
+  if (!f || (!f.measured && !f.target && !st.rpoError)) return null;
+  if (!f.measured) return h('p', {class: 'rpo small' + (st.rpoError ? ' error-inline' : '')}, h('strong', {}, 'RPO '), 'not measured: ' + figureReason(f),
+    f.target ? ` (target ${figureTarget(f)})` : '');
+  return h('p', {class: 'rpo'}, h('strong', {}, 'RPO '), figureActual(f),
+    f.target ? ' of ' + figureTarget(f) + ' target ' : ' ', badge(verdictState(f), figureVerdict(f)));
 }
 
 // order lists the steps in plan order (by layer), then any the plan does not name.
