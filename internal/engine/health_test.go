@@ -84,3 +84,14 @@ func TestHealthFailsWhenTheStoreErrors(t *testing.T) {
 	damage(t, d.dbPath())
 	assert.ErrorContains(t, s2.Health(context.Background()), "damaged")
 }
+
+// A running engine's store checks healthy: quick_check reads the live file beside the
+// server's own connections (WAL mode).
+func TestHealthOfARunningEngine(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := Start(ctx, Options{DataDir: t.TempDir(), FrontendPort: PickFreePort, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	defer s.Stop()
+	require.NoError(t, s.Health(ctx))
+}
