@@ -28,3 +28,17 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 		assert.ErrorIs(t, err, errUnauthenticated, header)
 	}
 }
+
+// A webhook trigger's token is read with the same case-insensitive scheme.
+func TestTriggerBearerSchemeIsCaseInsensitive(t *testing.T) {
+	s := testServer(t)
+	body := []byte(`{"alerts":[]}`)
+	for _, header := range []string{"Bearer hook-token", "bearer hook-token", "BEARER hook-token"} {
+		r := httptest.NewRequest("POST", "/v1/triggers/am", nil)
+		r.Header.Set("Authorization", header)
+		assert.NoError(t, s.checkSender(r, "am", s.opts.Triggers["am"], body), header)
+	}
+	r := httptest.NewRequest("POST", "/v1/triggers/am", nil)
+	r.Header.Set("Authorization", "Basic hook-token")
+	assert.Error(t, s.checkSender(r, "am", s.opts.Triggers["am"], body))
+}

@@ -104,8 +104,8 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request, _ *Identity) er
 // hash is token_hash, or X-Bcdr-Signature: sha256=<hex HMAC-SHA256 of the body>.
 func (s *Server) checkSender(r *http.Request, name string, t config.Trigger, body []byte) error {
 	if t.TokenHash != "" {
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok &&
-			subtle.ConstantTimeCompare([]byte(HashToken(strings.TrimSpace(tok))), []byte(t.TokenHash)) == 1 {
+		if tok, ok := bearerToken(r.Header.Get("Authorization")); ok &&
+			subtle.ConstantTimeCompare([]byte(HashToken(tok)), []byte(t.TokenHash)) == 1 {
 			return nil
 		}
 	}
