@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
 // Service is a running demo service.
@@ -120,7 +122,7 @@ func (s *Service) serve(h http.Handler) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("demo service: listen: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := httpserver.New(h, httpserver.Default)
 	s.servers = append(s.servers, srv)
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), nil
