@@ -124,9 +124,16 @@ type ServiceCoverage struct {
 	Runbooks        []RunbookCoverage     `json:"runbooks"`
 	// LastDrill is the latest drill or live run of any of its runbooks.
 	LastDrill *RunResult `json:"lastDrill,omitempty"`
-	Overdue   bool       `json:"overdue"`
-	Proven    bool       `json:"proven"`
-	Gaps      []Gap      `json:"gaps"`
+	// Cadence is the tier's drill_every; zero when the tier sets none (the service's
+	// drills are then not assessed, and nothing is due).
+	Cadence runbooks.Duration `json:"cadence,omitempty"`
+	// NextDue is when the service's next drill is due: the earliest of its runbooks'
+	// due dates. DueNow is set instead when one of its runbooks never passed a drill.
+	NextDue time.Time `json:"nextDue,omitzero"`
+	DueNow  bool      `json:"dueNow,omitempty"`
+	Overdue bool      `json:"overdue"`
+	Proven  bool      `json:"proven"`
+	Gaps    []Gap     `json:"gaps"`
 }
 
 // RunbookCoverage is the drill record of one of a service's runbooks.
@@ -220,6 +227,20 @@ func (c *Catalogue) serviceCoverage(s *Service, rbs Runbooks, results []RunResul
 		sc.Runbooks = append(sc.Runbooks, rc)
 	}
 	sc.Overdue = sc.hasGap(GapDrillOverdue) || sc.hasGap(GapNeverDrilled)
+	sc.Cadence = cadence
+	if cadence > 0 {
+		for _, rc := range sc.Runbooks {
+			switch {
+			case rc.LastPass == nil:
+				sc.DueNow = true
+			case sc.NextDue.IsZero() || rc.DueBy.Before(sc.NextDue):
+				sc.NextDue = rc.DueBy
+			}
+		}
+		if sc.DueNow {
+			sc.NextDue = time.Time{}
+		}
+	}
 	return sc
 }
 

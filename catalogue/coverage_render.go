@@ -25,7 +25,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, s := range r.Services {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n",
 			mdCell(s.Service), s.Tier, mdCell(s.Owner), mdCell(targetsText(s.Targets)), mdCell(runbooksText(s.Runbooks)),
-			mdCell(lastDrillText(s.LastDrill)), rtoActualText(s.LastDrill), nextDue(s.Runbooks), statusText(s))
+			mdCell(lastDrillText(s.LastDrill)), rtoActualText(s.LastDrill), s.NextDueText(), statusText(s))
 	}
 	b.WriteString("\n## Gaps\n\n")
 	if len(r.Gaps) == 0 {
@@ -84,7 +84,6 @@ var htmlReport = template.Must(template.New("coverage").Funcs(template.FuncMap{
 	"runbooks":  runbooksText,
 	"lastDrill": lastDrillText,
 	"rtoActual": rtoActualText,
-	"nextDue":   nextDue,
 	"status":    statusText,
 	"time":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(`<!DOCTYPE html>
@@ -105,7 +104,7 @@ tr.ok td.status{color:#1b5e20}
 {{end}}</table>
 <h2>Services</h2>
 <table><tr><th>Service</th><th>Tier</th><th>Owner</th><th>Targets (RTO / RPO)</th><th>Runbooks</th><th>Last drill</th><th>RTO actual</th><th>Next due</th><th>Status</th></tr>
-{{range .Services}}<tr class="{{if .Gaps}}gap{{else}}ok{{end}}"><td>{{.Service}}</td><td>{{.Tier}}</td><td>{{.Owner}}</td><td>{{targets .Targets}}</td><td>{{runbooks .Runbooks}}</td><td>{{lastDrill .LastDrill}}</td><td>{{rtoActual .LastDrill}}</td><td>{{nextDue .Runbooks}}</td><td class="status">{{status .}}</td></tr>
+{{range .Services}}<tr class="{{if .Gaps}}gap{{else}}ok{{end}}"><td>{{.Service}}</td><td>{{.Tier}}</td><td>{{.Owner}}</td><td>{{targets .Targets}}</td><td>{{runbooks .Runbooks}}</td><td>{{lastDrill .LastDrill}}</td><td>{{rtoActual .LastDrill}}</td><td>{{.NextDueText}}</td><td class="status">{{status .}}</td></tr>
 {{end}}</table>
 <h2>Gaps</h2>
 {{if .Gaps}}<ul>{{range .Gaps}}<li><strong>{{.Service}}</strong> (tier {{.Tier}}) <code>{{.Kind}}</code>: {{.Message}}</li>
@@ -176,18 +175,18 @@ func figureText(f runbooks.Figure) string {
 	return roundDur(f.Actual).String()
 }
 
-// nextDue returns the earliest due date of the runbooks' next drills.
-func nextDue(rcs []RunbookCoverage) string {
-	var first time.Time
-	for _, rc := range rcs {
-		if !rc.DueBy.IsZero() && (first.IsZero() || rc.DueBy.Before(first)) {
-			first = rc.DueBy
-		}
-	}
-	if first.IsZero() {
+// NextDueText says when the service's next drill is due, as the coverage report and
+// the portfolio both state it: "now (never drilled)" when one of its runbooks never
+// passed a drill, the date otherwise, "-" when its tier sets no cadence or it has no
+// runbook.
+func (s ServiceCoverage) NextDueText() string {
+	switch {
+	case s.DueNow:
+		return "now (never drilled)"
+	case s.NextDue.IsZero():
 		return "-"
 	}
-	return day(first)
+	return day(s.NextDue)
 }
 
 func statusText(s ServiceCoverage) string {
