@@ -25,8 +25,9 @@ type clusterEndpoint struct {
 }
 
 // clusterHostRE is an ARC cluster endpoint's host name: the region is its third label from
-// the right (host.route53-recovery-cluster.REGION.amazonaws.com), as DescribeCluster lists it.
-var clusterHostRE = regexp.MustCompile(`\.route53-recovery-cluster\.([a-z0-9-]+)\.amazonaws\.com`)
+// the right (host.route53-recovery-cluster.REGION.amazonaws.com), as DescribeCluster lists
+// it. A test endpoint on 127.0.0.1 may carry the name as its path's first segment.
+var clusterHostRE = regexp.MustCompile(`[./]route53-recovery-cluster\.([a-z0-9-]+)\.amazonaws\.com`)
 
 // UnmarshalJSON takes {endpoint, region} or the endpoint's URL alone, whose host names
 // its region (a runbook can then pass split(params.arc_cluster_endpoints, ",")).

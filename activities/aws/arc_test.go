@@ -232,10 +232,12 @@ func TestARCClusterEndpointsAsURLs(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"cluster_endpoints": [
 		"https://host-aaaa.route53-recovery-cluster.us-west-2.amazonaws.com/v1",
 		{"endpoint": "https://127.0.0.1:1/v1", "region": "eu-west-1"},
-		"https://127.0.0.1:2/v1"]}`), &cl))
+		"https://127.0.0.1:2/v1",
+		"http://127.0.0.1:3/route53-recovery-cluster.eu-west-1.amazonaws.com/v1"]}`), &cl))
 	assert.Equal(t, []clusterEndpoint{
 		{"https://host-aaaa.route53-recovery-cluster.us-west-2.amazonaws.com/v1", "us-west-2"},
 		{"https://127.0.0.1:1/v1", "eu-west-1"},
 		{"https://127.0.0.1:2/v1", ""}, // the step's region signs the call
+		{"http://127.0.0.1:3/route53-recovery-cluster.eu-west-1.amazonaws.com/v1", "eu-west-1"},
 	}, cl.ClusterEndpoints)
 }

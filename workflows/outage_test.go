@@ -1,0 +1,227 @@
+package workflows
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/activities"
+	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/activities/aws/awstest"
+	"github.com/bcdr/bcdr/internal/faultproxy"
+	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/runbooks/library"
+)
+
+// The region-outage test: the library's ECS failover runs live with the real AWS actions
+// while us-east-1 is down. Between the actions and AWS (moto, and a fake ARC cluster,
+// which moto lacks) sits internal/faultproxy in outage mode: every call signed for
+// us-east-1, and every call to Route 53's control plane (which lives there), is held and
+// dropped without an answer. The runbook must complete within its RTO; the same runbook
+// written the old way (Route 53's API to move the name) must not.
+
+const (
+	outagePrimary = "us-east-1"
+	outageDR      = "us-west-2"
+	cellUSE1      = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/checkout-use1"
+	cellUSW2      = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/checkout-usw2"
+)
+
+// outageCloud is the checkout service's DR side in moto, an ARC cluster whose endpoints in
+// us-east-1 and us-west-2 both lead to the fake, and the proxy in front of all of it.
+type outageCloud struct {
+	proxy     *faultproxy.Proxy
+	arc       *awstest.ARCCluster
+	r53       *route53.Client
+	zoneID    string
+	tgARN     string
+	endpoints string        // arc_cluster_endpoints
+	took      time.Duration // the last run's wall-clock duration
+}
+
+func newOutageCloud(ctx context.Context, t *testing.T) *outageCloud {
+	moto := awstest.StartMoto(t)
+	c := &outageCloud{arc: awstest.NewARCCluster(map[string]string{cellUSE1: "On", cellUSW2: "Off"})}
+	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": c.arc})
+	p, err := faultproxy.Start(faultproxy.Options{Target: split, Hold: 300 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	c.proxy = p
+	// the cluster's regional endpoints, each named by its region (the host name of a real
+	// one carries it; here the path does, which the actions read the same way)
+	c.endpoints = p.URL + "/route53-recovery-cluster." + outagePrimary + ".amazonaws.com/v1," +
+		p.URL + "/route53-recovery-cluster." + outageDR + ".amazonaws.com/v1"
+
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(outageDR))
+	require.NoError(t, err)
+	cfg.BaseEndpoint = awssdk.String(moto)
+	e, lb, ec := ec2.NewFromConfig(cfg), elbv2.NewFromConfig(cfg), ecs.NewFromConfig(cfg)
+	c.r53 = route53.NewFromConfig(cfg)
+
+	vpc, err := e.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: awssdk.String("10.20.0.0/16")})
+	require.NoError(t, err)
+	tg, err := lb.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
+		Name: awssdk.String("checkout-dr"), Protocol: elbv2types.ProtocolEnumHttp, Port: awssdk.Int32(80),
+		VpcId: vpc.Vpc.VpcId, TargetType: elbv2types.TargetTypeEnumInstance,
+	})
+	require.NoError(t, err)
+	c.tgARN = awssdk.ToString(tg.TargetGroups[0].TargetGroupArn)
+	images, err := e.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	require.NoError(t, err)
+	require.NotEmpty(t, images.Images)
+	run, err := e.RunInstances(ctx, &ec2.RunInstancesInput{
+		ImageId: images.Images[0].ImageId, InstanceType: ec2types.InstanceTypeT3Micro,
+		MinCount: awssdk.Int32(2), MaxCount: awssdk.Int32(2),
+	})
+	require.NoError(t, err)
+	var targets []elbv2types.TargetDescription
+	for _, in := range run.Instances {
+		targets = append(targets, elbv2types.TargetDescription{Id: in.InstanceId, Port: awssdk.Int32(80)})
+	}
+	_, err = lb.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: awssdk.String(c.tgARN), Targets: targets})
+	require.NoError(t, err)
+
+	_, err = ec.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: awssdk.String("shop-dr")})
+	require.NoError(t, err)
+	td, err := ec.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: awssdk.String("checkout"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{
+			Name: awssdk.String("app"), Image: awssdk.String("checkout:1"), Memory: awssdk.Int32(256),
+		}},
+	})
+	require.NoError(t, err)
+	_, err = ec.CreateService(ctx, &ecs.CreateServiceInput{
+		Cluster: awssdk.String("shop-dr"), ServiceName: awssdk.String("checkout"),
+		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: awssdk.Int32(0),
+	})
+	require.NoError(t, err)
+
+	zone, err := c.r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
+		Name: awssdk.String("internal.example"), CallerReference: awssdk.String(t.Name()),
+	})
+	require.NoError(t, err)
+	c.zoneID = strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
+	_, err = c.r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
+		HostedZoneId: awssdk.String(c.zoneID),
+		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{Action: r53types.ChangeActionCreate,
+			ResourceRecordSet: &r53types.ResourceRecordSet{
+				Name: awssdk.String("checkout.internal.example."), Type: r53types.RRTypeCname, TTL: awssdk.Int64(30),
+				ResourceRecords: []r53types.ResourceRecord{{Value: awssdk.String("checkout-use1.elb.amazonaws.com")}},
+			}}}},
+	})
+	require.NoError(t, err)
+	return c
+}
+
+func (c *outageCloud) params() map[string]string {
+	return map[string]string{
+		"primary_region": outagePrimary, "dr_region": outageDR,
+		"ecs_cluster": "shop-dr", "ecs_service": "checkout", "ecs_count": "2",
+		"target_group_arn": c.tgARN, "hosted_zone_id": c.zoneID,
+		"record_name": "checkout.internal.example", "dr_endpoint": "checkout-usw2.elb.amazonaws.com",
+		"health_url":            "https://checkout.internal.example/healthz",
+		"arc_cluster_endpoints": c.endpoints, "primary_cell_control": cellUSE1, "dr_cell_control": cellUSW2,
+	}
+}
+
+// outageRun runs rb live with us-east-1 down and returns its record.
+func outageRun(t *testing.T, c *outageCloud, rb *runbooks.Runbook, h *harness) Status {
+	given := c.params()
+	var names []string
+	for _, p := range rb.Parameters {
+		names = append(names, p.Name)
+	}
+	for k := range given {
+		if !contains(names, k) {
+			delete(given, k) // the old design has no ARC parameters
+		}
+	}
+	params, err := runbooks.ResolveParams(rb, given)
+	require.NoError(t, err)
+	c.proxy.SetOutage(outagePrimary)
+	began := time.Now()
+	st, _ := h.run(t, *rb, func(in *Input) { in.Mode, in.Params = ModeLive, params })
+	// the test environment's clock stands still while activities run, so the run's own
+	// RTO misses the time spent on AWS calls: the wall clock has it
+	c.took = time.Since(began)
+	return st
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func outageHarness(t *testing.T, c *outageCloud) (*harness, []runbooks.Kind) {
+	a := awsact.New(awsact.Config{Region: outageDR, Endpoint: c.proxy.URL, PollInterval: 100 * time.Millisecond})
+	var kinds []runbooks.Kind
+	for _, act := range a.Actions() {
+		kinds = append(kinds, act.Kind)
+	}
+	h := newHarness(t)
+	activities.Register(h.env, a.Actions()...)
+	h.env.SetTestTimeout(5 * time.Minute)
+	var w web
+	w.register(h)
+	return h, kinds
+}
+
+func TestECSFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
+	ctx := context.Background()
+	c := newOutageCloud(ctx, t)
+	h, kinds := outageHarness(t, c)
+	reg, err := runbooks.DefaultRegistry(kinds...)
+	require.NoError(t, err)
+	rb, diags := runbooks.Load(library.FS, "ecs-service-region-failover.yaml", reg)
+	require.Empty(t, diags, "%s", diags.Error())
+
+	st := outageRun(t, c, rb, h)
+	require.Equal(t, RunSucceeded, st.State, "%s", st.Error)
+	assert.LessOrEqual(t, c.took, rb.Objectives.RTO.Std(), "within the RTO")
+	assert.Equal(t, "On", c.arc.State(cellUSW2), "traffic goes to us-west-2")
+	assert.Equal(t, "Off", c.arc.State(cellUSE1))
+	assert.Equal(t, StepSkipped, st.Step("switch_dns").Status, "the DNS API fallback is off the live path")
+	for _, e := range c.proxy.Log() {
+		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
+	}
+	t.Logf("failover under a us-east-1 outage: %s wall clock (RTO %s); calls that met the outage: %d",
+		c.took.Round(time.Millisecond), rb.Objectives.RTO, c.proxy.Counts()[faultproxy.Outage])
+}
+
+// TestECSFailoverTheOldWayFailsWithItsPrimaryRegionDown is the test's proof that it can
+// fail: the same failover moving the name with Route 53's API does not complete.
+func TestECSFailoverTheOldWayFailsWithItsPrimaryRegionDown(t *testing.T) {
+	ctx := context.Background()
+	c := newOutageCloud(ctx, t)
+	h, kinds := outageHarness(t, c)
+	reg, err := runbooks.DefaultRegistry(kinds...)
+	require.NoError(t, err)
+	rb, diags := runbooks.Load(os.DirFS("../runbooks/testdata/evacuation"), "old-ecs-service-region-failover.yaml", reg)
+	require.NotNil(t, rb, "%s", diags.Error())
+
+	st := outageRun(t, c, rb, h)
+	assert.NotEqual(t, RunSucceeded, st.State, "Route 53's API did not answer: the failover cannot complete")
+	assert.NotEqual(t, StepSucceeded, st.Step("switch_dns").Status)
+	assert.Positive(t, c.proxy.Counts()[faultproxy.Outage], "its calls met the outage")
+	assert.Equal(t, "On", c.arc.State(cellUSE1), "nothing moved")
+}
