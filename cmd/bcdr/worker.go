@@ -27,6 +27,10 @@ and every step kind on temporal.task_queue. Run several, in several regions: the
 the work, and a worker in the recovery region keeps a recovery going when the primary
 region is gone. Stops cleanly on SIGINT/SIGTERM.
 
+Steps that call URLs (http.check, http.request, notify to a URL) reach only what the
+egress policy allows: never metadata or link-local addresses or bcdr's own listeners,
+not loopback unless egress.allow lists it (see egress.allow and egress.deny).
+
 On metrics.address (default 127.0.0.1:9464, "" for none) it serves /metrics for
 Prometheus, /healthz (the process is up) and /readyz (Temporal answers).`,
 		Args: cobra.NoArgs,
