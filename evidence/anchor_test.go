@@ -123,3 +123,31 @@ func TestVerifyReportsStrayAndPartialFolders(t *testing.T) {
 	assert.Len(t, rep.Stray, 3)
 	assert.True(t, rep.OK(), "stray folders are reported, not counted as tampering: %v", rep.Problems)
 }
+
+// A store that was not anchored before (an upgrade) is anchored from its next write on,
+// starting with the head it verified; until then Verify says the anchor is missing.
+func TestStoreAnchoredFromItsNextWrite(t *testing.T) {
+	s, _ := newFileStore(t)
+	ctx := context.Background()
+	for i := 1; i <= 2; i++ {
+		_, err := s.Append(ctx, record(fmt.Sprintf("run-%d", i), workflows.ModeDrill))
+		require.NoError(t, err)
+	}
+	anchor := filepath.Join(t.TempDir(), "evidence.anchor")
+	s.AnchorTo(anchor)
+	rep, err := s.Verify(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(rep.Problems, "\n"), "the anchor "+anchor+" is missing")
+
+	ref, err := s.Append(ctx, record("run-3", workflows.ModeDrill))
+	require.NoError(t, err)
+	raw, err := os.ReadFile(anchor)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasPrefix(lines[0], "2 sha256:"), lines[0])
+	assert.Equal(t, fmt.Sprintf("%d %s", ref.Seq, ref.Hash), lines[1])
+	rep, err = s.Verify(ctx)
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%v", rep.Problems)
+}
