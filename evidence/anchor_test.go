@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -150,4 +151,16 @@ func TestStoreAnchoredFromItsNextWrite(t *testing.T) {
 	rep, err = s.Verify(ctx)
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), "%v", rep.Problems)
+}
+
+// The evidence activity does not retry a refused write: retrying cannot mend the chain.
+func TestActivityRefusalIsNotRetried(t *testing.T) {
+	s, dir, _ := anchoredStore(t)
+	flipByte(t, filepath.Join(dir, "bundles", "0000000003-run-3", RecordFile))
+	_, err := (&Activity{Store: s}).Write(context.Background(), record("run-4", workflows.ModeDrill))
+	var app *temporal.ApplicationError
+	require.ErrorAs(t, err, &app)
+	assert.True(t, app.NonRetryable())
+	assert.Equal(t, ErrChainBroken, app.Type())
+	assert.Contains(t, app.Error(), "does not verify")
 }
