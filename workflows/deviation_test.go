@@ -31,6 +31,7 @@ func TestDrillThatDeviatesRollsBackAndSaysWhy(t *testing.T) {
     uses: test.step
     with: {label: degrade}
     rollback: {uses: test.step, with: {label: restore}}
+    drill: {live: true} # test.step counts as acting: a drill runs it only when told
 `, probeKind), func(in *Input) { in.Mode = ModeDrill; in.ProbeInterval = time.Hour })
 	require.Error(t, err)
 	assert.Equal(t, RunFailed, st.State)
@@ -54,6 +55,7 @@ func TestVerifyWithinAndNoRollbackOnFailureStrategy(t *testing.T) {
     uses: test.step
     with: {label: degrade}
     rollback: {uses: test.step, with: {label: restore}}
+    drill: {live: true} # test.step counts as acting: a drill runs it only when told
 `, probeKind), func(in *Input) { in.Mode = ModeDrill; in.ProbeInterval = time.Hour })
 	require.Error(t, err)
 	assert.Contains(t, st.Error, "did not return within 40s")
@@ -70,6 +72,7 @@ func TestRollbackAlwaysUndoesASuccessfulDrill(t *testing.T) {
     uses: test.step
     with: {label: degrade}
     rollback: {uses: test.step, with: {label: restore}}
+    drill: {live: true} # test.step counts as acting: a drill runs it only when told
 `, probeKind), func(in *Input) { in.Mode = ModeDrill })
 	require.NoError(t, err)
 	assert.Equal(t, RunSucceeded, st.State)
@@ -82,6 +85,7 @@ func TestRollbackAlwaysUndoesASuccessfulDrill(t *testing.T) {
     uses: test.step
     with: {label: degrade}
     rollback: {uses: test.step, with: {label: restore}}
+    drill: {live: true}
 `, probeKind))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"degrade"}, h.rec.called())
