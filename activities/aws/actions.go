@@ -212,6 +212,7 @@ func (a *Actions) entries() []entry {
 		rdsDetachFromGlobalClusterSpec.bind(a.RDSDetachFromGlobalCluster),
 		rdsFailoverClusterSpec.bind(a.RDSFailoverCluster),
 		rdsRestoreInstanceFromSnapshotSpec.bind(a.RDSRestoreInstanceFromSnapshot),
+		rdsRestoreInstanceToPointInTimeSpec.bind(a.RDSRestoreInstanceToPointInTime),
 		rdsDeleteInstanceSpec.bind(a.RDSDeleteInstance),
 		rdsWaitInstanceSpec.bind(a.RDSWaitInstance),
 		rdsWaitClusterSpec.bind(a.RDSWaitCluster),

@@ -201,34 +201,30 @@ func (a *Actions) promoteReadReplica(ctx context.Context, c replicaPromoter, in 
 // ---- aws.rds.restore_instance_from_snapshot
 
 type restoreInstanceInput struct {
-	InstanceID       string            `json:"db_instance_identifier,omitempty"`
-	SnapshotID       string            `json:"db_snapshot_identifier,omitempty"`
-	SourceInstanceID string            `json:"source_db_instance_identifier,omitempty"`
-	InstanceClass    string            `json:"db_instance_class,omitempty"`
-	SubnetGroup      string            `json:"db_subnet_group_name,omitempty"`
-	SecurityGroupIDs []string          `json:"vpc_security_group_ids,omitempty"`
-	MultiAZ          bool              `json:"multi_az"`
-	Tags             map[string]string `json:"tags,omitempty"`
-	Wait             bool              `json:"wait"`
+	InstanceID       string `json:"db_instance_identifier,omitempty"`
+	SnapshotID       string `json:"db_snapshot_identifier,omitempty"`
+	SourceInstanceID string `json:"source_db_instance_identifier,omitempty"`
+	SnapshotBefore   string `json:"snapshot_before,omitempty"`
+	restoreConfig
+	Wait bool `json:"wait"`
 	Scope
 }
 
 var rdsRestoreInstanceFromSnapshotSpec = newSpec[restoreInstanceInput](runbooks.Kind{
 	Name: "aws.rds.restore_instance_from_snapshot",
-	Description: "Restore a new DB instance from a snapshot (given, or the newest available snapshot of source_db_instance_identifier) " +
-		"and wait until it is available: the drill variant of a database failover. The instance is tagged bcdr:managed so " +
-		"aws.rds.delete_instance can clean it up.",
-	Inputs: []runbooks.Field{
+	Description: "Restore a new DB instance from a snapshot (given; or the newest available snapshot of " +
+		"source_db_instance_identifier, taken before snapshot_before when given, so that a restore after corruption or " +
+		"ransomware skips the snapshots that hold it) into the network and configuration given (subnet group and " +
+		"security groups are required unless allow_default_network; private unless publicly_accessible), and wait until it " +
+		"is available. The instance is tagged bcdr:managed so aws.rds.delete_instance can clean it up. To restore to a " +
+		"time rather than a snapshot, use aws.rds.restore_instance_to_point_in_time.",
+	Inputs: append([]runbooks.Field{
 		optStr("db_instance_identifier", "identifier of the new instance (default: bcdr-<hash of run and step>)"),
 		optStr("db_snapshot_identifier", "DB snapshot identifier or ARN to restore"),
 		optStr("source_db_instance_identifier", "restore the newest available snapshot of this instance (when db_snapshot_identifier is not given)"),
-		optStr("db_instance_class", "instance class, e.g. db.t3.medium (default: the snapshot's)"),
-		optStr("db_subnet_group_name", "DB subnet group"),
-		field("vpc_security_group_ids", runbooks.TypeList, "VPC security group ids"),
-		withDefault(field("multi_az", runbooks.TypeBool, "create a Multi-AZ instance"), false),
-		field("tags", runbooks.TypeMap, "extra tags"),
+		optStr("snapshot_before", "with source_db_instance_identifier: the newest snapshot created before this time (RFC 3339, e.g. the first bad write)"),
 		waitInput(true, "the instance is available"),
-	},
+	}, restoreConfigInputs...),
 	Outputs: append(instanceOutputs,
 		field("db_snapshot_identifier", runbooks.TypeString, "the snapshot restored"),
 		field("created", runbooks.TypeBool, "false when an earlier attempt of this step had created it")),
@@ -259,6 +255,17 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 	if in.InstanceID == "" {
 		in.InstanceID = "bcdr-" + requestToken(req, "restore")[:16]
 	}
+	if err := in.check(describeRestoreTarget(in.InstanceID)); err != nil {
+		return nil, err
+	}
+	var before time.Time
+	if in.SnapshotBefore != "" {
+		t, err := time.Parse(time.RFC3339, in.SnapshotBefore)
+		if err != nil {
+			return nil, invalid("restore DB instance %q: snapshot_before %q is not an RFC 3339 time (e.g. 2026-12-03T08:15:00Z)", in.InstanceID, in.SnapshotBefore)
+		}
+		before = t
+	}
 	existing, err := describeInstance(ctx, c, in.InstanceID)
 	if err != nil {
 		return nil, err
@@ -266,37 +273,21 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 	created := existing == nil
 	snapshot := in.SnapshotID
 	if existing != nil {
-		if tagValue(existing.TagList, tagRunID) != req.RunID || tagValue(existing.TagList, tagStepID) != req.StepID {
-			return nil, invalid("restore DB instance %q: an instance with this identifier exists and was not created by this step", in.InstanceID)
+		if err := restoredBy(existing, req, in.InstanceID); err != nil {
+			return nil, err
 		}
 	} else {
 		if snapshot == "" {
-			if snapshot, err = newestSnapshot(ctx, c, in.SourceInstanceID); err != nil {
+			if snapshot, err = newestSnapshot(ctx, c, in.SourceInstanceID, before); err != nil {
 				return nil, err
 			}
-		}
-		tags := []rdstypes.Tag{
-			{Key: awssdk.String(tagManaged), Value: awssdk.String("true")},
-			{Key: awssdk.String(tagRunID), Value: awssdk.String(req.RunID)},
-			{Key: awssdk.String(tagStepID), Value: awssdk.String(req.StepID)},
-			{Key: awssdk.String(tagSnapshot), Value: awssdk.String(snapshot)},
-		}
-		for _, k := range sortedKeys(in.Tags) {
-			tags = append(tags, rdstypes.Tag{Key: awssdk.String(k), Value: awssdk.String(in.Tags[k])})
 		}
 		input := &rds.RestoreDBInstanceFromDBSnapshotInput{
 			DBInstanceIdentifier: awssdk.String(in.InstanceID),
 			DBSnapshotIdentifier: awssdk.String(snapshot),
-			MultiAZ:              awssdk.Bool(in.MultiAZ),
-			VpcSecurityGroupIds:  in.SecurityGroupIDs,
-			Tags:                 tags,
+			Tags:                 in.tags(req, snapshot),
 		}
-		if in.InstanceClass != "" {
-			input.DBInstanceClass = awssdk.String(in.InstanceClass)
-		}
-		if in.SubnetGroup != "" {
-			input.DBSubnetGroupName = awssdk.String(in.SubnetGroup)
-		}
+		in.fromSnapshot(input)
 		logChange(ctx, "restore RDS instance from snapshot", "instance", in.InstanceID, "snapshot", snapshot)
 		out, err := c.RestoreDBInstanceFromDBSnapshot(ctx, input)
 		if errorCode(err) == "DBInstanceAlreadyExists" {
@@ -321,8 +312,9 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 	return r, nil
 }
 
-// newestSnapshot is the identifier of the newest available snapshot of an instance.
-func newestSnapshot(ctx context.Context, c instanceRestorer, instanceID string) (string, error) {
+// newestSnapshot is the identifier of the newest available snapshot of an instance,
+// created before before when it is not zero.
+func newestSnapshot(ctx context.Context, c instanceRestorer, instanceID string, before time.Time) (string, error) {
 	if instanceID == "" {
 		return "", invalid("restore DB instance: give db_snapshot_identifier or source_db_instance_identifier")
 	}
@@ -334,12 +326,16 @@ func newestSnapshot(ctx context.Context, c instanceRestorer, instanceID string) 
 			return "", classify(err, "list snapshots of DB instance %q", instanceID)
 		}
 		for _, s := range out.DBSnapshots {
-			if awssdk.ToString(s.Status) == "available" && s.SnapshotCreateTime != nil {
+			if awssdk.ToString(s.Status) == "available" && s.SnapshotCreateTime != nil &&
+				(before.IsZero() || s.SnapshotCreateTime.Before(before)) {
 				snaps = append(snaps, s)
 			}
 		}
 	}
 	if len(snaps) == 0 {
+		if !before.IsZero() {
+			return "", notFound("restore DB instance: no available snapshot of DB instance %q taken before %s", instanceID, before.UTC().Format(time.RFC3339))
+		}
 		return "", notFound("restore DB instance: no available snapshot of DB instance %q", instanceID)
 	}
 	sort.Slice(snaps, func(i, j int) bool { return snaps[i].SnapshotCreateTime.After(*snaps[j].SnapshotCreateTime) })

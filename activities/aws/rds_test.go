@@ -80,7 +80,7 @@ func TestRDSRestoreFromSnapshotAndDelete(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	req := request(t, map[string]any{"source_db_instance_identifier": "billing-db", "db_instance_class": "db.t3.small"})
+	req := request(t, map[string]any{"source_db_instance_identifier": "billing-db", "db_instance_class": "db.t3.small", "allow_default_network": true})
 	res, err := a.RDSRestoreInstanceFromSnapshot(ctx, req)
 	require.NoError(t, err)
 	id := res["db_instance_identifier"].(string)
@@ -101,7 +101,7 @@ func TestRDSRestoreFromSnapshotAndDelete(t *testing.T) {
 	// another step may not take over an instance it did not create
 	other := req
 	other.StepID = "another-step"
-	other.With = map[string]any{"db_instance_identifier": id, "db_snapshot_identifier": "billing-db-nightly"}
+	other.With = map[string]any{"db_instance_identifier": id, "db_snapshot_identifier": "billing-db-nightly", "allow_default_network": true}
 	_, err = a.RDSRestoreInstanceFromSnapshot(ctx, other)
 	requireErrorType(t, err, activities.ErrValidation, id)
 
@@ -122,7 +122,7 @@ func TestRDSRestoreFromSnapshotAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, false, res["deleted"])
 
-	_, err = a.RDSRestoreInstanceFromSnapshot(ctx, request(t, map[string]any{"db_snapshot_identifier": "no-such-snapshot"}))
+	_, err = a.RDSRestoreInstanceFromSnapshot(ctx, request(t, map[string]any{"db_snapshot_identifier": "no-such-snapshot", "allow_default_network": true}))
 	requireErrorType(t, err, activities.ErrNotFound, "no-such-snapshot")
 }
 

@@ -150,7 +150,7 @@ func globalCluster(t target) string {
 // restoredInstance is the instance a restore creates: named, or bcdr-<hash> by default.
 func restoredInstance(t target) string {
 	id := t.str("db_instance_identifier")
-	if id == "*" && t.kind == "aws.rds.restore_instance_from_snapshot" {
+	if id == "*" && (t.kind == "aws.rds.restore_instance_from_snapshot" || t.kind == "aws.rds.restore_instance_to_point_in_time") {
 		id = "bcdr-*"
 	}
 	return t.arn("rds", "db:"+id)
@@ -162,6 +162,15 @@ func dbInstances(t target) []grant {
 		out = append(out, grant{resource: t.arn("rds", "db:"+src)})
 	}
 	return out
+}
+
+// restoreConfig is what a restore names besides its source and target: the subnet group,
+// and the option and parameter groups (named, or any, since AWS checks the defaults too).
+func restoreConfig(t target) []grant {
+	group := func(prefix, input string) string {
+		return t.arn("rds", prefix+t.str(input))
+	}
+	return each(group("subgrp:", "db_subnet_group_name"), group("og:", "option_group_name"), group("pg:", "db_parameter_group_name"))
 }
 
 func snapshot(t target) string {
@@ -373,8 +382,14 @@ var rules = map[string]rule{
 		return append(each(snapshot(t)), dbInstances(t)[1:]...)
 	},
 	"rds:RestoreDBInstanceFromDBSnapshot": func(t target) []grant {
-		subnets := t.str("db_subnet_group_name")
-		return each(restoredInstance(t), snapshot(t), t.arn("rds", "subgrp:"+subnets), t.arn("rds", "og:*"), t.arn("rds", "pg:*"))
+		return append(each(restoredInstance(t), snapshot(t)), restoreConfig(t)...)
+	},
+	"rds:RestoreDBInstanceToPointInTime": func(t target) []grant {
+		source := t.arn("rds", "db:"+t.str("source_db_instance_identifier"))
+		if arn, ok := t.in["source_db_instance_automated_backups_arn"].(string); ok && arn != "" {
+			source = arn
+		}
+		return append(each(restoredInstance(t), source), restoreConfig(t)...)
 	},
 
 	"route53:ChangeResourceRecordSets": hostedZone,
