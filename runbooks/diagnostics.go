@@ -32,6 +32,12 @@ func (d Diagnostic) String() string {
 	if d.Severity == SeverityWarning {
 		msg = "warning: " + msg
 	}
+	switch {
+	case d.Line == 0: // the file as a whole (it cannot be read, say): no place in it
+		return fmt.Sprintf("%s: %s", d.File, msg)
+	case d.Col == 0:
+		return fmt.Sprintf("%s:%d: %s", d.File, d.Line, msg)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Col, msg)
 }
 

@@ -68,7 +68,7 @@ func dialWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel 
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.Temporal.Address, cfg.Temporal.Namespace, err)
+		return nil, dialError(cfg, err)
 	}
 	return c, nil
 }

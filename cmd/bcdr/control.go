@@ -95,10 +95,10 @@ func (a *app) update(ctx context.Context, runID, name string, arg any, done stri
 		WorkflowID: runID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return fmt.Errorf("%s %s: refused: %w", name, runID, err)
+		return runError(runID, name, err)
 	}
 	if err := h.Get(ctx, nil); err != nil {
-		return fmt.Errorf("%s %s: %w", name, runID, err)
+		return runError(runID, name, err)
 	}
 	fmt.Fprintln(a.stdout, done)
 	return nil

@@ -49,6 +49,7 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.cfgFile, "config", "", "config file (default bcdr.yaml in the working folder or the user's config home)")
 	pf.String("data-dir", "", "data folder for the embedded engine and evidence (config data_dir)")

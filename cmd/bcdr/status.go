@@ -54,7 +54,7 @@ func queryStatus(ctx context.Context, c client.Client, runID string) (workflows.
 	var st workflows.Status
 	v, err := c.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
 	if err != nil {
-		return st, fmt.Errorf("status of run %s: %w", runID, err)
+		return st, runError(runID, "status of run", err)
 	}
 	return st, v.Get(&st)
 }

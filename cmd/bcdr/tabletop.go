@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -44,6 +46,12 @@ record and its report.`,
   bcdr finding RUN --kind action --owner sre -m "document the tape location"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case strings.TrimSpace(req.Text) == "":
+				return errors.New("a finding needs its text: give -m TEXT")
+			case req.Kind == workflows.FindingAction && req.Owner == "":
+				return errors.New("an action item needs an owner: give --owner NAME (who acts on it)")
+			}
 			actor, err := a.identity()
 			if err != nil {
 				return err

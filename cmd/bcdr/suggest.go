@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// flagError adds to a flag the command does not know the flags it most likely meant and
+// where the rest are listed ("unknown flag: --mod (did you mean --mode?); see 'bcdr run
+// --help'"). Cobra suggests commands, not flags.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return fmt.Errorf("%w; see '%s --help'", err, cmd.CommandPath())
+	}
+	name, _, _ = strings.Cut(name, "=")
+	var near []string
+	seen := map[string]bool{}
+	add := func(f *pflag.Flag) {
+		if seen[f.Name] || f.Hidden {
+			return
+		}
+		seen[f.Name] = true
+		if strings.HasPrefix(f.Name, name) || levenshtein(name, f.Name) <= 2 {
+			near = append(near, "--"+f.Name)
+		}
+	}
+	cmd.Flags().VisitAll(add)
+	cmd.InheritedFlags().VisitAll(add)
+	sort.Strings(near)
+	if len(near) > 0 {
+		return fmt.Errorf("%s (did you mean %s?); see '%s --help'", msg, strings.Join(near, " or "), cmd.CommandPath())
+	}
+	return fmt.Errorf("%s; see '%s --help' for its flags", msg, cmd.CommandPath())
+}
+
+// levenshtein is the edit distance between a and b.
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
