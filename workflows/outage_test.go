@@ -225,3 +225,93 @@ func TestECSFailoverTheOldWayFailsWithItsPrimaryRegionDown(t *testing.T) {
 	assert.Positive(t, c.proxy.Counts()[faultproxy.Outage], "its calls met the outage")
 	assert.Equal(t, "On", c.arc.State(cellUSE1), "nothing moved")
 }
+
+// TestDynamoDBSwitchCompletesWithItsPrimaryRegionDown runs the library's DynamoDB global
+// table switch live with us-east-1 down: the canary in the primary cannot be written (the
+// run goes on without an RPO), the writers are fenced and the API name moved on ARC, the
+// secondary's API scaled in us-west-2; nothing waits on us-east-1 or Route 53's API.
+// With traffic_switch: dns (the old way, Route 53's API) the same runbook fails.
+func TestDynamoDBSwitchCompletesWithItsPrimaryRegionDown(t *testing.T) {
+	t.Run("arc", func(t *testing.T) { dynamoDBSwitchUnderOutage(t, "arc") })
+	t.Run("dns, the old way", func(t *testing.T) { dynamoDBSwitchUnderOutage(t, "dns") })
+}
+
+func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	moto := awstest.StartMoto(t)
+	cloud := newSessionsCloud(ctx, t, moto)
+	const writes = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/sessions-writes"
+	cluster := awstest.NewARCCluster(map[string]string{cellUSE1: "On", cellUSW2: "Off", writes: "On"})
+	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": cluster})
+	p, err := faultproxy.Start(faultproxy.Options{Target: split, Hold: 300 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+
+	a := awsact.New(awsact.Config{Region: sessionsSecondary, Endpoint: p.URL, PollInterval: 100 * time.Millisecond})
+	var kinds []runbooks.Kind
+	for _, act := range a.Actions() {
+		kinds = append(kinds, act.Kind)
+	}
+	h := newHarness(t)
+	activities.Register(h.env, a.Actions()...)
+	h.env.SetTestTimeout(5 * time.Minute)
+	registerSecondaryWeb(h)
+	reg, err := runbooks.DefaultRegistry(kinds...)
+	require.NoError(t, err)
+	rb, diags := runbooks.Load(library.FS, "dynamodb-global-table-switch.yaml", reg)
+	require.Empty(t, diags, "%s", diags.Error())
+	params, err := runbooks.ResolveParams(rb, map[string]string{
+		"primary_region": sessionsPrimary, "secondary_region": sessionsSecondary, "ecs_count": "3",
+		"hosted_zone_id": cloud.zoneID, "secondary_api_dns": "sessions-dr.us-west-2.elb.amazonaws.com",
+		"arc_cluster_endpoints": p.URL + "/route53-recovery-cluster." + sessionsPrimary + ".amazonaws.com/v1," +
+			p.URL + "/route53-recovery-cluster." + sessionsSecondary + ".amazonaws.com/v1",
+		"primary_api_control": cellUSE1, "secondary_api_control": cellUSW2, "primary_writes_control": writes,
+		"traffic_switch": trafficSwitch,
+	})
+	require.NoError(t, err)
+	approve := h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "irene", Groups: []string{"incident-commanders"}}, Comment: "go"})
+
+	p.SetOutage(sessionsPrimary)
+	began := time.Now()
+	st, _ := h.run(t, *rb, func(in *Input) { in.Mode, in.Params = ModeLive, params })
+	took := time.Since(began)
+	require.NoError(t, approve())
+	if trafficSwitch == "dns" {
+		assert.NotEqual(t, RunSucceeded, st.State, "Route 53's API did not answer: the switch cannot complete")
+		assert.Equal(t, StepFailed, st.Step("switch_dns").Status)
+		assert.Equal(t, "On", cluster.State(cellUSE1), "traffic did not move")
+		return
+	}
+	require.Equal(t, RunSucceeded, st.State, "%s", st.Error)
+	assert.LessOrEqual(t, took, rb.Objectives.RTO.Std(), "within the RTO")
+	assert.Equal(t, StepFailed, st.Step("canary").Status, "the primary region does not answer")
+	assert.Equal(t, "Off", cluster.State(writes), "the writers were fenced")
+	assert.Equal(t, "On", cluster.State(cellUSW2))
+	assert.Equal(t, "Off", cluster.State(cellUSE1))
+	assert.EqualValues(t, 3, cloud.desiredCount(ctx, t, sessionsSecondary, "sessions-api"))
+	assert.Equal(t, StepSkipped, st.Step("switch_dns").Status)
+	assert.Positive(t, p.Counts()[faultproxy.Outage])
+	for _, e := range p.Log() {
+		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
+	}
+	t.Logf("switch under a us-east-1 outage: %s wall clock (RTO %s); calls that met the outage: %d",
+		took.Round(time.Millisecond), rb.Objectives.RTO, p.Counts()[faultproxy.Outage])
+}
+
+// registerSecondaryWeb answers the run's health checks from the secondary region (where
+// traffic now goes) and takes its notifications.
+func registerSecondaryWeb(h *harness) {
+	byName := map[string]runbooks.Kind{}
+	for _, k := range runbooks.Builtins() {
+		byName[k.Name] = k
+	}
+	activities.Register(h.env,
+		activities.Action{Kind: byName[runbooks.KindHTTPCheck], Fn: func(context.Context, activities.Request) (activities.Result, error) {
+			return activities.Result{"status": 200, "latency_ms": 3.0, "body": `{"region":"` + sessionsSecondary + `"}`}, nil
+		}},
+		activities.Action{Kind: byName[runbooks.KindNotify], Fn: func(context.Context, activities.Request) (activities.Result, error) {
+			return activities.Result{}, nil
+		}},
+	)
+}
