@@ -18,7 +18,7 @@ demo: build
 dev: build
 	./$(BIN) dev
 
-## test: vet and run every test (the AWS tests need moto: pip install 'moto[server]')
+## test: vet and run every test (they need moto and schemathesis: pip install 'moto[server]' 'schemathesis==4.*')
 test: vet
 	$(GO) test -count=1 ./...
 
