@@ -69,8 +69,8 @@ func TestRDSRestoreFromSnapshotTakesTheNetworkAndConfiguration(t *testing.T) {
 
 	res, err := a.RDSRestoreInstanceFromSnapshot(ctx, request(t, map[string]any{
 		"source_db_instance_identifier": "ledger-db", "db_instance_identifier": "ledger-restored",
-		"snapshot_before": beforeDamage.Format(time.RFC3339),
-		"db_subnet_group_name":          net.subnetGroup, "vpc_security_group_ids": []any{net.securityGroup},
+		"snapshot_before":      beforeDamage.Format(time.RFC3339),
+		"db_subnet_group_name": net.subnetGroup, "vpc_security_group_ids": []any{net.securityGroup},
 		"multi_az": true, "db_parameter_group_name": "ledger-pg16", "deletion_protection": true,
 		"tags": map[string]any{"cost-centre": "finance"},
 	}))

@@ -81,19 +81,24 @@ func TestRegionFailoverNarrowsToNamedResources(t *testing.T) {
 	assert.Equal(t, []string{"arn:aws:autoscaling:us-west-2:111122223333:autoScalingGroup:*:autoScalingGroupName/storefront-dr-web"},
 		resourcesOf(p, "autoscaling:UpdateAutoScalingGroup"))
 	assert.Equal(t, []string{"arn:aws:ecs:us-west-2:111122223333:service/storefront-dr/storefront-api"}, resourcesOf(p, "ecs:UpdateService"))
-	assert.Equal(t, []string{"arn:aws:rds:us-west-2:111122223333:db:storefront-dr-1"}, resourcesOf(p, "rds:DescribeDBInstances"))
+	assert.Equal(t, []string{"arn:aws:rds:us-west-2:111122223333:cluster:storefront-dr"}, resourcesOf(p, "rds:DescribeDBClusters"),
+		"db_writable waits for the DR cluster's writer")
 	assert.ElementsMatch(t, []string{
 		"arn:aws:cloudwatch:us-east-1:111122223333:alarm:storefront-regional-health",
 		"arn:aws:cloudwatch:us-west-2:111122223333:alarm:storefront-dr-aurora-replication-lag",
 	}, resourcesOf(p, "cloudwatch:DescribeAlarms"), "the steady-state probe's alarm too")
 
-	// The failover names the global cluster and the DR cluster; the rollback and the
-	// drill cleanup fail back to the cluster the run records, which only the run knows.
+	// The failover names the global cluster and the DR cluster; the rollback switches back
+	// to the cluster the run records, which only the run knows, in whatever region it is
+	// (the rollback calls RDS in the DR region, the old primary is elsewhere).
 	assert.ElementsMatch(t, []string{
 		"arn:aws:rds::111122223333:global-cluster:storefront-global",
 		"arn:aws:rds:us-west-2:111122223333:cluster:storefront-dr",
-		"arn:aws:rds:us-east-1:111122223333:cluster:*",
 	}, resourcesOf(p, "rds:FailoverGlobalCluster"))
+	assert.ElementsMatch(t, []string{
+		"arn:aws:rds::111122223333:global-cluster:storefront-global",
+		"arn:aws:rds:*:111122223333:cluster:*",
+	}, resourcesOf(p, "rds:SwitchoverGlobalCluster"))
 
 	// DescribeAutoScalingGroups has no resource-level permissions: "*" in the DR region only.
 	st := statementsFor(p, "autoscaling:DescribeAutoScalingGroups")
@@ -112,7 +117,7 @@ func TestUnknownValuesBecomeWildcardSegments(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/*"}, resourcesOf(p, "route53:ChangeResourceRecordSets"),
 		"the hosted zone is a required parameter not given")
-	assert.Contains(t, resourcesOf(p, "rds:FailoverGlobalCluster"), "arn:aws:rds:us-west-2:*:cluster:*")
+	assert.Contains(t, resourcesOf(p, "rds:FailoverGlobalCluster"), "arn:aws:rds:*:*:cluster:*")
 	assert.Contains(t, resourcesOf(p, "ecs:UpdateService"), "arn:aws:ecs:us-west-2:*:service/storefront-dr/storefront-api",
 		"defaults still narrow")
 	assertValid(t, p)

@@ -143,6 +143,15 @@ func rdsCluster(t target, input string) string {
 	return orARN(t.str(input), func(id string) string { return t.arn("rds", "cluster:"+id) })
 }
 
+// globalMember is a member cluster of a global database named by a step: its ARN, or any
+// cluster of that name in any region (the members of a global database are in several
+// regions, not necessarily the step's).
+func globalMember(t target, input string) string {
+	return orARN(t.str(input), func(id string) string {
+		return fmt.Sprintf("arn:%s:rds:*:%s:cluster:%s", t.partition, t.account, id)
+	})
+}
+
 func globalCluster(t target) string {
 	return t.global("rds", t.account, "global-cluster:"+t.str("global_cluster_identifier"))
 }
@@ -364,10 +373,10 @@ var rules = map[string]rule{
 
 	"rds:DescribeGlobalClusters": func(t target) []grant { return each(globalCluster(t)) },
 	"rds:FailoverGlobalCluster": func(t target) []grant {
-		return each(globalCluster(t), rdsCluster(t, "target_db_cluster_identifier"))
+		return each(globalCluster(t), globalMember(t, "target_db_cluster_identifier"))
 	},
 	"rds:SwitchoverGlobalCluster": func(t target) []grant {
-		return each(globalCluster(t), rdsCluster(t, "target_db_cluster_identifier"))
+		return each(globalCluster(t), globalMember(t, "target_db_cluster_identifier"))
 	},
 	"rds:RemoveFromGlobalCluster": func(t target) []grant {
 		return each(globalCluster(t), rdsCluster(t, "db_cluster_identifier"))
