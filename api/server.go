@@ -170,7 +170,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			if id, err = s.opts.Auth.Authenticate(r); err != nil {
 				s.log.Warn("api: refused", "method", r.Method, "path", r.URL.Path, "who", "", "why", err.Error(), "remote", r.RemoteAddr)
 				w.Header().Set("WWW-Authenticate", `Bearer realm="bcdr"`)
-				writeError(w, errorf(http.StatusUnauthorized, "", "%s", errUnauthenticated.Error()))
+				writeError(w, errorf(http.StatusUnauthorized, "", "%s", unauthenticated(r)))
 				return
 			}
 		}
