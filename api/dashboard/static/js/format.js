@@ -5,22 +5,40 @@ export const NS = 1e6; // nanoseconds per millisecond
 // ms converts an API duration (nanoseconds) to milliseconds.
 export const ms = ns => (ns || 0) / NS;
 
-// dur formats milliseconds: "850ms", "42s", "3m 05s", "1h 02m", "3d 4h".
+// dur formats milliseconds in bcdr's one human format, the one the CLI and the reports
+// print (runbooks.FormatDuration): "850ms", "10.83s", "3m47s", "1h30m", "90d", rounded
+// to milliseconds under a second, hundredths under a minute, seconds above.
 export function dur(msec) {
   if (msec === null || msec === undefined || isNaN(msec)) return '—';
-  const neg = msec < 0 ? '-' : '';
-  msec = Math.abs(msec);
-  if (msec < 1000) return neg + Math.round(msec) + 'ms';
-  if (msec < 10000) return neg + (msec / 1000).toFixed(1).replace(/\.0$/, '') + 's';
-  let s = Math.floor(msec / 1000);
-  const d = Math.floor(s / 86400); s -= d * 86400;
-  const hr = Math.floor(s / 3600); s -= hr * 3600;
-  const m = Math.floor(s / 60); s -= m * 60;
-  const p = n => String(n).padStart(2, '0');
-  if (d) return `${neg}${d}d ${hr}h`;
-  if (hr) return `${neg}${hr}h ${p(m)}m`;
-  if (m) return `${neg}${m}m ${p(s)}s`;
-  return `${neg}${s}s`;
+  if (msec < 0) return '-' + dur(-msec);
+  let r = msec < 1000 ? Math.round(msec) : msec < 60000 ? Math.round(msec / 10) * 10 : Math.round(msec / 1000) * 1000;
+  if (r === 0) return '0s';
+  if (r < 1000) return r + 'ms';
+  const d = Math.floor(r / 86400000); r -= d * 86400000;
+  const hr = Math.floor(r / 3600000); r -= hr * 3600000;
+  const m = Math.floor(r / 60000); r -= m * 60000;
+  const s = Math.round(r / 10) / 100;
+  const secs = s ? (Number.isInteger(s) ? String(s) : s.toFixed(2).replace(/0$/, '')) + 's' : '';
+  return (d ? d + 'd' : '') + (hr ? hr + 'h' : '') + (m ? m + 'm' : '') + secs;
+}
+
+// elapsedMs is a run's clock at now (milliseconds since the epoch), by the rule of
+// workflows.Status.ElapsedAt: from the clock start (the declared outage start, else the
+// run's start) to the run's end, or to now while it runs; never negative.
+export function elapsedMs(st, now) {
+  const start = !zero(st.clockStart) ? st.clockStart : st.startedAt;
+  if (zero(start)) return 0;
+  const end = zero(st.endedAt) ? now : new Date(st.endedAt).getTime();
+  return Math.max(0, end - new Date(start).getTime());
+}
+
+// decisionVerb words a decision as every surface does (workflows.Decision.Verb): in a
+// tabletop people answer, whatever the step stands for; otherwise an approval step is
+// approved or declined and a manual task completed.
+export function decisionVerb(mode, uses, approve) {
+  if (mode === 'tabletop') return 'answered';
+  if (uses === 'approval') return approve ? 'approved' : 'declined';
+  return 'completed';
 }
 
 // zero reports a Go zero time or a missing one.

@@ -4,7 +4,7 @@
 
 import {api, can, download} from './api.js';
 import {h, replace, field, select, badge, table} from './dom.js';
-import {dur, ms, when, ago, zero} from './format.js';
+import {dur, ms, when, ago, zero, elapsedMs, decisionVerb} from './format.js';
 import {figureActual, figureTarget, figureVerdict, figureReason, verdictState} from './objectives.js';
 
 const POLL_MS = 1000;
@@ -117,10 +117,9 @@ export async function downloadBundle(runId, base, ctx) {
 // clock is the RTO clock against its target while the run runs; once it ended, the RTO
 // and RPO as the record states them (st.rto, st.rpo).
 function clock(st, done) {
-  const start = new Date(zero(st.clockStart) ? st.startedAt : st.clockStart).getTime();
   const rto = st.rto || {};
-  let elapsed = done ? (rto.measured ? ms(rto.actual) : new Date(st.endedAt) - start) : Date.now() - start;
-  elapsed = Math.max(0, elapsed);
+  // The run's clock, by the one rule every surface uses (elapsedMs); a measured RTO once done.
+  const elapsed = done && rto.measured ? ms(rto.actual) : elapsedMs(st, Date.now());
   const target = ms(st.rtoTarget);
   let verdict = 'no RTO target';
   let cls = 'none';
@@ -194,6 +193,7 @@ function timeline(st, plan, done) {
     const needs = p && p.needs && p.needs.length ? 'after ' + p.needs.join(', ') : (p ? 'first' : '');
     return h('tr', {class: 'step' + (critical.has(id) ? ' critical' : ''), dataset: {step: id, status: s.status}},
       h('th', {scope: 'row'},
+        s.name ? h('span', {class: 'step-name'}, s.name + ' ') : null,
         h('span', {class: 'step-id'}, id),
         critical.has(id) ? h('span', {class: 'crit-tag', title: 'on the critical path'}, 'critical') : null,
         h('span', {class: 'step-sub'}, [s.uses || (p && p.uses) || '', needs].filter(Boolean).join(' · '))),
@@ -222,7 +222,7 @@ function tasks(st, act) {
     const comment = h('input', {type: 'text', name: 'comment', autocomplete: 'off'});
     const title = {approval: 'Approval', manual: 'Manual task', prompt: 'Tabletop prompt'}[p.kind] || p.kind;
     const info = [
-      h('h3', {}, title + ': ', h('span', {class: 'mono'}, p.step)),
+      h('h3', {}, title + ': ', p.name ? p.name + ' ' : '', h('span', {class: 'mono'}, p.step)),
       p.prompt ? h('p', {class: 'prompt'}, p.prompt) : null,
       p.approvers && p.approvers.length ? h('p', {class: 'small'}, 'Approvers: ' + p.approvers.join(', ') + (p.quorum > 1 ? ` · ${p.approved || 0} of ${p.quorum} approvals` : '')) : null,
       h('p', {class: 'small'}, 'Waiting since ' + when(p.since) + ' (' + ago(p.since) + ')'),
@@ -291,7 +291,7 @@ function tabletop(st, operator, act) {
     const step = st.steps.find(s => s.id === p.step) || {};
     const answer = h('textarea', {name: 'answer', rows: '3'});
     return h('li', {class: 'prompt-card', dataset: {step: p.step}},
-      h('h3', {}, p.step),
+      h('h3', {}, p.name ? p.name + ' ' : '', h('span', {class: 'mono'}, p.step)),
       h('p', {class: 'prompt'}, p.prompt || 'What do you do?'),
       answers(step),
       operator ? h('form', {class: 'answer', onsubmit: ev => {
@@ -344,13 +344,13 @@ function activity(st) {
   const rows = [];
   for (const s of st.steps) {
     for (const d of s.decisions || []) {
-      const what = s.uses === 'approval' ? (d.approve ? 'approved' : 'declined') : (st.mode === 'tabletop' ? 'answered' : 'completed');
-      rows.push([d.at, d.by, what, s.id, d.comment || '']);
+      rows.push([d.at, d.by, decisionVerb(st.mode, s.uses, d.approve), s.id, d.comment || '']);
     }
   }
   for (const a of st.actions || []) rows.push([a.at, a.by, a.action, a.step || '', a.comment || '']);
   for (const p of st.probes || []) if (!p.ok) rows.push([p.at, 'probe ' + p.probe, 'failed (' + p.phase + ')', '', p.error || '']);
-  rows.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  // By time, not by text: RFC 3339 strings with and without fractions do not sort as text.
+  rows.sort((a, b) => new Date(a[0]) - new Date(b[0]));
   return [h('h2', {id: 'log-h'}, 'Activity'),
     rows.length ? table(null, ['When', 'Who', 'What', 'Step', 'Comment'], rows.map(r => h('tr', {}, h('td', {}, when(r[0])), r.slice(1).map(c => h('td', {}, c))))) : h('p', {class: 'empty'}, 'No decision or operator action yet.')];
 }
