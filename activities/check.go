@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -88,11 +87,11 @@ func reachable(ctx context.Context, t readiness.Target, steps *egress.Policy) (r
 		return f(readiness.CannotCheck, "resolve host %q: %v", u.Hostname(), err), false
 	}
 	if steps != nil {
-		if err := steps.Check(u.Hostname(), netip.Addr(addrs[0]), port); err != nil {
+		if err := steps.Check(u.Hostname(), addrs[0], port); err != nil {
 			return f(readiness.NotReady, "steps may not reach %s: %v", redactURL(u), err), false
 		}
 	}
-	return f(readiness.Ready, "host %q resolves (%s)", u.Hostname(), addrs[0]), true
+	return f(readiness.Ready, "host %q resolves (%s)", u.Hostname(), addrs[0].Unmap()), true
 }
 
 // redactURL drops a URL's user information and query (they may hold tokens).

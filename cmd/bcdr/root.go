@@ -69,7 +69,7 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 		newAdvanceCommand(a), newFindingCommand(a),
 		newValidateCommand(a), newPlanCommand(a), newDocCommand(a), newKindsCommand(a),
 		newCatalogueCommand(a), newScenarioCommand(a), newCoverageCommand(a),
-		newConfigCommand(a), newVersionCommand(a), newIAMPolicyCommand(a), newImportCommand(a),
+		newConfigCommand(a), newVersionCommand(a), newIAMPolicyCommand(a), newCheckCommand(a), newImportCommand(a),
 	)
 	return root
 }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bcdr/bcdr/activities"
+	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/readiness"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// usageError ends the program with status 2 after printing what was wrong.
+func usageError(a *app, err error) error {
+	fmt.Fprintln(a.stderr, "bcdr: "+err.Error())
+	return exitError(2)
+}
+
+func newCheckCommand(a *app) *cobra.Command {
+	var params []string
+	var mode, output string
+	var parallel int
+	var dev, noPermissions bool
+	cmd := &cobra.Command{
+		Use:   "check FILE...",
+		Short: "Check, without changing anything, whether runbooks would work now",
+		Long: `check runs a read-only readiness check of every step of each runbook, in parallel:
+the step's target exists and is in a state its action accepts (an ECS service, an Auto
+Scaling group and its launch template, a hosted zone and record, a read replica, a
+snapshot newer than the runbook's RPO, ...), probes run once, the identity the step
+runs as may call its AWS actions on its resources (IAM's policy simulator), and
+scale-ups fit the recovery region's Service Quotas. Approval and manual steps need
+people in the groups they name. Nothing is started: check needs no engine.
+
+Each finding is ready, warning, cannot check (the check's own read was denied or
+failed: never counted as ready) or not ready, with the reason and how long it took.
+The exit status is 0 when every runbook is ready (warnings allowed), 1 when one is
+not ready or could not be checked, 2 on a usage error.
+
+Checks read AWS with the worker's credentials (the standard chain, aws.region,
+aws.role_arn, each step's region and role_arn) and reach URLs under the worker's
+egress policy (--dev: as bcdr dev, which lets steps reach loopback).`,
+		Example: `  bcdr check runbooks/library/ecs-service-region-failover.yaml -p ecs_cluster=api-dr -p ecs_service=api ...
+  bcdr check failover.yaml --mode drill --output json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError(a, errors.New("check: give one or more runbook files"))
+			}
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return usageError(a, err)
+			}
+			if mode != "live" && mode != "drill" {
+				return usageError(a, fmt.Errorf("--mode %q: must be live or drill", mode))
+			}
+			given, err := parseParams(params)
+			if err != nil {
+				return usageError(a, err)
+			}
+			reg, err := registry(a.cfg)
+			if err != nil {
+				return err
+			}
+			var rbs []*runbooks.Runbook
+			for _, path := range args {
+				rb, err := parseFile(path, reg)
+				if err != nil {
+					return usageError(a, err)
+				}
+				rbs = append(rbs, rb)
+			}
+			if err := undeclared(rbs, given); err != nil {
+				return usageError(a, err)
+			}
+			o, err := a.checkOptions(dev, !noPermissions, mode, parallel)
+			if err != nil {
+				return err
+			}
+			var reports []*readiness.Report
+			for _, rb := range rbs {
+				o.Params = declared(rb, given)
+				rep, err := readiness.Check(cmd.Context(), rb, reg, o)
+				if err != nil {
+					return usageError(a, fmt.Errorf("%s: %w", rb.Source.File, err))
+				}
+				reports = append(reports, rep)
+			}
+			if output == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(reports); err != nil {
+					return err
+				}
+			} else if err := printReadiness(a.stdout, reports); err != nil {
+				return err
+			}
+			for _, r := range reports {
+				if !r.Result.Passes() {
+					return exitError(1)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&params, "param", "p", nil, "parameter as name=value (repeatable), for the runbooks that declare it")
+	f.StringVar(&mode, "mode", "live", "check the live steps, or the drill's (drill variants and steady-state probes): live or drill")
+	f.IntVar(&parallel, "parallel", 8, "checks running at once")
+	f.BoolVar(&dev, "dev", false, "reach URLs as bcdr dev's steps do (loopback allowed)")
+	f.BoolVar(&noPermissions, "no-permissions", false, "skip the IAM policy simulation of each AWS step")
+	outputFlag(cmd, &output, "text", "json")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(a, err) })
+	return cmd
+}
+
+// checkOptions wires the checkers: the workflow kinds' (with the configured groups), the
+// HTTP kinds' (under the steps' egress policy), the AWS kinds', and permissions.
+func (a *app) checkOptions(dev, permissions bool, mode string, parallel int) (readiness.Options, error) {
+	steps, err := stepEgress(a.cfg, dev)
+	if err != nil {
+		return readiness.Options{}, err
+	}
+	aws := awsact.New(awsact.Config{Region: a.cfg.AWS.Region, Endpoint: a.cfg.AWS.Endpoint, AssumeRoleARN: a.cfg.AWS.RoleARN})
+	kinds := readiness.Builtins(func(g string) []string { return a.cfg.Groups[g] })
+	for _, m := range []map[string]readiness.Checker{activities.Checkers(steps), aws.Checkers()} {
+		for k, c := range m {
+			kinds[k] = c
+		}
+	}
+	o := readiness.Options{Mode: mode, Kinds: kinds, Parallel: parallel}
+	if permissions {
+		o.Every = append(o.Every, aws.Permissions())
+	}
+	return o, nil
+}
+
+// undeclared reports a parameter no runbook given declares (a typo would otherwise
+// check the defaults silently).
+func undeclared(rbs []*runbooks.Runbook, given map[string]string) error {
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		found := false
+		for _, rb := range rbs {
+			found = found || slices.ContainsFunc(rb.Parameters, func(p runbooks.Parameter) bool { return p.Name == name })
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("--param %s: no runbook given declares it", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// declared is the part of given that rb declares.
+func declared(rb *runbooks.Runbook, given map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range rb.Parameters {
+		if v, ok := given[p.Name]; ok {
+			out[p.Name] = v
+		}
+	}
+	return out
+}
+
+// printReadiness prints each runbook's result and a table of its findings.
+func printReadiness(w io.Writer, reports []*readiness.Report) error {
+	for i, r := range reports {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (%s, %s): %s in %s\n", r.Runbook, r.File, r.Mode, strings.ToUpper(string(r.Result)), r.Duration.Round(time.Millisecond))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "STEP\tCHECK\tRESULT\tTOOK\tREASON")
+		for _, f := range r.Findings {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Step, f.Check, f.Result, f.Duration.Round(time.Millisecond), f.Reason)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
