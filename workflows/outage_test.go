@@ -20,6 +20,7 @@ import (
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/bcdr/bcdr/activities"
 	awsact "github.com/bcdr/bcdr/activities/aws"
@@ -181,6 +182,9 @@ func outageHarness(t *testing.T, c *outageCloud) (*harness, []runbooks.Kind) {
 	h := newHarness(t)
 	activities.Register(h.env, a.Actions()...)
 	h.env.SetTestTimeout(5 * time.Minute)
+	// these runs make real calls on a machine shared with other builds: a workflow task
+	// starved of CPU for a second is not a deadlock
+	h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
 	var w web
 	w.register(h)
 	return h, kinds
@@ -256,6 +260,9 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 	h := newHarness(t)
 	activities.Register(h.env, a.Actions()...)
 	h.env.SetTestTimeout(5 * time.Minute)
+	// these runs make real calls on a machine shared with other builds: a workflow task
+	// starved of CPU for a second is not a deadlock
+	h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
 	registerSecondaryWeb(h)
 	reg, err := runbooks.DefaultRegistry(kinds...)
 	require.NoError(t, err)
