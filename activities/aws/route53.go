@@ -2,7 +2,9 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -37,12 +39,41 @@ type recordInput struct {
 	Failover      string       `json:"failover,omitempty"`
 	Weight        *int64       `json:"weight,omitempty"`
 	HealthCheckID string       `json:"health_check_id,omitempty"`
+	// the other routing policies' fields, so that a record read back can be put back
+	LatencyRegion    string        `json:"latency_region,omitempty"`
+	GeoLocation      *geoLocation  `json:"geolocation,omitempty"`
+	MultiValueAnswer *bool         `json:"multivalue_answer,omitempty"`
+	CidrRouting      *cidrRouting  `json:"cidr_routing,omitempty"`
+	GeoProximity     *geoProximity `json:"geoproximity,omitempty"`
 }
 
 type aliasTarget struct {
-	DNSName              string `json:"dns_name"`
-	HostedZoneID         string `json:"hosted_zone_id"`
-	EvaluateTargetHealth bool   `json:"evaluate_target_health,omitempty"`
+	DNSName      string `json:"dns_name"`
+	HostedZoneID string `json:"hosted_zone_id"`
+	// EvaluateTargetHealth not given keeps the existing record's setting.
+	EvaluateTargetHealth *bool `json:"evaluate_target_health,omitempty"`
+}
+
+// geoLocation, cidrRouting and geoProximity are Route 53's GeoLocation,
+// CidrRoutingConfig and GeoProximityLocation
+// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html).
+type geoLocation struct {
+	ContinentCode   string `json:"continent_code,omitempty"`
+	CountryCode     string `json:"country_code,omitempty"`
+	SubdivisionCode string `json:"subdivision_code,omitempty"`
+}
+
+type cidrRouting struct {
+	CollectionID string `json:"collection_id"`
+	LocationName string `json:"location_name"`
+}
+
+type geoProximity struct {
+	AWSRegion      string   `json:"aws_region,omitempty"`
+	LocalZoneGroup string   `json:"local_zone_group,omitempty"`
+	Latitude       string   `json:"latitude,omitempty"`
+	Longitude      string   `json:"longitude,omitempty"`
+	Bias           *float64 `json:"bias,omitempty"`
 }
 
 var recordNameInputs = []runbooks.Field{
@@ -60,23 +91,34 @@ var recordChangeActions = []string{"route53:ListResourceRecordSets", "route53:Ch
 
 type upsertRecordInput struct {
 	recordInput
-	Wait bool `json:"wait"`
+	DetachHealthCheck bool `json:"detach_health_check"`
+	Wait              bool `json:"wait"`
 	Scope
 }
 
 var route53UpsertRecordSpec = newSpec[upsertRecordInput](runbooks.Kind{
 	Name: "aws.route53.upsert_record",
-	Description: "Create or update a Route 53 record set (simple, failover or weighted) and wait until the change is INSYNC. " +
-		"Outputs the record as it was (previous_existed, previous) for its rollback, aws.route53.restore_record, which " +
-		"puts it back or deletes a record that did not exist before.",
+	Description: "Create or update a Route 53 record set (simple, failover, weighted, latency, geolocation, multivalue, cidr or " +
+		"geoproximity) and wait until the change is INSYNC. An UPSERT replaces the whole record, so a health check or an " +
+		"alias's evaluate_target_health the step does not give is kept from the existing record (detach_health_check: true " +
+		"removes the health check). Outputs the record as it was (previous_existed, previous, with its routing policy) for " +
+		"its rollback, aws.route53.restore_record, which puts it back or deletes a record that did not exist before.",
 	Inputs: append(slices.Clone(recordNameInputs),
-		allowed(optStr("routing", "routing policy (default: failover when failover is given, weighted when weight is, else simple)"), "simple", "failover", "weighted"),
+		allowed(optStr("routing", "routing policy (default: from the routing field given: failover, weight, latency_region, "+
+			"geolocation, multivalue_answer, cidr_routing or geoproximity; else simple)"),
+			"simple", "failover", "weighted", "latency", "geolocation", "multivalue", "cidr", "geoproximity"),
 		withDefault(field("ttl", runbooks.TypeInt, "TTL in seconds (not used with alias_target)"), 60),
 		field("values", runbooks.TypeList, "record values, e.g. IP addresses (or give alias_target)"),
 		field("alias_target", runbooks.TypeMap, "alias target: {dns_name, hosted_zone_id, evaluate_target_health}"),
 		allowed(optStr("failover", "failover role, with routing: failover"), "PRIMARY", "SECONDARY"),
 		field("weight", runbooks.TypeInt, "weight 0-255, with routing: weighted"),
-		optStr("health_check_id", "health check associated with the record"),
+		optStr("health_check_id", "health check associated with the record (default: the existing record's)"),
+		withDefault(field("detach_health_check", runbooks.TypeBool, "remove the existing record's health check"), false),
+		optStr("latency_region", "AWS region of a latency record, with routing: latency"),
+		field("geolocation", runbooks.TypeMap, "{continent_code, country_code, subdivision_code} of a geolocation record"),
+		field("multivalue_answer", runbooks.TypeBool, "true for a multivalue answer record"),
+		field("cidr_routing", runbooks.TypeMap, "{collection_id, location_name} of a CIDR record"),
+		field("geoproximity", runbooks.TypeMap, "{aws_region or local_zone_group or latitude and longitude, bias} of a geoproximity record"),
 		waitInput(true, "the change is INSYNC on all Route 53 servers"),
 	),
 	Outputs: []runbooks.Field{
@@ -149,6 +191,7 @@ func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRe
 		if current != nil {
 			prog.PreviousExisted = true
 			prog.Previous = recordFromSet(in.HostedZoneID, *current)
+			keepFromExisting(&want, *current, in)
 		}
 		if current != nil && sameRecord(*current, want) {
 			return recordChange{changeProgress: prog, Status: "INSYNC"}, nil
@@ -168,6 +211,20 @@ func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRe
 		saveProgress(ctx, prog)
 	}
 	return a.settle(ctx, c, prog, in.Wait)
+}
+
+// keepFromExisting keeps what an UPSERT would otherwise drop: "UPSERT: If a resource
+// record set does exist, Route 53 updates it with the values in the request"
+// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html), all of them,
+// so a step that names no health check would detach a failover record's, and an alias
+// without evaluate_target_health would stop evaluating its target.
+func keepFromExisting(want *r53types.ResourceRecordSet, have r53types.ResourceRecordSet, in upsertRecordInput) {
+	if in.HealthCheckID == "" && !in.DetachHealthCheck {
+		want.HealthCheckId = have.HealthCheckId
+	}
+	if want.AliasTarget != nil && in.AliasTarget != nil && in.AliasTarget.EvaluateTargetHealth == nil && have.AliasTarget != nil {
+		want.AliasTarget.EvaluateTargetHealth = have.AliasTarget.EvaluateTargetHealth
+	}
 }
 
 // settle completes a change that was made: waits for it when asked. A resumed change
@@ -558,7 +615,7 @@ func (r recordInput) recordSet() (r53types.ResourceRecordSet, error) {
 		rs.AliasTarget = &r53types.AliasTarget{
 			DNSName:              awssdk.String(r.AliasTarget.DNSName),
 			HostedZoneId:         awssdk.String(zoneID(r.AliasTarget.HostedZoneID)),
-			EvaluateTargetHealth: r.AliasTarget.EvaluateTargetHealth,
+			EvaluateTargetHealth: awssdk.ToBool(r.AliasTarget.EvaluateTargetHealth),
 		}
 	case len(r.Values) > 0:
 		rs.TTL = awssdk.Int64(r.TTL)
@@ -568,14 +625,12 @@ func (r recordInput) recordSet() (r53types.ResourceRecordSet, error) {
 	default:
 		return rs, invalid("record %s: give values or alias_target", r.describe())
 	}
-	routing := r.Routing
-	if routing == "" {
-		switch {
-		case r.Failover != "":
-			routing = "failover"
-		case r.Weight != nil:
-			routing = "weighted"
-		}
+	routing := r.routing()
+	if routing != "simple" && routing != "failover" && routing != "weighted" {
+		return r.otherRouting(rs, routing)
+	}
+	if r.hasOtherRouting() {
+		return rs, invalid("%s record %s takes no latency_region, geolocation, multivalue_answer, cidr_routing or geoproximity", routing, r.describe())
 	}
 	switch routing {
 	case "failover":
@@ -601,6 +656,85 @@ func (r recordInput) recordSet() (r53types.ResourceRecordSet, error) {
 	return rs, nil
 }
 
+// routing is the record's routing policy: given, or the one its fields name.
+func (r recordInput) routing() string {
+	switch {
+	case r.Routing != "":
+		return r.Routing
+	case r.Failover != "":
+		return "failover"
+	case r.Weight != nil:
+		return "weighted"
+	case r.LatencyRegion != "":
+		return "latency"
+	case r.GeoLocation != nil:
+		return "geolocation"
+	case r.MultiValueAnswer != nil:
+		return "multivalue"
+	case r.CidrRouting != nil:
+		return "cidr"
+	case r.GeoProximity != nil:
+		return "geoproximity"
+	}
+	return "simple"
+}
+
+func (r recordInput) hasOtherRouting() bool {
+	return r.LatencyRegion != "" || r.GeoLocation != nil || r.MultiValueAnswer != nil || r.CidrRouting != nil || r.GeoProximity != nil
+}
+
+// otherRouting completes a latency, geolocation, multivalue, CIDR or geoproximity record:
+// each has a set identifier and its own field, as ResourceRecordSet documents
+// (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html).
+func (r recordInput) otherRouting(rs r53types.ResourceRecordSet, routing string) (r53types.ResourceRecordSet, error) {
+	if r.SetIdentifier == "" {
+		return rs, invalid("%s record %s needs set_identifier", routing, r.describe())
+	}
+	if r.Failover != "" || r.Weight != nil {
+		return rs, invalid("%s record %s takes no failover or weight", routing, r.describe())
+	}
+	rs.SetIdentifier = awssdk.String(r.SetIdentifier)
+	need := func(ok bool, field string) error {
+		if !ok {
+			return invalid("%s record %s needs %s", routing, r.describe(), field)
+		}
+		return nil
+	}
+	var err error
+	switch routing {
+	case "latency":
+		err = need(r.LatencyRegion != "", "latency_region")
+		rs.Region = r53types.ResourceRecordSetRegion(r.LatencyRegion)
+	case "geolocation":
+		if err = need(r.GeoLocation != nil, "geolocation"); err == nil {
+			g := r.GeoLocation
+			rs.GeoLocation = &r53types.GeoLocation{ContinentCode: optional(g.ContinentCode), CountryCode: optional(g.CountryCode),
+				SubdivisionCode: optional(g.SubdivisionCode)}
+		}
+	case "multivalue":
+		err = need(r.MultiValueAnswer != nil, "multivalue_answer")
+		rs.MultiValueAnswer = r.MultiValueAnswer
+	case "cidr":
+		if err = need(r.CidrRouting != nil, "cidr_routing"); err == nil {
+			rs.CidrRoutingConfig = &r53types.CidrRoutingConfig{CollectionId: awssdk.String(r.CidrRouting.CollectionID),
+				LocationName: awssdk.String(r.CidrRouting.LocationName)}
+		}
+	case "geoproximity":
+		if err = need(r.GeoProximity != nil, "geoproximity"); err == nil {
+			g := r.GeoProximity
+			loc := &r53types.GeoProximityLocation{AWSRegion: optional(g.AWSRegion), LocalZoneGroup: optional(g.LocalZoneGroup)}
+			if g.Latitude != "" || g.Longitude != "" {
+				loc.Coordinates = &r53types.Coordinates{Latitude: awssdk.String(g.Latitude), Longitude: awssdk.String(g.Longitude)}
+			}
+			if g.Bias != nil {
+				loc.Bias = awssdk.Int32(int32(*g.Bias))
+			}
+			rs.GeoProximityLocation = loc
+		}
+	}
+	return rs, err
+}
+
 // recordFromSet turns a record set read from Route 53 into upsert inputs.
 func recordFromSet(zone string, rs r53types.ResourceRecordSet) *recordInput {
 	r := &recordInput{
@@ -619,7 +753,7 @@ func recordFromSet(zone string, rs r53types.ResourceRecordSet) *recordInput {
 		r.AliasTarget = &aliasTarget{
 			DNSName:              awssdk.ToString(rs.AliasTarget.DNSName),
 			HostedZoneID:         awssdk.ToString(rs.AliasTarget.HostedZoneId),
-			EvaluateTargetHealth: rs.AliasTarget.EvaluateTargetHealth,
+			EvaluateTargetHealth: awssdk.Bool(rs.AliasTarget.EvaluateTargetHealth),
 		}
 	}
 	switch {
@@ -627,6 +761,28 @@ func recordFromSet(zone string, rs r53types.ResourceRecordSet) *recordInput {
 		r.Routing, r.Failover = "failover", string(rs.Failover)
 	case rs.Weight != nil:
 		r.Routing, r.Weight = "weighted", rs.Weight
+	case rs.Region != "":
+		r.Routing, r.LatencyRegion = "latency", string(rs.Region)
+	case rs.GeoLocation != nil:
+		g := rs.GeoLocation
+		r.Routing, r.GeoLocation = "geolocation", &geoLocation{ContinentCode: awssdk.ToString(g.ContinentCode),
+			CountryCode: awssdk.ToString(g.CountryCode), SubdivisionCode: awssdk.ToString(g.SubdivisionCode)}
+	case rs.MultiValueAnswer != nil:
+		r.Routing, r.MultiValueAnswer = "multivalue", rs.MultiValueAnswer
+	case rs.CidrRoutingConfig != nil:
+		r.Routing, r.CidrRouting = "cidr", &cidrRouting{CollectionID: awssdk.ToString(rs.CidrRoutingConfig.CollectionId),
+			LocationName: awssdk.ToString(rs.CidrRoutingConfig.LocationName)}
+	case rs.GeoProximityLocation != nil:
+		g := rs.GeoProximityLocation
+		p := &geoProximity{AWSRegion: awssdk.ToString(g.AWSRegion), LocalZoneGroup: awssdk.ToString(g.LocalZoneGroup)}
+		if g.Coordinates != nil {
+			p.Latitude, p.Longitude = awssdk.ToString(g.Coordinates.Latitude), awssdk.ToString(g.Coordinates.Longitude)
+		}
+		if g.Bias != nil {
+			b := float64(*g.Bias)
+			p.Bias = &b
+		}
+		r.Routing, r.GeoProximity = "geoproximity", p
 	}
 	return r
 }
@@ -664,7 +820,7 @@ func (r recordInput) asMap() map[string]any {
 		m["alias_target"] = map[string]any{
 			"dns_name":               r.AliasTarget.DNSName,
 			"hosted_zone_id":         r.AliasTarget.HostedZoneID,
-			"evaluate_target_health": r.AliasTarget.EvaluateTargetHealth,
+			"evaluate_target_health": awssdk.ToBool(r.AliasTarget.EvaluateTargetHealth),
 		}
 	} else {
 		m["ttl"] = r.TTL
@@ -682,6 +838,18 @@ func (r recordInput) asMap() map[string]any {
 	}
 	if r.HealthCheckID != "" {
 		m["health_check_id"] = r.HealthCheckID
+	}
+	// the other routing policies' fields, as plain JSON values (asJSON round-trips them)
+	for k, v := range map[string]any{"geolocation": r.GeoLocation, "cidr_routing": r.CidrRouting, "geoproximity": r.GeoProximity} {
+		if !reflect.ValueOf(v).IsNil() {
+			m[k] = asJSON(v)
+		}
+	}
+	if r.LatencyRegion != "" {
+		m["latency_region"] = r.LatencyRegion
+	}
+	if r.MultiValueAnswer != nil {
+		m["multivalue_answer"] = *r.MultiValueAnswer
 	}
 	return m
 }
@@ -730,6 +898,21 @@ func sameRecord(have, want r53types.ResourceRecordSet) bool {
 	return awssdk.ToInt64(have.TTL) == awssdk.ToInt64(want.TTL) &&
 		slices.Equal(values(have), values(want)) && alias(have) == alias(want) &&
 		have.Failover == want.Failover && awssdk.ToInt64(have.Weight) == awssdk.ToInt64(want.Weight) &&
+		have.Region == want.Region && fmt.Sprint(asJSON(have.GeoLocation)) == fmt.Sprint(asJSON(want.GeoLocation)) &&
+		awssdk.ToBool(have.MultiValueAnswer) == awssdk.ToBool(want.MultiValueAnswer) &&
+		fmt.Sprint(asJSON(have.CidrRoutingConfig)) == fmt.Sprint(asJSON(want.CidrRoutingConfig)) &&
+		fmt.Sprint(asJSON(have.GeoProximityLocation)) == fmt.Sprint(asJSON(want.GeoProximityLocation)) &&
 		(have.Weight == nil) == (want.Weight == nil) &&
 		awssdk.ToString(have.HealthCheckId) == awssdk.ToString(want.HealthCheckId)
+}
+
+// asJSON is v as plain JSON values (maps, lists, strings, numbers), or nil.
+func asJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }
