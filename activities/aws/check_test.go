@@ -327,3 +327,24 @@ func TestCheckRoutingControlsOnTheWire(t *testing.T) {
 	assert.Equal(t, readiness.NotReady, readiness.Worst(fs), "%v", fs)
 	assert.Contains(t, only(fs, "target")[0], "no cluster endpoint answered")
 }
+
+// TestPermissionsOfTheWorkersOwnRole: a step without a role is simulated as the role
+// behind the worker's assumed-role session (sts:GetCallerIdentity,
+// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+func TestPermissionsOfTheWorkersOwnRole(t *testing.T) {
+	sim := awstest.NewSimulator(map[string][]string{"arn:aws:iam::111122223333:role/bcdr-worker": {"ecs:* *"}})
+	var stsCalls int
+	identity := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stsCalls++
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+			`<Arn>arn:aws:sts::111122223333:assumed-role/bcdr-worker/i-0abc</Arn><UserId>AROAEXAMPLE:i-0abc</UserId>`+
+			`<Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+	})
+	ep := awstest.Split(t, motoEndpoint(t), map[string]http.Handler{"iam": sim, "sts": identity})
+	e := &checkEnv{a: New(Config{Region: awstest.Region, Endpoint: ep}), reg: newCheckEnv(t).reg}
+	fs := e.check(t, "aws.ecs.set_desired_count", "{cluster: c, service: s, desired_count: 1}", true)
+	assert.Equal(t, []string{"ready: arn:aws:iam::111122223333:role/bcdr-worker may call ecs:DescribeServices, ecs:UpdateService"}, only(fs, "permissions"))
+	assert.Equal(t, 1, stsCalls)
+	assert.Equal(t, 2, sim.Calls(), "one simulation per action")
+}
