@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"testing/fstest"
 
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
@@ -41,7 +44,8 @@ type Entry struct {
 	Service string            `json:"service,omitempty"`
 	Tier    int               `json:"tier,omitempty"`
 	Labels  map[string]string `json:"labels,omitempty"`
-	Error   string            `json:"error,omitempty"` // the file does not validate
+	Digest  string            `json:"digest,omitempty"` // of the file: a run of it proves the service
+	Error   string            `json:"error,omitempty"`  // the file does not validate
 }
 
 // Entries lists the catalog, each name once (a folder's runbook hides the library's).
@@ -58,7 +62,7 @@ func (c *Catalog) Entries() []Entry {
 			seen[name] = true
 			e := Entry{Name: name}
 			if rb, diags := runbooks.Load(fsys, f, c.reg); rb != nil {
-				e.Title, e.Service, e.Tier, e.Labels = rb.Metadata.Name, rb.Metadata.Service, rb.Metadata.Tier, rb.Metadata.Labels
+				e.Title, e.Service, e.Tier, e.Labels, e.Digest = rb.Metadata.Name, rb.Metadata.Service, rb.Metadata.Tier, rb.Metadata.Labels, rb.Source.Digest
 			} else {
 				e.Error = diags.Error()
 			}
@@ -83,87 +87,58 @@ func (c *Catalog) Labels(name string) map[string]string {
 // errNoRunbook is returned by Load for a name the catalog does not hold.
 var errNoRunbook = errors.New("no such runbook")
 
-// Load parses the named runbook and the runbooks it nests.
+// Load is Tree in the form the trigger code still takes: the root runbook and the nested
+// ones by the path their steps name.
+//
+// Deprecated: use Tree.
 func (c *Catalog) Load(name string) (*runbooks.Runbook, map[string]runbooks.Runbook, error) {
+	tree, err := c.Tree(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tree.Root.Runbook, tree.Nested(), nil
+}
+
+// Tree parses the named runbook and the runbooks it nests, through the one runbook
+// loader: nested runbooks come from the same folder (or the library) as the runbook.
+func (c *Catalog) Tree(name string) (*runbooks.Tree, error) {
 	if !runbookName.MatchString(name) {
-		return nil, nil, fmt.Errorf("%q: %w", name, errNoRunbook)
+		return nil, fmt.Errorf("%q: %w", name, errNoRunbook)
 	}
 	for _, fsys := range c.fsys {
 		file := name + ".yaml"
 		if _, err := fs.Stat(fsys, file); err != nil {
 			continue
 		}
-		read := func(p string) ([]byte, error) { return fs.ReadFile(fsys, p) }
-		return loadTree(file, read, c.reg)
-	}
-	return nil, nil, fmt.Errorf("%q: %w", name, errNoRunbook)
-}
-
-// LoadSource parses an uploaded runbook; nested holds the sources of the runbooks its
-// `runbook` steps name, keyed by the path they name.
-func LoadSource(filename string, src []byte, nested map[string]string, reg *runbooks.Registry) (*runbooks.Runbook, map[string]runbooks.Runbook, error) {
-	files := map[string][]byte{filename: src}
-	for k, v := range nested {
-		files[path.Clean(k)] = []byte(v)
-	}
-	read := func(p string) ([]byte, error) {
-		if b, ok := files[p]; ok {
-			return b, nil
-		}
-		return nil, fmt.Errorf("%s: not uploaded (send it in \"nested\")", p)
-	}
-	return loadTree(filename, read, reg)
-}
-
-// loadTree parses a runbook and, depth first, every runbook it nests. Nested runbooks are
-// keyed by the path their step names, which is resolved beside the naming runbook.
-func loadTree(file string, read func(string) ([]byte, error), reg *runbooks.Registry) (*runbooks.Runbook, map[string]runbooks.Runbook, error) {
-	parse := func(p string) (*runbooks.Runbook, error) {
-		src, err := read(p)
-		if err != nil {
+		tree, diags := runbooks.LoadTree(fsys, file, c.reg)
+		if err := diags.Err(); err != nil {
 			return nil, err
 		}
-		rb, diags := runbooks.Parse(p, src, reg)
-		if diags.HasErrors() {
-			return nil, diags
+		return tree, nil
+	}
+	return nil, fmt.Errorf("%q: %w", name, errNoRunbook)
+}
+
+// LoadSource parses an uploaded runbook and the runbooks it nests. nested holds the
+// sources of the nested runbooks keyed by their path inside the uploaded runbook's
+// folder (for a runbook the upload nests directly, the path its step names). The upload
+// is read as a folder of its own: nothing else on the server is read.
+func LoadSource(filename string, src []byte, nested map[string]string, reg *runbooks.Registry) (*runbooks.Tree, error) {
+	filename = path.Base(filename)
+	if !fs.ValidPath(filename) || filename == "." {
+		filename = "upload.yaml"
+	}
+	files := fstest.MapFS{filename: {Data: src}}
+	for _, k := range slices.Sorted(maps.Keys(nested)) {
+		p := path.Clean(k)
+		if !fs.ValidPath(p) || p == filename {
+			return nil, badRequest("nested."+k, "a nested runbook's key is its path inside the uploaded runbook's folder, like sub/child.yaml")
 		}
-		return rb, nil
+		files[p] = &fstest.MapFile{Data: []byte(nested[k])}
 	}
-	root, err := parse(file)
-	if err != nil {
-		return nil, nil, err
+	tree, diags := runbooks.LoadTree(files, filename, reg)
+	if err := diags.Err(); err != nil {
+		return nil, err
 	}
-	nested := map[string]runbooks.Runbook{}
-	var walk func(rb *runbooks.Runbook, dir string, depth int) error
-	walk = func(rb *runbooks.Runbook, dir string, depth int) error {
-		for _, s := range rb.Steps {
-			name, _ := s.With["path"].(string)
-			if s.Uses != runbooks.KindRunbook || name == "" {
-				continue
-			}
-			if _, done := nested[name]; done {
-				continue
-			}
-			if depth > 8 {
-				return fmt.Errorf("%s:%d:%d: runbooks nest more than 8 deep", rb.Source.File, s.Pos.Line, s.Pos.Column)
-			}
-			full := path.Join(dir, name)
-			if !fs.ValidPath(full) {
-				return fmt.Errorf("%s:%d:%d: nested runbook %q is outside the runbook folder", rb.Source.File, s.Pos.Line, s.Pos.Column, name)
-			}
-			child, err := parse(full)
-			if err != nil {
-				return fmt.Errorf("nested runbook of step %q: %w", s.ID, err)
-			}
-			nested[name] = *child
-			if err := walk(child, path.Dir(full), depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := walk(root, path.Dir(file), 0); err != nil {
-		return nil, nil, err
-	}
-	return root, nested, nil
+	return tree, nil
 }

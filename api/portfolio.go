@@ -75,6 +75,8 @@ type Result struct {
 	EndedAt time.Time       `json:"endedAt"`
 	RTO     runbooks.Figure `json:"rto"`
 	RPO     runbooks.Figure `json:"rpo"`
+	// Proof is what the record says for the proof rule.
+	Proof workflows.Proof `json:"-"`
 }
 
 // dueSoon is how long before its due date a service's next drill counts as due soon: a
@@ -105,7 +107,11 @@ func (s *Server) buildPortfolio(ctx context.Context, id *Identity) Portfolio {
 	}
 	byTitle := map[string]*RunbookHealth{} // catalogue runbooks by metadata.name
 	var books []*RunbookHealth
+	digests := map[string][]string{} // the digests of each service's runbooks: a run of one proves it
 	for _, e := range s.opts.Catalog.Entries() {
+		if e.Service != "" && e.Error == "" {
+			digests[e.Service] = append(digests[e.Service], e.Digest)
+		}
 		if e.Service == "" || e.Error != "" || !id.Can(Viewer, e.Service) {
 			continue
 		}
@@ -119,7 +125,12 @@ func (s *Server) buildPortfolio(ctx context.Context, id *Identity) Portfolio {
 			byTitle[e.Title] = rb
 		}
 	}
-	drilled := func(svc, runbook, runID string, at time.Time) {
+	// drilled counts a successful drill as the service's proof, when the proof rule
+	// (workflows.Proof.For) says it is.
+	drilled := func(svc, runbook, runID string, at time.Time, proof workflows.Proof) {
+		if !proof.For(svc, digests[svc]) {
+			return
+		}
 		sh := service(svc)
 		if at.After(sh.LastDrill) {
 			sh.LastDrill, sh.LastRun = at, runID
@@ -139,7 +150,7 @@ func (s *Server) buildPortfolio(ctx context.Context, id *Identity) Portfolio {
 	}
 	for _, rs := range runs {
 		if rs.Service != "" && id.Can(Viewer, rs.Service) {
-			drilled(rs.Service, rs.Runbook, rs.RunID, rs.ClosedAt)
+			drilled(rs.Service, rs.Runbook, rs.RunID, rs.ClosedAt, rs.Proof)
 		}
 	}
 	for _, name := range sortedKeys(services) {
@@ -184,7 +195,7 @@ func (s *Server) assessCadence(sh *ServiceHealth) {
 
 // readEvidence adds every bundle of a viewable service to the portfolio: drills to the
 // drill counts and the last successful drill, drills and live recoveries to the history.
-func (s *Server) readEvidence(ctx context.Context, id *Identity, p *Portfolio, service func(string) *ServiceHealth, drilled func(svc, runbook, runID string, at time.Time)) error {
+func (s *Server) readEvidence(ctx context.Context, id *Identity, p *Portfolio, service func(string) *ServiceHealth, drilled func(svc, runbook, runID string, at time.Time, proof workflows.Proof)) error {
 	if s.opts.Evidence == nil {
 		return nil
 	}
@@ -203,7 +214,6 @@ func (s *Server) readEvidence(ctx context.Context, id *Identity, p *Portfolio, s
 			sh.Drills++
 			if m.State == string(workflows.RunSucceeded) {
 				sh.Succeeded++
-				drilled(m.Service, m.Runbook, m.RunID, m.EndedAt)
 			}
 		}
 		if m.Mode != string(workflows.ModeTabletop) {
@@ -216,6 +226,9 @@ func (s *Server) readEvidence(ctx context.Context, id *Identity, p *Portfolio, s
 		if results[i] != nil {
 			sh := service(m.Service)
 			sh.History = append(sh.History, *results[i])
+			if m.Mode == string(workflows.ModeDrill) && m.State == string(workflows.RunSucceeded) {
+				drilled(m.Service, m.Runbook, m.RunID, m.EndedAt, results[i].Proof)
+			}
 		}
 	}
 	return nil
@@ -254,7 +267,7 @@ func (c *resultCache) get(ctx context.Context, store Evidence, ms []evidence.Man
 		m := missing[j]
 		out[at[j]] = &Result{
 			RunID: m.RunID, Runbook: m.Runbook, Mode: m.Mode, Outcome: m.State, EndedAt: m.EndedAt,
-			RTO: st.RTO(), RPO: st.RPO(),
+			RTO: st.RTO(), RPO: st.RPO(), Proof: st.Proof(),
 		}
 		c.m[m.Hash] = out[at[j]]
 	}

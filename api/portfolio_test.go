@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/runbooks/library"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -53,9 +55,17 @@ func evidenceServer(t *testing.T, records ...workflows.Status) *Server {
 // runbook names each service's runbook (demo-web's is the library's).
 var runbook = map[string]string{"demo-web": "demo-failover", "payments": "payments-failover", "orders": "orders-failover"}
 
+// drill is the record of a drill of the service's runbook, authorized for the service;
+// its digest is the library file's where the library holds the runbook (demo-web's),
+// so that it proves the service (workflows.Proof).
 func drill(runID, service string, state workflows.RunState, ended time.Time, rto time.Duration) workflows.Status {
+	var digest string
+	if src, err := fs.ReadFile(library.FS, runbook[service]+".yaml"); err == nil {
+		digest = runbooks.Digest(src)
+	}
 	return workflows.Status{
 		RunID: runID, Runbook: runbook[service], Service: service, Mode: workflows.ModeDrill, State: state,
+		Digest: digest, Authorized: []string{service},
 		StartedAt: ended.Add(-rto), EndedAt: ended, RTOActual: rto, RTOTarget: 10 * time.Minute, RPOTarget: time.Minute,
 		Steps: []workflows.StepState{{ID: "a", Uses: "noop", Status: workflows.StepSucceeded}},
 	}
@@ -100,7 +110,7 @@ func TestPortfolioCadenceAndHistory(t *testing.T) {
 	assert.Equal(t, CadenceNotAssessed, got["payments"].Status)
 	assert.Equal(t, 2, got["payments"].Drills)
 	assert.Equal(t, 1, got["payments"].Succeeded)
-	assert.Equal(t, "pay-1", got["payments"].LastRun, "the failed drill proves nothing")
+	assert.Empty(t, got["payments"].LastRun, "payments has no runbook in the catalogue, so no drill proves it")
 	require.Len(t, got["payments"].History, 2)
 	assert.Equal(t, 4*time.Minute, got["payments"].History[0].RTO.Actual, "oldest first, from the record")
 	assert.Equal(t, runbooks.VerdictMet, got["payments"].History[0].RTO.Verdict)

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -21,6 +24,12 @@ import (
 // runbook as it was when the schedule was made (like a run), starts a run at each time
 // its spec gives (an interval or cron expressions, with jitter), and skips a time while
 // the previous run is still going (overlap policy skip).
+//
+// A schedule acts for the person who made it: making one needs the author role and the
+// role that starting its runs directly would need on the service of every runbook of
+// its tree; its runs carry the maker as initiator, so the four-eyes rule keeps the maker
+// from approving them. Triggering a schedule by hand needs that start role too, and the
+// triggerer joins the run's NotApprovers (of this and later runs of the schedule).
 
 // ScheduleRequest creates a schedule.
 type ScheduleRequest struct {
@@ -56,6 +65,9 @@ type Schedule struct {
 	Running   []string       `json:"running,omitempty"`
 	Actions   int            `json:"actions,omitempty"` // runs started so far
 	Skipped   int            `json:"skipped,omitempty"` // times skipped: the previous run still ran
+	// services are those of every runbook of the schedule's tree (memo "services"),
+	// for the role a trigger needs; a schedule made before they were recorded has none.
+	services []string
 }
 
 // ScheduledRun is a run a schedule started.
@@ -85,22 +97,29 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	if err != nil {
 		return err
 	}
-	rb, nested, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	tree, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
 	if err != nil {
 		return err
 	}
-	in, err := s.input(rb, nested, req.Mode, req.Params)
+	rb := tree.Root.Runbook
+	in, err := s.input(rb, tree.Nested(), req.Mode, req.Params)
 	if err != nil {
 		return err
 	}
 	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
 		return err
 	}
-	in.Initiator = workflows.Actor{Name: "schedule:" + req.ID}
+	if in.Authorized, err = s.authorizeTree(r, id, startRole(in.Mode), tree); err != nil {
+		return err
+	}
+	// The maker is the runs' initiator: four-eyes holds against them as if they had
+	// started each run.
+	in.Initiator = actor(id)
 	in.Trigger = "schedule:" + req.ID
 	memo := map[string]any{
 		"runbook": rb.Metadata.Name, "service": rb.Metadata.Service, "tier": strconv.Itoa(rb.Metadata.Tier),
 		"mode": req.Mode, "every": req.Every, "cron": cronText(req.Cron), "jitter": req.Jitter, "createdBy": id.Name,
+		"services": strings.Join(in.Authorized, ","),
 	}
 	if len(req.Cron) == 0 {
 		memo["cron"] = ""
@@ -109,7 +128,7 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 		ID: req.ID, Spec: spec, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: req.Paused, Note: req.Note, Memo: memo,
 		Action: &client.ScheduleWorkflowAction{
 			ID: "scheduled-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
-			TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in),
+			TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in), Memo: proofMemo(in),
 		},
 	})
 	if err != nil {
@@ -164,8 +183,12 @@ func memoStrings(m *commonpb.Memo) map[string]string {
 func scheduleFromMemo(id string, memo *commonpb.Memo) Schedule {
 	m := memoStrings(memo)
 	tier, _ := strconv.Atoi(m["tier"])
-	return Schedule{ID: id, Runbook: m["runbook"], Service: m["service"], Tier: tier, Mode: m["mode"],
+	sc := Schedule{ID: id, Runbook: m["runbook"], Service: m["service"], Tier: tier, Mode: m["mode"],
 		Every: m["every"], Cron: m["cron"], Jitter: m["jitter"], CreatedBy: m["createdBy"]}
+	if m["services"] != "" {
+		sc.services = strings.Split(m["services"], ",")
+	}
+	return sc
 }
 
 func (s *Server) describeSchedule(ctx context.Context, id string) (Schedule, error) {
@@ -289,9 +312,27 @@ func (s *Server) pauseSchedule(pause bool) func(http.ResponseWriter, *http.Reque
 	}
 }
 
+// triggerSchedule starts a run of a schedule now. The caller needs the role starting the
+// schedule's runs directly would need, on every service of its tree (an author alone
+// cannot set off what they could not start), and becomes one of the runs' NotApprovers
+// before the run starts.
 func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	sc, h, err := s.scheduleFor(r, id)
+	sc, err := s.describeSchedule(r.Context(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	mode, _ := workflows.ParseMode(sc.Mode)
+	services := sc.services
+	if len(services) == 0 {
+		services = []string{sc.Service}
+	}
+	for _, svc := range services {
+		if err := s.authorize(r, id, startRole(mode), svc); err != nil {
+			return err
+		}
+	}
+	h := s.opts.Client.ScheduleClient().GetHandle(r.Context(), sc.ID)
+	if err := s.addNotApprover(r.Context(), h, id.Name); err != nil {
 		return err
 	}
 	if err := h.Trigger(r.Context(), client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}); err != nil {
@@ -321,5 +362,41 @@ func (s *Server) writeSchedule(w http.ResponseWriter, r *http.Request, id string
 		return err
 	}
 	writeJSON(w, http.StatusOK, sc)
+	return nil
+}
+
+// addNotApprover adds name to the NotApprovers of the runs the schedule starts (its
+// action's input), so that whoever set a run off cannot approve it.
+func (s *Server) addNotApprover(ctx context.Context, h client.ScheduleHandle, name string) error {
+	dc := s.opts.DataConverter
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
+	err := h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(u client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+		act, ok := u.Description.Schedule.Action.(*client.ScheduleWorkflowAction)
+		if !ok || len(act.Args) != 1 {
+			return nil, fmt.Errorf("schedule %s does not start a bcdr run", h.GetID())
+		}
+		var in workflows.Input
+		switch a := act.Args[0].(type) {
+		case *commonpb.Payload:
+			if err := dc.FromPayload(a, &in); err != nil {
+				return nil, fmt.Errorf("read the run input of schedule %s: %w", h.GetID(), err)
+			}
+		case workflows.Input:
+			in = a
+		default:
+			return nil, fmt.Errorf("schedule %s does not start a bcdr run", h.GetID())
+		}
+		if slices.Contains(in.NotApprovers, name) {
+			return nil, temporal.ErrSkipScheduleUpdate
+		}
+		in.NotApprovers = append(in.NotApprovers, name)
+		act.Args[0] = in
+		return &client.ScheduleUpdate{Schedule: &u.Description.Schedule}, nil
+	}})
+	if err != nil {
+		return temporalError(err, "schedule "+h.GetID())
+	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -28,7 +30,7 @@ func RunID(runbook string, now time.Time) string {
 func StartRun(ctx context.Context, c client.Client, taskQueue, id string, in workflows.Input, dedupe bool) (started bool, err error) {
 	opts := client.StartWorkflowOptions{
 		ID: id, TaskQueue: taskQueue, TypedSearchAttributes: workflows.SearchAttributes(in),
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowExecutionErrorWhenAlreadyStarted: true, Memo: proofMemo(in),
 	}
 	if dedupe {
 		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
@@ -44,7 +46,36 @@ func StartRun(ctx context.Context, c client.Client, taskQueue, id string, in wor
 	return true, nil
 }
 
+// memoProof is the memo field that carries a run's workflows.Proof, so that the runs
+// listed from the engine (those that left no evidence) are judged by the proof rule
+// like the evidence records.
+const memoProof = "proof"
+
+func proofMemo(in workflows.Input) map[string]any {
+	return map[string]any{memoProof: workflows.Proof{Service: in.Runbook.Metadata.Service, Digest: in.Runbook.Source.Digest, Authorized: in.Authorized}}
+}
+
 func isAlreadyStarted(err error) bool {
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	return errors.As(err, &already) || temporal.IsWorkflowExecutionAlreadyStartedError(err)
+}
+
+// authorizeTree checks role on the service of every runbook of tree, the root and every
+// runbook it nests at any depth: a nested runbook runs as a run of its own service, so
+// a caller may not reach a service through another's runbook. It returns the services
+// checked, which the run records (Input.Authorized) so that it counts as proof only for
+// them.
+func (s *Server) authorizeTree(r *http.Request, id *Identity, role Role, tree *runbooks.Tree) ([]string, error) {
+	for _, n := range tree.Nodes() {
+		svc := n.Runbook.Metadata.Service
+		if id.Can(role, svc) {
+			continue
+		}
+		e := s.forbidden(r, id, role, svc)
+		if n != tree.Root {
+			e.Message += fmt.Sprintf(" (nested runbook %s, service %s)", n.Runbook.Source.File, orAll(svc))
+		}
+		return nil, e
+	}
+	return tree.Services(), nil
 }

@@ -237,7 +237,7 @@ func (v *validator) drill(i int, path string, k Kind, known bool) {
 			v.errorf(v.pos.At(p+".live"), "drill.live runs the step's own action for real in drills: remove uses, with, timeout, retry and skip, or live")
 		}
 		if d.Cleanup != nil {
-			v.compensation(d.Cleanup, p+".cleanup", "drill cleanup", exprCtx{step: i, self: true})
+			v.errorf(v.pos.At(p+".cleanup"), "drill.live runs the step's own action, which its rollback undoes, not a drill cleanup: move the cleanup to rollback")
 		}
 		return
 	}

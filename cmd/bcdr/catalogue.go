@@ -26,11 +26,22 @@ func catalogueFlag(cmd *cobra.Command, p *string) {
 	cmd.PersistentFlags().StringVar(p, "catalogue", defaultCatalogue, "the service catalogue file")
 }
 
-// catalogueLoader loads the runbooks a catalogue names, relative to the catalogue's
-// folder, validated with the binary's step kinds.
+// catalogueLoader loads the runbooks a catalogue names, and the runbooks they nest,
+// from inside the catalogue's folder through the one runbook loader, validated with the
+// binary's step kinds.
 func catalogueLoader(dir string, reg *runbooks.Registry) catalogue.LoadFunc {
 	return func(path string) (*runbooks.Runbook, error) {
-		return parseFile(filepath.Join(dir, filepath.FromSlash(path)), reg)
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		name := func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }
+		tree, diags := runbooks.Loader{FS: root.FS(), Registry: reg, Name: name}.Load(path)
+		if err := diags.Err(); err != nil {
+			return nil, err
+		}
+		return tree.Root.Runbook, nil
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -57,15 +55,11 @@ prefix, and nothing more.`,
 			}
 			var rbs []*runbooks.Runbook
 			for _, path := range args {
-				rb, nested, err := loadRunbook(path, reg)
+				tree, err := loadRunbook(path, reg)
 				if err != nil {
 					return err
 				}
-				rbs = append(rbs, rb)
-				for _, name := range sortedNames(nested) {
-					child := nested[name]
-					rbs = append(rbs, &child)
-				}
+				rbs = append(rbs, tree.Runbooks()...)
 			}
 			p, err := iam.ForRunbooks(rbs, reg, o)
 			if err != nil {
@@ -102,10 +96,6 @@ func parseParams(flags []string) (map[string]string, error) {
 		given[k] = v
 	}
 	return given, nil
-}
-
-func sortedNames(m map[string]runbooks.Runbook) []string {
-	return slices.Sorted(maps.Keys(m))
 }
 
 func nonSpace(b []byte) int {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/bcdr/bcdr/api"
@@ -20,7 +21,7 @@ func (a *app) runRemote(ctx context.Context, path string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	_, nested, err := loadRunbook(path, reg) // validate here first: errors name the local file
+	tree, err := loadRunbook(path, reg) // validate here first: errors name the local file
 	if err != nil {
 		return err
 	}
@@ -28,14 +29,11 @@ func (a *app) runRemote(ctx context.Context, path string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	req := api.StartRequest{Source: string(src), Filename: path, Mode: f.mode, Nested: map[string]string{}}
-	for name, rb := range nested {
-		b, err := os.ReadFile(rb.Source.File)
-		if err != nil {
-			return err
-		}
-		req.Nested[name] = string(b)
+	nested, err := readTreeFiles(path, tree)
+	if err != nil {
+		return err
 	}
+	req := api.StartRequest{Source: string(src), Filename: filepath.Base(path), Mode: f.mode, Nested: nested}
 	if req.Params, err = paramMap(f.params); err != nil {
 		return err
 	}

@@ -119,10 +119,11 @@ func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
 	if err != nil {
 		return workflows.Input{}, err
 	}
-	rb, nested, err := loadRunbook(path, reg)
+	tree, err := loadRunbook(path, reg)
 	if err != nil {
 		return workflows.Input{}, err
 	}
+	rb, nested := tree.Root.Runbook, tree.Nested()
 	given := map[string]string{}
 	for _, p := range f.params {
 		k, v, ok := strings.Cut(p, "=")
@@ -142,6 +143,10 @@ func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
 	in := workflows.Input{
 		Runbook: *rb, Nested: nested, Params: params, Mode: mode, Initiator: actor,
 		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true, Speed: f.speed, Participants: f.people,
+		// A CLI that reaches the engine directly is trusted with every service: the
+		// engine's own access control is the boundary (through a server, the server
+		// authorizes every runbook of the tree).
+		Authorized: tree.Services(),
 	}
 	in.Notify = a.cfg.Notifies()
 	if f.outageStart != "" {

@@ -39,7 +39,7 @@ func TestNestedRunbooksStayInTheirFolder(t *testing.T) {
 	require.GreaterOrEqual(t, len(files), 8)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			_, _, err := loadRunbook(f, reg)
+			_, err := loadRunbook(f, reg)
 			require.Error(t, err)
 			msg := err.Error()
 			assert.True(t, strings.HasPrefix(msg, f+":"), "located at the step: %s", msg)
@@ -66,9 +66,9 @@ func TestNestedRunbooksStayInTheirFolder(t *testing.T) {
 	})
 	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "link.yaml")))
 
-	_, nested, err := loadRunbook(filepath.Join(dir, "main.yaml"), reg)
+	tree, err := loadRunbook(filepath.Join(dir, "main.yaml"), reg)
 	require.NoError(t, err, "nesting within the folder, up and down, is fine")
-	assert.ElementsMatch(t, []string{"sub/child.yaml", "../common.yaml"}, keysOf(nested))
+	assert.ElementsMatch(t, []string{"sub/child.yaml", "../common.yaml"}, keysOf(tree.Nested()))
 
 	for file, want := range map[string]string{
 		"escape.yaml":   `sub/up.yaml:5:5: nested runbook "../../outside.yaml" is outside the runbook's folder`,
@@ -76,7 +76,7 @@ func TestNestedRunbooksStayInTheirFolder(t *testing.T) {
 		"self.yaml":     `self.yaml:5:5: runbook "./self.yaml" nests itself`,
 		"absolute.yaml": `absolute.yaml:5:5: nested runbook "` + outside + `" is outside the runbook's folder`,
 	} {
-		_, _, err := loadRunbook(filepath.Join(dir, file), reg)
+		_, err := loadRunbook(filepath.Join(dir, file), reg)
 		if assert.Error(t, err, file) {
 			assert.Contains(t, err.Error(), want)
 		}
@@ -91,7 +91,7 @@ func TestRunbookFileReadIsBounded(t *testing.T) {
 	}
 	reg, err := runbooks.DefaultRegistry()
 	require.NoError(t, err)
-	_, _, err = loadRunbook("/dev/zero", reg)
+	_, err = loadRunbook("/dev/zero", reg)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the limit is 4194304")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -183,7 +182,7 @@ func (a *app) scenarioInput(path, name string, f scenarioRunFlags) (workflows.In
 	if len(p.Runbook.Steps) == 0 {
 		return workflows.Input{}, fmt.Errorf("scenario %s affects no service that has a step to run", name)
 	}
-	nested, err := withGrandchildren(p.Nested, reg)
+	nested, err := scenarioNested(p.Nested, reg)
 	if err != nil {
 		return workflows.Input{}, err
 	}
@@ -192,7 +191,7 @@ func (a *app) scenarioInput(path, name string, f scenarioRunFlags) (workflows.In
 		return workflows.Input{}, err
 	}
 	in := workflows.Input{
-		Runbook: *p.Runbook, Nested: nested, Mode: mode, Initiator: actor,
+		Runbook: *p.Runbook, Nested: nested, Mode: mode, Initiator: actor, Authorized: servicesOf(*p.Runbook, nested),
 		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true, Notify: a.cfg.Notifies(),
 	}
 	if f.outageStart != "" {
@@ -203,26 +202,37 @@ func (a *app) scenarioInput(path, name string, f scenarioRunFlags) (workflows.In
 	return in, nil
 }
 
-// withGrandchildren adds the runbooks the child runbooks nest, keyed as their `runbook`
-// steps name them, refusing two different runbooks under one key.
-func withGrandchildren(children map[string]runbooks.Runbook, reg *runbooks.Registry) (map[string]runbooks.Runbook, error) {
+// scenarioNested returns the scenario's child runbooks with the runbooks they nest, each
+// child's tree read by the one runbook loader from the child's folder. A child whose
+// file changed since the scenario was planned, or two different runbooks under one
+// path, are refused.
+func scenarioNested(children map[string]runbooks.Runbook, reg *runbooks.Registry) (map[string]runbooks.Runbook, error) {
 	out := make(map[string]runbooks.Runbook, len(children))
-	for k, rb := range children {
-		out[k] = rb
-	}
 	for _, key := range slices.Sorted(maps.Keys(children)) {
 		child := children[key]
-		sub := map[string]runbooks.Runbook{}
-		file := child.Source.File
-		if err := loadNested(&child, filepath.Dir(file), reg, sub, map[string]bool{file: true}); err != nil {
+		tree, err := loadRunbook(child.Source.File, reg)
+		if err != nil {
 			return nil, err
 		}
-		for k, rb := range sub {
-			if have, ok := out[k]; ok && have.Source.Digest != rb.Source.Digest {
-				return nil, fmt.Errorf("runbook %s nests %q, a path that names another runbook in this recovery (%s); rename one", file, k, have.Source.File)
-			}
-			out[k] = rb
+		if d := tree.Root.Runbook.Source.Digest; d != child.Source.Digest {
+			return nil, fmt.Errorf("runbook %s changed while the scenario was planned; run it again", child.Source.File)
 		}
+		if err := tree.MergeNested(out, key); err != nil {
+			return nil, err
+		}
+		out[key] = child // as the scenario planned it (with the service set)
 	}
 	return out, nil
+}
+
+// servicesOf lists the services of a run's runbooks, each once: a scenario started from
+// the CLI is authorized for them as a run is (see runInput).
+func servicesOf(rb runbooks.Runbook, nested map[string]runbooks.Runbook) []string {
+	out := []string{rb.Metadata.Service}
+	for _, k := range slices.Sorted(maps.Keys(nested)) {
+		if s := nested[k].Metadata.Service; !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

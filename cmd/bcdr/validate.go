@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +17,11 @@ func newValidateCommand(a *app) *cobra.Command {
 		Short: "Check runbooks and print every problem as file:line:col: message",
 		Long: `validate parses and checks each runbook completely: unknown fields and step kinds,
 missing or mistyped inputs, unknown or cyclic needs, bad durations, undefined parameter
-and output references, and more. Every problem is printed in one pass. When a runbook
+and output references, and more; the runbooks it nests are read (from inside its folder
+only) and checked too, each problem at its own file:line:col. Every problem is printed
+in one pass. For each valid runbook it says which steps act for real in a drill
+(drill: {live: true}) and which a drill leaves out (a step whose kind changes the world
+and that has no drill variant does not run in a drill). When a runbook
 names the region it evacuates (objectives.evacuates), every step, rollback and probe a
 live run may execute that calls a control plane living there (Route 53 and IAM in
 us-east-1, or a regional service called in that region) is a warning. Warnings do not
@@ -35,17 +39,19 @@ make a file invalid. The exit status is 0 when every file is valid, 1 otherwise.
 				File     string                `json:"file"`
 				Valid    bool                  `json:"valid"`
 				Problems []runbooks.Diagnostic `json:"problems"`
+				// In a drill, DrillForReal steps act for real (drill.live) and DrillNotRun
+				// steps are left out: they would act for real and have no drill variant.
+				DrillForReal []string `json:"drillForReal,omitempty"`
+				DrillNotRun  []string `json:"drillNotRun,omitempty"`
 			}
 			var results []result
 			failed := false
 			for _, path := range args {
 				r := result{File: path, Problems: []runbooks.Diagnostic{}}
-				src, err := os.ReadFile(path)
-				if err != nil {
-					r.Problems = append(r.Problems, runbooks.Diagnostic{File: path, Severity: runbooks.SeverityError, Message: err.Error()})
-				} else {
-					_, diags := runbooks.Parse(path, src, reg)
-					r.Problems = append(r.Problems, diags...)
+				tree, diags := checkRunbook(path, reg)
+				r.Problems = append(r.Problems, diags...)
+				if tree != nil {
+					r.DrillForReal, r.DrillNotRun = runbooks.NewPlan(tree.Root.Runbook, reg).DrillEffects()
 				}
 				r.Valid = !runbooks.Diagnostics(r.Problems).HasErrors()
 				failed = failed || !r.Valid
@@ -64,6 +70,12 @@ make a file invalid. The exit status is 0 when every file is valid, 1 otherwise.
 					}
 					if r.Valid {
 						fmt.Fprintf(a.stdout, "%s: valid\n", r.File)
+					}
+					if len(r.DrillForReal) > 0 {
+						fmt.Fprintf(a.stdout, "%s: in a drill these steps act for real (drill.live): %s\n", r.File, strings.Join(r.DrillForReal, ", "))
+					}
+					if len(r.DrillNotRun) > 0 {
+						fmt.Fprintf(a.stdout, "%s: in a drill these steps do not run (they would act for real and have no drill variant): %s\n", r.File, strings.Join(r.DrillNotRun, ", "))
 					}
 				}
 			}
@@ -98,11 +110,11 @@ highlighted.`,
 			if err != nil {
 				return err
 			}
-			rb, nested, err := loadRunbook(args[0], reg)
+			tree, err := loadRunbook(args[0], reg)
 			if err != nil {
 				return err
 			}
-			p := runbooks.NewPlanNested(rb, reg, nested)
+			p := runbooks.NewPlanNested(tree.Root.Runbook, reg, tree.Nested())
 			switch output {
 			case "json":
 				enc := json.NewEncoder(a.stdout)
