@@ -26,13 +26,7 @@ func TestDrillThatDeviatesRollsBackAndSaysWhy(t *testing.T) {
 		assert.Equal(t, RunFinishing, st.State)
 		verifying = st.Verifying
 	}, 3*time.Minute)
-	st, err := h.run(t, parseWith(t, bare+"rollback: on_deviation\n"+steady+`steps:
-  - id: degrade
-    uses: test.step
-    with: {label: degrade}
-    rollback: {uses: test.step, with: {label: restore}}
-    drill: {live: true} # test.step counts as acting: a drill runs it only when told
-`, probeKind), func(in *Input) { in.Mode = ModeDrill; in.ProbeInterval = time.Hour })
+	st, err := h.run(t, parseWith(t, bare+"rollback: on_deviation\n"+steady+degradeStep, probeKind), func(in *Input) { in.Mode = ModeDrill; in.ProbeInterval = time.Hour })
 	require.Error(t, err)
 	assert.Equal(t, RunFailed, st.State)
 	assert.Contains(t, st.Error, "recovery not verified: deviated: the steady state did not return within 5m0s after the last step: web: service unhealthy")
@@ -45,18 +39,21 @@ func TestDrillThatDeviatesRollsBackAndSaysWhy(t *testing.T) {
 	assert.Greater(t, p.checks, 10)
 }
 
-// The window is the runbook's objectives.verify_within; rollback: on_failure (the
-// default) leaves a deviated run as it is.
-func TestVerifyWithinAndNoRollbackOnFailureStrategy(t *testing.T) {
-	h := newHarness(t)
-	withProbe(t, h, &probe{failAt: 2})
-	st, err := h.run(t, parseWith(t, bare+"objectives: {verify_within: 40s}\n"+steady+`steps:
+// degradeStep changes the world in drills too, and has a rollback that restores it.
+const degradeStep = `steps:
   - id: degrade
     uses: test.step
     with: {label: degrade}
     rollback: {uses: test.step, with: {label: restore}}
     drill: {live: true} # test.step counts as acting: a drill runs it only when told
-`, probeKind), func(in *Input) { in.Mode = ModeDrill; in.ProbeInterval = time.Hour })
+`
+
+// The window is the runbook's objectives.verify_within; rollback: on_failure (the
+// default) leaves a deviated run as it is.
+func TestVerifyWithinAndNoRollbackOnFailureStrategy(t *testing.T) {
+	h := newHarness(t)
+	withProbe(t, h, &probe{failAt: 2})
+	st, err := h.run(t, parseWith(t, bare+"objectives: {verify_within: 40s}\n"+steady+degradeStep, probeKind), func(in *Input) { in.Mode = ModeDrill; in.ProbeInterval = time.Hour })
 	require.Error(t, err)
 	assert.Contains(t, st.Error, "did not return within 40s")
 	assert.Equal(t, []string{"degrade"}, h.rec.called())
@@ -67,13 +64,7 @@ func TestVerifyWithinAndNoRollbackOnFailureStrategy(t *testing.T) {
 func TestRollbackAlwaysUndoesASuccessfulDrill(t *testing.T) {
 	h := newHarness(t)
 	withProbe(t, h, &probe{})
-	st, err := h.run(t, parseWith(t, bare+"rollback: always\n"+steady+`steps:
-  - id: degrade
-    uses: test.step
-    with: {label: degrade}
-    rollback: {uses: test.step, with: {label: restore}}
-    drill: {live: true} # test.step counts as acting: a drill runs it only when told
-`, probeKind), func(in *Input) { in.Mode = ModeDrill })
+	st, err := h.run(t, parseWith(t, bare+"rollback: always\n"+steady+degradeStep, probeKind), func(in *Input) { in.Mode = ModeDrill })
 	require.NoError(t, err)
 	assert.Equal(t, RunSucceeded, st.State)
 	assert.Equal(t, []string{"degrade", "restore"}, h.rec.called())
