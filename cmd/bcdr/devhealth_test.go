@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -63,4 +66,50 @@ func TestDevRefusesADamagedDatabase(t *testing.T) {
 	assert.Contains(t, stderr, "is damaged")
 	assert.Contains(t, stderr, "restore")
 	assert.Contains(t, stderr, "new data folder (--data-dir or data_dir)")
+}
+
+// /readyz of bcdr dev fails when the engine's store does: here its file is damaged under
+// the running engine.
+func TestDevReadyzFailsWhenTheStoreIsDamaged(t *testing.T) {
+	e := newEnv(t)
+	port := freePort(t)
+	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan int)
+	var out, errOut syncBuffer
+	go func() {
+		done <- run(ctx, []string{"dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:0"},
+			strings.NewReader(""), &out, &errOut, e.getenv, e.environ())
+	}()
+	defer func() { stop(); <-done }()
+	var base string
+	eventually(t, "bcdr dev to be ready", time.Minute, func() bool {
+		_, after, ok := strings.Cut(out.String(), "  bcdr      ")
+		base, _, _ = strings.Cut(after, " ")
+		return ok && strings.HasPrefix(base, "http://")
+	})
+
+	db := filepath.Join(e.vars["BCDR_DATA_DIR"], "temporal.db")
+	conn, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = conn.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
+	raw, err := os.ReadFile(db)
+	require.NoError(t, err)
+	f, err := os.OpenFile(db, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	for page := int64(4096); page+64 <= int64(len(raw)); page += 4096 {
+		_, err := f.WriteAt(bytes.Repeat([]byte{0xA5}, 64), page)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.Close())
+
+	resp, err := http.Get(base + "/readyz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, string(body))
+	assert.Contains(t, string(body), "is damaged")
+	assert.Contains(t, string(body), db)
 }
