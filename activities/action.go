@@ -65,6 +65,15 @@ func Decode(with map[string]any, out any) error {
 	return nil
 }
 
+// decodeBuiltin reads a builtin kind's inputs, completed with the defaults the kind
+// declares (runbooks.Kind.WithDefaults): the actions carry no defaults of their own.
+func decodeBuiltin(kind string, with map[string]any, out any) error {
+	if k, ok := runbooks.Builtin(kind); ok {
+		with = k.WithDefaults(with)
+	}
+	return Decode(with, out)
+}
+
 // IsNonRetryable reports whether err is an application error that will not be retried.
 func IsNonRetryable(err error) bool {
 	var app *temporal.ApplicationError

@@ -30,7 +30,7 @@ type notifyInput struct {
 // it never fails a recovery.
 func (b *Basic) Notify(ctx context.Context, req Request) (Result, error) {
 	var in notifyInput
-	if err := Decode(req.With, &in); err != nil {
+	if err := decodeBuiltin(runbooks.KindNotify, req.With, &in); err != nil {
 		return nil, err
 	}
 	switch {
@@ -58,7 +58,7 @@ type noopInput struct {
 // Noop does nothing, optionally for a while, and returns its `output` input.
 func (b *Basic) Noop(ctx context.Context, req Request) (Result, error) {
 	var in noopInput
-	if err := Decode(req.With, &in); err != nil {
+	if err := decodeBuiltin(runbooks.KindNoop, req.With, &in); err != nil {
 		return nil, err
 	}
 	if in.Sleep != "" {

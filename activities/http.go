@@ -47,24 +47,17 @@ type checkInput struct {
 // endpoint answers as expected.
 func (h *HTTP) Check(ctx context.Context, req Request) (Result, error) {
 	var in checkInput
-	if err := Decode(req.With, &in); err != nil {
+	if err := decodeBuiltin(runbooks.KindHTTPCheck, req.With, &in); err != nil {
 		return nil, err
 	}
-	if in.ExpectStatus == 0 {
-		in.ExpectStatus = http.StatusOK
+	timeout, err := runbooks.ParseDuration(in.Timeout)
+	if err != nil {
+		return nil, NonRetryable(ErrValidation, fmt.Errorf("http.check %s: timeout: %w", in.URL, err))
 	}
-	timeout := 10 * time.Second
-	if in.Timeout != "" {
-		d, err := runbooks.ParseDuration(in.Timeout)
-		if err != nil {
-			return nil, NonRetryable(ErrValidation, fmt.Errorf("http.check %s: timeout: %w", in.URL, err))
-		}
-		timeout = d.Std()
-	}
-	rctx, cancel := context.WithTimeout(ctx, timeout)
+	rctx, cancel := context.WithTimeout(ctx, timeout.Std())
 	defer cancel()
 	start := time.Now()
-	status, body, err := h.do(rctx, orDefault(in.Method, http.MethodGet), in.URL, nil, in.Headers)
+	status, body, err := h.do(rctx, strings.ToUpper(in.Method), in.URL, nil, in.Headers)
 	latency := float64(time.Since(start).Microseconds()) / 1000
 	out := Result{"status": status, "latency_ms": latency, "body": body}
 	if refused(err) {
@@ -100,7 +93,7 @@ type requestInput struct {
 // (the request is wrong); a 5xx or a network error is.
 func (h *HTTP) Request(ctx context.Context, req Request) (Result, error) {
 	var in requestInput
-	if err := Decode(req.With, &in); err != nil {
+	if err := decodeBuiltin(runbooks.KindHTTPRequest, req.With, &in); err != nil {
 		return nil, err
 	}
 	var body []byte
@@ -120,7 +113,7 @@ func (h *HTTP) Request(ctx context.Context, req Request) (Result, error) {
 			in.Headers["Content-Type"] = "application/json"
 		}
 	}
-	status, respBody, err := h.do(ctx, orDefault(in.Method, http.MethodPost), in.URL, body, in.Headers)
+	status, respBody, err := h.do(ctx, strings.ToUpper(in.Method), in.URL, body, in.Headers)
 	if err != nil {
 		return nil, fmt.Errorf("http.request %s: %w", in.URL, err)
 	}
@@ -165,13 +158,6 @@ func (h *HTTP) do(ctx context.Context, method, url string, body []byte, headers 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	return resp.StatusCode, string(b), nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return strings.ToUpper(s)
 }
 
 func truncate(s string, n int) string {

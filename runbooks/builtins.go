@@ -161,10 +161,12 @@ func httpRequestKind() Kind {
 
 func notifyKind() Kind {
 	return Kind{
-		Name:        KindNotify,
-		Description: "Posts a message to a channel (chat, email, pager, the run log).",
+		Name: KindNotify,
+		Description: "Sends a message: to an http(s) URL channel as a JSON POST {\"text\": message} " +
+			"(a Slack or Teams incoming webhook, a chat bridge); any other channel name writes it to the worker's log. " +
+			"It does not send e-mail or page anyone by itself: point channel at a webhook that does.",
 		Inputs: []Field{
-			{Name: "channel", Type: TypeString, Required: true},
+			{Name: "channel", Type: TypeString, Required: true, Description: "an http(s) webhook URL, or a name (logged)"},
 			{Name: "message", Type: TypeString, Required: true},
 		},
 		DefaultEstimate: est(time.Second),

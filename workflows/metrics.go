@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcdr/bcdr/runbooks"
 )
 
 // Metric names bcdr records from the workflow. They go through the worker's Temporal
@@ -44,7 +46,7 @@ func recordStep(ctx workflow.Context, runbook string, s *StepState) {
 	}
 	h := workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"runbook": runbook, "step": s.ID})
 	took := s.EndedAt.Sub(s.StartedAt)
-	if s.Uses == kindApproval {
+	if s.Uses == runbooks.KindApproval {
 		h.WithTags(map[string]string{"status": string(s.Status)}).Timer(MetricApprovalWait).Record(took)
 	}
 	h.WithTags(map[string]string{"kind": s.Uses, "status": string(s.Status)}).Timer(MetricStepDuration).Record(took)

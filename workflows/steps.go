@@ -12,13 +12,9 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-// Step kinds the workflow interprets itself; every other kind runs as an activity.
-const (
-	kindApproval = "approval"
-	kindManual   = "manual"
-	kindWait     = "wait"
-	kindRunbook  = "runbook"
-)
+// The step kinds the workflow interprets itself (runbooks.KindApproval, KindManual,
+// KindWait, KindRunbook) are declared once, in runbooks; every other kind runs as an
+// activity.
 
 // Defaults for steps that do not say.
 const (
@@ -71,20 +67,20 @@ func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error)
 		}
 		r.st.Steps[i].Drill = !def.Drill.Live
 	}
-	if r.in.Mode == ModeTabletop && action.Uses != kindRunbook {
+	if r.in.Mode == ModeTabletop && action.Uses != runbooks.KindRunbook {
 		return r.awaitTask(ctx, i, taskPrompt)
 	}
 	switch action.Uses {
-	case kindApproval:
+	case runbooks.KindApproval:
 		if err := r.awaitApproval(ctx, i); err != nil {
 			return activities.Outcome{}, 0, err
 		}
 		return activities.Outcome{Outputs: r.approvalOutputs(i)}, 0, nil
-	case kindManual:
+	case runbooks.KindManual:
 		return r.awaitTask(ctx, i, taskManual)
-	case kindWait:
+	case runbooks.KindWait:
 		return r.wait(ctx, i, action)
-	case kindRunbook:
+	case runbooks.KindRunbook:
 		return r.child(ctx, i, action)
 	}
 	with, err := r.expand(action.With)
