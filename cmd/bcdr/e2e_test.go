@@ -166,7 +166,7 @@ func (e *env) startDev(port int) *proc {
 	eventually(e.t, "bcdr dev to accept connections", time.Minute, func() bool {
 		require.False(e.t, p.exited(), "bcdr dev exited:\n%s", p.logs.String())
 		_, errOut, code := e.cli("status", "no-such-run")
-		return code == 1 && strings.Contains(errOut, "not found")
+		return code == 1 && strings.Contains(errOut, "no such run")
 	})
 	return p
 }
