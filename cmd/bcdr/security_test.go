@@ -44,7 +44,7 @@ func (e *env) startDevAt(port, uiPort, httpPort int) *proc {
 	eventually(e.t, "bcdr dev to accept connections", 2*time.Minute, func() bool {
 		require.False(e.t, p.exited(), "bcdr dev exited:\n%s", p.logs.String())
 		_, errOut, code := e.cli("status", "no-such-run")
-		return code == 1 && strings.Contains(errOut, "not found")
+		return code == 1 && strings.Contains(errOut, "no such run")
 	})
 	return p
 }
@@ -294,7 +294,7 @@ func TestDevListensOnLoopbackOnly(t *testing.T) {
 	eventually(t, "bcdr dev to accept connections", 2*time.Minute, func() bool {
 		require.False(t, dev.exited(), "bcdr dev exited:\n%s", dev.logs.String())
 		_, errOut, code := e.cli("status", "no-such-run")
-		return code == 1 && strings.Contains(errOut, "not found")
+		return code == 1 && strings.Contains(errOut, "no such run")
 	})
 	for _, url := range []string{"http://127.0.0.1:" + strconv.Itoa(uiPort) + "/healthz", "http://127.0.0.1:" + strconv.Itoa(httpPort) + "/healthz"} {
 		eventually(t, url, time.Minute, func() bool {
