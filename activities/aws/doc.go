@@ -19,6 +19,15 @@
 // a step that assumes a role does so in a session named after its run and step, so that
 // CloudTrail ties each call to them (see trace.go).
 //
+// Each kind also declares its plane and home (plane.go): derived from its IAM actions, a
+// call to Route 53's, IAM's, Organizations' or CloudFront's API is the control plane in
+// us-east-1, Route 53 ARC's cluster API is a data plane in any region, object and item
+// reads and writes are data planes, and every other call is the control plane of the
+// step's region. The runbook validator warns when a recovery depends on a control plane in
+// the region it evacuates. The ARC kinds try the cluster's regional endpoints in turn,
+// each for at most endpoint_timeout, and aws.arc.set_routing_controls changes several
+// controls in one UpdateRoutingControlStates transaction and reads them back.
+//
 // The package is not a generic AWS client: there is no "call any API" kind. Tests run
 // against a moto server (see package awstest) through the real SDK clients.
 package aws
