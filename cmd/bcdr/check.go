@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/bcdr/bcdr/activities"
 	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/workflows"
 )
 
 // usageError ends the program with status 2 after printing what was wrong.
@@ -29,7 +32,7 @@ func newCheckCommand(a *app) *cobra.Command {
 	var params []string
 	var mode, output string
 	var parallel int
-	var dev, noPermissions bool
+	var dev, noPermissions, noEvidence bool
 	cmd := &cobra.Command{
 		Use:   "check FILE...",
 		Short: "Check, without changing anything, whether runbooks would work now",
@@ -39,7 +42,9 @@ Scaling group and its launch template, a hosted zone and record, a read replica,
 snapshot newer than the runbook's RPO, ...), probes run once, the identity the step
 runs as may call its AWS actions on its resources (IAM's policy simulator), and
 scale-ups fit the recovery region's Service Quotas. Approval and manual steps need
-people in the groups they name. Nothing is started: check needs no engine.
+people in the groups they name. In live mode the evidence store says whether a drill
+passed this very version of the runbook (its digest); a version no drill proved is a
+warning that names the last proven version. Nothing is started: check needs no engine.
 
 Each finding is ready, warning, cannot check (the check's own read was denied or
 failed: never counted as ready) or not ready, with the reason and how long it took.
@@ -93,6 +98,18 @@ egress policy (--dev: as bcdr dev, which lets steps reach loopback).`,
 				}
 				reports = append(reports, rep)
 			}
+			if mode == "live" && !noEvidence {
+				drills, err := a.drills(cmd.Context())
+				for i, rep := range reports {
+					f := readiness.Finding{Step: "(runbook)", Check: "proven", Result: readiness.Warning,
+						Reason: fmt.Sprintf("the evidence store could not be read (%v): whether a drill proved this version is unknown", err)}
+					if err == nil {
+						f = readiness.Proven(rbs[i], drills)
+					}
+					rep.Findings = append(rep.Findings, f)
+					rep.Result = readiness.Worst(rep.Findings)
+				}
+			}
 			if output == "json" {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
@@ -116,6 +133,7 @@ egress policy (--dev: as bcdr dev, which lets steps reach loopback).`,
 	f.IntVar(&parallel, "parallel", 8, "checks running at once")
 	f.BoolVar(&dev, "dev", false, "reach URLs as bcdr dev's steps do (loopback allowed)")
 	f.BoolVar(&noPermissions, "no-permissions", false, "skip the IAM policy simulation of each AWS step")
+	f.BoolVar(&noEvidence, "no-evidence", false, "skip looking in the evidence store for a drill that proved this version")
 	outputFlag(cmd, &output, "text", "json")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(a, err) })
 	return cmd
@@ -140,6 +158,35 @@ func (a *app) checkOptions(dev, permissions bool, mode string, parallel int) (re
 		o.Every = append(o.Every, aws.Permissions())
 	}
 	return o, nil
+}
+
+// drills reads the drills the evidence store holds, as their records tell them. A
+// record that cannot be read or was changed is left out: it proves nothing.
+func (a *app) drills(ctx context.Context) ([]readiness.Drill, error) {
+	store, err := a.evidenceStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine []evidence.Manifest
+	for _, m := range ms {
+		if m.Mode == string(workflows.ModeDrill) {
+			mine = append(mine, m)
+		}
+	}
+	records, _ := evidence.ReadRecords(ctx, store, mine)
+	var out []readiness.Drill
+	for _, r := range records {
+		if r == nil {
+			continue
+		}
+		out = append(out, readiness.Drill{RunID: r.RunID, Runbook: r.Runbook, Version: r.Version, Digest: r.Digest,
+			EndedAt: r.EndedAt, Succeeded: r.State == workflows.RunSucceeded})
+	}
+	return out, nil
 }
 
 // undeclared reports a parameter no runbook given declares (a typo would otherwise

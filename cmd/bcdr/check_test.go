@@ -26,10 +26,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities/aws/awstest"
+	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/faultproxy"
 	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/workflows"
 )
 
 // checkCloud is moto behind the fakes of the operations moto lacks (Service Quotas,
@@ -368,4 +370,36 @@ func TestCheckDemoRunbook(t *testing.T) {
 	assert.Regexp(t, `approve_failover\s+approvers\s+ready\s+\S+\s+2 people can approve, quorum 1`, out)
 	assert.Regexp(t, `failover\s+target\s+ready\s+\S+\s+host "127.0.0.1" resolves \(127.0.0.1\)`, out)
 	assert.NotContains(t, out, "not ready")
+}
+
+// TestCheckSaysWhetherADrillProvedThisVersion: a live check reads the evidence store; a
+// passed drill of the same digest proves the version, an edit makes it unproven and the
+// finding names the last proven version.
+func TestCheckSaysWhetherADrillProvedThisVersion(t *testing.T) {
+	e := newEnv(t)
+	file := filepath.Join(e.dir, "failover.yaml")
+	src := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: failover, version: \"1.0.0\"}\nsteps:\n  - id: a\n    uses: noop\n"
+	require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
+	rb, err := parseFile(file, mustRegistry(t))
+	require.NoError(t, err)
+	store, err := evidence.NewFileStore(filepath.Join(e.dir, "data", "evidence"))
+	require.NoError(t, err)
+	ended := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	_, err = store.Append(context.Background(), workflows.Status{RunID: "drill-1", Runbook: "failover", Version: "1.0.0", Digest: rb.Source.Digest,
+		Mode: workflows.ModeDrill, State: workflows.RunSucceeded, StartedAt: ended.Add(-time.Minute), EndedAt: ended})
+	require.NoError(t, err)
+
+	out, errOut, code := e.cli("check", file, "--no-permissions")
+	require.Equal(t, 0, code, "%s%s", out, errOut)
+	assert.Regexp(t, `\(runbook\)\s+proven\s+ready\s+\S+\s+this version passed drill drill-1 on 2026-11-02`, out)
+
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(src, "1.0.0", "1.1.0", 1)), 0o600))
+	out, _, code = e.cli("check", file, "--no-permissions")
+	assert.Equal(t, 0, code, "unproven is a warning")
+	assert.Contains(t, out, "failover ("+file+", live): WARNING")
+	assert.Contains(t, out, "was never proven by a drill; last proven version 1.0.0 (sha256:")
+	assert.Contains(t, out, ") on 2026-11-02 (drill drill-1)")
+
+	out, _, _ = e.cli("check", file, "--no-permissions", "--mode", "drill")
+	assert.NotContains(t, out, "proven", "a drill needs no proof")
 }
