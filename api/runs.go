@@ -45,33 +45,30 @@ type RunRef struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// loadRunbook resolves the runbook tree a start or schedule request names or uploads.
-func (s *Server) loadRunbook(name, source, filename string, nested map[string]string) (*runbooks.Tree, error) {
+// loadRunbook resolves the runbook a start or schedule request names or uploads.
+func (s *Server) loadRunbook(name, source, filename string, nested map[string]string) (*runbooks.Runbook, map[string]runbooks.Runbook, error) {
 	switch {
 	case name != "" && source != "":
-		return nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML), not both")
+		return nil, nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML), not both")
 	case name != "":
-		tree, err := s.opts.Catalog.Tree(name)
+		rb, nst, err := s.opts.Catalog.Load(name)
 		if errors.Is(err, errNoRunbook) {
-			return nil, badRequest("runbook", "no runbook %q on the server (GET /v1/runbooks lists them)", name)
+			return nil, nil, badRequest("runbook", "no runbook %q on the server (GET /v1/runbooks lists them)", name)
 		}
-		return tree, runbookError("runbook", err)
+		return rb, nst, runbookError("runbook", err)
 	case source != "":
 		if filename == "" {
 			filename = "upload.yaml"
 		}
-		tree, err := LoadSource(filename, []byte(source), nested, s.opts.Registry)
-		return tree, runbookError("source", err)
+		rb, nst, err := LoadSource(filename, []byte(source), nested, s.opts.Registry)
+		return rb, nst, runbookError("source", err)
 	}
-	return nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML)")
+	return nil, nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML)")
 }
 
 func runbookError(field string, err error) error {
 	if err == nil {
 		return nil
-	}
-	if e, ok := err.(*Error); ok {
-		return e
 	}
 	e := badRequest(field, "runbook is invalid: %v", err)
 	var diags runbooks.Diagnostics
@@ -127,12 +124,11 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request, id *Identity) 
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	tree, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	rb, nested, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
 	if err != nil {
 		return err
 	}
-	rb := tree.Root.Runbook
-	in, err := s.input(rb, tree.Nested(), req.Mode, req.Params)
+	in, err := s.input(rb, nested, req.Mode, req.Params)
 	if err != nil {
 		return err
 	}
@@ -147,7 +143,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request, id *Identity) 
 		}
 		in.OutageStart = *req.OutageStart
 	}
-	if in.Authorized, err = s.authorizeTree(r, id, startRole(in.Mode), tree); err != nil {
+	if err := s.authorize(r, id, startRole(in.Mode), rb.Metadata.Service); err != nil {
 		return err
 	}
 	in.Initiator, in.Trigger = actor(id), "api"
@@ -377,7 +373,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, id *Identity, na
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	h, err := s.opts.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: runID, UpdateName: name, Args: []any{arg(actor(id))}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: runID, UpdateName: name, Args: []any{s.signed(runID, name, arg(actor(id)))}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		err = h.Get(ctx, nil)
@@ -391,6 +387,15 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, id *Identity, na
 	return nil
 }
 
+// signed adds the identity assertion for the authenticated caller, when the server holds
+// the identity key.
+func (s *Server) signed(runID, name string, arg any) any {
+	if len(s.opts.IdentityKey) == 0 {
+		return arg
+	}
+	return workflows.Sign(s.opts.IdentityKey, runID, name, arg, s.now())
+}
+
 // RunSummary is a run as listed.
 type RunSummary struct {
 	RunID     string    `json:"runId"`
@@ -401,8 +406,6 @@ type RunSummary struct {
 	Status    string    `json:"status"`            // the engine's: running, completed, failed, ...
 	StartedAt time.Time `json:"startedAt"`
 	ClosedAt  time.Time `json:"closedAt,omitzero"`
-	// Proof is what the run's start recorded (memo "proof") for the proof rule.
-	Proof workflows.Proof `json:"-"`
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, id *Identity) error {
@@ -485,9 +488,6 @@ func listRuns(ctx context.Context, c client.Client, query string, limit int) ([]
 			}
 			if e.GetCloseTime() != nil {
 				rs.ClosedAt = e.GetCloseTime().AsTime()
-			}
-			if p, ok := e.GetMemo().GetFields()[memoProof]; ok {
-				_ = converter.GetDefaultDataConverter().FromPayload(p, &rs.Proof) // unreadable: proves nothing
 			}
 			out = append(out, rs)
 		}

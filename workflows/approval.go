@@ -134,6 +134,17 @@ func (r *run) approvalOutputs(i int) activities.Result {
 	return activities.Result{"approved_by": by, "comment": strings.Join(comments, "; ")}
 }
 
+// approvers lists who approved step i.
+func (r *run) approvers(i int) []string {
+	var by []string
+	for _, d := range r.st.Steps[i].Decisions {
+		if d.Approve {
+			by = append(by, d.By)
+		}
+	}
+	return by
+}
+
 // approvals counts distinct approvers of step i.
 func (r *run) approvals(i int) int {
 	n := 0

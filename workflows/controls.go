@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +46,10 @@ func (r *run) register(ctx workflow.Context) error {
 	for _, c := range controls {
 		c := c
 		handler := func(ctx workflow.Context, req ControlRequest) error {
+			req, err := r.checkControl(ctx, c.name, req, c.validate)
+			if err != nil {
+				return err
+			}
 			c.apply(ctx, req)
 			r.record(ctx, OperatorAction{Action: c.name, By: req.By.Name, Step: req.Step, Comment: redactString(req.Comment, r.secrets)})
 			return nil
@@ -88,13 +91,33 @@ func (r *run) openTaskFor(step, kind string) (int, *task, error) {
 		return 0, nil, fmt.Errorf("no step %q in runbook %q", step, r.rb.Metadata.Name)
 	}
 	t := r.tasks[i]
-	if t == nil || t.done || t.declined != nil {
+	if err := r.closedBy(i, t, step); err != nil {
+		return 0, nil, err
+	}
+	if t == nil || t.done {
 		return 0, nil, fmt.Errorf("step %q is %s, not waiting for %s", step, r.st.Steps[i].Status, article(kind))
 	}
 	if t.kind != kind && !(kind == taskManual && t.kind == taskPrompt) {
 		return 0, nil, fmt.Errorf("step %q is waiting for %s, not %s", step, article(t.kind), article(kind))
 	}
 	return i, t, nil
+}
+
+// closedBy says which decision closed step i's approval or manual task, if one did.
+func (r *run) closedBy(i int, t *task, step string) error {
+	ds := r.st.Steps[i].Decisions
+	switch {
+	case t != nil && t.declined != nil:
+		return fmt.Errorf("step %q was already declined by %s; a later decision cannot change it", step, t.declined.By)
+	case (t == nil || t.kind == taskApproval) && r.st.Steps[i].Status == StepDeclined && len(ds) > 0:
+		return fmt.Errorf("step %q was already declined by %s; a later decision cannot change it", step, ds[len(ds)-1].By)
+	case t != nil && t.kind == taskApproval && r.approvals(i) >= t.quorum,
+		t == nil && r.st.Steps[i].Status == StepSucceeded && len(r.approvers(i)) > 0 && r.rb.Steps[i].Approval != nil:
+		return fmt.Errorf("step %q is already approved (by %s); a later decision cannot change it", step, strings.Join(r.approvers(i), ", "))
+	case (t == nil || t.kind == taskManual && t.done) && r.rb.Steps[i].Approval == nil && len(ds) > 0 && r.st.Steps[i].Status == StepSucceeded:
+		return fmt.Errorf("step %q was already completed by %s", step, ds[len(ds)-1].By)
+	}
+	return nil
 }
 
 func article(kind string) string {
@@ -107,7 +130,10 @@ func article(kind string) string {
 	return "a manual task"
 }
 
-func (r *run) validateApprover(req DecisionRequest) (int, *task, error) {
+// validateApprover checks an approval decision. verified says whether req.By was
+// verified (the handler's check); a validator, running before the verification, checks
+// group membership only in runs that predate verification, as those trusted the request.
+func (r *run) validateApprover(req DecisionRequest, verified bool) (int, *task, error) {
 	i, t, err := r.openTaskFor(req.Step, taskApproval)
 	if err != nil {
 		return 0, nil, err
@@ -119,10 +145,7 @@ func (r *run) validateApprover(req DecisionRequest) (int, *task, error) {
 	if !ap.AllowInitiator && req.By.Name == r.in.Initiator.Name {
 		return 0, nil, fmt.Errorf("four-eyes rule: %s started this run and may not approve or decline step %q", req.By.Name, req.Step)
 	}
-	if !ap.AllowInitiator && slices.Contains(r.in.NotApprovers, req.By.Name) {
-		return 0, nil, fmt.Errorf("four-eyes rule: %s set this run off and may not approve or decline step %q", req.By.Name, req.Step)
-	}
-	if !canAct(req.By, t.approvers) {
+	if (verified || r.decisions < decisionsVerified) && !canAct(req.By, t.approvers) {
 		return 0, nil, fmt.Errorf("%s is not an approver of step %q (approvers: %s)", req.By.Name, req.Step, strings.Join(t.approvers, ", "))
 	}
 	for _, d := range r.st.Steps[i].Decisions {
@@ -134,12 +157,16 @@ func (r *run) validateApprover(req DecisionRequest) (int, *task, error) {
 }
 
 func (r *run) validateApprove(_ workflow.Context, req DecisionRequest) error {
-	_, _, err := r.validateApprover(req)
+	_, _, err := r.validateApprover(req, false)
 	return err
 }
 
 func (r *run) validateDecline(_ workflow.Context, req DecisionRequest) error {
-	if _, _, err := r.validateApprover(req); err != nil {
+	return r.checkDecline(req, false)
+}
+
+func (r *run) checkDecline(req DecisionRequest, verified bool) error {
+	if _, _, err := r.validateApprover(req, verified); err != nil {
 		return err
 	}
 	if strings.TrimSpace(req.Comment) == "" {
@@ -149,12 +176,20 @@ func (r *run) validateDecline(_ workflow.Context, req DecisionRequest) error {
 }
 
 func (r *run) approve(ctx workflow.Context, req DecisionRequest) error {
+	req, err := r.checkDecision(ctx, UpdateApprove, req, func(req DecisionRequest) error { _, _, err := r.validateApprover(req, true); return err })
+	if err != nil {
+		return err
+	}
 	i := r.idx[req.Step]
 	r.decide(ctx, i, Decision{By: req.By.Name, Approve: true, Comment: req.Comment})
 	return nil
 }
 
 func (r *run) decline(ctx workflow.Context, req DecisionRequest) error {
+	req, err := r.checkDecision(ctx, UpdateDecline, req, func(req DecisionRequest) error { return r.checkDecline(req, true) })
+	if err != nil {
+		return err
+	}
 	i := r.idx[req.Step]
 	r.decide(ctx, i, Decision{By: req.By.Name, Approve: false, Comment: req.Comment})
 	d := r.st.Steps[i].Decisions[len(r.st.Steps[i].Decisions)-1]
@@ -163,6 +198,11 @@ func (r *run) decline(ctx workflow.Context, req DecisionRequest) error {
 }
 
 func (r *run) validateComplete(_ workflow.Context, req DecisionRequest) error {
+	return r.checkComplete(req, false)
+}
+
+// checkComplete checks a completion; verified as for validateApprover.
+func (r *run) checkComplete(req DecisionRequest, verified bool) error {
 	_, t, err := r.openTaskFor(req.Step, taskManual)
 	if err != nil {
 		return err
@@ -176,13 +216,17 @@ func (r *run) validateComplete(_ workflow.Context, req DecisionRequest) error {
 		}
 		return r.validateParticipant(req)
 	}
-	if len(t.approvers) > 0 && !canAct(req.By, t.approvers) {
+	if len(t.approvers) > 0 && (verified || r.decisions < decisionsVerified) && !canAct(req.By, t.approvers) {
 		return fmt.Errorf("step %q is assigned to %s, not %s", req.Step, strings.Join(t.approvers, ", "), req.By.Name)
 	}
 	return nil
 }
 
 func (r *run) complete(ctx workflow.Context, req DecisionRequest) error {
+	req, err := r.checkDecision(ctx, UpdateComplete, req, func(req DecisionRequest) error { return r.checkComplete(req, true) })
+	if err != nil {
+		return err
+	}
 	i := r.idx[req.Step]
 	if r.tasks[i].kind == taskPrompt {
 		r.answerPrompt(ctx, i, req)

@@ -27,6 +27,7 @@ func TestRunRecordsMetrics(t *testing.T) {
 	h.env = h.NewTestWorkflowEnvironment()
 	h.env.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
 	activities.Register(h.env, activities.Action{Kind: testKind, Fn: h.rec.step})
+	registerVerifier(h.env)
 	h.update(3*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
 
 	st, err := h.run(t, parse(t, header+`steps:

@@ -26,12 +26,13 @@ type run struct {
 	running        int
 	dirty          bool
 	paused         bool
-	draining       bool   // the history is long: start nothing new, continue as new when idle
-	measured       bool   // workflow version 1: probes gate, monitor and end the RTO clock
-	eventsInFlight int    // notifications not yet delivered
-	finishing      bool   // finish is under way: the status query says so, not the outcome yet
-	deviated       bool   // the steady state did not return within the verify window
-	blocked        string // step id the run is held on, "" when not held
+	draining       bool             // the history is long: start nothing new, continue as new when idle
+	measured       bool             // workflow version 1: probes gate, monitor and end the RTO clock
+	decisions      workflow.Version // how handlers check decisions and controls (decisions.go)
+	eventsInFlight int              // notifications not yet delivered
+	finishing      bool             // finish is under way: the status query says so, not the outcome yet
+	deviated       bool             // the steady state did not return within the verify window
+	blocked        string           // step id the run is held on, "" when not held
 	failing        bool
 	rollback       bool            // roll back when the failing run ends
 	cancel         *ControlRequest // set once a cancel was accepted
@@ -61,6 +62,7 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	// visibility write fewer per run. One change id, so that no second marker is recorded.
 	version := workflow.GetVersion(ctx, "measured-recovery", workflow.DefaultVersion, 2)
 	r.measured = version >= 1
+	r.decisions = workflow.GetVersion(ctx, decisionsChangeID, decisionsTrusted, decisionsVerified)
 	if in.Resume == nil {
 		if version < 2 || !r.startedWithSearchAttributes(ctx) {
 			r.upsertSearchAttributes(ctx, "")

@@ -87,7 +87,31 @@ func newHarness(t *testing.T) *harness {
 	h.env = h.NewTestWorkflowEnvironment()
 	h.env.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
 	activities.Register(h.env, activities.Action{Kind: testKind, Fn: h.rec.step})
+	registerVerifier(h.env)
 	return h
+}
+
+// registerVerifier registers VerifyActivity as the harness's worker has it.
+func registerVerifier(env *testsuite.TestWorkflowEnvironment) {
+	v := &Verifier{Key: testKey, GroupsOf: testGroupsOf}
+	env.RegisterActivityWithOptions(v.Verify, activity.RegisterOptions{Name: VerifyActivity})
+}
+
+// testKey is the identity key of the harness's worker and of its callers; update signs
+// every decision and control with it, as bcdr server would.
+var testKey = []byte("test identity key, 32 bytes long")
+
+// testGroupsOf is the harness worker's groups configuration.
+func testGroupsOf(user string) []string {
+	switch user {
+	case "carol", "tom", "ic":
+		return []string{"dba"}
+	case "dan":
+		return []string{"storage"}
+	case "irene":
+		return []string{"incident-commanders"}
+	}
+	return nil
 }
 
 func (h *harness) run(t *testing.T, rb runbooks.Runbook, mut ...func(*Input)) (Status, error) {
@@ -120,10 +144,19 @@ func (h *harness) result(t *testing.T) (Status, error) {
 	return st, err
 }
 
-// update sends an update after delay and returns a func that reports how it ended.
+// update sends an update after delay, its identity signed with testKey at that moment,
+// and returns a func that reports how it ended.
 func (h *harness) update(delay time.Duration, name string, arg any) func() error {
+	return h.send(delay, name, arg, testKey)
+}
+
+// send is update signing with key; a nil key sends arg as it is.
+func (h *harness) send(delay time.Duration, name string, arg any, key []byte) func() error {
 	var result error = errors.New("update not sent")
 	h.env.RegisterDelayedCallback(func() {
+		if key != nil {
+			arg = Sign(key, "default-test-workflow-id", name, arg, h.env.Now())
+		}
 		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
 			OnAccept:   func() {},
 			OnReject:   func(err error) { result = err },

@@ -43,13 +43,6 @@ type Input struct {
 	Mode      Mode                        `json:"mode"`
 	Initiator Actor                       `json:"initiator"`
 	Trigger   string                      `json:"trigger,omitempty"` // cli, webhook:<name>, schedule:<id>, parent:<run>
-	// Authorized are the services whose grants the starter checked the initiator's for,
-	// covering every runbook of the tree (root and nested). A run counts as proof only
-	// for these (see Proof). Child runs inherit it.
-	Authorized []string `json:"authorized,omitempty"`
-	// NotApprovers may not approve or decline the run's approvals, like the initiator:
-	// the people who made or sent what started it (a schedule's triggerer, say).
-	NotApprovers []string `json:"notApprovers,omitempty"`
 	// OutageStart starts the RTO clock; zero means the run's start.
 	OutageStart time.Time `json:"outageStart,omitempty"`
 	// HoldOnFailure keeps a run whose step failed open for this long, so an operator can
@@ -182,6 +175,16 @@ type OperatorAction struct {
 	Comment string    `json:"comment,omitempty"`
 }
 
+// Refusal is a decision or operator action the run refused: who it claimed to be, when,
+// what it asked and why it was refused.
+type Refusal struct {
+	Action string    `json:"action"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Step   string    `json:"step,omitempty"`
+	Reason string    `json:"reason"`
+}
+
 // PendingTask is an approval or manual task waiting for a person.
 type PendingTask struct {
 	Step      string    `json:"step"`
@@ -205,7 +208,6 @@ type Status struct {
 	Mode       Mode           `json:"mode"`
 	Initiator  string         `json:"initiator"`
 	Trigger    string         `json:"trigger,omitempty"`
-	Authorized []string       `json:"authorized,omitempty"` // services it was authorized for (Input.Authorized)
 	Params     map[string]any `json:"params,omitempty"`
 	State      RunState       `json:"state"`
 	StartedAt  time.Time      `json:"startedAt"`
@@ -229,7 +231,13 @@ type Status struct {
 	Steps     []StepState      `json:"steps"`
 	Pending   []PendingTask    `json:"pending,omitempty"`
 	Actions   []OperatorAction `json:"actions,omitempty"`
-	Rollbacks []string         `json:"rollbacks,omitempty"` // step ids in the order compensated
+	// Refusals are decisions and operator actions the run accepted for checking and then
+	// refused: a decision on a step another decision closed first, an identity that does
+	// not verify, a claimed group the configuration does not give.
+	Refusals []Refusal `json:"refusals,omitempty"`
+	// RefusalsDropped counts refusals past the number a run records.
+	RefusalsDropped int      `json:"refusalsDropped,omitempty"`
+	Rollbacks       []string `json:"rollbacks,omitempty"` // step ids in the order compensated
 	// Probes records steady-state checks: every failure, and the checks that gate a
 	// drill's start and mark recovery.
 	Probes []ProbeResult `json:"probes,omitempty"`
@@ -331,6 +339,8 @@ type DecisionRequest struct {
 	Step    string `json:"step"`
 	By      Actor  `json:"by"`
 	Comment string `json:"comment,omitempty"`
+	// Assertion vouches for By.Name (see Sign); By.Groups are ignored by runs that verify.
+	Assertion *Assertion `json:"assertion,omitempty"`
 }
 
 // ControlRequest is an operator control. Step is required for skip and retry, Comment for
@@ -340,6 +350,8 @@ type ControlRequest struct {
 	Step     string `json:"step,omitempty"`
 	Comment  string `json:"comment,omitempty"`
 	Rollback bool   `json:"rollback,omitempty"`
+	// Assertion vouches for By.Name (see Sign); By.Groups are ignored by runs that verify.
+	Assertion *Assertion `json:"assertion,omitempty"`
 }
 
 // Search attribute names bcdr sets on every run.

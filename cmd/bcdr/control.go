@@ -23,9 +23,13 @@ func newDecisionCommand(a *app, name string) *cobra.Command {
 		Short: decisionHelp[name],
 		Long: decisionHelp[name] + `.
 
-You act as identity.user (--as); your groups come from the groups section of the
-configuration. The run checks the request before accepting it: a refused request
-changes nothing and leaves no trace in the run's history.`,
+You act as identity.user (--as). Talking to the engine directly, the CLI signs the
+request with the identity key (identity.key_file, the one the workers hold); through
+bcdr server (server.url), the server signs it for the user it authenticated. The
+worker verifies the signature and takes your groups from its own configuration, never
+from the request. A refused request changes nothing; one refused after the run began
+checking it (an unverifiable identity, a step another decision closed first) is
+recorded in the run's refusals.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			actor, err := a.identity()
@@ -92,7 +96,7 @@ func (a *app) update(ctx context.Context, runID, name string, arg any, done stri
 	}
 	defer c.Close()
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: runID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: runID, UpdateName: name, Args: []any{a.sign(runID, name, arg)}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return runError(runID, name, err)

@@ -87,7 +87,7 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 		return err
 	}
 	fmt.Fprintf(out, "run %s started by %s (%s mode)\n\n", id, demoInitiator.Name, mode)
-	if err := followDemo(ctx, out, d.client, id); err != nil {
+	if err := followDemo(ctx, out, d.client, a.sign, id); err != nil {
 		return err
 	}
 	st, err := waitRun(ctx, d.client, id)
@@ -117,25 +117,27 @@ func (a *app) demoInput(svc *demo.Service, mode workflows.Mode) (workflows.Input
 	if err != nil {
 		return workflows.Input{}, err
 	}
-	tree, diags := runbooks.Loader{FS: library.FS, Registry: reg, Name: func(p string) string { return "runbooks/library/" + p }}.Load("demo-failover.yaml")
+	src, err := library.FS.ReadFile("demo-failover.yaml")
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	rb, diags := runbooks.Parse("runbooks/library/demo-failover.yaml", src, reg)
 	if diags.HasErrors() {
 		return workflows.Input{}, diags
 	}
-	rb := tree.Root.Runbook
 	params, err := runbooks.ResolveParams(rb, map[string]string{
 		"primary_url": svc.Primary, "standby_url": svc.Standby, "router_url": svc.Router,
 	})
 	if err != nil {
 		return workflows.Input{}, err
 	}
-	return workflows.Input{Runbook: *rb, Nested: tree.Nested(), Params: params, Mode: mode, Initiator: demoInitiator, Trigger: "demo",
-		Evidence: true, Authorized: tree.Services()}, nil
+	return workflows.Input{Runbook: *rb, Params: params, Mode: mode, Initiator: demoInitiator, Trigger: "demo", Evidence: true}, nil
 }
 
 // followDemo prints each step's changes as they happen and plays the second incident
 // commander: when an approval is pending, the initiator's own attempt is refused
 // (four-eyes) and bob approves.
-func followDemo(ctx context.Context, out io.Writer, c client.Client, id string) error {
+func followDemo(ctx context.Context, out io.Writer, c client.Client, sign func(runID, name string, arg any) any, id string) error {
 	seen := map[string]workflows.StepStatus{}
 	approved := map[string]bool{}
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -158,10 +160,10 @@ func followDemo(ctx context.Context, out io.Writer, c client.Client, id string) 
 				continue
 			}
 			approved[p.Step] = true
-			if err := demoApprove(ctx, c, id, p.Step, demoInitiator, "I started it, let me approve too"); err != nil {
+			if err := demoApprove(ctx, c, sign, id, p.Step, demoInitiator, "I started it, let me approve too"); err != nil {
 				fmt.Fprintf(out, "             alice tries to approve her own run: refused (%s)\n", rootCause(err))
 			}
-			if err := demoApprove(ctx, c, id, p.Step, demoApprover, "standby healthy, primary confirmed down"); err != nil {
+			if err := demoApprove(ctx, c, sign, id, p.Step, demoApprover, "standby healthy, primary confirmed down"); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "             bob approves %s\n", p.Step)
@@ -177,10 +179,10 @@ func followDemo(ctx context.Context, out io.Writer, c client.Client, id string) 
 	}
 }
 
-func demoApprove(ctx context.Context, c client.Client, id, step string, by workflows.Actor, comment string) error {
+func demoApprove(ctx context.Context, c client.Client, sign func(runID, name string, arg any) any, id, step string, by workflows.Actor, comment string) error {
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: id, UpdateName: workflows.UpdateApprove, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.DecisionRequest{Step: step, By: by, Comment: comment}},
+		Args: []any{sign(id, workflows.UpdateApprove, workflows.DecisionRequest{Step: step, By: by, Comment: comment})},
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bcdr/bcdr/internal/engine"
 	"github.com/bcdr/bcdr/internal/httpserver"
+	"github.com/bcdr/bcdr/internal/identity"
 )
 
 func newDevCommand(a *app) *cobra.Command {
@@ -88,6 +89,12 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 	}
 	if codec != nil {
 		opts.UICodecEndpoint = codec.url
+	}
+	// The local shortcut: worker, server and CLI share the data folder, so a key made
+	// there on first start signs and verifies every decision (docs/security.md).
+	if _, err := identity.EnsureKey(a.cfg.IdentityKeyFile()); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	eng, err := engine.Start(ctx, opts)
 	if err != nil {

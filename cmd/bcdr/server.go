@@ -95,6 +95,7 @@ func (a *app) apiOptions(c client.Client) (api.Options, error) {
 		Triggers: a.cfg.Triggers, Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
 		Evidence: &lazyEvidence{cfg: a.cfg}, DataConverter: a.runDataConverter(),
 		OutageWindow: a.cfg.OutageWindow.Std(),
+		IdentityKey:  identityKey(a.cfg, a.logger()),
 	}, nil
 }
 

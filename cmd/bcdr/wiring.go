@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -15,6 +16,7 @@ import (
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/egress"
+	"github.com/bcdr/bcdr/internal/identity"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -70,7 +72,30 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger, steps *
 	activities.Register(w, actions(cfg, logger, steps)...)
 	notifier(cfg, logger).Register(w)
 	w.RegisterActivityWithOptions(evidenceWriter(cfg, logger), activity.RegisterOptions{Name: workflows.EvidenceActivity})
+	v := &workflows.Verifier{Key: identityKey(cfg, logger), GroupsOf: cfg.GroupsOf}
+	w.RegisterActivityWithOptions(v.Verify, activity.RegisterOptions{Name: workflows.VerifyActivity})
 	return w
+}
+
+// identityKey reads the identity key (identity.key_file); without one, nil: a worker
+// then refuses every decision and operator action, saying why, and a server or CLI sends
+// them unsigned, to be refused.
+func identityKey(cfg *config.Config, logger *slog.Logger) []byte {
+	k, err := identity.LoadKey(cfg.IdentityKeyFile())
+	if err != nil {
+		logger.Warn("no identity key: decisions and operator actions will be refused until identity.key_file names the key bcdr server, the workers and direct CLIs share", "error", err)
+		return nil
+	}
+	return k
+}
+
+// sign adds the identity assertion to a decision or control sent straight to the engine.
+func (a *app) sign(runID, name string, arg any) any {
+	k, err := identity.LoadKey(a.cfg.IdentityKeyFile())
+	if err != nil {
+		return arg // the run refuses it and says why
+	}
+	return workflows.Sign(k, runID, name, arg, time.Now())
 }
 
 // identity is who this CLI acts as, with the groups the configuration gives them.

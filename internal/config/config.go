@@ -79,6 +79,19 @@ type HTTP struct {
 // Identity is who the CLI acts as when it talks to the engine directly.
 type Identity struct {
 	User string `mapstructure:"user" yaml:"user" json:"user"`
+	// KeyFile holds the identity key (base64, 16 bytes or more) with which bcdr server and
+	// a CLI that talks to the engine directly sign decisions and operator actions, and
+	// with which the workers verify them: the same file's content everywhere. Default
+	// data_dir/identity.key, which `bcdr dev` writes when it is missing.
+	KeyFile string `mapstructure:"key_file" yaml:"key_file" json:"key_file"`
+}
+
+// IdentityKeyFile is identity.key_file, or data_dir/identity.key.
+func (c *Config) IdentityKeyFile() string {
+	if c.Identity.KeyFile != "" {
+		return c.Identity.KeyFile
+	}
+	return filepath.Join(c.DataDir, "identity.key")
 }
 
 // AWS configures the AWS actions.

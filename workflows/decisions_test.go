@@ -1,0 +1,81 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const quorumOneRunbook = `steps:
+  - id: approve
+    uses: approval
+    with:
+      approvers: [bob, carol]
+      timeout: 1h
+  - id: act
+    uses: test.step
+    needs: approve
+    with: {label: act}
+`
+
+// TestConcurrentDecisionsFirstWins sends an approve and a decline at the same instant on a
+// quorum-1 approval (issue 18, finding 7): the first closes the step, the second is
+// refused, and the record says who was refused, when and why.
+func TestConcurrentDecisionsFirstWins(t *testing.T) {
+	h := newHarness(t)
+	approve := h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}, Comment: "go"})
+	decline := h.update(time.Minute, UpdateDecline, DecisionRequest{Step: "approve", By: Actor{Name: "carol"}, Comment: "stop"})
+	st, err := h.run(t, parse(t, header+quorumOneRunbook))
+	require.NoError(t, err)
+
+	require.NoError(t, approve(), "the first decision closes the step")
+	require.Error(t, decline(), "a decision on a closed step is refused")
+	assert.Contains(t, decline().Error(), "already approved")
+	ap := st.Step("approve")
+	assert.Equal(t, StepSucceeded, ap.Status)
+	require.Len(t, ap.Decisions, 1, "an acknowledged approval is the only decision")
+	assert.Equal(t, "bob", ap.Decisions[0].By)
+	assert.Equal(t, []string{"act"}, h.rec.called())
+	require.Len(t, st.Refusals, 1)
+	ref := st.Refusals[0]
+	assert.Equal(t, UpdateDecline, ref.Action)
+	assert.Equal(t, "carol", ref.By)
+	assert.Equal(t, "approve", ref.Step)
+	assert.Equal(t, time.Minute, ref.At.Sub(st.StartedAt))
+	assert.Contains(t, ref.Reason, "already approved")
+}
+
+// TestDecisionIdentityIsVerified: a decision sent straight to the engine names a user and
+// claims a group (issue 18, finding 10). Groups come from the worker's configuration, so
+// a claimed group approves nothing; a request without a valid assertion is refused; each
+// refusal is recorded.
+func TestDecisionIdentityIsVerified(t *testing.T) {
+	h := newHarness(t)
+	forgedGroups := h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "eve", Groups: []string{"dba"}}})
+	unsigned := h.send(2*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}}, nil)
+	wrongKey := h.send(3*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}}, []byte("an attacker's own key, 32 bytes!"))
+	stale := h.send(4*time.Minute, UpdateApprove, Sign(testKey, "default-test-workflow-id", UpdateApprove,
+		DecisionRequest{Step: "approve", By: Actor{Name: "bob"}}, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), nil)
+	byCarol := h.update(5*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "carol"}, Comment: "go"})
+	byBob := h.update(6*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
+	st, err := h.run(t, parse(t, header+approvalRunbook))
+	require.NoError(t, err, "refusals: %+v; carol: %v; bob: %v", st.Refusals, byCarol(), byBob())
+
+	assert.ErrorContains(t, forgedGroups(), "eve is not an approver")
+	assert.ErrorContains(t, unsigned(), "no identity assertion")
+	assert.ErrorContains(t, wrongKey(), "signature does not verify")
+	assert.ErrorContains(t, stale(), "more than 5m0s from the run's clock")
+	assert.NoError(t, byCarol(), "carol is in dba by the worker's configuration, though she claimed no group")
+	assert.NoError(t, byBob(), "%+v", st.Step("approve"))
+	ap := st.Step("approve")
+	require.Len(t, ap.Decisions, 2)
+	assert.Equal(t, []string{"carol", "bob"}, []string{ap.Decisions[0].By, ap.Decisions[1].By})
+	require.Len(t, st.Refusals, 4)
+	assert.Equal(t, Refusal{Action: UpdateApprove, By: "eve", At: st.StartedAt.Add(time.Minute), Step: "approve",
+		Reason: `eve is not an approver of step "approve" (approvers: bob, group:dba)`}, st.Refusals[0])
+	for _, r := range st.Refusals[1:] {
+		assert.Equal(t, "bob", r.By)
+	}
+}
