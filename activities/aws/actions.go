@@ -231,6 +231,7 @@ func (a *Actions) entries() []entry {
 		dynamodbReplicaStatusSpec.bind(a.DynamoDBReplicaStatus),
 		dynamodbPutMarkerSpec.bind(a.DynamoDBPutMarker),
 		dynamodbGetMarkerSpec.bind(a.DynamoDBGetMarker),
+		dynamodbRestoreTableSpec.bind(a.DynamoDBRestoreTableToPointInTime),
 		lambdaInvokeSpec.bind(a.LambdaInvoke),
 		ssmStartAutomationSpec.bind(a.SSMStartAutomation),
 		ssmGetParameterSpec.bind(a.SSMGetParameter),

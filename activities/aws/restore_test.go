@@ -6,6 +6,8 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/stretchr/testify/assert"
@@ -134,4 +136,39 @@ func TestRDSRestoreToPointInTime(t *testing.T) {
 		_, err := a.RDSRestoreInstanceToPointInTime(context.Background(), request(t, bad.with))
 		requireErrorType(t, err, activities.ErrValidation, bad.want)
 	}
+}
+
+// TestDynamoDBRestoreTableToPointInTime restores a table with point-in-time recovery into
+// a new table (RestoreTableToPointInTime,
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_RestoreTableToPointInTime.html).
+func TestDynamoDBRestoreTableToPointInTime(t *testing.T) {
+	a := newActions(t)
+	c := dynamodb.NewFromConfig(sdkConfig(t, awstest.Region))
+	ctx := testCtx(t)
+	for _, name := range []string{"invoices", "invoices-taken"} {
+		_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: awssdk.String(name), BillingMode: ddbtypes.BillingModePayPerRequest,
+			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}}})
+		require.NoError(t, err)
+	}
+	_, err := c.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: awssdk.String("invoices"),
+		PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: awssdk.Bool(true)}})
+	require.NoError(t, err)
+
+	with := map[string]any{"source_table": "invoices", "target_table": "invoices-restored", "use_latest_restorable_time": true}
+	req := request(t, with)
+	res, err := a.DynamoDBRestoreTableToPointInTime(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, "ACTIVE", res["status"])
+	assert.Equal(t, true, res["created"])
+	assert.Contains(t, res["table_arn"], ":table/invoices-restored")
+
+	res, err = a.DynamoDBRestoreTableToPointInTime(ctx, req)
+	require.NoError(t, err, "a retried attempt adopts its restore")
+	assert.Equal(t, false, res["created"])
+
+	_, err = a.DynamoDBRestoreTableToPointInTime(ctx, request(t, map[string]any{"source_table": "invoices", "target_table": "invoices-taken", "use_latest_restorable_time": true}))
+	requireErrorType(t, err, activities.ErrValidation, "invoices-taken", "not a restore of")
+	_, err = a.DynamoDBRestoreTableToPointInTime(ctx, request(t, map[string]any{"source_table": "invoices", "target_table": "x"}))
+	requireErrorType(t, err, activities.ErrValidation, "restore_time or use_latest_restorable_time")
 }

@@ -201,7 +201,15 @@ func objects(t target) []grant {
 	return each(t.global("s3", "", t.str("bucket")+"/"+key))
 }
 
-func table(t target) []grant { return each(t.arn("dynamodb", "table/"+t.str("table"))) }
+// table is the table a step names, or for a point-in-time restore its source and the
+// new table.
+func table(t target) []grant {
+	if t.kind != "aws.dynamodb.restore_table_to_point_in_time" {
+		return each(t.arn("dynamodb", "table/"+t.str("table")))
+	}
+	source := orARN(t.str("source_table"), func(name string) string { return t.arn("dynamodb", "table/"+name) })
+	return each(source, t.arn("dynamodb", "table/"+t.str("target_table")))
+}
 
 func function(t target) []grant {
 	fn := t.str("function_name")
@@ -359,6 +367,13 @@ var rules = map[string]rule{
 	"dynamodb:DescribeTable": table,
 	"dynamodb:GetItem":       table,
 	"dynamodb:UpdateItem":    table,
+	// a point-in-time restore reads the source and writes the new table
+	"dynamodb:RestoreTableToPointInTime": table,
+	"dynamodb:PutItem":                   table,
+	"dynamodb:DeleteItem":                table,
+	"dynamodb:Query":                     table,
+	"dynamodb:Scan":                      table,
+	"dynamodb:BatchWriteItem":            table,
 
 	"ec2:DescribeInstances": nil,
 	"ec2:StartInstances":    instances,

@@ -54,3 +54,24 @@ steps:
 	assert.ElementsMatch(t, []string{"rds.us-east-1.amazonaws.com", "rds.us-west-2.amazonaws.com"}, via)
 	assertValid(t, p)
 }
+
+// TestTableRestoreWritesTheNewTable: a point-in-time restore reads the source table and
+// writes the new one with the caller's permissions
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/pointintimerecovery_beforeyoubegin.html).
+func TestTableRestoreWritesTheNewTable(t *testing.T) {
+	reg := registry(t)
+	rb := parse(t, reg, `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: table-pitr}
+steps:
+  - id: restore
+    uses: aws.dynamodb.restore_table_to_point_in_time
+    with: {region: eu-west-1, source_table: invoices, target_table: invoices-restored, restore_time: "2026-12-03T08:14:00Z"}
+`)
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
+	require.NoError(t, err)
+	both := []string{"arn:aws:dynamodb:eu-west-1:111122223333:table/invoices", "arn:aws:dynamodb:eu-west-1:111122223333:table/invoices-restored"}
+	assert.ElementsMatch(t, both, resourcesOf(p, "dynamodb:RestoreTableToPointInTime"))
+	assert.ElementsMatch(t, both, resourcesOf(p, "dynamodb:BatchWriteItem"))
+	assertValid(t, p)
+}

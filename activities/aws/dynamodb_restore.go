@@ -1,0 +1,173 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/runbooks"
+)
+
+// ---- aws.dynamodb.restore_table_to_point_in_time
+
+type tableRestoreInput struct {
+	SourceTable             string `json:"source_table"`
+	TargetTable             string `json:"target_table"`
+	RestoreTime             string `json:"restore_time,omitempty"`
+	UseLatestRestorableTime bool   `json:"use_latest_restorable_time"`
+	BillingMode             string `json:"billing_mode,omitempty"`
+	KMSKeyID                string `json:"kms_key_id,omitempty"`
+	Wait                    bool   `json:"wait"`
+	Scope
+}
+
+var dynamodbRestoreTableSpec = newSpec[tableRestoreInput](runbooks.Kind{
+	Name: "aws.dynamodb.restore_table_to_point_in_time",
+	Description: "Restore a DynamoDB table, with point-in-time recovery on, as it was at restore_time (just before the first bad " +
+		"write) or at its latest restorable time, into a new table in the same region, and wait until the new table is ACTIVE. " +
+		"A retried step adopts the table it started restoring; a target table that exists otherwise is an error. Drill: " +
+		"restore into a throwaway table name and delete it in the cleanup.",
+	Inputs: []runbooks.Field{
+		reqStr("source_table", "the table to restore (name or ARN)"),
+		reqStr("target_table", "name of the new table"),
+		optStr("restore_time", "the time to restore to (RFC 3339); or use_latest_restorable_time"),
+		withDefault(field("use_latest_restorable_time", runbooks.TypeBool, "restore to the latest restorable time (about five minutes ago)"), false),
+		allowed(optStr("billing_mode", "billing mode of the new table (default: the source's)"), "PAY_PER_REQUEST", "PROVISIONED"),
+		optStr("kms_key_id", "KMS key (ARN, id or alias) to encrypt the new table with (default: the source's encryption)"),
+		waitInput(true, "the new table is ACTIVE"),
+	},
+	Outputs: []runbooks.Field{
+		field("table_arn", runbooks.TypeString, "ARN of the new table"),
+		field("status", runbooks.TypeString, "the new table's status"),
+		field("restore_time", runbooks.TypeString, "the time restored to (RFC 3339, as DynamoDB reports it)"),
+		field("created", runbooks.TypeBool, "false when an earlier attempt of this step had started the restore"),
+	},
+	// RestoreTableToPointInTime writes the items into the new table with the caller's
+	// permissions: "Using IAM with point-in-time recovery",
+	// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/pointintimerecovery_beforeyoubegin.html
+	IAMActions: []string{"dynamodb:RestoreTableToPointInTime", "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem",
+		"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem",
+		"kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt"},
+	SideEffects:     true,
+	Rollbackable:    true,
+	DefaultEstimate: estimate(30 * time.Minute),
+})
+
+type tableRestorer interface {
+	tableDescriber
+	RestoreTableToPointInTime(context.Context, *dynamodb.RestoreTableToPointInTimeInput, ...func(*dynamodb.Options)) (*dynamodb.RestoreTableToPointInTimeOutput, error)
+}
+
+// DynamoDBRestoreTableToPointInTime carries out aws.dynamodb.restore_table_to_point_in_time.
+func (a *Actions) DynamoDBRestoreTableToPointInTime(ctx context.Context, req activities.Request) (activities.Result, error) {
+	return dynamodbRestoreTableSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in tableRestoreInput) (activities.Result, error) {
+		c, err := a.dynamodbClient(ctx, in.Scope)
+		if err != nil {
+			return nil, err
+		}
+		return a.restoreTable(ctx, c, in)
+	})
+}
+
+// describeTable returns the table, or nil when it does not exist.
+func describeTable(ctx context.Context, c tableDescriber, name string) (*ddbtypes.TableDescription, error) {
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: awssdk.String(name)})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify(err, "describe DynamoDB table %q", name)
+	}
+	return out.Table, nil
+}
+
+// restoredFrom reports whether a table is a restore of source (RestoreSummary names the
+// source table's ARN; source may be a name or an ARN).
+func restoredFrom(t *ddbtypes.TableDescription, source string) bool {
+	if t.RestoreSummary == nil {
+		return false
+	}
+	arn := awssdk.ToString(t.RestoreSummary.SourceTableArn)
+	return arn == source || strings.HasSuffix(arn, ":table/"+source)
+}
+
+func (a *Actions) restoreTable(ctx context.Context, c tableRestorer, in tableRestoreInput) (activities.Result, error) {
+	what := fmt.Sprintf("restore DynamoDB table %q into %q", in.SourceTable, in.TargetTable)
+	if (in.RestoreTime == "") == !in.UseLatestRestorableTime {
+		return nil, invalid("%s: give restore_time or use_latest_restorable_time: true (one of them)", what)
+	}
+	var at time.Time
+	if in.RestoreTime != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339, in.RestoreTime); err != nil {
+			return nil, invalid("%s: restore_time %q is not an RFC 3339 time (e.g. 2026-12-03T08:14:00Z)", what, in.RestoreTime)
+		}
+	}
+	existing, err := describeTable(ctx, c, in.TargetTable)
+	if err != nil {
+		return nil, err
+	}
+	created := existing == nil
+	if existing != nil && !restoredFrom(existing, in.SourceTable) {
+		return nil, invalid("%s: a table %q exists and is not a restore of %q; choose another target_table", what, in.TargetTable, in.SourceTable)
+	}
+	if existing == nil {
+		input := &dynamodb.RestoreTableToPointInTimeInput{TargetTableName: awssdk.String(in.TargetTable)}
+		if strings.HasPrefix(in.SourceTable, "arn:") {
+			input.SourceTableArn = awssdk.String(in.SourceTable)
+		} else {
+			input.SourceTableName = awssdk.String(in.SourceTable)
+		}
+		if in.UseLatestRestorableTime {
+			input.UseLatestRestorableTime = awssdk.Bool(true)
+		} else {
+			input.RestoreDateTime = awssdk.Time(at)
+		}
+		if in.BillingMode != "" {
+			input.BillingModeOverride = ddbtypes.BillingMode(in.BillingMode)
+		}
+		if in.KMSKeyID != "" {
+			input.SSESpecificationOverride = &ddbtypes.SSESpecification{Enabled: awssdk.Bool(true),
+				SSEType: ddbtypes.SSETypeKms, KMSMasterKeyId: awssdk.String(in.KMSKeyID)}
+		}
+		logChange(ctx, "restore DynamoDB table to a point in time", "source", in.SourceTable, "target", in.TargetTable, "time", in.RestoreTime)
+		out, err := c.RestoreTableToPointInTime(ctx, input)
+		if errorCode(err) == "TableAlreadyExistsException" {
+			return nil, fmt.Errorf("%s: created concurrently, retry to adopt it: %w", what, err)
+		}
+		if err != nil {
+			return nil, classify(err, "%s", what)
+		}
+		existing = out.TableDescription
+	}
+	t := existing
+	if in.Wait {
+		_, err := a.poll(ctx, fmt.Sprintf("DynamoDB table %q ACTIVE", in.TargetTable), func(ctx context.Context) (bool, string, error) {
+			got, err := describeTable(ctx, c, in.TargetTable)
+			if err != nil {
+				return false, "", err
+			}
+			if got == nil {
+				return false, "", notFound("%s: table %q not found", what, in.TargetTable)
+			}
+			t = got
+			restoring := got.RestoreSummary != nil && awssdk.ToBool(got.RestoreSummary.RestoreInProgress)
+			return got.TableStatus == ddbtypes.TableStatusActive && !restoring, string(got.TableStatus), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	restored := in.RestoreTime
+	if t.RestoreSummary != nil && t.RestoreSummary.RestoreDateTime != nil {
+		restored = t.RestoreSummary.RestoreDateTime.UTC().Format(time.RFC3339)
+	}
+	return activities.Result{"table_arn": awssdk.ToString(t.TableArn), "status": string(t.TableStatus),
+		"restore_time": restored, "created": created}, nil
+}
