@@ -20,6 +20,7 @@ type Scope struct {
 	Steps  map[string]StepScope `expr:"steps" json:"steps"`
 	Mode   string               `expr:"mode" json:"mode"` // live, drill or tabletop
 	Run    RunScope             `expr:"run" json:"run"`
+	taint  *Taint               // see WithTaint; not visible to expressions
 }
 
 // StepScope is a finished (or skipped) step as expressions see it: steps.<id>.status and
@@ -182,6 +183,9 @@ func run(src string, kind exprKind, env any) (any, error) {
 	v, err := expr.Run(p, env)
 	if err != nil {
 		return nil, fmt.Errorf("expression %q: %w", src, exprError(err))
+	}
+	if t := taintOf(env); t.reads(p.Node(), env) {
+		t.add(v) // in "Bearer ${{ upper(params.token) }}" the part, so the rest reads
 	}
 	return v, nil
 }

@@ -66,6 +66,23 @@ func redactString(s string, secrets []string) string {
 	return s
 }
 
+// holdsSecret reports whether s holds a secret value (see redactString's rule).
+func (r *run) holdsSecret(s string) bool {
+	for _, sec := range r.secrets {
+		if len(sec) >= 4 && strings.Contains(s, sec) {
+			return true
+		}
+	}
+	return false
+}
+
+// addSecret makes s a secret: a value an expression computed from one (runbooks.Taint).
+func (r *run) addSecret(s string) {
+	if len(s) >= 4 && !containsString(r.secrets, s) {
+		r.secrets = append(r.secrets, s)
+	}
+}
+
 func containsString(list []string, s string) bool {
 	for _, e := range list {
 		if e == s {

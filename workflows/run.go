@@ -119,7 +119,7 @@ func newRun(ctx workflow.Context, in Input) *run {
 	r.st = Status{
 		RunID: info.WorkflowExecution.ID, Runbook: rb.Metadata.Name, Version: rb.Metadata.Version,
 		Digest: rb.Source.Digest, Service: rb.Metadata.Service, Mode: r.in.Mode,
-		Initiator: in.Initiator.Name, Trigger: in.Trigger, Authorized: in.Authorized, State: RunRunning,
+		Initiator: in.Initiator.Name, Trigger: in.Trigger, State: RunRunning,
 		StartedAt: now, ClockStart: clock, RTOTarget: rb.Objectives.RTO.Std(),
 		Steps: make([]StepState, len(rb.Steps)),
 	}
@@ -371,7 +371,7 @@ func (r *run) scope() runbooks.Scope {
 	return runbooks.Scope{
 		Params: r.in.Params, Steps: steps, Mode: string(r.in.Mode),
 		Run: runbooks.RunScope{ID: r.st.RunID, Initiator: r.in.Initiator.Name},
-	}
+	}.WithTaint(&runbooks.Taint{Secret: r.holdsSecret, Add: r.addSecret})
 }
 
 // SearchAttributes are the search attributes a run carries from its start: runbook,
