@@ -94,7 +94,8 @@ const healthEvery = 30 * time.Second
 
 // Health says whether the engine's store works: it fails for a minute after the engine
 // logged a store failure (a damaged file, a full or failing disk), and when SQLite's
-// quick_check, run at most every 30 s, finds the file damaged. /readyz of bcdr dev asks it.
+// quick_check, run at most every 30 s (after the first, in the background), finds the
+// file damaged. /readyz of bcdr dev asks it.
 func (s *Server) Health(ctx context.Context) error {
 	if st := s.logger.store; st != nil {
 		st.mu.Lock()
@@ -104,20 +105,36 @@ func (s *Server) Health(ctx context.Context) error {
 			return fmt.Errorf("engine store %s failed %s ago: %s", s.data.dbPath(), time.Since(at).Round(time.Second), last)
 		}
 	}
-	s.health.mu.Lock()
-	defer s.health.mu.Unlock()
-	if s.health.at.IsZero() || time.Since(s.health.at) >= healthEvery {
-		s.health.err, s.health.at = checkDatabase(s.data.dbPath()), time.Now()
-	}
-	if ctx.Err() != nil {
-		return errors.Join(ctx.Err(), s.health.err)
-	}
-	return s.health.err
+	return s.health.get(ctx, s.data.dbPath())
 }
 
-// healthCheck is the last quick_check's outcome.
+// healthCheck is the last quick_check's outcome. The first check runs in the caller;
+// later ones, when the last is older than healthEvery, in the background, so that a
+// probe never waits for a check of a large file.
 type healthCheck struct {
-	mu  sync.Mutex
-	at  time.Time
-	err error
+	mu      sync.Mutex
+	at      time.Time
+	err     error
+	running bool
+}
+
+func (h *healthCheck) get(ctx context.Context, path string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.at.IsZero():
+		h.err, h.at = checkDatabase(path), time.Now()
+	case time.Since(h.at) >= healthEvery && !h.running:
+		h.running = true
+		go func() {
+			err := checkDatabase(path)
+			h.mu.Lock()
+			h.err, h.at, h.running = err, time.Now(), false
+			h.mu.Unlock()
+		}()
+	}
+	if ctx.Err() != nil {
+		return errors.Join(ctx.Err(), h.err)
+	}
+	return h.err
 }
