@@ -13,76 +13,32 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
-// Cadence states of a service in the portfolio.
+// Cadence states of a service in the portfolio: the domain's (catalogue).
 const (
-	CadenceOnTime      = "on-time"
-	CadenceDueSoon     = "due-soon"
-	CadenceOverdue     = "overdue"
-	CadenceNotAssessed = "not-assessed" // the service's tier has no cadence
+	CadenceOnTime      = catalogue.CadenceOnTime
+	CadenceDueSoon     = catalogue.CadenceDueSoon
+	CadenceOverdue     = catalogue.CadenceOverdue
+	CadenceNotAssessed = catalogue.CadenceNotAssessed
 )
 
-// Portfolio is the continuity picture: per service, how recently and how well its
-// recovery was proven.
-type Portfolio struct {
-	GeneratedAt time.Time       `json:"generatedAt"`
-	Runs        int             `json:"runs"` // ended runs read from the evidence store
-	Services    []ServiceHealth `json:"services"`
-	// NeverProven are the runbooks no successful drill has run.
-	NeverProven []RunbookHealth `json:"neverProven"`
-	// Problems are evidence that could not be read (a changed record, a store error).
-	Problems []string `json:"problems,omitempty"`
-}
+// The portfolio the API serves is the domain's model (catalogue.Portfolio); the server
+// still assembles it from the runbooks it knows and drills.cadence.
+type (
+	Portfolio     = catalogue.Portfolio
+	ServiceHealth = catalogue.ServiceHealth
+	RunbookHealth = catalogue.RunbookHealth
+)
 
-// ServiceHealth is one service in the portfolio.
-type ServiceHealth struct {
-	Service string `json:"service"`
-	Tier    int    `json:"tier,omitempty"`
-	Cadence string `json:"cadence,omitempty"`
-	Status  string `json:"status"` // on-time, due-soon, overdue, not-assessed
-	// LastDrill is the end of the last successful drill, LastRun its run.
-	LastDrill time.Time       `json:"lastDrill,omitzero"`
-	LastRun   string          `json:"lastRun,omitempty"`
-	Due       time.Time       `json:"due,omitzero"`
-	Drills    int             `json:"drills"`    // drills that ended
-	Succeeded int             `json:"succeeded"` // of which succeeded
-	Runbooks  []RunbookHealth `json:"runbooks"`
-	// History is every drill and live recovery that ended, oldest first: RTO and RPO
-	// achieved against their targets over time.
-	History []Result `json:"history"`
-}
-
-// RunbookHealth is a runbook of a service.
-type RunbookHealth struct {
-	Name      string    `json:"name"`              // in the catalogue
-	Runbook   string    `json:"runbook,omitempty"` // metadata.name
-	Service   string    `json:"service,omitempty"`
-	Tier      int       `json:"tier,omitempty"`
-	LastDrill time.Time `json:"lastDrill,omitzero"`
-}
-
-// Result is one ended run's measured recovery: its RTO and RPO as its record states
-// them (workflows.Status.RTO and RPO). Durations are nanoseconds, as in Status.
+// Result is one ended run read from the evidence store: its run result (with the RTO
+// and RPO figures its record states) and what the record says for the proof rule.
 type Result struct {
-	RunID   string          `json:"runId"`
-	Runbook string          `json:"runbook"`
-	Mode    string          `json:"mode"`
-	Outcome string          `json:"outcome"`
-	EndedAt time.Time       `json:"endedAt"`
-	RTO     runbooks.Figure `json:"rto"`
-	RPO     runbooks.Figure `json:"rpo"`
-	// Proof is what the record says for the proof rule.
-	Proof workflows.Proof `json:"-"`
-}
-
-// dueSoon is how long before its due date a service's next drill counts as due soon: a
-// quarter of the cadence, at most 30 days.
-func dueSoon(cadence time.Duration) time.Duration {
-	return min(cadence/4, 30*24*time.Hour)
+	catalogue.RunResult
+	Proof workflows.Proof
 }
 
 // portfolio reports the services of the catalogue and of the evidence store that the
@@ -97,11 +53,12 @@ func (s *Server) portfolio(w http.ResponseWriter, r *http.Request, id *Identity)
 // buildPortfolio assembles the portfolio the identity may view. A store or engine that
 // cannot be read is named in Problems; what could be read is still reported.
 func (s *Server) buildPortfolio(ctx context.Context, id *Identity) Portfolio {
-	p := Portfolio{GeneratedAt: s.now().UTC(), Services: []ServiceHealth{}, NeverProven: []RunbookHealth{}}
+	p := Portfolio{GeneratedAt: s.now().UTC(), Services: []ServiceHealth{}, NeverProven: []RunbookHealth{},
+		Source: "runbook metadata: no catalogue is configured, so the services are those the runbooks name (metadata.service)"}
 	services := map[string]*ServiceHealth{}
 	service := func(name string) *ServiceHealth {
 		if services[name] == nil {
-			services[name] = &ServiceHealth{Service: name, Runbooks: []RunbookHealth{}, History: []Result{}}
+			services[name] = &ServiceHealth{Service: name, Runbooks: []RunbookHealth{}, History: []catalogue.RunResult{}}
 		}
 		return services[name]
 	}
@@ -174,19 +131,20 @@ func (s *Server) buildPortfolio(ctx context.Context, id *Identity) Portfolio {
 func (s *Server) assessCadence(sh *ServiceHealth) {
 	cadence, ok := s.opts.Cadence[strconv.Itoa(sh.Tier)]
 	if !ok || cadence <= 0 {
-		sh.Status = CadenceNotAssessed
+		sh.Status, sh.DueText = CadenceNotAssessed, "-"
 		return
 	}
 	sh.Cadence = cadence.String()
 	if sh.LastDrill.IsZero() {
-		sh.Status = CadenceOverdue
+		sh.Status, sh.DueText = CadenceOverdue, "now (never drilled)"
 		return
 	}
 	sh.Due = sh.LastDrill.Add(cadence)
+	sh.DueText = sh.Due.UTC().Format("2006-01-02")
 	switch now := s.now(); {
 	case now.After(sh.Due):
 		sh.Status = CadenceOverdue
-	case now.After(sh.Due.Add(-dueSoon(cadence))):
+	case now.After(sh.Due.Add(-catalogue.DueSoon(cadence))):
 		sh.Status = CadenceDueSoon
 	default:
 		sh.Status = CadenceOnTime
@@ -225,7 +183,7 @@ func (s *Server) readEvidence(ctx context.Context, id *Identity, p *Portfolio, s
 	for i, m := range measured {
 		if results[i] != nil {
 			sh := service(m.Service)
-			sh.History = append(sh.History, *results[i])
+			sh.History = append(sh.History, results[i].RunResult)
 			if m.Mode == string(workflows.ModeDrill) && m.State == string(workflows.RunSucceeded) {
 				drilled(m.Service, m.Runbook, m.RunID, m.EndedAt, results[i].Proof)
 			}
@@ -265,10 +223,10 @@ func (c *resultCache) get(ctx context.Context, store Evidence, ms []evidence.Man
 			continue
 		}
 		m := missing[j]
-		out[at[j]] = &Result{
-			RunID: m.RunID, Runbook: m.Runbook, Mode: m.Mode, Outcome: m.State, EndedAt: m.EndedAt,
-			RTO: st.RTO(), RPO: st.RPO(), Proof: st.Proof(),
-		}
+		out[at[j]] = &Result{RunResult: catalogue.RunResult{
+			RunID: m.RunID, Runbook: m.Runbook, Service: m.Service, Mode: m.Mode, Outcome: m.State,
+			StartedAt: m.StartedAt, EndedAt: m.EndedAt, RTO: st.RTO(), RPO: st.RPO(),
+		}, Proof: st.Proof()}
 		c.m[m.Hash] = out[at[j]]
 	}
 	c.mu.Unlock()

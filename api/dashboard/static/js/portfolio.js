@@ -94,7 +94,7 @@ export async function portfolioView(main, ctx) {
   }
   replace(main,
     h('div', {class: 'page-head'}, h('h1', {tabindex: '-1'}, 'Portfolio'),
-      h('p', {class: 'sub'}, `Generated ${when(p.generatedAt)} from ${p.runs} ended runs in the evidence store. `,
+      h('p', {class: 'sub'}, `Generated ${when(p.generatedAt)} from ${p.runs} ended runs in the evidence store. Services: ${p.source || '—'}. `,
         h('a', {href: '#/summary'}, 'Executive summary'))),
     (p.problems || []).length ? h('div', {class: 'card problems', role: 'alert'}, h('h2', {}, 'Evidence that could not be read'), h('ul', {}, p.problems.map(x => h('li', {}, x)))) : null,
     kpis(p), filters, body);
