@@ -7,18 +7,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/bcdr/bcdr/internal/demo"
 	"github.com/bcdr/bcdr/internal/engine"
 	"github.com/bcdr/bcdr/internal/httpserver"
 	"github.com/bcdr/bcdr/internal/identity"
 )
 
 func newDevCommand(a *app) *cobra.Command {
+	var withDemo bool
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run everything in one process: embedded Temporal engine, Web UI, worker and bcdr server",
@@ -29,12 +32,32 @@ starts again. Stop it with Ctrl-C.
 
 At start it runs SQLite's quick_check on data_dir/temporal.db and refuses a damaged file
 (restore it from a backup, or use a new data folder); /readyz answers 503 while the
-engine's store reports errors. Steps may reach loopback, but not dev's own ports.`,
+engine's store reports errors. Steps may reach loopback, but not dev's own ports.
+
+Without auth.tokens or OIDC configured, dev makes a local admin token at first start,
+keeps it in data_dir/dev-admin.token (mode 0600) and prints a link that signs the
+dashboard in with it (bcdr server never does this). With --demo it also serves the demo
+web service that runbooks/library/demo-failover.yaml recovers, so
+'bcdr run runbooks/library/demo-failover.yaml --mode drill' works against it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			token, err := devSignIn(a.cfg)
+			if err != nil {
+				return err
+			}
 			d, err := a.startDev(cmd.Context(), false)
 			if err != nil {
 				return err
+			}
+			d.token = token
+			if withDemo {
+				svc, err := demo.StartOn(demo.DefaultRouter, demo.DefaultPrimary, demo.DefaultStandby)
+				if err != nil {
+					_ = d.stop()
+					return fmt.Errorf("%w (is 'bcdr demo' or another 'bcdr dev --demo' running?)", err)
+				}
+				defer svc.Close()
+				d.demo = svc
 			}
 			fmt.Fprintln(a.stdout, d.banner())
 			<-cmd.Context().Done()
@@ -48,6 +71,7 @@ engine's store reports errors. Steps may reach loopback, but not dev's own ports
 	f.Int("ui-port", 0, "Temporal Web UI port, 0 for none (config dev.ui_port, default 8233)")
 	f.String("http", "", "bcdr HTTP server host:port (config http.address, default 127.0.0.1:8080)")
 	f.Duration("retention", 0, "how long closed runs stay in the engine (config dev.retention, default 720h)")
+	f.BoolVar(&withDemo, "demo", false, "also serve the demo web service that runbooks/library/demo-failover.yaml recovers (router 127.0.0.1:18080, primary :18081, standby :18082)")
 	return cmd
 }
 
@@ -59,6 +83,8 @@ type dev struct {
 	http   *http.Server
 	httpAt string
 	data   string
+	token  string        // the local admin token that signs the dashboard in, if dev made one
+	demo   *demo.Service // the demo web service, with --demo
 	// engineLevel quiets the server's shutdown chatter (pollers losing their connection).
 	engineLevel *slog.LevelVar
 }
@@ -139,7 +165,16 @@ func (d *dev) banner() string {
 	if ui := d.engine.UIAddress(); ui != "" {
 		s += fmt.Sprintf("  web ui    http://%s\n", ui)
 	}
-	s += fmt.Sprintf("  bcdr      http://%s (health: /healthz)\n  data      %s", d.httpAt, d.data)
+	s += fmt.Sprintf("  bcdr      http://%s (health: /healthz)\n  dashboard http://%s/ui/\n", d.httpAt, d.httpAt)
+	if d.token != "" {
+		s += fmt.Sprintf("  sign in   %s\n            (a local admin token, kept in %s)\n", signInLink(d.httpAt, d.token), filepath.Join(d.data, devTokenFile))
+	}
+	if d.demo != nil {
+		s += fmt.Sprintf("  demo      router %s -> primary %s | standby %s\n            (bcdr run runbooks/library/demo-failover.yaml --mode drill)\n", d.demo.Router, d.demo.Primary, d.demo.Standby)
+	} else {
+		s += "  demo      off ('bcdr dev --demo' serves the web service demo-failover.yaml recovers)\n"
+	}
+	s += fmt.Sprintf("  data      %s", d.data)
 	return s
 }
 

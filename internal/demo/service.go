@@ -37,18 +37,30 @@ type Switch struct {
 	At time.Time `json:"at"`
 }
 
+// The addresses runbooks/library/demo-failover.yaml defaults to, where `bcdr dev --demo`
+// serves the demo.
+const (
+	DefaultRouter  = "127.0.0.1:18080"
+	DefaultPrimary = "127.0.0.1:18081"
+	DefaultStandby = "127.0.0.1:18082"
+)
+
 // Start starts the three servers on free loopback ports.
-func Start() (*Service, error) {
+func Start() (*Service, error) { return StartOn("127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0") }
+
+// StartOn starts the three servers on the given addresses (host:port; port 0 for a free
+// one).
+func StartOn(router, primary, standby string) (*Service, error) {
 	s := &Service{active: "primary", down: map[string]bool{}, markers: map[string]Marker{}, stop: make(chan struct{})}
 	var err error
-	if s.Primary, err = s.serve(s.backend("primary")); err != nil {
+	if s.Primary, err = s.serve(primary, s.backend("primary")); err != nil {
 		return nil, err
 	}
-	if s.Standby, err = s.serve(s.backend("standby")); err != nil {
+	if s.Standby, err = s.serve(standby, s.backend("standby")); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if s.Router, err = s.serve(s.router()); err != nil {
+	if s.Router, err = s.serve(router, s.router()); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -117,10 +129,10 @@ func (s *Service) NewestMarker(name string) Marker {
 	return s.markers[name]
 }
 
-func (s *Service) serve(h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func (s *Service) serve(addr string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("demo service: listen: %w", err)
+		return "", fmt.Errorf("demo service: listen on %s: %w", addr, err)
 	}
 	srv := httpserver.New(h, httpserver.Default)
 	s.servers = append(s.servers, srv)

@@ -67,6 +67,18 @@ async function route() {
   const gen = ++generation;
   const ctx = {alive: () => gen === generation, notify};
   notify('');
+  // A sign-in link (bcdr dev prints one): /ui/#token=... The token is in the fragment,
+  // which the browser never sends to the server; it leaves the address bar and the
+  // history at once.
+  if (location.hash.startsWith('#token=')) {
+    const tok = decodeURIComponent(location.hash.slice('#token='.length));
+    history.replaceState(null, '', location.pathname + location.search + '#/runs');
+    try {
+      await signIn(tok);
+    } catch (e) {
+      notify(e.status === 401 ? 'The sign-in link holds a token this server does not accept: sign in with a token.' : e.message, 'error');
+    }
+  }
   const hash = location.hash || '#/runs';
   if (hash === '#/login' && session.token) signOut(false); // signing in again: as someone else, maybe
   if (hash === '#/login' || !session.token) {
