@@ -9,6 +9,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -378,19 +380,66 @@ func (a *Actions) checkPointInTime(ctx context.Context, t readiness.Target, in p
 	default:
 		return one(notReady("target", "the step names no source: give source_db_instance_identifier or source_db_instance_automated_backups_arn"))
 	}
-	if in.RestoreTime != "" && !t.IsUnknown("restore_time") {
-		at, err := time.Parse(time.RFC3339, in.RestoreTime)
+	return one(restorable(t, what, in.RestoreTime, earliest, latest))
+}
+
+// restorable is the finding of a point-in-time restore of `what`, whose restorable
+// window is earliest to latest: restore_time (when given before the run) lies in it,
+// and the latest restorable time is within the runbook's RPO.
+func restorable(t readiness.Target, what, restoreTime string, earliest, latest *time.Time) readiness.Finding {
+	if restoreTime != "" && !t.IsUnknown("restore_time") {
+		at, err := time.Parse(time.RFC3339, restoreTime)
 		switch {
 		case err != nil:
-			return one(notReady("target", "restore_time %q is not an RFC 3339 time", in.RestoreTime))
+			return notReady("target", "restore_time %q is not an RFC 3339 time", restoreTime)
 		case earliest != nil && at.Before(*earliest), latest != nil && at.After(*latest):
-			return one(notReady("target", "restore_time %s is outside the restorable window of %s (%s to %s)", in.RestoreTime, what, stamp(earliest), stamp(latest)))
+			return notReady("target", "restore_time %s is outside the restorable window of %s (%s to %s)", restoreTime, what, stamp(earliest), stamp(latest))
 		}
 	}
 	if latest == nil {
-		return one(warn("target", "%s gives no latest restorable time yet", what))
+		return warn("target", "%s gives no latest restorable time yet", what)
 	}
-	return one(fresh(t, fmt.Sprintf("the latest restorable time of %s", what), *latest))
+	return fresh(t, fmt.Sprintf("the latest restorable time of %s", what), *latest)
+}
+
+// checkClusterPointInTime: the source Aurora cluster exists and can be restored to a
+// time within the RPO (and to restore_time).
+func (a *Actions) checkClusterPointInTime(ctx context.Context, t readiness.Target, in clusterRestoreInput) []readiness.Finding {
+	cl, f := a.cluster(ctx, t, in.Scope, in.SourceClusterID, true)
+	if cl == nil {
+		return one(f)
+	}
+	return one(restorable(t, fmt.Sprintf("DB cluster %q", in.SourceClusterID), in.RestoreTime, cl.EarliestRestorableTime, cl.LatestRestorableTime))
+}
+
+// checkTablePointInTime: the source table has point-in-time recovery on and can be
+// restored to a time within the RPO (and to restore_time); a target table that already
+// exists is a warning (a new restore into it would be refused).
+func (a *Actions) checkTablePointInTime(ctx context.Context, t readiness.Target, in tableRestoreInput) []readiness.Finding {
+	if n, ok := runTime(t, "source_table"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.dynamodbClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	what := fmt.Sprintf("DynamoDB table %q", in.SourceTable)
+	out, err := c.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: awssdk.String(in.SourceTable)})
+	if err != nil {
+		return one(fromErr("target", classify(err, "describe the continuous backups of %s", what)))
+	}
+	d := out.ContinuousBackupsDescription
+	if d == nil || d.PointInTimeRecoveryDescription == nil || d.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus != ddbtypes.PointInTimeRecoveryStatusEnabled {
+		return one(notReady("target", "%s does not have point-in-time recovery enabled: there is no point in time to restore", what))
+	}
+	p := d.PointInTimeRecoveryDescription
+	fs := []readiness.Finding{restorable(t, what, in.RestoreTime, p.EarliestRestorableDateTime, p.LatestRestorableDateTime)}
+	if in.TargetTable != "" && !t.IsUnknown("target_table") {
+		if _, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: awssdk.String(in.TargetTable)}); err == nil {
+			fs = append(fs, warn("target", "the target table %q exists already: a new restore into it would be refused", in.TargetTable))
+		}
+	}
+	return fs
 }
 
 func stamp(t *time.Time) string {

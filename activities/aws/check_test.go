@@ -12,6 +12,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -34,7 +36,13 @@ func TestEveryAWSKindHasAReadinessCheck(t *testing.T) {
 	for _, e := range a.entries() {
 		assert.Contains(t, checks, e.kind.Name, "kind %s has no readiness check", e.kind.Name)
 	}
-	assert.Len(t, checks, len(a.entries()), "a check for a kind that does not exist")
+	kinds := map[string]bool{}
+	for _, e := range a.entries() {
+		kinds[e.kind.Name] = true
+	}
+	for name := range checks {
+		assert.True(t, kinds[name], "a check for %s, a kind that does not exist", name)
+	}
 }
 
 // checkEnv is moto behind the fakes of what moto lacks: Service Quotas and IAM's policy
@@ -347,4 +355,31 @@ func TestPermissionsOfTheWorkersOwnRole(t *testing.T) {
 	assert.Equal(t, []string{"ready: arn:aws:iam::111122223333:role/bcdr-worker may call ecs:DescribeServices, ecs:UpdateService"}, only(fs, "permissions"))
 	assert.Equal(t, 1, stsCalls)
 	assert.Equal(t, 2, sim.Calls(), "one simulation per action")
+}
+
+func TestCheckDynamoDBPointInTimeRestore(t *testing.T) {
+	e := newCheckEnv(t)
+	c := dynamodb.NewFromConfig(sdkConfig(t, awstest.Region))
+	ctx := testCtx(t)
+	table := unique(t, "tbl")
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: awssdk.String(table), BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}}})
+	require.NoError(t, err)
+	step := fmt.Sprintf("{source_table: %s, target_table: %s-restored, use_latest_restorable_time: true}", table, table)
+	assert.Equal(t, []string{fmt.Sprintf(`not ready: DynamoDB table %q does not have point-in-time recovery enabled: there is no point in time to restore`, table)},
+		only(e.check(t, "aws.dynamodb.restore_table_to_point_in_time", step, false), "target"))
+
+	_, err = c.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: awssdk.String(table),
+		PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: awssdk.Bool(true)}})
+	require.NoError(t, err)
+	fs := only(e.check(t, "aws.dynamodb.restore_table_to_point_in_time", step, false), "target")
+	require.Len(t, fs, 1)
+	assert.Contains(t, fs[0], fmt.Sprintf(`ready: the latest restorable time of DynamoDB table %q is `, table))
+	assert.Contains(t, fs[0], "within the RPO 1h0m0s")
+
+	fs = only(e.check(t, "aws.dynamodb.restore_table_to_point_in_time", "{source_table: no-such-table, target_table: x, use_latest_restorable_time: true}", false), "target")
+	require.Len(t, fs, 1)
+	assert.Contains(t, fs[0], "not ready: ")
+	assert.Contains(t, fs[0], "no-such-table")
 }
