@@ -213,6 +213,7 @@ func (a *Actions) entries() []entry {
 		rdsFailoverClusterSpec.bind(a.RDSFailoverCluster),
 		rdsRestoreInstanceFromSnapshotSpec.bind(a.RDSRestoreInstanceFromSnapshot),
 		rdsRestoreInstanceToPointInTimeSpec.bind(a.RDSRestoreInstanceToPointInTime),
+		rdsRestoreClusterToPointInTimeSpec.bind(a.RDSRestoreClusterToPointInTime),
 		rdsDeleteInstanceSpec.bind(a.RDSDeleteInstance),
 		rdsWaitInstanceSpec.bind(a.RDSWaitInstance),
 		rdsWaitClusterSpec.bind(a.RDSWaitCluster),

@@ -172,3 +172,36 @@ func TestDynamoDBRestoreTableToPointInTime(t *testing.T) {
 	_, err = a.DynamoDBRestoreTableToPointInTime(ctx, request(t, map[string]any{"source_table": "invoices", "target_table": "x"}))
 	requireErrorType(t, err, activities.ErrValidation, "restore_time or use_latest_restorable_time")
 }
+
+// TestRDSRestoreClusterToPointInTime restores an Aurora cluster to a time and creates its
+// writer: "This operation only restores the DB cluster, not the DB instances"
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterToPointInTime.html).
+func TestRDSRestoreClusterToPointInTime(t *testing.T) {
+	a := newActions(t)
+	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
+	ctx := testCtx(t)
+	net := createNetwork(t, c, "payments")
+	createCluster(t, c, "payments-aurora", "", "payments-aurora-1")
+
+	at := time.Now().UTC().Add(-time.Minute).Truncate(time.Second).Format(time.RFC3339)
+	req := request(t, map[string]any{"source_db_cluster_identifier": "payments-aurora", "db_cluster_identifier": "payments-restored",
+		"restore_time": at, "writer_db_instance_class": "db.r6g.large",
+		"db_subnet_group_name": net.subnetGroup, "vpc_security_group_ids": []any{net.securityGroup}})
+	res, err := a.RDSRestoreClusterToPointInTime(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, "payments-restored", res["db_cluster_identifier"])
+	assert.Equal(t, "payments-restored-1", res["writer"])
+	assert.Equal(t, true, res["created"])
+	assert.Equal(t, "available", res["status"])
+	inst := describe(t, c, "payments-restored-1").DBInstances[0]
+	assert.Equal(t, "payments-restored", awssdk.ToString(inst.DBClusterIdentifier))
+	assert.False(t, awssdk.ToBool(inst.PubliclyAccessible))
+
+	res, err = a.RDSRestoreClusterToPointInTime(ctx, req)
+	require.NoError(t, err, "a retried attempt adopts its cluster and writer")
+	assert.Equal(t, false, res["created"])
+
+	_, err = a.RDSRestoreClusterToPointInTime(ctx, request(t, map[string]any{"source_db_cluster_identifier": "payments-aurora",
+		"use_latest_restorable_time": true, "writer_db_instance_class": "db.r6g.large"}))
+	requireErrorType(t, err, activities.ErrValidation, "db_subnet_group_name and vpc_security_group_ids")
+}

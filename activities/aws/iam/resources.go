@@ -165,6 +165,16 @@ func restoredInstance(t target) string {
 	return t.arn("rds", "db:"+id)
 }
 
+// clusterID is the cluster a cluster restore creates: named, or bcdr-<hash>.
+func clusterID(t target) string {
+	if id := t.str("db_cluster_identifier"); id != "*" {
+		return id
+	}
+	return "bcdr-*"
+}
+
+func restoredCluster(t target) string { return t.arn("rds", "cluster:"+clusterID(t)) }
+
 func dbInstances(t target) []grant {
 	out := each(restoredInstance(t))
 	if src, ok := t.in["source_db_instance_identifier"].(string); ok && src != "" {
@@ -396,7 +406,14 @@ var rules = map[string]rule{
 	"rds:RemoveFromGlobalCluster": func(t target) []grant {
 		return each(globalCluster(t), rdsCluster(t, "db_cluster_identifier"))
 	},
-	"rds:DescribeDBClusters":  func(t target) []grant { return each(rdsCluster(t, "db_cluster_identifier")) },
+	"rds:DescribeDBClusters": func(t target) []grant { return each(rdsCluster(t, "db_cluster_identifier")) },
+	"rds:RestoreDBClusterToPointInTime": func(t target) []grant {
+		return each(restoredCluster(t), rdsCluster(t, "source_db_cluster_identifier"),
+			t.arn("rds", "subgrp:"+t.str("db_subnet_group_name")), t.arn("rds", "cluster-pg:"+t.str("db_cluster_parameter_group_name")))
+	},
+	"rds:CreateDBInstance": func(t target) []grant { // the restored cluster's writer, <cluster>-1
+		return each(t.arn("rds", "db:"+clusterID(t)+"-1"), restoredCluster(t), t.arn("rds", "pg:*"), t.arn("rds", "og:*"), t.arn("rds", "subgrp:*"))
+	},
 	"rds:FailoverDBCluster":   func(t target) []grant { return each(rdsCluster(t, "db_cluster_identifier")) },
 	"rds:DescribeDBInstances": dbInstances,
 	"rds:PromoteReadReplica":  func(t target) []grant { return each(restoredInstance(t)) },

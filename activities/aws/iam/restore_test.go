@@ -75,3 +75,32 @@ steps:
 	assert.ElementsMatch(t, both, resourcesOf(p, "dynamodb:BatchWriteItem"))
 	assertValid(t, p)
 }
+
+// TestClusterRestoreNamesItsClusterAndWriter: the restore is authorized on the new and the
+// source cluster and the groups it names; the writer it creates is <cluster>-1.
+func TestClusterRestoreNamesItsClusterAndWriter(t *testing.T) {
+	reg := registry(t)
+	rb := parse(t, reg, `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: cluster-pitr}
+steps:
+  - id: restore
+    uses: aws.rds.restore_cluster_to_point_in_time
+    with:
+      region: us-east-1
+      db_cluster_identifier: payments-restored
+      source_db_cluster_identifier: payments-aurora
+      restore_time: "2026-12-03T08:14:00Z"
+      writer_db_instance_class: db.r6g.large
+      db_subnet_group_name: payments-private
+      vpc_security_group_ids: [sg-0123]
+`)
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{
+		"arn:aws:rds:us-east-1:111122223333:cluster:payments-restored", "arn:aws:rds:us-east-1:111122223333:cluster:payments-aurora",
+		"arn:aws:rds:us-east-1:111122223333:subgrp:payments-private", "arn:aws:rds:us-east-1:111122223333:cluster-pg:*",
+	}, resourcesOf(p, "rds:RestoreDBClusterToPointInTime"))
+	assert.Contains(t, resourcesOf(p, "rds:CreateDBInstance"), "arn:aws:rds:us-east-1:111122223333:db:payments-restored-1")
+	assertValid(t, p)
+}
