@@ -24,7 +24,10 @@ type Report struct {
 	Objectives []ObjectiveRow
 	Timeline   []TimelineRow
 	Decisions  []DecisionRow
-	Tabletop   bool
+	// Refused are the decisions and operator actions the run refused, by time: who
+	// asked, for what, and why not. A refusal changed nothing, but an auditor sees it.
+	Refused  []DecisionRow
+	Tabletop bool
 	// Prompts are a tabletop's steps as prompts: answered or not, and how fast.
 	Prompts []PromptRow
 	// Answered counts the prompts with at least one answer.
@@ -86,6 +89,10 @@ func NewReport(st workflows.Status) *Report {
 		r.Decisions = append(r.Decisions, DecisionRow{At: offset(st, a.At), Who: a.By, What: a.Action, Step: a.Step, Comment: a.Comment, when: a.At})
 	}
 	sort.SliceStable(r.Decisions, func(i, j int) bool { return r.Decisions[i].when.Before(r.Decisions[j].when) })
+	for _, f := range st.Refusals {
+		r.Refused = append(r.Refused, DecisionRow{At: offset(st, f.At), Who: f.By, What: f.Action, Step: f.Step, Comment: f.Reason, when: f.At})
+	}
+	sort.SliceStable(r.Refused, func(i, j int) bool { return r.Refused[i].when.Before(r.Refused[j].when) })
 	if r.Tabletop {
 		r.tabletop()
 	}
@@ -276,6 +283,16 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		p("\n")
 	}
+	if len(r.Refused) > 0 || st.RefusalsDropped > 0 {
+		p("## Refused\n\nAsked of the run and refused; none of them changed it.\n\n| at | who | asked | step | why refused |\n|---|---|---|---|---|\n")
+		for _, d := range r.Refused {
+			p("| %s | %s | %s | %s | %s |\n", d.At, mdEscape(d.Who), d.What, orDash(d.Step), mdEscape(d.Comment))
+		}
+		if st.RefusalsDropped > 0 {
+			p("\n%d more refusals were not kept (a run keeps a bounded number).\n", st.RefusalsDropped)
+		}
+		p("\n")
+	}
 	if len(st.Probes) > 0 {
 		p("## Steady-state checks\n\n| at | probe | phase | result |\n|---|---|---|---|\n")
 		for _, pr := range st.Probes {
@@ -363,6 +380,8 @@ th{background:#f0f0f0}.met{color:#0a6b2b;font-weight:600}.missed,.failed,.declin
 {{if .Injects}}<h2>Injects</h2><p>{{.Delivered}} of {{len .Injects}} injects delivered.</p><table><tr><th>due</th><th>delivered</th><th>inject</th></tr>{{range .Injects}}<tr><td>{{.Due}}</td><td>{{.Delivered}}</td><td><strong>{{.Title}}</strong> {{.Message}}</td></tr>{{end}}</table>{{end}}
 {{if .Decisions}}<h2>{{if .Tabletop}}Decisions and answers{{else}}Approvals and operator actions{{end}}</h2><table><tr><th>at</th><th>who</th><th>what</th><th>step</th><th>after</th><th>comment</th></tr>
 {{range .Decisions}}<tr><td>{{.At}}</td><td>{{.Who}}</td><td>{{.What}}</td><td>{{.Step}}</td><td>{{.Latency}}</td><td>{{.Comment}}</td></tr>{{end}}</table>{{end}}
+{{if .Refused}}<h2>Refused</h2><p>Asked of the run and refused; none of them changed it.</p><table><tr><th>at</th><th>who</th><th>asked</th><th>step</th><th>why refused</th></tr>
+{{range .Refused}}<tr><td>{{.At}}</td><td>{{.Who}}</td><td>{{.What}}</td><td>{{.Step}}</td><td>{{.Comment}}</td></tr>{{end}}</table>{{end}}
 {{if .St.Leftovers}}<h2>Drill cleanup: left behind</h2><ul>{{range .St.Leftovers}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .St.Findings}}<h2>Findings</h2><table><tr><th>kind</th><th>finding</th><th>owner</th><th>step</th><th>by</th></tr>
 {{range .St.Findings}}<tr><td>{{.Kind}}</td><td>{{.Text}}</td><td>{{.Owner}}</td><td>{{.Step}}</td><td>{{.By}}</td></tr>{{end}}</table>{{end}}

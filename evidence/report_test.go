@@ -114,3 +114,26 @@ func TestHTMLReportSaysWhenTheRunEnded(t *testing.T) {
 	h := html(t, record("r-ended", workflows.ModeLive))
 	assert.Contains(t, h, "<tr><th>ended</th><td>2026-11-22 03:02:00 UTC</td></tr>")
 }
+
+func TestReportsListRefusedAttempts(t *testing.T) {
+	st := record("r-refused", workflows.ModeLive)
+	st.Refusals = []workflows.Refusal{
+		{Action: "approve", By: "mallory", At: t0.Add(50 * time.Second), Step: "approve", Reason: "mallory is not one of the approvers (group:incident-commanders)"},
+		{Action: "approve", By: "alice", At: t0.Add(30 * time.Second), Step: "approve", Reason: "alice started this run and cannot approve it <four-eyes>"},
+	}
+	st.RefusalsDropped = 3
+	md := markdown(t, st)
+	refused := section(md, "Refused")
+	require.NotEmpty(t, refused, md)
+	alice := strings.Index(refused, "| +30s | alice | approve | approve | alice started this run and cannot approve it &lt;four-eyes&gt; |")
+	mallory := strings.Index(refused, "| +50s | mallory | approve | approve | mallory is not one of the approvers (group:incident-commanders) |")
+	require.GreaterOrEqual(t, alice, 0, refused)
+	require.GreaterOrEqual(t, mallory, 0, refused)
+	assert.Less(t, alice, mallory, "by time")
+	assert.Contains(t, refused, "3 more refusals were not kept")
+	assert.NotContains(t, section(md, "Approvals and operator actions"), "mallory", "a refusal is not a decision")
+
+	h := html(t, st)
+	assert.Contains(t, h, "<h2>Refused</h2>")
+	assert.Contains(t, h, "mallory is not one of the approvers")
+}

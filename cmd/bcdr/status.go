@@ -112,6 +112,12 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 			}
 		}
 	}
+	if len(st.Refusals) > 0 {
+		fmt.Fprintln(w, "\nrefused (nothing changed):")
+		for _, r := range st.Refusals {
+			fmt.Fprintf(w, "  +%s %s by %s %s: %s\n", round(r.At.Sub(st.StartedAt)), r.Action, r.By, r.Step, r.Reason)
+		}
+	}
 	if len(st.Actions) > 0 {
 		fmt.Fprintln(w, "\noperator actions:")
 		for _, ac := range st.Actions {

@@ -65,7 +65,7 @@ export async function runView(main, runId, ctx) {
       redraw('tabletop', JSON.stringify([st.pending, st.injects, st.steps.map(s => [s.id, s.status, (s.decisions || []).length]), operator]), () => tabletop(st, operator, act));
     }
     redraw('findings', JSON.stringify([st.findings, operator]), () => findings(st, operator, act));
-    redraw('log', JSON.stringify([st.actions, st.steps.map(s => s.decisions), st.probes]), () => activity(st));
+    redraw('log', JSON.stringify([st.actions, st.steps.map(s => s.decisions), st.probes, st.refusals]), () => activity(st));
   }
 
   replace(main, els.head,
@@ -349,6 +349,8 @@ function activity(st) {
   }
   for (const a of st.actions || []) rows.push([a.at, a.by, a.action, a.step || '', a.comment || '']);
   for (const p of st.probes || []) if (!p.ok) rows.push([p.at, 'probe ' + p.probe, 'failed (' + p.phase + ')', '', p.error || '']);
+  // Refused decisions and actions changed nothing, but who tried what, and why not, is shown.
+  for (const r of st.refusals || []) rows.push([r.at, r.by, 'refused: ' + r.action, r.step || '', r.reason || '']);
   // By time, not by text: RFC 3339 strings with and without fractions do not sort as text.
   rows.sort((a, b) => new Date(a[0]) - new Date(b[0]));
   return [h('h2', {id: 'log-h'}, 'Activity'),
