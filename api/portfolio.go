@@ -223,10 +223,7 @@ func (c *resultCache) get(ctx context.Context, store Evidence, ms []evidence.Man
 			continue
 		}
 		m := missing[j]
-		out[at[j]] = &Result{RunResult: catalogue.RunResult{
-			RunID: m.RunID, Runbook: m.Runbook, Service: m.Service, Mode: m.Mode, Outcome: m.State,
-			StartedAt: m.StartedAt, EndedAt: m.EndedAt, RTO: st.RTO(), RPO: st.RPO(),
-		}, Proof: st.Proof()}
+		out[at[j]] = &Result{RunResult: evidence.RunResult(m, st), Proof: st.Proof()}
 		c.m[m.Hash] = out[at[j]]
 	}
 	c.mu.Unlock()

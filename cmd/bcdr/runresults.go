@@ -109,11 +109,7 @@ func (h evidenceHistory) RunResults(ctx context.Context) ([]catalogue.RunResult,
 			h.warn(fmt.Sprintf("evidence bundle %d (run %s) left out: its record cannot be read or was changed (bcdr evidence verify): %v", m.Seq, m.RunID, errs[i]))
 			continue
 		}
-		results = append(results, catalogue.RunResult{
-			RunID: m.RunID, Runbook: m.Runbook, Service: m.Service, Mode: m.Mode, Outcome: m.State,
-			StartedAt: m.StartedAt, EndedAt: m.EndedAt,
-			RTO: st.RTO(), RPO: st.RPO(),
-		})
+		results = append(results, evidence.RunResult(m, st))
 	}
 	return results, nil
 }
