@@ -72,5 +72,14 @@
 // drill and its result, measured RTO against the target, when the next drill is due, and
 // the gaps (no runbook, a runbook never passed, a failed or too slow last drill, an
 // overdue drill, a scenario the service has no runbook for). Drills and live recoveries
-// count; tabletops do not.
+// count; tabletops do not. A run result carries the RTO and RPO figures its record
+// states (runbooks.Figure); coverage renders them and computes none.
+//
+// # Portfolio
+//
+// NewPortfolio is the coverage report seen per service: the same services, tiers,
+// cadence (the tier's drill_every) and due dates (ServiceCoverage.NextDueText, "now
+// (never drilled)" included), with each service's run history and the runbooks no drill
+// has proven. Without a catalogue, FromRunbooks derives one from the runbooks' metadata,
+// and the portfolio's Source says so.
 package catalogue
