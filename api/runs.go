@@ -45,30 +45,33 @@ type RunRef struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// loadRunbook resolves the runbook a start or schedule request names or uploads.
-func (s *Server) loadRunbook(name, source, filename string, nested map[string]string) (*runbooks.Runbook, map[string]runbooks.Runbook, error) {
+// loadRunbook resolves the runbook tree a start or schedule request names or uploads.
+func (s *Server) loadRunbook(name, source, filename string, nested map[string]string) (*runbooks.Tree, error) {
 	switch {
 	case name != "" && source != "":
-		return nil, nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML), not both")
+		return nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML), not both")
 	case name != "":
-		rb, nst, err := s.opts.Catalog.Load(name)
+		tree, err := s.opts.Catalog.Tree(name)
 		if errors.Is(err, errNoRunbook) {
-			return nil, nil, badRequest("runbook", "no runbook %q on the server (GET /v1/runbooks lists them)", name)
+			return nil, badRequest("runbook", "no runbook %q on the server (GET /v1/runbooks lists them)", name)
 		}
-		return rb, nst, runbookError("runbook", err)
+		return tree, runbookError("runbook", err)
 	case source != "":
 		if filename == "" {
 			filename = "upload.yaml"
 		}
-		rb, nst, err := LoadSource(filename, []byte(source), nested, s.opts.Registry)
-		return rb, nst, runbookError("source", err)
+		tree, err := LoadSource(filename, []byte(source), nested, s.opts.Registry)
+		return tree, runbookError("source", err)
 	}
-	return nil, nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML)")
+	return nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML)")
 }
 
 func runbookError(field string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if e, ok := err.(*Error); ok {
+		return e
 	}
 	e := badRequest(field, "runbook is invalid: %v", err)
 	var diags runbooks.Diagnostics
@@ -124,11 +127,12 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request, id *Identity) 
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	rb, nested, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	tree, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
 	if err != nil {
 		return err
 	}
-	in, err := s.input(rb, nested, req.Mode, req.Params)
+	rb := tree.Root.Runbook
+	in, err := s.input(rb, tree.Nested(), req.Mode, req.Params)
 	if err != nil {
 		return err
 	}
@@ -143,7 +147,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request, id *Identity) 
 		}
 		in.OutageStart = *req.OutageStart
 	}
-	if err := s.authorize(r, id, startRole(in.Mode), rb.Metadata.Service); err != nil {
+	if in.Authorized, err = s.authorizeTree(r, id, startRole(in.Mode), tree); err != nil {
 		return err
 	}
 	in.Initiator, in.Trigger = actor(id), "api"
@@ -406,6 +410,8 @@ type RunSummary struct {
 	Status    string    `json:"status"`            // the engine's: running, completed, failed, ...
 	StartedAt time.Time `json:"startedAt"`
 	ClosedAt  time.Time `json:"closedAt,omitzero"`
+	// Proof is what the run's start recorded (memo "proof") for the proof rule.
+	Proof runbooks.Proof `json:"-"`
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, id *Identity) error {
@@ -488,6 +494,9 @@ func listRuns(ctx context.Context, c client.Client, query string, limit int) ([]
 			}
 			if e.GetCloseTime() != nil {
 				rs.ClosedAt = e.GetCloseTime().AsTime()
+			}
+			if p, ok := e.GetMemo().GetFields()[memoProof]; ok {
+				_ = converter.GetDefaultDataConverter().FromPayload(p, &rs.Proof) // unreadable: proves nothing
 			}
 			out = append(out, rs)
 		}

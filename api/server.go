@@ -138,7 +138,7 @@ func (s *Server) routes() []route {
 		{method: "DELETE", pattern: "/v1/schedules/{id}", role: Author, h: s.deleteSchedule},
 		{method: "POST", pattern: "/v1/schedules/{id}/pause", role: Author, h: s.pauseSchedule(true)},
 		{method: "POST", pattern: "/v1/schedules/{id}/unpause", role: Author, h: s.pauseSchedule(false)},
-		{method: "POST", pattern: "/v1/schedules/{id}/trigger", role: Author, h: s.triggerSchedule},
+		{method: "POST", pattern: "/v1/schedules/{id}/trigger", role: Operator, h: s.triggerSchedule},
 		{method: "GET", pattern: "/v1/drills/overdue", role: Viewer, h: s.overdue},
 		{method: "POST", pattern: "/v1/triggers/{name}", public: true, h: s.webhook},
 	}

@@ -46,13 +46,13 @@ func StartRun(ctx context.Context, c client.Client, taskQueue, id string, in wor
 	return true, nil
 }
 
-// memoProof is the memo field that carries a run's workflows.Proof, so that the runs
+// memoProof is the memo field that carries a run's runbooks.Proof, so that the runs
 // listed from the engine (those that left no evidence) are judged by the proof rule
 // like the evidence records.
 const memoProof = "proof"
 
 func proofMemo(in workflows.Input) map[string]any {
-	return map[string]any{memoProof: workflows.Proof{Service: in.Runbook.Metadata.Service, Digest: in.Runbook.Source.Digest, Authorized: in.Authorized}}
+	return map[string]any{memoProof: runbooks.Proof{Service: in.Runbook.Metadata.Service, Digest: in.Runbook.Source.Digest, Authorized: in.Authorized}}
 }
 
 func isAlreadyStarted(err error) bool {

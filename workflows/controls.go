@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,9 @@ func (r *run) validateApprover(req DecisionRequest, verified bool) (int, *task, 
 	ap := r.rb.Steps[i].Approval
 	if !ap.AllowInitiator && req.By.Name == r.in.Initiator.Name {
 		return 0, nil, fmt.Errorf("four-eyes rule: %s started this run and may not approve or decline step %q", req.By.Name, req.Step)
+	}
+	if !ap.AllowInitiator && slices.Contains(r.in.NotApprovers, req.By.Name) {
+		return 0, nil, fmt.Errorf("four-eyes rule: %s set this run off and may not approve or decline step %q", req.By.Name, req.Step)
 	}
 	if (verified || r.decisions < decisionsVerified) && !canAct(req.By, t.approvers) {
 		return 0, nil, fmt.Errorf("%s is not an approver of step %q (approvers: %s)", req.By.Name, req.Step, strings.Join(t.approvers, ", "))

@@ -1,28 +1,13 @@
 package workflows
 
-import "slices"
+import "github.com/bcdr/bcdr/runbooks"
 
-// Proof is what a run's record says that decides whether the run proves a service
-// recoverable: the service its runbook declares, its runbook's digest, and the services
-// its starter was authorized for (every runbook of its tree checked against the
-// initiator's grants).
-type Proof struct {
-	Service    string   `json:"service,omitempty"`
-	Digest     string   `json:"digest,omitempty"`
-	Authorized []string `json:"authorized,omitempty"`
+// Proof returns what the run's record says for the proof rule (runbooks.Proof.For).
+func (s Status) Proof() runbooks.Proof {
+	return runbooks.Proof{Service: s.Service, Digest: s.Digest, Authorized: s.Authorized}
 }
 
-// Proof returns the run's proof facts.
-func (s Status) Proof() Proof {
-	return Proof{Service: s.Service, Digest: s.Digest, Authorized: s.Authorized}
-}
-
-// For reports whether the run counts as proof for service, whose runbooks (as the
-// service's catalogue entry, or the server's runbook library, names them) have the
-// digests in want. It does only when the run is of that service, was authorized for
-// it, and ran one of those runbooks byte for byte: a run whose runbook merely declares
-// the service, or that nobody was authorized to start for it, proves nothing.
-func (p Proof) For(service string, want []string) bool {
-	return service != "" && p.Service == service && slices.Contains(p.Authorized, service) &&
-		p.Digest != "" && slices.Contains(want, p.Digest)
-}
+// Proof is runbooks.Proof, for the callers that still name it here.
+//
+// Deprecated: use runbooks.Proof.
+type Proof = runbooks.Proof

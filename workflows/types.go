@@ -43,6 +43,13 @@ type Input struct {
 	Mode      Mode                        `json:"mode"`
 	Initiator Actor                       `json:"initiator"`
 	Trigger   string                      `json:"trigger,omitempty"` // cli, webhook:<name>, schedule:<id>, parent:<run>
+	// Authorized are the services whose grants the starter checked the initiator's for,
+	// covering every runbook of the tree (root and nested). A run counts as proof only
+	// for these (see Proof). Child runs inherit it.
+	Authorized []string `json:"authorized,omitempty"`
+	// NotApprovers may not approve or decline the run's approvals, like the initiator:
+	// the people who made or sent what started it (a schedule's triggerer, say).
+	NotApprovers []string `json:"notApprovers,omitempty"`
 	// OutageStart starts the RTO clock; zero means the run's start.
 	OutageStart time.Time `json:"outageStart,omitempty"`
 	// HoldOnFailure keeps a run whose step failed open for this long, so an operator can
@@ -208,6 +215,7 @@ type Status struct {
 	Mode       Mode           `json:"mode"`
 	Initiator  string         `json:"initiator"`
 	Trigger    string         `json:"trigger,omitempty"`
+	Authorized []string       `json:"authorized,omitempty"` // services it was authorized for (Input.Authorized)
 	Params     map[string]any `json:"params,omitempty"`
 	State      RunState       `json:"state"`
 	StartedAt  time.Time      `json:"startedAt"`

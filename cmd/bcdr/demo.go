@@ -117,21 +117,19 @@ func (a *app) demoInput(svc *demo.Service, mode workflows.Mode) (workflows.Input
 	if err != nil {
 		return workflows.Input{}, err
 	}
-	src, err := library.FS.ReadFile("demo-failover.yaml")
-	if err != nil {
-		return workflows.Input{}, err
-	}
-	rb, diags := runbooks.Parse("runbooks/library/demo-failover.yaml", src, reg)
+	tree, diags := runbooks.Loader{FS: library.FS, Registry: reg, Name: func(p string) string { return "runbooks/library/" + p }}.Load("demo-failover.yaml")
 	if diags.HasErrors() {
 		return workflows.Input{}, diags
 	}
+	rb := tree.Root.Runbook
 	params, err := runbooks.ResolveParams(rb, map[string]string{
 		"primary_url": svc.Primary, "standby_url": svc.Standby, "router_url": svc.Router,
 	})
 	if err != nil {
 		return workflows.Input{}, err
 	}
-	return workflows.Input{Runbook: *rb, Params: params, Mode: mode, Initiator: demoInitiator, Trigger: "demo", Evidence: true}, nil
+	return workflows.Input{Runbook: *rb, Nested: tree.Nested(), Params: params, Mode: mode, Initiator: demoInitiator, Trigger: "demo",
+		Evidence: true, Authorized: tree.Services()}, nil
 }
 
 // followDemo prints each step's changes as they happen and plays the second incident
