@@ -7,6 +7,10 @@
 // idempotent). SetOutage takes a region down the way a regional event does: every call
 // signed for that region, and every call to a control plane that lives there (Route 53,
 // IAM, Organizations and CloudFront for us-east-1), is held and dropped without an answer.
+// SetLatencies gives operations the time AWS takes to carry them out (RealisticLatencies
+// has published figures for ECS scale-out, ARC, DynamoDB global tables and Aurora global
+// failover, each with its source), and Busy says how much of a span the calls spent at
+// AWS, so that a benchmark can tell a caller's own time from AWS's.
 //
 // Error bodies follow the protocol the request speaks (query, EC2, JSON, REST-JSON,
 // REST-XML), so the SDK classifies them as it would AWS's own. Every request is logged

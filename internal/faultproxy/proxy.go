@@ -44,16 +44,22 @@ type Options struct {
 	Hold time.Duration
 	// Exempt reports requests never to fault (default: moto's /moto-api/ paths).
 	Exempt func(*http.Request) bool
+	// Wait waits out an operation's latency (SetLatencies); default a real timer that
+	// ends early when the client goes away. Tests pass one that records the wait and
+	// returns at once, so that nothing sleeps.
+	Wait func(ctx context.Context, d time.Duration)
 }
 
 // Entry is one request as the proxy saw it.
 type Entry struct {
 	At      time.Time
-	Service string     // from the SigV4 credential scope: rds, ec2, route53, ...
-	Action  string     // query Action, JSON X-Amz-Target operation, or "METHOD /path"
-	Form    url.Values // the form parameters of a query-protocol call
-	Status  int        // the status returned (0 when the connection was dropped or reset)
-	Fault   Fault      // "" when forwarded untouched
+	Service string        // from the SigV4 credential scope: rds, ec2, route53, ...
+	Action  string        // query Action, JSON X-Amz-Target operation, or "METHOD /path"
+	Form    url.Values    // the form parameters of a query-protocol call
+	Status  int           // the status returned (0 when the connection was dropped or reset)
+	Fault   Fault         // "" when forwarded untouched
+	Latency time.Duration // how long the answer was held for the operation's latency (SetLatencies)
+	Done    time.Time     // when the client got its answer or lost its connection
 }
 
 // Proxy is a running fault-injecting proxy.
@@ -67,12 +73,13 @@ type Proxy struct {
 	srv    *http.Server
 	client *http.Client
 
-	mu     sync.Mutex
-	rng    *rand.Rand
-	rates  map[Fault]float64
-	log    []Entry
-	counts map[Fault]int
-	outage string // the region that is down (SetOutage), or ""
+	mu        sync.Mutex
+	rng       *rand.Rand
+	rates     map[Fault]float64
+	log       []Entry
+	counts    map[Fault]int
+	outage    string // the region that is down (SetOutage), or ""
+	latencies map[Op]time.Duration
 }
 
 // Start listens on a free loopback port and forwards to o.Target.
@@ -83,6 +90,9 @@ func Start(o Options) (*Proxy, error) {
 	}
 	if o.Hold <= 0 {
 		o.Hold = 3 * time.Second
+	}
+	if o.Wait == nil {
+		o.Wait = waitTimer
 	}
 	if o.Exempt == nil {
 		o.Exempt = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/moto-api") }
@@ -168,6 +178,9 @@ func (p *Proxy) draw() Fault {
 }
 
 func (p *Proxy) record(e Entry) {
+	if e.Done.IsZero() {
+		e.Done = time.Now()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.log = append(p.log, e)
@@ -217,6 +230,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		e.Status = resp.status
+		if e.Latency = p.latency(e); e.Latency > 0 {
+			p.opts.Wait(r.Context(), e.Latency)
+		}
 		p.record(e)
 		if e.Fault == LostResponse {
 			drop(w, true)
