@@ -4,7 +4,6 @@ package aws
 // "false assurance"): each case is one a check must fail, or one it must see.
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,8 +18,6 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -28,69 +25,67 @@ import (
 	"github.com/bcdr/bcdr/activities/aws/awstest"
 )
 
-// TestS3VerifyReplicationSamplesTheNewestObjects: S3 lists keys in name order
+// TestS3VerifyReplicationSamplesTheNewestObjects: S3 lists keys in UTF-8 binary order, at
+// most 1,000 a page, with a continuation token for the rest
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html), so the newest
-// object of a bucket with more than 1,000 keys is not on the first page. The check must
-// find it there, not sample the oldest names.
+// object of a bucket with more than 1,000 keys may be on a later page. The check read the
+// first page only: the newest object, still PENDING, was never seen and max_pending could
+// not fail. The fake answers as the API reference documents, including the
+// x-amz-replication-status header of HeadObject
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
 func TestS3VerifyReplicationSamplesTheNewestObjects(t *testing.T) {
-	a := newActions(t)
-	c := s3Client(t)
-	ctx := testCtx(t)
-	createBucket(t, c, "ledger-src", true)
-	putReplication(t, c, "ledger-src", "arn:aws:s3:::ledger-dst")
-
-	keys := make(chan string)
-	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range keys {
-				_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: awssdk.String("ledger-src"), Key: awssdk.String(k), Body: strings.NewReader("x")})
-				assert.NoError(t, err)
+	old := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	var heads []string
+	var mu sync.Mutex
+	a, _ := wire(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		w.Header().Set("Content-Type", "application/xml")
+		switch {
+		case r.Method == http.MethodHead:
+			key := strings.TrimPrefix(r.URL.Path, "/ledger-src/")
+			mu.Lock()
+			heads = append(heads, key)
+			mu.Unlock()
+			status := "COMPLETED"
+			if strings.HasPrefix(key, "today/") {
+				status = "PENDING"
 			}
-		}()
-	}
-	for i := 0; i < 1200; i++ {
-		keys <- fmt.Sprintf("archive/%04d", i)
-	}
-	close(keys)
-	wg.Wait()
-	// LastModified has one-second resolution: the new object is written in a later second
-	next := time.Now().Truncate(time.Second).Add(time.Second)
-	time.Sleep(time.Until(next))
-	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: awssdk.String("ledger-src"), Key: awssdk.String("today/order-1"), Body: strings.NewReader("x")})
-	require.NoError(t, err)
+			w.Header().Set("x-amz-replication-status", status)
+			w.Header().Set("Last-Modified", old.Format(http.TimeFormat))
+		case q.Has("versioning"):
+			fmt.Fprint(w, `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+		case q.Has("replication"):
+			fmt.Fprint(w, `<ReplicationConfiguration><Role>arn:aws:iam::123456789012:role/replication</Role><Rule><ID>all</ID><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::ledger-dst</Bucket></Destination></Rule></ReplicationConfiguration>`)
+		case q.Get("list-type") == "2" && q.Get("continuation-token") == "":
+			var b strings.Builder
+			for i := 0; i < 1000; i++ {
+				fmt.Fprintf(&b, `<Contents><Key>archive/%04d</Key><LastModified>%s</LastModified><Size>1</Size></Contents>`,
+					i, old.Add(time.Duration(i)*time.Second).Format(time.RFC3339))
+			}
+			fmt.Fprintf(w, `<ListBucketResult><Name>ledger-src</Name><KeyCount>1000</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated><NextContinuationToken>page-2</NextContinuationToken>%s</ListBucketResult>`, b.String())
+		case q.Get("list-type") == "2" && q.Get("continuation-token") == "page-2":
+			fmt.Fprintf(w, `<ListBucketResult><Name>ledger-src</Name><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><ContinuationToken>page-2</ContinuationToken><Contents><Key>today/order-1</Key><LastModified>%s</LastModified><Size>1</Size></Contents></ListBucketResult>`,
+				time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC).Format(time.RFC3339))
+		default:
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `<Error><Code>InvalidRequest</Code><Message>unexpected %s %s</Message></Error>`, r.Method, r.URL)
+		}
+	})
+	ctx := testCtx(t)
 
-	res, err := a.S3VerifyReplication(ctx, request(t, map[string]any{"bucket": "ledger-src", "sample": 1}))
+	res, err := a.S3VerifyReplication(ctx, request(t, map[string]any{"bucket": "ledger-src", "sample": 2}))
 	require.NoError(t, err)
 	assert.Equal(t, "today/order-1", res["newest_key"], "the newest object, past the first 1,000 names")
-	assert.Equal(t, 1201, res["objects_listed"])
-	assert.Equal(t, 1, res["objects_checked"])
+	assert.Equal(t, 1001, res["objects_listed"])
+	assert.Equal(t, 2, res["objects_checked"])
+	assert.Equal(t, 1, res["pending"])
+	assert.Equal(t, []string{"today/order-1", "archive/0999"}, heads, "the two newest, newest first")
+
+	_, err = a.S3VerifyReplication(ctx, request(t, map[string]any{"bucket": "ledger-src", "sample": 2, "max_pending": 0}))
+	requireErrorType(t, err, activities.ErrFailed, "ledger-src", "PENDING")
 
 	_, err = a.S3VerifyReplication(ctx, request(t, map[string]any{"bucket": "ledger-src", "sample": 1, "scan_limit": 1000}))
 	requireErrorType(t, err, activities.ErrValidation, "ledger-src", "more than 1000 objects", "scan_limit", "prefix")
-
-	res, err = a.S3VerifyReplication(ctx, request(t, map[string]any{"bucket": "ledger-src", "sample": 1, "prefix": "today/", "scan_limit": 1000}))
-	require.NoError(t, err, "a prefix that holds the recent writes keeps the listing short")
-	assert.Equal(t, "today/order-1", res["newest_key"])
-}
-
-func putReplication(t *testing.T, c *s3.Client, bucket, destARN string) {
-	t.Helper()
-	_, err := c.PutBucketReplication(testCtx(t), &s3.PutBucketReplicationInput{
-		Bucket: awssdk.String(bucket),
-		ReplicationConfiguration: &s3types.ReplicationConfiguration{
-			Role: awssdk.String("arn:aws:iam::123456789012:role/replication"),
-			Rules: []s3types.ReplicationRule{{
-				ID: awssdk.String("all"), Status: s3types.ReplicationRuleStatusEnabled, Priority: awssdk.Int32(1),
-				Filter:                  &s3types.ReplicationRuleFilter{Prefix: awssdk.String("")},
-				Destination:             &s3types.Destination{Bucket: awssdk.String(destARN)},
-				DeleteMarkerReplication: &s3types.DeleteMarkerReplication{Status: s3types.DeleteMarkerReplicationStatusDisabled},
-			}},
-		},
-	})
-	require.NoError(t, err)
 }
 
 // TestDynamoDBReplicaStatusWithoutExpectRegionsChecksEveryReplica: a replica_status step

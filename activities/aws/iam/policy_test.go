@@ -84,7 +84,7 @@ func TestRegionFailoverNarrowsToNamedResources(t *testing.T) {
 	assert.Equal(t, []string{"arn:aws:rds:us-west-2:111122223333:cluster:storefront-dr"}, resourcesOf(p, "rds:DescribeDBClusters"),
 		"db_writable waits for the DR cluster's writer")
 	assert.ElementsMatch(t, []string{
-		"arn:aws:cloudwatch:us-east-1:111122223333:alarm:storefront-regional-health",
+		"arn:aws:cloudwatch:us-west-2:111122223333:alarm:storefront-primary-region-health",
 		"arn:aws:cloudwatch:us-west-2:111122223333:alarm:storefront-dr-aurora-replication-lag",
 	}, resourcesOf(p, "cloudwatch:DescribeAlarms"), "the steady-state probe's alarm too")
 
