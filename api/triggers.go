@@ -275,7 +275,13 @@ func (s *Server) triggerInput(name string, t config.Trigger, a alert) (workflows
 	// A live recovery's RTO clock starts when the outage did (the alert's start); a drill
 	// or tabletop started by an alert measures from its own start, since nothing was down.
 	if in.Mode == workflows.ModeLive && !a.StartsAt.IsZero() && a.StartsAt.Before(s.now()) {
-		in.OutageStart = a.StartsAt
+		// An alert older than the outage window (a stale or replayed one) does not stretch
+		// the RTO clock back months: the run measures from its own start and says why.
+		if err := CheckOutageStart(a.StartsAt, s.now(), s.opts.OutageWindow); err != nil {
+			in.Warnings = append(in.Warnings, fmt.Sprintf("trigger %s: the alert began at %s, outside the outage window; the RTO clock starts with the run", name, a.StartsAt.UTC().Format(time.RFC3339)))
+		} else {
+			in.OutageStart = a.StartsAt
+		}
 	}
 	return in, nil
 }

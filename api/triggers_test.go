@@ -217,3 +217,21 @@ func TestUnknownTriggerAnswersLikeBadCredentials(t *testing.T) {
 	assert.Equal(t, known.Code, unknown.Code)
 	assert.Equal(t, strings.Replace(known.Body.String(), "trigger am:", "trigger nope:", 1), unknown.Body.String())
 }
+
+// A live run from an alert that began longer ago than the outage window (a stale or
+// replayed alert) measures from its own start, and says so, instead of an RTO of months.
+func TestStaleAlertDoesNotStretchTheClock(t *testing.T) {
+	s := testServer(t)
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	a := alert{Status: "firing", Labels: map[string]string{"alertname": "RegionDown"}, StartsAt: now.Add(-54455 * time.Hour)}
+	in, err := s.triggerInput("am", config.Trigger{Runbook: "demo-failover", Mode: "live"}, a)
+	require.NoError(t, err)
+	assert.True(t, in.OutageStart.IsZero())
+	require.Len(t, in.Warnings, 1)
+	assert.Contains(t, in.Warnings[0], "outside the outage window")
+	a.StartsAt = now.Add(-time.Hour)
+	in, err = s.triggerInput("am", config.Trigger{Runbook: "demo-failover", Mode: "live"}, a)
+	require.NoError(t, err)
+	assert.Equal(t, now.Add(-time.Hour), in.OutageStart)
+}
