@@ -174,7 +174,8 @@ func TestCheckLibraryRunbookAgainstMoto(t *testing.T) {
 	defer health.Close()
 	e := c.env(t)
 	file := "../../runbooks/library/ecs-service-region-failover.yaml"
-	args := append([]string{"check", file, "--dev"}, c.params(t, file, map[string]string{
+	// --no-evidence: no drill ever ran here, which check would report as a warning
+	args := append([]string{"check", file, "--dev", "--no-evidence"}, c.params(t, file, map[string]string{
 		"ecs_cluster": f.cluster, "ecs_service": f.service, "ecs_count": "4",
 		"target_group_arn": f.targetGroup, "hosted_zone_id": f.zone, "record_name": f.record,
 		"dr_endpoint": "api-dr.us-west-2.elb.amazonaws.com", "health_url": health.URL + "/healthz"})...)
