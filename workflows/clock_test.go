@@ -23,3 +23,15 @@ func TestElapsedAtTicksWhileTheRunWaits(t *testing.T) {
 	assert.Equal(t, time.Duration(0), Status{StartedAt: start}.ElapsedAt(start.Add(-time.Second)), "a clock never runs backwards")
 	assert.Equal(t, 5*time.Second, Status{StartedAt: start}.ElapsedAt(start.Add(5*time.Second)), "without a clock start, the run's start")
 }
+
+func TestADrillsRTOIsNotFromAnOutageStart(t *testing.T) {
+	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	st := Status{Mode: ModeDrill, State: RunSucceeded, StartedAt: start, ClockStart: start, EndedAt: start.Add(4 * time.Minute),
+		RTOActual: 3*time.Minute + 47*time.Second, RTOTarget: 5 * time.Minute}
+	note := st.RTO().Note
+	assert.NotContains(t, note, "outage", "a drill has no outage")
+	assert.Contains(t, note, "(drill start)")
+
+	st.Mode = ModeLive
+	assert.Contains(t, st.RTO().Note, "(outage start)")
+}

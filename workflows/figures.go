@@ -27,7 +27,19 @@ func (s Status) RTO() runbooks.Figure {
 	if !s.RecoveredAt.IsZero() {
 		end = "the steady-state checks passing again"
 	}
-	return runbooks.MeasuredFigure(s.RTOActual, s.RTOTarget, "from "+s.ClockStart.UTC().Format(time.RFC3339)+" (outage start) to "+end)
+	return runbooks.MeasuredFigure(s.RTOActual, s.RTOTarget, "from "+s.ClockStart.UTC().Format(time.RFC3339)+" ("+s.clockStartName()+") to "+end)
+}
+
+// clockStartName says what the RTO clock started at: a live run's outage start; a drill
+// has no outage, so its own start (or, when it was given one, its clock start).
+func (s Status) clockStartName() string {
+	switch {
+	case s.Mode != ModeDrill:
+		return "outage start"
+	case s.ClockStart.Equal(s.StartedAt):
+		return "drill start"
+	}
+	return "clock start"
 }
 
 // RPO is the run's data-loss window as every surface states it: the outage start minus
