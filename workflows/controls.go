@@ -160,12 +160,29 @@ func (r *run) validateApprover(req DecisionRequest, verified bool) (int, *task, 
 	return i, t, nil
 }
 
+// admitClosed reports whether a decision on a step another decision already closed is
+// let through to its handler, which refuses it and records the refusal (from
+// decisionsSerialized on; a validator's rejection leaves no trace).
+func (r *run) admitClosed(step string) bool {
+	i, ok := r.idx[step]
+	if r.decisions < decisionsSerialized || r.st.State.Done() || !ok {
+		return false
+	}
+	return r.closedBy(i, r.tasks[i], step) != nil
+}
+
 func (r *run) validateApprove(_ workflow.Context, req DecisionRequest) error {
+	if r.admitClosed(req.Step) {
+		return nil
+	}
 	_, _, err := r.validateApprover(req, false)
 	return err
 }
 
 func (r *run) validateDecline(_ workflow.Context, req DecisionRequest) error {
+	if r.admitClosed(req.Step) {
+		return nil
+	}
 	return r.checkDecline(req, false)
 }
 
@@ -202,6 +219,9 @@ func (r *run) decline(ctx workflow.Context, req DecisionRequest) error {
 }
 
 func (r *run) validateComplete(_ workflow.Context, req DecisionRequest) error {
+	if r.admitClosed(req.Step) {
+		return nil
+	}
 	return r.checkComplete(req, false)
 }
 

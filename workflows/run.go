@@ -29,6 +29,8 @@ type run struct {
 	draining       bool             // the history is long: start nothing new, continue as new when idle
 	measured       bool             // workflow version 1: probes gate, monitor and end the RTO clock
 	decisions      workflow.Version // how handlers check decisions and controls (decisions.go)
+	outputsVersion workflow.Version // whether outputs are kept within a budget (outputs.go)
+	outputBytes    int              // outputs kept so far, JSON bytes
 	eventsInFlight int              // notifications not yet delivered
 	finishing      bool             // finish is under way: the status query says so, not the outcome yet
 	deviated       bool             // the steady state did not return within the verify window
@@ -63,6 +65,10 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	version := workflow.GetVersion(ctx, "measured-recovery", workflow.DefaultVersion, 2)
 	r.measured = version >= 1
 	r.decisions = workflow.GetVersion(ctx, decisionsChangeID, decisionsTrusted, decisionsVerified)
+	r.outputsVersion = workflow.GetVersion(ctx, outputsChangeID, outputsUnbounded, outputsBudgeted)
+	if in.Resume != nil {
+		r.outputBytes = jsonSize(r.outputs) // what the runs before this one kept
+	}
 	if in.Resume == nil {
 		if version < 2 || !r.startedWithSearchAttributes(ctx) {
 			r.upsertSearchAttributes(ctx, "")

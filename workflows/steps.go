@@ -282,6 +282,7 @@ func (r *run) stepSucceeded(ctx workflow.Context, i int, out activities.Outcome)
 		r.stepFailed(ctx, i, fmt.Errorf("derive outputs: %w", err), s.Attempts)
 		return
 	}
+	raw, s.OutputsTruncated = r.budgetOutputs(raw)
 	r.outputs[i] = raw
 	for _, name := range out.Secret {
 		if v, ok := raw[name].(string); ok && v != "" {

@@ -148,9 +148,12 @@ type StepState struct {
 	EndedAt   time.Time  `json:"endedAt,omitempty"`
 	Error     string     `json:"error,omitempty"`
 	// Reason says why a step was skipped or cancelled.
-	Reason    string         `json:"reason,omitempty"`
-	Outputs   map[string]any `json:"outputs,omitempty"`
-	Decisions []Decision     `json:"decisions,omitempty"`
+	Reason  string         `json:"reason,omitempty"`
+	Outputs map[string]any `json:"outputs,omitempty"`
+	// OutputsTruncated says the run's output budget cut some of Outputs (each cut string
+	// ends with a note saying so).
+	OutputsTruncated bool       `json:"outputsTruncated,omitempty"`
+	Decisions        []Decision `json:"decisions,omitempty"`
 	// Approvers currently asked (approval steps), after any escalation.
 	Approvers []string `json:"approvers,omitempty"`
 	Quorum    int      `json:"quorum,omitempty"`
