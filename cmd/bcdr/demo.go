@@ -132,6 +132,15 @@ func (a *app) demoInput(svc *demo.Service, mode workflows.Mode) (workflows.Input
 		Evidence: true, Authorized: tree.Services()}, nil
 }
 
+// demoApproval is bob's comment: what he checked. A drill skips confirming that the
+// primary is down (it is up on purpose), so he does not cite it.
+func demoApproval(mode workflows.Mode) string {
+	if mode == workflows.ModeDrill {
+		return "standby healthy; a drill, so the primary stays up"
+	}
+	return "standby healthy, primary confirmed down"
+}
+
 // followDemo prints each step's changes as they happen and plays the second incident
 // commander: when an approval is pending, the initiator's own attempt is refused
 // (four-eyes) and bob approves.
@@ -161,7 +170,7 @@ func followDemo(ctx context.Context, out io.Writer, c client.Client, sign func(r
 			if err := demoApprove(ctx, c, sign, id, p.Step, demoInitiator, "I started it, let me approve too"); err != nil {
 				fmt.Fprintf(out, "             alice tries to approve her own run: refused (%s)\n", rootCause(err))
 			}
-			if err := demoApprove(ctx, c, sign, id, p.Step, demoApprover, "standby healthy, primary confirmed down"); err != nil {
+			if err := demoApprove(ctx, c, sign, id, p.Step, demoApprover, demoApproval(st.Mode)); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "             bob approves %s\n", p.Step)

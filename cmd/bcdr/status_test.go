@@ -68,3 +68,12 @@ func TestStatusShowsWhatTheApproverIsAsked(t *testing.T) {
 	assert.Contains(t, text, "started by schedule:quarterly\n", "the trigger is not repeated when it is the initiator")
 	assert.Contains(t, text, "completed by carol: done", "a manual task is completed, worded as on every surface")
 }
+
+func TestStatusShowsRefusals(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	st := waitingTabletop(now)
+	st.Refusals = []workflows.Refusal{{Action: "approve", By: "alice", At: st.StartedAt.Add(30 * time.Second), Step: "gate", Reason: "alice started this run and cannot approve it"}}
+	var out bytes.Buffer
+	require.NoError(t, writeStatus(&out, st, "text", now))
+	assert.Contains(t, out.String(), "refused (nothing changed):\n  +30s approve by alice gate: alice started this run and cannot approve it\n")
+}
