@@ -26,19 +26,14 @@ func catalogueFlag(cmd *cobra.Command, p *string) {
 	cmd.PersistentFlags().StringVar(p, "catalogue", defaultCatalogue, "the service catalogue file")
 }
 
-// catalogueLoader loads the runbooks a catalogue names, and the runbooks they nest,
-// from inside the catalogue's folder through the one runbook loader, validated with the
-// binary's step kinds.
+// catalogueLoader loads the runbooks a catalogue names (paths relative to the
+// catalogue's folder, as its author wrote them), and the runbooks they nest, through
+// the one runbook loader as bcdr run reads them: nested runbooks only from inside the
+// named runbook's own folder. Validated with the binary's step kinds.
 func catalogueLoader(dir string, reg *runbooks.Registry) catalogue.LoadFunc {
 	return func(path string) (*runbooks.Runbook, error) {
-		root, err := os.OpenRoot(dir)
+		tree, err := loadRunbook(filepath.Join(dir, filepath.FromSlash(path)), reg)
 		if err != nil {
-			return nil, err
-		}
-		defer root.Close()
-		name := func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }
-		tree, diags := runbooks.Loader{FS: root.FS(), Registry: reg, Name: name}.Load(path)
-		if err := diags.Err(); err != nil {
 			return nil, err
 		}
 		return tree.Root.Runbook, nil
