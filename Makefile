@@ -31,10 +31,13 @@ fuzz:
 	$(GO) test ./runbooks -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 ## bench: run the benchmark suite (step overhead, makespan, wait detection, scale, cold
-## start, Chaos Toolkit) on the embedded engine and print its table; about 3 minutes on 2
-## idle cores; needs moto and Chaos Toolkit: pip install 'moto[server]' chaostoolkit
+## start, Chaos Toolkit) on the embedded engine and print its table, then the
+## orchestrator's share of a library failover under a region outage (realistic AWS
+## latencies, real time); about 4 minutes on 2 idle cores; needs moto and Chaos Toolkit:
+## pip install 'moto[server]' chaostoolkit
 bench: build
 	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr
+	$(GO) test -run '^$$' -bench '^BenchmarkLibraryFailoverUnderOutage$$' -benchtime 1x -timeout 10m ./workflows
 
 ## reliability: the reliability and security suite: worker and engine SIGKILLed mid-drill,
 ## drills under AWS faults, a failure at every step, secrets, loopback listeners, the API's

@@ -56,7 +56,7 @@ type outageCloud struct {
 	took      time.Duration // the last run's wall-clock duration
 }
 
-func newOutageCloud(ctx context.Context, t *testing.T) *outageCloud {
+func newOutageCloud(ctx context.Context, t testing.TB) *outageCloud {
 	moto := awstest.StartMoto(t)
 	c := &outageCloud{arc: awstest.NewARCCluster(map[string]string{cellUSE1: "On", cellUSW2: "Off"})}
 	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": c.arc})
@@ -142,7 +142,7 @@ func (c *outageCloud) params() map[string]string {
 }
 
 // outageRun runs rb live with us-east-1 down and returns its record.
-func outageRun(t *testing.T, c *outageCloud, rb *runbooks.Runbook, h *harness) Status {
+func outageRun(t testing.TB, c *outageCloud, rb *runbooks.Runbook, h *harness) Status {
 	given := c.params()
 	var names []string
 	for _, p := range rb.Parameters {
@@ -173,7 +173,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func outageHarness(t *testing.T, c *outageCloud) (*harness, []runbooks.Kind) {
+func outageHarness(t testing.TB, c *outageCloud) (*harness, []runbooks.Kind) {
 	a := awsact.New(awsact.Config{Region: outageDR, Endpoint: c.proxy.URL, PollInterval: 100 * time.Millisecond})
 	var kinds []runbooks.Kind
 	for _, act := range a.Actions() {

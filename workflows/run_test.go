@@ -81,7 +81,7 @@ type harness struct {
 	rec *recorder
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	h := &harness{rec: &recorder{fails: map[string]int{}}}
 	h.SetLogger(quietLogger{})
 	h.env = h.NewTestWorkflowEnvironment()
@@ -114,7 +114,7 @@ func testGroupsOf(user string) []string {
 	return nil
 }
 
-func (h *harness) run(t *testing.T, rb runbooks.Runbook, mut ...func(*Input)) (Status, error) {
+func (h *harness) run(t testing.TB, rb runbooks.Runbook, mut ...func(*Input)) (Status, error) {
 	t.Helper()
 	in := Input{Runbook: rb, Mode: ModeLive, Initiator: Actor{Name: "ic"}}
 	for _, m := range mut {
@@ -131,7 +131,7 @@ func (h *harness) run(t *testing.T, rb runbooks.Runbook, mut ...func(*Input)) (S
 }
 
 // result returns the run's record, from its result or from its error's details.
-func (h *harness) result(t *testing.T) (Status, error) {
+func (h *harness) result(t testing.TB) (Status, error) {
 	var st Status
 	err := h.env.GetWorkflowError()
 	if err == nil {
