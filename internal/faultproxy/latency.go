@@ -84,23 +84,26 @@ var (
 	// the task's placement, image pull and start come on top, so this is a lower bound.
 	ECSScaleOut = 30 * time.Second
 	// ARCUpdate is one UpdateRoutingControlState(s) call on a cluster's data plane. AWS
-	// publishes no latency for it; 1 s is an assumption (a cross-region HTTPS call that
-	// commits on a quorum of the cluster's five regional replicas,
-	// https://docs.aws.amazon.com/r53recovery/latest/dg/introduction-components-routing.html).
+	// publishes no latency for it; 1 s is an assumption: a call to one of the cluster's
+	// five Regional endpoints, which "work in coordination so that they guarantee high
+	// availability and sequential consistency of failover operations" ("Set up routing
+	// control components",
+	// https://docs.aws.amazon.com/r53recovery/latest/dg/getting-started-cli-routing-config.html).
 	ARCUpdate = time.Second
 	// DynamoDBReplicaWrite is a write to a global table until it shows in the other
-	// replicas: AWS measures it as the ReplicationLatency metric and publishes no bound
+	// replicas. AWS measures it as the ReplicationLatency metric and publishes no bound
 	// ("Monitoring global tables",
 	// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_monitoring.html);
-	// Aurora's like-for-like storage replication is "typically under a second"
-	// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html),
-	// so 1 s.
+	// 1 s is an assumption, the order AWS gives for the like-for-like case of Aurora
+	// Global Database's replication, "typically under a second"
+	// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html).
 	DynamoDBReplicaWrite = time.Second
-	// AuroraGlobalFailover is FailoverGlobalCluster until the secondary takes writes:
-	// AWS gives Aurora Global Database a recovery time "typically under a minute"
-	// ("Availability and durability", Amazon Aurora Global Database,
-	// https://docs.aws.amazon.com/rds/latest/auroraextendedcontent/aurora-features-availability.html),
-	// so its upper end, 60 s.
+	// AuroraGlobalFailover is FailoverGlobalCluster until the secondary takes writes.
+	// AWS describes Aurora Global Database's cross-Region recovery as typically under a
+	// minute (Aurora's "Availability and durability" page, section Amazon Aurora Global
+	// Database,
+	// https://docs.aws.amazon.com/rds/latest/auroraextendedcontent/aurora-features-availability.html);
+	// taken at its upper end, 60 s. Not measured.
 	AuroraGlobalFailover = time.Minute
 )
 
