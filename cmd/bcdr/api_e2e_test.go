@@ -117,6 +117,8 @@ func newAPIEnv(t *testing.T) *apiEnv {
 		fmt.Fprintf(&tokens, "    - {name: %s, hash: %q, roles: [%s]}\n", name, api.HashToken(name), role)
 	}
 	fmt.Fprintf(&tokens, "    - {name: pat, hash: %q}\n", api.HashToken("pat"))
+	// dora schedules drills: a schedule needs the author role and the role its runs need.
+	fmt.Fprintf(&tokens, "    - {name: dora, hash: %q, roles: [author, operator]}\n", api.HashToken("dora"))
 	cfg := fmt.Sprintf(`groups:
   incident-commanders: [alice, bob, amy, ada]
 auth:
@@ -298,7 +300,7 @@ func (a *apiEnv) testRemoteCLI(t *testing.T) {
 
 func (a *apiEnv) testRoleTable(t *testing.T) {
 	runID := a.start("ivan", "api-gate", "live", "gate")
-	a.must("art", "POST", "/v1/schedules", map[string]any{"id": "role-table", "runbook": "api-drill", "every": "24h", "paused": true}, http.StatusCreated)
+	a.must("dora", "POST", "/v1/schedules", map[string]any{"id": "role-table", "runbook": "api-drill", "every": "24h", "paused": true}, http.StatusCreated)
 	run := "/v1/runs/" + runID
 	all := []string{"viewer", "operator", "incident-commander", "approver", "author", "admin"}
 	refuse := func(allowed ...string) []string {
@@ -328,11 +330,11 @@ func (a *apiEnv) testRoleTable(t *testing.T) {
 		{"POST /v1/runs/{id}/cancel", run + "/cancel", map[string]any{"comment": "x"}, refuse("operator", "incident-commander")},
 		{"POST /v1/runs/{id}/advance", run + "/advance", nil, refuse("operator", "incident-commander")},
 		{"POST /v1/runs/{id}/findings", run + "/findings", map[string]any{"kind": "gap", "text": "x"}, refuse("operator", "incident-commander")},
-		{"POST /v1/schedules", "/v1/schedules", map[string]any{"id": "refused", "runbook": "api-drill", "every": "24h"}, refuse("author")},
+		{"POST /v1/schedules", "/v1/schedules", map[string]any{"id": "refused", "runbook": "api-drill", "every": "24h"}, refuse()}, // author and operator together
 		{"DELETE /v1/schedules/{id}", "/v1/schedules/role-table", nil, refuse("author")},
 		{"POST /v1/schedules/{id}/pause", "/v1/schedules/role-table/pause", nil, refuse("author")},
 		{"POST /v1/schedules/{id}/unpause", "/v1/schedules/role-table/unpause", nil, refuse("author")},
-		{"POST /v1/schedules/{id}/trigger", "/v1/schedules/role-table/trigger", nil, refuse("author")},
+		{"POST /v1/schedules/{id}/trigger", "/v1/schedules/role-table/trigger", nil, refuse("operator", "incident-commander")},
 	}
 	// The table covers every mutating route the server has (webhooks authenticate
 	// themselves and are tested below).
@@ -507,10 +509,10 @@ func (a *apiEnv) testWebhook(t *testing.T) {
 }
 
 func (a *apiEnv) testSchedule(t *testing.T) {
-	a.must("art", "POST", "/v1/schedules", map[string]any{"id": "payments-drill", "runbook": "api-drill", "every": "2160h", "jitter": "1h"}, http.StatusCreated)
-	code, out := a.call("art", "POST", "/v1/schedules", map[string]any{"id": "live-sched", "runbook": "api-gate", "mode": "live", "every": "24h"})
+	a.must("dora", "POST", "/v1/schedules", map[string]any{"id": "payments-drill", "runbook": "api-drill", "every": "2160h", "jitter": "1h"}, http.StatusCreated)
+	code, out := a.call("dora", "POST", "/v1/schedules", map[string]any{"id": "live-sched", "runbook": "api-gate", "mode": "live", "every": "24h"})
 	assert.Equal(t, http.StatusBadRequest, code, "a schedule does not start live recoveries: %v", out)
-	a.must("art", "POST", "/v1/schedules/payments-drill/trigger", nil, http.StatusAccepted)
+	a.must("dora", "POST", "/v1/schedules/payments-drill/trigger", nil, http.StatusAccepted)
 	var runID string
 	eventually(t, "the schedule to start a run", 30*time.Second, func() bool {
 		sc := a.must("vic", "GET", "/v1/schedules/payments-drill", nil, http.StatusOK)

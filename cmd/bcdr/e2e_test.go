@@ -190,7 +190,7 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	assert.Contains(t, out, "refused (four-eyes rule: alice started this run")
 	assert.Contains(t, out, "bob approves approve_failover")
 	assert.Contains(t, out, "state    SUCCEEDED")
-	assert.Regexp(t, `RTO      \S+ actual / 5m0s target  \(met\)`, out)
+	assert.Regexp(t, `RTO      \S+ actual / 5m target  \(met\)`, out)
 	assert.Regexp(t, `RPO      \S+ actual / 5s target  \(met\) \(newest recovered marker`, out)
 	assert.Contains(t, out, "router now serves from: standby")
 	assert.Contains(t, out, "evidence bundle: "+filepath.Join(e.dir, "data", "demo", "evidence", "bundles", "0000000001-demo-failover-"))
