@@ -64,7 +64,7 @@ func TestDrillFailingMidwayTearsDownItsLedgerInAWS(t *testing.T) {
     with: {db_instance_identifier: billing-replica}
     drill:
       uses: aws.rds.restore_instance_from_snapshot
-      with: {source_db_instance_identifier: billing-db}
+      with: {source_db_instance_identifier: billing-db, allow_default_network: true}
       cleanup:
         uses: aws.rds.delete_instance
         with: {db_instance_identifier: "${{ steps.restore_billing.outputs.db_instance_identifier }}"}
@@ -74,7 +74,7 @@ func TestDrillFailingMidwayTearsDownItsLedgerInAWS(t *testing.T) {
     with: {db_instance_identifier: orders-replica}
     drill:
       uses: aws.rds.restore_instance_from_snapshot
-      with: {source_db_instance_identifier: orders-db}
+      with: {source_db_instance_identifier: orders-db, allow_default_network: true}
       cleanup:
         uses: aws.rds.delete_instance
         with: {db_instance_identifier: "${{ steps.restore_orders.outputs.db_instance_identifier }}"}
