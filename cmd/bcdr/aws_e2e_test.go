@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -74,8 +75,20 @@ func TestAWSRegionFailoverDrill(t *testing.T) {
 		e.vars[k] = v
 	}
 	e.startDev(freePort(t))
+	// moto has no Route 53 ARC cluster API: a fake that answers as its reference documents,
+	// behind the same split the worker's SigV4 calls go through.
+	const (
+		writesControl = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/storefront-writes"
+		primaryCell   = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/storefront-use1"
+		drCell        = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/storefront-usw2"
+	)
+	arc := awstest.NewARCCluster(map[string]string{writesControl: "On", primaryCell: "On", drCell: "Off"})
+	arcURL := awstest.Split(t, endpoint, map[string]http.Handler{"route53-recovery-cluster": arc})
 
 	st := runApprovedDrill(t, e, regionFailoverRunbook, map[string]string{
+		"arc_cluster_endpoints": arcURL + "/route53-recovery-cluster." + storefront.primaryRegion + ".amazonaws.com/v1," +
+			arcURL + "/route53-recovery-cluster." + storefront.drRegion + ".amazonaws.com/v1",
+		"primary_writes_control": writesControl, "primary_cell_control": primaryCell, "dr_cell_control": drCell,
 		"primary_region": storefront.primaryRegion, "dr_region": storefront.drRegion,
 		"hosted_zone_id": setup.zoneID, "record_name": storefront.record, "drill_record_name": storefront.drillRecord,
 		"dr_alb_dns": storefront.drLB, "dr_alb_zone_id": storefront.drLBZone,
@@ -101,6 +114,8 @@ func TestAWSRegionFailoverDrill(t *testing.T) {
 	_, found = cloud.resolver(setup.zoneID)(ctx, storefront.drillRecord)
 	assert.False(t, found, "drill cleanup put the drill record back as it was: absent")
 	assert.Equal(t, setup.primaryClusterARN, cloud.globalWriter(ctx, t), "the global database was not failed over")
+	assert.Zero(t, arc.Updates(), "a drill reads the routing controls and turns none")
+	assert.Equal(t, "On", arc.State(writesControl), "the writers were not fenced in a drill")
 }
 
 // runApprovedDrill starts a drill of the runbook as alice, approves its approval step as
@@ -151,12 +166,13 @@ func assertDrillSteps(t *testing.T, st workflows.Status) {
 		steps[s.ID] = s
 	}
 	assert.Equal(t, workflows.StepSkipped, steps["confirm_impact"].Status, "a drill does not need an impaired region")
+	assert.Equal(t, workflows.StepSkipped, steps["switch_dns"].Status, "the DNS-API fallback is not the path taken")
 	for id, s := range steps {
-		if id != "confirm_impact" {
+		if id != "confirm_impact" && id != "switch_dns" && id != "dns_insync" {
 			assert.Equal(t, workflows.StepSucceeded, s.Status, "%s: %s", id, s.Error)
 		}
 	}
-	for _, id := range []string{"scale_asg", "scale_ecs", "promote_db", "switch_dns", "verify"} {
+	for _, id := range []string{"fence_writes", "scale_asg", "scale_ecs", "promote_db", "switch_traffic", "verify"} {
 		assert.True(t, steps[id].Drill, "%s ran its drill variant", id)
 	}
 	assert.EqualValues(t, 1, steps["scale_asg"].Outputs["previous_desired"])
@@ -165,8 +181,9 @@ func assertDrillSteps(t *testing.T, st workflows.Status) {
 	assert.EqualValues(t, 1, steps["scale_ecs"].Outputs["previous_desired_count"])
 	assert.EqualValues(t, 3, steps["ecs_stable"].Outputs["running_count"])
 	assert.InDelta(t, 0.85, steps["promote_db"].Outputs["lag_seconds"], 1e-9, "the DR cluster's replication lag, read instead of a failover")
-	assert.Equal(t, false, steps["switch_dns"].Outputs["previous_existed"], "the drill name is new")
-	assert.NotEmpty(t, steps["switch_dns"].Outputs["change_id"])
+	assert.Equal(t, "On", steps["fence_writes"].Outputs["state"], "the write gate was read")
+	assert.Equal(t, false, steps["switch_traffic"].Outputs["previous_existed"], "the drill name is new")
+	assert.NotEmpty(t, steps["switch_traffic"].Outputs["change_id"])
 }
 
 // awsClients are the SDK clients the test builds and inspects moto with.

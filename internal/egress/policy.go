@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -168,11 +169,33 @@ func (l listener) matches(addr netip.Addr, port int, local func(netip.Addr) bool
 }
 
 // Client returns an HTTP client whose every connection, redirects included, passes the
-// policy. It has no overall timeout (callers set one per request) and ignores proxy
-// variables.
+// policy. It has no overall timeout (callers set one per request).
+//
+// It honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY, as workers behind a corporate proxy
+// need: the connection to the proxy passes the policy like any other, and the target is
+// checked by what the URL names (egress.deny, bcdr's own listeners, and an IP address
+// in full). Through a proxy the proxy resolves the name, so that the address a name
+// resolves to is then the proxy's to police.
 func (p *Policy) Client() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = nil
+	t.Proxy = func(r *http.Request) (*url.URL, error) {
+		u, err := http.ProxyFromEnvironment(r)
+		if err != nil || u == nil {
+			return u, err
+		}
+		port, _ := strconv.Atoi(r.URL.Port())
+		if port == 0 {
+			port = 80
+			if r.URL.Scheme == "https" {
+				port = 443
+			}
+		}
+		host := r.URL.Hostname()
+		if addr, err := netip.ParseAddr(host); err == nil {
+			return u, p.Check(host, addr, port)
+		}
+		return u, p.checkName(strings.ToLower(strings.TrimSuffix(host, ".")), port)
+	}
 	t.DialContext = p.DialContext
 	return &http.Client{Transport: t}
 }
