@@ -75,6 +75,7 @@ func TestTriggerDrillClockStartsWithTheRun(t *testing.T) {
 		in, err := s.triggerInput("am", config.Trigger{Runbook: "demo-failover", Mode: mode}, alerts[0])
 		require.NoError(t, err, mode)
 		assert.Equal(t, wantClock, !in.OutageStart.IsZero(), mode)
+		assert.Equal(t, []string{"demo-web"}, in.Authorized, "a configured trigger's run may count as proof for its service")
 	}
 }
 
