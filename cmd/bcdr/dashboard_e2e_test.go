@@ -25,6 +25,7 @@ import (
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -180,6 +181,8 @@ func seedEvidence(t *testing.T, dir string, n int, now time.Time) time.Duration 
 		rpo := time.Duration(float64(sd.s.rpo) * (0.1 + rng.Float64()*1.0))
 		st := workflows.Status{
 			RunID: fmt.Sprintf("seed-%s-%04d", sd.s.name, i), Runbook: sd.s.runbook, Service: sd.s.name, Mode: mode, State: state,
+			// proof of the service: authorized for it, and of its runbook as the server loads it
+			Digest: runbooks.Digest([]byte(dashboardRunbooks[sd.s.runbook])), Authorized: []string{sd.s.name},
 			Initiator: "scheduler", Trigger: "schedule:seed", StartedAt: sd.at.Add(-rto), EndedAt: sd.at, ClockStart: sd.at.Add(-rto),
 			RTOTarget: sd.s.rto, RTOActual: rto, RPOTarget: sd.s.rpo, RPOActual: rpo, RPOMarkerAt: sd.at.Add(-rto - rpo), // the newest marker read back
 			Steps: []workflows.StepState{{ID: "promote", Uses: "noop", Status: workflows.StepSucceeded, Attempts: 1, StartedAt: sd.at.Add(-rto), EndedAt: sd.at}},
