@@ -507,10 +507,6 @@ func (im *importer) services() []Service {
 		}
 	}
 	im.breakCycles(out, from)
-	order := make([]int, len(out))
-	for i := range order {
-		order[i] = i
-	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out
 }

@@ -248,7 +248,7 @@ func (c *ctk) activity(a *yaml.Node, section string) {
 	if ref := text(get(a, "ref")); ref != "" {
 		def := c.byName[ref]
 		if def == nil {
-			c.addStep(a, mapping("id", str(c.id("missing-"+ref)), "uses", str("noop")), false)
+			c.addStep(mapping("id", str(c.id("missing-"+ref)), "uses", str("noop")), false)
 			comment(c.steps[len(c.steps)-1], c.note(a, "%s refers to activity %q, which the experiment does not define before it", section, ref))
 			return
 		}
@@ -261,7 +261,7 @@ func (c *ctk) activity(a *yaml.Node, section string) {
 	background := text(get(a, "background")) == "true"
 	pauses := get(a, "pauses")
 	if sec, ok := seconds(get(pauses, "before")); ok && sec > 0 {
-		c.addStep(pauses, c.pause(name+"-pause-before", sec, "before "+name), false)
+		c.addStep(c.pause(name+"-pause-before", sec, "before "+name), false)
 	}
 	var step *yaml.Node
 	switch text(get(prov, "type")) {
@@ -287,15 +287,15 @@ func (c *ctk) activity(a *yaml.Node, section string) {
 		comment(step, c.note(a, "%s %q uses a %s provider (%s); bcdr runs no code on its workers, so a person runs it", firstOf(kind, "activity"), name, firstOf(text(get(prov, "type")), "missing"), describeProvider(prov)))
 	}
 	set(step, "on_error", str("continue"))
-	c.addStep(a, step, background)
+	c.addStep(step, background)
 	if sec, ok := seconds(get(pauses, "after")); ok && sec > 0 {
-		c.addStep(pauses, c.pause(name+"-pause-after", sec, "after "+name), false)
+		c.addStep(c.pause(name+"-pause-after", sec, "after "+name), false)
 	}
 }
 
 // addStep appends a step that needs the previous ones; a background step is not needed
 // by the next one (it runs beside what follows).
-func (c *ctk) addStep(_ *yaml.Node, step *yaml.Node, background bool) {
+func (c *ctk) addStep(step *yaml.Node, background bool) {
 	if len(c.last) > 0 {
 		needs := flowSeq()
 		for _, id := range c.last {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -257,9 +259,9 @@ func (c *ssm) step(s *yaml.Node) *yaml.Node {
 		set(step, "with", with)
 	case "aws:invokeLambdaFunction":
 		with := mapping("function_name", c.value(get(in, "FunctionName")))
-		for k, to := range map[string]string{"Payload": "payload", "Qualifier": "qualifier", "InvocationType": "invocation_type"} {
-			if v := get(in, k); v != nil {
-				set(with, to, c.value(v))
+		for _, kv := range [][2]string{{"Payload", "payload"}, {"Qualifier", "qualifier"}, {"InvocationType", "invocation_type"}} {
+			if v := get(in, kv[0]); v != nil {
+				set(with, kv[1], c.value(v))
 			}
 		}
 		set(step, "uses", str("aws.lambda.invoke"))
@@ -283,8 +285,8 @@ func (c *ssm) step(s *yaml.Node) *yaml.Node {
 			}
 			set(with, to, c.value(in.Content[i+1]))
 		}
-		for k, v := range call.fixed {
-			if get(with, k) == nil {
+		for _, k := range slices.Sorted(maps.Keys(call.fixed)) {
+			if v := call.fixed[k]; get(with, k) == nil {
 				set(with, k, v)
 				comment(step, c.note(in, "%s: %s is not given; %s set to %s (decide)", api, k, k, v.Value))
 			}
@@ -404,10 +406,12 @@ var ssmAPIs = map[string]ssmCall{
 		"DocumentName": "document_name", "DocumentVersion": "document_version", "Parameters": "parameters"}},
 }
 
+var isoDurationRE = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
+
 // isoDuration reads the ISO 8601 durations aws:sleep takes (PT10M, PT1H30M, P1D) as a
 // bcdr duration.
 func isoDuration(s string) (string, error) {
-	m := regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`).FindStringSubmatch(s)
+	m := isoDurationRE.FindStringSubmatch(s)
 	if m == nil || s == "P" || s == "PT" {
 		return "", errors.New("not an ISO 8601 duration like PT10M")
 	}
