@@ -287,7 +287,9 @@ func accessible(t *testing.T, ctx context.Context) []string {
 // waitJS waits until a JavaScript expression is true in the page.
 func (d *dashEnv) waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// 90 s, not 30: with every other package's tests running beside it (make test), a
+	// workflow task of the run behind the page has been seen to wait more than 30 s.
+	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	// An expression that throws (its element is not there yet) counts as false.
 	safe := "(() => { try { return !!(" + expr + ") } catch (e) { return false } })()"
