@@ -214,6 +214,7 @@ func (a *Actions) entries() []entry {
 		rdsRestoreInstanceFromSnapshotSpec.bind(a.RDSRestoreInstanceFromSnapshot),
 		rdsRestoreInstanceToPointInTimeSpec.bind(a.RDSRestoreInstanceToPointInTime),
 		rdsRestoreClusterToPointInTimeSpec.bind(a.RDSRestoreClusterToPointInTime),
+		rdsRestoreClusterFromSnapshotSpec.bind(a.RDSRestoreClusterFromSnapshot),
 		rdsDeleteInstanceSpec.bind(a.RDSDeleteInstance),
 		rdsWaitInstanceSpec.bind(a.RDSWaitInstance),
 		rdsWaitClusterSpec.bind(a.RDSWaitCluster),

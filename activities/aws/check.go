@@ -63,6 +63,7 @@ func (a *Actions) targetChecks() map[string]readiness.Checker {
 		"aws.rds.restore_instance_from_snapshot":      checkOf(a.checkSnapshotRestore),
 		"aws.rds.restore_instance_to_point_in_time":   checkOf(a.checkPointInTime),
 		"aws.rds.restore_cluster_to_point_in_time":    checkOf(a.checkClusterPointInTime),
+		"aws.rds.restore_cluster_from_snapshot":       checkOf(a.checkClusterSnapshotRestore),
 		"aws.dynamodb.restore_table_to_point_in_time": checkOf(a.checkTablePointInTime),
 		"aws.rds.delete_instance":                     checkOf(a.checkDeleteInstance),
 		"aws.rds.wait_instance":                       checkOf(a.checkWaitInstance),

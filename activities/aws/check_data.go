@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -103,17 +102,17 @@ func (a *Actions) checkSnapshotRestore(ctx context.Context, t readiness.Target, 
 		if err != nil {
 			return one(fromErr("target", classify(err, "describe %s", what)))
 		}
-		for _, s := range out.DBSnapshots {
-			if awssdk.ToString(s.Status) == "available" && s.SnapshotCreateTime != nil {
-				snaps = append(snaps, s)
-			}
-		}
+		snaps = append(snaps, out.DBSnapshots...)
 	}
-	if len(snaps) == 0 {
-		return one(notReady("target", "%s: no available snapshot", what))
+	before, _ := time.Parse(time.RFC3339, in.SnapshotBefore)
+	owner := fmt.Sprintf("named %q", in.SnapshotID)
+	if in.SnapshotID == "" {
+		owner = fmt.Sprintf("of DB instance %q", in.SourceInstanceID)
 	}
-	sort.Slice(snaps, func(i, j int) bool { return snaps[i].SnapshotCreateTime.After(*snaps[j].SnapshotCreateTime) })
-	newest := snaps[0]
+	newest, err := newestBefore(snaps, dbSnapshotInfo, before, owner)
+	if err != nil {
+		return one(notReady("target", "%v", err))
+	}
 	return one(fresh(t, fmt.Sprintf("DB snapshot %q", awssdk.ToString(newest.DBSnapshotIdentifier)), *newest.SnapshotCreateTime))
 }
 
@@ -410,6 +409,27 @@ func (a *Actions) checkClusterPointInTime(ctx context.Context, t readiness.Targe
 		return one(f)
 	}
 	return one(restorable(t, fmt.Sprintf("DB cluster %q", in.SourceClusterID), in.RestoreTime, cl.EarliestRestorableTime, cl.LatestRestorableTime))
+}
+
+// checkClusterSnapshotRestore: the snapshot to restore (the one named, or the newest of
+// the source cluster taken before snapshot_before) is available and within the RPO.
+func (a *Actions) checkClusterSnapshotRestore(ctx context.Context, t readiness.Target, in clusterSnapshotRestoreInput) []readiness.Finding {
+	if n, ok := runTime(t, "db_cluster_snapshot_identifier", "source_db_cluster_identifier"); ok {
+		return one(later("target", n))
+	}
+	if (in.SnapshotID == "") == (in.SourceClusterID == "") {
+		return one(notReady("target", "give db_cluster_snapshot_identifier or source_db_cluster_identifier (one of them)"))
+	}
+	c, err := a.rdsClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	before, _ := time.Parse(time.RFC3339, in.SnapshotBefore)
+	snap, err := clusterSnapshot(ctx, c, in.SnapshotID, in.SourceClusterID, before)
+	if err != nil {
+		return one(fromErr("target", err))
+	}
+	return one(fresh(t, fmt.Sprintf("DB cluster snapshot %q", awssdk.ToString(snap.DBClusterSnapshotIdentifier)), *snap.SnapshotCreateTime))
 }
 
 // checkTablePointInTime: the source table has point-in-time recovery on and can be

@@ -383,3 +383,27 @@ func TestCheckDynamoDBPointInTimeRestore(t *testing.T) {
 	assert.Contains(t, fs[0], "not ready: ")
 	assert.Contains(t, fs[0], "no-such-table")
 }
+
+func TestCheckAuroraClusterSnapshotRestore(t *testing.T) {
+	e := newCheckEnv(t)
+	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
+	ctx := testCtx(t)
+	cluster := unique(t, "aur")
+	createCluster(t, c, cluster, "")
+	// every snapshot (moto, like RDS, takes an automated one at creation) is newer than
+	// the first bad write: nothing safe to restore
+	before := fmt.Sprintf("{source_db_cluster_identifier: %s, snapshot_before: '2020-01-01T00:00:00Z', writer_db_instance_class: db.r6g.large}", cluster)
+	assert.Equal(t, []string{fmt.Sprintf(`not ready: no available snapshot of DB cluster %q taken before 2020-01-01T00:00:00Z`, cluster)},
+		only(e.check(t, "aws.rds.restore_cluster_from_snapshot", before, false), "target"))
+
+	_, err := c.CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{DBClusterIdentifier: awssdk.String(cluster),
+		DBClusterSnapshotIdentifier: awssdk.String(cluster + "-s")})
+	require.NoError(t, err)
+	fs := only(e.check(t, "aws.rds.restore_cluster_from_snapshot", fmt.Sprintf("{db_cluster_snapshot_identifier: %s-s, writer_db_instance_class: db.r6g.large}", cluster), false), "target")
+	require.Len(t, fs, 1)
+	assert.Contains(t, fs[0], fmt.Sprintf(`ready: DB cluster snapshot "%s-s" is `, cluster))
+	assert.Contains(t, fs[0], "within the RPO 1h0m0s")
+
+	fs = only(e.check(t, "aws.rds.restore_cluster_from_snapshot", "{db_cluster_snapshot_identifier: gone, writer_db_instance_class: db.r6g.large}", false), "target")
+	assert.Equal(t, []string{`not ready: no available snapshot named "gone"`}, fs)
+}

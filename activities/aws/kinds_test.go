@@ -19,7 +19,7 @@ var wantKinds = []string{
 	"aws.route53.upsert_record", "aws.route53.delete_record", "aws.route53.restore_record", "aws.route53.wait_insync", "aws.route53.health_check_status",
 	"aws.arc.get_routing_control", "aws.arc.set_routing_control", "aws.arc.set_routing_controls",
 	"aws.rds.promote_read_replica", "aws.rds.failover_global_cluster", "aws.rds.switchover_global_cluster",
-	"aws.rds.detach_from_global_cluster", "aws.rds.failover_cluster", "aws.rds.restore_instance_from_snapshot", "aws.rds.restore_instance_to_point_in_time", "aws.rds.restore_cluster_to_point_in_time",
+	"aws.rds.detach_from_global_cluster", "aws.rds.failover_cluster", "aws.rds.restore_instance_from_snapshot", "aws.rds.restore_instance_to_point_in_time", "aws.rds.restore_cluster_to_point_in_time", "aws.rds.restore_cluster_from_snapshot",
 	"aws.rds.delete_instance", "aws.rds.wait_instance", "aws.rds.wait_cluster", "aws.rds.replica_lag",
 	"aws.autoscaling.set_capacity", "aws.autoscaling.wait_healthy",
 	"aws.ecs.set_desired_count", "aws.ecs.wait_stable",

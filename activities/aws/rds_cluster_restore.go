@@ -16,19 +16,49 @@ import (
 // ---- aws.rds.restore_cluster_to_point_in_time
 
 type clusterRestoreInput struct {
-	ClusterID               string            `json:"db_cluster_identifier,omitempty"`
-	SourceClusterID         string            `json:"source_db_cluster_identifier"`
-	RestoreTime             string            `json:"restore_time,omitempty"`
-	UseLatestRestorableTime bool              `json:"use_latest_restorable_time"`
-	WriterClass             string            `json:"writer_db_instance_class"`
-	SubnetGroup             string            `json:"db_subnet_group_name,omitempty"`
-	SecurityGroupIDs        []string          `json:"vpc_security_group_ids,omitempty"`
-	AllowDefaultNetwork     bool              `json:"allow_default_network"`
-	ClusterParameterGroup   string            `json:"db_cluster_parameter_group_name,omitempty"`
-	DeletionProtection      bool              `json:"deletion_protection"`
-	Tags                    map[string]string `json:"tags,omitempty"`
-	Wait                    bool              `json:"wait"`
+	SourceClusterID         string `json:"source_db_cluster_identifier"`
+	RestoreTime             string `json:"restore_time,omitempty"`
+	UseLatestRestorableTime bool   `json:"use_latest_restorable_time"`
+	clusterTarget
 	Scope
+}
+
+// clusterTarget is the new cluster both cluster restores create: its identity, network,
+// configuration and writer. RestoreDBClusterToPointInTime and RestoreDBClusterFromSnapshot
+// put a cluster with no security group given into the default one, and "only restore the
+// DB cluster, not the DB instances" (the API references), so the network is required
+// unless the step says otherwise and the writer is created by the step.
+type clusterTarget struct {
+	ClusterID             string            `json:"db_cluster_identifier,omitempty"`
+	WriterClass           string            `json:"writer_db_instance_class"`
+	SubnetGroup           string            `json:"db_subnet_group_name,omitempty"`
+	SecurityGroupIDs      []string          `json:"vpc_security_group_ids,omitempty"`
+	AllowDefaultNetwork   bool              `json:"allow_default_network"`
+	ClusterParameterGroup string            `json:"db_cluster_parameter_group_name,omitempty"`
+	DeletionProtection    bool              `json:"deletion_protection"`
+	Tags                  map[string]string `json:"tags,omitempty"`
+	Wait                  bool              `json:"wait"`
+}
+
+var clusterTargetInputs = []runbooks.Field{
+	optStr("db_cluster_identifier", "identifier of the new cluster (default: bcdr-<hash of run and step>); its writer is <id>-1"),
+	reqStr("writer_db_instance_class", "instance class of the writer, e.g. db.r6g.large"),
+	optStr("db_subnet_group_name", "DB subnet group (required unless allow_default_network)"),
+	field("vpc_security_group_ids", runbooks.TypeList, "VPC security group ids (required unless allow_default_network)"),
+	withDefault(field("allow_default_network", runbooks.TypeBool, "restore into the default VPC and its default security group"), false),
+	optStr("db_cluster_parameter_group_name", "DB cluster parameter group (default: the engine's default, not the source's)"),
+	withDefault(field("deletion_protection", runbooks.TypeBool, "turn on deletion protection"), false),
+	field("tags", runbooks.TypeMap, "extra tags"),
+	waitInput(true, "the cluster and its writer are available"),
+}
+
+var clusterRestoreOutputs = []runbooks.Field{
+	field("db_cluster_identifier", runbooks.TypeString, "the new cluster"),
+	field("writer", runbooks.TypeString, "its writer instance"),
+	field("endpoint", runbooks.TypeString, "the cluster (writer) endpoint"),
+	field("reader_endpoint", runbooks.TypeString, "the reader endpoint"),
+	field("status", runbooks.TypeString, "cluster status"),
+	field("created", runbooks.TypeBool, "false when an earlier attempt of this step had created the cluster"),
 }
 
 var rdsRestoreClusterToPointInTimeSpec = newSpec[clusterRestoreInput](runbooks.Kind{
@@ -38,28 +68,12 @@ var rdsRestoreClusterToPointInTimeSpec = newSpec[clusterRestoreInput](runbooks.K
 		"unless allow_default_network), create its writer instance (RestoreDBClusterToPointInTime restores the cluster " +
 		"only), and wait until both are available. Tagged bcdr:managed; a retried step adopts what it created. Drill: " +
 		"restore into a throwaway identifier with deletion_protection false and delete the cluster in the cleanup.",
-	Inputs: []runbooks.Field{
-		optStr("db_cluster_identifier", "identifier of the new cluster (default: bcdr-<hash of run and step>); its writer is <id>-1"),
+	Inputs: append([]runbooks.Field{
 		reqStr("source_db_cluster_identifier", "the cluster whose backups are restored (same region)"),
 		optStr("restore_time", "the time to restore to (RFC 3339); or use_latest_restorable_time"),
 		withDefault(field("use_latest_restorable_time", runbooks.TypeBool, "restore to the latest restorable time"), false),
-		reqStr("writer_db_instance_class", "instance class of the writer, e.g. db.r6g.large"),
-		optStr("db_subnet_group_name", "DB subnet group (required unless allow_default_network)"),
-		field("vpc_security_group_ids", runbooks.TypeList, "VPC security group ids (required unless allow_default_network)"),
-		withDefault(field("allow_default_network", runbooks.TypeBool, "restore into the default VPC and its default security group"), false),
-		optStr("db_cluster_parameter_group_name", "DB cluster parameter group (default: the engine's default, not the source's)"),
-		withDefault(field("deletion_protection", runbooks.TypeBool, "turn on deletion protection"), false),
-		field("tags", runbooks.TypeMap, "extra tags"),
-		waitInput(true, "the cluster and its writer are available"),
-	},
-	Outputs: []runbooks.Field{
-		field("db_cluster_identifier", runbooks.TypeString, "the new cluster"),
-		field("writer", runbooks.TypeString, "its writer instance"),
-		field("endpoint", runbooks.TypeString, "the cluster (writer) endpoint"),
-		field("reader_endpoint", runbooks.TypeString, "the reader endpoint"),
-		field("status", runbooks.TypeString, "cluster status"),
-		field("created", runbooks.TypeBool, "false when an earlier attempt of this step had created the cluster"),
-	},
+	}, clusterTargetInputs...),
+	Outputs: clusterRestoreOutputs,
 	IAMActions: append([]string{"rds:DescribeDBClusters", "rds:RestoreDBClusterToPointInTime", "rds:DescribeDBInstances",
 		"rds:CreateDBInstance", "rds:AddTagsToResource"}, rdsKMSActions...),
 	SideEffects:     true,
@@ -67,11 +81,16 @@ var rdsRestoreClusterToPointInTimeSpec = newSpec[clusterRestoreInput](runbooks.K
 	DefaultEstimate: estimate(40 * time.Minute),
 })
 
-type clusterRestorer interface {
+// clusterBuilder reads a restored cluster and creates its writer.
+type clusterBuilder interface {
 	clusterDescriber
 	instanceDescriber
-	RestoreDBClusterToPointInTime(context.Context, *rds.RestoreDBClusterToPointInTimeInput, ...func(*rds.Options)) (*rds.RestoreDBClusterToPointInTimeOutput, error)
 	CreateDBInstance(context.Context, *rds.CreateDBInstanceInput, ...func(*rds.Options)) (*rds.CreateDBInstanceOutput, error)
+}
+
+type clusterRestorer interface {
+	clusterBuilder
+	RestoreDBClusterToPointInTime(context.Context, *rds.RestoreDBClusterToPointInTimeInput, ...func(*rds.Options)) (*rds.RestoreDBClusterToPointInTimeOutput, error)
 }
 
 // RDSRestoreClusterToPointInTime carries out aws.rds.restore_cluster_to_point_in_time.
@@ -86,28 +105,14 @@ func (a *Actions) RDSRestoreClusterToPointInTime(ctx context.Context, req activi
 }
 
 func (a *Actions) restoreCluster(ctx context.Context, c clusterRestorer, req activities.Request, in clusterRestoreInput) (activities.Result, error) {
-	if in.ClusterID == "" {
-		in.ClusterID = "bcdr-" + requestToken(req, "restore-cluster")[:16]
-	}
-	what := fmt.Sprintf("restore DB cluster %q", in.ClusterID)
+	in.defaultID(req)
 	pit := pointInTimeInput{InstanceID: in.ClusterID, SourceInstanceID: in.SourceClusterID, RestoreTime: in.RestoreTime,
-		UseLatestRestorableTime: in.UseLatestRestorableTime,
-		restoreConfig:           restoreConfig{SubnetGroup: in.SubnetGroup, SecurityGroupIDs: in.SecurityGroupIDs, AllowDefaultNetwork: in.AllowDefaultNetwork}}
+		UseLatestRestorableTime: in.UseLatestRestorableTime, restoreConfig: in.network()}
 	at, err := pit.check()
 	if err != nil {
 		return nil, err
 	}
-	tags := restoreConfig{Tags: in.Tags}.tags(req, in.SourceClusterID)
-	cl, err := describeClusterOrNil(ctx, c, in.ClusterID)
-	if err != nil {
-		return nil, err
-	}
-	created := cl == nil
-	if cl != nil {
-		if tagValue(cl.TagList, tagRunID) != req.RunID || tagValue(cl.TagList, tagStepID) != req.StepID {
-			return nil, invalid("%s: a cluster with this identifier exists and was not created by this step", what)
-		}
-	} else {
+	res, _, err := a.buildCluster(ctx, c, req, in.clusterTarget, in.SourceClusterID, func(tags []rdstypes.Tag) (*rdstypes.DBCluster, error) {
 		input := &rds.RestoreDBClusterToPointInTimeInput{
 			DBClusterIdentifier:         awssdk.String(in.ClusterID),
 			SourceDBClusterIdentifier:   awssdk.String(in.SourceClusterID),
@@ -124,46 +129,84 @@ func (a *Actions) restoreCluster(ctx context.Context, c clusterRestorer, req act
 		}
 		logChange(ctx, "restore Aurora cluster to a point in time", "cluster", in.ClusterID, "source", in.SourceClusterID, "time", in.RestoreTime)
 		out, err := c.RestoreDBClusterToPointInTime(ctx, input)
+		if err != nil {
+			return nil, err
+		}
+		return out.DBCluster, nil
+	})
+	return res, err
+}
+
+// defaultID names the new cluster after the run and step when the step does not.
+func (t *clusterTarget) defaultID(req activities.Request) {
+	if t.ClusterID == "" {
+		t.ClusterID = "bcdr-" + requestToken(req, "restore-cluster")[:16]
+	}
+}
+
+// network is the target's network, for the checks instance restores share.
+func (t clusterTarget) network() restoreConfig {
+	return restoreConfig{SubnetGroup: t.SubnetGroup, SecurityGroupIDs: t.SecurityGroupIDs, AllowDefaultNetwork: t.AllowDefaultNetwork}
+}
+
+// buildCluster creates the new cluster with start (tagged as bcdr's, from source), or
+// adopts the one an earlier attempt of this step created, then creates its writer and
+// waits for both. created is false when the cluster was adopted.
+func (a *Actions) buildCluster(ctx context.Context, c clusterBuilder, req activities.Request, t clusterTarget, source string,
+	start func(tags []rdstypes.Tag) (*rdstypes.DBCluster, error)) (res activities.Result, created bool, err error) {
+	what := fmt.Sprintf("restore DB cluster %q", t.ClusterID)
+	tags := restoreConfig{Tags: t.Tags}.tags(req, source)
+	cl, err := describeClusterOrNil(ctx, c, t.ClusterID)
+	if err != nil {
+		return nil, false, err
+	}
+	created = cl == nil
+	if cl != nil {
+		if tagValue(cl.TagList, tagRunID) != req.RunID || tagValue(cl.TagList, tagStepID) != req.StepID {
+			return nil, false, invalid("%s: a cluster with this identifier exists and was not created by this step", what)
+		}
+	} else {
+		cl, err = start(tags)
 		if errorCode(err) == "DBClusterAlreadyExistsFault" {
-			return nil, fmt.Errorf("%s: created concurrently, retry to adopt it: %w", what, err)
+			return nil, false, fmt.Errorf("%s: created concurrently, retry to adopt it: %w", what, err)
 		}
 		if err != nil {
-			return nil, classify(err, "%s from %q", what, in.SourceClusterID)
+			return nil, false, classify(err, "%s from %q", what, source)
 		}
-		cl = out.DBCluster
 	}
 	// "This operation only restores the DB cluster, not the DB instances for that DB
 	// cluster. You must invoke the CreateDBInstance operation"
-	// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterToPointInTime.html)
-	writer := in.ClusterID + "-1"
+	// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterToPointInTime.html,
+	// and the same in API_RestoreDBClusterFromSnapshot.html)
+	writer := t.ClusterID + "-1"
 	inst, err := describeInstance(ctx, c, writer)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if inst == nil {
-		logChange(ctx, "create the restored cluster's writer", "cluster", in.ClusterID, "instance", writer)
+		logChange(ctx, "create the restored cluster's writer", "cluster", t.ClusterID, "instance", writer)
 		_, err := c.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 			DBInstanceIdentifier: awssdk.String(writer),
-			DBClusterIdentifier:  awssdk.String(in.ClusterID),
-			DBInstanceClass:      awssdk.String(in.WriterClass),
+			DBClusterIdentifier:  awssdk.String(t.ClusterID),
+			DBInstanceClass:      awssdk.String(t.WriterClass),
 			Engine:               cl.Engine,
 			PubliclyAccessible:   awssdk.Bool(false),
 			Tags:                 tags,
 		})
 		if err != nil && errorCode(err) != "DBInstanceAlreadyExists" {
-			return nil, classify(err, "%s: create writer %q", what, writer)
+			return nil, false, classify(err, "%s: create writer %q", what, writer)
 		}
 	}
-	if in.Wait {
+	if t.Wait {
 		if _, err := a.waitInstance(ctx, c, writer, "available", nil); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if cl, err = a.waitCluster(ctx, c, in.ClusterID, "available", anyWriter); err != nil {
-			return nil, err
+		if cl, err = a.waitCluster(ctx, c, t.ClusterID, "available", anyWriter); err != nil {
+			return nil, false, err
 		}
 	}
-	return activities.Result{"db_cluster_identifier": in.ClusterID, "writer": writer, "endpoint": awssdk.ToString(cl.Endpoint),
-		"reader_endpoint": awssdk.ToString(cl.ReaderEndpoint), "status": awssdk.ToString(cl.Status), "created": created}, nil
+	return activities.Result{"db_cluster_identifier": t.ClusterID, "writer": writer, "endpoint": awssdk.ToString(cl.Endpoint),
+		"reader_endpoint": awssdk.ToString(cl.ReaderEndpoint), "status": awssdk.ToString(cl.Status), "created": created}, created, nil
 }
 
 // describeClusterOrNil returns the cluster, or nil when it does not exist.

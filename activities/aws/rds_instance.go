@@ -325,21 +325,42 @@ func newestSnapshot(ctx context.Context, c instanceRestorer, instanceID string, 
 		if err != nil {
 			return "", classify(err, "list snapshots of DB instance %q", instanceID)
 		}
-		for _, s := range out.DBSnapshots {
-			if awssdk.ToString(s.Status) == "available" && s.SnapshotCreateTime != nil &&
-				(before.IsZero() || s.SnapshotCreateTime.Before(before)) {
-				snaps = append(snaps, s)
-			}
+		snaps = append(snaps, out.DBSnapshots...)
+	}
+	s, err := newestBefore(snaps, dbSnapshotInfo, before, fmt.Sprintf("of DB instance %q", instanceID))
+	if err != nil {
+		return "", err
+	}
+	return awssdk.ToString(s.DBSnapshotIdentifier), nil
+}
+
+func dbSnapshotInfo(s rdstypes.DBSnapshot) (string, *time.Time) {
+	return awssdk.ToString(s.Status), s.SnapshotCreateTime
+}
+
+// newestBefore is the newest available snapshot of snaps, created before before when it
+// is not zero; info gives a snapshot's status and creation time, and owner says whose
+// snapshots they are ("of DB instance x") in the error when there is none.
+func newestBefore[S any](snaps []S, info func(S) (string, *time.Time), before time.Time, owner string) (S, error) {
+	var best S
+	var bestAt *time.Time
+	for _, s := range snaps {
+		status, at := info(s)
+		if status != "available" || at == nil || (!before.IsZero() && !at.Before(before)) {
+			continue
+		}
+		if bestAt == nil || at.After(*bestAt) {
+			best, bestAt = s, at
 		}
 	}
-	if len(snaps) == 0 {
-		if !before.IsZero() {
-			return "", notFound("restore DB instance: no available snapshot of DB instance %q taken before %s", instanceID, before.UTC().Format(time.RFC3339))
-		}
-		return "", notFound("restore DB instance: no available snapshot of DB instance %q", instanceID)
+	switch {
+	case bestAt != nil:
+		return best, nil
+	case !before.IsZero():
+		return best, notFound("no available snapshot %s taken before %s", owner, before.UTC().Format(time.RFC3339))
+	default:
+		return best, notFound("no available snapshot %s", owner)
 	}
-	sort.Slice(snaps, func(i, j int) bool { return snaps[i].SnapshotCreateTime.After(*snaps[j].SnapshotCreateTime) })
-	return awssdk.ToString(snaps[0].DBSnapshotIdentifier), nil
 }
 
 // ---- aws.rds.delete_instance

@@ -205,3 +205,51 @@ func TestRDSRestoreClusterToPointInTime(t *testing.T) {
 		"use_latest_restorable_time": true, "writer_db_instance_class": "db.r6g.large"}))
 	requireErrorType(t, err, activities.ErrValidation, "db_subnet_group_name and vpc_security_group_ids")
 }
+
+// TestRDSRestoreClusterFromSnapshot: an Aurora cluster restored from a cluster snapshot
+// (RestoreDBClusterFromSnapshot needs the engine, which the kind takes from the snapshot;
+// it restores the cluster only, so the kind creates the writer:
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html),
+// in the network given, adopted by a retried attempt, and refused into the default
+// network unless asked; a restore after corruption skips snapshots taken after it.
+func TestRDSRestoreClusterFromSnapshot(t *testing.T) {
+	a := newActions(t)
+	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
+	ctx := testCtx(t)
+	net := createNetwork(t, c, "ledger")
+	createCluster(t, c, "ledger-aurora", "", "ledger-aurora-1")
+	_, err := c.CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{DBClusterIdentifier: awssdk.String("ledger-aurora"),
+		DBClusterSnapshotIdentifier: awssdk.String("ledger-nightly")})
+	require.NoError(t, err)
+
+	req := request(t, map[string]any{"db_cluster_snapshot_identifier": "ledger-nightly", "db_cluster_identifier": "ledger-restored",
+		"writer_db_instance_class": "db.r6g.large", "db_subnet_group_name": net.subnetGroup, "vpc_security_group_ids": []any{net.securityGroup}})
+	res, err := a.RDSRestoreClusterFromSnapshot(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, "ledger-restored", res["db_cluster_identifier"])
+	assert.Equal(t, "ledger-restored-1", res["writer"])
+	assert.Equal(t, "ledger-nightly", res["db_cluster_snapshot_identifier"])
+	assert.Equal(t, true, res["created"])
+	assert.Equal(t, "available", res["status"])
+	cl, err := describeCluster(ctx, c, "ledger-restored")
+	require.NoError(t, err)
+	assert.Equal(t, "aurora-postgresql", awssdk.ToString(cl.Engine), "the snapshot's engine")
+	assert.Equal(t, net.subnetGroup, awssdk.ToString(cl.DBSubnetGroup))
+	inst := describe(t, c, "ledger-restored-1").DBInstances[0]
+	assert.Equal(t, "ledger-restored", awssdk.ToString(inst.DBClusterIdentifier))
+	assert.False(t, awssdk.ToBool(inst.PubliclyAccessible))
+
+	res, err = a.RDSRestoreClusterFromSnapshot(ctx, req)
+	require.NoError(t, err, "a retried attempt adopts its cluster and writer")
+	assert.Equal(t, false, res["created"])
+	assert.Equal(t, "ledger-nightly", res["db_cluster_snapshot_identifier"])
+
+	_, err = a.RDSRestoreClusterFromSnapshot(ctx, request(t, map[string]any{"source_db_cluster_identifier": "ledger-aurora",
+		"snapshot_before": "2020-01-01T00:00:00Z", "writer_db_instance_class": "db.r6g.large", "allow_default_network": true}))
+	requireErrorType(t, err, activities.ErrNotFound, `no available snapshot of DB cluster "ledger-aurora" taken before 2020-01-01T00:00:00Z`)
+	_, err = a.RDSRestoreClusterFromSnapshot(ctx, request(t, map[string]any{"db_cluster_snapshot_identifier": "ledger-nightly",
+		"writer_db_instance_class": "db.r6g.large"}))
+	requireErrorType(t, err, activities.ErrValidation, "db_subnet_group_name and vpc_security_group_ids")
+	_, err = a.RDSRestoreClusterFromSnapshot(ctx, request(t, map[string]any{"writer_db_instance_class": "db.r6g.large", "allow_default_network": true}))
+	requireErrorType(t, err, activities.ErrValidation, "give db_cluster_snapshot_identifier or source_db_cluster_identifier")
+}

@@ -196,6 +196,11 @@ func snapshot(t target) string {
 	return orARN(t.str("db_snapshot_identifier"), func(id string) string { return t.arn("rds", "snapshot:"+id) })
 }
 
+// clusterSnapshot is the cluster snapshot a step names, or any (the newest of a cluster's).
+func clusterSnapshot(t target) string {
+	return orARN(t.str("db_cluster_snapshot_identifier"), func(id string) string { return t.arn("rds", "cluster-snapshot:"+id) })
+}
+
 func bucket(t target) []grant {
 	return each(t.global("s3", "", t.str("bucket")))
 }
@@ -409,6 +414,20 @@ var rules = map[string]rule{
 	"rds:DescribeDBClusters": func(t target) []grant { return each(rdsCluster(t, "db_cluster_identifier")) },
 	"rds:RestoreDBClusterToPointInTime": func(t target) []grant {
 		return each(restoredCluster(t), rdsCluster(t, "source_db_cluster_identifier"),
+			t.arn("rds", "subgrp:"+t.str("db_subnet_group_name")), t.arn("rds", "cluster-pg:"+t.str("db_cluster_parameter_group_name")))
+	},
+	// Service Authorization Reference, Amazon RDS: DescribeDBClusterSnapshots acts on
+	// cluster and cluster-snapshot; RestoreDBClusterFromSnapshot on cluster (the new one),
+	// cluster-snapshot, cluster-pg and subgrp
+	// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+	"rds:DescribeDBClusterSnapshots": func(t target) []grant {
+		if t.str("db_cluster_snapshot_identifier") != "*" {
+			return each(clusterSnapshot(t))
+		}
+		return each(rdsCluster(t, "source_db_cluster_identifier"), t.arn("rds", "cluster-snapshot:*"))
+	},
+	"rds:RestoreDBClusterFromSnapshot": func(t target) []grant {
+		return each(restoredCluster(t), clusterSnapshot(t),
 			t.arn("rds", "subgrp:"+t.str("db_subnet_group_name")), t.arn("rds", "cluster-pg:"+t.str("db_cluster_parameter_group_name")))
 	},
 	"rds:CreateDBInstance": func(t target) []grant { // the restored cluster's writer, <cluster>-1
