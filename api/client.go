@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,17 +46,27 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // Do sends a request with a JSON body (nil for none) and decodes a JSON answer into out
 // (nil to drop it). An error answer is returned as an *Error.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	data, _, err := c.send(ctx, method, path, body)
+	if err != nil || out == nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
+// send sends a request and returns the answer's body and header; an error answer is an
+// *Error, with the header still returned.
+func (c *Client) send(ctx context.Context, method, path string, body any) ([]byte, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -65,43 +76,97 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("bcdr server: %w", err)
+		return nil, nil, fmt.Errorf("bcdr server: %w", err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return err
+		return nil, resp.Header, err
 	}
 	if resp.StatusCode >= 300 {
 		e := &Error{Status: resp.StatusCode}
 		if json.Unmarshal(data, e) != nil || e.Message == "" {
 			e.Message = strings.TrimSpace(resp.Status + ": " + string(data))
 		}
-		return e
+		return nil, resp.Header, e
 	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
+	return data, resp.Header, nil
 }
 
-// StartRun starts a run.
-func (c *Client) StartRun(ctx context.Context, req StartRequest) (RunRef, error) {
+// The run service (Runs) over the HTTP API.
+
+// Start implements Runs: POST /v1/runs.
+func (c *Client) Start(ctx context.Context, req StartRequest) (RunRef, error) {
 	var ref RunRef
 	return ref, c.Do(ctx, http.MethodPost, "/v1/runs", req, &ref)
 }
 
-// Run returns a run's live state or record.
+// Run implements Runs: GET /v1/runs/{id}.
 func (c *Client) Run(ctx context.Context, runID string) (workflows.Status, error) {
 	var st workflows.Status
 	return st, c.Do(ctx, http.MethodGet, "/v1/runs/"+url.PathEscape(runID), nil, &st)
 }
 
-// Act sends a decision (approve, decline, complete), an answer or a control (pause,
-// resume, skip, retry, cancel) to a run.
-func (c *Client) Act(ctx context.Context, runID, action string, body any) (ActionResult, error) {
+// waitEvery is how often Wait asks the server for a run's state.
+const waitEvery = 500 * time.Millisecond
+
+// Wait implements Runs: it asks for the run's state until the run has ended.
+func (c *Client) Wait(ctx context.Context, runID string) (workflows.Status, error) {
+	t := time.NewTicker(waitEvery)
+	defer t.Stop()
+	for {
+		st, err := c.Run(ctx, runID)
+		if err != nil || st.State.Done() {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// List implements Runs: GET /v1/runs.
+func (c *Client) List(ctx context.Context, f RunFilter) ([]RunSummary, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"service": f.Service, "runbook": f.Runbook, "mode": f.Mode, "outcome": f.Outcome} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if !f.Since.IsZero() {
+		q.Set("since", f.Since.UTC().Format(time.RFC3339))
+	}
+	if f.Limit != 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	var out struct {
+		Runs []RunSummary `json:"runs"`
+	}
+	return out.Runs, c.Do(ctx, http.MethodGet, "/v1/runs?"+q.Encode(), nil, &out)
+}
+
+// Act implements Runs: POST /v1/runs/{id}/{action} with the action's body. The server
+// acts as the identity it authenticated.
+func (c *Client) Act(ctx context.Context, runID string, act Action) (ActionResult, error) {
+	route, body := act.Name, any(ControlBody{Step: act.Step, Comment: act.Comment, Rollback: act.Rollback})
+	switch act.Name {
+	case workflows.UpdateApprove, workflows.UpdateDecline, workflows.UpdateComplete:
+		body = DecisionBody{Step: act.Step, Comment: act.Comment}
+	case "answer":
+		route, body = "answers", AnswerBody{Step: act.Step, Answer: act.Comment}
+	case workflows.UpdateFinding:
+		route, body = "findings", FindingBody{Kind: act.Kind, Text: act.Comment, Owner: act.Owner, Step: act.Step}
+	}
 	var res ActionResult
-	return res, c.Do(ctx, http.MethodPost, "/v1/runs/"+url.PathEscape(runID)+"/"+action, body, &res)
+	return res, c.Do(ctx, http.MethodPost, "/v1/runs/"+url.PathEscape(runID)+"/"+url.PathEscape(route), body, &res)
+}
+
+// Report implements Runs: GET /v1/runs/{id}/report.
+func (c *Client) Report(ctx context.Context, runID, format string) (Report, error) {
+	data, h, err := c.send(ctx, http.MethodGet, "/v1/runs/"+url.PathEscape(runID)+"/report?format="+url.QueryEscape(format), nil)
+	return Report{Data: data, Evidence: h.Get("X-Bcdr-Evidence"), Check: h.Get("X-Bcdr-Evidence-Check")}, err
 }
 
 // Schedules lists the schedules.

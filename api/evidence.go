@@ -30,22 +30,6 @@ var reportFormats = map[string][2]string{
 	"junit": {evidence.JUnitFile, "application/xml"},
 }
 
-// bundle returns a run's evidence bundle to a caller who may view its service, or
-// evidence.ErrNoBundle when the run has none (still running, or no store).
-func (s *Server) bundle(r *http.Request, id *Identity, runID string) (evidence.Bundle, evidence.Manifest, error) {
-	if !safeValue.MatchString(runID) {
-		return nil, evidence.Manifest{}, errorf(http.StatusNotFound, "", "no run %q", runID)
-	}
-	if s.opts.Evidence == nil {
-		return nil, evidence.Manifest{}, evidence.ErrNoBundle
-	}
-	b, m, err := s.opts.Evidence.Get(r.Context(), runID)
-	if err != nil {
-		return nil, m, err
-	}
-	return b, m, s.authorize(r, id, Viewer, m.Service)
-}
-
 // runReport serves a run's report from its evidence bundle; a run that has none yet is
 // reported from its live state. X-Bcdr-Evidence names the bundle ("<seq> <hash>") or says
 // "none".
@@ -54,40 +38,19 @@ func (s *Server) runReport(w http.ResponseWriter, r *http.Request, id *Identity)
 	if format == "" {
 		format = "html"
 	}
-	f, ok := reportFormats[format]
-	if !ok {
-		return badRequest("format", "%q is not one of html, md, json, junit", format)
-	}
-	b, m, err := s.bundle(r, id, runID)
-	source := fmt.Sprintf("%d %s", m.Seq, m.Hash)
-	if errors.Is(err, evidence.ErrNoBundle) {
-		st, serr := s.runStatus(r, id, runID)
-		if serr != nil {
-			return serr
-		}
-		if b, _, err = evidence.NewBundle(st, 0, "", s.now()); err != nil {
-			return err
-		}
-		source = "none"
+	rep, err := s.engine(r, id).Report(r.Context(), runID, format)
+	if rep.Check != "" {
+		w.Header().Set("X-Bcdr-Evidence-Check", rep.Check)
 	}
 	if err != nil {
 		return err
 	}
-	if source != "none" {
-		// Served as the run's report, an edited file would pass for evidence: refuse it,
-		// as the store's readers do; the bundle stays downloadable, with its check.
-		if err := b.Intact(); err != nil {
-			w.Header().Set("X-Bcdr-Evidence-Check", checkHeader(b))
-			return errorf(http.StatusConflict, "", "%v; GET /v1/runs/%s/evidence downloads the bundle as it is", err, runID)
-		}
-		w.Header().Set("X-Bcdr-Evidence-Check", "ok")
-	}
-	w.Header().Set("Content-Type", f[1])
+	w.Header().Set("Content-Type", reportFormats[format][1])
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("X-Bcdr-Evidence", source)
+	w.Header().Set("X-Bcdr-Evidence", rep.Evidence)
 	// The HTML report is a document of its own: no script, nothing fetched.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	_, err = w.Write(b[f[0]])
+	_, err = w.Write(rep.Data)
 	return err
 }
 
@@ -95,7 +58,7 @@ func (s *Server) runReport(w http.ResponseWriter, r *http.Request, id *Identity)
 // X-Bcdr-Evidence-Check says "ok" or what does not match the manifest.
 func (s *Server) runEvidence(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	runID := r.PathValue("id")
-	b, m, err := s.bundle(r, id, runID)
+	b, m, err := s.engine(r, id).bundle(r.Context(), runID)
 	if errors.Is(err, evidence.ErrNoBundle) {
 		return errorf(http.StatusNotFound, "", "run %s has no evidence bundle (one is written when a run ends)", runID)
 	}

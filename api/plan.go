@@ -16,11 +16,7 @@ import (
 // as the run carries it: a later edit of the runbook's file does not change it.
 func (s *Server) runPlan(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	runID := r.PathValue("id")
-	info, err := s.describeRun(r.Context(), runID)
-	if err != nil {
-		return err
-	}
-	if err := s.authorize(r, id, Viewer, info.service); err != nil {
+	if _, err := s.engine(r, id).describe(r.Context(), runID, Viewer); err != nil {
 		return err
 	}
 	in, err := s.runInput(r.Context(), runID)

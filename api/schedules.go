@@ -97,19 +97,20 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	if err != nil {
 		return err
 	}
-	tree, err := s.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	e := s.engine(r, id)
+	tree, err := e.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
 	if err != nil {
 		return err
 	}
 	rb := tree.Root.Runbook
-	in, err := s.input(rb, tree.Nested(), req.Mode, req.Params)
+	in, err := e.input(rb, tree.Nested(), req.Mode, req.Params)
 	if err != nil {
 		return err
 	}
 	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
 		return err
 	}
-	if in.Authorized, err = s.authorizeTree(r, id, startRole(in.Mode), tree); err != nil {
+	if in.Authorized, err = e.authorizeTree(tree, startRole(in.Mode)); err != nil {
 		return err
 	}
 	// The maker is the runs' initiator: four-eyes holds against them as if they had

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -58,24 +57,4 @@ func proofMemo(in workflows.Input) map[string]any {
 func isAlreadyStarted(err error) bool {
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	return errors.As(err, &already) || temporal.IsWorkflowExecutionAlreadyStartedError(err)
-}
-
-// authorizeTree checks role on the service of every runbook of tree, the root and every
-// runbook it nests at any depth: a nested runbook runs as a run of its own service, so
-// a caller may not reach a service through another's runbook. It returns the services
-// checked, which the run records (Input.Authorized) so that it counts as proof only for
-// them.
-func (s *Server) authorizeTree(r *http.Request, id *Identity, role Role, tree *runbooks.Tree) ([]string, error) {
-	for _, n := range tree.Nodes() {
-		svc := n.Runbook.Metadata.Service
-		if id.Can(role, svc) {
-			continue
-		}
-		e := s.forbidden(r, id, role, svc)
-		if n != tree.Root {
-			e.Message += fmt.Sprintf(" (nested runbook %s, service %s)", n.Runbook.Source.File, orAll(svc))
-		}
-		return nil, e
-	}
-	return tree.Services(), nil
 }

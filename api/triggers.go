@@ -257,7 +257,7 @@ func (s *Server) triggerInput(name string, t config.Trigger, a alert) (workflows
 	if err != nil {
 		return workflows.Input{}, err
 	}
-	in, err := s.input(rb, nested, t.Mode, params)
+	in, err := NewEngine(s.opts, workflows.Actor{}, "").input(rb, nested, t.Mode, params)
 	if err != nil {
 		if e, ok := err.(*Error); ok {
 			e.Status = http.StatusUnprocessableEntity

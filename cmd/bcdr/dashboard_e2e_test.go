@@ -355,7 +355,7 @@ func phone(on bool) chromedp.Action[chromedp.Void] {
 func (d *dashEnv) startRun(t *testing.T, user, runbook, mode string) string {
 	t.Helper()
 	c := api.NewClient(d.base, user)
-	ref, err := c.StartRun(context.Background(), api.StartRequest{Runbook: runbook, Mode: mode})
+	ref, err := c.Start(context.Background(), api.StartRequest{Runbook: runbook, Mode: mode})
 	require.NoError(t, err)
 	return ref.RunID
 }

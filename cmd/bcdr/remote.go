@@ -48,7 +48,7 @@ func (a *app) runRemote(ctx context.Context, path string, f runFlags) error {
 		req.OutageStart = &t
 	}
 	c := api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token)
-	ref, err := c.StartRun(ctx, req)
+	ref, err := c.Start(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -77,18 +77,18 @@ func (a *app) runRemote(ctx context.Context, path string, f runFlags) error {
 // updateRemote sends a decision or control through the server; the identity in arg is
 // the local one and is not sent: the server puts the authenticated one in its place.
 func (a *app) updateRemote(ctx context.Context, runID, name string, arg any) error {
-	var body any
+	var act api.Action
 	switch r := arg.(type) {
 	case workflows.DecisionRequest:
-		body = api.DecisionBody{Step: r.Step, Comment: r.Comment}
+		act = api.Action{Name: name, Step: r.Step, Comment: r.Comment}
 	case workflows.ControlRequest:
-		body = api.ControlBody{Step: r.Step, Comment: r.Comment, Rollback: r.Rollback}
+		act = api.Action{Name: name, Step: r.Step, Comment: r.Comment, Rollback: r.Rollback}
 	case workflows.FindingRequest:
-		body, name = api.FindingBody{Kind: r.Kind, Text: r.Text, Owner: r.Owner, Step: r.Step}, "findings"
+		act, name = api.Action{Name: workflows.UpdateFinding, Step: r.Step, Comment: r.Text, Kind: r.Kind, Owner: r.Owner}, "findings"
 	default:
 		return fmt.Errorf("%s: not available through the bcdr server", name)
 	}
-	res, err := api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token).Act(ctx, runID, name, body)
+	res, err := api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token).Act(ctx, runID, act)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", name, runID, err)
 	}

@@ -1,0 +1,450 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// Engine is the run service (Runs) straight on the Temporal engine. The API's handlers
+// use one per request, acting as the caller they authenticated and checking the roles
+// that caller holds; the CLI uses one when it reaches the engine directly.
+type Engine struct {
+	opts    Options
+	now     func() time.Time
+	by      workflows.Actor
+	trigger string
+	// caller is whose roles are checked, refuse says why one is missing; a nil caller
+	// is checked for nothing.
+	caller *Identity
+	refuse func(role Role, service string) *Error
+}
+
+// NewEngine returns the run service on opts.Client; it reads opts.TaskQueue, Registry,
+// Catalog, Notify, Evidence, OutageWindow, IdentityKey and Now as the server does. It
+// acts as by with every role: whoever reaches the engine directly can do everything (the
+// engine's own access control is the boundary). The runs it starts record trigger as the
+// way they came in ("cli").
+func NewEngine(opts Options, by workflows.Actor, trigger string) *Engine {
+	e := &Engine{opts: opts, now: opts.Now, by: by, trigger: trigger}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.opts.Catalog == nil {
+		e.opts.Catalog = NewCatalog(opts.Registry)
+	}
+	return e
+}
+
+// engine is the run service for one request: it acts as the caller and checks their
+// roles on each run's service.
+func (s *Server) engine(r *http.Request, id *Identity) *Engine {
+	return &Engine{opts: s.opts, now: s.now, by: actor(id), trigger: "api", caller: id,
+		refuse: func(role Role, service string) *Error { return s.forbidden(r, id, role, service) }}
+}
+
+// check returns nil when the caller holds role on service.
+func (e *Engine) check(role Role, service string) error {
+	if e.caller == nil || e.caller.Can(role, service) {
+		return nil
+	}
+	return e.refuse(role, service)
+}
+
+func actor(id *Identity) workflows.Actor {
+	return workflows.Actor{Name: id.Name, Groups: id.Groups}
+}
+
+// Start implements Runs.
+func (e *Engine) Start(ctx context.Context, req StartRequest) (RunRef, error) {
+	tree, err := e.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	if err != nil {
+		return RunRef{}, err
+	}
+	in, err := e.input(tree.Root.Runbook, tree.Nested(), req.Mode, req.Params)
+	if err != nil {
+		return RunRef{}, err
+	}
+	if req.HoldOnFailure != "" {
+		d, err := runbooks.ParseDuration(req.HoldOnFailure)
+		if err != nil {
+			return RunRef{}, badRequest("holdOnFailure", "%q is not a duration like 30m", req.HoldOnFailure)
+		}
+		in.HoldOnFailure = time.Duration(d)
+	}
+	if req.OutageStart != nil {
+		if err := CheckOutageStart(*req.OutageStart, e.now(), e.opts.OutageWindow); err != nil {
+			return RunRef{}, badRequest("outageStart", "%v", err)
+		}
+		in.OutageStart = *req.OutageStart
+	}
+	if req.Speed < 0 {
+		return RunRef{}, badRequest("speed", "%v is not a speed: give a factor above 0, like 60 (a tabletop's hour in a minute)", req.Speed)
+	}
+	in.Speed, in.Participants = req.Speed, req.Participants
+	if in.Authorized, err = e.authorizeTree(tree, startRole(in.Mode)); err != nil {
+		return RunRef{}, err
+	}
+	in.Initiator, in.Trigger = e.by, e.trigger
+	return e.StartInput(ctx, in)
+}
+
+// StartInput starts a run whose input the caller composed in this process (a scenario's
+// generated recovery, the demo): Initiator, Trigger and Authorized are taken as given.
+func (e *Engine) StartInput(ctx context.Context, in workflows.Input) (RunRef, error) {
+	rb := in.Runbook.Metadata
+	runID := RunID(rb.Name, e.now())
+	if _, err := StartRun(ctx, e.opts.Client, e.opts.TaskQueue, runID, in, false); err != nil {
+		return RunRef{}, err
+	}
+	return RunRef{RunID: runID, Runbook: rb.Name, Service: rb.Service, Mode: string(in.Mode), Started: true}, nil
+}
+
+// loadRunbook resolves the runbook tree a start or schedule request names or uploads.
+func (e *Engine) loadRunbook(name, source, filename string, nested map[string]string) (*runbooks.Tree, error) {
+	switch {
+	case name != "" && source != "":
+		return nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML), not both")
+	case name != "":
+		tree, err := e.opts.Catalog.Tree(name)
+		if errors.Is(err, errNoRunbook) {
+			return nil, badRequest("runbook", "no runbook %q on the server (GET /v1/runbooks lists them)", name)
+		}
+		return tree, runbookError("runbook", err)
+	case source != "":
+		if filename == "" {
+			filename = "upload.yaml"
+		}
+		tree, err := LoadSource(filename, []byte(source), nested, e.opts.Registry)
+		return tree, runbookError("source", err)
+	}
+	return nil, badRequest("runbook", "give runbook (a name) or source (a runbook's YAML)")
+}
+
+func runbookError(field string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if e, ok := err.(*Error); ok {
+		return e
+	}
+	e := badRequest(field, "runbook is invalid: %v", err)
+	var diags runbooks.Diagnostics
+	if errors.As(err, &diags) {
+		e.Message, e.Diagnostics = "runbook is invalid:\n"+diags.Error(), diags
+	}
+	return e
+}
+
+// input builds a run's input from a request; the caller fills Initiator and Trigger.
+func (e *Engine) input(rb *runbooks.Runbook, nested map[string]runbooks.Runbook, mode string, params map[string]any) (workflows.Input, error) {
+	m, ok := workflows.ParseMode(mode)
+	if !ok {
+		return workflows.Input{}, badRequest("mode", "%q is not one of live, drill, tabletop", mode)
+	}
+	given := map[string]string{}
+	for k, v := range params {
+		switch x := v.(type) {
+		case string, float64, bool:
+			given[k] = fmt.Sprint(v)
+		case []any: // a list parameter, as a JSON array of strings
+			b, err := json.Marshal(x)
+			if err != nil {
+				return workflows.Input{}, badRequest("params."+k, "a list parameter is an array of strings")
+			}
+			given[k] = string(b)
+		default:
+			return workflows.Input{}, badRequest("params."+k, "a parameter is a string, number, boolean or (for a list parameter) an array of strings")
+		}
+	}
+	resolved, err := runbooks.ResolveParams(rb, given)
+	if err != nil {
+		return workflows.Input{}, badRequest("params", "%v", err)
+	}
+	// Every start leaves evidence, whichever way it came in.
+	return workflows.Input{Runbook: *rb, Nested: nested, Params: resolved, Mode: m, Notify: e.opts.Notify, Evidence: true}, nil
+}
+
+// startRole is the role a start in mode needs.
+func startRole(m workflows.Mode) Role {
+	if m == workflows.ModeLive {
+		return IncidentCommander
+	}
+	return Operator
+}
+
+// authorizeTree checks role on the service of every runbook of tree, the root and every
+// runbook it nests at any depth: a nested runbook runs as a run of its own service, so
+// a caller may not reach a service through another's runbook. It returns the services
+// checked, which the run records (Input.Authorized) so that it counts as proof only for
+// them.
+func (e *Engine) authorizeTree(tree *runbooks.Tree, role Role) ([]string, error) {
+	for _, n := range tree.Nodes() {
+		svc := n.Runbook.Metadata.Service
+		if e.caller == nil || e.caller.Can(role, svc) {
+			continue
+		}
+		err := e.refuse(role, svc)
+		if n != tree.Root {
+			err.Message += fmt.Sprintf(" (nested runbook %s, service %s)", n.Runbook.Source.File, orAll(svc))
+		}
+		return nil, err
+	}
+	return tree.Services(), nil
+}
+
+// Run implements Runs.
+func (e *Engine) Run(ctx context.Context, runID string) (workflows.Status, error) {
+	var st workflows.Status
+	info, err := e.describe(ctx, runID, Viewer)
+	if err != nil {
+		return st, err
+	}
+	if !info.open {
+		return runResult(ctx, e.opts.Client, runID)
+	}
+	v, err := e.opts.Client.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
+	if err != nil {
+		return st, temporalError(err, "status of run "+runID)
+	}
+	return st, v.Get(&st)
+}
+
+// Wait implements Runs.
+func (e *Engine) Wait(ctx context.Context, runID string) (workflows.Status, error) {
+	if _, err := e.describe(ctx, runID, Viewer); err != nil {
+		return workflows.Status{}, err
+	}
+	return runResult(ctx, e.opts.Client, runID)
+}
+
+// runResult waits for a run to end and returns its record: its result, or the details of
+// its failure.
+func runResult(ctx context.Context, c client.Client, runID string) (workflows.Status, error) {
+	var st workflows.Status
+	err := c.GetWorkflow(ctx, runID, "").Get(ctx, &st)
+	if err == nil {
+		return st, nil
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.HasDetails() && app.Details(&st) == nil {
+		return st, nil
+	}
+	return st, temporalError(err, "run "+runID)
+}
+
+// runInfo describes a bcdr run: its service and whether it is still open.
+type runInfo struct {
+	service string
+	open    bool
+}
+
+// describe returns what the engine says of a run, once the caller is found to hold
+// role on its service.
+func (e *Engine) describe(ctx context.Context, runID string, role Role) (runInfo, error) {
+	info, err := describeRun(ctx, e.opts.Client, runID)
+	if err != nil {
+		return info, err
+	}
+	return info, e.check(role, info.service)
+}
+
+func describeRun(ctx context.Context, c client.Client, runID string) (runInfo, error) {
+	if !safeValue.MatchString(runID) {
+		return runInfo{}, errorf(http.StatusNotFound, "", "no run %q", runID)
+	}
+	d, err := c.DescribeWorkflowExecution(ctx, runID, "")
+	if err != nil {
+		return runInfo{}, temporalError(err, "run "+runID)
+	}
+	info := d.GetWorkflowExecutionInfo()
+	if info.GetType().GetName() != workflows.WorkflowName {
+		return runInfo{}, errorf(http.StatusNotFound, "", "no run %q", runID)
+	}
+	return runInfo{service: keyword(info, workflows.SAService), open: info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}, nil
+}
+
+// keyword reads a Keyword search attribute of an execution.
+func keyword(info *workflowpb.WorkflowExecutionInfo, name string) string {
+	p, ok := info.GetSearchAttributes().GetIndexedFields()[name]
+	if !ok {
+		return ""
+	}
+	var v string
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &v); err != nil {
+		var list []string
+		if converter.GetDefaultDataConverter().FromPayload(p, &list) == nil && len(list) > 0 {
+			return list[0]
+		}
+	}
+	return v
+}
+
+// temporalError maps an engine error to an API error.
+func temporalError(err error, what string) error {
+	var nf *serviceerror.NotFound
+	var app *temporal.ApplicationError
+	switch {
+	case errors.As(err, &nf):
+		if strings.Contains(nf.Error(), "already completed") {
+			return errorf(http.StatusConflict, "", "%s has ended", what)
+		}
+		return errorf(http.StatusNotFound, "", "%s: not found", what)
+	case errors.As(err, &app):
+		return errorf(http.StatusConflict, "", "%s: refused by the run: %s", what, app.Message())
+	case errors.Is(err, context.DeadlineExceeded):
+		return errorf(http.StatusGatewayTimeout, "", "%s: the engine did not answer in time", what)
+	}
+	return errorf(http.StatusBadGateway, "", "%s: %v", what, err)
+}
+
+// List implements Runs. A caller sees the runs of the services they may view.
+func (e *Engine) List(ctx context.Context, f RunFilter) ([]RunSummary, error) {
+	query, limit, err := f.query()
+	if err != nil {
+		return nil, err
+	}
+	runs, err := listRuns(ctx, e.opts.Client, query, limit)
+	if err != nil {
+		return nil, err
+	}
+	visible := runs[:0]
+	for _, rs := range runs {
+		if e.caller == nil || e.caller.Can(Viewer, rs.Service) {
+			visible = append(visible, rs)
+		}
+	}
+	return visible, nil
+}
+
+// listRuns returns up to limit runs matching a visibility query, newest first.
+func listRuns(ctx context.Context, c client.Client, query string, limit int) ([]RunSummary, error) {
+	out := []RunSummary{}
+	var token []byte
+	for len(out) < limit {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: query, PageSize: int32(min(limit-len(out), 1000)), NextPageToken: token,
+		})
+		if err != nil {
+			return nil, temporalError(err, "list runs")
+		}
+		for _, e := range resp.GetExecutions() {
+			rs := RunSummary{
+				RunID: e.GetExecution().GetWorkflowId(), Runbook: keyword(e, workflows.SARunbook),
+				Service: keyword(e, workflows.SAService), Mode: keyword(e, workflows.SAMode),
+				Outcome: keyword(e, workflows.SAOutcome), StartedAt: e.GetStartTime().AsTime(),
+				Status: strings.ToLower(strings.TrimPrefix(e.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")),
+			}
+			if e.GetCloseTime() != nil {
+				rs.ClosedAt = e.GetCloseTime().AsTime()
+			}
+			if p, ok := e.GetMemo().GetFields()[memoProof]; ok {
+				_ = converter.GetDefaultDataConverter().FromPayload(p, &rs.Proof) // unreadable: proves nothing
+			}
+			out = append(out, rs)
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Act implements Runs: it checks the caller's role on the run's service, then sends the
+// update as the caller (signed with the identity key when the engine holds one); the
+// run validates it (approvers, four-eyes) before accepting it.
+func (e *Engine) Act(ctx context.Context, runID string, act Action) (ActionResult, error) {
+	name, arg, role, err := act.update(e.by)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	info, err := e.describe(ctx, runID, role)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	if !info.open {
+		return ActionResult{}, errorf(http.StatusConflict, "", "run %s has ended", runID)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h, err := e.opts.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: runID, UpdateName: name, Args: []any{e.signed(runID, name, arg)}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		return ActionResult{}, temporalError(err, name+" "+runID)
+	}
+	return ActionResult{RunID: runID, Action: name, Step: act.Step, By: e.by.Name}, nil
+}
+
+// signed adds the identity assertion for by, when the engine holds the identity key.
+func (e *Engine) signed(runID, name string, arg any) any {
+	if len(e.opts.IdentityKey) == 0 {
+		return arg
+	}
+	return workflows.Sign(e.opts.IdentityKey, runID, name, arg, e.now())
+}
+
+// Report implements Runs.
+func (e *Engine) Report(ctx context.Context, runID, format string) (Report, error) {
+	f, ok := reportFormats[format]
+	if !ok {
+		return Report{}, badRequest("format", "%q is not one of html, md, json, junit", format)
+	}
+	b, m, err := e.bundle(ctx, runID)
+	if errors.Is(err, evidence.ErrNoBundle) {
+		st, err := e.Run(ctx, runID)
+		if err != nil {
+			return Report{}, err
+		}
+		if b, _, err = evidence.NewBundle(st, 0, "", e.now()); err != nil {
+			return Report{}, err
+		}
+		return Report{Data: b[f[0]], Evidence: "none"}, nil
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Evidence: fmt.Sprintf("%d %s", m.Seq, m.Hash), Check: checkHeader(b)}
+	// Served as the run's report, an edited file would pass for evidence: refuse it, as
+	// the store's readers do; the bundle stays downloadable, with its check.
+	if err := b.Intact(); err != nil {
+		return rep, errorf(http.StatusConflict, "", "%v; GET /v1/runs/%s/evidence downloads the bundle as it is, 'bcdr evidence verify' checks the chain", err, runID)
+	}
+	rep.Data = b[f[0]]
+	return rep, nil
+}
+
+// bundle returns a run's evidence bundle to a caller who may view its service, or
+// evidence.ErrNoBundle when the run has none (still running, or no store).
+func (e *Engine) bundle(ctx context.Context, runID string) (evidence.Bundle, evidence.Manifest, error) {
+	if !safeValue.MatchString(runID) {
+		return nil, evidence.Manifest{}, errorf(http.StatusNotFound, "", "no run %q", runID)
+	}
+	if e.opts.Evidence == nil {
+		return nil, evidence.Manifest{}, evidence.ErrNoBundle
+	}
+	b, m, err := e.opts.Evidence.Get(ctx, runID)
+	if err != nil {
+		return nil, m, err
+	}
+	return b, m, e.check(Viewer, m.Service)
+}
