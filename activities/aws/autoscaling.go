@@ -107,6 +107,30 @@ type capacitySetter interface {
 // capacity is a group's sizes; set_capacity records the first attempt's in its heartbeat.
 type capacity struct{ Desired, Min, Max int32 }
 
+// with is c changed to the sizes given, refused unless 0 <= min <= desired <= max (AWS
+// refuses the rest: UpdateAutoScalingGroup, UpdateNodegroupConfig).
+func (c capacity) with(desired, min, max *int32, what string) (capacity, error) {
+	if desired != nil {
+		c.Desired = *desired
+	}
+	if min != nil {
+		c.Min = *min
+	}
+	if max != nil {
+		c.Max = *max
+	}
+	if c.Min < 0 || c.Min > c.Desired || c.Desired > c.Max {
+		return c, invalid("%s: need 0 <= min (%d) <= desired (%d) <= max (%d)", what, c.Min, c.Desired, c.Max)
+	}
+	return c, nil
+}
+
+// result is the step's outputs: the sizes now and before.
+func (c capacity) result(before capacity) activities.Result {
+	return activities.Result{"desired": int(c.Desired), "min": int(c.Min), "max": int(c.Max),
+		"previous_desired": int(before.Desired), "previous_min": int(before.Min), "previous_max": int(before.Max)}
+}
+
 // AutoscalingSetCapacity carries out aws.autoscaling.set_capacity.
 func (a *Actions) AutoscalingSetCapacity(ctx context.Context, req activities.Request) (activities.Result, error) {
 	return autoscalingSetCapacitySpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setCapacityInput) (activities.Result, error) {
@@ -132,19 +156,9 @@ func (a *Actions) setCapacity(ctx context.Context, c capacitySetter, in setCapac
 		before = now
 		saveProgress(ctx, before)
 	}
-	want := now
-	if in.Desired != nil {
-		want.Desired = *in.Desired
-	}
-	if in.Min != nil {
-		want.Min = *in.Min
-	}
-	if in.Max != nil {
-		want.Max = *in.Max
-	}
-	if want.Min < 0 || want.Min > want.Desired || want.Desired > want.Max {
-		return nil, invalid("set capacity of Auto Scaling group %q: need 0 <= min (%d) <= desired (%d) <= max (%d)",
-			in.GroupName, want.Min, want.Desired, want.Max)
+	want, err := now.with(in.Desired, in.Min, in.Max, fmt.Sprintf("set capacity of Auto Scaling group %q", in.GroupName))
+	if err != nil {
+		return nil, err
 	}
 	if want != now {
 		logChange(ctx, "set Auto Scaling group capacity", "group", in.GroupName, "from", now, "to", want)
@@ -167,11 +181,9 @@ func (a *Actions) setCapacity(ctx context.Context, c capacitySetter, in setCapac
 			return nil, err
 		}
 	}
-	return activities.Result{
-		"desired": int(want.Desired), "min": int(want.Min), "max": int(want.Max),
-		"previous_desired": int(before.Desired), "previous_min": int(before.Min), "previous_max": int(before.Max),
-		"healthy": healthy,
-	}, nil
+	r := want.result(before)
+	r["healthy"] = healthy
+	return r, nil
 }
 
 // ---- aws.autoscaling.wait_healthy

@@ -46,6 +46,7 @@ func (a *Actions) targetChecks() map[string]readiness.Checker {
 		"aws.ecs.wait_stable":                         checkOf(a.checkECSWaitStable),
 		"aws.autoscaling.set_capacity":                checkOf(a.checkASGCapacity),
 		"aws.autoscaling.wait_healthy":                checkOf(a.checkASGWaitHealthy),
+		"aws.eks.scale_nodegroup":                     checkOf(a.checkEKSNodegroup),
 		"aws.ec2.start_instances":                     checkOf(a.checkEC2Start),
 		"aws.ec2.stop_instances":                      checkOf(a.checkEC2Stop),
 		"aws.elbv2.wait_healthy_targets":              checkOf(a.checkTargetGroup),

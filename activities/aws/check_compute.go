@@ -11,6 +11,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
 	"github.com/bcdr/bcdr/readiness"
 )
@@ -144,16 +145,56 @@ func (a *Actions) checkASGCapacity(ctx context.Context, t readiness.Target, in s
 	if instanceType == "" {
 		return out
 	}
+	return append(out, a.instanceQuota(ctx, in.Scope, instanceType, desired, fmt.Sprintf("Auto Scaling group %q", in.GroupName)))
+}
+
+// instanceQuota compares count On-Demand instances of a type with the region's vCPU quota
+// for its family.
+func (a *Actions) instanceQuota(ctx context.Context, s Scope, instanceType string, count int32, what string) readiness.Finding {
 	q, ok := ec2Quota(instanceType)
 	if !ok {
-		return append(out, warn("capacity", "no On-Demand quota known to bcdr for instance type %s", instanceType))
+		return warn("capacity", "no On-Demand quota known to bcdr for instance type %s", instanceType)
 	}
-	vcpus, err := a.instanceVCPUs(ctx, in.Scope, instanceType)
+	vcpus, err := a.instanceVCPUs(ctx, s, instanceType)
 	if err != nil {
-		return append(out, fromErr("capacity", err))
+		return fromErr("capacity", err)
 	}
-	return append(out, a.compareQuota(ctx, in.Scope, q, float64(desired*vcpus),
-		fmt.Sprintf("Auto Scaling group %q at %d × %s", in.GroupName, desired, instanceType)))
+	return a.compareQuota(ctx, s, q, float64(count*vcpus), fmt.Sprintf("%s at %d × %s", what, count, instanceType))
+}
+
+// ---- EKS
+
+// checkEKSNodegroup: the node group exists and is ACTIVE, the sizes asked are valid
+// against its max (or the step's), and its nodes fit the region's On-Demand vCPU quota.
+func (a *Actions) checkEKSNodegroup(ctx context.Context, t readiness.Target, in scaleNodegroupInput) []readiness.Finding {
+	if n, ok := runTime(t, "cluster", "nodegroup"); ok {
+		return one(later("target", n))
+	}
+	c, err := a.eksClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	ng, err := describeNodegroup(ctx, c, in.Cluster, in.Nodegroup)
+	if err != nil {
+		return one(fromErr("target", err))
+	}
+	now := nodegroupSize(ng)
+	what := fmt.Sprintf("EKS node group %q of cluster %q", in.Nodegroup, in.Cluster)
+	if ng.Status != ekstypes.NodegroupStatusActive {
+		return one(notReady("target", "%s is %s, not ACTIVE: AWS refuses to change its size now%s", what, ng.Status, healthIssues(ng)))
+	}
+	out := []readiness.Finding{ready("target", "%s is ACTIVE: desired %d, min %d, max %d", what, now.Desired, now.Min, now.Max)}
+	if t.IsUnknown("desired") || t.IsUnknown("min") || t.IsUnknown("max") {
+		return out
+	}
+	want, err := now.with(in.Desired, in.Min, in.Max, "scale "+what)
+	if err != nil {
+		return append(out, notReady("target", "%s: raise the max (the step's max input)", message(err)))
+	}
+	if len(ng.InstanceTypes) == 0 || ng.CapacityType == ekstypes.CapacityTypesSpot {
+		return out // Spot capacity has its own quota, and no instance type means a launch template bcdr does not read
+	}
+	return append(out, a.instanceQuota(ctx, in.Scope, ng.InstanceTypes[0], want.Desired, what))
 }
 
 // launchTemplate checks that a launch template (and the version the group uses) exists

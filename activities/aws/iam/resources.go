@@ -201,6 +201,10 @@ func clusterSnapshot(t target) string {
 	return orARN(t.str("db_cluster_snapshot_identifier"), func(id string) string { return t.arn("rds", "cluster-snapshot:"+id) })
 }
 
+func nodegroup(t target) []grant {
+	return each(t.arn("eks", "nodegroup/"+t.str("cluster")+"/"+t.str("nodegroup")+"/*"))
+}
+
 func bucket(t target) []grant {
 	return each(t.global("s3", "", t.str("bucket")))
 }
@@ -394,8 +398,14 @@ var rules = map[string]rule{
 	"ec2:StartInstances":    instances,
 	"ec2:StopInstances":     instances,
 
-	"ecs:DescribeServices": ecsService,
-	"ecs:UpdateService":    ecsService,
+	// Service Authorization Reference, Amazon EKS: DescribeNodegroup and
+	// UpdateNodegroupConfig act on nodegroup, arn:${Partition}:eks:${Region}:${Account}:
+	// nodegroup/${ClusterName}/${NodegroupName}/${UUID}
+	// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerserviceforkubernetes.html).
+	"eks:DescribeNodegroup":     nodegroup,
+	"eks:UpdateNodegroupConfig": nodegroup,
+	"ecs:DescribeServices":      ecsService,
+	"ecs:UpdateService":         ecsService,
 
 	"elasticloadbalancing:DescribeTargetHealth": nil,
 
