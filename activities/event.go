@@ -12,6 +12,10 @@ const (
 	EventApprovalNeeded = "approval.needed"
 	EventStepFailed     = "step.failed"
 	EventRunFinished    = "run.finished"
+	// EventReadinessChanged: a scheduled readiness check of a runbook went from ready to
+	// not ready or back (or its first check is not ready). Step names the first step
+	// that broke and Error what broke; State is the new result.
+	EventReadinessChanged = "readiness.changed"
 )
 
 // Event is something that happened in a run that people may want to hear about.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -163,8 +164,8 @@ func (s *Server) readEvidence(ctx context.Context, id *Identity, p *Portfolio, s
 	}
 	var measured []evidence.Manifest
 	for _, m := range list {
-		if m.Service == "" || !id.Can(Viewer, m.Service) {
-			continue
+		if m.Service == "" || m.Mode == readiness.RecordMode || !id.Can(Viewer, m.Service) {
+			continue // a readiness record is a check, not a run
 		}
 		p.Runs++
 		sh := service(m.Service)

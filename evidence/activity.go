@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -28,3 +29,14 @@ func (a *Activity) Write(ctx context.Context, st workflows.Status) (workflows.Ev
 
 // ErrChainBroken is the error type of a write refused because the chain does not verify.
 const ErrChainBroken = "EvidenceChainBroken"
+
+// WriteReadiness appends a scheduled check's readiness record to the chain (idempotent
+// per record); the worker registers it under workflows.ReadinessRecordActivity.
+func (a *Activity) WriteReadiness(ctx context.Context, rec readiness.Record) (workflows.EvidenceRef, error) {
+	ref, err := a.Store.AppendReadiness(ctx, rec)
+	var ce *ChainError
+	if errors.As(err, &ce) {
+		return ref, temporal.NewNonRetryableApplicationError(ce.Error(), ErrChainBroken, ce)
+	}
+	return ref, err
+}

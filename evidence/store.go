@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -79,13 +80,32 @@ func (s *Store) Append(ctx context.Context, st workflows.Status) (workflows.Evid
 	if st.RunID == "" {
 		return workflows.EvidenceRef{}, errors.New("evidence: the record has no run id")
 	}
+	return s.add(ctx, st.RunID, func(seq int64, prev string, now time.Time) (Bundle, Manifest, error) {
+		return NewBundle(st, seq, prev, now)
+	})
+}
+
+// AppendReadiness writes a scheduled check's readiness record at the end of the chain,
+// like a run's bundle (idempotent per record id).
+func (s *Store) AppendReadiness(ctx context.Context, rec readiness.Record) (workflows.EvidenceRef, error) {
+	if rec.ID == "" {
+		return workflows.EvidenceRef{}, errors.New("evidence: the readiness record has no id")
+	}
+	return s.add(ctx, rec.ID, func(seq int64, prev string, now time.Time) (Bundle, Manifest, error) {
+		return NewReadinessBundle(rec, seq, prev, now)
+	})
+}
+
+// add claims the next position of the chain for the bundle build makes, unless id
+// already has one.
+func (s *Store) add(ctx context.Context, id string, build func(seq int64, prev string, now time.Time) (Bundle, Manifest, error)) (workflows.EvidenceRef, error) {
 	unlock, err := s.b.lock(ctx)
 	if err != nil {
 		return workflows.EvidenceRef{}, err
 	}
 	defer unlock()
 	for attempt := 0; attempt < 20; attempt++ {
-		if m, ok, err := s.find(ctx, st.RunID); err != nil || ok {
+		if m, ok, err := s.find(ctx, id); err != nil || ok {
 			if err == nil && s.anchor != nil {
 				err = s.anchor.ensure(m)
 			}
@@ -99,11 +119,11 @@ func (s *Store) Append(ctx context.Context, st workflows.Status) (workflows.Evid
 		if err != nil {
 			return workflows.EvidenceRef{}, err
 		}
-		b, m, err := NewBundle(st, seq+1, prev, s.now())
+		b, m, err := build(seq+1, prev, s.now())
 		if err != nil {
 			return workflows.EvidenceRef{}, err
 		}
-		dir := bundlesDir + "/" + dirName(m.Seq, st.RunID) + "/"
+		dir := bundlesDir + "/" + dirName(m.Seq, id) + "/"
 		for name, data := range b {
 			if name == ManifestFile {
 				continue

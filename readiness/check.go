@@ -106,6 +106,7 @@ type Options struct {
 // Report is the readiness of one runbook.
 type Report struct {
 	Runbook  string        `json:"runbook"`
+	Service  string        `json:"service,omitempty"`
 	File     string        `json:"file,omitempty"`
 	Digest   string        `json:"digest"`
 	Mode     string        `json:"mode"`
@@ -161,7 +162,7 @@ func Check(ctx context.Context, rb *runbooks.Runbook, reg *runbooks.Registry, o 
 		}()
 	}
 	wg.Wait()
-	rep := &Report{Runbook: rb.Metadata.Name, File: rb.Source.File, Digest: rb.Source.Digest, Mode: o.Mode, Findings: []Finding{}}
+	rep := &Report{Runbook: rb.Metadata.Name, Service: rb.Metadata.Service, File: rb.Source.File, Digest: rb.Source.Digest, Mode: o.Mode, Findings: []Finding{}}
 	secrets := secretValues(rb, params)
 	for _, fs := range results {
 		for _, f := range fs {

@@ -29,6 +29,7 @@ func Subject(ev activities.Event) string {
 	what := map[string]string{
 		activities.EventRunStarted: "started", activities.EventApprovalNeeded: "approval needed",
 		activities.EventStepFailed: "step failed", activities.EventRunFinished: ev.State,
+		activities.EventReadinessChanged: ev.State,
 	}[ev.Type]
 	s := fmt.Sprintf("[bcdr] %s %s: %s", ev.Mode, ev.Runbook, what)
 	if ev.Step != "" {

@@ -17,6 +17,8 @@ import (
 	"github.com/bcdr/bcdr/activities"
 	awsact "github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
@@ -139,25 +141,34 @@ egress policy (--dev: as bcdr dev, which lets steps reach loopback).`,
 	return cmd
 }
 
-// checkOptions wires the checkers: the workflow kinds' (with the configured groups), the
-// HTTP kinds' (under the steps' egress policy), the AWS kinds', and permissions.
+// checkOptions wires the checkers of bcdr check: the steps' egress policy as bcdr dev
+// (dev) or a worker sees it, then checkOptions.
 func (a *app) checkOptions(dev, permissions bool, mode string, parallel int) (readiness.Options, error) {
 	steps, err := stepEgress(a.cfg, dev)
 	if err != nil {
 		return readiness.Options{}, err
 	}
-	aws := awsact.New(awsact.Config{Region: a.cfg.AWS.Region, Endpoint: a.cfg.AWS.Endpoint, AssumeRoleARN: a.cfg.AWS.RoleARN})
-	kinds := readiness.Builtins(func(g string) []string { return a.cfg.Groups[g] })
+	o := checkOptions(a.cfg, steps, permissions, parallel)
+	o.Mode = mode
+	return o, nil
+}
+
+// checkOptions wires the checkers, for bcdr check and the worker's scheduled checks
+// alike: the workflow kinds' (with the configured groups), the HTTP kinds' (under the
+// steps' egress policy), the AWS kinds', and permissions.
+func checkOptions(cfg *config.Config, steps *egress.Policy, permissions bool, parallel int) readiness.Options {
+	aws := awsact.New(awsact.Config{Region: cfg.AWS.Region, Endpoint: cfg.AWS.Endpoint, AssumeRoleARN: cfg.AWS.RoleARN})
+	kinds := readiness.Builtins(func(g string) []string { return cfg.Groups[g] })
 	for _, m := range []map[string]readiness.Checker{activities.Checkers(steps), aws.Checkers()} {
 		for k, c := range m {
 			kinds[k] = c
 		}
 	}
-	o := readiness.Options{Mode: mode, Kinds: kinds, Parallel: parallel}
+	o := readiness.Options{Kinds: kinds, Parallel: parallel}
 	if permissions {
 		o.Every = append(o.Every, aws.Permissions())
 	}
-	return o, nil
+	return o
 }
 
 // drills reads the drills the evidence store holds, as their records tell them. A

@@ -16,6 +16,7 @@ import (
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -201,15 +202,19 @@ func (a *app) report(ctx context.Context, runID, format string) ([]byte, error) 
 	return b[reportFiles[format]], nil
 }
 
-// evidenceWriter returns the activity that writes bundles to the configured store. When
-// the store cannot be opened, every write says why, and the run records it.
-func evidenceWriter(cfg *config.Config, logger *slog.Logger) func(context.Context, workflows.Status) (workflows.EvidenceRef, error) {
+// evidenceWriter returns the activities that write runs' bundles and scheduled checks'
+// readiness records to the configured store. When the store cannot be opened, each
+// fails without retries, saying why: runs record that their evidence was not written.
+func evidenceWriter(cfg *config.Config, logger *slog.Logger) (func(context.Context, workflows.Status) (workflows.EvidenceRef, error), func(context.Context, readiness.Record) (workflows.EvidenceRef, error)) {
 	s, err := openEvidence(context.Background(), cfg)
 	if err != nil {
 		logger.Error("evidence store unavailable: runs will record that their evidence was not written", "error", err)
 		return func(context.Context, workflows.Status) (workflows.EvidenceRef, error) {
-			return workflows.EvidenceRef{}, activities.NonRetryable(activities.ErrFailed, err)
-		}
+				return workflows.EvidenceRef{}, activities.NonRetryable(activities.ErrFailed, err)
+			}, func(context.Context, readiness.Record) (workflows.EvidenceRef, error) {
+				return workflows.EvidenceRef{}, activities.NonRetryable(activities.ErrFailed, err)
+			}
 	}
-	return (&evidence.Activity{Store: s}).Write
+	a := &evidence.Activity{Store: s}
+	return a.Write, a.WriteReadiness
 }

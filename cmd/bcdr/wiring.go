@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/internal/identity"
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -71,10 +73,28 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger, steps *
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	activities.Register(w, actions(cfg, logger, steps)...)
 	notifier(cfg, logger).Register(w)
-	w.RegisterActivityWithOptions(evidenceWriter(cfg, logger), activity.RegisterOptions{Name: workflows.EvidenceActivity})
+	write, writeReadiness := evidenceWriter(cfg, logger)
+	w.RegisterActivityWithOptions(write, activity.RegisterOptions{Name: workflows.EvidenceActivity})
+	w.RegisterWorkflowWithOptions(workflows.Readiness, workflow.RegisterOptions{Name: workflows.ReadinessWorkflowName})
+	w.RegisterActivityWithOptions(readinessChecks(cfg, logger, steps), activity.RegisterOptions{Name: workflows.ReadinessCheckActivity})
+	w.RegisterActivityWithOptions(writeReadiness, activity.RegisterOptions{Name: workflows.ReadinessRecordActivity})
 	v := &workflows.Verifier{Key: identityKey(cfg, logger), GroupsOf: cfg.GroupsOf}
 	w.RegisterActivityWithOptions(v.Verify, activity.RegisterOptions{Name: workflows.VerifyActivity})
 	return w
+}
+
+// readinessChecks is the activity of scheduled readiness checks: bcdr check's checkers
+// (permissions included) with the worker's AWS configuration, groups and steps' egress.
+func readinessChecks(cfg *config.Config, logger *slog.Logger, steps *egress.Policy) func(context.Context, readiness.Request) (*readiness.Report, error) {
+	reg, err := registry(cfg)
+	if err != nil {
+		logger.Error("scheduled readiness checks cannot run: the step kinds do not load", "error", err)
+		return func(context.Context, readiness.Request) (*readiness.Report, error) {
+			return nil, activities.NonRetryable(activities.ErrFailed, err)
+		}
+	}
+	a := &readiness.Activity{Registry: reg, Options: checkOptions(cfg, steps, true, 0)}
+	return a.Check
 }
 
 // identityKey reads the identity key (identity.key_file); without one, nil: a worker

@@ -1,0 +1,72 @@
+package evidence
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/bcdr/bcdr/readiness"
+)
+
+// ReadinessFile is the one file of a readiness record's bundle: the record as JSON. A
+// readiness record is small: a scheduled check's findings, not a run's reports.
+const ReadinessFile = "readiness.json"
+
+// NewReadinessBundle renders a scheduled check's record as a bundle at position seq
+// after prevHash. Its manifest has mode readiness.RecordMode and the check's result as
+// its state, so readers of runs pass it by.
+func NewReadinessBundle(rec readiness.Record, seq int64, prevHash string, now time.Time) (Bundle, Manifest, error) {
+	raw, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return nil, Manifest{}, fmt.Errorf("encode readiness record %s: %w", rec.ID, err)
+	}
+	b := Bundle{ReadinessFile: raw}
+	m := Manifest{
+		Version: 1, Seq: seq, RunID: rec.ID, Runbook: rec.Runbook, Service: rec.Service, Mode: readiness.RecordMode,
+		State: string(rec.Result), StartedAt: rec.CheckedAt, EndedAt: rec.CheckedAt.Add(rec.Duration), WrittenAt: now.UTC(),
+		Files: map[string]string{ReadinessFile: digest(raw)}, PrevHash: prevHash,
+	}
+	m.Hash = m.computeHash()
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, Manifest{}, err
+	}
+	b[ManifestFile] = mb
+	return b, m, nil
+}
+
+// LatestReadiness reads the newest readiness record of each runbook in the chain ms
+// lists (any order), checked against its manifest, sorted by runbook. A record that
+// cannot be read or was changed is left out and named in the errors.
+func LatestReadiness(ctx context.Context, store FileReader, ms []Manifest) ([]readiness.Record, []error) {
+	newest := map[string]Manifest{}
+	for _, m := range ms {
+		if m.Mode == readiness.RecordMode && m.Seq > newest[m.Runbook].Seq {
+			newest[m.Runbook] = m
+		}
+	}
+	names := make([]string, 0, len(newest))
+	for n := range newest {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []readiness.Record
+	var errs []error
+	for _, n := range names {
+		m := newest[n]
+		raw, err := store.File(ctx, m, ReadinessFile)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var rec readiness.Record
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			errs = append(errs, fmt.Errorf("evidence: readiness record %d (%s): %w", m.Seq, m.RunID, err))
+			continue
+		}
+		out = append(out, rec)
+	}
+	return out, errs
+}
