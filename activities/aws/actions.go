@@ -236,6 +236,7 @@ func (a *Actions) entries() []entry {
 		dynamodbGetMarkerSpec.bind(a.DynamoDBGetMarker),
 		dynamodbRestoreTableSpec.bind(a.DynamoDBRestoreTableToPointInTime),
 		lambdaInvokeSpec.bind(a.LambdaInvoke),
+		secretsPromoteReplicaSpec.bind(a.SecretsManagerPromoteReplica),
 		ssmStartAutomationSpec.bind(a.SSMStartAutomation),
 		ssmGetParameterSpec.bind(a.SSMGetParameter),
 		cloudwatchAlarmStateSpec.bind(a.CloudWatchAlarmState),

@@ -72,6 +72,7 @@ func (a *Actions) targetChecks() map[string]readiness.Checker {
 		"aws.s3.put_marker":                           checkOf(a.checkS3PutMarker),
 		"aws.dynamodb.put_marker":                     checkOf(a.checkDDBPutMarker),
 		"aws.lambda.invoke":                           checkOf(a.checkLambda),
+		"aws.secretsmanager.promote_replica":          checkOf(a.checkSecretReplica),
 		"aws.ssm.start_automation":                    checkOf(a.checkAutomation),
 		"aws.backup.start_restore":                    checkOf(a.checkRecoveryPoint),
 		"aws.backup.wait_restore":                     checkOf(a.checkRestoreJob),

@@ -404,8 +404,21 @@ var rules = map[string]rule{
 	// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerserviceforkubernetes.html).
 	"eks:DescribeNodegroup":     nodegroup,
 	"eks:UpdateNodegroupConfig": nodegroup,
-	"ecs:DescribeServices":      ecsService,
-	"ecs:UpdateService":         ecsService,
+	// Service Authorization Reference, AWS Secrets Manager: both act on Secret,
+	// arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}, whose ARN
+	// ends in six random characters; called in the step's (replica's) region, and the
+	// check reads the primary too.
+	// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
+	"secretsmanager:DescribeSecret": func(t target) []grant {
+		return each(orARN(t.str("secret_id"), func(id string) string {
+			return fmt.Sprintf("arn:%s:secretsmanager:*:%s:secret:%s-??????", t.partition, t.account, id)
+		}))
+	},
+	"secretsmanager:StopReplicationToReplica": func(t target) []grant {
+		return each(orARN(t.str("secret_id"), func(id string) string { return t.arn("secretsmanager", "secret:"+id+"-??????") }))
+	},
+	"ecs:DescribeServices": ecsService,
+	"ecs:UpdateService":    ecsService,
 
 	"elasticloadbalancing:DescribeTargetHealth": nil,
 
