@@ -153,15 +153,22 @@ func outageRun(t testing.TB, c *outageCloud, rb *runbooks.Runbook, h *harness) S
 			delete(given, k) // the old design has no ARC parameters
 		}
 	}
+	st, took := runUnderOutage(t, c.proxy, outagePrimary, rb, h, given)
+	c.took = took
+	return st
+}
+
+// runUnderOutage takes region down and runs rb live with the given parameters; it
+// returns the run's record and its wall-clock duration.
+func runUnderOutage(t testing.TB, p *faultproxy.Proxy, region string, rb *runbooks.Runbook, h *harness, given map[string]string) (Status, time.Duration) {
 	params, err := runbooks.ResolveParams(rb, given)
 	require.NoError(t, err)
-	c.proxy.SetOutage(outagePrimary)
+	p.SetOutage(region)
 	began := time.Now()
 	st, _ := h.run(t, *rb, func(in *Input) { in.Mode, in.Params = ModeLive, params })
 	// the test environment's clock stands still while activities run, so the run's own
 	// RTO misses the time spent on AWS calls: the wall clock has it
-	c.took = time.Since(began)
-	return st
+	return st, time.Since(began)
 }
 
 func contains(list []string, s string) bool {
@@ -174,7 +181,16 @@ func contains(list []string, s string) bool {
 }
 
 func outageHarness(t testing.TB, c *outageCloud) (*harness, []runbooks.Kind) {
-	a := awsact.New(awsact.Config{Region: outageDR, Endpoint: c.proxy.URL, PollInterval: 100 * time.Millisecond})
+	h, kinds := outageAWSHarness(t, c.proxy.URL, outageDR)
+	var w web
+	w.register(h)
+	return h, kinds
+}
+
+// outageAWSHarness is a test environment whose activities are the real AWS actions, calling
+// endpoint (the fault proxy) with region as their default region.
+func outageAWSHarness(t testing.TB, endpoint, region string) (*harness, []runbooks.Kind) {
+	a := awsact.New(awsact.Config{Region: region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond})
 	var kinds []runbooks.Kind
 	for _, act := range a.Actions() {
 		kinds = append(kinds, act.Kind)
@@ -185,8 +201,6 @@ func outageHarness(t testing.TB, c *outageCloud) (*harness, []runbooks.Kind) {
 	// these runs make real calls on a machine shared with other builds: a workflow task
 	// starved of CPU for a second is not a deadlock
 	h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
-	var w web
-	w.register(h)
 	return h, kinds
 }
 
@@ -252,17 +266,7 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 	require.NoError(t, err)
 	t.Cleanup(p.Close)
 
-	a := awsact.New(awsact.Config{Region: sessionsSecondary, Endpoint: p.URL, PollInterval: 100 * time.Millisecond})
-	var kinds []runbooks.Kind
-	for _, act := range a.Actions() {
-		kinds = append(kinds, act.Kind)
-	}
-	h := newHarness(t)
-	activities.Register(h.env, a.Actions()...)
-	h.env.SetTestTimeout(5 * time.Minute)
-	// these runs make real calls on a machine shared with other builds: a workflow task
-	// starved of CPU for a second is not a deadlock
-	h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
+	h, kinds := outageAWSHarness(t, p.URL, sessionsSecondary)
 	registerSecondaryWeb(h)
 	reg, err := runbooks.DefaultRegistry(kinds...)
 	require.NoError(t, err)
@@ -309,13 +313,19 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 // registerSecondaryWeb answers the run's health checks from the secondary region (where
 // traffic now goes) and takes its notifications.
 func registerSecondaryWeb(h *harness) {
+	registerWebAnswering(h, `{"region":"`+sessionsSecondary+`"}`)
+}
+
+// registerWebAnswering answers the run's health checks with 200 and body, and takes its
+// notifications.
+func registerWebAnswering(h *harness, body string) {
 	byName := map[string]runbooks.Kind{}
 	for _, k := range runbooks.Builtins() {
 		byName[k.Name] = k
 	}
 	activities.Register(h.env,
 		activities.Action{Kind: byName[runbooks.KindHTTPCheck], Fn: func(context.Context, activities.Request) (activities.Result, error) {
-			return activities.Result{"status": 200, "latency_ms": 3.0, "body": `{"region":"` + sessionsSecondary + `"}`}, nil
+			return activities.Result{"status": 200, "latency_ms": 3.0, "body": body}, nil
 		}},
 		activities.Action{Kind: byName[runbooks.KindNotify], Fn: func(context.Context, activities.Request) (activities.Result, error) {
 			return activities.Result{}, nil

@@ -110,6 +110,8 @@ func testGroupsOf(user string) []string {
 		return []string{"storage"}
 	case "irene":
 		return []string{"incident-commanders"}
+	case "olga":
+		return []string{"orders-oncall"}
 	}
 	return nil
 }

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,90 +140,54 @@ func TestARCRoutingControls(t *testing.T) {
 
 // ---- RDS (awsQuery, XML)
 
-type fakeGlobal struct {
-	mu      sync.Mutex
-	writer  string // ARN of the writer member
-	members []string
-	pending int // DescribeGlobalClusters answers left showing the failover in progress
-	target  string
-	calls   calls
-	form    url.Values
-}
-
-func (g *fakeGlobal) serve(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	op := r.Form.Get("Action")
-	g.calls.add(op)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	w.Header().Set("Content-Type", "text/xml")
-	switch op {
-	case "DescribeGlobalClusters":
-		if r.Form.Get("GlobalClusterIdentifier") != "shop" {
-			w.WriteHeader(404)
-			fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>GlobalClusterNotFoundFault</Code><Message>Global cluster %s not found</Message></Error></ErrorResponse>`, r.Form.Get("GlobalClusterIdentifier"))
-			return
-		}
-		var members, failover string
-		for _, m := range g.members {
-			members += fmt.Sprintf(`<GlobalClusterMember><DBClusterArn>%s</DBClusterArn><IsWriter>%t</IsWriter></GlobalClusterMember>`, m, m == g.writer)
-		}
-		status := "available"
-		if g.pending > 0 {
-			g.pending--
-			status = "failing-over"
-			failover = fmt.Sprintf(`<FailoverState><Status>failing-over</Status><ToDbClusterArn>%s</ToDbClusterArn></FailoverState>`, g.target)
-			if g.pending == 0 {
-				g.writer = g.target
-			}
-		}
-		fmt.Fprintf(w, `<DescribeGlobalClustersResponse><DescribeGlobalClustersResult><GlobalClusters><GlobalClusterMember>
-<GlobalClusterIdentifier>shop</GlobalClusterIdentifier><Status>%s</Status><GlobalClusterMembers>%s</GlobalClusterMembers>%s
-</GlobalClusterMember></GlobalClusters></DescribeGlobalClustersResult></DescribeGlobalClustersResponse>`, status, members, failover)
-	case "FailoverGlobalCluster", "SwitchoverGlobalCluster":
-		g.form = r.Form
-		g.target, g.pending = r.Form.Get("TargetDbClusterIdentifier"), 3
-		fmt.Fprintf(w, `<%sResponse><%sResult><GlobalCluster><GlobalClusterIdentifier>shop</GlobalClusterIdentifier></GlobalCluster></%sResult></%sResponse>`, op, op, op, op)
-	default:
-		w.WriteHeader(400)
-		fmt.Fprintf(w, `<ErrorResponse><Error><Code>InvalidAction</Code><Message>%s</Message></Error></ErrorResponse>`, op)
-	}
-}
-
+// TestRDSFailoverAndSwitchoverGlobalCluster runs the kinds against awstest.RDS, which
+// answers as the RDS API reference documents (moto lacks both operations).
 func TestRDSFailoverAndSwitchoverGlobalCluster(t *testing.T) {
 	const east = "arn:aws:rds:us-east-1:123456789012:cluster:shop-east"
 	const west = "arn:aws:rds:us-west-2:123456789012:cluster:shop-west"
-	g := &fakeGlobal{writer: east, members: []string{east, west}}
-	a, _ := wire(t, g.serve)
+	g := awstest.NewRDS()
+	g.AddGlobalCluster("shop", awstest.AuroraCluster{ARN: east, Instances: []string{"shop-east-1"}},
+		awstest.AuroraCluster{ARN: west, Instances: []string{"shop-west-1"}})
+	a, _ := wire(t, g.ServeHTTP)
 	ctx := testCtx(t)
+	count := func(op string) int {
+		n := 0
+		for _, c := range g.Calls() {
+			if strings.Contains(c, " "+op) {
+				n++
+			}
+		}
+		return n
+	}
 
 	with := map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west, "allow_data_loss": true}
 	res, err := a.RDSFailoverGlobalCluster(ctx, request(t, with))
 	require.NoError(t, err)
 	assert.Equal(t, west, res["new_primary"])
 	assert.Equal(t, east, res["previous_primary"])
-	assert.Equal(t, "true", g.form.Get("AllowDataLoss"))
-	assert.Equal(t, west, g.writer, "waited until the failover finished")
-	assert.Equal(t, 0, g.pending)
+	assert.Contains(t, g.Calls(), "us-west-2 FailoverGlobalCluster AllowDataLoss=true GlobalClusterIdentifier=shop TargetDbClusterIdentifier="+west,
+		"called in the target's region")
+	assert.Equal(t, west, g.Writer("shop"), "waited until the failover finished")
+	assert.GreaterOrEqual(t, count("DescribeGlobalClusters"), 5, "polled through pending and failing-over")
 
 	res, err = a.RDSFailoverGlobalCluster(ctx, request(t, with))
 	require.NoError(t, err, "the target already writes: success, no second failover")
 	assert.Equal(t, false, res["changed"])
-	assert.Equal(t, 1, g.calls.count("FailoverGlobalCluster"))
+	assert.Equal(t, 1, count("FailoverGlobalCluster"))
 
 	// a failover without data loss is a switchover: AllowDataLoss is not sent
 	with = map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": east, "allow_data_loss": false}
 	_, err = a.RDSFailoverGlobalCluster(ctx, request(t, with))
 	require.NoError(t, err)
-	assert.Empty(t, g.form.Get("AllowDataLoss"))
-	assert.Equal(t, east, g.writer)
+	assert.Contains(t, g.Calls(), "us-east-1 FailoverGlobalCluster GlobalClusterIdentifier=shop TargetDbClusterIdentifier="+east)
+	assert.Equal(t, east, g.Writer("shop"))
 
 	// the switchover kind, back to west
 	res, err = a.RDSSwitchoverGlobalCluster(ctx, request(t, map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west}))
 	require.NoError(t, err)
 	assert.Equal(t, east, res["previous_primary"])
-	assert.Equal(t, west, g.writer)
-	assert.Equal(t, 1, g.calls.count("SwitchoverGlobalCluster"))
+	assert.Equal(t, west, g.Writer("shop"))
+	assert.Equal(t, 1, count("SwitchoverGlobalCluster"))
 
 	_, err = a.RDSSwitchoverGlobalCluster(ctx, request(t, map[string]any{"global_cluster_identifier": "gone", "target_db_cluster_identifier": west}))
 	requireErrorType(t, err, activities.ErrNotFound, "gone")

@@ -7,6 +7,8 @@
 //
 // Where moto lacks an operation or answers it unlike AWS, a fake answers as the AWS API
 // reference documents it (each cites its page): Quotas (Service Quotas'
-// GetServiceQuota) and Simulator (IAM's SimulatePrincipalPolicy). Split puts them in
-// front of moto, by the SigV4 service of each request.
+// GetServiceQuota), Simulator (IAM's SimulatePrincipalPolicy), ARCCluster (Route 53 ARC's
+// routing-control data plane) and RDS (Aurora global failover and switchover, a global
+// database's member clusters, read replica promotion). Split puts them in front of moto,
+// by the SigV4 service of each request.
 package awstest
