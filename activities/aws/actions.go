@@ -237,6 +237,7 @@ func (a *Actions) entries() []entry {
 		dynamodbRestoreTableSpec.bind(a.DynamoDBRestoreTableToPointInTime),
 		lambdaInvokeSpec.bind(a.LambdaInvoke),
 		secretsPromoteReplicaSpec.bind(a.SecretsManagerPromoteReplica),
+		elasticacheFailoverGlobalSpec.bind(a.ElastiCacheFailoverGlobalDatastore),
 		ssmStartAutomationSpec.bind(a.SSMStartAutomation),
 		ssmGetParameterSpec.bind(a.SSMGetParameter),
 		cloudwatchAlarmStateSpec.bind(a.CloudWatchAlarmState),

@@ -73,6 +73,7 @@ func (a *Actions) targetChecks() map[string]readiness.Checker {
 		"aws.dynamodb.put_marker":                     checkOf(a.checkDDBPutMarker),
 		"aws.lambda.invoke":                           checkOf(a.checkLambda),
 		"aws.secretsmanager.promote_replica":          checkOf(a.checkSecretReplica),
+		"aws.elasticache.failover_global_datastore":   checkOf(a.checkGlobalDatastore),
 		"aws.ssm.start_automation":                    checkOf(a.checkAutomation),
 		"aws.backup.start_restore":                    checkOf(a.checkRecoveryPoint),
 		"aws.backup.wait_restore":                     checkOf(a.checkRestoreJob),

@@ -90,10 +90,7 @@ func regionARN(arn, region string) string {
 func (s *Secrets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body struct{ SecretId string }
 	_ = json.NewDecoder(r.Body).Decode(&body)
-	region := ""
-	if m := signingRegion.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		region = m[1]
-	}
+	region := region(r)
 	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 	s.mu.Lock()
 	defer s.mu.Unlock()

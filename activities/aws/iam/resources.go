@@ -205,6 +205,11 @@ func nodegroup(t target) []grant {
 	return each(t.arn("eks", "nodegroup/"+t.str("cluster")+"/"+t.str("nodegroup")+"/*"))
 }
 
+func globalDatastore(t target) []grant {
+	return each(t.global("elasticache", t.account, "globalreplicationgroup:"+t.str("global_replication_group_id")),
+		t.arn("elasticache", "replicationgroup:"+t.str("replication_group_id")))
+}
+
 func bucket(t target) []grant {
 	return each(t.global("s3", "", t.str("bucket")))
 }
@@ -417,8 +422,15 @@ var rules = map[string]rule{
 	"secretsmanager:StopReplicationToReplica": func(t target) []grant {
 		return each(orARN(t.str("secret_id"), func(id string) string { return t.arn("secretsmanager", "secret:"+id+"-??????") }))
 	},
-	"ecs:DescribeServices": ecsService,
-	"ecs:UpdateService":    ecsService,
+	// Service Authorization Reference, Amazon ElastiCache: the global datastore actions act
+	// on globalreplicationgroup (arn:${Partition}:elasticache::${Account}:globalreplicationgroup:${Id},
+	// no region) and the member replicationgroup
+	// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticache.html).
+	"elasticache:DescribeGlobalReplicationGroups":    globalDatastore,
+	"elasticache:FailoverGlobalReplicationGroup":     globalDatastore,
+	"elasticache:DisassociateGlobalReplicationGroup": globalDatastore,
+	"ecs:DescribeServices":                           ecsService,
+	"ecs:UpdateService":                              ecsService,
 
 	"elasticloadbalancing:DescribeTargetHealth": nil,
 
