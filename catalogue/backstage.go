@@ -212,7 +212,7 @@ func (im *importer) parse(filename string, src []byte, from *located, depth int)
 		var doc yaml.Node
 		if err := yamlnode.SafeDecode(dec, &doc); err != nil {
 			if !errors.Is(err, io.EOF) {
-				d.InvalidYAML(err)
+				d.InvalidYAML(src, err)
 			}
 			break
 		}

@@ -18,9 +18,7 @@ const MaxSourceSize = 4 << 20
 func Load(fsys fs.FS, path string, reg *Registry) (*Runbook, Diagnostics) {
 	src, err := yamlnode.ReadFile(fsys, path, MaxSourceSize)
 	if err != nil {
-		rep := &reporter{file: path}
-		rep.errorf(Pos{}, "read runbook: %v", err)
-		return nil, rep.result()
+		return nil, Diagnostics{{File: path, Severity: SeverityError, Message: ReadProblem(err)}}
 	}
 	return Parse(path, src, reg)
 }

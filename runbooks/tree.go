@@ -180,7 +180,8 @@ func (ld *treeLoad) read(p, from string, at Pos, step string) *Node {
 	src, err := yamlnode.ReadFile(ld.l.FS, p, MaxSourceSize)
 	if err != nil {
 		if from == "" {
-			ld.errorAt(p, Pos{}, "read runbook: %v", err)
+			// The file as a whole: no line or column in it.
+			ld.diags = append(ld.diags, Diagnostic{File: ld.l.Name(p), Severity: SeverityError, Message: ReadProblem(err)})
 		} else {
 			ld.errorAt(from, at, "nested runbook of step %q: %v", step, err)
 		}

@@ -48,7 +48,7 @@ func TestLoadMissingFile(t *testing.T) {
 	rb, diags := Load(fstest.MapFS{}, "nope.yaml", nil)
 	assert.Nil(t, rb)
 	assert.True(t, diags.HasErrors())
-	assert.True(t, strings.HasPrefix(diags.Error(), "nope.yaml:1:1: read runbook:"), diags.Error())
+	assert.Equal(t, "nope.yaml: the runbook file does not exist; check the path (the bundled runbooks are listed by 'ls runbooks/library/')", diags.Error())
 }
 
 func TestDiagnosticsFormat(t *testing.T) {

@@ -352,7 +352,7 @@ func TestCheckUsageErrors(t *testing.T) {
 		{[]string{"check", demo, "-p", "nope=1"}, "--param nope: no runbook given declares it"},
 		{[]string{"check", demo, "-p", "novalue"}, `--param "novalue": want name=value`},
 		{[]string{"check", bad}, "bad.yaml:6:11: "},
-		{[]string{"check", filepath.Join(e.dir, "missing.yaml")}, "missing.yaml: no such file or directory"},
+		{[]string{"check", filepath.Join(e.dir, "missing.yaml")}, "missing.yaml: the runbook file does not exist; check the path"},
 	} {
 		out, errOut, code := e.cli(tc.args...)
 		assert.Equal(t, 2, code, "%v: %s%s", tc.args, out, errOut)

@@ -31,7 +31,7 @@ func checkRunbook(path string, reg *runbooks.Registry) (*runbooks.Tree, runbooks
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, runbooks.Diagnostics{{File: path, Line: 1, Col: 1, Severity: runbooks.SeverityError, Message: err.Error()}}
+		return nil, runbooks.Diagnostics{{File: path, Severity: runbooks.SeverityError, Message: runbooks.ReadProblem(err)}}
 	}
 	defer root.Close()
 	return runbooks.Loader{FS: root.FS(), Registry: reg, Name: inFolder(dir, path)}.Load(file)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -51,7 +52,7 @@ func (d *Decoder) Document(src []byte, f Format) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			d.Errorf(Pos{}, "empty %s: %s", f.Name, f.Want)
 		} else {
-			d.InvalidYAML(err)
+			d.InvalidYAML(src, err)
 		}
 		return nil
 	}
@@ -59,7 +60,7 @@ func (d *Decoder) Document(src []byte, f Format) *yaml.Node {
 	if err := SafeDecode(dec, &next); err == nil {
 		d.Errorf(PosOf(&next), "a %s file holds one YAML document; found another", f.Name)
 	} else if !errors.Is(err, io.EOF) {
-		d.InvalidYAML(err)
+		d.InvalidYAML(src, err)
 	}
 	if f.CheckAliases != nil {
 		if err := f.CheckAliases(&doc); err != nil {
@@ -90,14 +91,66 @@ var (
 	yamlPrefix = regexp.MustCompile(`^yaml:\s*:?\s*`)
 )
 
-// InvalidYAML reports an error of the YAML library at the line it names (line 1 when it
-// names none), as "invalid YAML: ..." without the library's prefix and line.
-func (d *Decoder) InvalidYAML(err error) {
+// InvalidYAML reports an error of the YAML library, met while decoding src, at the line
+// it names (line 1 when it names none), as "invalid YAML: ..." without the library's
+// prefix and line. A block whose lines are indented wrongly is reported at the line that
+// breaks it (see misindented), with what to do.
+func (d *Decoder) InvalidYAML(src []byte, err error) {
 	line := 1
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 	}
-	msg := yamlLine.ReplaceAllString(err.Error(), "")
-	msg = yamlPrefix.ReplaceAllString(msg, "")
+	msg := yamlMessage(err)
+	if at, col, ok := misindented(src, line, msg); ok {
+		d.Errorf(Pos{Line: at, Column: col}, "invalid YAML: this line is indented wrongly (%s); indent it with spaces like the other keys of the block it belongs to, or like the '-' of its list", msg)
+		return
+	}
 	d.Errorf(Pos{Line: line, Column: 1}, "invalid YAML: %s", msg)
+}
+
+// yamlMessage is the YAML library's error without its prefix and line.
+func yamlMessage(err error) string {
+	msg := yamlLine.ReplaceAllString(err.Error(), "")
+	return yamlPrefix.ReplaceAllString(msg, "")
+}
+
+// misindented finds the line that breaks a block when the YAML library says it "did not
+// find expected key" or "'-' indicator". The library names the line where the block
+// began (libyaml's context mark), not the line that broke it (its problem mark, which
+// yaml.v3 does not return), so a key indented one space too few on line 8 came out as
+// line 5. The first N lines of the file that fail with the same message end at the line
+// that broke the block: every shorter prefix is still a well-formed document. The search
+// is a bisection over the lines after from, so a large file costs a few parses, not one
+// per line. It returns the line and the column of its first character.
+func misindented(src []byte, from int, msg string) (line, col int, ok bool) {
+	if !strings.HasPrefix(msg, "did not find expected key") && !strings.HasPrefix(msg, "did not find expected '-' indicator") {
+		return 0, 0, false
+	}
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	fails := func(n int) bool { // the first n lines fail with msg
+		dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil)))
+		for {
+			var doc yaml.Node
+			err := SafeDecode(dec, &doc)
+			if err == nil {
+				continue
+			}
+			return !errors.Is(err, io.EOF) && yamlMessage(err) == msg
+		}
+	}
+	lo, hi := max(from, 1), len(lines) // fails(hi) holds: it is the whole file
+	if lo > hi || fails(lo) {
+		return 0, 0, false // nothing to narrow down: the library's line stands
+	}
+	for lo+1 < hi { // fails(hi) and not fails(lo)
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	text := lines[hi-1]
+	indent := len(text) - len(bytes.TrimLeft(text, " "))
+	return hi, indent + 1, true
 }
