@@ -18,6 +18,7 @@ import (
 	"github.com/bcdr/bcdr/internal/engine"
 	"github.com/bcdr/bcdr/internal/httpserver"
 	"github.com/bcdr/bcdr/internal/identity"
+	"github.com/bcdr/bcdr/runbooks"
 )
 
 func newDevCommand(a *app) *cobra.Command {
@@ -70,7 +71,7 @@ web service that runbooks/library/demo-failover.yaml recovers, so
 	f.Int("port", 0, "Temporal frontend port (config dev.frontend_port, default 7233)")
 	f.Int("ui-port", 0, "Temporal Web UI port, 0 for none (config dev.ui_port, default 8233)")
 	f.String("http", "", "bcdr HTTP server host:port (config http.address, default 127.0.0.1:8080)")
-	f.Duration("retention", 0, "how long closed runs stay in the engine (config dev.retention, default 720h)")
+	f.Var(new(runbooks.Duration), "retention", "how long closed runs stay in the engine, e.g. 7d (config dev.retention, default 30d)")
 	f.BoolVar(&withDemo, "demo", false, "also serve the demo web service that runbooks/library/demo-failover.yaml recovers (router 127.0.0.1:18080, primary :18081, standby :18082)")
 	return cmd
 }

@@ -54,7 +54,7 @@ resources are cleaned up), tabletop (no step touches the world; each becomes a p
 	fl.StringArrayVarP(&f.params, "param", "p", nil, "parameter as name=value (repeatable)")
 	fl.StringVar(&f.mode, "mode", "live", "live, drill or tabletop")
 	fl.BoolVar(&f.wait, "wait", false, "follow the run to its end and print its timeline")
-	fl.DurationVar(&f.hold, "hold-on-failure", 0, "keep a run whose step failed open this long for a retry or skip")
+	fl.Var((*runbooks.Duration)(&f.hold), "hold-on-failure", "keep a run whose step failed open this long for a retry or skip, e.g. 30m, 1d")
 	fl.StringVar(&f.outageStart, "outage-start", "", "when the outage began (RFC 3339); starts the RTO clock")
 	fl.Float64Var(&f.speed, "speed", 0, "tabletop: play the injects this many times faster than their timeline")
 	fl.StringArrayVar(&f.people, "participant", nil, "tabletop: who may answer prompts (repeatable; default anyone)")

@@ -151,7 +151,7 @@ variants, tabletop touches nothing; --wait follows the run to its end.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.mode, "mode", "drill", "live, drill or tabletop")
 	fl.BoolVar(&f.wait, "wait", false, "follow the run to its end and print its timeline")
-	fl.DurationVar(&f.hold, "hold-on-failure", 0, "keep a run whose step failed open this long for a retry or skip")
+	fl.Var((*runbooks.Duration)(&f.hold), "hold-on-failure", "keep a run whose step failed open this long for a retry or skip, e.g. 30m, 1d")
 	fl.StringVar(&f.outageStart, "outage-start", "", "when the outage began (RFC 3339); starts the RTO clock")
 	outputFlag(cmd, &f.output, "text", "json")
 	return cmd

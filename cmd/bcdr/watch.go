@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -47,7 +48,8 @@ Through the bcdr server when server.url is set, else directly on temporal.addres
 			return nil
 		},
 	}
-	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often to look")
+	interval = time.Second
+	cmd.Flags().Var((*runbooks.Duration)(&interval), "interval", "how often to look, e.g. 500ms, 5s")
 	return cmd
 }
 

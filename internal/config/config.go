@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/bcdr/bcdr/runbooks"
 )
 
 // Config is bcdr's effective configuration, from flags, then BCDR_* environment
@@ -307,18 +309,24 @@ func (c Config) Masked() Config {
 	return c
 }
 
-// Duration is a time.Duration that reads and prints as "720h0m0s".
+// Duration is a time.Duration that reads and prints in bcdr's one duration format
+// (runbooks.ParseDuration: "30d", "1h30m"; Go's "720h" is read too).
 type Duration time.Duration
 
 // Std returns d as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
 
-// MarshalText prints d as a Go duration.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+// MarshalText prints d as runbooks write it ("30d", "1h30m").
+func (d Duration) MarshalText() ([]byte, error) {
+	if d < 0 { // runbooks.Duration has no negative form; validation names the key
+		return []byte(time.Duration(d).String()), nil
+	}
+	return []byte(runbooks.Duration(d).String()), nil
+}
 
-// UnmarshalText reads a Go duration ("90s", "720h").
+// UnmarshalText reads a duration: "90d", "1h30m", "720h".
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	v, err := runbooks.ParseDuration(string(b))
 	if err != nil {
 		return err
 	}
