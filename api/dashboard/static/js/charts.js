@@ -23,12 +23,18 @@ export function timeChart(points, {title, width = 360, height = 130, compact = f
   }
   const t0 = pts[0].t, t1 = Math.max(pts[pts.length - 1].t, t0 + 86400000);
   const vmax = Math.max(...pts.map(p => Math.max(p.v, p.target || 0))) * 1.15 || 1;
-  const x = t => pad.l + ((t - t0) / (t1 - t0)) * (width - pad.l - pad.r);
-  const y = v => height - pad.b - (v / vmax) * (height - pad.t - pad.b);
+  // Points are plotted inside the axes, never on them: a first drill's one dot sat on
+  // the corner (its time is the axis' start, and seconds against a target of minutes
+  // are a hair above zero), where it read as part of the axis. The axes are drawn at
+  // the plot's edge; the values map into an area inset from it.
+  const r = compact ? 1.8 : 2.6, inset = r + (compact ? 1.5 : 4);
+  const base = height - pad.b;
+  const x = t => pad.l + inset + ((t - t0) / (t1 - t0)) * (width - pad.l - pad.r - 2 * inset);
+  const y = v => base - inset - (v / vmax) * (base - pad.t - inset);
   if (!compact) {
     svg.append(
-      h('svg:line', {x1: pad.l, y1: y(0), x2: width - pad.r, y2: y(0), class: 'axis-line'}),
-      h('svg:line', {x1: pad.l, y1: pad.t, x2: pad.l, y2: y(0), class: 'axis-line'}),
+      h('svg:line', {x1: pad.l, y1: base, x2: width - pad.r, y2: base, class: 'axis-line'}),
+      h('svg:line', {x1: pad.l, y1: pad.t, x2: pad.l, y2: base, class: 'axis-line'}),
       h('svg:text', {x: pad.l - 4, y: pad.t + 8, 'text-anchor': 'end', class: 'tick'}, dur(vmax / 1.15)),
       h('svg:text', {x: pad.l - 4, y: y(0), 'text-anchor': 'end', class: 'tick'}, '0'),
       h('svg:text', {x: pad.l, y: height - 6, class: 'tick'}, day(new Date(t0).toISOString())),
@@ -47,7 +53,7 @@ export function timeChart(points, {title, width = 360, height = 130, compact = f
   for (const p of pts) {
     if (!(p.v > 0)) continue;
     const missed = p.target > 0 && p.v > p.target;
-    const c = h('svg:circle', {cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: compact ? 1.8 : 2.6, class: 'pt ' + (missed ? 'pt-missed' : 'pt-met') + (p.mode === 'live' ? ' pt-live' : '')});
+    const c = h('svg:circle', {cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r, class: 'pt ' + (missed ? 'pt-missed' : 'pt-met') + (p.mode === 'live' ? ' pt-live' : '')});
     c.append(h('svg:title', {}, `${day(new Date(p.t).toISOString())} ${p.label || ''}: ${dur(p.v)}` + (p.target ? ` (target ${dur(p.target)}, ${missed ? 'missed' : 'met'})` : '')));
     svg.append(c);
   }
