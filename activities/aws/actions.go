@@ -238,6 +238,8 @@ func (a *Actions) entries() []entry {
 		lambdaInvokeSpec.bind(a.LambdaInvoke),
 		secretsPromoteReplicaSpec.bind(a.SecretsManagerPromoteReplica),
 		elasticacheFailoverGlobalSpec.bind(a.ElastiCacheFailoverGlobalDatastore),
+		docdbFailoverGlobalClusterSpec.bind(a.DocDBFailoverGlobalCluster),
+		docdbSwitchoverGlobalClusterSpec.bind(a.DocDBSwitchoverGlobalCluster),
 		ssmStartAutomationSpec.bind(a.SSMStartAutomation),
 		ssmGetParameterSpec.bind(a.SSMGetParameter),
 		cloudwatchAlarmStateSpec.bind(a.CloudWatchAlarmState),

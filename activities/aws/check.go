@@ -74,6 +74,8 @@ func (a *Actions) targetChecks() map[string]readiness.Checker {
 		"aws.lambda.invoke":                           checkOf(a.checkLambda),
 		"aws.secretsmanager.promote_replica":          checkOf(a.checkSecretReplica),
 		"aws.elasticache.failover_global_datastore":   checkOf(a.checkGlobalDatastore),
+		"aws.docdb.failover_global_cluster":           checkOf(a.checkDocDBGlobalFailover),
+		"aws.docdb.switchover_global_cluster":         checkOf(a.checkDocDBGlobalSwitchover),
 		"aws.ssm.start_automation":                    checkOf(a.checkAutomation),
 		"aws.backup.start_restore":                    checkOf(a.checkRecoveryPoint),
 		"aws.backup.wait_restore":                     checkOf(a.checkRestoreJob),

@@ -133,20 +133,28 @@ func fresh(t readiness.Target, what string, at time.Time) readiness.Finding {
 // ---- RDS clusters
 
 func (a *Actions) checkGlobalFailover(ctx context.Context, t readiness.Target, in globalFailoverInput) []readiness.Finding {
-	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN)
+	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN, false)
 }
 
 func (a *Actions) checkGlobalSwitchover(ctx context.Context, t readiness.Target, in globalSwitchoverInput) []readiness.Finding {
-	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN)
+	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN, false)
+}
+
+func (a *Actions) checkDocDBGlobalFailover(ctx context.Context, t readiness.Target, in globalFailoverInput) []readiness.Finding {
+	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN, true)
+}
+
+func (a *Actions) checkDocDBGlobalSwitchover(ctx context.Context, t readiness.Target, in globalSwitchoverInput) []readiness.Finding {
+	return a.checkGlobalTarget(ctx, t, in.Scope, in.GlobalClusterID, in.TargetClusterARN, true)
 }
 
 // checkGlobalTarget: the global database is available, the target is a secondary member,
 // and the writer replicates to it.
-func (a *Actions) checkGlobalTarget(ctx context.Context, t readiness.Target, s Scope, id, target string) []readiness.Finding {
+func (a *Actions) checkGlobalTarget(ctx context.Context, t readiness.Target, s Scope, id, target string, documentDB bool) []readiness.Finding {
 	if n, ok := runTime(t, "global_cluster_identifier", "target_db_cluster_identifier"); ok {
 		return one(later("target", n))
 	}
-	g, f := a.globalCluster(ctx, s, id)
+	g, f := a.globalCluster(ctx, s, id, documentDB)
 	if g == nil {
 		return one(f)
 	}
@@ -170,7 +178,7 @@ func (a *Actions) checkDetach(ctx context.Context, t readiness.Target, in detach
 	if n, ok := runTime(t, "global_cluster_identifier", "db_cluster_identifier"); ok {
 		return one(later("target", n))
 	}
-	g, f := a.globalCluster(ctx, in.Scope, in.GlobalClusterID)
+	g, f := a.globalCluster(ctx, in.Scope, in.GlobalClusterID, false)
 	if g == nil {
 		return one(f)
 	}
@@ -180,8 +188,15 @@ func (a *Actions) checkDetach(ctx context.Context, t readiness.Target, in detach
 	return one(ready("target", "cluster %q is a member of global database %q", in.ClusterARN, in.GlobalClusterID))
 }
 
-func (a *Actions) globalCluster(ctx context.Context, s Scope, id string) (*rdstypes.GlobalCluster, readiness.Finding) {
-	c, err := a.rdsClient(ctx, s)
+// globalCluster reads an available global database (Aurora's, or DocumentDB's).
+func (a *Actions) globalCluster(ctx context.Context, s Scope, id string, documentDB bool) (*rdstypes.GlobalCluster, readiness.Finding) {
+	var c globalClusterDescriber
+	var err error
+	if documentDB {
+		c, err = a.docdbGlobals(ctx, s)
+	} else {
+		c, err = a.rdsClient(ctx, s)
+	}
 	if err != nil {
 		return nil, cannot("target", "%v", err)
 	}

@@ -27,7 +27,7 @@ var wantKinds = []string{
 	"aws.elbv2.target_health", "aws.elbv2.wait_healthy_targets",
 	"aws.s3.verify_replication", "aws.s3.put_marker", "aws.s3.get_marker",
 	"aws.dynamodb.replica_status", "aws.dynamodb.put_marker", "aws.dynamodb.get_marker", "aws.dynamodb.restore_table_to_point_in_time",
-	"aws.lambda.invoke", "aws.secretsmanager.promote_replica", "aws.elasticache.failover_global_datastore", "aws.ssm.start_automation", "aws.ssm.get_parameter",
+	"aws.lambda.invoke", "aws.secretsmanager.promote_replica", "aws.elasticache.failover_global_datastore", "aws.docdb.failover_global_cluster", "aws.docdb.switchover_global_cluster", "aws.ssm.start_automation", "aws.ssm.get_parameter",
 	"aws.cloudwatch.alarm_state", "aws.cloudwatch.alarms_ok",
 	"aws.backup.start_restore", "aws.backup.wait_restore", "aws.drs.start_recovery", "aws.drs.wait_job",
 }

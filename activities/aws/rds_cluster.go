@@ -176,7 +176,7 @@ func (a *Actions) moveGlobalWriter(ctx context.Context, c globalFailoverer, in g
 	target := globalMember(g, in.TargetClusterARN)
 	changed := previous != in.TargetClusterARN
 	if !awssdk.ToBool(target.IsWriter) && !failoverInProgress(g, in.TargetClusterARN) {
-		logChange(ctx, verb+" Aurora global cluster", "global_cluster", in.GlobalClusterID, "from", previous,
+		logChange(ctx, verb+" global cluster", "global_cluster", in.GlobalClusterID, "from", previous,
 			"to", in.TargetClusterARN, "allow_data_loss", in.AllowDataLoss)
 		if switchover {
 			_, err = c.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{
