@@ -38,7 +38,10 @@
 // referenced steps are upstream (transitively needed), outputs are declared by the
 // kind (or by the step's outputs, or noop's output input). Expressions run inside
 // workflow code, so now, date and timezone are unavailable and keys, values and toPairs
-// return map entries sorted by key.
+// return map entries sorted by key. Each evaluation has a budget of steps (one per
+// predicate iteration, one per byte or element its builtins, functions and operators
+// read or make; maxEvalSteps): an expression that spends it fails its step with an error
+// quoting it, instead of holding the workflow task.
 //
 // # Parameters
 //

@@ -21,6 +21,7 @@ type Scope struct {
 	Mode   string               `expr:"mode" json:"mode"` // live, drill or tabletop
 	Run    RunScope             `expr:"run" json:"run"`
 	taint  *Taint               // see WithTaint; not visible to expressions
+	meter  *evalMeter           // the evaluation budget of one expression (see run)
 }
 
 // StepScope is a finished (or skipped) step as expressions see it: steps.<id>.status and
@@ -52,13 +53,18 @@ const (
 )
 
 // compileOptions are the options every expression is compiled with: a typed scope, and
-// no builtin that reads the clock, the time zone database or map order.
-func compileOptions(kind exprKind) []expr.Option {
+// no builtin that reads the clock, the time zone database or map order. A metered
+// program (the one a run evaluates) also charges its evaluation budget as it runs; the
+// validator checks the expression as written.
+func compileOptions(kind exprKind, metered bool) []expr.Option {
 	opts := []expr.Option{
 		expr.DisableBuiltin("now"),
 		expr.DisableBuiltin("date"),
 		expr.DisableBuiltin("timezone"),
 		sortedKeys, sortedValues, sortedPairs, safeRepeat,
+	}
+	if metered {
+		opts = append(opts, meterFunction, expr.Patch(&meterPatch{}))
 	}
 	switch kind {
 	case exprOutput:
@@ -137,22 +143,27 @@ var programs = struct {
 }{m: map[programKey]*vm.Program{}}
 
 type programKey struct {
-	kind exprKind
-	src  string
+	kind    exprKind
+	src     string
+	metered bool
 }
 
 const maxCachedPrograms = 10_000
 
-// compile compiles an expression (without ${{ }}) for kind.
+// compile compiles an expression (without ${{ }}) for kind, as written.
 func compile(src string, kind exprKind) (*vm.Program, error) {
-	key := programKey{kind, src}
+	return compileProgram(programKey{kind: kind, src: src})
+}
+
+// compileProgram compiles key.src, metered if key says so.
+func compileProgram(key programKey) (*vm.Program, error) {
 	programs.Lock()
 	p, ok := programs.m[key]
 	programs.Unlock()
 	if ok {
 		return p, nil
 	}
-	p, err := expr.Compile(src, compileOptions(kind)...)
+	p, err := expr.Compile(key.src, compileOptions(key.kind, key.metered)...)
 	if err != nil {
 		return nil, exprError(err)
 	}
@@ -175,12 +186,16 @@ func exprError(err error) error {
 	return errors.New(strings.TrimSpace(msg))
 }
 
+// run evaluates src within its evaluation budget (see maxEvalSteps).
 func run(src string, kind exprKind, env any) (any, error) {
-	p, err := compile(src, kind)
+	p, err := compileProgram(programKey{kind: kind, src: src, metered: true})
 	if err != nil {
 		return nil, fmt.Errorf("expression %q: %w", src, err)
 	}
-	v, err := expr.Run(p, env)
+	v, err := expr.Run(p, withMeter(env))
+	if isBudgetError(err) {
+		return nil, fmt.Errorf("expression %q: %w", clipExpr(src), errEvalBudget)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("expression %q: %w", src, exprError(err))
 	}
