@@ -76,23 +76,14 @@ var autoscalingSetCapacitySpec = newSpec[setCapacityInput](runbooks.Kind{
 	Name: "aws.autoscaling.set_capacity",
 	Description: "Set an Auto Scaling group's desired, min and max capacity (those given) and optionally wait for healthy InService instances. " +
 		"Outputs the previous values for rollback.",
-	Inputs: []runbooks.Field{
+	Inputs: append([]runbooks.Field{
 		reqStr("group", "Auto Scaling group name"),
-		field("desired", runbooks.TypeInt, "desired capacity"),
-		field("min", runbooks.TypeInt, "minimum size"),
-		field("max", runbooks.TypeInt, "maximum size"),
 		waitInput(false, "min_healthy instances are InService and Healthy"),
 		field("min_healthy", runbooks.TypeInt, "healthy InService instances to wait for (default: the desired capacity)"),
-	},
-	Outputs: []runbooks.Field{
-		field("desired", runbooks.TypeInt, "desired capacity now"),
-		field("min", runbooks.TypeInt, "minimum size now"),
-		field("max", runbooks.TypeInt, "maximum size now"),
-		field("previous_desired", runbooks.TypeInt, "desired capacity before"),
-		field("previous_min", runbooks.TypeInt, "minimum size before"),
-		field("previous_max", runbooks.TypeInt, "maximum size before"),
+	}, sizeInputs...),
+	Outputs: append([]runbooks.Field{
 		field("healthy", runbooks.TypeInt, "healthy InService instances (when waiting)"),
-	},
+	}, sizeOutputs...),
 	IAMActions:      []string{"autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup"},
 	SideEffects:     true,
 	Rollbackable:    true,
@@ -103,6 +94,24 @@ type capacitySetter interface {
 	groupDescriber
 	UpdateAutoScalingGroup(context.Context, *autoscaling.UpdateAutoScalingGroupInput, ...func(*autoscaling.Options)) (*autoscaling.UpdateAutoScalingGroupOutput, error)
 }
+
+// sizeInputs and sizeOutputs are the sizes a scaling kind sets, and had before (for its
+// rollback).
+var (
+	sizeInputs = []runbooks.Field{
+		field("desired", runbooks.TypeInt, "desired size"),
+		field("min", runbooks.TypeInt, "minimum size"),
+		field("max", runbooks.TypeInt, "maximum size"),
+	}
+	sizeOutputs = []runbooks.Field{
+		field("desired", runbooks.TypeInt, "desired size now"),
+		field("min", runbooks.TypeInt, "minimum size now"),
+		field("max", runbooks.TypeInt, "maximum size now"),
+		field("previous_desired", runbooks.TypeInt, "desired size before"),
+		field("previous_min", runbooks.TypeInt, "minimum size before"),
+		field("previous_max", runbooks.TypeInt, "maximum size before"),
+	}
+)
 
 // capacity is a group's sizes; set_capacity records the first attempt's in its heartbeat.
 type capacity struct{ Desired, Min, Max int32 }

@@ -39,25 +39,16 @@ var eksScaleNodegroupSpec = newSpec[scaleNodegroupInput](runbooks.Kind{
 		"region, and wait until the node group is ACTIVE with its new scaling configuration; with min_healthy, also until that " +
 		"many of its nodes are InService and Healthy in the node group's Auto Scaling groups. Outputs the previous sizes for " +
 		"rollback. A node group already at the sizes asked is success.",
-	Inputs: []runbooks.Field{
+	Inputs: append([]runbooks.Field{
 		reqStr("cluster", "EKS cluster name"),
 		reqStr("nodegroup", "managed node group name"),
-		field("desired", runbooks.TypeInt, "desired size"),
-		field("min", runbooks.TypeInt, "minimum size"),
-		field("max", runbooks.TypeInt, "maximum size"),
 		waitInput(true, "the node group is ACTIVE at its new size"),
 		field("min_healthy", runbooks.TypeInt, "healthy InService nodes to wait for as well (default: none)"),
-	},
-	Outputs: []runbooks.Field{
-		field("desired", runbooks.TypeInt, "desired size now"),
-		field("min", runbooks.TypeInt, "minimum size now"),
-		field("max", runbooks.TypeInt, "maximum size now"),
-		field("previous_desired", runbooks.TypeInt, "desired size before"),
-		field("previous_min", runbooks.TypeInt, "minimum size before"),
-		field("previous_max", runbooks.TypeInt, "maximum size before"),
+	}, sizeInputs...),
+	Outputs: append([]runbooks.Field{
 		field("status", runbooks.TypeString, "node group status"),
 		field("healthy", runbooks.TypeInt, "healthy InService nodes (with min_healthy)"),
-	},
+	}, sizeOutputs...),
 	IAMActions:      []string{"eks:DescribeNodegroup", "eks:UpdateNodegroupConfig", "autoscaling:DescribeAutoScalingGroups"},
 	SideEffects:     true,
 	Rollbackable:    true,

@@ -71,13 +71,9 @@ func (a *Actions) restoreClusterFromSnapshot(ctx context.Context, c clusterSnaps
 	if (in.SnapshotID == "") == (in.SourceClusterID == "") {
 		return nil, invalid("%s: give db_cluster_snapshot_identifier or source_db_cluster_identifier (one of them)", what)
 	}
-	var before time.Time
-	if in.SnapshotBefore != "" {
-		t, err := time.Parse(time.RFC3339, in.SnapshotBefore)
-		if err != nil {
-			return nil, invalid("%s: snapshot_before %q is not an RFC 3339 time (e.g. 2026-12-03T08:15:00Z)", what, in.SnapshotBefore)
-		}
-		before = t
+	before, err := snapshotBefore(what, in.SnapshotBefore)
+	if err != nil {
+		return nil, err
 	}
 	if err := in.network().check(what); err != nil {
 		return nil, err

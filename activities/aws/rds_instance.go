@@ -258,13 +258,9 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 	if err := in.check(describeRestoreTarget(in.InstanceID)); err != nil {
 		return nil, err
 	}
-	var before time.Time
-	if in.SnapshotBefore != "" {
-		t, err := time.Parse(time.RFC3339, in.SnapshotBefore)
-		if err != nil {
-			return nil, invalid("restore DB instance %q: snapshot_before %q is not an RFC 3339 time (e.g. 2026-12-03T08:15:00Z)", in.InstanceID, in.SnapshotBefore)
-		}
-		before = t
+	before, err := snapshotBefore(describeRestoreTarget(in.InstanceID), in.SnapshotBefore)
+	if err != nil {
+		return nil, err
 	}
 	existing, err := describeInstance(ctx, c, in.InstanceID)
 	if err != nil {
@@ -332,6 +328,18 @@ func newestSnapshot(ctx context.Context, c instanceRestorer, instanceID string, 
 		return "", err
 	}
 	return awssdk.ToString(s.DBSnapshotIdentifier), nil
+}
+
+// snapshotBefore reads a restore's snapshot_before: zero when not given.
+func snapshotBefore(what, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, invalid("%s: snapshot_before %q is not an RFC 3339 time (e.g. 2026-12-03T08:15:00Z)", what, v)
+	}
+	return t, nil
 }
 
 func dbSnapshotInfo(s rdstypes.DBSnapshot) (string, *time.Time) {
