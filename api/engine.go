@@ -158,6 +158,21 @@ func (e *Engine) input(rb *runbooks.Runbook, nested map[string]runbooks.Runbook,
 	if !ok {
 		return workflows.Input{}, badRequest("mode", "%q is not one of live, drill, tabletop", mode)
 	}
+	given, err := givenParams(params)
+	if err != nil {
+		return workflows.Input{}, err
+	}
+	resolved, err := runbooks.ResolveParams(rb, given)
+	if err != nil {
+		return workflows.Input{}, badRequest("params", "%v", err)
+	}
+	// Every start leaves evidence, whichever way it came in.
+	return workflows.Input{Runbook: *rb, Nested: nested, Params: resolved, Mode: m, Notify: e.opts.Notify, Evidence: true}, nil
+}
+
+// givenParams are a request's parameters as runbooks.ResolveParams takes them
+// (name=value): strings, numbers and booleans as written, a list as its JSON array.
+func givenParams(params map[string]any) (map[string]string, error) {
 	given := map[string]string{}
 	for k, v := range params {
 		switch x := v.(type) {
@@ -166,19 +181,14 @@ func (e *Engine) input(rb *runbooks.Runbook, nested map[string]runbooks.Runbook,
 		case []any: // a list parameter, as a JSON array of strings
 			b, err := json.Marshal(x)
 			if err != nil {
-				return workflows.Input{}, badRequest("params."+k, "a list parameter is an array of strings")
+				return nil, badRequest("params."+k, "a list parameter is an array of strings")
 			}
 			given[k] = string(b)
 		default:
-			return workflows.Input{}, badRequest("params."+k, "a parameter is a string, number, boolean or (for a list parameter) an array of strings")
+			return nil, badRequest("params."+k, "a parameter is a string, number, boolean or (for a list parameter) an array of strings")
 		}
 	}
-	resolved, err := runbooks.ResolveParams(rb, given)
-	if err != nil {
-		return workflows.Input{}, badRequest("params", "%v", err)
-	}
-	// Every start leaves evidence, whichever way it came in.
-	return workflows.Input{Runbook: *rb, Nested: nested, Params: resolved, Mode: m, Notify: e.opts.Notify, Evidence: true}, nil
+	return given, nil
 }
 
 // startRole is the role a start in mode needs.

@@ -17,6 +17,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/bcdr/bcdr/readiness"
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -30,6 +32,11 @@ import (
 // its tree; its runs carry the maker as initiator, so the four-eyes rule keeps the maker
 // from approving them. Triggering a schedule by hand needs that start role too, and the
 // triggerer joins the run's NotApprovers (of this and later runs of the schedule).
+//
+// A readiness schedule (mode readiness) starts no run: at each time it starts the
+// readiness workflow (workflows.Readiness), which checks the runbook read-only, keeps
+// the result in the evidence store and notifies readiness.changed. Making one needs the
+// author role on the runbook's service; triggering it, the operator role.
 
 // ScheduleRequest creates a schedule.
 type ScheduleRequest struct {
@@ -38,13 +45,15 @@ type ScheduleRequest struct {
 	Source   string            `json:"source,omitempty"`
 	Filename string            `json:"filename,omitempty"`
 	Nested   map[string]string `json:"nested,omitempty"`
-	Mode     string            `json:"mode,omitempty"` // drill (default) or tabletop
-	Params   map[string]any    `json:"params,omitempty"`
-	Every    string            `json:"every,omitempty"` // a duration: 2160h
-	Cron     []string          `json:"cron,omitempty"`  // cron expressions: "0 3 * * 1"
-	Jitter   string            `json:"jitter,omitempty"`
-	Paused   bool              `json:"paused,omitempty"`
-	Note     string            `json:"note,omitempty"`
+	Mode     string            `json:"mode,omitempty"` // drill (default), tabletop or readiness
+	// CheckMode is, for a readiness schedule, the steps checked: live (default) or drill.
+	CheckMode string         `json:"checkMode,omitempty"`
+	Params    map[string]any `json:"params,omitempty"`
+	Every     string         `json:"every,omitempty"` // a duration: 2160h
+	Cron      []string       `json:"cron,omitempty"`  // cron expressions: "0 3 * * 1"
+	Jitter    string         `json:"jitter,omitempty"`
+	Paused    bool           `json:"paused,omitempty"`
+	Note      string         `json:"note,omitempty"`
 }
 
 // Schedule is a schedule as shown.
@@ -54,6 +63,7 @@ type Schedule struct {
 	Service   string         `json:"service,omitempty"`
 	Tier      int            `json:"tier,omitempty"`
 	Mode      string         `json:"mode"`
+	CheckMode string         `json:"checkMode,omitempty"` // readiness schedules: live or drill
 	Every     string         `json:"every,omitempty"`
 	Cron      string         `json:"cron,omitempty"`
 	Jitter    string         `json:"jitter,omitempty"`
@@ -90,8 +100,13 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	if req.Mode == "" {
 		req.Mode = string(workflows.ModeDrill)
 	}
-	if req.Mode != string(workflows.ModeDrill) && req.Mode != string(workflows.ModeTabletop) {
-		return badRequest("mode", "a schedule runs drills or tabletops, not %q", req.Mode)
+	switch req.Mode {
+	case string(workflows.ModeDrill), string(workflows.ModeTabletop), readiness.RecordMode:
+	default:
+		return badRequest("mode", "a schedule runs drills, tabletops or readiness checks, not %q", req.Mode)
+	}
+	if req.CheckMode != "" && req.Mode != readiness.RecordMode {
+		return badRequest("checkMode", "checkMode is for readiness schedules (mode readiness)")
 	}
 	spec, err := scheduleSpec(req)
 	if err != nil {
@@ -103,34 +118,25 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 		return err
 	}
 	rb := tree.Root.Runbook
-	in, err := e.input(rb, tree.Nested(), req.Mode, req.Params)
-	if err != nil {
-		return err
-	}
-	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
-		return err
-	}
-	if in.Authorized, err = e.authorizeTree(tree, startRole(in.Mode)); err != nil {
-		return err
-	}
-	// The maker is the runs' initiator: four-eyes holds against them as if they had
-	// started each run.
-	in.Initiator = actor(id)
-	in.Trigger = "schedule:" + req.ID
 	memo := map[string]any{
 		"runbook": rb.Metadata.Name, "service": rb.Metadata.Service, "tier": strconv.Itoa(rb.Metadata.Tier),
 		"mode": req.Mode, "every": req.Every, "cron": cronText(req.Cron), "jitter": req.Jitter, "createdBy": id.Name,
-		"services": strings.Join(in.Authorized, ","),
 	}
 	if len(req.Cron) == 0 {
 		memo["cron"] = ""
 	}
+	var action *client.ScheduleWorkflowAction
+	if req.Mode == readiness.RecordMode {
+		action, err = s.readinessAction(r, id, req, rb, memo)
+	} else {
+		action, err = s.runAction(r, id, req, e, tree, memo)
+	}
+	if err != nil {
+		return err
+	}
 	_, err = s.opts.Client.ScheduleClient().Create(r.Context(), client.ScheduleOptions{
 		ID: req.ID, Spec: spec, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: req.Paused, Note: req.Note, Memo: memo,
-		Action: &client.ScheduleWorkflowAction{
-			ID: "scheduled-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
-			TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in), Memo: proofMemo(in),
-		},
+		Action: action,
 	})
 	if err != nil {
 		if isAlreadyStarted(err) {
@@ -145,6 +151,60 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	}
 	writeJSON(w, http.StatusCreated, sc)
 	return nil
+}
+
+// runAction is the action of a schedule of drills or tabletops: a run of the tree,
+// started for the maker.
+func (s *Server) runAction(r *http.Request, id *Identity, req ScheduleRequest, e *Engine, tree *runbooks.Tree, memo map[string]any) (*client.ScheduleWorkflowAction, error) {
+	rb := tree.Root.Runbook
+	in, err := e.input(rb, tree.Nested(), req.Mode, req.Params)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
+		return nil, err
+	}
+	if in.Authorized, err = e.authorizeTree(tree, startRole(in.Mode)); err != nil {
+		return nil, err
+	}
+	// The maker is the runs' initiator: four-eyes holds against them as if they had
+	// started each run.
+	in.Initiator = actor(id)
+	in.Trigger = "schedule:" + req.ID
+	memo["services"] = strings.Join(in.Authorized, ",")
+	return &client.ScheduleWorkflowAction{
+		ID: "scheduled-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
+		TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in), Memo: proofMemo(in),
+	}, nil
+}
+
+// readinessAction is the action of a readiness schedule: the readiness workflow, which
+// checks the runbook (read-only) and keeps and compares the result. It changes nothing,
+// so the author role on the runbook's service is enough.
+func (s *Server) readinessAction(r *http.Request, id *Identity, req ScheduleRequest, rb *runbooks.Runbook, memo map[string]any) (*client.ScheduleWorkflowAction, error) {
+	mode := req.CheckMode
+	if mode == "" {
+		mode = string(workflows.ModeLive)
+	}
+	if mode != string(workflows.ModeLive) && mode != string(workflows.ModeDrill) {
+		return nil, badRequest("checkMode", "readiness checks the live steps or the drill's: live or drill, not %q", mode)
+	}
+	given, err := givenParams(req.Params)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := runbooks.ResolveParams(rb, given); err != nil {
+		return nil, badRequest("params", "%v", err)
+	}
+	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
+		return nil, err
+	}
+	memo["checkMode"] = mode
+	in := workflows.ReadinessInput{Schedule: req.ID, Check: readiness.Request{Runbook: *rb, Params: given, Mode: mode},
+		Notify: s.opts.Notify, Evidence: true}
+	return &client.ScheduleWorkflowAction{
+		ID: "readiness-" + req.ID, Workflow: workflows.ReadinessWorkflowName, Args: []any{in}, TaskQueue: s.opts.TaskQueue,
+	}, nil
 }
 
 func scheduleSpec(req ScheduleRequest) (client.ScheduleSpec, error) {
@@ -184,7 +244,7 @@ func memoStrings(m *commonpb.Memo) map[string]string {
 func scheduleFromMemo(id string, memo *commonpb.Memo) Schedule {
 	m := memoStrings(memo)
 	tier, _ := strconv.Atoi(m["tier"])
-	sc := Schedule{ID: id, Runbook: m["runbook"], Service: m["service"], Tier: tier, Mode: m["mode"],
+	sc := Schedule{ID: id, Runbook: m["runbook"], Service: m["service"], Tier: tier, Mode: m["mode"], CheckMode: m["checkMode"],
 		Every: m["every"], Cron: m["cron"], Jitter: m["jitter"], CreatedBy: m["createdBy"]}
 	if m["services"] != "" {
 		sc.services = strings.Split(m["services"], ",")
@@ -322,6 +382,9 @@ func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, id *Ide
 	if err != nil {
 		return err
 	}
+	if sc.Mode == readiness.RecordMode {
+		return s.triggerReadiness(w, r, id, sc)
+	}
 	mode, _ := workflows.ParseMode(sc.Mode)
 	services := sc.services
 	if len(services) == 0 {
@@ -340,6 +403,22 @@ func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, id *Ide
 		return temporalError(err, "schedule "+sc.ID)
 	}
 	s.log.Info("api: schedule triggered", "schedule", sc.ID, "by", id.Name)
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": sc.ID, "triggered": true})
+	return nil
+}
+
+// triggerReadiness checks now: a readiness check changes nothing and has no approvals,
+// so the operator role on the runbook's service is enough and nobody is barred from
+// approving.
+func (s *Server) triggerReadiness(w http.ResponseWriter, r *http.Request, id *Identity, sc Schedule) error {
+	if err := s.authorize(r, id, Operator, sc.Service); err != nil {
+		return err
+	}
+	h := s.opts.Client.ScheduleClient().GetHandle(r.Context(), sc.ID)
+	if err := h.Trigger(r.Context(), client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}); err != nil {
+		return temporalError(err, "schedule "+sc.ID)
+	}
+	s.log.Info("api: readiness schedule triggered", "schedule", sc.ID, "by", id.Name)
 	writeJSON(w, http.StatusAccepted, map[string]any{"id": sc.ID, "triggered": true})
 	return nil
 }

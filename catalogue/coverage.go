@@ -28,6 +28,8 @@ type RunResult struct {
 	// (workflows.Status.RTO and RPO), judged against the runbook's own targets.
 	RTO runbooks.Figure `json:"rto"`
 	RPO runbooks.Figure `json:"rpo"`
+	// Reason is, for a readiness check (mode readiness), what did not pass.
+	Reason string `json:"reason,omitempty"`
 }
 
 // UnmarshalJSON reads a run result, also in the older form that gave the measured
@@ -80,6 +82,7 @@ const (
 	GapRPOMissed     GapKind = "rpo-missed"
 	GapDrillOverdue  GapKind = "drill-overdue" // the last passed drill is older than the tier's cadence
 	GapRunbookBroken GapKind = "runbook-invalid"
+	// GapNotReady (readiness.go): the runbook's last readiness check did not pass.
 )
 
 // Gap is one finding of the coverage report.
@@ -151,6 +154,8 @@ type RunbookCoverage struct {
 	// disruptions, the bar its drills are measured against.
 	RTO *runbooks.Duration `json:"rto,omitempty"`
 	RPO *runbooks.Duration `json:"rpo,omitempty"`
+	// Readiness is the runbook's last scheduled readiness check, if it had one.
+	Readiness *RunResult `json:"readiness,omitempty"`
 }
 
 // Coverage reports how well the catalogue's services are covered by runbooks and
@@ -224,6 +229,8 @@ func (c *Catalogue) serviceCoverage(s *Service, rbs Runbooks, results []RunResul
 			}
 		}
 		sc.checkRunbook(&rc, cadence, now)
+		rc.Readiness = c.lastCheck(results, s, ref, rbs)
+		sc.checkReadiness(&rc)
 		sc.Runbooks = append(sc.Runbooks, rc)
 	}
 	sc.Overdue = sc.hasGap(GapDrillOverdue) || sc.hasGap(GapNeverDrilled)

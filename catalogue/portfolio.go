@@ -53,6 +53,12 @@ type ServiceHealth struct {
 	// History is every drill and live recovery that ended, oldest first, with the RTO
 	// and RPO figures its record states.
 	History []RunResult `json:"history"`
+	// Readiness sums up the last scheduled readiness checks of its runbooks; absent when
+	// none was checked.
+	Readiness *ServiceReadiness `json:"readiness,omitempty"`
+	// Gaps are the service's coverage gaps (Coverage), a runbook that is not ready
+	// among them.
+	Gaps []Gap `json:"gaps"`
 }
 
 // RunbookHealth is a runbook of a service.
@@ -63,6 +69,9 @@ type RunbookHealth struct {
 	Service   string    `json:"service,omitempty"`
 	Tier      int       `json:"tier,omitempty"`
 	LastDrill time.Time `json:"lastDrill,omitzero"`
+	// Readiness is the runbook's last scheduled readiness check (its outcome the
+	// result, its reason what broke); absent when none ran.
+	Readiness *RunResult `json:"readiness,omitempty"`
 }
 
 // DueSoon is how long before its due date a service's next drill counts as due soon: a
@@ -88,12 +97,12 @@ func NewPortfolio(c *Catalogue, rbs Runbooks, results []RunResult, now time.Time
 	for _, sc := range rep.Services {
 		s := c.Service(sc.Service)
 		sh := ServiceHealth{Service: sc.Service, Tier: sc.Tier, Due: sc.NextDue, DueText: sc.NextDueText(),
-			Runbooks: []RunbookHealth{}, History: []RunResult{}}
+			Runbooks: []RunbookHealth{}, History: []RunResult{}, Gaps: sc.Gaps}
 		if sc.Cadence > 0 {
 			sh.Cadence = sc.Cadence.Std().String()
 		}
 		for k, rc := range sc.Runbooks {
-			rh := RunbookHealth{Name: rc.Name, Runbook: rc.Name, Path: rc.Path, Service: sc.Service, Tier: sc.Tier}
+			rh := RunbookHealth{Name: rc.Name, Runbook: rc.Name, Path: rc.Path, Service: sc.Service, Tier: sc.Tier, Readiness: rc.Readiness}
 			if rc.LastPass != nil {
 				rh.LastDrill = rc.LastPass.StartedAt
 				if rc.LastPass.StartedAt.After(sh.LastDrill) {
@@ -119,6 +128,7 @@ func NewPortfolio(c *Catalogue, rbs Runbooks, results []RunResult, now time.Time
 		}
 		sort.SliceStable(sh.History, func(i, j int) bool { return sh.History[i].EndedAt.Before(sh.History[j].EndedAt) })
 		sh.Status = cadenceState(sc, now)
+		sh.Readiness = serviceReadiness(sh.Runbooks)
 		p.Services = append(p.Services, sh)
 	}
 	return p

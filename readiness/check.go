@@ -119,8 +119,18 @@ type Report struct {
 func Worst(fs []Finding) Result {
 	w := Ready
 	for _, f := range fs {
-		if f.Result.rank() > w.rank() {
-			w = f.Result
+		w = WorstOf(w, f.Result)
+	}
+	return w
+}
+
+// WorstOf is the worst of results (a runbook's or a service's checks); Ready when there
+// are none.
+func WorstOf(rs ...Result) Result {
+	w := Ready
+	for _, r := range rs {
+		if r.rank() > w.rank() {
+			w = r
 		}
 	}
 	return w

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/bcdr/bcdr/activities"
 	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/egress"
@@ -35,8 +38,10 @@ func newCheckCommand(a *app) *cobra.Command {
 	var mode, output string
 	var parallel int
 	var dev, noPermissions, noEvidence bool
+	var every runbooks.Duration
+	var scheduleID string
 	cmd := &cobra.Command{
-		Use:   "check FILE...",
+		Use:   "check FILE... | check --schedule DURATION RUNBOOK",
 		Short: "Check, without changing anything, whether runbooks would work now",
 		Long: `check runs a read-only readiness check of every step of each runbook, in parallel:
 the step's target exists and is in a state its action accepts (an ECS service, an Auto
@@ -55,9 +60,21 @@ not ready or could not be checked, 2 on a usage error.
 
 Checks read AWS with the worker's credentials (the standard chain, aws.region,
 aws.role_arn, each step's region and role_arn) and reach URLs under the worker's
-egress policy (--dev: as bcdr dev, which lets steps reach loopback).`,
+egress policy (--dev: as bcdr dev, which lets steps reach loopback).
+
+With --schedule, the checks run on the engine instead, at that interval, as a Temporal
+Schedule (one RUNBOOK: a file, uploaded, or the name of a runbook the server knows).
+Each check runs on a worker with the worker's credentials, is kept in the run history
+of the engine and as a readiness record in the evidence store, and a change from ready
+to not ready, or back, is sent through the notify routes as the event
+readiness.changed, naming the runbook, the step and what broke. The dashboard and
+GET /v1/portfolio show each runbook's and service's last check, and coverage counts a
+runbook that is not ready as a gap of its service. The schedule is one of bcdr
+schedule's (list, show, pause, trigger, delete); making one needs the author role on
+the runbook's service when server.url is set.`,
 		Example: `  bcdr check runbooks/library/ecs-service-region-failover.yaml -p ecs_cluster=api-dr -p ecs_service=api ...
-  bcdr check failover.yaml --mode drill --output json`,
+  bcdr check failover.yaml --mode drill --output json
+  bcdr check --schedule 30m failover.yaml -p ecs_cluster=api-dr`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError(a, errors.New("check: give one or more runbook files"))
@@ -67,6 +84,14 @@ egress policy (--dev: as bcdr dev, which lets steps reach loopback).`,
 			}
 			if mode != "live" && mode != "drill" {
 				return usageError(a, fmt.Errorf("--mode %q: must be live or drill", mode))
+			}
+			if every > 0 || scheduleID != "" {
+				for _, name := range []string{"dev", "no-permissions", "no-evidence", "parallel"} {
+					if cmd.Flags().Changed(name) {
+						return usageError(a, fmt.Errorf("--%s is for checks run here; a scheduled check runs on a worker with its configuration", name))
+					}
+				}
+				return a.scheduleCheck(cmd, args, every, scheduleID, mode, params, output)
 			}
 			given, err := parseParams(params)
 			if err != nil {
@@ -136,6 +161,8 @@ egress policy (--dev: as bcdr dev, which lets steps reach loopback).`,
 	f.BoolVar(&dev, "dev", false, "reach URLs as bcdr dev's steps do (loopback allowed)")
 	f.BoolVar(&noPermissions, "no-permissions", false, "skip the IAM policy simulation of each AWS step")
 	f.BoolVar(&noEvidence, "no-evidence", false, "skip looking in the evidence store for a drill that proved this version")
+	f.Var(&every, "schedule", "run the checks on the engine at this interval (e.g. 30m, 6h), as a Temporal Schedule")
+	f.StringVar(&scheduleID, "schedule-id", "", "the schedule's id (default: readiness-RUNBOOK)")
 	outputFlag(cmd, &output, "text", "json")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(a, err) })
 	return cmd
@@ -243,5 +270,56 @@ func printReadiness(w io.Writer, reports []*readiness.Report) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// scheduleCheck makes a readiness schedule of one runbook: a file (uploaded) or a
+// runbook the server knows, by name.
+func (a *app) scheduleCheck(cmd *cobra.Command, args []string, every runbooks.Duration, id, mode string, params []string, output string) error {
+	if len(args) != 1 {
+		return usageError(a, fmt.Errorf("check --schedule: give one runbook (a file or a name the server knows), not %d", len(args)))
+	}
+	if every <= 0 {
+		return usageError(a, errors.New("check --schedule-id needs --schedule DURATION (e.g. 30m)"))
+	}
+	req := api.ScheduleRequest{Mode: readiness.RecordMode, CheckMode: mode, Every: every.String()}
+	name := args[0]
+	if src, err := os.ReadFile(args[0]); err == nil {
+		reg, err := registry(a.cfg)
+		if err != nil {
+			return err
+		}
+		rb, err := parseFile(args[0], reg)
+		if err != nil {
+			return usageError(a, err)
+		}
+		req.Source, req.Filename, name = string(src), args[0], rb.Metadata.Name
+	} else if strings.ContainsAny(args[0], "/.") {
+		return usageError(a, fmt.Errorf("check --schedule: %v", err))
+	} else {
+		req.Runbook = args[0]
+	}
+	if id == "" {
+		id = "readiness-" + name
+	}
+	req.ID = id
+	var err error
+	if req.Params, err = paramMap(params); err != nil {
+		return usageError(a, err)
+	}
+	c, done, err := a.apiClient(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
+	var sc api.Schedule
+	if err := c.Do(cmd.Context(), http.MethodPost, "/v1/schedules", req, &sc); err != nil {
+		return err
+	}
+	if output == "json" {
+		return writeIndented(a, sc)
+	}
+	fmt.Fprintf(a.stdout, "schedule %s: readiness checks of %s (%s steps) %s\n", sc.ID, sc.Runbook, sc.CheckMode, cadenceText(sc))
+	fmt.Fprintf(a.stdout, "changes are notified as readiness.changed; see them with: bcdr schedule show %s\n", sc.ID)
 	return nil
 }
