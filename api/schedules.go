@@ -172,9 +172,11 @@ func (s *Server) runAction(r *http.Request, id *Identity, req ScheduleRequest, e
 	in.Initiator = actor(id)
 	in.Trigger = "schedule:" + req.ID
 	memo["services"] = strings.Join(in.Authorized, ",")
+	summary, details := workflows.WebUISummary(in) // what the Temporal Web UI shows of each run
 	return &client.ScheduleWorkflowAction{
 		ID: "scheduled-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
 		TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in), Memo: proofMemo(in),
+		StaticSummary: summary, StaticDetails: details,
 	}, nil
 }
 

@@ -27,9 +27,11 @@ func RunID(runbook string, now time.Time) string {
 // StartRun starts the interpreter workflow under the given run id. With dedupe, a run of
 // that id that is open or already ran is not started again: started is then false.
 func StartRun(ctx context.Context, c client.Client, taskQueue, id string, in workflows.Input, dedupe bool) (started bool, err error) {
+	summary, details := workflows.WebUISummary(in) // what the Temporal Web UI shows of it
 	opts := client.StartWorkflowOptions{
 		ID: id, TaskQueue: taskQueue, TypedSearchAttributes: workflows.SearchAttributes(in),
 		WorkflowExecutionErrorWhenAlreadyStarted: true, Memo: proofMemo(in),
+		StaticSummary: summary, StaticDetails: details,
 	}
 	if dedupe {
 		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE

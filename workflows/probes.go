@@ -47,7 +47,7 @@ func (r *run) checkProbes(ctx workflow.Context, phase string, record bool) []str
 			defer func() { done++ }()
 			with, err := r.expand(probes[i].With)
 			if err == nil {
-				_, _, err = r.activity(gctx, "probe."+probes[i].ID, probes[i].Action, with)
+				_, _, err = r.activity(gctx, "probe."+probes[i].ID, probes[i].Action, with, activitySummary("steady-state probe", probes[i].ID, "", probes[i].Uses))
 			}
 			errs[i] = err
 		})

@@ -87,11 +87,12 @@ func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error)
 	if err != nil {
 		return activities.Outcome{}, 0, fmt.Errorf("evaluate inputs: %w", err)
 	}
-	return r.activity(ctx, def.ID, action, with)
+	return r.activity(ctx, def.ID, action, with, activitySummary("", def.ID, def.Name, action.Uses))
 }
 
-// activity runs one step kind as a Temporal activity named after the kind.
-func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, with map[string]any) (activities.Outcome, int, error) {
+// activity runs one step kind as a Temporal activity named after the kind; summary names
+// it in the Web UI (see webui.go).
+func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, with map[string]any, summary string) (activities.Outcome, int, error) {
 	timeout := a.Timeout.Std()
 	if timeout <= 0 {
 		timeout = defaultStepTimeout
@@ -102,6 +103,7 @@ func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, w
 		StartToCloseTimeout:    timeout,
 		HeartbeatTimeout:       heartbeatTimeout(timeout),
 		RetryPolicy:            retryPolicy(a.Retry),
+		Summary:                summary,
 	})
 	req := activities.Request{RunID: r.st.RunID, StepID: stepID, Mode: string(r.in.Mode), With: with, Secrets: r.secrets}
 	var out activities.Outcome
@@ -224,9 +226,12 @@ func (r *run) child(ctx workflow.Context, i int, a runbooks.Action) (activities.
 	in := r.in
 	in.Runbook, in.Params, in.Trigger, in.OutageStart = nested, params, "parent:"+r.st.RunID, r.st.ClockStart
 	in.ContinueAfter, in.Resume = 0, nil
+	summary, details := WebUISummary(in)
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: r.st.RunID + "." + r.rb.Steps[i].ID,
 		TaskQueue:  r.in.TaskQueue,
+		// What the Web UI shows of it (webui.go): user metadata, not compared on replay.
+		StaticSummary: summary, StaticDetails: details,
 		// Found by its runbook, mode and service from its start, like any run.
 		TypedSearchAttributes: SearchAttributes(in),
 	})
@@ -378,7 +383,7 @@ func (r *run) compensate(ctx workflow.Context, list []compensation, isRollback b
 		err := c.err
 		if err == nil {
 			var attempts int
-			_, attempts, err = r.activity(ctx, s.ID+".rollback", c.action, c.with)
+			_, attempts, err = r.activity(ctx, s.ID+".rollback", c.action, c.with, activitySummary(label(isRollback)+" of", s.ID, stepName(r.rb, s.ID), c.action.Uses))
 			rs.Attempts = attempts
 		}
 		rs.EndedAt = workflow.Now(ctx)
