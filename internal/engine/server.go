@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
 // readyTimeout bounds Start when ctx has no earlier deadline.
@@ -106,7 +108,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	if o.UIPort != 0 {
-		if s.ui, err = startUI(ctx, o.IP, p.ui, s.address, o.Namespace, o.UICodecEndpoint); err != nil {
+		if s.ui, err = startUI(ctx, o.IP, p.ui, s.address, o.Namespace, o.UICodecEndpoint, httpserver.Default); err != nil {
 			return nil, err
 		}
 		s.uiAddress = hostPort(dialIP(o.IP), p.ui)

@@ -5,6 +5,8 @@ package engine
 import (
 	"context"
 	"errors"
+
+	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
 // webUI is absent from a build with -tags noui.
@@ -13,7 +15,7 @@ type webUI struct{}
 // errNoUI says why the Web UI cannot start in this build.
 var errNoUI = errors.New("this bcdr was built without the Temporal Web UI (-tags noui): set dev.ui_port to 0 (--ui-port 0)")
 
-func startUI(context.Context, string, int, string, string, string) (*webUI, error) {
+func startUI(context.Context, string, int, string, string, string, httpserver.Timeouts) (*webUI, error) {
 	return nil, errNoUI
 }
 

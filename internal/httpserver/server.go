@@ -1,5 +1,6 @@
 // Package httpserver builds the http.Server every bcdr listener uses (bcdr dev's and bcdr
-// server's HTTP server, bcdr worker's metrics and probes), so that none is without read
+// server's HTTP server, bcdr worker's metrics and probes, the embedded Temporal Web UI's
+// listener in internal/engine), so that none is without read
 // timeouts: a client that dribbles its headers or its body cannot hold a connection (and
 // a goroutine) open for long, also on unauthenticated endpoints such as webhook triggers.
 package httpserver
