@@ -10,24 +10,21 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
+// TestProvenByADrillOfThisVersion: the finding states runbooks.Proven: ready when a drill
+// the proof rule accepts ran this digest, a warning naming the last proven version if not.
 func TestProvenByADrillOfThisVersion(t *testing.T) {
-	rb := &runbooks.Runbook{Metadata: runbooks.Metadata{Name: "failover", Version: "1.1.0"},
+	rb := &runbooks.Runbook{Metadata: runbooks.Metadata{Name: "failover", Version: "1.1.0", Service: "web"},
 		Source: runbooks.Source{Digest: "sha256:1111111111111111111111"}}
 	jan := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
-	older := readiness.Drill{RunID: "d1", Runbook: "failover", Version: "1.0.0", Digest: "sha256:0000000000000000000000", EndedAt: jan, Succeeded: true}
-	failedNew := readiness.Drill{RunID: "d2", Runbook: "failover", Version: "1.1.0", Digest: rb.Source.Digest, EndedAt: jan.Add(24 * time.Hour)}
-	other := readiness.Drill{RunID: "d3", Runbook: "other", Digest: rb.Source.Digest, EndedAt: jan, Succeeded: true}
+	older := readiness.Drill{RunID: "d1", Runbook: "failover", Version: "1.0.0", EndedAt: jan, Succeeded: true,
+		Proof: runbooks.Proof{Service: "web", Digest: "sha256:0000000000000000000000", Authorized: []string{"web"}}}
 
-	f := readiness.Proven(rb, nil)
+	f := readiness.Proven(rb, []readiness.Drill{older})
 	assert.Equal(t, readiness.Warning, f.Result)
-	assert.Equal(t, "no drill of this runbook has passed: this version was never proven", f.Reason)
-
-	f = readiness.Proven(rb, []readiness.Drill{older, failedNew, other})
-	assert.Equal(t, readiness.Warning, f.Result, "a failed drill of this version, or a drill of another runbook, proves nothing")
 	assert.Equal(t, "this version (sha256:111111111111) was never proven by a drill; last proven version 1.0.0 (sha256:000000000000) on 2026-01-10 (drill d1)", f.Reason)
 
-	passed := failedNew
-	passed.RunID, passed.Succeeded = "d4", true
-	f = readiness.Proven(rb, []readiness.Drill{older, failedNew, passed})
-	assert.Equal(t, readiness.Finding{Step: "(runbook)", Check: "proven", Result: readiness.Ready, Reason: "this version passed drill d4 on 2026-01-11"}, f)
+	passed := readiness.Drill{RunID: "d4", Runbook: "failover", EndedAt: jan.Add(24 * time.Hour), Succeeded: true,
+		Proof: runbooks.Proof{Service: "web", Digest: rb.Source.Digest, Authorized: []string{"web"}}}
+	f = readiness.Proven(rb, []readiness.Drill{older, passed})
+	assert.Equal(t, readiness.Finding{Step: "(runbook)", Check: "proven", Result: readiness.Ready, Reason: "this version (sha256:111111111111) was proven by drill d4 on 2026-01-11"}, f)
 }

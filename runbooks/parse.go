@@ -100,6 +100,7 @@ func (d *decoder) runbookFields(rb *Runbook, kind *string) map[string]yamlnode.F
 					yamlnode.SuggestPrefix(s, []string{"on_failure", "on_deviation", "always"}))
 			}
 		},
+		"policy": func(v *yaml.Node, p string) { d.Fields(v, p, "policy", d.policyFields(&rb.Policy)) },
 		"steps": func(v *yaml.Node, p string) {
 			if s := yamlnode.Deref(v); s.Kind == yaml.SequenceNode && len(s.Content) > MaxSteps {
 				d.errorf(yamlnode.PosOf(s), "%s", tooManySteps(len(s.Content))) // not worth decoding
@@ -108,6 +109,23 @@ func (d *decoder) runbookFields(rb *Runbook, kind *string) map[string]yamlnode.F
 			}
 			rb.Steps = yamlnode.List(d.Decoder, v, p, "steps", d.step)
 		},
+	}
+}
+
+func (d *decoder) policyFields(pol *Policy) map[string]yamlnode.FieldFunc {
+	return map[string]yamlnode.FieldFunc{
+		"require_proven": func(v *yaml.Node, _ string) {
+			s, ok := d.Str(v, "policy.require_proven")
+			switch r := RequireProven(s); {
+			case !ok:
+			case r == ProvenWarn || r == ProvenApprove || r == ProvenRefuse:
+				pol.RequireProven = r
+			default:
+				d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "policy.require_proven is %q; want warn, approve or refuse%s", s,
+					yamlnode.SuggestPrefix(s, RequireProvenValues))
+			}
+		},
+		"approvers": func(v *yaml.Node, p string) { pol.Approvers = d.StrList(v, p, "policy.approvers") },
 	}
 }
 

@@ -27,6 +27,9 @@ type Runbook struct {
 	// step), or always (also after a drill that succeeded: the drill leaves nothing
 	// changed, Chaos Toolkit's "always"; a live run is never rolled back for succeeding).
 	Rollback RollbackStrategy `json:"rollback,omitempty"`
+	// Policy is what the runbook requires of the runs that start it (require_proven:
+	// what a live run of a version no drill proved does).
+	Policy Policy `json:"policy,omitzero"`
 	// Source says where the runbook came from; Digest is the SHA-256 of its bytes.
 	Source Source `json:"source"`
 }

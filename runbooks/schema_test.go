@@ -26,6 +26,7 @@ func TestSchemaListsParserKeys(t *testing.T) {
 	}{
 		{"runbook", schema, slices.Sorted(maps.Keys(d.runbookFields(&Runbook{}, &kind)))},
 		{"metadata", prop(schema, "metadata"), slices.Sorted(maps.Keys(d.metadataFields(&Metadata{})))},
+		{"policy", prop(schema, "policy"), slices.Sorted(maps.Keys(d.policyFields(&Policy{})))},
 		{"objectives", prop(schema, "objectives"), slices.Sorted(maps.Keys(d.objectivesFields(&Objectives{})))},
 		{"step", def(schema, "step"), slices.Sorted(maps.Keys(d.stepFields(&Step{})))},
 		{"action", def(schema, "action"), slices.Sorted(maps.Keys(d.actionFields(&Action{}, "")))},

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/bcdr/bcdr/internal/yamlnode"
 )
@@ -75,8 +76,27 @@ func (v *validator) run() {
 		v.exprsIn(m, "objectives.rpo_marker", exprCtx{step: -1, where: "objectives.rpo_marker", anyStep: true})
 	}
 	v.evacuation()
+	v.policy()
 	if r := v.rb.Rollback; (r == RollbackOnDeviation || r == RollbackAlways) && len(v.rb.SteadyState) == 0 {
 		v.warnf(v.pos.At("rollback"), "rollback: %s needs steady_state probes to notice a deviation; without them only failures roll back", r)
+	}
+}
+
+// policy checks that an approve policy names who approves, and that each approver is a
+// name.
+func (v *validator) policy() {
+	p := v.rb.Policy
+	for i, a := range p.Approvers {
+		if strings.TrimSpace(a) == "" || hasExpr(a) {
+			v.errorf(v.pos.At(yamlnode.Index("policy.approvers", i)), "approver must be a user name or \"group:name\", got %q", a)
+		}
+	}
+	if p.RequireProven == ProvenApprove && len(p.Approvers) == 0 {
+		v.errorf(v.pos.At("policy.require_proven"), "policy.require_proven is approve, but policy.approvers names no one: name the users or groups (\"group:dr-leads\") who may approve a live run of a version no drill proved")
+	}
+	_, given := v.pos["policy.require_proven"] // a misspelt value was reported already
+	if p.RequireProven != ProvenApprove && len(p.Approvers) > 0 && (!given || p.RequireProven != "") {
+		v.warnf(v.pos.At("policy.approvers"), "policy.approvers is used only with policy.require_proven: approve")
 	}
 }
 

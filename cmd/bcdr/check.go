@@ -24,7 +24,6 @@ import (
 	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
-	"github.com/bcdr/bcdr/workflows"
 )
 
 // usageError ends the program with status 2 after printing what was wrong.
@@ -128,10 +127,9 @@ the runbook's service when server.url is set.`,
 			if mode == "live" && !noEvidence {
 				drills, err := a.drills(cmd.Context())
 				for i, rep := range reports {
-					f := readiness.Finding{Step: "(runbook)", Check: "proven", Result: readiness.Warning,
-						Reason: fmt.Sprintf("the evidence store could not be read (%v): whether a drill proved this version is unknown", err)}
-					if err == nil {
-						f = readiness.Proven(rbs[i], drills)
+					f := readiness.Proven(rbs[i], drills)
+					if err != nil {
+						f = readiness.ProvenFinding(runbooks.Unproven(rbs[i], "evidence store: "+err.Error()))
 					}
 					rep.Findings = append(rep.Findings, f)
 					rep.Result = readiness.Worst(rep.Findings)
@@ -205,26 +203,7 @@ func (a *app) drills(ctx context.Context) ([]readiness.Drill, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := store.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var mine []evidence.Manifest
-	for _, m := range ms {
-		if m.Mode == string(workflows.ModeDrill) {
-			mine = append(mine, m)
-		}
-	}
-	records, _ := evidence.ReadRecords(ctx, store, mine)
-	var out []readiness.Drill
-	for _, r := range records {
-		if r == nil {
-			continue
-		}
-		out = append(out, readiness.Drill{RunID: r.RunID, Runbook: r.Runbook, Version: r.Version, Digest: r.Digest,
-			EndedAt: r.EndedAt, Succeeded: r.State == workflows.RunSucceeded})
-	}
-	return out, nil
+	return evidence.Drills(ctx, store)
 }
 
 // undeclared reports a parameter no runbook given declares (a typo would otherwise

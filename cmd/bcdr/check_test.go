@@ -374,25 +374,33 @@ func TestCheckDemoRunbook(t *testing.T) {
 }
 
 // TestCheckSaysWhetherADrillProvedThisVersion: a live check reads the evidence store; a
-// passed drill of the same digest proves the version, an edit makes it unproven and the
-// finding names the last proven version.
+// passed drill of the same digest, authorized for the runbook's service, proves the
+// version (the proof rule); an edit makes it unproven and the finding names the last
+// proven version.
 func TestCheckSaysWhetherADrillProvedThisVersion(t *testing.T) {
 	e := newEnv(t)
 	file := filepath.Join(e.dir, "failover.yaml")
-	src := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: failover, version: \"1.0.0\"}\nsteps:\n  - id: a\n    uses: noop\n"
+	src := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: failover, service: web, version: \"1.0.0\"}\nsteps:\n  - id: a\n    uses: noop\n"
 	require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
 	rb, err := parseFile(file, mustRegistry(t))
 	require.NoError(t, err)
 	store, err := evidence.NewFileStore(filepath.Join(e.dir, "data", "evidence"))
 	require.NoError(t, err)
 	ended := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	_, err = store.Append(context.Background(), workflows.Status{RunID: "drill-1", Runbook: "failover", Version: "1.0.0", Digest: rb.Source.Digest,
-		Mode: workflows.ModeDrill, State: workflows.RunSucceeded, StartedAt: ended.Add(-time.Minute), EndedAt: ended})
+	_, err = store.Append(context.Background(), workflows.Status{RunID: "forged", Runbook: "failover", Version: "1.0.0", Digest: rb.Source.Digest,
+		Service: "web", Mode: workflows.ModeDrill, State: workflows.RunSucceeded, StartedAt: ended.Add(-2 * time.Minute), EndedAt: ended.Add(-time.Minute)})
 	require.NoError(t, err)
-
 	out, errOut, code := e.cli("check", file, "--no-permissions")
 	require.Equal(t, 0, code, "%s%s", out, errOut)
-	assert.Regexp(t, `\(runbook\)\s+proven\s+ready\s+\S+\s+this version passed drill drill-1 on 2026-11-02`, out)
+	assert.Contains(t, out, "was never proven by a drill; no version of runbook failover was", "a drill nobody was authorized to start for the service proves nothing")
+
+	_, err = store.Append(context.Background(), workflows.Status{RunID: "drill-1", Runbook: "failover", Version: "1.0.0", Digest: rb.Source.Digest,
+		Service: "web", Authorized: []string{"web"}, Mode: workflows.ModeDrill, State: workflows.RunSucceeded, StartedAt: ended.Add(-time.Minute), EndedAt: ended})
+	require.NoError(t, err)
+
+	out, errOut, code = e.cli("check", file, "--no-permissions")
+	require.Equal(t, 0, code, "%s%s", out, errOut)
+	assert.Regexp(t, `\(runbook\)\s+proven\s+ready\s+\S+\s+this version \(sha256:\w+\) was proven by drill drill-1 on 2026-11-02`, out)
 
 	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(src, "1.0.0", "1.1.0", 1)), 0o600))
 	out, _, code = e.cli("check", file, "--no-permissions")
