@@ -101,6 +101,12 @@ func (c *Client) Start(ctx context.Context, req StartRequest) (RunRef, error) {
 	return ref, c.Do(ctx, http.MethodPost, "/v1/runs", req, &ref)
 }
 
+// Preflight says what a start would meet at the proven-version gate, starting nothing.
+func (c *Client) Preflight(ctx context.Context, req StartRequest) (Preflight, error) {
+	var p Preflight
+	return p, c.Do(ctx, http.MethodPost, "/v1/preflight", req, &p)
+}
+
 // Run implements Runs: GET /v1/runs/{id}.
 func (c *Client) Run(ctx context.Context, runID string) (workflows.Status, error) {
 	var st workflows.Status

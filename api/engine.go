@@ -107,13 +107,19 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (RunRef, error) {
 
 // StartInput starts a run whose input the caller composed in this process (a scenario's
 // generated recovery, the demo): Initiator, Trigger and Authorized are taken as given.
+// Every start passes the proven-version gate here (ProvenGate): a live run of an
+// unproven version is flagged, waits for an extra approval, or is refused.
 func (e *Engine) StartInput(ctx context.Context, in workflows.Input) (RunRef, error) {
+	pf, err := e.opts.ProvenGate().Apply(ctx, &in)
+	if err != nil {
+		return RunRef{}, err
+	}
 	rb := in.Runbook.Metadata
 	runID := RunID(rb.Name, e.now())
 	if _, err := StartRun(ctx, e.opts.Client, e.opts.TaskQueue, runID, in, false); err != nil {
 		return RunRef{}, err
 	}
-	return RunRef{RunID: runID, Runbook: rb.Name, Service: rb.Service, Mode: string(in.Mode), Started: true}, nil
+	return RunRef{RunID: runID, Runbook: rb.Name, Service: rb.Service, Mode: string(in.Mode), Started: true, Unproven: pf.Message}, nil
 }
 
 // loadRunbook resolves the runbook tree a start or schedule request names or uploads.

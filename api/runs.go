@@ -33,6 +33,9 @@ type RunRef struct {
 	Mode    string `json:"mode,omitempty"`
 	Started bool   `json:"started"`
 	Reason  string `json:"reason,omitempty"`
+	// Unproven says that the live run's runbook version was never proven by a drill
+	// (and what the policy did about it); empty when it was.
+	Unproven string `json:"unproven,omitempty"`
 }
 
 // The handlers below are the HTTP side of the run service: each decodes its request and

@@ -18,6 +18,10 @@ import (
 type Runs interface {
 	// Start starts a run of a runbook the server knows by name or of an uploaded one.
 	Start(ctx context.Context, req StartRequest) (RunRef, error)
+	// Preflight says what a start of req would meet at the proven-version gate (whether
+	// a drill proved the runbook's version, and what a live run of it will do), starting
+	// nothing.
+	Preflight(ctx context.Context, req StartRequest) (Preflight, error)
 	// Run returns a run's live state, or its record once it ended.
 	Run(ctx context.Context, runID string) (workflows.Status, error)
 	// Wait follows a run to its end and returns its record.

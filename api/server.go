@@ -51,6 +51,9 @@ type Options struct {
 	// authenticated (workflows.Sign); the workers verify with the same key. nil sends them
 	// unsigned, and the runs refuse them.
 	IdentityKey []byte
+	// ProvenPolicy is the configuration's policy.require_proven and policy.approvers
+	// (ProvenGate); the zero value warns.
+	ProvenPolicy runbooks.Policy
 }
 
 // Server is the bcdr API.
@@ -116,6 +119,7 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/v1/runbooks", role: Viewer, h: s.listRunbooks},
 		{method: "GET", pattern: "/v1/runs", role: Viewer, h: s.listRuns},
 		{method: "POST", pattern: "/v1/runs", role: Operator, h: s.startRun},
+		{method: "POST", pattern: "/v1/preflight", role: Operator, h: s.preflight},
 		{method: "GET", pattern: "/v1/runs/{id}", role: Viewer, h: s.showRun},
 		{method: "POST", pattern: "/v1/runs/{id}/approve", role: Approver, h: s.decision("approve")},
 		{method: "POST", pattern: "/v1/runs/{id}/decline", role: Approver, h: s.decision("decline")},

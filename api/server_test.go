@@ -162,7 +162,7 @@ func TestRequireApprovalGatesEveryRootStep(t *testing.T) {
 	src := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata:\n  name: r\nsteps:\n  - id: a\n    uses: noop\n  - id: b\n    uses: noop\n  - id: c\n    uses: noop\n    needs: [a, b]\n"
 	rb, diags := runbooks.Parse("r.yaml", []byte(src), reg)
 	require.False(t, diags.HasErrors(), diags.Error())
-	require.NoError(t, requireApproval(rb, []string{"group:incident-commanders"}, "t", reg))
+	require.NoError(t, requireApproval(rb, approvalStepID, "Approve", "t", []string{"group:incident-commanders"}, reg))
 	require.Equal(t, approvalStepID, rb.Steps[0].ID)
 	require.NotNil(t, rb.Steps[0].Approval, "validation decoded the approval")
 	assert.Equal(t, []string{"group:incident-commanders"}, rb.Steps[0].Approval.Approvers)

@@ -225,6 +225,11 @@ func (s *Server) fire(ctx context.Context, name string, t config.Trigger, a aler
 			}
 		}
 	}
+	pf, err := s.opts.ProvenGate().Apply(ctx, &in)
+	if err != nil {
+		return RunRef{}, err
+	}
+	ref.Unproven = pf.Message
 	ref.RunID = triggerRunID(name, a, now)
 	started, err := StartRun(ctx, s.opts.Client, s.opts.TaskQueue, ref.RunID, in, true)
 	if err != nil {
@@ -265,7 +270,8 @@ func (s *Server) triggerInput(name string, t config.Trigger, a alert) (workflows
 		return workflows.Input{}, err
 	}
 	if len(t.Approvers) > 0 {
-		if err := requireApproval(&in.Runbook, t.Approvers, name, s.opts.Registry); err != nil {
+		if err := requireApproval(&in.Runbook, approvalStepID, "Approve the recovery the alert started",
+			fmt.Sprintf("Trigger %s started this run from an alert; nothing runs until it is approved.", name), t.Approvers, s.opts.Registry); err != nil {
 			return workflows.Input{}, errorf(http.StatusInternalServerError, "", "trigger %s: %v", name, err)
 		}
 	}
@@ -338,35 +344,6 @@ func renderTriggerParams(name string, t config.Trigger, a alert, rb *runbooks.Ru
 		warnings = append(warnings, fmt.Sprintf("trigger %s: the alert has no %s for parameter %s, so it rendered as %q", name, what, k, b.String()))
 	}
 	return params, warnings, nil
-}
-
-// requireApproval puts an approval step before every step that needs nothing, so that
-// nothing runs until a person approves the recovery the alert asked for. The runbook is
-// validated again: the run carries exactly what was checked.
-func requireApproval(rb *runbooks.Runbook, approvers []string, trigger string, reg *runbooks.Registry) error {
-	id := approvalStepID
-	for rb.Step(id) != nil {
-		id += "_"
-	}
-	names := make([]any, len(approvers))
-	for i, a := range approvers {
-		names[i] = a
-	}
-	step := runbooks.Step{
-		ID: id, Name: "Approve the recovery the alert started",
-		Description: fmt.Sprintf("Trigger %s started this run from an alert; nothing runs until it is approved.", trigger),
-		Action:      runbooks.Action{Uses: runbooks.KindApproval, With: map[string]any{"approvers": names, "quorum": 1}},
-	}
-	for i := range rb.Steps {
-		if len(rb.Steps[i].Needs) == 0 {
-			rb.Steps[i].Needs = []string{id}
-		}
-	}
-	rb.Steps = append([]runbooks.Step{step}, rb.Steps...)
-	if diags := runbooks.Validate(rb, reg); diags.HasErrors() {
-		return diags
-	}
-	return nil
 }
 
 func hmacHex(secret string, body []byte) string {

@@ -125,7 +125,7 @@ func newRun(ctx workflow.Context, in Input) *run {
 	r.st = Status{
 		RunID: info.WorkflowExecution.ID, Runbook: rb.Metadata.Name, Version: rb.Metadata.Version,
 		Digest: rb.Source.Digest, Service: rb.Metadata.Service, Mode: r.in.Mode,
-		Initiator: in.Initiator.Name, Trigger: in.Trigger, Authorized: in.Authorized, State: RunRunning,
+		Initiator: in.Initiator.Name, Trigger: in.Trigger, Authorized: in.Authorized, Provenance: in.Provenance, State: RunRunning,
 		StartedAt: now, ClockStart: clock, RTOTarget: rb.Objectives.RTO.Std(),
 		Steps: make([]StepState, len(rb.Steps)),
 	}

@@ -82,6 +82,9 @@ type Input struct {
 	// label a trigger parameter names, say). The run records each as an observation
 	// finding by "bcdr", so the record says why a parameter took its default.
 	Warnings []string `json:"warnings,omitempty"`
+	// Provenance says whether a drill proved the runbook's version; the starter sets it
+	// for a live run (api.ProvenGate) and the run records it (Status.Provenance).
+	Provenance *runbooks.Provenance `json:"provenance,omitempty"`
 	// Resume is set by the run itself when it continues as new.
 	Resume *Resume `json:"resume,omitempty"`
 }
@@ -210,23 +213,26 @@ type PendingTask struct {
 
 // Status is the live state of a run (the "status" query) and, once it ended, its record.
 type Status struct {
-	RunID      string         `json:"runId"`
-	Runbook    string         `json:"runbook"`
-	Version    string         `json:"version,omitempty"`
-	Digest     string         `json:"digest"`
-	Service    string         `json:"service,omitempty"`
-	Mode       Mode           `json:"mode"`
-	Initiator  string         `json:"initiator"`
-	Trigger    string         `json:"trigger,omitempty"`
-	Authorized []string       `json:"authorized,omitempty"` // services it was authorized for (Input.Authorized)
-	Params     map[string]any `json:"params,omitempty"`
-	State      RunState       `json:"state"`
-	StartedAt  time.Time      `json:"startedAt"`
-	EndedAt    time.Time      `json:"endedAt,omitempty"`
-	ClockStart time.Time      `json:"clockStart"`
-	Elapsed    time.Duration  `json:"elapsed"`
-	RTOTarget  time.Duration  `json:"rtoTarget,omitempty"`
-	RTOActual  time.Duration  `json:"rtoActual,omitempty"`
+	RunID      string   `json:"runId"`
+	Runbook    string   `json:"runbook"`
+	Version    string   `json:"version,omitempty"`
+	Digest     string   `json:"digest"`
+	Service    string   `json:"service,omitempty"`
+	Mode       Mode     `json:"mode"`
+	Initiator  string   `json:"initiator"`
+	Trigger    string   `json:"trigger,omitempty"`
+	Authorized []string `json:"authorized,omitempty"` // services it was authorized for (Input.Authorized)
+	// Provenance says whether a drill proved the version this live run ran; Unproven
+	// says it in words when none did (the run is flagged).
+	Provenance *runbooks.Provenance `json:"provenance,omitempty"`
+	Params     map[string]any       `json:"params,omitempty"`
+	State      RunState             `json:"state"`
+	StartedAt  time.Time            `json:"startedAt"`
+	EndedAt    time.Time            `json:"endedAt,omitempty"`
+	ClockStart time.Time            `json:"clockStart"`
+	Elapsed    time.Duration        `json:"elapsed"`
+	RTOTarget  time.Duration        `json:"rtoTarget,omitempty"`
+	RTOActual  time.Duration        `json:"rtoActual,omitempty"`
 	// RecoveredAt is when the steady-state probes passed again after the last step: the
 	// end of the measured RTO.
 	RecoveredAt time.Time     `json:"recoveredAt,omitempty"`

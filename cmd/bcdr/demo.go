@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/demo"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
@@ -82,10 +83,16 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 		in.OutageStart = time.Now()
 		fmt.Fprintln(out, "the primary fails: its health check now answers 503")
 	}
-	id, err := startRun(ctx, d.client, a.cfg.Temporal.TaskQueue, in)
+	opts, err := a.preflight(ctx, in)
 	if err != nil {
 		return err
 	}
+	opts.Client = d.client
+	ref, err := api.NewEngine(opts, in.Initiator, in.Trigger).StartInput(ctx, in)
+	if err != nil {
+		return err
+	}
+	id := ref.RunID
 	fmt.Fprintf(out, "run %s started by %s (%s mode)\n\n", id, demoInitiator.Name, mode)
 	if err := followDemo(ctx, out, d.client, a.sign, id); err != nil {
 		return err

@@ -48,9 +48,18 @@ func (a *app) runRemote(ctx context.Context, path string, f runFlags) error {
 		req.OutageStart = &t
 	}
 	c := api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token)
+	// What the proven-version gate says, before the run starts (the start says it too,
+	// for a server that has no preflight).
+	pf, pfErr := c.Preflight(ctx, req)
+	if pfErr == nil && pf.Message != "" {
+		fmt.Fprintf(a.stderr, "warning: %s\n", pf.Message)
+	}
 	ref, err := c.Start(ctx, req)
 	if err != nil {
 		return err
+	}
+	if pfErr != nil && ref.Unproven != "" {
+		fmt.Fprintf(a.stderr, "warning: %s\n", ref.Unproven)
 	}
 	if !f.wait {
 		if f.output == "json" {

@@ -79,15 +79,21 @@ func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
 // startAndFollow starts a run and prints its id, or with wait follows it to its end,
 // prints its timeline, and exits 1 unless it succeeded.
 func (a *app) startAndFollow(ctx context.Context, in workflows.Input, wait bool, output string) error {
+	opts, err := a.preflight(ctx, in)
+	if err != nil {
+		return err
+	}
 	c, err := dial(ctx, a.cfg, discard())
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	runID, err := startRun(ctx, c, a.cfg.Temporal.TaskQueue, in)
+	opts.Client = c
+	ref, err := api.NewEngine(opts, in.Initiator, in.Trigger).StartInput(ctx, in)
 	if err != nil {
 		return err
 	}
+	runID := ref.RunID
 	if !wait {
 		if output == "json" {
 			return json.NewEncoder(a.stdout).Encode(map[string]string{"runId": runID})
@@ -157,13 +163,27 @@ func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
 	return in, nil
 }
 
-// startRun starts the interpreter workflow with bcdr's search attributes set.
-func startRun(ctx context.Context, c client.Client, taskQueue string, in workflows.Input) (string, error) {
-	id := runID(in.Runbook.Metadata.Name)
-	if _, err := api.StartRun(ctx, c, taskQueue, id, in, false); err != nil {
-		return "", err
+// preflight says on stderr, before anything starts, what the proven-version gate will
+// make of a live start of in (api.ProvenGate, with the configured evidence store and
+// policy), and refuses here a start the gate refuses, before the engine is dialed. It
+// returns the run service's options; the start itself passes the gate in
+// api.Engine.StartInput, as every start does.
+func (a *app) preflight(ctx context.Context, in workflows.Input) (api.Options, error) {
+	opts, err := a.apiOptions(nil)
+	if err != nil {
+		return opts, err
 	}
-	return id, nil
+	if in.Mode != workflows.ModeLive {
+		return opts, nil
+	}
+	pf := opts.ProvenGate().Check(ctx, &in.Runbook)
+	if err := pf.Refusal(); err != nil {
+		return opts, err
+	}
+	if pf.Message != "" {
+		fmt.Fprintf(a.stderr, "warning: %s\n", pf.Message)
+	}
+	return opts, nil
 }
 
 // runID names a run after its runbook and start time, with a random suffix.

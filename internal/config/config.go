@@ -45,6 +45,8 @@ type Config struct {
 	// OutageWindow is how long before a run its declared outage start may lie; a start
 	// further back, or in the future, is refused.
 	OutageWindow Duration `mapstructure:"outage_window" yaml:"outage_window" json:"outage_window"`
+	// Policy is what runs must meet beside their runbooks' policies (see policy.go).
+	Policy Policy `mapstructure:"policy" yaml:"policy" json:"policy"`
 }
 
 // Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
@@ -203,6 +205,8 @@ func Defaults(dataHome, user string) map[string]any {
 		"egress.allow":             []string{},
 		"egress.deny":              []string{},
 		"outage_window":            "720h",
+		"policy.require_proven":    "warn",
+		"policy.approvers":         []string{},
 	}
 }
 
@@ -281,6 +285,7 @@ func (c *Config) Validate() error {
 	c.validateCodec(bad)
 	c.validateEgress(bad)
 	c.validateOutageWindow(bad)
+	c.validatePolicy(bad)
 	return errors.Join(errs...)
 }
 
