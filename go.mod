@@ -25,6 +25,7 @@ require (
 	github.com/BurntSushi/toml v1.5.0 // indirect
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2 // indirect
 	github.com/aws/aws-sdk-go-v2/service/docdb v1.48.0 // indirect
+	github.com/aws/aws-sdk-go-v2/service/applicationautoscaling v1.51.10 // indirect
 	github.com/aws/aws-sdk-go-v2/service/eks v1.105.0 // indirect
 	github.com/aws/aws-sdk-go-v2/service/elasticache v1.64.4 // indirect
 	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.10 // indirect

@@ -10,6 +10,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -50,6 +52,7 @@ type outageCloud struct {
 	proxy     *faultproxy.Proxy
 	arc       *awstest.ARCCluster
 	r53       *route53.Client
+	aas       *applicationautoscaling.Client
 	zoneID    string
 	tgARN     string
 	endpoints string        // arc_cluster_endpoints
@@ -112,6 +115,13 @@ func newOutageCloud(ctx context.Context, t testing.TB) *outageCloud {
 		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: awssdk.Int32(0),
 	})
 	require.NoError(t, err)
+	// the DR service scales with Application Auto Scaling, within its pilot light's range
+	_, err = applicationautoscaling.NewFromConfig(cfg).RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: awssdk.String("service/shop-dr/checkout"),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount, MinCapacity: awssdk.Int32(0), MaxCapacity: awssdk.Int32(1),
+	})
+	require.NoError(t, err)
+	c.aas = applicationautoscaling.NewFromConfig(cfg)
 
 	zone, err := c.r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
 		Name: awssdk.String("internal.example"), CallerReference: awssdk.String(t.Name()),
@@ -222,6 +232,14 @@ func TestECSFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
 	for _, e := range c.proxy.Log() {
 		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
 	}
+	// Application Auto Scaling keeps the service within its scalable target's range: a
+	// range still at the pilot light's (max 1) would take the 2 tasks back to 1
+	targets, err := c.aas.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{"service/shop-dr/checkout"}})
+	require.NoError(t, err)
+	require.Len(t, targets.ScalableTargets, 1)
+	assert.EqualValues(t, 2, awssdk.ToInt32(targets.ScalableTargets[0].MinCapacity), "scale-in cannot undo the failover")
+	assert.GreaterOrEqual(t, awssdk.ToInt32(targets.ScalableTargets[0].MaxCapacity), int32(2), "the range holds the full capacity")
 	t.Logf("failover under a us-east-1 outage: %s wall clock (RTO %s); calls that met the outage: %d",
 		c.took.Round(time.Millisecond), rb.Objectives.RTO, c.proxy.Counts()[faultproxy.Outage])
 }
@@ -331,4 +349,32 @@ func registerWebAnswering(h *harness, body string) {
 			return activities.Result{}, nil
 		}},
 	)
+}
+
+// TestECSFailoverDrillPutsTheAutoScalingRangeBack: the drill raises the DR service's
+// Application Auto Scaling range with its scale-up, and puts both back as they were.
+func TestECSFailoverDrillPutsTheAutoScalingRangeBack(t *testing.T) {
+	ctx := context.Background()
+	c := newOutageCloud(ctx, t)
+	h, kinds := outageHarness(t, c)
+	reg, err := runbooks.DefaultRegistry(kinds...)
+	require.NoError(t, err)
+	rb, diags := runbooks.Load(library.FS, "ecs-service-region-failover.yaml", reg)
+	require.Empty(t, diags, "%s", diags.Error())
+	params, err := runbooks.ResolveParams(rb, c.params())
+	require.NoError(t, err)
+	st, _ := h.run(t, *rb, func(in *Input) { in.Mode, in.Params = ModeDrill, params })
+	require.Equal(t, RunSucceeded, st.State, "%s", st.Error)
+	out := st.Step("scale_range").Outputs
+	assert.EqualValues(t, 2, out["min"], "the drill raised the range")
+	assert.EqualValues(t, 2, out["max"])
+	assert.EqualValues(t, 0, out["previous_min"])
+	assert.EqualValues(t, 1, out["previous_max"])
+	targets, err := c.aas.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{"service/shop-dr/checkout"}})
+	require.NoError(t, err)
+	require.Len(t, targets.ScalableTargets, 1)
+	assert.EqualValues(t, 0, awssdk.ToInt32(targets.ScalableTargets[0].MinCapacity), "put back")
+	assert.EqualValues(t, 1, awssdk.ToInt32(targets.ScalableTargets[0].MaxCapacity), "put back")
+	assert.Equal(t, "On", c.arc.State(cellUSE1), "a drill moves no traffic")
 }

@@ -222,6 +222,7 @@ func (a *Actions) entries() []entry {
 		autoscalingSetCapacitySpec.bind(a.AutoscalingSetCapacity),
 		autoscalingWaitHealthySpec.bind(a.AutoscalingWaitHealthy),
 		ecsSetDesiredCountSpec.bind(a.ECSSetDesiredCount),
+		appAutoscalingSetScalableTargetSpec.bind(a.AppAutoscalingSetScalableTarget),
 		eksScaleNodegroupSpec.bind(a.EKSScaleNodegroup),
 		ecsWaitStableSpec.bind(a.ECSWaitStable),
 		ec2StartInstancesSpec.bind(a.EC2StartInstances),

@@ -44,6 +44,7 @@ func (a *Actions) targetChecks() map[string]readiness.Checker {
 	return map[string]readiness.Checker{
 		"aws.ecs.set_desired_count":                   checkOf(a.checkECSDesiredCount),
 		"aws.ecs.wait_stable":                         checkOf(a.checkECSWaitStable),
+		"aws.appautoscaling.set_scalable_target":      checkOf(a.checkScalableTarget),
 		"aws.autoscaling.set_capacity":                checkOf(a.checkASGCapacity),
 		"aws.autoscaling.wait_healthy":                checkOf(a.checkASGWaitHealthy),
 		"aws.eks.scale_nodegroup":                     checkOf(a.checkEKSNodegroup),

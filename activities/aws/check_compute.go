@@ -321,3 +321,39 @@ func (a *Actions) checkTargetGroup(ctx context.Context, t readiness.Target, in w
 	}
 	return one(ready("target", "target group %q exists: %d of %d targets healthy now", in.TargetGroupARN, th.healthy, len(th.targets)))
 }
+
+// checkScalableTarget: the scalable target is registered in Application Auto Scaling,
+// and the range the step asks for is one AWS accepts (0 <= min <= max).
+func (a *Actions) checkScalableTarget(ctx context.Context, t readiness.Target, in scalableTargetInput) []readiness.Finding {
+	if n, ok := runTime(t, "resource_id", "service_namespace", "scalable_dimension"); ok {
+		return one(later("target", n))
+	}
+	if in.Namespace == "" {
+		in.Namespace = "ecs"
+	}
+	if in.Dimension == "" {
+		in.Dimension = "ecs:service:DesiredCount"
+	}
+	c, err := a.appAutoscalingClient(ctx, in.Scope)
+	if err != nil {
+		return one(cannot("target", "%v", err))
+	}
+	st, err := describeScalableTarget(ctx, c, in)
+	if err != nil {
+		return one(fromErr("target", err))
+	}
+	what := fmt.Sprintf("scalable target %q (%s)", in.ResourceID, in.Dimension)
+	if st == nil {
+		return one(notReady("target", "%s is not registered in Application Auto Scaling (%s): register it, or leave the step out for a resource without auto scaling",
+			what, in.Namespace))
+	}
+	now := rangeOf(st)
+	out := []readiness.Finding{ready("target", "%s is registered: min %d, max %d", what, now.Min, now.Max)}
+	if t.IsUnknown("min") || t.IsUnknown("max") || t.IsUnknown("only_raise") {
+		return out
+	}
+	if _, err := now.with(in, "set "+what); err != nil {
+		return append(out, notReady("target", "%s: AWS would refuse the range", message(err)))
+	}
+	return out
+}

@@ -22,7 +22,7 @@ var wantKinds = []string{
 	"aws.rds.detach_from_global_cluster", "aws.rds.failover_cluster", "aws.rds.restore_instance_from_snapshot", "aws.rds.restore_instance_to_point_in_time", "aws.rds.restore_cluster_to_point_in_time", "aws.rds.restore_cluster_from_snapshot",
 	"aws.rds.delete_instance", "aws.rds.wait_instance", "aws.rds.wait_cluster", "aws.rds.replica_lag",
 	"aws.autoscaling.set_capacity", "aws.autoscaling.wait_healthy",
-	"aws.ecs.set_desired_count", "aws.ecs.wait_stable", "aws.eks.scale_nodegroup",
+	"aws.ecs.set_desired_count", "aws.appautoscaling.set_scalable_target", "aws.ecs.wait_stable", "aws.eks.scale_nodegroup",
 	"aws.ec2.start_instances", "aws.ec2.stop_instances",
 	"aws.elbv2.target_health", "aws.elbv2.wait_healthy_targets",
 	"aws.s3.verify_replication", "aws.s3.put_marker", "aws.s3.get_marker",

@@ -14,6 +14,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -143,6 +145,11 @@ func (c *checkCloud) createECSFailover(t *testing.T) ecsFailover {
 	_, err = e.CreateService(ctx, &ecs.CreateServiceInput{Cluster: awssdk.String(f.cluster), ServiceName: awssdk.String(f.service),
 		LaunchType: ecstypes.LaunchTypeFargate, TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: awssdk.Int32(1)})
 	require.NoError(t, err)
+	_, err = applicationautoscaling.NewFromConfig(dr).RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: awssdk.String("service/" + f.cluster + "/" + f.service),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount, MinCapacity: awssdk.Int32(1), MaxCapacity: awssdk.Int32(2),
+	})
+	require.NoError(t, err)
 	vpcs, err := ec2sdk.NewFromConfig(dr).DescribeVpcs(ctx, &ec2sdk.DescribeVpcsInput{})
 	require.NoError(t, err)
 	require.NotEmpty(t, vpcs.Vpcs, "moto's default VPC")
@@ -187,6 +194,8 @@ func TestCheckLibraryRunbookAgainstMoto(t *testing.T) {
 	t.Logf("bcdr check took %s:\n%s", took, out)
 	assert.Contains(t, out, "ecs-service-region-failover (../../runbooks/library/ecs-service-region-failover.yaml, live): READY")
 	for _, want := range []string{
+		`scale_range      target       ready`,
+		`(ecs:service:DesiredCount) is registered: min 1, max 2`,
 		`scale_dr         target       ready`,
 		`scale_dr         capacity     ready`,
 		`needs 4 vCPUs of the quota "Fargate On-Demand vCPU resource count" in us-west-2 (6;`,

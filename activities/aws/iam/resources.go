@@ -358,6 +358,22 @@ var rules = map[string]rule{
 		return each(t.arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/"+t.str("group")))
 	},
 
+	// Service Authorization Reference, Application Auto Scaling: DescribeScalableTargets
+	// takes "*"; RegisterScalableTarget acts on ScalableTarget,
+	// arn:${Partition}:application-autoscaling:${Region}:${Account}:scalable-target/${ScalableTargetId},
+	// whose id AWS makes up, so the grant names the region and account and is narrowed by
+	// the application-autoscaling:service-namespace condition key
+	// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsapplicationautoscaling.html).
+	"application-autoscaling:DescribeScalableTargets": nil,
+	"application-autoscaling:RegisterScalableTarget": func(t target) []grant {
+		ns := t.str("service_namespace")
+		if ns == "*" {
+			ns = "ecs" // the kind's default
+		}
+		return []grant{{resource: t.arn("application-autoscaling", "scalable-target/*"),
+			condOp: "StringEquals", condKey: "application-autoscaling:service-namespace", condVals: []string{ns}}}
+	},
+
 	"backup:StartRestoreJob": func(t target) []grant {
 		return each(orARN(t.str("recovery_point_arn"), func(string) string { return t.arn("backup", "recovery-point:*") }))
 	},
