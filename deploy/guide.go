@@ -8,8 +8,8 @@ import (
 
 // GuideCommands returns the command lines of program ("bcdr", "helm", "docker") in the
 // sh code blocks of a Markdown guide, continuation lines joined and comments dropped, in
-// the order they appear. The tests run these very lines, so the guide's commands are
-// the ones the tests use.
+// the order they appear; program "" returns every command line. The tests run these
+// very lines, so the guide's commands are the ones the tests use.
 func GuideCommands(markdown []byte, program string) []string {
 	var out []string
 	inBlock, cont := false, ""
@@ -25,9 +25,10 @@ func GuideCommands(markdown []byte, program string) []string {
 		case !inBlock:
 			continue
 		}
-		if i := strings.Index(trimmed, " #"); i >= 0 && !strings.ContainsAny(trimmed[:i], `'"`) {
-			trimmed = strings.TrimSpace(trimmed[:i])
+		if strings.HasPrefix(trimmed, "#") { // a line of comment
+			continue
 		}
+		trimmed = dropComment(trimmed)
 		if cont != "" {
 			trimmed = cont + " " + trimmed
 		}
@@ -36,7 +37,7 @@ func GuideCommands(markdown []byte, program string) []string {
 			continue
 		}
 		cont = ""
-		if strings.HasPrefix(trimmed, program+" ") {
+		if program == "" && trimmed != "" || program != "" && strings.HasPrefix(trimmed, program+" ") {
 			out = append(out, trimmed)
 		}
 	}
@@ -73,4 +74,22 @@ func Args(line string) []string {
 		out = append(out, cur.String())
 	}
 	return out
+}
+
+// dropComment cuts a shell comment (" #" outside quotes) off a line.
+func dropComment(line string) string {
+	var quote rune
+	for i, r := range line {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '#' && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t'):
+			return strings.TrimSpace(line[:i])
+		}
+	}
+	return line
 }

@@ -166,7 +166,8 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create ID (--runbook NAME | --file FILE) (--every DURATION | --cron EXPR)",
 		Short: "Create a recurring drill or tabletop",
-		Example: `  bcdr schedule create payments-quarterly --runbook rds-promote-read-replica --every 90d --jitter 1d
+		Example: `  bcdr schedule create demo-quarterly --runbook demo-failover --every 90d --jitter 1d
+  bcdr schedule create payments-quarterly --runbook rds-promote-read-replica -p replica_id=payments-dr -p ... --every 90d
   bcdr schedule create weekly-tabletop --file tabletop.yaml --mode tabletop --cron "0 10 * * 1"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
