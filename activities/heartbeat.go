@@ -16,6 +16,12 @@ import (
 // RecordHeartbeat, so that the keep-alive beats carry that progress rather than erase it
 // (the server keeps only the latest heartbeat's details).
 
+// HeartbeatThrottle is the longest a worker may hold back a heartbeat (the SDK's
+// worker.Options.MaxHeartbeatThrottleInterval; by default it holds them for 80% of the
+// heartbeat timeout, which would leave a lost-attempt timeout of a few seconds with a
+// single beat in it).
+const HeartbeatThrottle = 500 * time.Millisecond
+
 type beatKey struct{}
 
 // beat holds the latest details an action recorded.
@@ -38,9 +44,10 @@ func RecordHeartbeat(ctx context.Context, details ...any) {
 	}
 }
 
-// keepAlive heartbeats, with the latest recorded details, at a third of the
-// activity's heartbeat timeout until stop is called. Without a heartbeat timeout it
-// does nothing.
+// keepAlive heartbeats, with the latest recorded details, four times per heartbeat
+// timeout until stop is called, so that a worker slow to send one (a loaded host) is not
+// taken for lost. Without a heartbeat timeout it does nothing. The worker must send each
+// at once: its MaxHeartbeatThrottleInterval at most HeartbeatThrottle.
 func keepAlive(ctx context.Context) (context.Context, func()) {
 	if !activity.IsActivity(ctx) {
 		return ctx, func() {}
@@ -59,7 +66,7 @@ func keepAlive(ctx context.Context) (context.Context, func()) {
 	ctx = context.WithValue(ctx, beatKey{}, b)
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(max(timeout/3, 100*time.Millisecond))
+		t := time.NewTicker(max(timeout/4, 100*time.Millisecond))
 		defer t.Stop()
 		for {
 			select {

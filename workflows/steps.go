@@ -115,23 +115,27 @@ func (r *run) activity(ctx workflow.Context, stepID string, a runbooks.Action, w
 }
 
 // heartbeatTimeout is how soon an attempt lost with its worker (killed, its host gone)
-// is noticed and retried: a tenth of the step's timeout, from 5 to 30 seconds; a third
-// of it for a step too short for that (a 10-second check is retried after 3.3 s); none
-// for a step under 6 seconds, whose heartbeats would be too close together to survive a
-// loaded worker. Without it a lost attempt is noticed only when the step's timeout has
-// passed, and the step fails. The activities heartbeat on their own (activities.Register
-// keeps them alive). Activity options are not part of the commands replay compares, so
-// running histories replay unchanged.
+// is noticed and retried: lostAttemptAfter whatever the step's timeout, since during a
+// live recovery every second the orchestrator loses is recovery time; a third of the
+// step's timeout for a step too short for that; none for a step under 6 seconds, whose
+// own timeout catches a lost attempt as soon. The activities heartbeat four times per
+// timeout (activities.Register keeps them alive, and the worker sends each at once:
+// MaxHeartbeatThrottleInterval), so a worker that is merely slow misses three beats in a
+// row before its attempt is given up. Without a heartbeat timeout a lost attempt is
+// noticed only when the step's timeout has passed. Activity options are not part of the
+// commands replay compares, so running histories replay unchanged.
 func heartbeatTimeout(step time.Duration) time.Duration {
-	hb := min(max(step/10, 5*time.Second), 30*time.Second)
-	if hb >= step/2 {
-		hb = step / 3
-	}
+	hb := min(lostAttemptAfter, step/3)
 	if hb < 2*time.Second {
 		return 0
 	}
 	return hb
 }
+
+// lostAttemptAfter is the heartbeat timeout of steps of 9 seconds or more. With the
+// retry's first backoff (a second) and the heartbeats' spacing, a step whose worker dies
+// runs again on another about 3.5 seconds later (the reliability suite measures it).
+const lostAttemptAfter = 3 * time.Second
 
 func retryPolicy(rt *runbooks.Retry) *temporal.RetryPolicy {
 	p := &temporal.RetryPolicy{

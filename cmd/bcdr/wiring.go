@@ -69,6 +69,9 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger, steps *
 		// results from queueing behind each other.
 		MaxConcurrentActivityTaskPollers: 8,
 		MaxConcurrentWorkflowTaskPollers: 4,
+		// Steps' keep-alive heartbeats go out as sent, so that a lost worker's step is
+		// retried elsewhere within seconds (see workflows.heartbeatTimeout).
+		MaxHeartbeatThrottleInterval: activities.HeartbeatThrottle,
 	})
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	activities.Register(w, actions(cfg, logger, steps)...)
