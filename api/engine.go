@@ -312,23 +312,30 @@ func keyword(info *workflowpb.WorkflowExecutionInfo, name string) string {
 	return v
 }
 
-// temporalError maps an engine error to an API error.
+// temporalError maps an engine error to an API error that says, in a user's terms, what
+// went wrong and what to do next, instead of the engine's phrases ("workflow not found
+// for ID", "workflow execution already completed"). A refusal by the run itself (its
+// update validators speak the user's language already) passes through as the run said
+// it.
 func temporalError(err error, what string) error {
 	var nf *serviceerror.NotFound
 	var app *temporal.ApplicationError
 	switch {
 	case errors.As(err, &nf):
 		if strings.Contains(nf.Error(), "already completed") {
-			return errorf(http.StatusConflict, "", "%s has ended", what)
+			return errorf(http.StatusConflict, "", "%s: %s", what, runEnded)
 		}
-		return errorf(http.StatusNotFound, "", "%s: not found", what)
+		return errorf(http.StatusNotFound, "", "%s: no such run in this namespace; 'bcdr runs' (GET /v1/runs) lists the runs (closed runs stay for the engine's retention, 'bcdr evidence list' has the older ones)", what)
 	case errors.As(err, &app):
-		return errorf(http.StatusConflict, "", "%s: refused by the run: %s", what, app.Message())
+		return errorf(http.StatusConflict, "", "%s: refused: %s", what, app.Message())
 	case errors.Is(err, context.DeadlineExceeded):
 		return errorf(http.StatusGatewayTimeout, "", "%s: the engine did not answer in time", what)
 	}
 	return errorf(http.StatusBadGateway, "", "%s: %v", what, err)
 }
+
+// runEnded says why an ended run cannot be changed, and where its record is.
+const runEnded = "the run has ended, so nothing can change it now; 'bcdr status' (GET /v1/runs/ID) shows its record"
 
 // List implements Runs. A caller sees the runs of the services they may view.
 func (e *Engine) List(ctx context.Context, f RunFilter) ([]RunSummary, error) {
@@ -395,7 +402,7 @@ func (e *Engine) Act(ctx context.Context, runID string, act Action) (ActionResul
 		return ActionResult{}, err
 	}
 	if !info.open {
-		return ActionResult{}, errorf(http.StatusConflict, "", "run %s has ended", runID)
+		return ActionResult{}, errorf(http.StatusConflict, "", "%s %s: %s", name, runID, runEnded)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -64,4 +66,22 @@ func TestActionNamesTheFieldItMisses(t *testing.T) {
 		require.ErrorAs(t, err, &e, "%+v", act)
 		assert.Equal(t, field, e.Field, "%+v", act)
 	}
+}
+
+func TestEngineErrorsSpeakTheUsersLanguage(t *testing.T) {
+	// The errors as the Temporal frontend returns them.
+	gone := temporalError(serviceerror.NewNotFound("workflow not found for ID: nosuch-run"), "status of run nosuch-run")
+	assert.NotContains(t, gone.Error(), "workflow not found for ID")
+	assert.Contains(t, gone.Error(), "no such run")
+	assert.Contains(t, gone.Error(), "'bcdr runs'")
+	assert.Equal(t, http.StatusNotFound, gone.(*Error).Status)
+
+	ended := temporalError(serviceerror.NewNotFound("workflow execution already completed"), "approve r-1")
+	assert.NotContains(t, ended.Error(), "workflow execution")
+	assert.Contains(t, ended.Error(), "the run has ended")
+	assert.Contains(t, ended.Error(), "'bcdr status'")
+	assert.Equal(t, http.StatusConflict, ended.(*Error).Status)
+
+	refused := temporalError(temporal.NewApplicationError("alice started this run and cannot approve it (four-eyes)", "Refused"), "approve r-1")
+	assert.Equal(t, "approve r-1: refused: alice started this run and cannot approve it (four-eyes)", refused.Error())
 }

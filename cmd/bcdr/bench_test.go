@@ -276,7 +276,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // startRun starts the interpreter workflow with bcdr's search attributes set, past the
 // run service and its proven-version gate: the benches measure the engine.
 func startRun(ctx context.Context, c client.Client, taskQueue string, in workflows.Input) (string, error) {
-	id := runID(in.Runbook.Metadata.Name)
+	id := api.RunID(in.Runbook.Metadata.Name, time.Now())
 	if _, err := api.StartRun(ctx, c, taskQueue, id, in, false); err != nil {
 		return "", err
 	}

@@ -35,6 +35,29 @@ func (a *app) dialObserved(ctx context.Context, logger *slog.Logger) (client.Cli
 
 // dialWith connects with tel's metrics handler and interceptors; nil tel means none.
 func dialWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel *telemetry.Telemetry) (client.Client, error) {
+	opts, err := clientOptions(ctx, cfg, logger, tel)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, dialError(cfg, err)
+	}
+	return c, nil
+}
+
+// dialLazy returns a client that connects on its first call: for a command that may not
+// need the engine at all (a report read from the evidence store).
+func dialLazy(ctx context.Context, cfg *config.Config, logger *slog.Logger) (client.Client, error) {
+	opts, err := clientOptions(ctx, cfg, logger, nil)
+	if err != nil {
+		return nil, err
+	}
+	return client.NewLazyClient(opts)
+}
+
+// clientOptions are the options of a client of the Temporal frontend cfg names.
+func clientOptions(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel *telemetry.Telemetry) (client.Options, error) {
 	opts := client.Options{
 		HostPort:  cfg.Temporal.Address,
 		Namespace: cfg.Temporal.Namespace,
@@ -45,7 +68,7 @@ func dialWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel 
 	if t.Enabled || t.CertFile != "" || t.CAFile != "" || cfg.Temporal.APIKey != "" {
 		tc, err := tlsConfig(t)
 		if err != nil {
-			return nil, err
+			return client.Options{}, err
 		}
 		opts.ConnectionOptions.TLS = tc
 	}
@@ -58,7 +81,7 @@ func dialWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel 
 	}
 	pc, err := payloadCodec(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return client.Options{}, err
 	}
 	if pc != nil { // run inputs, outputs and failure messages are stored encrypted
 		opts.DataConverter = codec.DataConverter(pc)
@@ -66,11 +89,7 @@ func dialWith(ctx context.Context, cfg *config.Config, logger *slog.Logger, tel 
 			DataConverter: opts.DataConverter, EncodeCommonAttributes: true,
 		})
 	}
-	c, err := client.DialContext(ctx, opts)
-	if err != nil {
-		return nil, dialError(cfg, err)
-	}
-	return c, nil
+	return opts, nil
 }
 
 func tlsConfig(t config.TLS) (*tls.Config, error) {

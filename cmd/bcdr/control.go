@@ -5,9 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
 
-	"github.com/bcdr/bcdr/workflows"
+	"github.com/bcdr/bcdr/api"
 )
 
 var decisionHelp = map[string]string{
@@ -32,12 +31,7 @@ checking it (an unverifiable identity, a step another decision closed first) is
 recorded in the run's refusals.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			actor, err := a.identity()
-			if err != nil {
-				return err
-			}
-			req := workflows.DecisionRequest{Step: args[1], By: actor, Comment: comment}
-			return a.update(cmd.Context(), args[0], name, req, fmt.Sprintf("%s: %s %s step %s", args[0], actor.Name, pastTense(name), args[1]))
+			return a.act(cmd.Context(), args[0], api.Action{Name: name, Step: args[1], Comment: comment}, didTo)
 		},
 	}
 	cmd.Flags().StringVarP(&comment, "comment", "m", "", "why (recorded with who and when)")
@@ -65,17 +59,11 @@ func newControlCommand(a *app, name string) *cobra.Command {
 		Long:  controlHelp[name] + ".\n\nThe action is recorded in the run with who, when and the comment.",
 		Args:  cobra.ExactArgs(nargs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			actor, err := a.identity()
-			if err != nil {
-				return err
-			}
-			req := workflows.ControlRequest{By: actor, Comment: comment, Rollback: rollback}
-			what := fmt.Sprintf("%s: %s by %s", args[0], pastTense(name), actor.Name)
+			act := api.Action{Name: name, Comment: comment, Rollback: rollback}
 			if nargs == 2 {
-				req.Step = args[1]
-				what = fmt.Sprintf("%s: step %s %s by %s", args[0], args[1], pastTense(name), actor.Name)
+				act.Step = args[1]
 			}
-			return a.update(cmd.Context(), args[0], name, req, what)
+			return a.act(cmd.Context(), args[0], act, didTo)
 		},
 	}
 	cmd.Flags().StringVarP(&comment, "comment", "m", "", "why (recorded with who and when)")
@@ -85,27 +73,31 @@ func newControlCommand(a *app, name string) *cobra.Command {
 	return cmd
 }
 
-// update sends a validated update to a run and waits until it is applied.
-func (a *app) update(ctx context.Context, runID, name string, arg any, done string) error {
-	if a.remote() {
-		return a.updateRemote(ctx, runID, name, arg)
+// act sends an action to a run through the run service and prints what it did, as done
+// words it.
+func (a *app) act(ctx context.Context, runID string, act api.Action, done func(api.ActionResult) string) error {
+	if err := a.actor(); err != nil {
+		return err
 	}
-	c, err := dial(ctx, a.cfg, discard())
+	svc, release, err := a.runs(ctx)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: runID, UpdateName: name, Args: []any{a.sign(runID, name, arg)}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	defer release()
+	res, err := svc.Act(ctx, runID, act)
 	if err != nil {
-		return runError(runID, name, err)
+		return err
 	}
-	if err := h.Get(ctx, nil); err != nil {
-		return runError(runID, name, err)
-	}
-	fmt.Fprintln(a.stdout, done)
+	fmt.Fprintln(a.stdout, done(res))
 	return nil
+}
+
+// didTo words what an action did: "RUN: step gate approved by amy", "RUN: paused by olga".
+func didTo(res api.ActionResult) string {
+	if res.Step != "" {
+		return fmt.Sprintf("%s: step %s %s by %s", res.RunID, res.Step, pastTense(res.Action), res.By)
+	}
+	return fmt.Sprintf("%s: %s by %s", res.RunID, pastTense(res.Action), res.By)
 }
 
 func pastTense(verb string) string {

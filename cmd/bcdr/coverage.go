@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/workflows"
 )
 
 type coverageFlags struct {
@@ -65,7 +67,7 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 		return err
 	}
 	now := time.Now()
-	since, err := parseSince(f.since, now)
+	since, err := api.ParseSince(f.since, now)
 	if err != nil {
 		return fmt.Errorf("--since %q: %w", f.since, err)
 	}
@@ -141,7 +143,11 @@ func (a *app) engineRunResults(ctx context.Context, since time.Time, names map[s
 		return nil, fmt.Errorf("%w (--no-engine reports without the engine's runs)", err)
 	}
 	defer cl.Close()
-	var h catalogue.RunHistory = engineHistory{c: cl, since: since, runbooks: names}
+	e, err := a.engine(cl, workflows.Actor{}, "")
+	if err != nil {
+		return nil, err
+	}
+	var h catalogue.RunHistory = engineHistory{runs: e, since: since, runbooks: names}
 	return h.RunResults(ctx)
 }
 

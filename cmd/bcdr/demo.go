@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/demo"
@@ -83,21 +83,26 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 		in.OutageStart = time.Now()
 		fmt.Fprintln(out, "the primary fails: its health check now answers 503")
 	}
-	opts, err := a.preflight(ctx, in)
+	// The demo's people act on the embedded engine directly, each through the run service.
+	alice, err := a.engine(d.client, demoInitiator, "demo")
 	if err != nil {
 		return err
 	}
-	opts.Client = d.client
-	ref, err := api.NewEngine(opts, in.Initiator, in.Trigger).StartInput(ctx, in)
+	bob, err := a.engine(d.client, demoApprover, "demo")
 	if err != nil {
 		return err
 	}
+	ref, err := alice.StartInput(ctx, in)
+	if err != nil {
+		return err
+	}
+	a.warnUnproven(ref.Unproven)
 	id := ref.RunID
 	fmt.Fprintf(out, "run %s started by %s (%s mode)\n\n", id, demoInitiator.Name, mode)
-	if err := followDemo(ctx, out, d.client, a.sign, id); err != nil {
+	if err := followDemo(ctx, out, alice, bob, id); err != nil {
 		return err
 	}
-	st, err := waitRun(ctx, d.client, id)
+	st, err := alice.Wait(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -151,13 +156,13 @@ func demoApproval(mode workflows.Mode) string {
 // followDemo prints each step's changes as they happen and plays the second incident
 // commander: when an approval is pending, the initiator's own attempt is refused
 // (four-eyes) and bob approves.
-func followDemo(ctx context.Context, out io.Writer, c client.Client, sign func(runID, name string, arg any) any, id string) error {
+func followDemo(ctx context.Context, out io.Writer, alice, bob api.Runs, id string) error {
 	seen := map[string]workflows.StepStatus{}
 	approved := map[string]bool{}
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		st, err := queryStatus(ctx, c, id)
+		st, err := alice.Run(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -174,10 +179,11 @@ func followDemo(ctx context.Context, out io.Writer, c client.Client, sign func(r
 				continue
 			}
 			approved[p.Step] = true
-			if err := demoApprove(ctx, c, sign, id, p.Step, demoInitiator, "I started it, let me approve too"); err != nil {
-				fmt.Fprintf(out, "             alice tries to approve her own run: refused (%s)\n", rootCause(err))
+			if _, err := alice.Act(ctx, id, api.Action{Name: workflows.UpdateApprove, Step: p.Step, Comment: "I started it, let me approve too"}); err != nil {
+				_, why, _ := strings.Cut(err.Error(), "refused: ")
+				fmt.Fprintf(out, "             alice tries to approve her own run: refused (%s)\n", why)
 			}
-			if err := demoApprove(ctx, c, sign, id, p.Step, demoApprover, demoApproval(st.Mode)); err != nil {
+			if _, err := bob.Act(ctx, id, api.Action{Name: workflows.UpdateApprove, Step: p.Step, Comment: demoApproval(st.Mode)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "             bob approves %s\n", p.Step)
@@ -191,17 +197,6 @@ func followDemo(ctx context.Context, out io.Writer, c client.Client, sign func(r
 		case <-tick.C:
 		}
 	}
-}
-
-func demoApprove(ctx context.Context, c client.Client, sign func(runID, name string, arg any) any, id, step string, by workflows.Actor, comment string) error {
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: workflows.UpdateApprove, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{sign(id, workflows.UpdateApprove, workflows.DecisionRequest{Step: step, By: by, Comment: comment})},
-	})
-	if err != nil {
-		return err
-	}
-	return h.Get(ctx, nil)
 }
 
 // rootCause returns the innermost error message.

@@ -21,6 +21,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/demo"
 	"github.com/bcdr/bcdr/workflows"
@@ -305,7 +306,7 @@ func TestEngineKilledMidRunResumes(t *testing.T) {
 	out := e.mustCLI("status", runID)
 	assert.Contains(t, out, "approved by bob: primary confirmed down")
 
-	var runs []RunSummary
+	var runs []api.RunSummary
 	eventually(t, "the run to be listed with its outcome", 10*time.Second, func() bool {
 		require.NoError(t, json.Unmarshal([]byte(e.mustCLI("runs", "--service", "demo-web", "--since", "1h", "--output", "json")), &runs))
 		return len(runs) == 1 && runs[0].Outcome == "succeeded"

@@ -172,34 +172,20 @@ report: timeline, injects, answers with the time to each decision, gaps and acti
 	return cmd
 }
 
-var reportFiles = map[string]string{"md": evidence.MarkdownFile, "html": evidence.HTMLFile, "json": evidence.RecordFile, "junit": evidence.JUnitFile}
-
-// report returns a run's report in a format, from its bundle or its live state.
+// report returns a run's report in a format, from its bundle or its live state, through
+// the run service: read from the evidence store here, or served by the bcdr server. The
+// engine is reached only for a run that has no bundle yet.
 func (a *app) report(ctx context.Context, runID, format string) ([]byte, error) {
-	s, err := a.evidenceStore(ctx)
+	svc, done, err := a.runService(ctx, dialLazy)
 	if err != nil {
 		return nil, err
 	}
-	if b, _, err := s.Get(ctx, runID); err == nil {
-		if err := b.Intact(); err != nil {
-			return nil, err // an edited file must not pass for the run's report
-		}
-		return b[reportFiles[format]], nil
-	}
-	c, err := dial(ctx, a.cfg, discard())
+	defer done()
+	rep, err := svc.Report(ctx, runID, format)
 	if err != nil {
-		return nil, err
+		return nil, asFlag(err)
 	}
-	defer c.Close()
-	st, err := queryStatus(ctx, c, runID)
-	if err != nil {
-		return nil, err
-	}
-	b, _, err := evidence.NewBundle(st, 0, "", st.EndedAt)
-	if err != nil {
-		return nil, err
-	}
-	return b[reportFiles[format]], nil
+	return rep.Data, nil
 }
 
 // evidenceWriter returns the activities that write runs' bundles and scheduled checks'

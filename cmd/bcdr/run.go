@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/runbooks"
@@ -66,34 +62,60 @@ func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
 	if err := checkOutput(f.output, "text", "json"); err != nil {
 		return err
 	}
-	if a.remote() {
-		return a.runRemote(ctx, path, f)
-	}
-	in, err := a.runInput(path, f)
+	req, err := a.startRequest(path, f)
 	if err != nil {
 		return err
 	}
-	return a.startAndFollow(ctx, in, f.wait, f.output)
+	if err := a.actor(); err != nil {
+		return err
+	}
+	// The proven-version gate's word comes first: a start it refuses never reaches the
+	// engine.
+	pf, pfErr := a.preflight(ctx, req)
+	if pfErr == nil {
+		if err := pf.Refusal(); err != nil {
+			return err
+		}
+		a.warnUnproven(pf.Message)
+	}
+	svc, done, err := a.runs(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	ref, err := svc.Start(ctx, req)
+	if err != nil {
+		return err
+	}
+	if pfErr != nil { // a server without a preflight: the start says it
+		a.warnUnproven(ref.Unproven)
+	}
+	return a.follow(ctx, svc, ref.RunID, f.wait, f.output)
 }
 
-// startAndFollow starts a run and prints its id, or with wait follows it to its end,
-// prints its timeline, and exits 1 unless it succeeded.
-func (a *app) startAndFollow(ctx context.Context, in workflows.Input, wait bool, output string) error {
-	opts, err := a.preflight(ctx, in)
+// preflight asks the run service what a start of req meets at the proven-version gate.
+// Straight on the engine the gate reads the evidence store only, so the engine is not
+// dialed for it.
+func (a *app) preflight(ctx context.Context, req api.StartRequest) (api.Preflight, error) {
+	svc, done, err := a.runService(ctx, dialLazy)
 	if err != nil {
-		return err
+		return api.Preflight{}, err
 	}
-	c, err := dial(ctx, a.cfg, discard())
-	if err != nil {
-		return err
+	defer done()
+	return svc.Preflight(ctx, req)
+}
+
+// warnUnproven says on stderr what the proven-version gate makes of a live start (api.Preflight.Message,
+// api.RunRef.Unproven); nothing when it has nothing to say.
+func (a *app) warnUnproven(msg string) {
+	if msg != "" {
+		fmt.Fprintf(a.stderr, "warning: %s\n", msg)
 	}
-	defer c.Close()
-	opts.Client = c
-	ref, err := api.NewEngine(opts, in.Initiator, in.Trigger).StartInput(ctx, in)
-	if err != nil {
-		return err
-	}
-	runID := ref.RunID
+}
+
+// follow prints a started run's id, or with wait follows it to its end, prints its
+// timeline, and exits 1 unless it succeeded.
+func (a *app) follow(ctx context.Context, svc api.Runs, runID string, wait bool, output string) error {
 	if !wait {
 		if output == "json" {
 			return json.NewEncoder(a.stdout).Encode(map[string]string{"runId": runID})
@@ -102,7 +124,7 @@ func (a *app) startAndFollow(ctx context.Context, in workflows.Input, wait bool,
 		return nil
 	}
 	fmt.Fprintf(a.stderr, "started %s\n", runID)
-	st, err := waitRun(ctx, c, runID)
+	st, err := svc.Wait(ctx, runID)
 	if err != nil {
 		return err
 	}
@@ -115,94 +137,52 @@ func (a *app) startAndFollow(ctx context.Context, in workflows.Input, wait bool,
 	return nil
 }
 
-// runInput builds a workflow input from a runbook file and the flags.
-func (a *app) runInput(path string, f runFlags) (workflows.Input, error) {
-	mode, ok := workflows.ParseMode(f.mode)
-	if !ok {
-		return workflows.Input{}, fmt.Errorf("--mode %q: must be live, drill or tabletop", f.mode)
+// startRequest is the start of a runbook file with the flags, as the run service takes
+// it in both modes: the runbook's source and those of the runbooks it nests, read and
+// validated here first so that problems name the local files.
+func (a *app) startRequest(path string, f runFlags) (api.StartRequest, error) {
+	if _, ok := workflows.ParseMode(f.mode); !ok {
+		return api.StartRequest{}, fmt.Errorf("--mode %q: must be live, drill or tabletop", f.mode)
 	}
 	reg, err := registry(a.cfg)
 	if err != nil {
-		return workflows.Input{}, err
+		return api.StartRequest{}, err
 	}
 	tree, err := loadRunbook(path, reg)
 	if err != nil {
-		return workflows.Input{}, err
+		return api.StartRequest{}, err
 	}
-	rb, nested := tree.Root.Runbook, tree.Nested()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return api.StartRequest{}, err
+	}
+	nested, err := readTreeFiles(path, tree)
+	if err != nil {
+		return api.StartRequest{}, err
+	}
+	req := api.StartRequest{Source: string(src), Filename: filepath.Base(path), Nested: nested, Mode: f.mode,
+		Speed: f.speed, Participants: f.people}
+	if req.Params, err = paramMap(f.params); err != nil {
+		return api.StartRequest{}, err
+	}
+	// The parameters are checked here too, so that a missing one is named before anything
+	// is sent.
 	given := map[string]string{}
-	for _, p := range f.params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return workflows.Input{}, fmt.Errorf("--param %q: want name=value", p)
-		}
-		given[k] = v
+	for k, v := range req.Params {
+		given[k] = fmt.Sprint(v)
 	}
-	params, err := runbooks.ResolveParams(rb, given)
-	if err != nil {
-		return workflows.Input{}, err
+	if _, err := runbooks.ResolveParams(tree.Root.Runbook, given); err != nil {
+		return api.StartRequest{}, err
 	}
-	actor, err := a.identity()
-	if err != nil {
-		return workflows.Input{}, err
+	if f.hold > 0 {
+		req.HoldOnFailure = f.hold.String()
 	}
-	in := workflows.Input{
-		Runbook: *rb, Nested: nested, Params: params, Mode: mode, Initiator: actor,
-		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true, Speed: f.speed, Participants: f.people,
-		// A CLI that reaches the engine directly is trusted with every service: the
-		// engine's own access control is the boundary (through a server, the server
-		// authorizes every runbook of the tree).
-		Authorized: tree.Services(),
-	}
-	in.Notify = a.cfg.Notifies()
 	if f.outageStart != "" {
-		if in.OutageStart, err = a.outageStart(f.outageStart); err != nil {
-			return workflows.Input{}, err
+		t, err := a.outageStart(f.outageStart)
+		if err != nil {
+			return api.StartRequest{}, err
 		}
+		req.OutageStart = &t
 	}
-	return in, nil
-}
-
-// preflight says on stderr, before anything starts, what the proven-version gate will
-// make of a live start of in (api.ProvenGate, with the configured evidence store and
-// policy), and refuses here a start the gate refuses, before the engine is dialed. It
-// returns the run service's options; the start itself passes the gate in
-// api.Engine.StartInput, as every start does.
-func (a *app) preflight(ctx context.Context, in workflows.Input) (api.Options, error) {
-	opts, err := a.apiOptions(nil)
-	if err != nil {
-		return opts, err
-	}
-	if in.Mode != workflows.ModeLive {
-		return opts, nil
-	}
-	pf := opts.ProvenGate().Check(ctx, &in.Runbook)
-	if err := pf.Refusal(); err != nil {
-		return opts, err
-	}
-	if pf.Message != "" {
-		fmt.Fprintf(a.stderr, "warning: %s\n", pf.Message)
-	}
-	return opts, nil
-}
-
-// runID names a run after its runbook and start time, with a random suffix.
-func runID(name string) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%s-%s", name, time.Now().UTC().Format("20060102T150405Z"), hex.EncodeToString(b[:]))
-}
-
-// waitRun waits for a run to end and returns its record.
-func waitRun(ctx context.Context, c client.Client, runID string) (workflows.Status, error) {
-	var st workflows.Status
-	err := c.GetWorkflow(ctx, runID, "").Get(ctx, &st)
-	if err == nil {
-		return st, nil
-	}
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) && app.HasDetails() && app.Details(&st) == nil {
-		return st, nil
-	}
-	return st, fmt.Errorf("run %s: %w", runID, err)
+	return req, nil
 }

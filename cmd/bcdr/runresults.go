@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/workflows"
@@ -19,28 +18,25 @@ import (
 // It is one of two sources of run results. The other, evidenceHistory, outlives the
 // engine's retention; the engine adds runs whose evidence could not be written.
 type engineHistory struct {
-	c        client.Client
+	runs     api.Runs
 	since    time.Time
 	runbooks map[string]bool // runbook names the catalogue uses; others are not fetched
 	limit    int
 }
 
-// maxHistoryRuns bounds how many runs the coverage report reads from the engine.
-const maxHistoryRuns = 10_000
-
 // RunResults implements catalogue.RunHistory.
 func (h engineHistory) RunResults(ctx context.Context) ([]catalogue.RunResult, error) {
 	limit := h.limit
 	if limit <= 0 {
-		limit = maxHistoryRuns
+		limit = api.MaxListRuns // the most the coverage report reads from the engine
 	}
-	runs, err := listRuns(ctx, h.c, RunFilter{Since: h.since, Limit: limit})
+	runs, err := h.runs.List(ctx, api.RunFilter{Since: h.since, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
 	var out []catalogue.RunResult
 	for _, r := range runs {
-		if r.EndedAt.IsZero() || r.Status == "CONTINUED_AS_NEW" || !h.runbooks[r.Runbook] {
+		if r.ClosedAt.IsZero() || r.Status == "continued_as_new" || !h.runbooks[r.Runbook] {
 			continue
 		}
 		if r.Mode != string(workflows.ModeDrill) && r.Mode != string(workflows.ModeLive) {
@@ -48,14 +44,14 @@ func (h engineHistory) RunResults(ctx context.Context) ([]catalogue.RunResult, e
 		}
 		res := catalogue.RunResult{
 			RunID: r.RunID, Runbook: r.Runbook, Service: r.Service, Mode: r.Mode, Outcome: r.Outcome,
-			StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+			StartedAt: r.StartedAt, EndedAt: r.ClosedAt,
 		}
 		if res.Outcome == "" {
 			res.Outcome = outcomeOfStatus(r.Status)
 		}
 		// The record is the run's result, or the details of its failure; a run that was
 		// terminated or timed out has none, and keeps what visibility says.
-		if st, err := waitRun(ctx, h.c, r.RunID); err == nil {
+		if st, err := h.runs.Wait(ctx, r.RunID); err == nil {
 			res.RTO, res.RPO = st.RTO(), st.RPO()
 		}
 		out = append(out, res)
@@ -67,9 +63,9 @@ func (h engineHistory) RunResults(ctx context.Context) ([]catalogue.RunResult, e
 // (terminated, timed out).
 func outcomeOfStatus(status string) string {
 	switch status {
-	case "COMPLETED":
+	case "completed":
 		return "succeeded"
-	case "CANCELED":
+	case "canceled":
 		return "cancelled"
 	}
 	return fmt.Sprintf("failed (%s)", status)

@@ -165,7 +165,22 @@ func (a *app) runScenario(ctx context.Context, path, name string, f scenarioRunF
 	if err != nil {
 		return err
 	}
-	return a.startAndFollow(ctx, in, f.wait, f.output)
+	// A scenario's recovery runbook is generated here, so it starts on the engine directly.
+	c, err := dial(ctx, a.cfg, discard())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	e, err := a.engine(c, in.Initiator, in.Trigger)
+	if err != nil {
+		return err
+	}
+	ref, err := e.StartInput(ctx, in)
+	if err != nil {
+		return err
+	}
+	a.warnUnproven(ref.Unproven)
+	return a.follow(ctx, e, ref.RunID, f.wait, f.output)
 }
 
 // scenarioInput builds the run of a scenario's generated recovery runbook, with every

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,9 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/client"
 
-	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -27,19 +24,12 @@ func newStatusCommand(a *app) *cobra.Command {
 			if err := checkOutput(output, "text", "json"); err != nil {
 				return err
 			}
-			if a.remote() {
-				st, err := api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token).Run(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				return printStatus(a.stdout, st, output)
-			}
-			c, err := dial(cmd.Context(), a.cfg, discard())
+			svc, done, err := a.runs(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			st, err := queryStatus(cmd.Context(), c, args[0])
+			defer done()
+			st, err := svc.Run(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -48,15 +38,6 @@ func newStatusCommand(a *app) *cobra.Command {
 	}
 	outputFlag(cmd, &output, "text", "json")
 	return cmd
-}
-
-func queryStatus(ctx context.Context, c client.Client, runID string) (workflows.Status, error) {
-	var st workflows.Status
-	v, err := c.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
-	if err != nil {
-		return st, runError(runID, "status of run", err)
-	}
-	return st, v.Get(&st)
 }
 
 func printStatus(w io.Writer, st workflows.Status, output string) error {

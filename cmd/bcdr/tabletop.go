@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -19,17 +20,16 @@ step is named, so the exercise moves to the next steps. Participants answer prom
 'bcdr complete RUN STEP -m "answer"' until then. Only the facilitator may advance.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			actor, err := a.identity()
-			if err != nil {
-				return err
-			}
-			req := workflows.ControlRequest{By: actor}
-			what := fmt.Sprintf("%s: every open prompt closed by %s", args[0], actor.Name)
+			act := api.Action{Name: workflows.UpdateAdvance}
 			if len(args) == 2 {
-				req.Step = args[1]
-				what = fmt.Sprintf("%s: prompt %s closed by %s", args[0], args[1], actor.Name)
+				act.Step = args[1]
 			}
-			return a.update(cmd.Context(), args[0], workflows.UpdateAdvance, req, what)
+			return a.act(cmd.Context(), args[0], act, func(res api.ActionResult) string {
+				if res.Step == "" {
+					return fmt.Sprintf("%s: every open prompt closed by %s", res.RunID, res.By)
+				}
+				return fmt.Sprintf("%s: prompt %s closed by %s", res.RunID, res.Step, res.By)
+			})
 		},
 	}
 }
@@ -52,13 +52,10 @@ record and its report.`,
 			case req.Kind == workflows.FindingAction && req.Owner == "":
 				return errors.New("an action item needs an owner: give --owner NAME (who acts on it)")
 			}
-			actor, err := a.identity()
-			if err != nil {
-				return err
-			}
-			req.By = actor
-			return a.update(cmd.Context(), args[0], workflows.UpdateFinding, req,
-				fmt.Sprintf("%s: %s recorded by %s", args[0], req.Kind, actor.Name))
+			act := api.Action{Name: workflows.UpdateFinding, Step: req.Step, Comment: req.Text, Kind: req.Kind, Owner: req.Owner}
+			return a.act(cmd.Context(), args[0], act, func(res api.ActionResult) string {
+				return fmt.Sprintf("%s: %s recorded by %s", res.RunID, req.Kind, res.By)
+			})
 		},
 	}
 	f := cmd.Flags()

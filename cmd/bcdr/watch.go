@@ -27,12 +27,12 @@ prints one line per change, for logs and CI. The exit status is 0 when the run s
 Through the bcdr server when server.url is set, else directly on temporal.address.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, done, err := a.apiClient(cmd.Context())
+			svc, done, err := a.runs(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			fetch := func(ctx context.Context) (workflows.Status, error) { return c.Run(ctx, args[0]) }
+			fetch := func(ctx context.Context) (workflows.Status, error) { return svc.Run(ctx, args[0]) }
 			var st workflows.Status
 			if isTerminal(a.stdout) {
 				st, err = watchTerminal(cmd.Context(), a.stdout, fetch, interval)

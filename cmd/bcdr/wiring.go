@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -110,15 +109,6 @@ func identityKey(cfg *config.Config, logger *slog.Logger) []byte {
 		return nil
 	}
 	return k
-}
-
-// sign adds the identity assertion to a decision or control sent straight to the engine.
-func (a *app) sign(runID, name string, arg any) any {
-	k, err := identity.LoadKey(a.cfg.IdentityKeyFile())
-	if err != nil {
-		return arg // the run refuses it and says why
-	}
-	return workflows.Sign(k, runID, name, arg, time.Now())
 }
 
 // identity is who this CLI acts as, with the groups the configuration gives them.

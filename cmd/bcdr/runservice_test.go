@@ -1,0 +1,284 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// The run service's both-modes test: the CLI's run commands, once straight on the
+// engine and once through the bcdr server (bcdr dev's API on loopback), against the
+// same engine. Every flag must show in what the run records or what the command prints,
+// and the two modes must print and record the same, so a flag one mode drops fails it.
+
+const modesTabletop = `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata:
+  name: modes-tabletop
+  service: payments
+  tier: 1
+parameters:
+  - name: region
+    type: string
+    required: true
+injects:
+  - {at: 0s, title: Start, message: "${{ params.region }} is dark."}
+  - {at: 1h, title: An hour on, message: Still dark.}
+steps:
+  - id: assess
+    uses: manual
+    instructions: Assess the impact in ${{ params.region }}.
+  - id: decide
+    uses: manual
+    needs: [assess]
+    instructions: Decide whether to fail over.
+`
+
+const modesHeld = `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata:
+  name: modes-held
+  service: payments
+  tier: 1
+steps:
+  - id: flaky
+    uses: noop
+    with: {fail: the disk is full}
+    retry: {attempts: 1}
+  - id: after
+    uses: noop
+    needs: [flaky]
+`
+
+// modeRun is one mode's session: the env's CLI with the mode's variables.
+type modeRun struct {
+	*apiEnv
+	remote bool
+}
+
+// as makes the next commands act as user: their identity.user straight on the engine,
+// their token through the server (each user's token is their name).
+func (m modeRun) as(user string) {
+	if m.remote {
+		m.vars["BCDR_SERVER_URL"], m.vars["BCDR_SERVER_TOKEN"] = m.base, user
+		m.vars["BCDR_IDENTITY_USER"] = "mallory" // ignored through the server
+		return
+	}
+	delete(m.vars, "BCDR_SERVER_URL")
+	delete(m.vars, "BCDR_SERVER_TOKEN")
+	m.vars["BCDR_IDENTITY_USER"] = user
+}
+
+func (m modeRun) status(runID string) workflows.Status {
+	m.t.Helper()
+	var st workflows.Status
+	require.NoError(m.t, json.Unmarshal([]byte(m.mustCLI("status", runID, "--output", "json")), &st))
+	return st
+}
+
+// session runs every run command once in this mode and returns what they printed and
+// the runs recorded, with what differs by nature (run ids, times, the trigger) made
+// alike. started lists the runs it started.
+func (m modeRun) session(t *testing.T, dir string, outageStart time.Time) (transcript []string, started []string) {
+	say := func(cmd, out string) { transcript = append(transcript, "$ "+cmd+"\n"+out) }
+	m.as("ada")
+	out := m.mustCLI("run", filepath.Join(dir, "tabletop.yaml"), "--mode", "tabletop", "--param", "region=eu-west-1",
+		"--speed", "3600", "--participant", "ivan", "--outage-start", outageStart.Format(time.RFC3339), "--output", "json")
+	var ref struct{ RunID string }
+	require.NoError(t, json.Unmarshal([]byte(out), &ref))
+	tabletop := ref.RunID
+	started = append(started, tabletop)
+
+	st := m.status(tabletop)
+	assert.Equal(t, workflows.ModeTabletop, st.Mode, "--mode")
+	assert.Equal(t, "eu-west-1", st.Params["region"], "--param")
+	assert.True(t, outageStart.Equal(st.ClockStart), "--outage-start: the clock starts at %s, not %s", outageStart, st.ClockStart)
+	assert.Equal(t, "ada", st.Initiator)
+	// --speed 3600 plays the inject due at 1h one second after the start.
+	eventually(t, "--speed: the inject due at 1h to arrive within seconds", 30*time.Second, func() bool {
+		st = m.status(tabletop)
+		return len(st.Injects) == 2
+	})
+	eventually(t, "the prompt assess to open", 30*time.Second, func() bool {
+		st = m.status(tabletop)
+		return len(st.Pending) > 0 && st.Pending[0].Step == "assess"
+	})
+
+	// --participant ivan: olga may not answer, ivan may.
+	m.as("olga")
+	_, errOut, code := m.cli("complete", tabletop, "assess", "-m", "all of it")
+	assert.Equal(t, 1, code, "--participant: a non-participant's answer is refused")
+	assert.Contains(t, errOut, "olga is not a participant of this tabletop (participants: ivan)")
+	say("complete (olga)", errOut)
+	m.as("ivan")
+	say("complete (ivan)", m.mustCLI("complete", tabletop, "assess", "-m", "payments and orders"))
+	m.as("olga")
+	say("finding", m.mustCLI("finding", tabletop, "--kind", "gap", "--step", "assess", "-m", "nobody had the runbook"))
+	say("pause", m.mustCLI("pause", tabletop, "-m", "coffee"))
+	say("resume", m.mustCLI("resume", tabletop))
+	m.as("ada")
+	say("advance assess", m.mustCLI("advance", tabletop, "assess"))
+	eventually(t, "the prompt decide to open", 30*time.Second, func() bool {
+		st = m.status(tabletop)
+		return len(st.Pending) > 0 && st.Pending[0].Step == "decide"
+	})
+	say("advance", m.mustCLI("advance", tabletop))
+	say("watch", m.mustCLI("watch", tabletop, "--interval", "100ms"))
+	st = m.status(tabletop)
+	require.Equal(t, workflows.RunSucceeded, st.State, st.Error)
+	say("status", m.mustCLI("status", tabletop))
+	say("report", m.mustCLI("report", tabletop, "--format", "md"))
+	transcript = append(transcript, "record:\n"+record(st))
+
+	// --hold-on-failure keeps the run open on the failed step for a retry, then a skip.
+	out = m.mustCLI("run", filepath.Join(dir, "held.yaml"), "--mode", "live", "--hold-on-failure", "10m", "--output", "json")
+	require.NoError(t, json.Unmarshal([]byte(out), &ref))
+	held := ref.RunID
+	started = append(started, held)
+	eventually(t, "--hold-on-failure: the run to be held on its failed step", 30*time.Second, func() bool {
+		return m.status(held).State == workflows.RunBlocked
+	})
+	say("retry", m.mustCLI("retry", held, "flaky"))
+	eventually(t, "the retried step to fail again", 30*time.Second, func() bool {
+		st = m.status(held)
+		return st.State == workflows.RunBlocked && len(st.Actions) == 1 && st.Step("flaky").Status == workflows.StepFailed
+	})
+	say("skip", m.mustCLI("skip", held, "flaky", "-m", "freed the disk by hand"))
+	var last workflows.Status
+	eventually(t, "the held run to end", 30*time.Second, func() bool {
+		last = m.status(held)
+		return last.State.Done()
+	})
+	transcript = append(transcript, "record:\n"+record(last))
+	// Without a hold, the failed step fails the run: --wait follows it and exits 1.
+	out, errOut, code = m.cli("run", filepath.Join(dir, "held.yaml"), "--mode", "live", "--wait")
+	assert.Equal(t, 1, code, "a run that fails ends with exit 1: %s", errOut)
+	failed := regexp.MustCompile(`started (\S+)`).FindStringSubmatch(errOut)
+	require.NotNil(t, failed, errOut)
+	started = append(started, failed[1])
+	say("run --wait (no hold)", out)
+
+	_, errOut, code = m.cli("status", "nosuch-run")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "no such run")
+	say("status nosuch-run", errOut)
+	_, errOut, code = m.cli("cancel", held, "-m", "too late")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "the run has ended")
+	say("cancel (ended)", errOut)
+	return normalize(transcript, started), started
+}
+
+// record is what a run recorded, without its times, ids and digests.
+func record(st workflows.Status) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s by %s params=%v state=%s error=%q\n", st.Mode, st.Runbook, st.Service, st.Initiator, st.Params, st.State, st.Error)
+	for _, s := range st.Steps {
+		fmt.Fprintf(&b, "step %s %s tries=%d reason=%q error=%q\n", s.ID, s.Status, s.Attempts, s.Reason, s.Error)
+		for _, d := range s.Decisions {
+			fmt.Fprintf(&b, "  decision by %s: %s\n", d.By, d.Comment)
+		}
+	}
+	for _, a := range st.Actions {
+		fmt.Fprintf(&b, "action %s %s by %s: %s\n", a.Action, a.Step, a.By, a.Comment)
+	}
+	for _, f := range st.Findings {
+		fmt.Fprintf(&b, "finding %s %s by %s: %s\n", f.Kind, f.Step, f.By, f.Text)
+	}
+	for _, in := range st.Injects {
+		fmt.Fprintf(&b, "inject %s: %s\n", in.Title, in.Message)
+	}
+	return b.String()
+}
+
+var (
+	timeLike     = regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|\b\d\d:\d\d:\d\d\b`)
+	durationLike = regexp.MustCompile(`\b\d+(\.\d+)?(ms|µs|s|m|h|d)(\d+(\.\d+)?(ms|s|m))*\b`)
+	digestLike   = regexp.MustCompile(`sha256:[0-9a-f]+`)
+	blanks       = regexp.MustCompile(`[ \t]+`)
+)
+
+// normalize makes two modes' transcripts comparable: run ids, times, durations and
+// digests become placeholders, runs of blanks one, and "(cli)" and "(api)", the way
+// each mode came in, alike.
+func normalize(lines, runIDs []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		for j, id := range runIDs {
+			l = strings.ReplaceAll(l, id, fmt.Sprintf("RUN%d", j))
+		}
+		l = digestLike.ReplaceAllString(l, "DIGEST")
+		l = timeLike.ReplaceAllString(l, "TIME")
+		l = durationLike.ReplaceAllString(l, "DUR")
+		l = blanks.ReplaceAllString(l, " ") // table columns are as wide as the times in them
+		l = strings.NewReplacer("(cli)", "(TRIGGER)", "(api)", "(TRIGGER)", "| cli |", "| TRIGGER |", "| api |", "| TRIGGER |").Replace(l)
+		out[i] = l
+	}
+	return out
+}
+
+func TestRunCommandsAgreeInBothModes(t *testing.T) {
+	a := newAPIEnv(t)
+	dir := filepath.Join(a.dir, "modes")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tabletop.yaml"), []byte(modesTabletop), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "held.yaml"), []byte(modesHeld), 0o600))
+	outageStart := time.Now().Add(-time.Minute).Truncate(time.Second)
+
+	direct, remote := modeRun{apiEnv: a}, modeRun{apiEnv: a, remote: true}
+	directOut, directRuns := direct.session(t, dir, outageStart)
+	remoteOut, remoteRuns := remote.session(t, dir, outageStart)
+	assert.Equal(t, directOut, remoteOut, "the CLI prints and the runs record the same in both modes")
+
+	// Each mode's runs record the way they came in.
+	direct.as("ada")
+	assert.Equal(t, "cli", direct.status(directRuns[0]).Trigger)
+	assert.Equal(t, "api", direct.status(remoteRuns[0]).Trigger)
+
+	// runs: every filter, in both modes, over the six runs (each mode's tabletop, held
+	// run and failed run).
+	all := append(slices.Clone(directRuns), remoteRuns...)
+	for _, c := range []struct {
+		filter []string
+		want   []int // indexes into all
+	}{
+		{[]string{"--runbook", "modes-tabletop", "--since", "30d"}, []int{0, 3}},
+		{[]string{"--service", "payments", "--mode", "live", "--since", "1h"}, []int{1, 2, 4, 5}},
+		{[]string{"--runbook", "modes-held", "--outcome", "succeeded"}, []int{1, 4}},
+		{[]string{"--runbook", "modes-held", "--outcome", "failed"}, []int{2, 5}},
+		{[]string{"--runbook", "modes-tabletop", "--limit", "1"}, []int{3}}, // the newest
+		{[]string{"--runbook", "modes-tabletop", "--since", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, nil},
+		{[]string{"--service", "other"}, nil},
+	} {
+		var got [2][]api.RunSummary
+		for i, m := range []modeRun{direct, remote} {
+			m.as("ada")
+			args := append([]string{"runs", "--output", "json"}, c.filter...)
+			require.NoError(t, json.Unmarshal([]byte(m.mustCLI(args...)), &got[i]), "%v", c.filter)
+		}
+		assert.Equal(t, got[0], got[1], "runs %v: the same list in both modes", c.filter)
+		var ids, want []string
+		for _, r := range got[0] {
+			ids = append(ids, r.RunID)
+		}
+		for _, i := range c.want {
+			want = append(want, all[i])
+		}
+		assert.ElementsMatch(t, want, ids, "runs %v", c.filter)
+	}
+	// The API reads --since 30d as the CLI does.
+	code, body := a.call("vic", "GET", "/v1/runs?runbook=modes-held&since=30d", nil)
+	assert.Equal(t, 200, code, "%v", body)
+}
