@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/lazy"
 )
 
 // HashToken returns the form in which a static API token is configured: "sha256:<hex>".
@@ -50,7 +50,7 @@ func NewAuthenticator(cfg config.Auth, groupsOf func(user string) []string, http
 		a.tokens[t.Hash] = t
 	}
 	if cfg.OIDC.Issuer != "" {
-		a.oidc = &oidcVerifier{cfg: cfg.OIDC, client: httpClient}
+		a.oidc = newOIDCVerifier(cfg.OIDC, httpClient)
 	}
 	return a
 }
@@ -86,16 +86,17 @@ type oidcVerifier struct {
 	client *http.Client
 	now    func() time.Time // tests
 
-	mu       sync.Mutex
-	verifier *oidc.IDTokenVerifier
+	verifier lazy.Value[*oidc.IDTokenVerifier]
 }
 
-func (o *oidcVerifier) get(ctx context.Context) (*oidc.IDTokenVerifier, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.verifier != nil {
-		return o.verifier, nil
-	}
+func newOIDCVerifier(cfg config.OIDC, client *http.Client) *oidcVerifier {
+	o := &oidcVerifier{cfg: cfg, client: client}
+	o.verifier.New = o.discover
+	return o
+}
+
+// discover finds the issuer's keys.
+func (o *oidcVerifier) discover(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 	if o.client != nil {
 		ctx = oidc.ClientContext(ctx, o.client)
 	}
@@ -105,12 +106,11 @@ func (o *oidcVerifier) get(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OIDC issuer %s: %w", o.cfg.Issuer, err)
 	}
-	o.verifier = p.Verifier(&oidc.Config{ClientID: o.cfg.Audience, Now: o.now})
-	return o.verifier, nil
+	return p.Verifier(&oidc.Config{ClientID: o.cfg.Audience, Now: o.now}), nil
 }
 
 func (o *oidcVerifier) verify(ctx context.Context, raw string) (*Identity, error) {
-	v, err := o.get(ctx)
+	v, err := o.verifier.Get(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,11 @@
 // a run's approvals and operator actions is the authenticated one, never a name the client
 // sent.
 //
-// The package holds the server (Server, Handler), its authentication (Authenticator,
-// HashToken), the role model (Role, Identity) and a client for it (Client). It is not the
+// The package holds the run service (Runs: start, show, wait, list, act on and report
+// runs) with its two adapters, Engine (straight on Temporal; the handlers use one per
+// request, acting as the caller) and Client (over this API), the server (Server,
+// Handler), its authentication (Authenticator, HashToken) and the role model (Role,
+// Identity). It is not the
 // workflow: the run itself enforces approver membership and the four-eyes rule; the API
 // decides who may ask. The OpenAPI description of the routes is openapi.yaml.
 package api

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -79,7 +80,7 @@ func readBodyMax(r *http.Request, limit int64, allowed ...string) ([]byte, error
 	}
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || !contains(allowed, mt) {
+	if ct == "" || err != nil || !slices.Contains(allowed, mt) {
 		return nil, errorf(http.StatusUnsupportedMediaType, "", "Content-Type must be %s, not %q", strings.Join(allowed, " or "), ct)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
@@ -136,15 +137,6 @@ func decodeJSON(body []byte, v any, strict bool) error {
 		return badRequest("", "request body holds more than one JSON value")
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 // safeValue is what a filter value may hold: it goes into a visibility query.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -306,7 +307,7 @@ func (a *apiEnv) testRoleTable(t *testing.T) {
 	refuse := func(allowed ...string) []string {
 		var out []string
 		for _, r := range all {
-			if r != "admin" && !contains(allowed, r) {
+			if r != "admin" && !slices.Contains(allowed, r) {
 				out = append(out, r)
 			}
 		}

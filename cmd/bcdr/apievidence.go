@@ -2,36 +2,26 @@ package main
 
 import (
 	"context"
-	"sync"
 
 	"go.temporal.io/sdk/converter"
 
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/codec"
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/lazy"
 )
 
 // lazyEvidence is the configured evidence store, opened on first use (the CLI's
 // in-process API rarely needs it) and again after a failure to open it.
-type lazyEvidence struct {
-	cfg *config.Config
-	mu  sync.Mutex
-	s   *evidence.Store
+type lazyEvidence struct{ s lazy.Value[*evidence.Store] }
+
+func newLazyEvidence(cfg *config.Config) *lazyEvidence {
+	l := &lazyEvidence{}
+	l.s.New = func(ctx context.Context) (*evidence.Store, error) { return openEvidence(ctx, cfg) }
+	return l
 }
 
-func (l *lazyEvidence) store(ctx context.Context) (*evidence.Store, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.s != nil {
-		return l.s, nil
-	}
-	s, err := openEvidence(ctx, l.cfg)
-	if err != nil {
-		return nil, err
-	}
-	l.s = s
-	return s, nil
-}
+func (l *lazyEvidence) store(ctx context.Context) (*evidence.Store, error) { return l.s.Get(ctx) }
 
 func (l *lazyEvidence) List(ctx context.Context) ([]evidence.Manifest, error) {
 	s, err := l.store(ctx)

@@ -290,7 +290,7 @@ func TestEngineKilledMidRunResumes(t *testing.T) {
 	assert.Equal(t, 1, code, "the initiator is refused")
 	assert.Contains(t, errOut, "four-eyes")
 	e.vars["BCDR_IDENTITY_USER"] = "bob"
-	assert.Contains(t, e.mustCLI("approve", runID, "approve_failover", "-m", "primary confirmed down"), "bob approved")
+	assert.Contains(t, e.mustCLI("approve", runID, "approve_failover", "-m", "primary confirmed down"), "step approve_failover approved by bob")
 
 	var st workflows.Status
 	eventually(t, "the run to end", 30*time.Second, func() bool { st = e.status(runID); return st.State.Done() })

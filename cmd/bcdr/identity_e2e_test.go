@@ -63,7 +63,7 @@ func TestIdentitySentStraightToTheEngineIsVerified(t *testing.T) {
 	assert.Equal(t, "mallory", st.Refusals[0].By)
 
 	e.vars["BCDR_IDENTITY_USER"] = "bob"
-	assert.Contains(t, e.mustCLI("approve", runID, "approve_failover", "-m", "primary confirmed down"), "bob approved")
+	assert.Contains(t, e.mustCLI("approve", runID, "approve_failover", "-m", "primary confirmed down"), "step approve_failover approved by bob")
 	eventually(t, "the run to end", 30*time.Second, func() bool { st = e.status(runID); return st.State.Done() })
 	require.Equal(t, workflows.RunSucceeded, st.State, st.Error)
 	ds := st.Step("approve_failover").Decisions

@@ -52,7 +52,7 @@ func (a *app) engine(c client.Client, by workflows.Actor, trigger string) (*api.
 	key, _ := identity.LoadKey(a.cfg.IdentityKeyFile()) // without it, the runs refuse decisions and say why
 	return api.NewEngine(api.Options{
 		Client: c, TaskQueue: a.cfg.Temporal.TaskQueue, Registry: reg, Notify: a.cfg.Notifies(),
-		Evidence: &lazyEvidence{cfg: a.cfg}, OutageWindow: a.cfg.OutageWindow.Std(), IdentityKey: key,
+		Evidence: newLazyEvidence(a.cfg), OutageWindow: a.cfg.OutageWindow.Std(), IdentityKey: key,
 		ProvenPolicy: a.cfg.ProvenPolicy(),
 	}, by, trigger), nil
 }

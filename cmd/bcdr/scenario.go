@@ -241,7 +241,7 @@ func scenarioNested(children map[string]runbooks.Runbook, reg *runbooks.Registry
 }
 
 // servicesOf lists the services of a run's runbooks, each once: a scenario started from
-// the CLI is authorized for them as a run is (see runInput).
+// the CLI is authorized for them as a run it starts directly is (api.NewEngine).
 func servicesOf(rb runbooks.Runbook, nested map[string]runbooks.Runbook) []string {
 	out := []string{rb.Metadata.Service}
 	for _, k := range slices.Sorted(maps.Keys(nested)) {

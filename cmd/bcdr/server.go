@@ -93,7 +93,7 @@ func (a *app) apiOptions(c client.Client) (api.Options, error) {
 		Client: c, TaskQueue: a.cfg.Temporal.TaskQueue, Registry: reg,
 		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, a.cfg.GroupsOf, nil),
 		Triggers: a.cfg.Triggers, Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
-		Evidence: &lazyEvidence{cfg: a.cfg}, DataConverter: a.runDataConverter(),
+		Evidence: newLazyEvidence(a.cfg), DataConverter: a.runDataConverter(),
 		OutageWindow: a.cfg.OutageWindow.Std(), ProvenPolicy: a.cfg.ProvenPolicy(),
 		IdentityKey: identityKey(a.cfg, a.logger()),
 	}, nil
