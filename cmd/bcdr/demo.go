@@ -84,7 +84,7 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 		fmt.Fprintln(out, "the primary fails: its health check now answers 503")
 	}
 	// The demo's people act on the embedded engine directly, each through the run service.
-	alice, err := a.engine(d.client, demoInitiator, "demo")
+	alice, id, err := a.startInput(ctx, d.client, in) // in.Initiator is alice
 	if err != nil {
 		return err
 	}
@@ -92,12 +92,6 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 	if err != nil {
 		return err
 	}
-	ref, err := alice.StartInput(ctx, in)
-	if err != nil {
-		return err
-	}
-	a.warnUnproven(ref.Unproven)
-	id := ref.RunID
 	fmt.Fprintf(out, "run %s started by %s (%s mode)\n\n", id, demoInitiator.Name, mode)
 	if err := followDemo(ctx, out, alice, bob, id); err != nil {
 		return err

@@ -57,6 +57,22 @@ func (a *app) engine(c client.Client, by workflows.Actor, trigger string) (*api.
 	}, by, trigger), nil
 }
 
+// startInput starts, on the engine c, a run whose input this process composed (a
+// scenario's generated recovery, the demo), as its initiator, and says what the
+// proven-version gate made of it. It returns the run service acting as the initiator.
+func (a *app) startInput(ctx context.Context, c client.Client, in workflows.Input) (*api.Engine, string, error) {
+	e, err := a.engine(c, in.Initiator, in.Trigger)
+	if err != nil {
+		return nil, "", err
+	}
+	ref, err := e.StartInput(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	a.warnUnproven(ref.Unproven)
+	return e, ref.RunID, nil
+}
+
 // actor checks, before a start or an action, that this CLI knows who it acts as when it
 // reaches the engine directly; through a server, the server's identity for the token
 // acts, whatever --as says.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,14 +24,9 @@ import (
 
 const modesTabletop = `apiVersion: bcdr.io/v1
 kind: Runbook
-metadata:
-  name: modes-tabletop
-  service: payments
-  tier: 1
+metadata: {name: modes-tabletop, service: payments, tier: 1}
 parameters:
-  - name: region
-    type: string
-    required: true
+  - {name: region, type: string, required: true}
 injects:
   - {at: 0s, title: Start, message: "${{ params.region }} is dark."}
   - {at: 1h, title: An hour on, message: Still dark.}
@@ -48,10 +42,7 @@ steps:
 
 const modesHeld = `apiVersion: bcdr.io/v1
 kind: Runbook
-metadata:
-  name: modes-held
-  service: payments
-  tier: 1
+metadata: {name: modes-held, service: payments, tier: 1}
 steps:
   - id: flaky
     uses: noop
@@ -249,7 +240,7 @@ func TestRunCommandsAgreeInBothModes(t *testing.T) {
 
 	// runs: every filter, in both modes, over the six runs (each mode's tabletop, held
 	// run and failed run).
-	all := append(slices.Clone(directRuns), remoteRuns...)
+	all := append(append([]string(nil), directRuns...), remoteRuns...)
 	for _, c := range []struct {
 		filter []string
 		want   []int // indexes into all

@@ -171,16 +171,11 @@ func (a *app) runScenario(ctx context.Context, path, name string, f scenarioRunF
 		return err
 	}
 	defer c.Close()
-	e, err := a.engine(c, in.Initiator, in.Trigger)
+	e, runID, err := a.startInput(ctx, c, in)
 	if err != nil {
 		return err
 	}
-	ref, err := e.StartInput(ctx, in)
-	if err != nil {
-		return err
-	}
-	a.warnUnproven(ref.Unproven)
-	return a.follow(ctx, e, ref.RunID, f.wait, f.output)
+	return a.follow(ctx, e, runID, f.wait, f.output)
 }
 
 // scenarioInput builds the run of a scenario's generated recovery runbook, with every
