@@ -205,8 +205,15 @@ func TestReadmeFirstHour(t *testing.T) {
 	assert.Contains(t, out, run2)
 	outFile := filepath.Join(e.dir, "report.out")
 	for _, v := range variants(r.args("bin/bcdr report", map[string]string{"RUN": run1, "FILE": outFile})) {
+		for i, w := range v { // "[--out FILE]" is expanded by variants, after r.args substituted whole words
+			if w == "FILE" {
+				v[i] = outFile
+			}
+		}
 		assert.NotEmpty(t, e.mustCLI(v...)+readIf(outFile), "%v", v)
 	}
+	_, statErr := os.Stat("FILE")
+	assert.True(t, os.IsNotExist(statErr), "the README test writes nothing into the repository")
 	assert.Contains(t, e.mustCLI(r.args("bin/bcdr evidence list", nil)...), run1)
 	e.mustCLI(r.args("bin/bcdr evidence verify", nil)...)
 	assert.Contains(t, e.mustCLI(r.args("bin/bcdr demo", nil)...), "drill")
