@@ -32,8 +32,8 @@ fuzz:
 
 ## bench: run the benchmark suite (step overhead, makespan, wait detection, scale, cold
 ## start, Chaos Toolkit) on the embedded engine and print its table, then the
-## orchestrator's share of a library failover under a region outage (realistic AWS
-## latencies, real time); about 4 minutes on 2 idle cores; needs moto and Chaos Toolkit:
+## orchestrator's share of two library failovers under a region outage (realistic AWS
+## latencies, real time); about 5 minutes on 2 idle cores; needs moto and Chaos Toolkit:
 ## pip install 'moto[server]' chaostoolkit
 bench: build
 	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr

@@ -171,13 +171,17 @@ func only(rb *runbooks.Runbook, given map[string]string) map[string]string {
 	return out
 }
 
-func webFailoverUnderOutage(t *testing.T, fsys func() (*runbooks.Runbook, error), trafficSwitch string) (*dbOutageCloud, Status, time.Duration, func() error) {
+// webFailoverUnderOutage builds the storefront's DR side and runs the runbook load returns
+// live with us-east-1 down, the incident commander approving a minute into the run;
+// latencies (nil in tests) are the AWS operations' durations. Only the run calls through
+// the proxy (the setup talks to moto directly).
+func webFailoverUnderOutage(t testing.TB, load func() (*runbooks.Runbook, error), trafficSwitch string, latencies map[faultproxy.Op]time.Duration) (*dbOutageCloud, Status, time.Duration, func() error) {
 	ctx := context.Background()
 	c := newDBOutageCloud(ctx, t)
 	c.storefront(ctx, t)
 	h, _ := outageAWSHarness(t, c.proxy.URL, outageDR)
 	registerWebAnswering(h, `{"region":"`+outageDR+`"}`)
-	rb, err := fsys()
+	rb, err := load()
 	require.NoError(t, err)
 	given := c.storefrontParams()
 	if trafficSwitch != "" {
@@ -185,12 +189,19 @@ func webFailoverUnderOutage(t *testing.T, fsys func() (*runbooks.Runbook, error)
 	}
 	approve := h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve",
 		By: Actor{Name: "irene", Groups: []string{"incident-commanders"}}, Comment: "us-east-1 is down"})
+	if latencies != nil {
+		// an operation's duration is then its call's latency (AWS spends it in the states
+		// the fake shows a look at a time): the fake's states last one look each, so its
+		// polls add one poll interval, not several
+		c.rds.Looks = 0
+	}
+	c.proxy.SetLatencies(latencies)
 	st, took := runUnderOutage(t, c.proxy, outagePrimary, rb, h, only(rb, given))
 	return c, st, took, approve
 }
 
 // awsRegistry is the registry of the built-in and AWS kinds.
-func awsRegistry(t *testing.T) *runbooks.Registry {
+func awsRegistry(t testing.TB) *runbooks.Registry {
 	var kinds []runbooks.Kind
 	for _, act := range awsact.New(awsact.Config{Region: outageDR}).Actions() {
 		kinds = append(kinds, act.Kind)
@@ -200,7 +211,7 @@ func awsRegistry(t *testing.T) *runbooks.Registry {
 	return reg
 }
 
-func fromLibrary(t *testing.T, name string) func() (*runbooks.Runbook, error) {
+func fromLibrary(t testing.TB, name string) func() (*runbooks.Runbook, error) {
 	return func() (*runbooks.Runbook, error) {
 		rb, diags := runbooks.Load(library.FS, name, awsRegistry(t))
 		require.Empty(t, diags, "%s", diags.Error())
@@ -222,7 +233,7 @@ func fromEvacuationFixtures(t *testing.T, name string) func() (*runbooks.Runbook
 // endpoint) and the traffic switched on ARC, within the runbook's RTO; nothing waits on
 // us-east-1 or Route 53's API.
 func TestWebFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
-	c, st, took, approved := webFailoverUnderOutage(t, fromLibrary(t, "aws-region-failover-web.yaml"), "arc")
+	c, st, took, approved := webFailoverUnderOutage(t, fromLibrary(t, "aws-region-failover-web.yaml"), "arc", nil)
 	require.Equal(t, RunSucceeded, st.State, "%s", st.Error)
 	require.NoError(t, approved(), "the approval was taken")
 	assert.LessOrEqual(t, took, time.Hour, "within the RTO (1h)")
@@ -247,7 +258,7 @@ func TestWebFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
 // 53's API) and today's with traffic_switch: dns do not complete.
 func TestWebFailoverTheOldWayFailsWithItsPrimaryRegionDown(t *testing.T) {
 	t.Run("the old runbook", func(t *testing.T) {
-		c, st, took, _ := webFailoverUnderOutage(t, fromEvacuationFixtures(t, "old-aws-region-failover-web.yaml"), "")
+		c, st, took, _ := webFailoverUnderOutage(t, fromEvacuationFixtures(t, "old-aws-region-failover-web.yaml"), "", nil)
 		t.Logf("stopped after %s: %s", took.Round(time.Millisecond), st.Error)
 		assert.NotEqual(t, RunSucceeded, st.State, "us-east-1 did not answer: the failover cannot complete")
 		assert.NotEqual(t, StepSucceeded, st.Step("switch_dns").Status)
@@ -255,7 +266,7 @@ func TestWebFailoverTheOldWayFailsWithItsPrimaryRegionDown(t *testing.T) {
 		assert.Equal(t, "On", c.arc.State(cellUSE1), "nothing moved")
 	})
 	t.Run("traffic_switch dns", func(t *testing.T) {
-		c, st, took, approved := webFailoverUnderOutage(t, fromLibrary(t, "aws-region-failover-web.yaml"), "dns")
+		c, st, took, approved := webFailoverUnderOutage(t, fromLibrary(t, "aws-region-failover-web.yaml"), "dns", nil)
 		t.Logf("stopped after %s: %s", took.Round(time.Millisecond), st.Error)
 		require.NoError(t, approved(), "the approval was taken")
 		assert.NotEqual(t, RunSucceeded, st.State, "Route 53's API did not answer: the switch cannot complete")
