@@ -25,16 +25,15 @@ import (
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/browsertest"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
 // The dashboard's browser tests: `bcdr dev` in a child process with seeded runs, driven
-// by a real headless Chromium (Debian's chromium package) through the DevTools protocol.
+// by a real headless Chromium (internal/browsertest) through the DevTools protocol.
 // Screenshots go to $BCDR_SCREENSHOTS, else to a new folder under the system's temporary
 // folder; the test prints where.
-
-const chromiumPath = "/usr/bin/chromium"
 
 // dashboardRunbooks are the runbooks bcdr dev serves by name in these tests.
 var dashboardRunbooks = map[string]string{
@@ -214,23 +213,7 @@ func (j *jsErrors) all() []string {
 // startChromium starts a headless Chromium with a fresh profile, or skips the test when
 // there is none (fails it in CI, where .ci/run installs it).
 func startChromium(t *testing.T) (context.Context, *jsErrors) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("browser tests: %s is missing; .ci/run installs it (apt-get install -y chromium)", chromiumPath)
-		}
-		t.Skipf("SKIPPING the dashboard's browser tests: %s is missing (apt-get install -y chromium)", chromiumPath)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-extensions", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	require.NoError(t, chromedp.Do(bctx), "start %s", chromiumPath)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	return bctx, &jsErrors{}
+	return browsertest.Start(t), &jsErrors{}
 }
 
 // tab opens a new tab (its own sessionStorage, so its own signed-in user) whose console

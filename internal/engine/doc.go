@@ -19,7 +19,7 @@
 // loss may lose the last transactions). Production points bcdr at an existing
 // Temporal cluster instead and does not use this package.
 //
-// This is the only package of bcdr that imports the Temporal server and the
-// UI server; keep it that way so that the rest of the module builds without
-// them.
+// This package and its webui subpackage are the only packages of bcdr that import
+// the Temporal server and the UI server; keep it that way so that the rest of the
+// module builds without them.
 package engine

@@ -82,11 +82,3 @@ func dialIP(ip string) string {
 		return "::1"
 	}
 }
-
-// bracketIPv6 returns ip in the form servers that format "%s:%d" expect.
-func bracketIPv6(ip string) string {
-	if parsed := net.ParseIP(ip); parsed != nil && parsed.To4() == nil {
-		return "[" + ip + "]"
-	}
-	return ip
-}

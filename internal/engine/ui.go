@@ -1,28 +1,22 @@
 //go:build !noui
 
-// The Temporal Web UI's assets are most of the binary's size: a build with -tags noui
-// (the production container image, whose engine is a cluster, not bcdr dev) leaves them
-// out; see ui_noui.go.
+// The Temporal Web UI: a build with -tags noui (bcdr built for a cluster only) leaves it
+// out; see ui_noui.go. Its files come from package webui, either its precompressed copy
+// (make build, -tags uigz) or the ui-server module's own (a plain go build).
 
 package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"reflect"
 	"time"
-	"unsafe"
 
-	"github.com/labstack/echo/v4"
-
-	"github.com/bcdr/bcdr/internal/httpserver"
-
-	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
-	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+
+	"github.com/bcdr/bcdr/internal/engine/webui"
+	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
 // webUI is the Temporal Web UI served from this process.
@@ -34,24 +28,20 @@ type webUI struct {
 // startUI serves the Web UI on ip:port for the frontend at frontendAddr and
 // returns once it answers its health route.
 //
-// The UI server's own Start listens without read timeouts (echo's Start with a bare
-// http.Server) and exits the process when it cannot listen. So bcdr listens itself and
-// serves the UI's handler from an http.Server with the timeouts t, as every bcdr
-// listener (internal/httpserver): a client that dribbles its headers or body is cut off.
+// bcdr listens itself and serves webui's handler from an http.Server with the timeouts
+// t, as every bcdr listener (internal/httpserver): a client that dribbles its headers or
+// body is cut off, and a port taken since reservePorts checked it is an error here.
 func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace, codecEndpoint string, t httpserver.Timeouts) (*webUI, error) {
-	ui := uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
-		Host:                bracketIPv6(ip),
-		Port:                port,
+	h, err := webui.Handler(&uiconfig.Config{
 		TemporalGRPCAddress: frontendAddr,
 		EnableUI:            true,
 		DefaultNamespace:    namespace,
 		CORS:                uiconfig.CORS{CookieInsecure: true}, // plain http on loopback
 		HideLogs:            true,
 		Codec:               uiconfig.Codec{Endpoint: codecEndpoint},
-	}))
-	h, err := uiHandler(ui)
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("web ui: %w", err)
 	}
 	ln, err := net.Listen("tcp", hostPort(ip, port))
 	if err != nil {
@@ -81,23 +71,6 @@ func startUI(ctx context.Context, ip string, port int, frontendAddr, namespace, 
 		return nil, fmt.Errorf("web ui on %s did not answer: %w", hostPort(ip, port), err)
 	}
 	return w, nil
-}
-
-// uiHandler returns the UI server's HTTP handler: its echo instance, which
-// ui-server's Server keeps in the unexported field httpServer (server/server.go,
-// NewServer builds it with every route and middleware; Start only listens). The
-// field is read by reflection; a ui-server that renames it fails here, at start,
-// and TestWebUIListenerCutsOffDribbledRequests.
-func uiHandler(s *uiserver.Server) (http.Handler, error) {
-	f := reflect.ValueOf(s).Elem().FieldByName("httpServer")
-	if !f.IsValid() || f.Type() != reflect.TypeOf((*echo.Echo)(nil)) {
-		return nil, errors.New("web ui: this ui-server version keeps no echo instance in Server.httpServer; build with -tags noui or update internal/engine/ui.go")
-	}
-	e := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(*echo.Echo)
-	if e == nil {
-		return nil, errors.New("web ui: the ui-server built no echo instance")
-	}
-	return e, nil
 }
 
 func (u *webUI) stop() {
