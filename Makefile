@@ -3,12 +3,27 @@ GO      ?= go
 BIN     := bin/bcdr
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
+# TAGS: uigz embeds the Temporal Web UI precompressed (the ui-assets step writes it);
+# every target below builds and tests with the same tags, and so does deploy/Dockerfile,
+# which runs `make build`. A plain `go build ./cmd/bcdr` also works: it embeds the
+# ui-server module's own, uncompressed files (a binary about 210 MB larger).
+TAGS    ?= uigz
+UI_MOD  := github.com/temporalio/ui-server/v2
+UI_GZ   := internal/engine/webui/gz
 
-.PHONY: build demo dev test vet fuzz bench reliability clean
+.PHONY: build ui-assets demo dev test vet fuzz bench reliability clean
 
-## build: compile the bcdr binary into bin/
-build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bcdr
+## build: compile the bcdr binary into bin/ (with the Temporal Web UI, precompressed)
+# CGO_ENABLED=0: a static binary, which the image's distroless/static base needs (it has
+# no libc); the embedded engine's SQLite driver is pure Go.
+build: ui-assets
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bcdr
+
+## ui-assets: write the Web UI's current build, gzip-compressed, into internal/engine/webui/gz
+## (git-ignored), from the ui-server module in the module cache
+ui-assets:
+	$(GO) mod download $(UI_MOD)
+	$(GO) run ./internal/engine/webui/precompress "$$($(GO) list -m -f '{{.Dir}}' $(UI_MOD))/ui/assets/local" $(UI_GZ)
 
 ## demo: build, then run the bundled failover demo end to end on the embedded engine
 demo: build
@@ -20,10 +35,10 @@ dev: build
 
 ## test: vet and run every test (they need moto and schemathesis: pip install 'moto[server]' 'schemathesis==4.*')
 test: vet
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags '$(TAGS)' ./...
 
-vet:
-	$(GO) vet ./...
+vet: ui-assets
+	$(GO) vet -tags '$(TAGS)' ./...
 
 ## fuzz: fuzz the runbook parser (FUZZTIME=10m by default)
 FUZZTIME ?= 10m
@@ -36,8 +51,8 @@ fuzz:
 ## latencies, real time); about 5 minutes on 2 idle cores; needs moto and Chaos Toolkit:
 ## pip install 'moto[server]' chaostoolkit
 bench: build
-	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr
-	$(GO) test -run '^$$' -bench '^BenchmarkLibraryFailoverUnderOutage$$' -benchtime 1x -timeout 10m ./workflows
+	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -tags '$(TAGS)' -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr
+	$(GO) test -tags '$(TAGS)' -run '^$$' -bench '^BenchmarkLibraryFailoverUnderOutage$$' -benchtime 1x -timeout 10m ./workflows
 
 ## reliability: the reliability and security suite: worker and engine SIGKILLed mid-drill,
 ## drills under AWS faults, a failure at every step, secrets, loopback listeners, the API's
@@ -46,11 +61,11 @@ bench: build
 ## RELIABILITY=short runs small versions. Needs moto, like make test.
 RELIABILITY ?= 1
 RELIABILITY_TESTS := Test(WorkerKilled|EngineKilled|DrillsComplete|DrillFailing|SecretsNever|DevListens|NestedRunbooks|RunbookFileRead|API)
-reliability:
+reliability: ui-assets
 	@mkdir -p bin && rm -f bin/reliability-figures.txt bin/reliability.log
 	@echo "reliability: the long tests take about half an hour; progress in bin/reliability.log"
 	BCDR_RELIABILITY=$(RELIABILITY) BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
-		$(GO) test -count=1 -timeout 3h -v -run '$(RELIABILITY_TESTS)' ./cmd/bcdr >> bin/reliability.log 2>&1; \
+		$(GO) test -tags '$(TAGS)' -count=1 -timeout 3h -v -run '$(RELIABILITY_TESTS)' ./cmd/bcdr >> bin/reliability.log 2>&1; \
 		s=$$?; grep -E '^(--- |ok|FAIL)' bin/reliability.log; exit $$s
 	BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
 		$(GO) test -count=1 -v -run 'Hostile|KeepAlive|Redact|RequestHygiene|Forger|Signature' ./runbooks ./activities ./api >> bin/reliability.log 2>&1; \
@@ -61,4 +76,4 @@ reliability:
 	@echo; echo "figures:"; cat bin/reliability-figures.txt
 
 clean:
-	rm -rf bin
+	rm -rf bin $(UI_GZ)
