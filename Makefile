@@ -10,6 +10,8 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 TAGS    ?= uigz
 UI_MOD  := github.com/temporalio/ui-server/v2
 UI_GZ   := internal/engine/webui/gz
+# BIN_BUDGET_MB: make build fails when bin/bcdr is larger (with the Web UI).
+BIN_BUDGET_MB ?= 250
 
 .PHONY: build ui-assets demo dev test vet fuzz bench reliability clean
 
@@ -18,6 +20,8 @@ UI_GZ   := internal/engine/webui/gz
 # no libc); the embedded engine's SQLite driver is pure Go.
 build: ui-assets
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bcdr
+	@size=$$(wc -c < $(BIN)); echo "$(BIN): $$((size / 1000000)) MB (budget $(BIN_BUDGET_MB) MB)"; \
+	  [ $$size -le $$(($(BIN_BUDGET_MB) * 1000000)) ] || { echo "$(BIN) is over its size budget (issue 22): go tool nm -size -sort size on a build without -s -w shows what grew"; exit 1; }
 
 ## ui-assets: write the Web UI's current build, gzip-compressed, into internal/engine/webui/gz
 ## (git-ignored), from the ui-server module in the module cache

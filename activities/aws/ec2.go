@@ -14,10 +14,50 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) ec2Client(ctx context.Context, s Scope) (*ec2.Client, error) {
-	return client(ctx, a, "ec2", s, func(c awssdk.Config) *ec2.Client {
-		return ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = a.endpoint() })
+func (a *Actions) ec2Client(ctx context.Context, s Scope) (ec2Calls, error) {
+	return client(ctx, a, "ec2", s, func(c awssdk.Config) ec2Calls {
+		return newEC2Calls(ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = a.endpoint() }))
 	})
+}
+
+// ec2Calls is the EC2 operations bcdr calls, as method values of one SDK client, which
+// the actions hold instead of the *ec2.Client itself. The reason is the binary's size:
+// once a program calls methods by reflection (the Temporal SDK's activity registration
+// and text/template do), Go's linker keeps every exported method of every type that is
+// converted to an interface, and the client cache (an `any` per client) and the small
+// interfaces below would convert *ec2.Client, whose hundreds of operations are about
+// 19 MiB of code. Method values keep the client out of every interface, so only these
+// operations are linked. Add an operation here when an action needs one.
+type ec2Calls struct {
+	describeInstances              func(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
+	startInstances                 func(context.Context, *ec2.StartInstancesInput, ...func(*ec2.Options)) (*ec2.StartInstancesOutput, error)
+	stopInstances                  func(context.Context, *ec2.StopInstancesInput, ...func(*ec2.Options)) (*ec2.StopInstancesOutput, error)
+	describeLaunchTemplateVersions func(context.Context, *ec2.DescribeLaunchTemplateVersionsInput, ...func(*ec2.Options)) (*ec2.DescribeLaunchTemplateVersionsOutput, error)
+	describeInstanceTypes          func(context.Context, *ec2.DescribeInstanceTypesInput, ...func(*ec2.Options)) (*ec2.DescribeInstanceTypesOutput, error)
+}
+
+func newEC2Calls(c *ec2.Client) ec2Calls {
+	return ec2Calls{c.DescribeInstances, c.StartInstances, c.StopInstances, c.DescribeLaunchTemplateVersions, c.DescribeInstanceTypes}
+}
+
+func (c ec2Calls) DescribeInstances(ctx context.Context, in *ec2.DescribeInstancesInput, o ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	return c.describeInstances(ctx, in, o...)
+}
+
+func (c ec2Calls) StartInstances(ctx context.Context, in *ec2.StartInstancesInput, o ...func(*ec2.Options)) (*ec2.StartInstancesOutput, error) {
+	return c.startInstances(ctx, in, o...)
+}
+
+func (c ec2Calls) StopInstances(ctx context.Context, in *ec2.StopInstancesInput, o ...func(*ec2.Options)) (*ec2.StopInstancesOutput, error) {
+	return c.stopInstances(ctx, in, o...)
+}
+
+func (c ec2Calls) DescribeLaunchTemplateVersions(ctx context.Context, in *ec2.DescribeLaunchTemplateVersionsInput, o ...func(*ec2.Options)) (*ec2.DescribeLaunchTemplateVersionsOutput, error) {
+	return c.describeLaunchTemplateVersions(ctx, in, o...)
+}
+
+func (c ec2Calls) DescribeInstanceTypes(ctx context.Context, in *ec2.DescribeInstanceTypesInput, o ...func(*ec2.Options)) (*ec2.DescribeInstanceTypesOutput, error) {
+	return c.describeInstanceTypes(ctx, in, o...)
 }
 
 type instanceStateReader interface {
