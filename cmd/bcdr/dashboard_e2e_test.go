@@ -128,15 +128,22 @@ func newDashEnv(t *testing.T, n int) *dashEnv {
 		return resp.StatusCode == http.StatusOK
 	})
 
-	d.shots = os.Getenv("BCDR_SCREENSHOTS")
-	if d.shots == "" {
+	d.shots = screenshotDir(t)
+	return d
+}
+
+// screenshotDir is where the browser tests write their screenshots: $BCDR_SCREENSHOTS,
+// else a new folder under the system's temporary folder, which the test prints.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("BCDR_SCREENSHOTS")
+	if dir == "" {
 		var err error
-		d.shots, err = os.MkdirTemp("", "bcdr-screenshots-")
+		dir, err = os.MkdirTemp("", "bcdr-screenshots-")
 		require.NoError(t, err)
 	}
-	require.NoError(t, os.MkdirAll(d.shots, 0o755))
-	t.Logf("screenshots: %s", d.shots)
-	return d
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	t.Logf("screenshots: %s", dir)
+	return dir
 }
 
 // seedEvidence appends n ended runs of payments, orders and checkout to the evidence
