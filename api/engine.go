@@ -233,7 +233,7 @@ func (e *Engine) Run(ctx context.Context, runID string) (workflows.Status, error
 		return st, err
 	}
 	if !info.open {
-		return runResult(ctx, e.opts.Client, runID)
+		return e.result(ctx, runID)
 	}
 	v, err := e.opts.Client.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
 	if err != nil {
@@ -247,7 +247,17 @@ func (e *Engine) Wait(ctx context.Context, runID string) (workflows.Status, erro
 	if _, err := e.describe(ctx, runID, Viewer); err != nil {
 		return workflows.Status{}, err
 	}
-	return runResult(ctx, e.opts.Client, runID)
+	return e.result(ctx, runID)
+}
+
+// result waits for a run to end and returns its record; a run the engine ended
+// outside bcdr gets its reconciled record (see terminated.go).
+func (e *Engine) result(ctx context.Context, runID string) (workflows.Status, error) {
+	st, err := runResult(ctx, e.opts.Client, runID)
+	if errors.Is(err, errEndedOutside) {
+		return e.endedRecord(ctx, runID)
+	}
+	return st, err
 }
 
 // runResult waits for a run to end and returns its record: its result, or the details of
@@ -261,6 +271,9 @@ func runResult(ctx context.Context, c client.Client, runID string) (workflows.St
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) && app.HasDetails() && app.Details(&st) == nil {
 		return st, nil
+	}
+	if endedOutside(err) {
+		return st, errEndedOutside
 	}
 	return st, temporalError(err, "run "+runID)
 }
@@ -434,14 +447,19 @@ func (e *Engine) Report(ctx context.Context, runID, format string) (Report, erro
 	}
 	b, m, err := e.bundle(ctx, runID)
 	if errors.Is(err, evidence.ErrNoBundle) {
-		st, err := e.Run(ctx, runID)
-		if err != nil {
-			return Report{}, err
+		st, rerr := e.Run(ctx, runID)
+		if rerr != nil {
+			return Report{}, rerr
 		}
-		if b, _, err = evidence.NewBundle(st, 0, "", e.now()); err != nil {
-			return Report{}, err
+		if st.State == workflows.RunTerminated && st.Evidence != nil {
+			b, m, err = e.bundle(ctx, runID) // reconciled by that read (terminated.go)
 		}
-		return Report{Data: b[f[0]], Evidence: "none"}, nil
+		if errors.Is(err, evidence.ErrNoBundle) {
+			if b, _, err = evidence.NewBundle(st, 0, "", e.now()); err != nil {
+				return Report{}, err
+			}
+			return Report{Data: b[f[0]], Evidence: "none"}, nil
+		}
 	}
 	if err != nil {
 		return Report{}, err

@@ -18,6 +18,8 @@ func (s Status) RTO() runbooks.Figure {
 		return runbooks.UnmeasuredFigure(s.RTOTarget, "the run has not ended yet")
 	case s.State == RunCancelled:
 		return runbooks.UnmeasuredFigure(s.RTOTarget, "the run was cancelled before recovery was verified")
+	case s.State == RunTerminated:
+		return runbooks.UnmeasuredFigure(s.RTOTarget, "the run was terminated in the engine before recovery was verified")
 	case s.State == RunFailed && strings.HasPrefix(s.Error, "recovery not verified"):
 		return runbooks.UnmeasuredFigure(s.RTOTarget, s.Error)
 	case s.State != RunSucceeded:

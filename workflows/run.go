@@ -118,17 +118,7 @@ func newRun(ctx workflow.Context, in Input) *run {
 	if in.Mode == "" {
 		r.in.Mode = ModeLive
 	}
-	clock := now
-	if !in.OutageStart.IsZero() && in.OutageStart.Before(now) {
-		clock = in.OutageStart
-	}
-	r.st = Status{
-		RunID: info.WorkflowExecution.ID, Runbook: rb.Metadata.Name, Version: rb.Metadata.Version,
-		Digest: rb.Source.Digest, Service: rb.Metadata.Service, Mode: r.in.Mode,
-		Initiator: in.Initiator.Name, Trigger: in.Trigger, Authorized: in.Authorized, Provenance: in.Provenance, State: RunRunning,
-		StartedAt: now, ClockStart: clock, RTOTarget: rb.Objectives.RTO.Std(),
-		Steps: make([]StepState, len(rb.Steps)),
-	}
+	r.st = StartStatus(info.WorkflowExecution.ID, r.in, now)
 	for _, p := range rb.Parameters {
 		if s, ok := in.Params[p.Name].(string); p.Secret && ok && s != "" {
 			r.secrets = append(r.secrets, s)
@@ -137,7 +127,6 @@ func newRun(ctx workflow.Context, in Input) *run {
 	r.st.Params = redactMap(in.Params, r.secretParams())
 	for i, s := range rb.Steps {
 		r.idx[s.ID] = i
-		r.st.Steps[i] = StepState{ID: s.ID, Name: s.Name, Uses: s.Uses, Status: StepPending}
 	}
 	if in.Resume != nil {
 		r.restore(in.Resume)

@@ -103,10 +103,16 @@ const (
 	RunSucceeded RunState = "succeeded"
 	RunFailed    RunState = "failed"
 	RunCancelled RunState = "cancelled"
+	// RunTerminated: the engine ended the run without it (temporal workflow terminate,
+	// the SDK's TerminateWorkflow, a run timeout); its record is reconciled from the
+	// engine's history (Status.Terminated).
+	RunTerminated RunState = "terminated"
 )
 
 // Done reports whether the run has ended.
-func (s RunState) Done() bool { return s == RunSucceeded || s == RunFailed || s == RunCancelled }
+func (s RunState) Done() bool {
+	return s == RunSucceeded || s == RunFailed || s == RunCancelled || s == RunTerminated
+}
 
 // StepStatus is the state of one step.
 type StepStatus string

@@ -9,6 +9,7 @@ import (
 	"github.com/bcdr/bcdr/internal/codec"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/lazy"
+	"github.com/bcdr/bcdr/workflows"
 )
 
 // lazyEvidence is the configured evidence store, opened on first use (the CLI's
@@ -45,6 +46,16 @@ func (l *lazyEvidence) File(ctx context.Context, m evidence.Manifest, name strin
 		return nil, err
 	}
 	return s.File(ctx, m, name)
+}
+
+// Append writes a run's bundle: the record of a run the engine ended outside bcdr, on
+// its first read (api.EvidenceWriter).
+func (l *lazyEvidence) Append(ctx context.Context, st workflows.Status) (workflows.EvidenceRef, error) {
+	s, err := l.store(ctx)
+	if err != nil {
+		return workflows.EvidenceRef{}, err
+	}
+	return s.Append(ctx, st)
 }
 
 // runDataConverter is the converter that reads run inputs back from the engine: the

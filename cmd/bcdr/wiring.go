@@ -82,7 +82,7 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger, steps *
 	w.RegisterActivityWithOptions(writeReadiness, activity.RegisterOptions{Name: workflows.ReadinessRecordActivity})
 	v := &workflows.Verifier{Key: identityKey(cfg, logger), GroupsOf: cfg.GroupsOf}
 	w.RegisterActivityWithOptions(v.Verify, activity.RegisterOptions{Name: workflows.VerifyActivity})
-	return w
+	return withSweep(w, c, cfg, logger)
 }
 
 // readinessChecks is the activity of scheduled readiness checks: bcdr check's checkers

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/bcdr/bcdr/workflows"
+)
+
+// TestRunTerminatedInTheEngineIsReconciled is issue 18's finding 10, second half, on the
+// embedded engine: `temporal workflow terminate` (here the SDK's TerminateWorkflow,
+// straight to the engine) left bcdr runs saying terminated while bcdr status and bcdr
+// report said RUNNING with an approval waiting, the API's report answered 502, and no
+// evidence bundle was written. Now every surface shows one record: terminated, by whom
+// and why the engine says, nothing waiting; and its bundle is in the chain, which
+// verifies, also for a run nobody reads (the worker's sweep writes it).
+func TestRunTerminatedInTheEngineIsReconciled(t *testing.T) {
+	e := newEnv(t)
+	svc := startDemoService(t)
+	svc.Fail("primary")
+	httpPort := freePort(t)
+	e.startDevAt(freePort(t), 0, httpPort)
+
+	// Two runs wait for an approval; both are terminated. The first is read at once;
+	// nobody reads the second: the worker's sweep writes its evidence.
+	var runIDs []string
+	for range 2 {
+		runID := strings.TrimSpace(e.mustCLI(append([]string{"run", demoRunbook}, demoParams(svc)...)...))
+		eventually(t, "the approval to be pending", 30*time.Second, func() bool {
+			st := e.status(runID)
+			return len(st.Pending) == 1 && st.Pending[0].Step == "approve_failover"
+		})
+		runIDs = append(runIDs, runID)
+	}
+	runID, unread := runIDs[0], runIDs[1]
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := client.Dial(client.Options{HostPort: e.vars["BCDR_TEMPORAL_ADDRESS"], Namespace: "default", Identity: "mallory@ops-laptop", Logger: sdkDiscard{}})
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.TerminateWorkflow(ctx, runID, "", "stuck, taking over by hand"))
+	require.NoError(t, c.TerminateWorkflow(ctx, unread, "", ""))
+
+	// bcdr status
+	st := e.status(runID)
+	assert.Equal(t, workflows.RunTerminated, st.State)
+	assert.Equal(t, "terminated in the engine by mallory@ops-laptop: stuck, taking over by hand", st.Error)
+	assert.Empty(t, st.Pending, "nothing waits in a terminated run")
+	assert.Equal(t, workflows.StepCancelled, st.Step("approve_failover").Status)
+	assert.Equal(t, workflows.StepSucceeded, st.Step("confirm_primary_down").Status, "steps as last known")
+	require.NotEmpty(t, st.Actions)
+	last := st.Actions[len(st.Actions)-1]
+	assert.Equal(t, workflows.ActionTerminate, last.Action)
+	assert.Equal(t, "mallory@ops-laptop", last.By)
+	assert.False(t, st.EndedAt.IsZero())
+
+	// bcdr runs
+	assert.Regexp(t, runID+`.*terminated`, e.mustCLI("runs"))
+
+	// The API: the run and its report (was 502)
+	token, err := os.ReadFile(filepath.Join(e.vars["BCDR_DATA_DIR"], devTokenFile))
+	require.NoError(t, err)
+	get := func(path string) (int, string) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", httpPort, path), nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	code, body := get("/v1/runs/" + runID)
+	require.Equal(t, http.StatusOK, code, body)
+	var viaAPI workflows.Status
+	require.NoError(t, json.Unmarshal([]byte(body), &viaAPI))
+	assert.Equal(t, workflows.RunTerminated, viaAPI.State)
+	assert.Equal(t, st.Error, viaAPI.Error)
+	assert.Equal(t, st.EndedAt.UTC(), viaAPI.EndedAt.UTC())
+
+	code, body = get("/v1/runs/" + runID + "/report?format=md")
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "terminated in the engine by mallory@ops-laptop")
+	assert.NotContains(t, body, "waiting")
+
+	// The evidence: one bundle for the run, the chain intact, the bundle the record
+	var ms []struct{ RunID, State string }
+	eventually(t, "both runs' evidence bundles (the second by the worker's sweep)", time.Minute, func() bool {
+		require.NoError(t, json.Unmarshal([]byte(e.mustCLI("evidence", "list", "--output", "json")), &ms))
+		return len(ms) == 2
+	})
+	got := map[string]string{}
+	for _, m := range ms {
+		got[m.RunID] = m.State
+	}
+	assert.Equal(t, map[string]string{runID: "terminated", unread: "terminated"}, got)
+	assert.Contains(t, e.mustCLI("evidence", "verify"), ": 2 bundles, chain intact")
+	var record workflows.Status
+	require.NoError(t, json.Unmarshal([]byte(e.mustCLI("report", runID, "--format", "json")), &record))
+	assert.Equal(t, st.Error, record.Error)
+	assert.Equal(t, st.Steps, record.Steps, "status, report and evidence show the same steps")
+	assert.Contains(t, e.mustCLI("report", runID), "terminated in the engine by mallory@ops-laptop")
+}
