@@ -10,6 +10,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -64,6 +66,7 @@ type drClients struct {
 	ecs *ecs.Client
 	cw  *cloudwatch.Client
 	r53 *route53.Client
+	aas *applicationautoscaling.Client
 }
 
 func newDBOutageCloud(ctx context.Context, t testing.TB) *dbOutageCloud {
@@ -87,7 +90,7 @@ func newDBOutageCloud(ctx context.Context, t testing.TB) *dbOutageCloud {
 		// moto 5.2 does not speak CloudWatch's CBOR protocol, the SDK's default: JSON
 		cw: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
 			o.Protocol = awsjson.New11(schemas.GraniteServiceVersion20100801)
-		}), r53: route53.NewFromConfig(cfg)}
+		}), r53: route53.NewFromConfig(cfg), aas: applicationautoscaling.NewFromConfig(cfg)}
 	zone, err := c.moto.r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
 		Name: awssdk.String("example.com"), CallerReference: awssdk.String(t.Name()),
 	})
@@ -140,6 +143,11 @@ func (c *dbOutageCloud) storefront(ctx context.Context, t testing.TB) {
 	_, err = c.moto.ecs.CreateService(ctx, &ecs.CreateServiceInput{
 		Cluster: awssdk.String("storefront-dr"), ServiceName: awssdk.String("storefront-api"),
 		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: awssdk.Int32(0),
+	})
+	require.NoError(t, err)
+	_, err = c.moto.aas.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: awssdk.String("service/storefront-dr/storefront-api"),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount, MinCapacity: awssdk.Int32(0), MaxCapacity: awssdk.Int32(1),
 	})
 	require.NoError(t, err)
 	// the DR region's canary sees the primary down; the DR database's lag is fine
@@ -243,6 +251,12 @@ func TestWebFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
 	assert.Equal(t, clusterUSW2, c.rds.Writer(globalDB), "the DR cluster writes")
 	assert.Contains(t, c.rds.Calls(), outageDR+" FailoverGlobalCluster AllowDataLoss=true GlobalClusterIdentifier="+globalDB+" TargetDbClusterIdentifier="+clusterUSW2)
 	assert.Equal(t, StepSucceeded, st.Step("db_writable").Status)
+	targets, err := c.moto.aas.DescribeScalableTargets(context.Background(), &applicationautoscaling.DescribeScalableTargetsInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{"service/storefront-dr/storefront-api"}})
+	require.NoError(t, err)
+	require.Len(t, targets.ScalableTargets, 1)
+	assert.EqualValues(t, 2, awssdk.ToInt32(targets.ScalableTargets[0].MinCapacity), "the API service's range holds the full capacity")
+	assert.EqualValues(t, 2, awssdk.ToInt32(targets.ScalableTargets[0].MaxCapacity))
 	assert.Equal(t, StepSkipped, st.Step("switch_dns").Status, "the DNS API fallback is off the live path")
 	assertFencedBefore(t, c.proxy, "FailoverGlobalCluster")
 	assert.Positive(t, c.proxy.Counts()[faultproxy.Outage], "calls met the outage")

@@ -9,6 +9,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -108,6 +110,7 @@ func TestAWSRegionFailoverDrill(t *testing.T) {
 	assert.Equal(t, storefront.primaryRegion, web.servedFrom(storefront.record), "the public name answered from the primary region")
 	cloud.assertCapacity(ctx, t, 1, 1, 2)
 	cloud.assertDesiredCount(ctx, t, 1)
+	cloud.assertScalableRange(ctx, t, 1, 1)
 	target, found := cloud.resolver(setup.zoneID)(ctx, storefront.record)
 	assert.True(t, found)
 	assert.Equal(t, storefront.primaryLB, target, "the public record still points at the primary region")
@@ -179,6 +182,7 @@ func assertDrillSteps(t *testing.T, st workflows.Status) {
 	assert.EqualValues(t, 2, steps["scale_asg"].Outputs["desired"])
 	assert.EqualValues(t, 2, steps["asg_healthy"].Outputs["healthy"], "moto launched the instances")
 	assert.EqualValues(t, 1, steps["scale_ecs"].Outputs["previous_desired_count"])
+	assert.EqualValues(t, 3, steps["scale_ecs_range"].Outputs["max"], "the drill raised the API service's range with its scale-up")
 	assert.EqualValues(t, 3, steps["ecs_stable"].Outputs["running_count"])
 	assert.InDelta(t, 0.85, steps["promote_db"].Outputs["lag_seconds"], 1e-9, "the DR cluster's replication lag, read instead of a failover")
 	assert.Equal(t, "On", steps["fence_writes"].Outputs["state"], "the write gate was read")
@@ -194,6 +198,7 @@ type awsClients struct {
 	ec2              *ec2.Client
 	as               *autoscaling.Client
 	ecs              *ecs.Client
+	aas              *applicationautoscaling.Client
 }
 
 func newAWSClients(t *testing.T, endpoint string) *awsClients {
@@ -211,6 +216,7 @@ func newAWSClients(t *testing.T, endpoint string) *awsClients {
 			o.Protocol = awsjson.New11(schemas.GraniteServiceVersion20100801)
 		}),
 		ec2: ec2.NewFromConfig(west), as: autoscaling.NewFromConfig(west), ecs: ecs.NewFromConfig(west),
+		aas: applicationautoscaling.NewFromConfig(west),
 	}
 }
 
@@ -328,6 +334,22 @@ func (c *awsClients) createWebTier(ctx context.Context, t *testing.T) {
 		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: awssdk.Int32(1),
 	})
 	require.NoError(t, err)
+	// the API service scales with Application Auto Scaling, at the pilot light's range
+	_, err = c.aas.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: awssdk.String("service/" + storefront.ecsCluster + "/" + storefront.ecsService),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount, MinCapacity: awssdk.Int32(1), MaxCapacity: awssdk.Int32(1),
+	})
+	require.NoError(t, err)
+}
+
+// assertScalableRange checks the API service's Application Auto Scaling range.
+func (c *awsClients) assertScalableRange(ctx context.Context, t *testing.T, min, max int32) {
+	out, err := c.aas.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs,
+		ResourceIds: []string{"service/" + storefront.ecsCluster + "/" + storefront.ecsService}})
+	require.NoError(t, err)
+	require.Len(t, out.ScalableTargets, 1)
+	assert.Equal(t, min, awssdk.ToInt32(out.ScalableTargets[0].MinCapacity), "the range's min back at pilot light")
+	assert.Equal(t, max, awssdk.ToInt32(out.ScalableTargets[0].MaxCapacity), "the range's max back at pilot light")
 }
 
 // resolver answers which load balancer a name in the zone aliases, as Route 53 would.
