@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -366,7 +367,38 @@ func (e *Engine) List(ctx context.Context, f RunFilter) ([]RunSummary, error) {
 			visible = append(visible, rs)
 		}
 	}
+	e.listedFigures(ctx, visible)
 	return visible, nil
+}
+
+// maxListedFigures bounds how many ended runs of one list get their RTO read from their
+// record: one read of the run's closing event each.
+const maxListedFigures = 200
+
+// listedFigures sets the RTO of the ended runs listed, the newest maxListedFigures, from
+// their records (workflows.Status.RTO: the figure status and the reports show, never
+// computed here), eight reads at a time. A record that cannot be read leaves it out.
+func (e *Engine) listedFigures(ctx context.Context, runs []RunSummary) {
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	n := 0
+	for i := range runs {
+		if runs[i].ClosedAt.IsZero() || n == maxListedFigures {
+			continue
+		}
+		n++
+		wg.Add(1)
+		go func(rs *RunSummary) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if st, err := runResult(ctx, e.opts.Client, rs.RunID); err == nil && st.RunID != "" {
+				rto := st.RTO()
+				rs.RTO = &rto
+			}
+		}(&runs[i])
+	}
+	wg.Wait()
 }
 
 // listRuns returns up to limit runs matching a visibility query, newest first.

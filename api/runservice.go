@@ -50,6 +50,9 @@ type RunSummary struct {
 	Status    string    `json:"status"`            // the engine's: running, completed, failed, ...
 	StartedAt time.Time `json:"startedAt"`
 	ClosedAt  time.Time `json:"closedAt,omitzero"`
+	// RTO is an ended run's RTO as its record states it (workflows.Status.RTO, the one
+	// computed figure); absent while the run is open or when its record was not read.
+	RTO *runbooks.Figure `json:"rto,omitempty"`
 	// Proof is what the run's start recorded (memo "proof") for the proof rule.
 	Proof runbooks.Proof `json:"-"`
 }

@@ -132,4 +132,15 @@ func TestDashboardSignsInWithDevsLink(t *testing.T) {
 	d.visit(t, ctx, "#/run/"+scenario)
 	d.waitJS(t, ctx, "the scenario run", `document.querySelectorAll('tr.step').length > 1`)
 	d.shot(t, ctx, "scenario-run")
+
+	// The run list's RTO column: the drill, approved, against its 10m target; the
+	// tabletop measures none.
+	e.vars["BCDR_IDENTITY_USER"] = "bob"
+	e.mustCLI("approve", drill, "approve", "-m", "lag is 2 s, go")
+	eventually(t, "the drill to end", time.Minute, func() bool { return e.status(drill).State.Done() })
+	require.Equal(t, workflows.RunSucceeded, e.status(drill).State)
+	d.visit(t, ctx, "#/runs?runbook=db-failover")
+	d.waitJS(t, ctx, "the drill's RTO in the list", `/^\S+ of 10m met$/.test(document.querySelector('tr.run-row[data-run=`+strconv.Quote(drill)+`] td.rto').innerText.trim())`)
+	d.visit(t, ctx, "#/runs?runbook=region-tabletop")
+	d.waitJS(t, ctx, "the tabletop measures no RTO", `document.querySelector('tr.run-row[data-run=`+strconv.Quote(tabletop)+`] td.rto').innerText.trim() === 'not measured'`)
 }

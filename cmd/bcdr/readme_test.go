@@ -203,6 +203,8 @@ func TestReadmeFirstHour(t *testing.T) {
 	out = e.mustCLI(r.args("bin/bcdr runs", nil)...)
 	assert.Contains(t, out, run1)
 	assert.Contains(t, out, run2)
+	// The RTO column: the record's figure against the runbook's 5m target.
+	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(run1)+`\s.*\s\S+/5m met$`, out)
 	outFile := filepath.Join(e.dir, "report.out")
 	for _, v := range variants(r.args("bin/bcdr report", map[string]string{"RUN": run1, "FILE": outFile})) {
 		for i, w := range v { // "[--out FILE]" is expanded by variants, after r.args substituted whole words

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -55,7 +56,7 @@ view.`,
 				return enc.Encode(runs)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tRUNBOOK\tSERVICE\tMODE\tOUTCOME\tSTARTED\tTOOK")
+			fmt.Fprintln(tw, "RUN\tRUNBOOK\tSERVICE\tMODE\tOUTCOME\tSTARTED\tTOOK\tRTO")
 			for _, r := range runs {
 				outcome, took := r.Outcome, ""
 				if outcome == "" {
@@ -64,8 +65,8 @@ view.`,
 				if !r.ClosedAt.IsZero() {
 					took = round(r.ClosedAt.Sub(r.StartedAt))
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RunID, r.Runbook, orDash(r.Service), r.Mode, outcome,
-					r.StartedAt.Local().Format("2006-01-02 15:04:05"), took)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RunID, r.Runbook, orDash(r.Service), r.Mode, outcome,
+					r.StartedAt.Local().Format("2006-01-02 15:04:05"), took, rtoCell(r.RTO))
 			}
 			return tw.Flush()
 		},
@@ -79,4 +80,18 @@ view.`,
 	fl.IntVar(&f.Limit, "limit", 100, fmt.Sprintf("at most this many runs (1 to %d)", api.MaxListRuns))
 	outputFlag(cmd, &output, "text", "json")
 	return cmd
+}
+
+// rtoCell is a listed run's RTO against its target, as its record states it: "3m47s/5m
+// met", "not measured", or "-" while the run is open.
+func rtoCell(f *runbooks.Figure) string {
+	switch {
+	case f == nil:
+		return "-"
+	case !f.Measured:
+		return "not measured"
+	case f.Target <= 0:
+		return round(f.Actual)
+	}
+	return fmt.Sprintf("%s/%s %s", round(f.Actual), round(f.Target), f.Verdict)
 }

@@ -3,6 +3,7 @@
 import {api, canAny} from './api.js';
 import {h, replace, field, select, table, badge} from './dom.js';
 import {dur, when, zero} from './format.js';
+import {figureActual, figureTarget, figureVerdict, figureReason, judged, verdictState} from './objectives.js';
 
 const PERIODS = [['', 'any time'], ['24h', 'last 24 hours'], ['168h', 'last 7 days'], ['720h', 'last 30 days'], ['2160h', 'last 90 days'], ['8760h', 'last 12 months']];
 const FILTERS = ['service', 'runbook', 'mode', 'outcome', 'since'];
@@ -77,10 +78,20 @@ function runsTable(runs, params) {
       h('td', {}, badge(r.outcome || r.status, r.outcome || r.status)),
       h('td', {}, when(r.startedAt)),
       h('td', {class: 'num'}, dur(took)),
+      rtoCell(r.rto),
       h('td', {}, open ? null : h('a', {href: '#/run/' + encodeURIComponent(r.runId) + '/report'}, 'Report')));
   });
   return [h('h2', {id: 'runs-h'}, `${runs.length} run${runs.length === 1 ? '' : 's'}`),
-    table(null, ['Run', 'Runbook', 'Service', 'Mode', 'Outcome', 'Started', 'Duration', ''], rows, 'runs')];
+    table(null, ['Run', 'Runbook', 'Service', 'Mode', 'Outcome', 'Started', 'Duration', 'RTO', ''], rows, 'runs')];
+}
+
+// rtoCell is an ended run's RTO against its target as its record states it (the list
+// carries the record's figure; nothing is compared here), or why it was not measured.
+function rtoCell(f) {
+  if (!f) return h('td', {class: 'rto'}, '—');
+  if (!f.measured) return h('td', {class: 'rto', title: figureReason(f)}, 'not measured');
+  const text = figureActual(f) + (f.target ? ' of ' + figureTarget(f) : '');
+  return h('td', {class: 'rto num'}, text, judged(f) ? [' ', badge(verdictState(f), figureVerdict(f))] : null);
 }
 
 // startForm starts a runbook of the server's catalogue; live only for incident commanders.
