@@ -9,6 +9,8 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -31,6 +33,7 @@ type sessionsCloud struct {
 	ddb     map[string]*dynamodb.Client // by region
 	ecs     map[string]*ecs.Client
 	r53     *route53.Client
+	aas     *applicationautoscaling.Client // in the secondary region
 	zoneID  string
 	primary string // the primary API load balancer, the API record's value
 }
@@ -84,6 +87,16 @@ func newSessionsCloud(ctx context.Context, t *testing.T, endpoint string) *sessi
 			require.NoError(t, err)
 		}
 	}
+	// the secondary API scales with Application Auto Scaling, within its standby's range
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(sessionsSecondary))
+	require.NoError(t, err)
+	cfg.BaseEndpoint = awssdk.String(endpoint)
+	c.aas = applicationautoscaling.NewFromConfig(cfg)
+	_, err = c.aas.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: awssdk.String("service/sessions/sessions-api"),
+		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount, MinCapacity: awssdk.Int32(1), MaxCapacity: awssdk.Int32(2),
+	})
+	require.NoError(t, err)
 	zone, err := c.r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
 		Name: awssdk.String("example.com"), CallerReference: awssdk.String(t.Name()),
 	})
@@ -231,6 +244,8 @@ func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	assert.EqualValues(t, 2, cloud.desiredCount(ctx, t, sessionsPrimary, "sessions-api"), "the primary writers kept running")
 	assert.EqualValues(t, 1, cloud.desiredCount(ctx, t, sessionsSecondary, "sessions-api"), "the real secondary API was not scaled")
 	assert.EqualValues(t, 0, cloud.desiredCount(ctx, t, sessionsSecondary, "sessions-api-drill"), "the drill copy is back at 0")
+	min, max := cloud.scalableRange(ctx, t)
+	assert.Equal(t, [2]int32{1, 2}, [2]int32{min, max}, "the real secondary API's auto scaling range was not touched")
 	assert.Equal(t, map[string]string{"sessions.example.com.": cloud.primary}, cloud.cnames(ctx, t),
 		"the API's name still points at the primary; the drill name is gone")
 
@@ -243,4 +258,13 @@ func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	assert.Contains(t, w.messages[0], "sessions-api-drill ran 3 tasks in us-west-2")
 	assert.Contains(t, w.messages[0], "Canary replication lag: ")
 	assert.NotContains(t, w.messages[0], "not measured")
+}
+
+// scalableRange is the secondary API's Application Auto Scaling range.
+func (c *sessionsCloud) scalableRange(ctx context.Context, t *testing.T) (int32, int32) {
+	out, err := c.aas.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{"service/sessions/sessions-api"}})
+	require.NoError(t, err)
+	require.Len(t, out.ScalableTargets, 1)
+	return awssdk.ToInt32(out.ScalableTargets[0].MinCapacity), awssdk.ToInt32(out.ScalableTargets[0].MaxCapacity)
 }

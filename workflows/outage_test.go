@@ -319,6 +319,9 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 	assert.Equal(t, "On", cluster.State(cellUSW2))
 	assert.Equal(t, "Off", cluster.State(cellUSE1))
 	assert.EqualValues(t, 3, cloud.desiredCount(ctx, t, sessionsSecondary, "sessions-api"))
+	min, max := cloud.scalableRange(ctx, t)
+	assert.EqualValues(t, 3, min, "the secondary API's range holds the full capacity")
+	assert.EqualValues(t, 3, max)
 	assert.Equal(t, StepSkipped, st.Step("switch_dns").Status)
 	assert.Positive(t, p.Counts()[faultproxy.Outage])
 	for _, e := range p.Log() {
