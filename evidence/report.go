@@ -242,6 +242,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		p("| service | %s |\n", mdEscape(st.Service))
 	}
 	p("| mode | %s |\n| started by | %s (%s) |\n| state | **%s** |\n", st.Mode, mdEscape(st.Initiator), mdEscape(orDash(st.Trigger)), strings.ToUpper(string(st.State)))
+	if u := st.Unproven(); u != "" {
+		p("| unproven | **%s** |\n", mdEscape(u))
+	}
 	p("| started | %s |\n| ended | %s |\n\n", stamp(st.StartedAt), stamp(st.EndedAt))
 	if st.Error != "" {
 		p("**Error:** %s\n\n", mdEscape(st.Error))
@@ -367,6 +370,8 @@ th{background:#f0f0f0}.met{color:#0a6b2b;font-weight:600}.missed,.failed,.declin
 <tr><th>mode</th><td>{{.St.Mode}}</td></tr>
 <tr><th>started by</th><td>{{.St.Initiator}} ({{.St.Trigger}})</td></tr>
 <tr><th>state</th><td class="{{.St.State}}">{{upper (printf "%s" .St.State)}}</td></tr>
+{{with .St.Unproven}}<tr><th>unproven</th><td class="missed">{{.}}</td></tr>
+{{end -}}
 <tr><th>started</th><td>{{.St.StartedAt.UTC.Format "2006-01-02 15:04:05 MST"}}</td></tr>
 <tr><th>ended</th><td>{{if .St.EndedAt.IsZero}}-{{else}}{{.St.EndedAt.UTC.Format "2006-01-02 15:04:05 MST"}}{{end}}</td></tr>
 </table>

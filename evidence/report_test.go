@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -136,4 +137,17 @@ func TestReportsListRefusedAttempts(t *testing.T) {
 	h := html(t, st)
 	assert.Contains(t, h, "<h2>Refused</h2>")
 	assert.Contains(t, h, "mallory is not one of the approvers")
+}
+
+func TestReportsSayTheVersionWasNeverProven(t *testing.T) {
+	st := record("r-flagged", workflows.ModeLive)
+	st.Provenance = &runbooks.Provenance{Runbook: st.Runbook, Service: "web", Digest: "sha256:1111111111111111111111", Drill: "d1",
+		At: time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), LastDigest: "sha256:0000000000000000000000", LastVersion: "1.0.0"}
+	want := "this version (sha256:111111111111) was never proven by a drill; last proven version 1.0.0 (sha256:000000000000) on 2026-01-10 (drill d1)"
+	assert.Contains(t, markdown(t, st), "| unproven | **"+want+"** |\n")
+	assert.Contains(t, html(t, st), `<tr><th>unproven</th><td class="missed">`+want+`</td></tr>`)
+
+	st.Provenance.Proven = true
+	assert.NotContains(t, markdown(t, st), "unproven")
+	assert.NotContains(t, html(t, st), "unproven")
 }

@@ -107,7 +107,7 @@ func (a *app) runDemo(ctx context.Context, mode workflows.Mode) error {
 	fmt.Fprintf(out, "\nrouter now serves from: %s\n", svc.Active())
 	switch {
 	case st.Evidence != nil:
-		fmt.Fprintf(out, "evidence bundle: %s (chain position %d, %s)\n", st.Evidence.Location, st.Evidence.Seq, shortDigest(st.Evidence.Hash))
+		fmt.Fprintf(out, "evidence bundle: %s (chain position %d, %s)\n", st.Evidence.Location, st.Evidence.Seq, runbooks.ShortDigest(st.Evidence.Hash))
 		fmt.Fprintf(out, "report:          bcdr report %s --data-dir %s\n", st.RunID, a.cfg.DataDir)
 	case st.EvidenceError != "":
 		fmt.Fprintf(out, "evidence NOT written: %s\n", st.EvidenceError)

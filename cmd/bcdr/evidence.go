@@ -17,6 +17,7 @@ import (
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/readiness"
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -129,7 +130,7 @@ chain that does not verify.`,
 			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SEQ\tRUN\tRUNBOOK\tMODE\tSTATE\tENDED\tHASH")
 			for _, m := range ms {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Seq, m.RunID, m.Runbook, m.Mode, m.State, m.EndedAt.UTC().Format("2006-01-02 15:04:05"), shortDigest(m.Hash))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Seq, m.RunID, m.Runbook, m.Mode, m.State, m.EndedAt.UTC().Format("2006-01-02 15:04:05"), runbooks.ShortDigest(m.Hash))
 			}
 			return tw.Flush()
 		},

@@ -55,8 +55,11 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 		return enc.Encode(st)
 	}
 	fmt.Fprintf(w, "run      %s\n", st.RunID)
-	fmt.Fprintf(w, "runbook  %s %s (%s)\n", st.Runbook, st.Version, shortDigest(st.Digest))
+	fmt.Fprintf(w, "runbook  %s %s (%s)\n", st.Runbook, st.Version, runbooks.ShortDigest(st.Digest))
 	fmt.Fprintf(w, "mode     %s, started by %s\n", st.Mode, startedBy(st))
+	if u := st.Unproven(); u != "" {
+		fmt.Fprintf(w, "UNPROVEN %s\n", u)
+	}
 	fmt.Fprintf(w, "state    %s  elapsed %s\n", strings.ToUpper(string(st.State)), round(st.Elapsed))
 	if st.Verifying != "" {
 		fmt.Fprintf(w, "waiting  %s\n", st.Verifying)
@@ -177,9 +180,3 @@ func orDashDur(d time.Duration) string {
 	return round(d)
 }
 
-func shortDigest(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
-}

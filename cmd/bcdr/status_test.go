@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -76,4 +77,20 @@ func TestStatusShowsRefusals(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, writeStatus(&out, st, "text", now))
 	assert.Contains(t, out.String(), "refused (nothing changed):\n  +30s approve by alice gate: alice started this run and cannot approve it\n")
+}
+
+func TestStatusSaysTheVersionWasNeverProven(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	st := waitingTabletop(now)
+	st.Mode = workflows.ModeLive
+	st.Provenance = &runbooks.Provenance{Runbook: "failover", Service: "web", Digest: "sha256:1111111111111111111111", Drill: "d1",
+		At: time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), LastDigest: "sha256:0000000000000000000000", LastVersion: "1.0.0"}
+	var out bytes.Buffer
+	require.NoError(t, writeStatus(&out, st, "text", now))
+	assert.Contains(t, out.String(), "UNPROVEN this version (sha256:111111111111) was never proven by a drill; last proven version 1.0.0 (sha256:000000000000) on 2026-01-10 (drill d1)\n")
+
+	st.Provenance.Proven = true
+	out.Reset()
+	require.NoError(t, writeStatus(&out, st, "text", now))
+	assert.NotContains(t, out.String(), "UNPROVEN")
 }
