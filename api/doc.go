@@ -12,5 +12,9 @@
 // Handler), its authentication (Authenticator, HashToken) and the role model (Role,
 // Identity). It is not the
 // workflow: the run itself enforces approver membership and the four-eyes rule; the API
-// decides who may ask. The OpenAPI description of the routes is openapi.yaml.
+// decides who may ask. Every start of a live run passes the proven-version gate
+// (ProvenGate, in Engine.StartInput): whether a drill proved the runbook's digest, and
+// what policy.require_proven makes of it (flag, extra approval, refusal); POST
+// /v1/preflight says so before a start. The OpenAPI description of the routes is
+// openapi.yaml.
 package api

@@ -96,5 +96,13 @@
 // rollback), on_deviation (also after a deviation), always (also after a drill that
 // verified, so that it leaves nothing changed; never after a live run that succeeded).
 //
+// # Proven versions
+//
+// Proven says whether a successful drill proved a runbook's version (its digest), by the
+// proof rule (Proof.For: a drill of the runbook's service, authorized for it, of this very
+// digest), and which version a drill proved last. policy.require_proven (warn, approve,
+// refuse) and policy.approvers say what a live run of an unproven version does; the
+// configuration has the same policy, and the stricter of the two wins (RequireProven.Stricter).
+//
 // The library of ready runbooks lives in runbooks/library (embedded as library.FS).
 package runbooks

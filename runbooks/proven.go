@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -29,7 +30,7 @@ type Provenance struct {
 	// last drill that proved another version of the runbook (LastDigest, LastVersion),
 	// if any did.
 	Drill       string    `json:"drill,omitempty"`
-	At          time.Time `json:"at,omitempty"`
+	At          time.Time `json:"at,omitzero"`
 	LastDigest  string    `json:"lastDigest,omitempty"`
 	LastVersion string    `json:"lastVersion,omitempty"`
 	// Unknown says why the drills could not be read (an evidence store that did not
@@ -80,7 +81,7 @@ func (p Provenance) String() string {
 	case p.Service == "":
 		return this + " was never proven by a drill: the runbook names no service (metadata.service), and a drill proves only a service's runbook"
 	case p.LastDigest == "":
-		return fmt.Sprintf("%s was never proven by a drill; no version of runbook %s was", this, p.Runbook)
+		return fmt.Sprintf("%s was never proven by a drill; no drill proved any version of runbook %s", this, p.Runbook)
 	}
 	last := ShortDigest(p.LastDigest)
 	if p.LastVersion != "" {
@@ -88,6 +89,16 @@ func (p Provenance) String() string {
 	}
 	return fmt.Sprintf("%s was never proven by a drill; last proven version %s on %s (drill %s)",
 		this, last, p.At.UTC().Format(time.DateOnly), p.Drill)
+}
+
+// MarshalJSON writes the provenance with its words (text, String's), so that every
+// surface that reads it as JSON (the dashboard) says it the same way.
+func (p Provenance) MarshalJSON() ([]byte, error) {
+	type plain Provenance
+	return json.Marshal(struct {
+		plain
+		Text string `json:"text"`
+	}{plain(p), p.String()})
 }
 
 // ShortDigest is a digest as people read it: "sha256:" and the first 12 hex digits.

@@ -1,10 +1,12 @@
 package runbooks_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/runbooks"
 )
@@ -31,7 +33,7 @@ func TestProvenFollowsTheProofRule(t *testing.T) {
 
 	p := runbooks.Proven(rb, nil)
 	assert.False(t, p.Proven)
-	assert.Equal(t, "this version (sha256:111111111111) was never proven by a drill; no version of runbook failover was", p.String())
+	assert.Equal(t, "this version (sha256:111111111111) was never proven by a drill; no drill proved any version of runbook failover", p.String())
 
 	p = runbooks.Proven(rb, []runbooks.Drill{older, failedNew, unauthorized, otherService, newerUnauthorizedOld})
 	assert.False(t, p.Proven, "a failed drill, an unauthorized one or another service's proves nothing")
@@ -63,4 +65,16 @@ func TestRequireProvenStricterWins(t *testing.T) {
 	} {
 		assert.Equal(t, c.want, c.a.Stricter(c.b), "%q and %q", c.a, c.b)
 	}
+}
+
+// TestProvenanceJSONCarriesItsWords: the dashboard shows the text Go wrote, not its own.
+func TestProvenanceJSONCarriesItsWords(t *testing.T) {
+	p := runbooks.Provenance{Runbook: "failover", Service: "web", Digest: "sha256:1111111111111111111111"}
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"runbook":"failover","service":"web","digest":"sha256:1111111111111111111111","proven":false,
+		"text":"this version (sha256:111111111111) was never proven by a drill; no drill proved any version of runbook failover"}`, string(b))
+	var back runbooks.Provenance
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, p, back)
 }

@@ -401,7 +401,7 @@ func TestCheckSaysWhetherADrillProvedThisVersion(t *testing.T) {
 	require.NoError(t, err)
 	out, errOut, code := e.cli("check", file, "--no-permissions")
 	require.Equal(t, 0, code, "%s%s", out, errOut)
-	assert.Contains(t, out, "was never proven by a drill; no version of runbook failover was", "a drill nobody was authorized to start for the service proves nothing")
+	assert.Contains(t, out, "was never proven by a drill; no drill proved any version of runbook failover", "a drill nobody was authorized to start for the service proves nothing")
 
 	_, err = store.Append(context.Background(), workflows.Status{RunID: "drill-1", Runbook: "failover", Version: "1.0.0", Digest: rb.Source.Digest,
 		Service: "web", Authorized: []string{"web"}, Mode: workflows.ModeDrill, State: workflows.RunSucceeded, StartedAt: ended.Add(-time.Minute), EndedAt: ended})

@@ -371,7 +371,46 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("run list filters", func(t *testing.T) { d.testRunList(t) })
 	t.Run("live drill, approval by role", func(t *testing.T) { d.testLiveDrill(t) })
 	t.Run("tabletop", func(t *testing.T) { d.testTabletop(t) })
+	t.Run("unproven version flagged before and after the start", func(t *testing.T) { d.testUnprovenStart(t) })
 	t.Run("portfolio shows an overdue service", func(t *testing.T) { d.testPortfolio(t) })
+}
+
+// testUnprovenStart: the start form says, before anything starts, that a live run of
+// ledger-restore (no drill ever proved it) will be flagged, and says nothing for
+// orders-failover (the seeded drills proved its digest); the run page shows the flag.
+// It runs last: its live run must not change what the other subtests count.
+func (d *dashEnv) testUnprovenStart(t *testing.T) {
+	ctx := d.tab(t)
+	d.signIn(t, ctx, "ada")
+	d.visit(t, ctx, "#/runs")
+	d.waitJS(t, ctx, "the start form", `document.querySelector('details.start-card') !== null`)
+	choose := func(runbook, mode string) {
+		eval[bool](t, ctx, fmt.Sprintf(`(() => { document.querySelector('details.start-card').open = true;
+			const f = document.querySelector('form.start');
+			f.elements.runbook.value = %q; f.elements.mode.value = %q;
+			f.elements.mode.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, runbook, mode))
+	}
+	gate := `document.querySelector('form.start p.unproven')`
+	choose("ledger-restore", "live")
+	d.waitJS(t, ctx, "the gate's warning in the form", gate+`.hidden === false && `+gate+`.textContent.includes('a live run of runbook ledger-restore will be flagged: this version (sha256:')`)
+	assert.Contains(t, eval[string](t, ctx, gate+`.textContent`), "was never proven by a drill; no drill proved any version of runbook ledger-restore")
+	assert.Empty(t, eval[[]string](t, ctx, `[...document.querySelectorAll('tr.run-row')].filter(r => r.dataset.runbook === 'ledger-restore' && r.dataset.mode === 'live').map(r => r.dataset.run)`),
+		"the warning came before any start")
+	d.shot(t, ctx, "start-unproven")
+
+	choose("orders-failover", "live")
+	d.waitJS(t, ctx, "no warning for a proven version", gate+`.hidden === true`)
+	choose("ledger-restore", "drill")
+	d.waitJS(t, ctx, "no warning for a drill", gate+`.hidden === true`)
+
+	choose("ledger-restore", "live")
+	d.waitJS(t, ctx, "the warning again", gate+`.hidden === false`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`form.start button[type=submit]`)))
+	d.waitJS(t, ctx, "the run page flags the run", `location.hash.startsWith('#/run/ledger-restore-') && document.querySelector('p.unproven') !== null`)
+	assert.Contains(t, eval[string](t, ctx, `document.querySelector('p.unproven').textContent`),
+		"Unproven version: this version (sha256:")
+	d.shot(t, ctx, "run-unproven")
+	assert.Empty(t, accessible(t, ctx), "run page")
 }
 
 func (d *dashEnv) testRunList(t *testing.T) {

@@ -37,7 +37,11 @@ temporal.address: 'bcdr dev' or a cluster. With --wait it follows the run to the
 prints its step timeline; the exit status is 0 only when the run succeeded.
 
 Modes: live (the recovery), drill (drill variants replace steps where given, created
-resources are cleaned up), tabletop (no step touches the world; each becomes a prompt).`,
+resources are cleaned up), tabletop (no step touches the world; each becomes a prompt).
+
+A live run of a version (digest) no drill proved is flagged, and run says so before it
+starts; under policy.require_proven (the runbook's or the configuration's) it also waits
+for an approval before its first step (approve), or is not started (refuse, exit 1).`,
 		Example: `  bcdr run runbooks/library/demo-failover.yaml --param router_url=http://127.0.0.1:18080
   bcdr run failover.yaml --mode drill --wait
   bcdr run failover.yaml --outage-start 2026-11-22T03:12:00Z --hold-on-failure 30m`,

@@ -179,4 +179,3 @@ func orDashDur(d time.Duration) string {
 	}
 	return round(d)
 }
-

@@ -99,6 +99,7 @@ function header(st, runId, base, ctx) {
       h('div', {}, h('dt', {}, 'Started by'), h('dd', {}, st.initiator || '—', st.trigger ? ` (${st.trigger})` : '')),
       h('div', {}, h('dt', {}, 'Started'), h('dd', {}, when(st.startedAt))),
       done ? h('div', {}, h('dt', {}, 'Ended'), h('dd', {}, when(st.endedAt))) : null),
+    st.provenance && !st.provenance.proven ? h('p', {class: 'unproven', role: 'note'}, h('strong', {}, 'Unproven version: '), st.provenance.text) : null,
     h('p', {class: 'links'},
       h('a', {href: '#/run/' + enc(runId) + '/report'}, done ? 'Report' : 'Report so far'),
       done ? h('button', {type: 'button', class: 'link', onclick: () => downloadBundle(runId, base, ctx)}, 'Download evidence bundle') : null),

@@ -100,7 +100,23 @@ function startForm(books, ctx) {
   const names = books.filter(b => !b.error).map(b => [b.name, b.name + (b.service ? ' (' + b.service + ')' : '')]);
   const params = h('textarea', {name: 'params', rows: '2', placeholder: 'region=eu-west-1'});
   const err = h('p', {class: 'error', role: 'alert'});
-  const form = h('form', {class: 'start', onsubmit: async ev => {
+  // What the proven-version gate will make of a live start, before it starts.
+  const gate = h('p', {class: 'unproven', role: 'status', hidden: true});
+  let asked = 0;
+  async function preflight() {
+    const mine = ++asked;
+    gate.hidden = true;
+    if (form.elements.mode.value !== 'live' || !form.elements.runbook.value) return;
+    try {
+      const pf = await api('/v1/preflight', {method: 'POST', body: {runbook: form.elements.runbook.value, mode: 'live'}});
+      if (mine !== asked || !pf.message) return;
+      replace(gate, h('strong', {}, pf.requireProven === 'refuse' ? 'Refused: ' : 'Unproven version: '), pf.message);
+      gate.hidden = false;
+    } catch (e) {
+      // The start itself answers with the same gate.
+    }
+  }
+  const form = h('form', {class: 'start', onchange: ev => { if (ev.target.name !== 'params') preflight(); }, onsubmit: async ev => {
     ev.preventDefault();
     err.textContent = '';
     const p = {};
@@ -119,6 +135,7 @@ function startForm(books, ctx) {
   field('Runbook', select('runbook', names)),
   field('Mode', select('mode', modes, 'drill')),
   field('Parameters', params, 'one name=value per line'),
+  gate,
   h('div', {class: 'field actions'}, h('button', {type: 'submit', class: 'primary'}, 'Start run')),
   err);
   return h('details', {class: 'card start-card'}, h('summary', {}, 'Start a run'), form);
