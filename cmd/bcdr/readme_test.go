@@ -258,7 +258,7 @@ func TestReadmeFirstHour(t *testing.T) {
 	// Exit status 1: the library's other services were never drilled here.
 	out, errOut, code := e.cli(r.args("bcdr schedule overdue", nil)...)
 	assert.Equal(t, 1, code, "%s%s", out, errOut)
-	assert.Regexp(t, `(?m)^demo-web\s+1\s.*\sfalse$`, out, "the demo drills count for demo-web")
+	assert.Regexp(t, `(?m)^demo-web\s+1\s+90d\s.*\sfalse$`, out, "the demo drills count for demo-web; its tier's cadence in the one format")
 
 	// Every README command is run above or said not to be.
 	for _, l := range r.lines {

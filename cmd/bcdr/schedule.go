@@ -141,7 +141,11 @@ cannot be read is named on stderr. The exit status is 1 when any service is over
 					if o.Cadence == "" {
 						due = "-"
 					}
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%v\n", o.Service, o.Tier, orDash(o.Cadence), last, due, o.Overdue)
+					cadence := o.Cadence // JSON's machine form ("2160h0m0s"); people read "90d"
+					if d, err := runbooks.ParseDuration(o.Cadence); err == nil {
+						cadence = d.String()
+					}
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%v\n", o.Service, o.Tier, orDash(cadence), last, due, o.Overdue)
 				}
 				if err := tw.Flush(); err != nil {
 					return err
