@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -185,4 +186,33 @@ func TestUnprovenLiveRunWaitsForTheExtraApproval(t *testing.T) {
 	assert.Contains(t, st.Unproven(), lastProven, "the record is flagged")
 	var app *temporal.ApplicationError
 	assert.False(t, errors.As(env.GetWorkflowError(), &app))
+}
+
+// TestTriggeredLiveRunPassesTheGate: a live recovery an alert starts meets the same gate:
+// refused under refuse (nothing started), flagged under warn.
+func TestTriggeredLiveRunPassesTheGate(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 2, 59, 59, 0, time.UTC)
+	firing := alert{Status: "firing", Fingerprint: "f00d", Labels: map[string]string{"alertname": "RegionDown"}, StartsAt: t0.Add(-time.Minute)}
+	tr := config.Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "live"}
+	store, err := evidence.NewFileStore(t.TempDir())
+	require.NoError(t, err)
+	fire := func(policy runbooks.RequireProven) (RunRef, []string, error) {
+		engine, started := engineWith(t)
+		s := testServer(t)
+		s.opts.Client, s.opts.Evidence, s.now = engine, store, func() time.Time { return t0 }
+		s.opts.ProvenPolicy = runbooks.Policy{RequireProven: policy}
+		ref, err := s.fire(context.Background(), "region-down", tr, firing)
+		return ref, *started, err
+	}
+	_, started, err := fire(runbooks.ProvenRefuse)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusConflict, e.Status)
+	assert.Contains(t, e.Message, "a live run of runbook demo-failover is refused by policy.require_proven: refuse (the configuration's)")
+	assert.Empty(t, started)
+
+	ref, started, err := fire(runbooks.ProvenWarn)
+	require.NoError(t, err)
+	assert.Equal(t, []string{ref.RunID}, started)
+	assert.Contains(t, ref.Unproven, "a live run of runbook demo-failover will be flagged")
 }
