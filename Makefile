@@ -60,11 +60,16 @@ bench: build
 
 ## reliability: the reliability and security suite: worker and engine SIGKILLed mid-drill,
 ## drills under AWS faults, a failure at every step, secrets, loopback listeners, the API's
-## role table, forged webhooks and bad requests, hostile runbooks, then the parser fuzzed
-## for FUZZTIME; prints every figure (bin/reliability.log has the details).
+## role table, forged webhooks and bad requests, hostile runbooks, the attacks of issue 18's
+## findings, then the parser fuzzed for FUZZTIME; prints every figure and the attacks
+## table, tried and refused per finding (bin/reliability.log has the details).
 ## RELIABILITY=short runs small versions. Needs moto, like make test.
 RELIABILITY ?= 1
-RELIABILITY_TESTS := Test(WorkerKilled|EngineKilled|DrillsComplete|DrillFailing|SecretsNever|DevListens|NestedRunbooks|RunbookFileRead|API)
+RELIABILITY_TESTS := Test(WorkerKilled|EngineKilled|DrillsComplete|DrillFailing|SecretsNever|DevListens|NestedRunbooks|RunbookFileRead|API|IdentitySentStraightToTheEngineIsVerified|RunTerminatedInTheEngineIsReconciled)
+## ATTACK_TESTS are the tests of issue 18's findings outside cmd/bcdr; each prints an
+## "ATTACK 18.N ...: tried=N refused=M" line (internal/figures.Attacks).
+ATTACK_TESTS := ^Test(NestedRunbookOfAnotherServiceIsRefused|ForgedDrillDoesNotProveAService|SchedulesActForTheirMaker|WhoSetARunOffCannotApproveIt|DrillRunsNoUndeclaredSideEffects|StepCannotReadWebUISettings|StepCannotReachInstanceMetadata|OutputBudgetKeepsTheRunReadable|ExpensiveExpressionFailsItsStep|StartRefusesADamagedDatabase|ConcurrentDecisionsFirstWins|TruncatedChainIsDetectedByItsAnchor|WriterRefusesATamperedChain|ReportRefusesATamperedBundle|ValuesDerivedFromSecretsAreRedacted|MarkdownReportEscapesHTML|DecisionIdentityIsVerified|OutageStartOutsideTheWindowIsRefused|UnknownTriggerAnswersLikeBadCredentials|DribbledBodyIsCutOff|WebUIListenerCutsOffDribbledRequests)$$
+ATTACK_PACKAGES := ./api ./workflows ./evidence ./activities ./internal/engine ./internal/httpserver
 reliability: ui-assets
 	@mkdir -p bin && rm -f bin/reliability-figures.txt bin/reliability.log
 	@echo "reliability: the long tests take about half an hour; progress in bin/reliability.log"
@@ -74,10 +79,16 @@ reliability: ui-assets
 	BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
 		$(GO) test -count=1 -v -run 'Hostile|KeepAlive|Redact|RequestHygiene|Forger|Signature' ./runbooks ./activities ./api >> bin/reliability.log 2>&1; \
 		s=$$?; grep -E '^(ok|FAIL)' bin/reliability.log | tail -3; exit $$s
+	BCDR_RELIABILITY_REPORT=$(CURDIR)/bin/reliability-figures.txt \
+		$(GO) test -count=1 -v -run '$(ATTACK_TESTS)' $(ATTACK_PACKAGES) >> bin/reliability.log 2>&1; \
+		s=$$?; grep -E '^(ok|FAIL)' bin/reliability.log | tail -6; exit $$s
 	$(GO) test -count=1 ./internal/codec ./internal/faultproxy ./internal/config
 	$(GO) test ./runbooks -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) > bin/fuzz.log 2>&1; \
 		s=$$?; tail -2 bin/fuzz.log; grep 'elapsed' bin/fuzz.log | tail -1 | sed 's/^/FIGURES FuzzParse: /' >> bin/reliability-figures.txt; exit $$s
-	@echo; echo "figures:"; cat bin/reliability-figures.txt
+	@echo; echo "figures:"; grep -v '^ATTACK ' bin/reliability-figures.txt
+	@echo; echo "attacks (issue 18's findings: tried, refused):"; grep '^ATTACK ' bin/reliability-figures.txt | sort -k2,2V | \
+		awk -F 'tried=|refused=' '{ split($$2, a, " "); split($$3, b, " "); t += a[1]; r += b[1]; sub(/^ATTACK /, ""); print "  " $$0 } \
+		END { printf "  all: tried=%d refused=%d\n", t, r }'
 
 clean:
 	rm -rf bin $(UI_GZ)

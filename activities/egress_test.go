@@ -18,6 +18,7 @@ import (
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/internal/egress/egresstest"
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 // target is a loopback HTTP server that counts the requests it was reached by: a refused
@@ -54,8 +55,11 @@ func serverConfig() *config.Config {
 
 func refusal(t *testing.T, err error) *egress.Refused {
 	t.Helper()
-	require.Error(t, err)
 	var r *egress.Refused
+	if egressAttacks != nil {
+		egressAttacks.Try(errors.As(err, &r))
+	}
+	require.Error(t, err)
 	require.True(t, errors.As(err, &r), "want an egress refusal, got: %v", err)
 	assert.True(t, IsNonRetryable(err), "a refusal is not retried: %v", err)
 	return r
@@ -64,7 +68,17 @@ func refusal(t *testing.T, err error) *egress.Refused {
 // Attack (issue 18, finding 4): a drill step read the Temporal Web UI's settings, which
 // hold the codec endpoint's path, from loopback. Under bcdr server/worker loopback is
 // refused; under bcdr dev loopback is allowed but the Web UI's port is not.
+// egressAttacks, when set, counts every refusal the egress tests check (make reliability).
+var egressAttacks *figures.Attacks
+
+// countAttacks counts the test's egress attacks as finding's.
+func countAttacks(t *testing.T, what string) {
+	egressAttacks = figures.NewAttacks(t, "18.4", what)
+	t.Cleanup(func() { egressAttacks = nil })
+}
+
 func TestStepCannotReadWebUISettings(t *testing.T) {
+	countAttacks(t, "a step reads the Web UI's settings (bcdr's own listeners)")
 	ui := newTarget(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"Codec":{"Endpoint":"http://127.0.0.1:8080/codec/secret-path"}}`))
 	})
@@ -108,6 +122,7 @@ func TestStepCannotReadWebUISettings(t *testing.T) {
 
 // Attack: a step asks the instance metadata service for the worker's role credentials.
 func TestStepCannotReachInstanceMetadata(t *testing.T) {
+	countAttacks(t, "a step reads instance metadata")
 	h := NewHTTP(stepPolicy(t, serverConfig(), true, nil))
 	ctx := context.Background()
 	for _, url := range []string{

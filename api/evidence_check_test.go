@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -41,6 +42,7 @@ func TestReportRefusesATamperedBundle(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, append(raw[:len(raw)-2], []byte(`,"edited":true}`)...), 0o600))
 
 	w, e := call(s, "GET", "/v1/runs/run-1/report?format=json", "viewer", "", "")
+	figures.NewAttacks(t, "18.8", "the report endpoint serves a tampered record").Try(w.Code == http.StatusConflict)
 	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
 	assert.Contains(t, e.Message, "record.json was changed")
 	assert.Contains(t, e.Message, "bcdr evidence verify")

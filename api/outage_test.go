@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 // An outage start of year 1 made an RTO of 292 years; a future one was silently ignored.
@@ -15,6 +17,7 @@ func TestOutageStartOutsideTheWindowIsRefused(t *testing.T) {
 	s := testServer(t)
 	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
+	attacks := figures.NewAttacks(t, "18.11", "an outage start years back or in the future")
 	for name, start := range map[string]string{
 		"year one":         "0001-01-01T00:00:01Z",
 		"in the future":    now.Add(time.Hour).Format(time.RFC3339),
@@ -24,6 +27,7 @@ func TestOutageStartOutsideTheWindowIsRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w, e := call(s, "POST", "/v1/runs", "operator", "application/json",
 				`{"runbook":"demo-failover","mode":"drill","outageStart":"`+start+`"}`)
+			attacks.Try(w.Code == http.StatusBadRequest)
 			require.Equal(t, http.StatusBadRequest, w.Code, w.Body.String())
 			assert.Equal(t, "outageStart", e.Field)
 			assert.Contains(t, e.Message, start)

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
 	"github.com/bcdr/bcdr/workflows"
@@ -79,6 +80,7 @@ func post(s *Server, token, path string, body any) (*httptest.ResponseRecorder, 
 // was checked) and counted as demo-web's drill.
 func TestNestedRunbookOfAnotherServiceIsRefused(t *testing.T) {
 	s, _, started := authServer(t)
+	attacks := figures.NewAttacks(t, "18.1", "a nested runbook of a service the caller may not drill")
 	for name, nested := range map[string]map[string]string{
 		"child":      {"child.yaml": source("child", "demo-web")},
 		"grandchild": {"child.yaml": source("child", "payments", "sub/leaf.yaml"), "sub/leaf.yaml": source("leaf", "demo-web")},
@@ -90,6 +92,7 @@ func TestNestedRunbookOfAnotherServiceIsRefused(t *testing.T) {
 			assert.Equal(t, http.StatusForbidden, w.Code, w.Body.String())
 			assert.Contains(t, e.Message, "needs role operator on service demo-web")
 			assert.Contains(t, e.Message, "(nested runbook ")
+			attacks.Try(w.Code == http.StatusForbidden)
 		})
 	}
 	assert.Empty(t, *started, "nothing was started")
@@ -107,6 +110,7 @@ func TestNestedRunbookOfAnotherServiceIsRefused(t *testing.T) {
 	// A nested path that leaves the upload is refused with its place.
 	w, e := post(s, "olga", "/v1/runs", map[string]any{"source": source("parent", "payments", "../etc/x.yaml"), "mode": "drill"})
 	assert.Equal(t, http.StatusBadRequest, w.Code)
+	attacks.Try(w.Code == http.StatusBadRequest)
 	assert.Contains(t, e.Message, `upload.yaml:5:5: nested runbook "../etc/x.yaml" is outside the runbook's folder`)
 }
 
@@ -131,6 +135,10 @@ func TestForgedDrillDoesNotProveAService(t *testing.T) {
 
 	p := portfolioOf(t, evidenceServer(t, forged, unauthorized))
 	web := service(p, "demo-web")
+	attacks := figures.NewAttacks(t, "18.1", "a forged or unauthorized drill proves a service in the portfolio")
+	for range []string{"forged", "unauthorized"} {
+		attacks.Try(web.LastDrill.IsZero() && neverProven(p, "demo-failover"))
+	}
 	assert.True(t, web.LastDrill.IsZero(), "no proof: %+v", web)
 	assert.Equal(t, CadenceOverdue, web.Status)
 	assert.Equal(t, 2, web.Succeeded, "the runs are still listed")
@@ -176,14 +184,17 @@ func TestSchedulesActForTheirMaker(t *testing.T) {
 		Return(&mocks.ScheduleHandle{}, nil).Maybe()
 	req := map[string]any{"id": "weekly", "source": source("parent", "payments"), "mode": "drill", "every": "168h"}
 
+	attacks := figures.NewAttacks(t, "18.3", "an author or operator schedules or triggers runs they may not start")
 	w, e := post(s, "art", "/v1/schedules", req)
 	assert.Equal(t, http.StatusForbidden, w.Code, "an author who may not start drills: %s", w.Body.String())
+	attacks.Try(w.Code == http.StatusForbidden)
 	assert.Contains(t, e.Message, "needs role operator on service payments")
 
 	nested := map[string]any{"id": "weekly", "source": source("parent", "payments", "child.yaml"), "mode": "drill", "every": "168h",
 		"nested": map[string]string{"child.yaml": source("child", "demo-web")}}
 	w, e = post(s, "olga", "/v1/schedules", nested)
 	assert.Equal(t, http.StatusForbidden, w.Code, w.Body.String())
+	attacks.Try(w.Code == http.StatusForbidden)
 	assert.Contains(t, e.Message, "on service demo-web")
 	assert.Nil(t, created.Action, "nothing was scheduled")
 
@@ -219,6 +230,7 @@ func TestSchedulesActForTheirMaker(t *testing.T) {
 
 	w, _ = call(s, "POST", "/v1/schedules/weekly/trigger", "art", "", "")
 	assert.Equal(t, http.StatusForbidden, w.Code, w.Body.String())
+	attacks.Try(w.Code == http.StatusForbidden)
 	h.AssertNotCalled(t, "Trigger", mock.Anything, mock.Anything)
 
 	w, _ = call(s, "POST", "/v1/schedules/weekly/trigger", "olga", "", "")

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -215,6 +216,8 @@ func TestUnknownTriggerAnswersLikeBadCredentials(t *testing.T) {
 	s := testServer(t)
 	known, _ := call(s, "POST", "/v1/triggers/am", "", "application/json", `{"alerts":[]}`)
 	unknown, _ := call(s, "POST", "/v1/triggers/nope", "", "application/json", `{"alerts":[]}`)
+	figures.NewAttacks(t, "18.11", "an anonymous caller tells trigger names from unknown ones").Try(
+		known.Code == unknown.Code && strings.Replace(known.Body.String(), "trigger am:", "trigger nope:", 1) == unknown.Body.String())
 	assert.Equal(t, known.Code, unknown.Code)
 	assert.Equal(t, strings.Replace(known.Body.String(), "trigger am:", "trigger nope:", 1), unknown.Body.String())
 }

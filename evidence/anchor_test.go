@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -45,11 +47,14 @@ func TestTruncatedChainIsDetectedByItsAnchor(t *testing.T) {
 
 	rep, err := s.Verify(ctx)
 	require.NoError(t, err)
+	attacks := figures.NewAttacks(t, "18.8", "a truncated chain passes verify, or is extended")
+	attacks.Try(!rep.OK())
 	require.False(t, rep.OK(), "a truncated chain verified as intact")
 	assert.Contains(t, strings.Join(rep.Problems, "\n"), "bundle 3 is anchored in "+anchor+" but the chain ends at bundle 2")
 
 	// The writer refuses to extend it, and says why and what to do.
 	_, err = s.Append(ctx, record("run-4", workflows.ModeDrill))
+	attacks.Try(err != nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "does not verify")
 	assert.Contains(t, err.Error(), "bundle 3 is anchored")
@@ -62,6 +67,7 @@ func TestTruncatedChainIsDetectedByItsAnchor(t *testing.T) {
 // whole chain once (a new Store: a worker that starts), then what was added since and
 // the newest bundle before each write.
 func TestWriterRefusesATamperedChain(t *testing.T) {
+	attacks := figures.NewAttacks(t, "18.8", "the writer extends a tampered chain")
 	for name, tc := range map[string]struct {
 		bundle string
 		fresh  bool
@@ -80,6 +86,7 @@ func TestWriterRefusesATamperedChain(t *testing.T) {
 			flipByte(t, filepath.Join(dir, "bundles", tc.bundle, RecordFile))
 			_, err := s.Append(context.Background(), record("run-4", workflows.ModeDrill))
 			var ce *ChainError
+			attacks.Try(errors.As(err, &ce))
 			require.ErrorAs(t, err, &ce)
 			assert.Contains(t, err.Error(), "record.json was changed")
 			assert.Contains(t, err.Error(), "restore")

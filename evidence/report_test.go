@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -104,7 +105,9 @@ func TestMarkdownReportEscapesHTML(t *testing.T) {
 	st.Steps[1].Decisions[0].Comment = "<b>go</b>"
 	st.Findings = []workflows.Finding{{Kind: workflows.FindingGap, Text: `<iframe src="https://evil.example">`, By: "<i>bob</i>", At: t0}}
 	md := markdown(t, st)
+	attacks := figures.NewAttacks(t, "18.9", "raw HTML from a record's text reaches report.md")
 	for _, raw := range []string{"<script", "<img", "<iframe", "<b>", "<i>"} {
+		attacks.Try(!strings.Contains(md, raw))
 		assert.NotContains(t, md, raw, "raw HTML from a record's text reaches the Markdown report")
 	}
 	assert.Contains(t, md, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;")

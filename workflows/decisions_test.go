@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 // quorumOneRunbook's hold step keeps the run open after a decline, so that the
@@ -36,6 +38,8 @@ func TestConcurrentDecisionsFirstWins(t *testing.T) {
 	decline := h.update(time.Minute, UpdateDecline, DecisionRequest{Step: "approve", By: Actor{Name: "carol"}, Comment: "stop"})
 	st, runErr := h.run(t, parse(t, header+quorumOneRunbook))
 
+	// The attack is the second decision: it must be refused (409), not acknowledged.
+	figures.NewAttacks(t, "18.7", "approve and decline sent at once both acknowledged").Try((approve() == nil) != (decline() == nil))
 	require.True(t, (approve() == nil) != (decline() == nil), "exactly one decision is acknowledged: approve %v, decline %v", approve(), decline())
 	ap := st.Step("approve")
 	require.Len(t, ap.Decisions, 1, "the acknowledged decision is the only one")
@@ -78,6 +82,10 @@ func TestDecisionIdentityIsVerified(t *testing.T) {
 	st, err := h.run(t, parse(t, header+approvalRunbook))
 	require.NoError(t, err, "refusals: %+v; carol: %v; bob: %v", st.Refusals, byCarol(), byBob())
 
+	attacks := figures.NewAttacks(t, "18.10", "a decision with a claimed identity or groups, unsigned, signed wrongly or replayed")
+	for _, sent := range []func() error{forgedGroups, unsigned, wrongKey, stale} {
+		attacks.Try(sent() != nil)
+	}
 	assert.ErrorContains(t, forgedGroups(), "eve is not an approver")
 	assert.ErrorContains(t, unsigned(), "no identity assertion")
 	assert.ErrorContains(t, wrongKey(), "signature does not verify")

@@ -1,10 +1,13 @@
 package workflows
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 // TestDrillRunsNoUndeclaredSideEffects: in a drill, a step whose kind changes the world
@@ -31,6 +34,7 @@ func TestDrillRunsNoUndeclaredSideEffects(t *testing.T) {
     needs: [flip_dns, canary, copy]
 `), func(in *Input) { in.Mode = ModeDrill })
 	require.NoError(t, err)
+	figures.NewAttacks(t, "18.3", "a drill runs a real side effect that has no drill variant").Try(!slices.Contains(h.rec.called(), "flip-dns"))
 	assert.ElementsMatch(t, []string{"canary", "drill-copy"}, h.rec.called(), "flip-dns never ran")
 	assert.Equal(t, StepSkipped, st.Steps[0].Status)
 	assert.Contains(t, st.Steps[0].Reason, "would act for real and has no drill variant")

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 // TestValuesDerivedFromSecretsAreRedacted: a secret transformed by an expression
@@ -35,7 +37,9 @@ steps:
 	require.NoError(t, err)
 	record, err := json.Marshal(st)
 	require.NoError(t, err)
+	attacks := figures.NewAttacks(t, "18.9", "a value derived from a secret appears in the record")
 	for _, derived := range []string{strings.ToUpper(token), "S-3cr3t-value", "eu-west-1/" + token, "s-3cr3t-value!"} {
+		attacks.Try(!strings.Contains(string(record), derived))
 		assert.NotContains(t, string(record), derived, "a value derived from the secret is redacted")
 	}
 	assert.Equal(t, "***", st.Step("a").Outputs["value"])

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/internal/identity"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -47,13 +48,16 @@ func TestIdentitySentStraightToTheEngineIsVerified(t *testing.T) {
 		return err
 	}
 	forged := workflows.DecisionRequest{Step: "approve_failover", By: workflows.Actor{Name: "mallory", Groups: []string{"incident-commanders"}}, Comment: "trust me"}
+	attacks := figures.NewAttacks(t, "18.10", "an approve sent straight to the engine, claiming a name and groups")
 	err = send(forged)
+	attacks.Try(err != nil)
 	require.Error(t, err, "an unsigned approve is refused")
 	assert.Contains(t, err.Error(), "no identity assertion")
 
 	key, err := identity.LoadKey(filepath.Join(e.vars["BCDR_DATA_DIR"], "identity.key"))
 	require.NoError(t, err, "bcdr dev keeps its identity key in the data folder")
 	err = send(workflows.Sign(key, runID, workflows.UpdateApprove, forged, time.Now()))
+	attacks.Try(err != nil)
 	require.Error(t, err, "a signed approve with claimed groups is refused: groups come from the worker's configuration")
 	assert.Contains(t, err.Error(), "mallory is not an approver")
 

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -56,6 +57,8 @@ func TestRunTerminatedInTheEngineIsReconciled(t *testing.T) {
 
 	// bcdr status
 	st := e.status(runID)
+	attacks := figures.NewAttacks(t, "18.10", "a run terminated in the engine leaves surfaces disagreeing and no evidence")
+	attacks.Try(st.State == workflows.RunTerminated && len(st.Pending) == 0)
 	assert.Equal(t, workflows.RunTerminated, st.State)
 	assert.Equal(t, "terminated in the engine by mallory@ops-laptop: stuck, taking over by hand", st.Error)
 	assert.Empty(t, st.Pending, "nothing waits in a terminated run")
@@ -107,6 +110,7 @@ func TestRunTerminatedInTheEngineIsReconciled(t *testing.T) {
 	for _, m := range ms {
 		got[m.RunID] = m.State
 	}
+	attacks.Try(got[runID] == "terminated" && got[unread] == "terminated")
 	assert.Equal(t, map[string]string{runID: "terminated", unread: "terminated"}, got)
 	assert.Contains(t, e.mustCLI("evidence", "verify"), ": 2 bundles, chain intact")
 	var record workflows.Status

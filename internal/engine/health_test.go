@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/server/common/log/tag"
+
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 // preparedDataDir is a data folder with a created database, as a first start leaves it.
@@ -59,6 +61,7 @@ func TestStartRefusesADamagedDatabase(t *testing.T) {
 	if err == nil {
 		_ = s.Stop()
 	}
+	figures.NewAttacks(t, "18.6", "the engine starts on a damaged database").Try(err != nil)
 	require.Error(t, err, "the engine started on a damaged database")
 	assert.Contains(t, err.Error(), db)
 	assert.Contains(t, err.Error(), "damaged")

@@ -16,6 +16,11 @@ func Report(t testing.TB, format string, args ...any) {
 	t.Helper()
 	line := fmt.Sprintf("FIGURES %s: "+format, append([]any{t.Name()}, args...)...)
 	t.Log(line)
+	appendLine(t, line)
+}
+
+// appendLine appends line to $BCDR_RELIABILITY_REPORT when it is set.
+func appendLine(t testing.TB, line string) {
 	f := os.Getenv("BCDR_RELIABILITY_REPORT")
 	if f == "" {
 		return
@@ -27,4 +32,34 @@ func Report(t testing.TB, format string, args ...any) {
 	}
 	defer out.Close()
 	fmt.Fprintln(out, line)
+}
+
+// Attacks counts the attacks a test tries for one finding of the security review and
+// how many were refused; at the end of the test it reports one line, "ATTACK <finding>
+// <what>: tried=N refused=M (TestName)", like Report, so that make reliability prints
+// the attacks as one table. A test that fails reports its line with "test FAILED".
+type Attacks struct {
+	tried, refused int
+}
+
+// NewAttacks starts the count of finding's attacks (what names them) for t.
+func NewAttacks(t testing.TB, finding, what string) *Attacks {
+	a := &Attacks{}
+	t.Cleanup(func() {
+		line := fmt.Sprintf("ATTACK %s %s: tried=%d refused=%d (%s)", finding, what, a.tried, a.refused, t.Name())
+		if t.Failed() {
+			line += " test FAILED"
+		}
+		t.Log(line)
+		appendLine(t, line)
+	})
+	return a
+}
+
+// Try counts one attack, refused when the test saw it refused.
+func (a *Attacks) Try(refused bool) {
+	a.tried++
+	if refused {
+		a.refused++
+	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/figures"
 )
 
 func serve(t *testing.T, h http.Handler, to Timeouts) string {
@@ -53,6 +55,7 @@ func TestDribbledBodyIsCutOff(t *testing.T) {
 		_, err := io.ReadAll(conn)
 		closed = err == nil
 	}
+	figures.NewAttacks(t, "18.11", "a dribbled body holds the trigger endpoint's connection").Try(closed && time.Since(began) < 3*time.Second)
 	assert.True(t, closed, "the connection stayed open")
 	assert.Less(t, time.Since(began), 3*time.Second, "the server should cut the request off after its 300 ms")
 }
