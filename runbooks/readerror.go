@@ -28,3 +28,12 @@ func ReadProblem(err error) string {
 	}
 	return fmt.Sprintf("the runbook file cannot be read: %v", err)
 }
+
+// nestedReadProblem says why a nested runbook's file could not be read, in the terms of
+// the step that names it.
+func nestedReadProblem(err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return "the file does not exist; the path is relative to the runbook that names it"
+	}
+	return ReadProblem(err)
+}

@@ -183,7 +183,7 @@ func (ld *treeLoad) read(p, from string, at Pos, step string) *Node {
 			// The file as a whole: no line or column in it.
 			ld.diags = append(ld.diags, Diagnostic{File: ld.l.Name(p), Severity: SeverityError, Message: ReadProblem(err)})
 		} else {
-			ld.errorAt(from, at, "nested runbook of step %q: %v", step, err)
+			ld.errorAt(from, at, "nested runbook of step %q (%s): %s", step, ld.l.Name(p), nestedReadProblem(err))
 		}
 		return nil
 	}

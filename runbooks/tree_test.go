@@ -89,7 +89,7 @@ func TestLoadTreeProblems(t *testing.T) {
 			"child.yaml": "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: child}\nsteps:\n  - {id: a, uses: nosuchkind}\n",
 		}, []string{`child.yaml:5:`, `nosuchkind`, `main.yaml:5:5: nested runbook of step "s0" (child.yaml) is invalid`}},
 		{"missing", map[string]string{"main.yaml": nests("main", "", "missing.yaml")},
-			[]string{`main.yaml:5:5: nested runbook of step "s0": open missing.yaml: file does not exist`}},
+			[]string{`main.yaml:5:5: nested runbook of step "s0" (missing.yaml): the file does not exist; the path is relative to the runbook that names it`}},
 		{"self", map[string]string{"main.yaml": nests("main", "", "./main.yaml")},
 			[]string{`main.yaml:5:5: runbook "./main.yaml" nests itself`}},
 		{"cycle", map[string]string{

@@ -320,6 +320,7 @@ func (a *apiEnv) testRoleTable(t *testing.T) {
 	}{
 		{"POST /v1/runs", "/v1/runs", map[string]any{"runbook": "api-drill", "mode": "drill"}, refuse("operator", "incident-commander")},
 		{"POST /v1/runs", "/v1/runs", map[string]any{"runbook": "api-gate", "mode": "live", "params": map[string]any{"region": "x"}}, refuse("incident-commander")},
+		{"POST /v1/preflight", "/v1/preflight", map[string]any{"runbook": "api-drill", "mode": "drill"}, refuse("operator", "incident-commander")},
 		{"POST /v1/runs/{id}/approve", run + "/approve", map[string]any{"step": "gate"}, refuse("approver")},
 		{"POST /v1/runs/{id}/decline", run + "/decline", map[string]any{"step": "gate", "comment": "no"}, refuse("approver")},
 		{"POST /v1/runs/{id}/complete", run + "/complete", map[string]any{"step": "confirm"}, refuse("operator", "incident-commander")},
