@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -192,4 +193,48 @@ func TestScheduledCheckNoticesADeletionWithinOneInterval(t *testing.T) {
 	assert.Equal(t, readiness.Ready, latest[0].Previous)
 	assert.Equal(t, "sessions-readiness", latest[0].Schedule)
 	assert.True(t, strings.HasPrefix(latest[0].ID, "readiness-sessions-"), latest[0].ID)
+}
+
+// TestCheckThatCannotRunIsRecordedAndNotified: when the checks cannot run at all (here
+// the worker refuses the request, quoting a secret parameter's value), the check is
+// recorded as "cannot check" (never as ready), the first such check notifies, and the
+// secret is masked in the record and the notification.
+func TestCheckThatCannotRunIsRecordedAndNotified(t *testing.T) {
+	reg, err := runbooks.DefaultRegistry()
+	require.NoError(t, err)
+	src := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: gated, service: web}\n" +
+		"parameters:\n  - {name: token, type: string, secret: true}\nsteps:\n  - {id: a, uses: noop}\n"
+	rb, diags := runbooks.Parse("gated.yaml", []byte(src), reg)
+	require.False(t, diags.HasErrors(), "%s", diags.Error())
+
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.Readiness, workflow.RegisterOptions{Name: workflows.ReadinessWorkflowName})
+	env.RegisterActivityWithOptions(func(_ context.Context, req readiness.Request) (*readiness.Report, error) {
+		return nil, activities.NonRetryable(activities.ErrValidation, errors.New("parameter token: "+req.Params["token"]+" is not accepted"))
+	}, activity.RegisterOptions{Name: workflows.ReadinessCheckActivity})
+	var kept []readiness.Record
+	env.RegisterActivityWithOptions(func(_ context.Context, rec readiness.Record) (workflows.EvidenceRef, error) {
+		kept = append(kept, rec)
+		return workflows.EvidenceRef{}, nil
+	}, activity.RegisterOptions{Name: workflows.ReadinessRecordActivity})
+	var sent []activities.Event
+	env.RegisterActivityWithOptions(func(_ context.Context, ev activities.Event) error {
+		sent = append(sent, ev)
+		return nil
+	}, activity.RegisterOptions{Name: activities.EventActivity})
+
+	in := workflows.ReadinessInput{Check: readiness.Request{Runbook: *rb, Params: map[string]string{"token": "tok-hunter2"}}, Notify: true, Evidence: true}
+	env.ExecuteWorkflow(workflows.ReadinessWorkflowName, in)
+	require.NoError(t, env.GetWorkflowError())
+	var rec readiness.Record
+	require.NoError(t, env.GetWorkflowResult(&rec))
+	assert.Equal(t, readiness.CannotCheck, rec.Result)
+	assert.Equal(t, "live", rec.Mode)
+	require.Len(t, kept, 1)
+	require.Len(t, sent, 1)
+	assert.Equal(t, string(readiness.CannotCheck), sent[0].State)
+	body, _ := json.Marshal([]any{rec, kept, sent})
+	assert.NotContains(t, string(body), "hunter2")
+	assert.Contains(t, sent[0].Error, "parameter token: *** is not accepted")
 }
