@@ -14,7 +14,8 @@ const (
 	EventRunFinished    = "run.finished"
 	// EventReadinessChanged: a scheduled readiness check of a runbook went from ready to
 	// not ready or back (or its first check is not ready). Step names the first step
-	// that broke and Error what broke; State is the new result.
+	// that broke and Error what broke; State is the new result; Mode is "readiness", so
+	// routes by mode (live, drill) do not take it for a run's event.
 	EventReadinessChanged = "readiness.changed"
 )
 

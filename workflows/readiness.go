@@ -80,7 +80,7 @@ func Readiness(ctx workflow.Context, in ReadinessInput) (readiness.Record, error
 	}
 	if in.Notify && rec.Changed() {
 		ev := activities.Event{Type: activities.EventReadinessChanged, RunID: rec.ID, Runbook: rec.Runbook,
-			Service: rec.Service, Labels: rb.Metadata.Labels, Mode: rec.Mode, State: string(rec.Result),
+			Service: rec.Service, Labels: rb.Metadata.Labels, Mode: readiness.RecordMode, State: string(rec.Result),
 			At: workflow.Now(ctx), Message: rec.What()}
 		if broken := rec.Broken(); len(broken) > 0 {
 			ev.Step, ev.Error = broken[0].Step, readiness.BrokenText(broken)

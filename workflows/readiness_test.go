@@ -177,6 +177,7 @@ func TestScheduledCheckNoticesADeletionWithinOneInterval(t *testing.T) {
 	assert.Equal(t, "sessions", broke.Service)
 	assert.Equal(t, "canary", broke.Step)
 	assert.Equal(t, string(readiness.NotReady), broke.State)
+	assert.Equal(t, readiness.RecordMode, broke.Mode, "not a live run's event")
 	assert.Contains(t, broke.Error, "sessions", "names the missing table")
 	assert.True(t, broke.At.Sub(deleted) <= 30*time.Minute, "notified at %s, deleted at %s", broke.At, deleted)
 	assert.Equal(t, string(readiness.Ready), back.State)
