@@ -255,6 +255,10 @@ func TestReadmeFirstHour(t *testing.T) {
 		}
 		e.mustCLI(words...)
 	}
+	// A readiness schedule of the demo runbook, made through the server like the others.
+	out = e.mustCLI(r.args("bcdr check --schedule", nil)...)
+	assert.Contains(t, out, "schedule readiness-demo-failover: readiness checks of demo-failover (live steps) every 30m")
+
 	// Exit status 1: the library's other services were never drilled here.
 	out, errOut, code := e.cli(r.args("bcdr schedule overdue", nil)...)
 	assert.Equal(t, 1, code, "%s%s", out, errOut)
