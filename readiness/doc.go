@@ -10,4 +10,10 @@
 // activities; this package imports no infrastructure. A check must never change
 // anything, and one that cannot run (access denied to its own read) says so as
 // CannotCheck, never as Ready.
+//
+// Scheduled readiness: Activity is the check a worker runs for the readiness workflow
+// (workflows.Readiness, started by a Temporal Schedule), and Record is what each check
+// keeps: its report, when it ran and the previous check's result, from which Changed
+// says whether to notify (readiness.changed) and Broken what broke. RecordMode is the
+// mode a record carries in the evidence store and in a run history.
 package readiness
