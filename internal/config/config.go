@@ -47,6 +47,10 @@ type Config struct {
 	OutageWindow Duration `mapstructure:"outage_window" yaml:"outage_window" json:"outage_window"`
 	// Policy is what runs must meet beside their runbooks' policies (see policy.go).
 	Policy Policy `mapstructure:"policy" yaml:"policy" json:"policy"`
+	// Catalogue is the service catalogue file: the services, tiers, targets and drill
+	// cadence the portfolio, the overdue report and bcdr coverage read. Empty means the
+	// first drills.runbook_dirs folder's catalogue.yaml, when one exists (CataloguePath).
+	Catalogue string `mapstructure:"catalogue" yaml:"catalogue" json:"catalogue"`
 }
 
 // Temporal says how to reach the Temporal cluster (bcdr worker, bcdr run, ...).
@@ -133,6 +137,25 @@ func (c *Config) EvidenceAnchor() string {
 	return filepath.Join(c.DataDir, "evidence.anchor")
 }
 
+// CatalogueFile is the name of a runbook folder's service catalogue.
+const CatalogueFile = "catalogue.yaml"
+
+// CataloguePath is the service catalogue the server's portfolio reads: the catalogue
+// key, else the first runbook folder (drills.runbook_dirs) that holds catalogue.yaml;
+// "" when there is none, and the services then come from the runbooks' metadata.
+func (c *Config) CataloguePath() string {
+	if c.Catalogue != "" {
+		return c.Catalogue
+	}
+	for _, dir := range c.Drills.RunbookDirs {
+		p := filepath.Join(dir, CatalogueFile)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
 // EvidenceDir is the evidence folder: evidence.dir, or data_dir/evidence.
 func (c *Config) EvidenceDir() string {
 	if c.Evidence.Dir != "" {
@@ -207,6 +230,7 @@ func Defaults(dataHome, user string) map[string]any {
 		"outage_window":            "720h",
 		"policy.require_proven":    "warn",
 		"policy.approvers":         []string{},
+		"catalogue":                "",
 	}
 }
 

@@ -105,3 +105,16 @@ func TestGroupsAndMasking(t *testing.T) {
 	assert.Equal(t, "***", c.Masked().Temporal.APIKey)
 	assert.Equal(t, "topsecret", c.Temporal.APIKey)
 }
+
+// The portfolio's catalogue: the catalogue key, else the first runbook folder's
+// catalogue.yaml, else none.
+func TestCataloguePath(t *testing.T) {
+	empty, withCatalogue := t.TempDir(), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(withCatalogue, CatalogueFile), []byte("kind: Catalogue\n"), 0o600))
+	c := &Config{Drills: Drills{RunbookDirs: []string{empty}}}
+	assert.Empty(t, c.CataloguePath(), "no folder holds one")
+	c.Drills.RunbookDirs = append(c.Drills.RunbookDirs, withCatalogue)
+	assert.Equal(t, filepath.Join(withCatalogue, CatalogueFile), c.CataloguePath())
+	c.Catalogue = "/etc/bcdr/shop.yaml"
+	assert.Equal(t, "/etc/bcdr/shop.yaml", c.CataloguePath(), "the key wins")
+}
