@@ -1,7 +1,6 @@
 package catalogue
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -30,6 +29,11 @@ type RunResult struct {
 	RPO runbooks.Figure `json:"rpo"`
 	// Reason is, for a readiness check (mode readiness), what did not pass.
 	Reason string `json:"reason,omitempty"`
+	// Proof is what the run's record (or, for a run that left no evidence, its start)
+	// says for the proof rule (runbooks.Proof.For). A run that carries one proves its
+	// service only when the rule holds for the runbook it ran; nil (a result given by
+	// hand, bcdr coverage --results) is taken as stated.
+	Proof *runbooks.Proof `json:"proof,omitempty"`
 }
 
 // UnmarshalJSON reads a run result, also in the older form that gave the measured
@@ -63,10 +67,15 @@ func (r *RunResult) Passed() bool { return r.Outcome == "succeeded" }
 // recovery (tabletops exercise people, not systems).
 func (r *RunResult) proves() bool { return r.Mode == "drill" || r.Mode == "live" }
 
-// RunHistory is where run results come from: bcdr reads the evidence store and the
-// engine's visibility store. The coverage report takes the results, not the source.
-type RunHistory interface {
-	RunResults(ctx context.Context) ([]RunResult, error)
+// provenFor reports whether the run, counted for a service's runbook rb, proves it:
+// always for a result without a proof record, else only when the proof rule holds for
+// the service the run was for and rb's digest (a run of a changed copy, or one nobody
+// was authorized to start for the service, is listed but proves nothing).
+func (r *RunResult) provenFor(rb *runbooks.Runbook) bool {
+	if r.Proof == nil {
+		return true
+	}
+	return rb != nil && r.Proof.For(r.Service, []string{rb.Source.Digest})
 }
 
 // GapKind names a kind of coverage gap.
@@ -216,7 +225,7 @@ func (c *Catalogue) serviceCoverage(s *Service, rbs Runbooks, results []RunResul
 		}
 		for i := range results {
 			r := &results[i]
-			if !r.proves() || !c.countsFor(r, s, ref, rb) {
+			if !r.proves() || !c.countsFor(r, s, ref, rb) || !r.provenFor(rb) {
 				continue
 			}
 			rc.Runs++

@@ -114,3 +114,44 @@ func TestCoverageRenders(t *testing.T) {
 		"2026-06-10T12:00:00Z", "drill", "succeeded", "1h10m", "", "2026-06-10T12:00:00Z", "2026-09-08T12:00:00Z", "false", "rto-missed"}, dbRow)
 	assert.False(t, strings.Contains(c.String(), "tabletop"))
 }
+
+// TestCoverageAppliesTheProofRule: a run that carries its proof record counts only when
+// it ran the service's runbook byte for byte, authorized for the service; a result
+// given without one (bcdr coverage --results) is taken as stated.
+func TestCoverageAppliesTheProofRule(t *testing.T) {
+	file := "testdata/coverage/catalogue.yaml"
+	src, err := os.ReadFile(file)
+	require.NoError(t, err)
+	c, rbs, diags := catalogue.Check(file, src, fileLoader(filepath.Dir(file)))
+	require.False(t, diags.HasErrors(), "%s", diags.Error())
+	var digest string
+	for _, rb := range rbs {
+		if rb != nil && rb.Metadata.Name == "restart-web" {
+			digest = rb.Source.Digest
+		}
+	}
+	require.NotEmpty(t, digest)
+	run := func(id string, proof *runbooks.Proof) catalogue.RunResult {
+		return catalogue.RunResult{RunID: id, Runbook: "restart-web", Service: "web", Mode: "drill", Outcome: "succeeded", StartedAt: daysAgo(1), Proof: proof}
+	}
+	lastPass := func(rs ...catalogue.RunResult) string {
+		for _, s := range catalogue.Coverage(c, rbs, rs, now).Services {
+			if s.Service == "web" && s.Runbooks[0].LastPass != nil {
+				return s.Runbooks[0].LastPass.RunID
+			}
+		}
+		return ""
+	}
+	assert.Equal(t, "stated", lastPass(run("stated", nil)))
+	assert.Equal(t, "proven", lastPass(run("proven", &runbooks.Proof{Service: "web", Digest: digest, Authorized: []string{"web"}})))
+	assert.Empty(t, lastPass(run("copy", &runbooks.Proof{Service: "web", Digest: "sha256:other", Authorized: []string{"web"}})), "a changed copy")
+	assert.Empty(t, lastPass(run("unauthorized", &runbooks.Proof{Service: "web", Digest: digest, Authorized: []string{"db"}})), "not authorized for web")
+
+	p := catalogue.NewPortfolio(c, rbs, []catalogue.RunResult{run("copy", &runbooks.Proof{Service: "web", Digest: "sha256:other", Authorized: []string{"web"}})}, now)
+	for _, o := range p.Overdue() {
+		if o.Service == "web" {
+			assert.True(t, o.Overdue, "an unproven drill leaves web due")
+			assert.Empty(t, o.LastRun)
+		}
+	}
+}

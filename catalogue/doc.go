@@ -4,11 +4,13 @@
 // on, and which runbooks recover it. On top of that it answers three questions: is the
 // catalogue consistent with its runbooks (LoadRunbooks), what does a disaster hit and in
 // which order are the services recovered (Affected, PlanScenario), and which services
-// are proven recoverable by drills (Coverage).
+// are proven recoverable by drills (Coverage, and per service NewPortfolio, whose
+// cadence states the overdue report and the executive summary show).
 //
 // It is a domain package: it knows runbooks (package runbooks) but nothing of Temporal,
 // AWS or configuration. Runbooks are loaded through a LoadFunc and run results come in
-// as []RunResult (from a RunHistory), so the caller decides where both come from.
+// as []RunResult, so the caller decides where both come from (bcdr reads them through
+// one run-history reader, api.History: the evidence store first, then the engine).
 //
 // # Format
 //

@@ -152,8 +152,11 @@ const fromRunbooks = "(runbook metadata)"
 
 // FromRunbooks is the catalogue the runbooks' metadata implies when there is none: a
 // service per metadata.service, at the most critical of its runbooks' metadata.tier,
-// recovered by those runbooks, and tiers whose drill_every is cadence[tier]. The
-// portfolio built on it says that its services come from runbook metadata.
+// recovered by those runbooks, and tiers whose drill_every is cadence[tier]. A runbook
+// whose steps are all people's work (manual tasks and approvals: a tabletop exercise)
+// names its service but recovers nothing a drill could prove, so it is not one of the
+// runbooks the service must drill. The portfolio built on it says that its services
+// come from runbook metadata.
 func FromRunbooks(rbs Runbooks, cadence map[int]time.Duration) *Catalogue {
 	c := &Catalogue{Metadata: Metadata{Name: fromRunbooks}}
 	byName := map[string]*Service{}
@@ -177,7 +180,9 @@ func FromRunbooks(rbs Runbooks, cadence map[int]time.Duration) *Catalogue {
 		if rb.Metadata.Tier > 0 && (s.Tier == 0 || rb.Metadata.Tier < s.Tier) {
 			s.Tier = rb.Metadata.Tier
 		}
-		s.Runbooks = append(s.Runbooks, RunbookRef{Path: p})
+		if !peopleOnly(rb) {
+			s.Runbooks = append(s.Runbooks, RunbookRef{Path: p})
+		}
 	}
 	for _, n := range names {
 		c.Services = append(c.Services, *byName[n])
@@ -191,4 +196,14 @@ func FromRunbooks(rbs Runbooks, cadence map[int]time.Duration) *Catalogue {
 		c.Tiers = append(c.Tiers, TierPolicy{Tier: t, DrillEvery: runbooks.Duration(cadence[t])})
 	}
 	return c
+}
+
+// peopleOnly reports whether every step of the runbook is a manual task or an approval.
+func peopleOnly(rb *runbooks.Runbook) bool {
+	for _, st := range rb.Steps {
+		if st.Uses != runbooks.KindManual && st.Uses != runbooks.KindApproval {
+			return false
+		}
+	}
+	return len(rb.Steps) > 0
 }

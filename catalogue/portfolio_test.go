@@ -101,3 +101,58 @@ func TestPortfolioWithoutACatalogue(t *testing.T) {
 		}
 	}
 }
+
+// A tabletop runbook (manual tasks and approvals only) names its service but is not one
+// a drill must prove: the service is not due because of it.
+func TestPortfolioWithoutACatalogueLeavesTabletopsOut(t *testing.T) {
+	parse := func(src string) *runbooks.Runbook {
+		rb, diags := runbooks.Parse("rb.yaml", []byte(src), nil)
+		require.False(t, diags.HasErrors(), "%s", diags.Error())
+		return rb
+	}
+	rbs := catalogue.Runbooks{
+		"failover": parse("apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: failover, service: shop, tier: 1}\nsteps:\n  - {id: a, uses: noop}\n"),
+		"exercise": parse("apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: exercise, service: shop, tier: 1}\nsteps:\n  - {id: talk, uses: manual, instructions: \"Who leads?\"}\n"),
+	}
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	c := catalogue.FromRunbooks(rbs, map[int]time.Duration{1: 90 * 24 * time.Hour})
+	p := catalogue.NewPortfolio(c, rbs, []catalogue.RunResult{{RunID: "r1", Runbook: "failover", Service: "shop", Mode: "drill",
+		Outcome: "succeeded", StartedAt: now.Add(-24 * time.Hour), EndedAt: now.Add(-23 * time.Hour)}}, now)
+	require.Len(t, p.Services, 1)
+	assert.Equal(t, catalogue.CadenceOnTime, p.Services[0].Status)
+	require.Len(t, p.Services[0].Runbooks, 1)
+	assert.Equal(t, "failover", p.Services[0].Runbooks[0].Name)
+	assert.Empty(t, p.NeverProven)
+}
+
+// TestCadenceStates: a service's state from its last passed drill and its tier's cadence
+// (90 days: due soon within its last 22.5 days).
+func TestCadenceStates(t *testing.T) {
+	rb, diags := runbooks.Parse("rb.yaml", []byte("apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: failover, service: shop, tier: 1}\nsteps:\n  - {id: a, uses: noop}\n"), nil)
+	require.False(t, diags.HasErrors(), "%s", diags.Error())
+	rbs := catalogue.Runbooks{"failover": rb}
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		name    string
+		cadence map[int]time.Duration
+		ago     time.Duration // of the last passed drill; 0: none
+		state   string
+	}{
+		{"never drilled", map[int]time.Duration{1: 90 * day}, 0, catalogue.CadenceOverdue},
+		{"past due", map[int]time.Duration{1: 90 * day}, 91 * day, catalogue.CadenceOverdue},
+		{"due within a quarter", map[int]time.Duration{1: 90 * day}, 70 * day, catalogue.CadenceDueSoon},
+		{"recent", map[int]time.Duration{1: 90 * day}, 60 * day, catalogue.CadenceOnTime},
+		{"tier without cadence", nil, 900 * day, catalogue.CadenceNotAssessed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rs []catalogue.RunResult
+			if tc.ago > 0 {
+				rs = append(rs, catalogue.RunResult{RunID: "r", Runbook: "failover", Service: "shop", Mode: "drill", Outcome: "succeeded", StartedAt: now.Add(-tc.ago)})
+			}
+			p := catalogue.NewPortfolio(catalogue.FromRunbooks(rbs, tc.cadence), rbs, rs, now)
+			require.Len(t, p.Services, 1)
+			assert.Equal(t, tc.state, p.Services[0].Status)
+		})
+	}
+}
