@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing/fstest"
 
+	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
 )
@@ -50,26 +51,47 @@ type Entry struct {
 
 // Entries lists the catalog, each name once (a folder's runbook hides the library's).
 func (c *Catalog) Entries() []Entry {
-	seen := map[string]bool{}
 	var out []Entry
+	c.each(func(name string, rb *runbooks.Runbook, diags runbooks.Diagnostics) {
+		e := Entry{Name: name}
+		if rb != nil {
+			e.Title, e.Service, e.Tier, e.Labels, e.Digest = rb.Metadata.Name, rb.Metadata.Service, rb.Metadata.Tier, rb.Metadata.Labels, rb.Source.Digest
+		} else {
+			e.Error = diags.Error()
+		}
+		out = append(out, e)
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// each loads every runbook of the catalog, each name once (a folder's runbook hides the
+// library's); rb is nil when the file does not validate.
+func (c *Catalog) each(f func(name string, rb *runbooks.Runbook, diags runbooks.Diagnostics)) {
+	seen := map[string]bool{}
 	for _, fsys := range c.fsys {
 		files, _ := fs.Glob(fsys, "*.yaml")
-		for _, f := range files {
-			name := strings.TrimSuffix(f, ".yaml")
+		for _, file := range files {
+			name := strings.TrimSuffix(file, ".yaml")
 			if seen[name] {
 				continue
 			}
 			seen[name] = true
-			e := Entry{Name: name}
-			if rb, diags := runbooks.Load(fsys, f, c.reg); rb != nil {
-				e.Title, e.Service, e.Tier, e.Labels, e.Digest = rb.Metadata.Name, rb.Metadata.Service, rb.Metadata.Tier, rb.Metadata.Labels, rb.Source.Digest
-			} else {
-				e.Error = diags.Error()
-			}
-			out = append(out, e)
+			rb, diags := runbooks.Load(fsys, file, c.reg)
+			f(name, rb, diags)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+}
+
+// Runbooks returns the catalog's runbooks that validate, by name: the runbooks a
+// portfolio without a catalogue takes its services from (catalogue.FromRunbooks).
+func (c *Catalog) Runbooks() catalogue.Runbooks {
+	out := catalogue.Runbooks{}
+	c.each(func(name string, rb *runbooks.Runbook, _ runbooks.Diagnostics) {
+		if rb != nil {
+			out[name] = rb
+		}
+	})
 	return out
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -20,6 +21,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/mocks"
 
+	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
@@ -29,8 +31,9 @@ import (
 
 var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
-// evidenceServer has an evidence store in a folder holding the given records, a catalogue
-// of the library, tier 1 on a 90-day cadence, and an engine that holds no runs.
+// evidenceServer has an evidence store in a folder holding the given records, the
+// catalogue testCatalogue (demo-web in tier 1 on a 90-day cadence, payments and orders
+// in tier 2, which sets none), and an engine that holds no runs.
 func evidenceServer(t *testing.T, records ...workflows.Status) *Server {
 	store, err := evidence.NewFileStore(filepath.Join(t.TempDir(), "evidence"))
 	require.NoError(t, err)
@@ -44,7 +47,7 @@ func evidenceServer(t *testing.T, records ...workflows.Status) *Server {
 	engine.On("ListWorkflow", mock.Anything, mock.Anything).Return(&workflowservice.ListWorkflowExecutionsResponse{}, nil)
 	return New(Options{
 		Client: engine, Registry: reg, Evidence: store, Now: func() time.Time { return now },
-		Cadence: map[string]time.Duration{"1": 90 * 24 * time.Hour},
+		Catalogue: testCatalogue(t, reg),
 		Auth: NewAuthenticator(config.Auth{Tokens: []config.Token{
 			{Name: "vic", Hash: HashToken("viewer"), Roles: []string{"viewer"}},
 			{Name: "pat", Hash: HashToken("pat")},
@@ -55,17 +58,59 @@ func evidenceServer(t *testing.T, records ...workflows.Status) *Server {
 // runbook names each service's runbook (demo-web's is the library's).
 var runbook = map[string]string{"demo-web": "demo-failover", "payments": "payments-failover", "orders": "orders-failover"}
 
-// drill is the record of a drill of the service's runbook, authorized for the service;
-// its digest is the library file's where the library holds the runbook (demo-web's),
-// so that it proves the service (workflows.Proof).
-func drill(runID, service string, state workflows.RunState, ended time.Time, rto time.Duration) workflows.Status {
-	var digest string
-	if src, err := fs.ReadFile(library.FS, runbook[service]+".yaml"); err == nil {
-		digest = runbooks.Digest(src)
+// runbookSource is the file of each runbook of testCatalogue.
+func runbookSource(name string) []byte {
+	if src, err := fs.ReadFile(library.FS, name+".yaml"); err == nil {
+		return src
 	}
+	for svc, rb := range runbook {
+		if rb == name {
+			return []byte(source(name, svc))
+		}
+	}
+	return nil
+}
+
+// testCatalogue is the catalogue of demo-web (tier 1, drilled every 90 days), payments
+// and orders (tier 2: no cadence, or tier2Every), each recovered by its runbook.
+func testCatalogue(t *testing.T, reg *runbooks.Registry, tier2Every ...string) func() (*catalogue.Catalogue, catalogue.Runbooks, error) {
+	tier2 := "{tier: 2}"
+	if len(tier2Every) > 0 {
+		tier2 = "{tier: 2, drill_every: " + tier2Every[0] + "}"
+	}
+	src := []byte(`apiVersion: bcdr.io/v1
+kind: Catalogue
+metadata: {name: test-shop, owner: group:bcm}
+tiers:
+  - {tier: 1, drill_every: 90d}
+  - ` + tier2 + `
+services:
+  - {name: demo-web, owner: group:web, tier: 1, runbooks: [{path: demo-failover.yaml, disruptions: region}]}
+  - {name: payments, owner: group:pay, tier: 2, runbooks: [{path: payments-failover.yaml, disruptions: region}]}
+  - {name: orders, owner: group:pay, tier: 2, runbooks: [{path: orders-failover.yaml, disruptions: region}]}
+`)
+	fsys := fstest.MapFS{}
+	for _, name := range runbook {
+		fsys[name+".yaml"] = &fstest.MapFile{Data: runbookSource(name)}
+	}
+	load := func() (*catalogue.Catalogue, catalogue.Runbooks, error) {
+		c, rbs, diags := catalogue.Check("catalogue.yaml", src, func(path string) (*runbooks.Runbook, error) {
+			rb, diags := runbooks.Load(fsys, path, reg)
+			return rb, diags.Err()
+		})
+		return c, rbs, diags.Err()
+	}
+	_, _, err := load()
+	require.NoError(t, err)
+	return load
+}
+
+// drill is the record of a drill of the service's runbook, authorized for the service;
+// its digest is the runbook file's, so that it proves the service (runbooks.Proof).
+func drill(runID, service string, state workflows.RunState, ended time.Time, rto time.Duration) workflows.Status {
 	return workflows.Status{
 		RunID: runID, Runbook: runbook[service], Service: service, Mode: workflows.ModeDrill, State: state,
-		Digest: digest, Authorized: []string{service},
+		Digest: runbooks.Digest(runbookSource(runbook[service])), Authorized: []string{service},
 		StartedAt: ended.Add(-rto), EndedAt: ended, RTOActual: rto, RTOTarget: 10 * time.Minute, RPOTarget: time.Minute,
 		Steps: []workflows.StepState{{ID: "a", Uses: "noop", Status: workflows.StepSucceeded}},
 	}
@@ -99,18 +144,19 @@ func TestPortfolioCadenceAndHistory(t *testing.T) {
 	require.NoError(t, json.NewDecoder(zr).Decode(&p))
 	assert.Equal(t, 4, p.Runs)
 	assert.Empty(t, p.Problems)
+	assert.Equal(t, "catalogue test-shop", p.Source)
 	got := map[string]ServiceHealth{}
 	for _, sh := range p.Services {
 		got[sh.Service] = sh
 	}
-	// demo-web is tier 1 in the library, so it is assessed; payments and orders are not
-	// in the catalogue: no tier, no cadence.
+	require.Len(t, got, 3, "the catalogue's services, and only those")
+	// demo-web is tier 1, drilled every 90 days; tier 2 sets no cadence.
 	assert.Equal(t, CadenceOnTime, got["demo-web"].Status)
-	assert.Equal(t, now.Add(-10*day+90*day), got["demo-web"].Due)
+	assert.Equal(t, now.Add(-10*day-2*time.Minute+90*day), got["demo-web"].Due, "due 90 days after the last drill started")
 	assert.Equal(t, CadenceNotAssessed, got["payments"].Status)
 	assert.Equal(t, 2, got["payments"].Drills)
 	assert.Equal(t, 1, got["payments"].Succeeded)
-	assert.Empty(t, got["payments"].LastRun, "payments has no runbook in the catalogue, so no drill proves it")
+	assert.Equal(t, "pay-1", got["payments"].LastRun)
 	require.Len(t, got["payments"].History, 2)
 	assert.Equal(t, 4*time.Minute, got["payments"].History[0].RTO.Actual, "oldest first, from the record")
 	assert.Equal(t, runbooks.VerdictMet, got["payments"].History[0].RTO.Verdict)
@@ -119,10 +165,7 @@ func TestPortfolioCadenceAndHistory(t *testing.T) {
 	assert.False(t, failed.Measured, "a failed drill measured no recovery time")
 	assert.Equal(t, "the run failed before recovery was verified", failed.Reason)
 	assert.Equal(t, 10*time.Minute, failed.Target)
-	for _, rb := range p.NeverProven {
-		assert.NotEqual(t, "demo-web", rb.Service, "demo-failover was drilled")
-	}
-	assert.NotEmpty(t, p.NeverProven, "the library holds runbooks no drill ran")
+	assert.Empty(t, p.NeverProven, "every runbook of the catalogue passed a drill")
 
 	// A viewer of orders only sees orders.
 	w = get(t, s, "pat", "/v1/portfolio")
@@ -132,6 +175,19 @@ func TestPortfolioCadenceAndHistory(t *testing.T) {
 	require.Len(t, p.Services, 1)
 	assert.Equal(t, "orders", p.Services[0].Service)
 	assert.Equal(t, 1, p.Runs)
+}
+
+// Without a configured catalogue the services are those the server's runbooks name,
+// with drills.cadence, and the portfolio says so.
+func TestPortfolioWithoutACatalogueNamesItsSource(t *testing.T) {
+	s := evidenceServer(t, drill("web-1", "demo-web", workflows.RunSucceeded, now.Add(-24*time.Hour), 2*time.Minute))
+	s.opts.Catalogue, s.opts.Cadence = nil, map[string]time.Duration{"1": 90 * 24 * time.Hour}
+	p := portfolioOf(t, s)
+	assert.Contains(t, p.Source, "runbook metadata")
+	web := service(p, "demo-web")
+	assert.Equal(t, "web-1", web.LastRun)
+	assert.Equal(t, CadenceOnTime, web.Status)
+	assert.Empty(t, service(p, "payments").Service, "no runbook of the server names payments")
 }
 
 // The overdue report reads the same sources as the portfolio: a drill the engine no
@@ -155,46 +211,17 @@ func TestOverdueReadsEvidence(t *testing.T) {
 	web := got["demo-web"]
 	assert.Equal(t, "web-old", web.LastRun, "found in the evidence store, not in the engine")
 	assert.False(t, web.Overdue)
-	assert.Equal(t, now.Add(-45*day+90*day), web.Due)
+	assert.Equal(t, now.Add(-45*day-2*time.Minute+90*day), web.Due)
 	assert.Contains(t, web.Runbooks, "demo-failover")
-	onTime := false
-	for _, o := range out.Services {
-		assert.False(t, onTime && o.Overdue, "overdue services come first: %s", o.Service)
-		onTime = onTime || !o.Overdue
-		if o.Cadence != "" && o.LastRun == "" {
-			assert.True(t, o.Overdue, "%s was never drilled", o.Service)
-		}
-	}
+	assert.Len(t, out.Services, 3)
 
-	// pat views orders only, which has no runbook in the catalogue: nothing to report.
+	// pat views orders only.
 	w = get(t, s, "pat", "/v1/drills/overdue")
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	out.Services = nil
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
-	assert.Empty(t, out.Services)
-}
-
-func TestCadenceStates(t *testing.T) {
-	day := 24 * time.Hour
-	s := &Server{now: func() time.Time { return now }, opts: Options{Cadence: map[string]time.Duration{"1": 90 * day}}}
-	for _, tc := range []struct {
-		name  string
-		tier  int
-		last  time.Time
-		state string
-	}{
-		{"never drilled", 1, time.Time{}, CadenceOverdue},
-		{"past due", 1, now.Add(-91 * day), CadenceOverdue},
-		{"due within a quarter", 1, now.Add(-70 * day), CadenceDueSoon},
-		{"recent", 1, now.Add(-60 * day), CadenceOnTime},
-		{"tier without cadence", 2, now.Add(-900 * day), CadenceNotAssessed},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			sh := &ServiceHealth{Tier: tc.tier, LastDrill: tc.last}
-			s.assessCadence(sh)
-			assert.Equal(t, tc.state, sh.Status)
-		})
-	}
+	require.Len(t, out.Services, 1)
+	assert.Equal(t, "orders", out.Services[0].Service)
 }
 
 func TestReportAndEvidenceFromTheStore(t *testing.T) {

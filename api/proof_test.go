@@ -165,9 +165,19 @@ func TestEngineRunsAreJudgedByTheirStartMemo(t *testing.T) {
 	engine := &mocks.Client{}
 	engine.On("ListWorkflow", mock.Anything, mock.Anything).Return(listOf(t,
 		engineRun(t, "forged", forged, now.Add(-time.Hour)), engineRun(t, "ok", in, now.Add(-2*time.Hour))), nil)
+	// Each run's record is read for its figures.
+	run := &mocks.WorkflowRun{}
+	run.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		*args.Get(1).(*workflows.Status) = workflows.Status{Mode: workflows.ModeDrill, State: workflows.RunSucceeded, EndedAt: now,
+			RTOActual: 3 * time.Minute, RTOTarget: 10 * time.Minute}
+	}).Return(nil)
+	engine.On("GetWorkflow", mock.Anything, mock.Anything, "").Return(run)
 	s.opts.Client = engine
 	p := portfolioOf(t, s)
-	assert.Equal(t, "ok", service(p, "demo-web").LastRun)
+	web := service(p, "demo-web")
+	assert.Equal(t, "ok", web.LastRun)
+	require.Len(t, web.History, 2, "both runs are listed")
+	assert.Equal(t, 3*time.Minute, web.History[0].RTO.Actual, "the figures come from the run's record")
 }
 
 // TestSchedulesActForTheirMaker covers findings 2 and 3 for schedules: making one needs
@@ -272,7 +282,11 @@ func neverProven(p Portfolio, runbook string) bool {
 func engineRun(t *testing.T, id string, in workflows.Input, closed time.Time) *workflowpb.WorkflowExecutionInfo {
 	dc := converter.GetDefaultDataConverter()
 	sa := map[string]*commonpb.Payload{}
-	for k, v := range map[string]string{workflows.SAService: in.Runbook.Metadata.Service, workflows.SARunbook: "demo-failover",
+	name := in.Runbook.Metadata.Name
+	if name == "" {
+		name = "demo-failover"
+	}
+	for k, v := range map[string]string{workflows.SAService: in.Runbook.Metadata.Service, workflows.SARunbook: name,
 		workflows.SAMode: "drill", workflows.SAOutcome: "succeeded"} {
 		p, err := dc.ToPayload(v)
 		require.NoError(t, err)

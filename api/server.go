@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 )
@@ -24,7 +25,12 @@ type Options struct {
 	Catalog   *Catalog           // runbooks startable by name
 	Auth      *Authenticator
 	Triggers  map[string]config.Trigger
-	// Cadence maps a service tier ("1") to the longest time between successful drills.
+	// Catalogue returns the service catalogue the portfolio and the overdue report read
+	// (config catalogue), with the runbooks it names; nil means none, and the services
+	// are those the Catalog's runbooks name (catalogue.FromRunbooks).
+	Catalogue func() (*catalogue.Catalogue, catalogue.Runbooks, error)
+	// Cadence maps a service tier ("1") to the longest time between successful drills,
+	// for the portfolio without a catalogue (drills.cadence).
 	Cadence map[string]time.Duration
 	// Notify makes the runs the server starts send their events to the notifier.
 	Notify bool
@@ -64,7 +70,7 @@ type Server struct {
 	sns   *snsVerifier
 	mux   *http.ServeMux
 	table []route
-	// results caches what the portfolio reads from evidence records, which never change.
+	// results caches what the run history read from records, which never change.
 	results *resultCache
 }
 

@@ -18,12 +18,28 @@ import (
 )
 
 // defaultCatalogue is the catalogue file the catalogue, scenario and coverage commands
-// read when --catalogue is not given.
+// read when neither --catalogue nor the configuration names one.
 const defaultCatalogue = "catalogue.yaml"
+
+// catalogueHelp describes --catalogue.
+const catalogueHelp = "the service catalogue file (default: config catalogue, else catalogue.yaml in the first drills.runbook_dirs folder that has one, else ./catalogue.yaml)"
 
 // catalogueFlag adds --catalogue to a command and its subcommands.
 func catalogueFlag(cmd *cobra.Command, p *string) {
-	cmd.PersistentFlags().StringVar(p, "catalogue", defaultCatalogue, "the service catalogue file")
+	cmd.PersistentFlags().StringVar(p, "catalogue", "", catalogueHelp)
+}
+
+// cataloguePath is the catalogue a command reads: --catalogue, else the one the server's
+// portfolio reads (config catalogue, or a runbook folder's catalogue.yaml), else
+// ./catalogue.yaml. So bcdr coverage and the portfolio read the same catalogue.
+func (a *app) cataloguePath(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if p := a.cfg.CataloguePath(); p != "" {
+		return p
+	}
+	return defaultCatalogue
 }
 
 // catalogueLoader loads the runbooks a catalogue names (paths relative to the
@@ -40,8 +56,10 @@ func catalogueLoader(dir string, reg *runbooks.Registry) catalogue.LoadFunc {
 	}
 }
 
-// checkCatalogue reads a catalogue and checks it with the runbooks it names.
+// checkCatalogue reads a catalogue (cataloguePath) and checks it with the runbooks it
+// names.
 func (a *app) checkCatalogue(path string) (*catalogue.Catalogue, catalogue.Runbooks, *runbooks.Registry, runbooks.Diagnostics, error) {
+	path = a.cataloguePath(path)
 	reg, err := registry(a.cfg)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -57,6 +75,7 @@ func (a *app) checkCatalogue(path string) (*catalogue.Catalogue, catalogue.Runbo
 // openCatalogue is checkCatalogue for the commands that need a valid catalogue: its
 // problems are the error, its warnings go to stderr.
 func (a *app) openCatalogue(path string) (*catalogue.Catalogue, catalogue.Runbooks, *runbooks.Registry, error) {
+	path = a.cataloguePath(path)
 	c, rbs, reg, diags, err := a.checkCatalogue(path)
 	if err != nil {
 		return nil, nil, nil, err
@@ -106,7 +125,7 @@ mistyped or missing. The exit status is 0 when every catalogue is valid, 1 other
 				return err
 			}
 			if len(args) == 0 {
-				args = []string{*path}
+				args = []string{a.cataloguePath(*path)}
 			}
 			return a.validateCatalogues(args, output)
 		},
@@ -315,4 +334,25 @@ func nounCount(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// portfolioCatalogue is what the server's portfolio reads (api.Options.Catalogue): the
+// configured catalogue (config.CataloguePath), read again at each call so that an edit
+// shows without a restart; nil when none is configured or found. bcdr server and dev
+// refuse to start on a catalogue that does not validate (apiServer).
+func (a *app) portfolioCatalogue() func() (*catalogue.Catalogue, catalogue.Runbooks, error) {
+	path := a.cfg.CataloguePath()
+	if path == "" {
+		return nil
+	}
+	return func() (*catalogue.Catalogue, catalogue.Runbooks, error) {
+		c, rbs, _, diags, err := a.checkCatalogue(path)
+		if err == nil && diags.HasErrors() {
+			err = fmt.Errorf("catalogue %s is invalid (bcdr catalogue validate shows why):\n%w", path, diags)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, rbs, nil
+	}
 }

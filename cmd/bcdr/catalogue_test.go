@@ -14,6 +14,7 @@ import (
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -168,9 +169,14 @@ func TestCoverageFromEvidence(t *testing.T) {
 	require.NoError(t, err)
 	now := time.Now().UTC()
 	day := 24 * time.Hour
+	// Each drill ran the catalogue's runbook byte for byte, authorized for its service,
+	// so that it proves the service (runbooks.Proof).
 	drill := func(runID, runbook, service string, ended time.Time, rto time.Duration) {
-		_, err := store.Append(context.Background(), workflows.Status{
+		src, err := os.ReadFile(filepath.Join("testdata", "catalogue", "runbooks", runbook+".yaml"))
+		require.NoError(t, err)
+		_, err = store.Append(context.Background(), workflows.Status{
 			RunID: runID, Runbook: runbook, Service: service, Mode: workflows.ModeDrill, State: workflows.RunSucceeded,
+			Digest: runbooks.Digest(src), Authorized: []string{service},
 			StartedAt: ended.Add(-rto), EndedAt: ended, RTOActual: rto, RTOTarget: 10 * time.Minute,
 			Steps: []workflows.StepState{{ID: "a", Uses: "noop", Status: workflows.StepSucceeded}},
 		})
@@ -180,10 +186,19 @@ func TestCoverageFromEvidence(t *testing.T) {
 	drill("db-200", "db-failover", "db", now.Add(-200*day), 12*time.Minute)
 	drill("api-1", "restart", "api", now.Add(-20*day), time.Minute)
 	drill("api-2", "restart", "api", now.Add(-10*day), time.Minute)
+	// A drill of a changed copy of restart proves nothing (runbooks.Proof), though it
+	// is the newest.
+	_, err = store.Append(context.Background(), workflows.Status{
+		RunID: "api-copy", Runbook: "restart", Service: "api", Mode: workflows.ModeDrill, State: workflows.RunSucceeded,
+		Digest: runbooks.Digest([]byte("a changed copy")), Authorized: []string{"api"},
+		StartedAt: now.Add(-5 * day), EndedAt: now.Add(-5*day + time.Minute),
+		Steps: []workflows.StepState{{ID: "a", Uses: "noop", Status: workflows.StepSucceeded}},
+	})
+	require.NoError(t, err)
 	// Change api-2's record after the fact.
 	ms, err := store.List(context.Background())
 	require.NoError(t, err)
-	tampered := ms[len(ms)-1]
+	tampered := ms[len(ms)-2]
 	require.Equal(t, "api-2", tampered.RunID)
 	matches, err := filepath.Glob(filepath.Join(e.dir, "data", "evidence", "*", "*-api-2", evidence.RecordFile))
 	require.NoError(t, err)
@@ -202,7 +217,7 @@ func TestCoverageFromEvidence(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]string{"db": "db-200", "api": "api-1"}, last,
-		"the 200-day-old drill counts; the 500-day-old one is before --since; the changed record does not count")
+		"the 200-day-old drill counts; the 500-day-old one is before --since; the changed record and the changed copy do not count")
 	gaps := map[string][]catalogue.GapKind{}
 	for _, g := range rep.Gaps {
 		gaps[g.Service] = append(gaps[g.Service], g.Kind)

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"time"
 
@@ -13,7 +11,7 @@ import (
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/catalogue"
-	"github.com/bcdr/bcdr/workflows"
+	"github.com/bcdr/bcdr/runbooks"
 )
 
 type coverageFlags struct {
@@ -53,8 +51,8 @@ with --output markdown, html or csv.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.catalogue, "catalogue", defaultCatalogue, "the service catalogue file")
-	fl.StringVar(&f.since, "since", "400d", "read runs started since: a duration (720h, 400d) or an RFC 3339 time")
+	fl.StringVar(&f.catalogue, "catalogue", "", catalogueHelp)
+	fl.StringVar(&f.since, "since", runbooks.FormatDuration(api.DefaultHistoryWindow), "read runs started since: a duration (720h, 400d) or an RFC 3339 time")
 	fl.StringArrayVar(&f.results, "results", nil, "a JSON file of run results to add (repeatable)")
 	fl.BoolVar(&f.noEngine, "no-engine", false, "do not read runs from the engine")
 	fl.BoolVar(&f.noEvidence, "no-evidence", false, "do not read runs from the evidence store")
@@ -87,20 +85,11 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 	for _, rb := range rbs {
 		names[rb.Metadata.Name] = true
 	}
-	if !f.noEvidence {
-		rs, err := a.evidenceRunResults(ctx, since, names)
-		if err != nil {
-			return err
-		}
-		results = append(results, rs...)
+	rs, err := a.runHistory(ctx, since, names, !f.noEvidence, !f.noEngine)
+	if err != nil {
+		return err
 	}
-	if !f.noEngine {
-		rs, err := a.engineRunResults(ctx, since, names)
-		if err != nil {
-			return err
-		}
-		results = append(results, rs...)
-	}
+	results = append(results, rs...)
 	rep := catalogue.Coverage(c, rbs, dedupe(results), now)
 	switch f.output {
 	case "json":
@@ -113,42 +102,39 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 	return rep.WriteMarkdown(a.stdout)
 }
 
-// evidenceRunResults reads the drill and live runs of the named runbooks from the
-// evidence store. A folder store that does not exist yet holds no runs (and is not
-// created by a report).
-func (a *app) evidenceRunResults(ctx context.Context, since time.Time, names map[string]bool) ([]catalogue.RunResult, error) {
-	if a.cfg.Evidence.S3Bucket == "" {
-		if _, err := os.Stat(a.cfg.EvidenceDir()); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+// runHistory reads the drill and live runs of the named runbooks through the one
+// run-history reader (api.History: the evidence store first, then the engine), as the
+// portfolio does. A folder store that does not exist yet holds no runs (and is not
+// created by a report). Records left out are warnings on stderr.
+func (a *app) runHistory(ctx context.Context, since time.Time, names map[string]bool, withEvidence, withEngine bool) ([]catalogue.RunResult, error) {
+	var h api.History
+	if withEvidence {
+		if _, err := os.Stat(a.cfg.EvidenceDir()); a.cfg.Evidence.S3Bucket != "" || err == nil {
+			store, err := a.evidenceStore(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%w (--no-evidence reports without the evidence store's runs)", err)
+			}
+			h.Evidence = store
 		}
 	}
-	store, err := a.evidenceStore(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w (--no-evidence reports without the evidence store's runs)", err)
+	if withEngine {
+		dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		cl, err := dial(dctx, a.cfg, discard())
+		if err != nil {
+			return nil, fmt.Errorf("%w (--no-engine reports without the engine's runs)", err)
+		}
+		defer cl.Close()
+		h.Engine = cl
 	}
-	warn := func(msg string) { fmt.Fprintln(a.stderr, "warning: "+msg) }
-	rs, err := evidenceHistory{store: store, since: since, runbooks: names, warn: warn}.RunResults(ctx)
+	rs, problems, err := h.Read(ctx, since, names)
+	for _, p := range problems {
+		fmt.Fprintln(a.stderr, "warning: "+p)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("evidence store: %w (--no-evidence reports without it)", err)
+		return nil, fmt.Errorf("%w (--no-evidence or --no-engine reports without that source)", err)
 	}
 	return rs, nil
-}
-
-// engineRunResults reads the drill and live runs of the named runbooks from the engine.
-func (a *app) engineRunResults(ctx context.Context, since time.Time, names map[string]bool) ([]catalogue.RunResult, error) {
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	cl, err := dial(dctx, a.cfg, discard())
-	if err != nil {
-		return nil, fmt.Errorf("%w (--no-engine reports without the engine's runs)", err)
-	}
-	defer cl.Close()
-	e, err := a.engine(cl, workflows.Actor{}, "")
-	if err != nil {
-		return nil, err
-	}
-	var h catalogue.RunHistory = engineHistory{runs: e, since: since, runbooks: names}
-	return h.RunResults(ctx)
 }
 
 func readRunResults(file string) ([]catalogue.RunResult, error) {

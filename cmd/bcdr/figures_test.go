@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -23,6 +25,7 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
@@ -343,13 +346,27 @@ func renderDashboard(t *testing.T, runs map[string]json.RawMessage, portfolio js
 	return d
 }
 
-// portfolioJSON is GET /v1/portfolio over the evidence store.
+// portfolioJSON is GET /v1/portfolio over the evidence store, with a catalogue of one
+// service per case, each recovered by the runbook of the case's name.
 func portfolioJSON(t *testing.T, store *evidence.Store, now time.Time) json.RawMessage {
 	reg, err := runbooks.DefaultRegistry()
 	require.NoError(t, err)
 	engine := &mocks.Client{}
 	engine.On("ListWorkflow", mock.Anything, mock.Anything).Return(&workflowservice.ListWorkflowExecutionsResponse{}, nil)
-	s := api.New(api.Options{Client: engine, Registry: reg, Evidence: store, Now: func() time.Time { return now },
+	src := "apiVersion: bcdr.io/v1\nkind: Catalogue\nmetadata: {name: figures, owner: group:bcm}\ntiers: [{tier: 1}]\nservices:\n"
+	fsys := fstest.MapFS{}
+	for _, c := range figureCases(now) {
+		src += fmt.Sprintf("  - {name: %s, owner: group:bcm, tier: 1, runbooks: [{path: %s.yaml, disruptions: region}]}\n", c.st.Service, c.st.Runbook)
+		fsys[c.st.Runbook+".yaml"] = &fstest.MapFile{Data: []byte("apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: " + c.st.Runbook + "}\nsteps:\n  - {id: switch, uses: noop}\n")}
+	}
+	cat := func() (*catalogue.Catalogue, catalogue.Runbooks, error) {
+		c, rbs, diags := catalogue.Check("catalogue.yaml", []byte(src), func(path string) (*runbooks.Runbook, error) {
+			rb, diags := runbooks.Load(fsys, path, reg)
+			return rb, diags.Err()
+		})
+		return c, rbs, diags.Err()
+	}
+	s := api.New(api.Options{Client: engine, Registry: reg, Evidence: store, Now: func() time.Time { return now }, Catalogue: cat,
 		Auth: api.NewAuthenticator(config.Auth{Tokens: []config.Token{{Name: "vic", Hash: api.HashToken("viewer"), Roles: []string{"viewer"}}}}, nil, nil)})
 	r := httptest.NewRequest("GET", "/v1/portfolio", nil)
 	r.Header.Set("Authorization", "Bearer viewer")

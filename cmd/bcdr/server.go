@@ -73,6 +73,11 @@ func (a *app) apiServer(c client.Client) (*api.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Catalogue != nil {
+		if _, _, err := opts.Catalogue(); err != nil {
+			return nil, fmt.Errorf("config catalogue (the portfolio's services): %w", err)
+		}
+	}
 	s := api.New(opts)
 	if err := s.CheckTriggers(); err != nil {
 		a.logger().Warn("bcdr API: a webhook trigger cannot start its runbook", "error", err)
@@ -92,7 +97,7 @@ func (a *app) apiOptions(c client.Client) (api.Options, error) {
 	return api.Options{
 		Client: c, TaskQueue: a.cfg.Temporal.TaskQueue, Registry: reg,
 		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, a.cfg.GroupsOf, nil),
-		Triggers: a.cfg.Triggers, Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
+		Triggers: a.cfg.Triggers, Catalogue: a.portfolioCatalogue(), Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
 		Evidence: newLazyEvidence(a.cfg), DataConverter: a.runDataConverter(),
 		OutageWindow: a.cfg.OutageWindow.Std(), ProvenPolicy: a.cfg.ProvenPolicy(),
 		IdentityKey: identityKey(a.cfg, a.logger()),

@@ -4,9 +4,10 @@
 // states as JSON. The Go test cmd/bcdr TestFiguresAgreeOnEverySurface compares it with
 // the CLI and the reports. The views and their modules are the ones the browser loads.
 //
-// stdin:  {"runs": {RUN_ID: record, ...}, "portfolio": portfolio}
+// stdin:  {"runs": {RUN_ID: record, ...}, "portfolio": portfolio, "now": time (optional: the views' clock)}
 // stdout: {"run": {RUN_ID: {"clock": text, "rpo": text}}, "report": {RUN_ID: {"RTO": [cells], "RPO": [cells]}},
-//          "portfolio": {SERVICE: {"rto": text, "rpo": text}}, "summary": {SERVICE: {"rto": text, "rpo": text}}}
+//          "portfolio": {SERVICE: {"rto": text, "rpo": text, "status": state, "due": text, "drills": text}},
+//          "summary": {SERVICE: {"rto": text, "rpo": text, "cadence": text, "drills": text}}, "headline": text}
 
 class Node {
   constructor() { this.childNodes = []; this.parentNode = null; }
@@ -89,6 +90,11 @@ const input = JSON.parse(await new Promise(resolve => {
   process.stdin.on('end', () => resolve(s));
 }));
 
+if (input.now) {
+  const fixed = new Date(input.now).getTime();
+  Date.now = () => fixed;
+}
+
 // fetch answers the views' API calls from the input.
 globalThis.fetch = async path => {
   const json = body => ({ok: true, status: 200, headers: {get: () => 'file'}, json: async () => body});
@@ -106,7 +112,7 @@ const {portfolioView, summaryView} = await import(new URL('portfolio.js', here))
 const ctx = {alive: () => true, notify() {}};
 const text = el => (el ? el.textContent.replace(/\s+/g, ' ').trim() : '');
 const hasClass = c => e => e.classes.includes(c);
-const out = {run: {}, report: {}, portfolio: {}, summary: {}};
+const out = {run: {}, report: {}, portfolio: {}, summary: {}, headline: ''};
 
 for (const id of Object.keys(input.runs)) {
   const main = new Element('main');
@@ -125,13 +131,15 @@ const main = new Element('main');
 await portfolioView(main, ctx);
 for (const tr of main.all(hasClass('svc-row'))) {
   const c = cells(tr, 0);
-  out.portfolio[tr.dataset.service] = {rto: c[c.length - 2], rpo: c[c.length - 1]};
+  // Service, Tier, Cadence, Last successful drill, Next drill due, Drills (succeeded), Latest RTO, Latest RPO
+  out.portfolio[tr.dataset.service] = {rto: c[c.length - 2], rpo: c[c.length - 1], status: tr.dataset.status, due: c[4], drills: c[5]};
 }
 const sum = new Element('main');
 await summaryView(sum, ctx);
 const exec = sum.all(e => e.tagName === 'TABLE' && e.classes.includes('exec'))[0];
 for (const tr of exec.all(e => e.tagName === 'TR').slice(1)) {
   const c = cells(tr, 0); // Service, Tier, Cadence, Drills, RTO met, RPO met, trend
-  out.summary[c[0]] = {rto: c[4], rpo: c[5]};
+  out.summary[c[0]] = {rto: c[4], rpo: c[5], cadence: c[2], drills: c[3]};
 }
+out.headline = text(sum.all(hasClass('headline'))[0]);
 process.stdout.write(JSON.stringify(out));

@@ -94,9 +94,9 @@ export async function portfolioView(main, ctx) {
   }
   replace(main,
     h('div', {class: 'page-head'}, h('h1', {tabindex: '-1'}, 'Portfolio'),
-      h('p', {class: 'sub'}, `Generated ${when(p.generatedAt)} from ${p.runs} ended runs in the evidence store. Services: ${p.source || '—'}. `,
+      h('p', {class: 'sub'}, `Generated ${when(p.generatedAt)} from ${p.runs} ended drills and recoveries in the run history (the evidence store, then the engine). Services: ${p.source || '—'}. `,
         h('a', {href: '#/summary'}, 'Executive summary'))),
-    (p.problems || []).length ? h('div', {class: 'card problems', role: 'alert'}, h('h2', {}, 'Evidence that could not be read'), h('ul', {}, p.problems.map(x => h('li', {}, x)))) : null,
+    (p.problems || []).length ? h('div', {class: 'card problems', role: 'alert'}, h('h2', {}, 'Run history that could not be read'), h('ul', {}, p.problems.map(x => h('li', {}, x)))) : null,
     kpis(p), filters, body);
   // Marked once the browser has painted the data (before the charts): the page's time
   // to first render.
@@ -141,7 +141,7 @@ export async function summaryView(main, ctx) {
     h('article', {class: 'summary'},
       h('div', {class: 'page-head'},
         h('h1', {tabindex: '-1'}, 'Business continuity: executive summary'),
-        h('p', {class: 'sub'}, 'As of ', when(p.generatedAt), '. Source: the bcdr evidence store (hash-chained drill and recovery records) and the drill cadence of each service tier.'),
+        h('p', {class: 'sub'}, 'As of ', when(p.generatedAt), '. Source: the bcdr run history (the hash-chained evidence store, then the engine) and the drill cadence of each service tier; services: ' + (p.source || '—') + '.'),
         h('p', {class: 'no-print'}, h('button', {type: 'button', class: 'primary', onclick: () => window.print()}, 'Print'))),
       h('p', {class: 'headline'},
         `${c['on-time']} of ${assessed} assessed services are on time with their drills`,
