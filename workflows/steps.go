@@ -232,7 +232,7 @@ func (r *run) child(ctx workflow.Context, i int, a runbooks.Action) (activities.
 	in.ContinueAfter, in.Resume = 0, nil
 	summary, details := WebUISummary(in)
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID: r.st.RunID + "." + r.rb.Steps[i].ID,
+		WorkflowID: ChildRunID(r.st.RunID, r.rb.Steps[i].ID),
 		TaskQueue:  r.in.TaskQueue,
 		// What the Web UI shows of it (webui.go): user metadata, not compared on replay.
 		StaticSummary: summary, StaticDetails: details,
