@@ -226,8 +226,20 @@ func (e *Engine) authorizeTree(tree *runbooks.Tree, role Role) ([]string, error)
 	return tree.Services(), nil
 }
 
-// Run implements Runs.
+// Run implements Runs. The run comes with its child runs (a scenario's services, nested
+// runbooks) and every task waiting for a person in its tree (Status.LoadChildren); a
+// child the caller may not view is listed with the refusal.
 func (e *Engine) Run(ctx context.Context, runID string) (workflows.Status, error) {
+	st, err := e.run(ctx, runID)
+	if err != nil {
+		return st, err
+	}
+	st.LoadChildren(func(id string) (workflows.Status, error) { return e.run(ctx, id) })
+	return st, nil
+}
+
+// run is one run's live state, or its record once it ended.
+func (e *Engine) run(ctx context.Context, runID string) (workflows.Status, error) {
 	var st workflows.Status
 	info, err := e.describe(ctx, runID, Viewer)
 	if err != nil {
@@ -351,7 +363,8 @@ func temporalError(err error, what string) error {
 // runEnded says why an ended run cannot be changed, and where its record is.
 const runEnded = "the run has ended, so nothing can change it now; 'bcdr status' (GET /v1/runs/ID) shows its record"
 
-// List implements Runs. A caller sees the runs of the services they may view.
+// List implements Runs. A caller sees the runs of the services they may view, each child
+// run under its parent (GroupRuns).
 func (e *Engine) List(ctx context.Context, f RunFilter) ([]RunSummary, error) {
 	query, limit, err := f.query()
 	if err != nil {
@@ -368,7 +381,7 @@ func (e *Engine) List(ctx context.Context, f RunFilter) ([]RunSummary, error) {
 		}
 	}
 	e.listedFigures(ctx, visible)
-	return visible, nil
+	return GroupRuns(visible), nil
 }
 
 // maxListedFigures bounds how many ended runs of one list get their RTO read from their

@@ -55,6 +55,48 @@ type RunSummary struct {
 	RTO *runbooks.Figure `json:"rto,omitempty"`
 	// Proof is what the run's start recorded (memo "proof") for the proof rule.
 	Proof runbooks.Proof `json:"-"`
+	// Step and Children place a run in its tree (GroupRuns): a child run is listed under
+	// its parent, Step naming the parent's `runbook` step that started it.
+	Step     string       `json:"step,omitempty"`
+	Children []RunSummary `json:"children,omitempty"`
+}
+
+// GroupRuns nests each child run of the list under its parent (workflows.ChildRunID), at
+// any depth, when the parent is in the list too; the rest stay at the top, in order.
+func GroupRuns(runs []RunSummary) []RunSummary {
+	byID := map[string]int{}
+	for i, r := range runs {
+		byID[r.RunID] = i
+	}
+	parentOf := make([]int, len(runs))
+	kids := map[int][]int{}
+	for i, r := range runs {
+		parentOf[i] = -1
+		if p, step, ok := workflows.ParentRunID(r.RunID); ok {
+			if j, found := byID[p]; found {
+				parentOf[i] = j
+				runs[i].Step = step
+				kids[j] = append(kids[j], i)
+			}
+		}
+	}
+	var build func(i int) RunSummary
+	build = func(i int) RunSummary {
+		r := runs[i]
+		r.Children = nil
+		// Children in the order their steps started: oldest first.
+		for k := len(kids[i]) - 1; k >= 0; k-- {
+			r.Children = append(r.Children, build(kids[i][k]))
+		}
+		return r
+	}
+	out := make([]RunSummary, 0, len(runs))
+	for i := range runs {
+		if parentOf[i] < 0 {
+			out = append(out, build(i))
+		}
+	}
+	return out
 }
 
 // RunFilter selects runs to list. Every field is optional.

@@ -58,6 +58,24 @@ steps:
 	"payments-failover": "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: payments-failover, service: payments, tier: 1}\nobjectives: {rto: 15m, rpo: 5m}\nsteps:\n  - {id: promote, uses: noop}\n",
 	"orders-failover":   "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: orders-failover, service: orders, tier: 2}\nobjectives: {rto: 1h, rpo: 15m}\nsteps:\n  - {id: promote, uses: noop}\n",
 	"inventory-check":   "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: inventory-check, service: inventory}\nsteps:\n  - {id: check, uses: noop}\n",
+	// A scenario as a tree: two child runs, the second waiting for an approval.
+	"scenario-inventory": `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: scenario-inventory, service: inventory}
+steps:
+  - {id: check, uses: runbook, with: {path: inventory-check.yaml}}
+  - {id: gate, uses: runbook, needs: [check], with: {path: inventory-gate.yaml}}
+`,
+	"inventory-gate": `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: inventory-gate, service: inventory}
+steps:
+  - id: ok
+    name: Confirm the stock counts
+    uses: approval
+    description: The warehouse confirms the restored stock counts.
+    with: {approvers: [group:incident-commanders]}
+`,
 	"board-tabletop": `apiVersion: bcdr.io/v1
 kind: Runbook
 metadata: {name: board-tabletop, service: checkout, tier: 1}
@@ -373,6 +391,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("tabletop", func(t *testing.T) { d.testTabletop(t) })
 	t.Run("unproven version flagged before and after the start", func(t *testing.T) { d.testUnprovenStart(t) })
 	t.Run("portfolio shows an overdue service", func(t *testing.T) { d.testPortfolio(t) })
+	t.Run("scenario run as a tree", func(t *testing.T) { d.testScenarioTree(t) })
 }
 
 // testUnprovenStart: the start form says, before anything starts, that a live run of
@@ -653,4 +672,46 @@ func (d *dashEnv) measurePortfolio(t *testing.T) {
 		median(func(l load) float64 { return l.FCP }), median(func(l load) float64 { return l.API }), median(func(l load) float64 { return l.Charts }))
 	assert.Less(t, loads[len(loads)-1].Transfer, int64(300_000), "the page stays light")
 	assert.Less(t, rendered, 3000.0, "the portfolio renders within seconds")
+}
+
+// testScenarioTree: a scenario run's page nests its child runs with their state, links
+// each runbook step to its child run, and shows a child's approval under "Waiting for
+// people", where the approver decides it; the run list puts the children under it.
+func (d *dashEnv) testScenarioTree(t *testing.T) {
+	runID := d.startRun(t, "ada", "scenario-inventory", "drill")
+	gate := workflows.ChildRunID(runID, "gate")
+	amy := d.tab(t)
+	d.signIn(t, amy, "amy")
+	d.visit(t, amy, "#/run/"+runID)
+	d.waitJS(t, amy, "the child's approval on the parent's page", fmt.Sprintf(`document.querySelector('li.task-approval[data-run=%q] button[data-action=approve]') !== null`, gate))
+	d.waitJS(t, amy, "both child runs nested", fmt.Sprintf(`document.querySelector('li.child-run[data-run=%q]').dataset.state === 'succeeded' && document.querySelector('li.child-run[data-run=%q]').dataset.state === 'running'`,
+		workflows.ChildRunID(runID, "check"), gate))
+	links := eval[map[string]string](t, amy, `Object.fromEntries([...document.querySelectorAll('tr.step a.child-link')].map(a => [a.closest('tr').dataset.step, a.getAttribute('href')]))`)
+	assert.Equal(t, map[string]string{"check": "#/run/" + workflows.ChildRunID(runID, "check"), "gate": "#/run/" + gate}, links, "each runbook step links to its child run")
+	task := eval[string](t, amy, fmt.Sprintf(`document.querySelector('li.task-approval[data-run=%q]').innerText`, gate))
+	assert.Contains(t, task, "Confirm the stock counts")
+	assert.Contains(t, task, "In child run "+gate)
+	assert.NotContains(t, eval[string](t, amy, `document.querySelector('section.tasks').innerText`), "Nothing waits for a person")
+	d.shot(t, amy, "run-scenario-tree")
+	assert.Empty(t, accessible(t, amy), "scenario run")
+
+	do(t, amy,
+		chromedp.SendKeys(chromedp.CSS(`li.task-approval input[name=comment]`), "counts match"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-action=approve][data-run=%q]`, gate))))
+	d.waitJS(t, amy, "the scenario to succeed on screen", `document.querySelector('.meta .badge').textContent === 'succeeded'`)
+	st := d.waitRun(t, runID)
+	require.Equal(t, workflows.RunSucceeded, st.State, st.Error)
+	child := d.waitRun(t, gate)
+	require.Len(t, child.Step("ok").Decisions, 1, "the approval was made on the child run")
+	assert.Equal(t, "amy", child.Step("ok").Decisions[0].By)
+
+	// The run list: the children under their parent, right after it.
+	d.visit(t, amy, "#/runs")
+	d.waitJS(t, amy, "the children under the scenario run", fmt.Sprintf(`document.querySelectorAll('tr.child-row[data-parent=%q]').length === 2`, runID))
+	order := eval[[]string](t, amy, `[...document.querySelectorAll('tr.run-row')].map(r => r.dataset.run)`)
+	i := slices.Index(order, runID)
+	require.GreaterOrEqual(t, i, 0)
+	require.Greater(t, len(order), i+2)
+	assert.Equal(t, []string{workflows.ChildRunID(runID, "check"), gate}, order[i+1:i+3])
+	d.shot(t, amy, "runs-scenario-tree")
 }

@@ -84,10 +84,21 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	for _, p := range st.Pending {
+	if len(st.Children) > 0 {
+		fmt.Fprintln(w, "\nchild runs:")
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		writeChildren(tw, st.Children, "  ")
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, p := range waitingFor(st) {
 		fmt.Fprintf(w, "\nwaiting: %s, %s", stepTitle(p.Step, p.Name), p.Kind)
 		if p.Kind == "approval" {
 			fmt.Fprintf(w, ": %d of %d approvals from %s", p.Approved, p.Quorum, strings.Join(p.Approvers, ", "))
+		}
+		if p.RunID != st.RunID {
+			fmt.Fprintf(w, "; in child run %s (%s): bcdr %s %s %s", p.RunID, strings.Join(p.Path, " > "), decideVerb(p.Kind), p.RunID, p.Step)
 		}
 		fmt.Fprintln(w)
 		for line := range strings.SplitSeq(strings.TrimSpace(p.Prompt), "\n") {
@@ -109,6 +120,48 @@ func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time)
 		}
 	}
 	return nil
+}
+
+// waitingFor is every task waiting for a person in the run's tree (Status.Waiting,
+// which the run service fills), or the run's own when it came without its tree.
+func waitingFor(st workflows.Status) []workflows.Waiting {
+	if len(st.Waiting) > 0 {
+		return st.Waiting
+	}
+	out := make([]workflows.Waiting, 0, len(st.Pending))
+	for _, p := range st.Pending {
+		out = append(out, workflows.Waiting{RunID: st.RunID, PendingTask: p})
+	}
+	return out
+}
+
+// decideVerb is the command that settles a pending task of a kind: approve (or
+// decline) an approval, complete a manual task or a tabletop prompt.
+func decideVerb(kind string) string {
+	if kind == "approval" {
+		return "approve"
+	}
+	return "complete"
+}
+
+// writeChildren writes the child runs of a run, each under its parent, indented.
+func writeChildren(tw io.Writer, children []workflows.ChildRun, indent string) {
+	for _, c := range children {
+		state := strings.ToUpper(string(c.State))
+		if c.State == "" {
+			state = "UNKNOWN"
+		}
+		what := c.Runbook
+		if c.Service != "" {
+			what += " (" + c.Service + ")"
+		}
+		note := fmt.Sprintf("%d/%d steps", c.Done, c.Steps)
+		if c.Error != "" {
+			note += "; " + c.Error
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", indent, c.Step, c.RunID, orDash(what), state, note)
+		writeChildren(tw, c.Children, indent+"  ")
+	}
 }
 
 // startedBy says who started the run and, when it differs, through what ("bob (cli)",

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +94,41 @@ func TestStatusSaysTheVersionWasNeverProven(t *testing.T) {
 	out.Reset()
 	require.NoError(t, writeStatus(&out, st, "text", now))
 	assert.NotContains(t, out.String(), "UNPROVEN")
+}
+
+// scenarioStatus is a scenario run whose `runbook` steps started child runs, as the run
+// service returns it (Status.LoadChildren): db waits in a nested run for an approval.
+func scenarioStatus(now time.Time) workflows.Status {
+	start := now.Add(-time.Minute)
+	st := workflows.Status{RunID: "sc-1", Runbook: "scenario-region-a-lost", Mode: workflows.ModeDrill, Initiator: "alice", State: workflows.RunRunning,
+		StartedAt: start, ClockStart: start,
+		Steps: []workflows.StepState{{ID: "db", Uses: "runbook", Status: workflows.StepRunning, StartedAt: start},
+			{ID: "web", Uses: "runbook", Status: workflows.StepSucceeded, StartedAt: start, EndedAt: now}}}
+	st.Children = []workflows.ChildRun{
+		{Step: "db", RunID: "sc-1.db", Runbook: "db-failover", Service: "db", State: workflows.RunRunning, Steps: 2, Done: 1,
+			Children: []workflows.ChildRun{{Step: "announce", RunID: "sc-1.db.announce", Runbook: "announce", Service: "db", State: workflows.RunRunning, Steps: 1}}},
+		{Step: "web", RunID: "sc-1.web", Runbook: "web-failover", Service: "web", State: workflows.RunSucceeded, Steps: 1, Done: 1},
+	}
+	st.Waiting = []workflows.Waiting{{RunID: "sc-1.db.announce", Path: []string{"db", "announce"},
+		PendingTask: workflows.PendingTask{Step: "ok", Name: "Announce the switch", Kind: "approval", Approvers: []string{"group:ic"}, Quorum: 1, Since: start}}}
+	return st
+}
+
+// TestStatusShowsChildRunsAndWhatTheyWaitFor: a scenario run's status nests its child
+// runs with their state and shows a grandchild's approval as the run's own waiting,
+// with the command that settles it.
+func TestStatusShowsChildRunsAndWhatTheyWaitFor(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	require.NoError(t, writeStatus(&out, scenarioStatus(now), "text", now))
+	text := out.String()
+	assert.Regexp(t, `(?m)^child runs:\n  db +sc-1\.db +db-failover \(db\) +RUNNING +1/2 steps\n    announce +sc-1\.db\.announce +announce \(db\) +RUNNING +0/1 steps\n  web +sc-1\.web +web-failover \(web\) +SUCCEEDED +1/1 steps\n`, text)
+	assert.Contains(t, text, "waiting: Announce the switch (ok), approval: 0 of 1 approvals from group:ic; in child run sc-1.db.announce (db > announce): bcdr approve sc-1.db.announce ok\n", text)
+
+	out.Reset()
+	require.NoError(t, writeStatus(&out, scenarioStatus(now), "json", now))
+	var back workflows.Status
+	require.NoError(t, json.Unmarshal(out.Bytes(), &back))
+	assert.Equal(t, scenarioStatus(now).Children, back.Children, "--output json carries the tree")
+	assert.Equal(t, "sc-1.db.announce", back.Waiting[0].RunID)
 }

@@ -104,12 +104,16 @@ func watchPlain(ctx context.Context, w io.Writer, fetch func(context.Context) (w
 			}
 			say(st, fmt.Sprintf("step:%s:%s:%d", s.ID, s.Status, s.Attempts), line)
 		}
-		for _, p := range st.Pending {
+		sayChildren(st, st.Children, say)
+		for _, p := range waitingFor(st) {
 			line := fmt.Sprintf("waiting for %s on step %s", p.Kind, stepTitle(p.Step, p.Name))
 			if len(p.Approvers) > 0 {
 				line += " from " + strings.Join(p.Approvers, ", ")
 			}
-			say(st, "pending:"+p.Step+":"+p.Since.String(), line)
+			if p.RunID != st.RunID {
+				line += fmt.Sprintf(" in child run %s (%s)", p.RunID, strings.Join(p.Path, " > "))
+			}
+			say(st, "pending:"+p.RunID+":"+p.Step+":"+p.Since.String(), line)
 		}
 		for _, ac := range st.Actions {
 			say(st, fmt.Sprintf("action:%s:%s:%s", ac.Action, ac.At, ac.By), fmt.Sprintf("%s %s by %s %s", ac.Action, ac.Step, ac.By, ac.Comment))
@@ -119,6 +123,18 @@ func watchPlain(ctx context.Context, w io.Writer, fetch func(context.Context) (w
 		}
 		return nil
 	})
+}
+
+// sayChildren prints a line when a child run (at any depth) appears or changes state.
+func sayChildren(st workflows.Status, children []workflows.ChildRun, say func(workflows.Status, string, string)) {
+	for _, c := range children {
+		line := fmt.Sprintf("child run %s (step %s, %s) %s", c.RunID, c.Step, c.Runbook, orDash(string(c.State)))
+		if c.State.Done() && c.Error != "" {
+			line += ": " + c.Error
+		}
+		say(st, "child:"+c.RunID+":"+string(c.State), line)
+		sayChildren(st, c.Children, say)
+	}
 }
 
 // poll fetches the status every interval and shows it, until the run ends.

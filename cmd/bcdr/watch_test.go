@@ -61,3 +61,31 @@ func TestWatchTerminalRedrawsInPlace(t *testing.T) {
 	assert.Contains(t, frames[4], "state    SUCCEEDED")
 	assert.False(t, isTerminal(&out))
 }
+
+// TestWatchShowsChildRuns: watch prints a line when a child run appears or changes
+// state, and a child's approval as the run's waiting, naming the child run.
+func TestWatchShowsChildRuns(t *testing.T) {
+	now := time.Now()
+	running := scenarioStatus(now)
+	done := scenarioStatus(now)
+	done.State, done.EndedAt, done.Waiting = workflows.RunSucceeded, now, nil
+	done.Children[0].State, done.Children[0].Children[0].State = workflows.RunSucceeded, workflows.RunSucceeded
+	seq := []workflows.Status{running, running, done}
+	i := 0
+	fetch := func(context.Context) (workflows.Status, error) { st := seq[min(i, len(seq)-1)]; i++; return st, nil }
+	var out bytes.Buffer
+	_, err := watchPlain(context.Background(), &out, fetch, time.Millisecond)
+	require.NoError(t, err)
+	text := out.String()
+	for _, want := range []string{"child run sc-1.db (step db, db-failover) running", "child run sc-1.db.announce (step announce, announce) running",
+		"child run sc-1.web (step web, web-failover) succeeded", "child run sc-1.db (step db, db-failover) succeeded",
+		"waiting for approval on step Announce the switch (ok) from group:ic in child run sc-1.db.announce (db > announce)"} {
+		assert.Equal(t, 1, strings.Count(text, want), "%q in:\n%s", want, text)
+	}
+
+	out.Reset()
+	i = 0
+	_, err = watchTerminal(context.Background(), &out, fetch, time.Millisecond)
+	require.NoError(t, err)
+	assert.Contains(t, strings.Split(out.String(), "\x1b[H\x1b[2J")[1], "child runs:\n", "the redrawn view nests the child runs too")
+}

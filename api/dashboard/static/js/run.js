@@ -25,6 +25,7 @@ export async function runView(main, runId, ctx) {
     tasks: h('section', {class: 'card tasks', 'aria-labelledby': 'tasks-h'}),
     controls: h('section', {class: 'card controls', 'aria-labelledby': 'controls-h'}),
     timeline: h('section', {class: 'card timeline', 'aria-labelledby': 'timeline-h'}),
+    children: h('section', {class: 'card children', 'aria-labelledby': 'children-h'}),
     tabletop: h('section', {class: 'card tabletop', 'aria-labelledby': 'tabletop-h'}),
     findings: h('section', {class: 'card findings', 'aria-labelledby': 'findings-h'}),
     log: h('section', {class: 'card log', 'aria-labelledby': 'log-h'}),
@@ -38,9 +39,10 @@ export async function runView(main, runId, ctx) {
     replace(els[name], build());
   };
 
-  async function act(action, body, done) {
+  // act sends an action to this run, or (on) to a child run whose task waits here.
+  async function act(action, body, done, on = runId) {
     try {
-      await api(base + '/' + action, {method: 'POST', body});
+      await api('/v1/runs/' + enc(on) + '/' + action, {method: 'POST', body});
       ctx.notify(done, 'ok');
     } catch (e) {
       ctx.notify(`${action} refused: ${e.message}`, 'error');
@@ -53,12 +55,14 @@ export async function runView(main, runId, ctx) {
     const done = ['succeeded', 'failed', 'cancelled'].includes(st.state);
     const operator = can('operator', service) && !done;
     // Once the run has ended, nothing waits and nothing can be operated: say so once.
-    els.tasks.hidden = done && !(st.pending || []).length;
+    els.tasks.hidden = done && !waiting(st).length;
     els.controls.hidden = done;
     replace(els.head, header(st, runId, base, ctx));
     replace(els.clock, clock(st, done));
     replace(els.timeline, timeline(st, plan, done));
-    redraw('tasks', JSON.stringify([st.pending, st.state, can('approver', service)]), () => tasks(st, act));
+    els.children.hidden = !(st.children || []).length;
+    redraw('children', JSON.stringify(st.children || []), () => childRuns(st));
+    redraw('tasks', JSON.stringify([waiting(st), st.state, can('approver', service)]), () => tasks(st, act));
     redraw('controls', JSON.stringify([st.state, operator, st.steps.filter(s => s.status === 'failed').map(s => s.id)]), () => controls(st, operator, act));
     els.tabletop.hidden = st.mode !== 'tabletop';
     if (st.mode === 'tabletop') {
@@ -70,7 +74,7 @@ export async function runView(main, runId, ctx) {
 
   replace(main, els.head,
     h('div', {class: 'grid-2'}, els.clock, h('div', {class: 'stack'}, els.tasks, els.controls)),
-    els.timeline, els.tabletop, els.findings, els.log);
+    els.timeline, els.children, els.tabletop, els.findings, els.log);
   render();
 
   async function refresh(again = true) {
@@ -192,12 +196,14 @@ function timeline(st, plan, done) {
       track.append(bar);
     }
     const needs = p && p.needs && p.needs.length ? 'after ' + p.needs.join(', ') : (p ? 'first' : '');
+    const child = (st.children || []).find(c => c.step === id);
     return h('tr', {class: 'step' + (critical.has(id) ? ' critical' : ''), dataset: {step: id, status: s.status}},
       h('th', {scope: 'row'},
         s.name ? h('span', {class: 'step-name'}, s.name + ' ') : null,
         h('span', {class: 'step-id'}, id),
         critical.has(id) ? h('span', {class: 'crit-tag', title: 'on the critical path'}, 'critical') : null,
-        h('span', {class: 'step-sub'}, [s.uses || (p && p.uses) || '', needs].filter(Boolean).join(' · '))),
+        h('span', {class: 'step-sub'}, [s.uses || (p && p.uses) || '', needs].filter(Boolean).join(' · ')),
+        child ? h('a', {class: 'child-link', href: '#/run/' + enc(child.runId), 'data-child': child.runId}, 'child run ' + child.runId) : null),
       h('td', {class: 'state'}, badge(s.status, s.status.replace('_', ' ')), s.attempts > 1 ? h('span', {class: 'small'}, ` ${s.attempts} attempts`) : null,
         s.drill ? h('span', {class: 'small'}, ' drill variant') : null),
       h('td', {class: 'bar-cell'}, track),
@@ -216,14 +222,27 @@ function timeline(st, plan, done) {
   ];
 }
 
-// tasks lists what waits for a person, with buttons for those whose role allows them.
+// waiting is every task waiting for a person in the run and its child runs (the API's
+// waiting, which names the run each waits in), or the run's own pending tasks.
+function waiting(st) {
+  if ((st.waiting || []).length) return st.waiting;
+  return (st.pending || []).map(p => ({...p, runId: st.runId, service: st.service}));
+}
+
+// tasks lists what waits for a person in the run and its child runs, with buttons for
+// those whose role allows them; a child's task is decided on the child run.
 function tasks(st, act) {
-  const service = st.service || '';
-  const items = (st.pending || []).map(p => {
+  const items = waiting(st).map(p => {
+    const service = p.service || '';
+    const here = !p.runId || p.runId === st.runId;
+    const on = here ? st.runId : p.runId;
+    const act1 = (action, body, done) => act(action, body, done, on);
     const comment = h('input', {type: 'text', name: 'comment', autocomplete: 'off'});
     const title = {approval: 'Approval', manual: 'Manual task', prompt: 'Tabletop prompt'}[p.kind] || p.kind;
     const info = [
       h('h3', {}, title + ': ', p.name ? p.name + ' ' : '', h('span', {class: 'mono'}, p.step)),
+      here ? null : h('p', {class: 'small in-child'}, 'In child run ', h('a', {href: '#/run/' + enc(p.runId), class: 'mono'}, p.runId),
+        (p.path || []).length ? ' (' + p.path.join(' › ') + ')' : '', service ? ', service ' + service : ''),
       p.prompt ? h('p', {class: 'prompt'}, p.prompt) : null,
       p.approvers && p.approvers.length ? h('p', {class: 'small'}, 'Approvers: ' + p.approvers.join(', ') + (p.quorum > 1 ? ` · ${p.approved || 0} of ${p.quorum} approvals` : '')) : null,
       h('p', {class: 'small'}, 'Waiting since ' + when(p.since) + ' (' + ago(p.since) + ')'),
@@ -232,24 +251,41 @@ function tasks(st, act) {
     if (p.kind === 'approval') {
       buttons = can('approver', service)
         ? h('div', {class: 'decide'}, field('Comment', comment),
-          h('button', {type: 'button', class: 'primary', 'data-action': 'approve', 'data-step': p.step, onclick: () => act('approve', {step: p.step, comment: comment.value}, `Approved ${p.step}.`)}, 'Approve ' + p.step),
-          h('button', {type: 'button', class: 'danger', 'data-action': 'decline', 'data-step': p.step, onclick: () => {
+          h('button', {type: 'button', class: 'primary', 'data-action': 'approve', 'data-step': p.step, 'data-run': on, onclick: () => act1('approve', {step: p.step, comment: comment.value}, `Approved ${p.step}.`)}, 'Approve ' + p.step),
+          h('button', {type: 'button', class: 'danger', 'data-action': 'decline', 'data-step': p.step, 'data-run': on, onclick: () => {
             if (!comment.value.trim()) { comment.setAttribute('aria-invalid', 'true'); comment.focus(); return; }
-            act('decline', {step: p.step, comment: comment.value}, `Declined ${p.step}.`);
+            act1('decline', {step: p.step, comment: comment.value}, `Declined ${p.step}.`);
           }}, 'Decline'))
         : h('p', {class: 'small no-role'}, 'Only an approver of this service can decide.');
     } else if (p.kind === 'manual') {
       buttons = can('operator', service)
         ? h('div', {class: 'decide'}, field('Note', comment),
-          h('button', {type: 'button', class: 'primary', 'data-action': 'complete', 'data-step': p.step, onclick: () => act('complete', {step: p.step, comment: comment.value}, `Marked ${p.step} done.`)}, 'Mark done'))
+          h('button', {type: 'button', class: 'primary', 'data-action': 'complete', 'data-step': p.step, 'data-run': on, onclick: () => act1('complete', {step: p.step, comment: comment.value}, `Marked ${p.step} done.`)}, 'Mark done'))
         : h('p', {class: 'small no-role'}, 'Only an operator of this service can mark it done.');
     } else if (p.kind === 'prompt') {
-      buttons = h('p', {class: 'small'}, h('a', {href: '#tabletop-h'}, 'Answer in the tabletop panel'));
+      buttons = h('p', {class: 'small'}, here ? h('a', {href: '#tabletop-h'}, 'Answer in the tabletop panel')
+        : h('a', {href: '#/run/' + enc(p.runId)}, 'Answer on the child run\'s page'));
     }
-    return h('li', {class: 'task task-' + p.kind, dataset: {step: p.step}}, info, buttons);
+    return h('li', {class: 'task task-' + p.kind, dataset: {step: p.step, run: on}}, info, buttons);
   });
   return [h('h2', {id: 'tasks-h'}, 'Waiting for people'),
     items.length ? h('ul', {class: 'plain'}, items) : h('p', {class: 'empty'}, 'Nothing waits for a person.')];
+}
+
+// childRuns are the runs the run's `runbook` steps started (a scenario's services,
+// nested runbooks), nested as they nest, each with its state and progress.
+function childRuns(st) {
+  const list = cs => h('ul', {class: 'child-runs'}, cs.map(c => h('li', {class: 'child-run', dataset: {run: c.runId, step: c.step, state: c.state || 'unknown'}},
+    h('span', {class: 'mono'}, c.step), ' ',
+    h('a', {href: '#/run/' + enc(c.runId), class: 'mono'}, c.runId), ' ',
+    c.runbook ? c.runbook + (c.service ? ' (' + c.service + ') ' : ' ') : '',
+    badge(c.state || 'unknown', c.state || 'unknown'),
+    h('span', {class: 'small'}, ` ${c.done} of ${c.steps} steps done`),
+    c.error ? h('span', {class: 'error-inline'}, ' ' + c.error) : null,
+    (c.children || []).length ? list(c.children) : null)));
+  return [h('h2', {id: 'children-h'}, 'Child runs'),
+    h('p', {class: 'small'}, 'The runs its runbook steps started; what they wait for is listed under Waiting for people.'),
+    list(st.children || [])];
 }
 
 // controls are the operator's: pause, resume, retry or skip a failed step, cancel.

@@ -67,11 +67,19 @@ function runsTable(runs, params) {
   if (!runs.length) {
     return [h('h2', {id: 'runs-h'}, 'No runs'), h('p', {class: 'empty'}, filtered ? 'No run matches these filters.' : 'Nothing has run yet.')];
   }
-  const rows = runs.map(r => {
+  // A child run (a scenario's service, a nested runbook) is listed under its parent,
+  // indented, naming the parent's step that started it.
+  const flat = [];
+  const walk = (rs, depth, parent) => { for (const r of rs) { flat.push([r, depth, parent]); walk(r.children || [], depth + 1, r.runId); } };
+  walk(runs, 0, '');
+  const rows = flat.map(([r, depth, parent]) => {
     const open = zero(r.closedAt);
     const took = open ? Date.now() - new Date(r.startedAt) : new Date(r.closedAt) - new Date(r.startedAt);
-    return h('tr', {class: 'run-row', dataset: {run: r.runId, service: r.service || '', mode: r.mode, runbook: r.runbook}},
-      h('td', {}, h('a', {href: '#/run/' + encodeURIComponent(r.runId), class: 'mono'}, r.runId)),
+    const link = h('a', {href: '#/run/' + encodeURIComponent(r.runId), class: 'mono'}, r.runId);
+    const cell = depth ? h('td', {class: 'child-cell'}, h('span', {class: 'indent', 'aria-hidden': 'true'}, '└ '.padStart(2 * depth + 1, ' ')),
+      link, h('span', {class: 'small'}, ' step ' + r.step)) : h('td', {}, link);
+    return h('tr', {class: 'run-row' + (depth ? ' child-row' : ''), dataset: {run: r.runId, service: r.service || '', mode: r.mode, runbook: r.runbook, parent, depth: String(depth)}},
+      cell,
       h('td', {}, r.runbook),
       h('td', {}, r.service || '—'),
       h('td', {}, badge('mode-' + r.mode, r.mode)),
@@ -81,7 +89,8 @@ function runsTable(runs, params) {
       rtoCell(r.rto),
       h('td', {}, open ? null : h('a', {href: '#/run/' + encodeURIComponent(r.runId) + '/report'}, 'Report')));
   });
-  return [h('h2', {id: 'runs-h'}, `${runs.length} run${runs.length === 1 ? '' : 's'}`),
+  const kids = flat.length - runs.length;
+  return [h('h2', {id: 'runs-h'}, `${runs.length} run${runs.length === 1 ? '' : 's'}` + (kids ? `, with ${kids} child run${kids === 1 ? '' : 's'}` : '')),
     table(null, ['Run', 'Runbook', 'Service', 'Mode', 'Outcome', 'Started', 'Duration', 'RTO', ''], rows, 'runs')];
 }
 
