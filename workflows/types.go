@@ -270,16 +270,16 @@ type Status struct {
 	// UndeliveredInjects are the tabletop injects the exercise ended before (DeliveredAt
 	// zero): the after-action report says which facts the participants never heard.
 	UndeliveredInjects []InjectDelivery `json:"undeliveredInjects,omitempty"`
+	Findings           []Finding        `json:"findings,omitempty"`
+	Evidence           *EvidenceRef     `json:"evidence,omitempty"`
+	// EvidenceError says why the evidence bundle could not be written.
+	EvidenceError string `json:"evidenceError,omitempty"`
 	// Children are the child runs of the run's `runbook` steps (a scenario's services,
 	// nested runbooks), and Waiting every task waiting for a person in the run and its
 	// child runs. Readers fill them from the child runs' own records (LoadChildren); the
 	// run itself never sets them, so its record and history do not hold them.
 	Children []ChildRun `json:"children,omitempty"`
 	Waiting  []Waiting  `json:"waiting,omitempty"`
-	Findings           []Finding        `json:"findings,omitempty"`
-	Evidence           *EvidenceRef     `json:"evidence,omitempty"`
-	// EvidenceError says why the evidence bundle could not be written.
-	EvidenceError string `json:"evidenceError,omitempty"`
 }
 
 // ProbeResult is one check of a steady-state probe.
