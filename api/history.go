@@ -13,6 +13,7 @@ import (
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -47,7 +48,9 @@ func NewHistory(store Evidence, engine client.Client) *History {
 
 // Read returns the ended drill and live runs that started since, of the runbooks named in
 // runbooks (metadata.name; nil means every runbook), each once: a run found in the
-// evidence store is not read again from the engine. Records that cannot be read, or were
+// evidence store is not read again from the engine. With them come each runbook's last
+// scheduled readiness check from the evidence store (mode readiness.RecordMode), which
+// coverage judges as a check, not a run. Records that cannot be read, or were
 // changed, are left out and named in problems; a source that cannot be read at all is
 // named in err, and what the other source held is still returned.
 func (h *History) Read(ctx context.Context, since time.Time, runbooks map[string]bool) (results []catalogue.RunResult, problems []string, err error) {
@@ -61,7 +64,9 @@ func (h *History) Read(ctx context.Context, since time.Time, runbooks map[string
 	seen := map[string]bool{}
 	var errs []error
 	if h.Evidence != nil {
-		rs, ps, err := h.fromEvidence(ctx, wanted)
+		rs, ps, err := h.fromEvidence(ctx, wanted, func(m evidence.Manifest) bool {
+			return m.Mode == readiness.RecordMode && (runbooks == nil || runbooks[m.Runbook]) && !m.StartedAt.Before(since)
+		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("evidence store: %w", err))
 		}
@@ -81,16 +86,20 @@ func (h *History) Read(ctx context.Context, since time.Time, runbooks map[string
 	return results, problems, errors.Join(errs...)
 }
 
-// fromEvidence reads the wanted runs of the evidence store.
-func (h *History) fromEvidence(ctx context.Context, wanted func(runbook, mode string, started time.Time) bool) ([]catalogue.RunResult, []string, error) {
+// fromEvidence reads the wanted runs of the evidence store, and the newest readiness
+// record of each runbook among the checks.
+func (h *History) fromEvidence(ctx context.Context, wanted func(runbook, mode string, started time.Time) bool, check func(evidence.Manifest) bool) ([]catalogue.RunResult, []string, error) {
 	list, err := h.Evidence.List(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	var ms []evidence.Manifest
+	var ms, checks []evidence.Manifest
 	for _, m := range list {
-		if wanted(m.Runbook, m.Mode, m.StartedAt) {
+		switch {
+		case wanted(m.Runbook, m.Mode, m.StartedAt):
 			ms = append(ms, m)
+		case check(m):
+			checks = append(checks, m)
 		}
 	}
 	got, problems := h.cache.get(ctx, h.Evidence, ms)
@@ -99,6 +108,13 @@ func (h *History) fromEvidence(ctx context.Context, wanted func(runbook, mode st
 		if r != nil {
 			out = append(out, *r)
 		}
+	}
+	recs, errs := evidence.LatestReadiness(ctx, h.Evidence, checks)
+	for _, rec := range recs {
+		out = append(out, evidence.ReadinessResult(rec))
+	}
+	for _, err := range errs {
+		problems = append(problems, "readiness record left out: "+err.Error())
 	}
 	return out, problems, nil
 }

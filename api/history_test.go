@@ -19,6 +19,7 @@ import (
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -45,6 +46,11 @@ func TestPortfolioCoverageOverdueAndSummaryAgree(t *testing.T) {
 		_, err := store.Append(context.Background(), st)
 		require.NoError(t, err)
 	}
+	// payments' runbook failed its last scheduled readiness check: a gap on every surface.
+	_, err = store.AppendReadiness(context.Background(), readiness.Record{ID: "check-pay", CheckedAt: at.Add(-time.Hour),
+		Report: readiness.Report{Runbook: "payments-failover", Service: "payments", Result: readiness.NotReady,
+			Findings: []readiness.Finding{{Step: "a", Check: "target", Result: readiness.NotReady, Reason: "the replica is gone"}}}})
+	require.NoError(t, err)
 	// The engine holds a drill of orders that left no evidence, and web-1 again.
 	in := workflows.Input{Authorized: []string{"orders"}}
 	in.Runbook.Metadata.Name, in.Runbook.Metadata.Service = "orders-failover", "orders"
@@ -141,6 +147,20 @@ func TestPortfolioCoverageOverdueAndSummaryAgree(t *testing.T) {
 		assert.True(t, strings.HasPrefix(sum.Drills, strings.Fields(row.Drills)[0]+" "), "executive summary %s: drills %q, portfolio %q", svc, sum.Drills, row.Drills)
 	}
 	assert.Contains(t, dash.Headline, "1 overdue: demo-web")
+
+	// The readiness check is read once, into both.
+	gapsOf := func(gs []catalogue.Gap) (kinds []catalogue.GapKind) {
+		for _, g := range gs {
+			kinds = append(kinds, g.Kind)
+		}
+		return kinds
+	}
+	assert.Contains(t, gapsOf(service(p, "payments").Gaps), catalogue.GapNotReady, "portfolio")
+	for _, sc := range coverage.Services {
+		if sc.Service == "payments" {
+			assert.Contains(t, gapsOf(sc.Gaps), catalogue.GapNotReady, "coverage")
+		}
+	}
 }
 
 // renderedPortfolio is what the dashboard's portfolio page and executive summary state.
