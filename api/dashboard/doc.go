@@ -4,11 +4,16 @@
 // from the bcdr API under /v1/, called with the API token the user signs in with, so what
 // a user sees and may press follows the API's roles. The API enforces them either way.
 //
-// The pages: runs (filterable list, start a drill), a run live (timeline of its steps
-// with the critical path, RTO clock, approvals, manual tasks and operator controls,
-// tabletop prompts and injects), a run's report with the evidence bundle download, the
-// portfolio (per service: drill cadence, RTO/RPO achieved vs target over time, runbooks
-// never proven) and a printable executive summary.
+// The pages: runs (filterable list, child runs under their parent, start a drill), a run
+// live (timeline of its steps with the critical path, RTO clock, approvals, manual tasks
+// and operator controls, tabletop prompts and injects; a scenario run's child runs
+// nested, its runbook steps linked to them, and their open tasks under its "Waiting for
+// people"), a run's report with the evidence bundle download, the portfolio (per
+// service: drill cadence, RTO/RPO achieved vs target over time, runbooks never proven)
+// and a printable executive summary. The portfolio, the summary, GET /v1/drills/overdue
+// and bcdr coverage read one run history (api.History) and one catalogue; the page
+// states the portfolio's cadence as the API gives it (api TestPortfolioCoverageOverdue
+// AndSummaryAgree renders it in Node).
 //
 // RTO and RPO are rendered from the figures the API gives ("rto" and "rpo" of a run's
 // record and of each portfolio history entry: actual, target, verdict, reason), through

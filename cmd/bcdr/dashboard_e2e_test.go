@@ -695,15 +695,20 @@ func (d *dashEnv) testScenarioTree(t *testing.T) {
 	d.shot(t, amy, "run-scenario-tree")
 	assert.Empty(t, accessible(t, amy), "scenario run")
 
-	do(t, amy,
-		chromedp.SendKeys(chromedp.CSS(`li.task-approval input[name=comment]`), "counts match"),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-action=approve][data-run=%q]`, gate))))
+	// Typed and clicked in the page, in one step: a query that never matches would wait
+	// without end, where this fails at once.
+	require.True(t, eval[bool](t, amy, fmt.Sprintf(`(() => {
+		const li = document.querySelector('li.task-approval[data-run=%q]');
+		li.querySelector('input[name=comment]').value = 'counts match';
+		li.querySelector('button[data-action=approve]').click();
+		return true })()`, gate)))
 	d.waitJS(t, amy, "the scenario to succeed on screen", `document.querySelector('.meta .badge').textContent === 'succeeded'`)
 	st := d.waitRun(t, runID)
 	require.Equal(t, workflows.RunSucceeded, st.State, st.Error)
 	child := d.waitRun(t, gate)
 	require.Len(t, child.Step("ok").Decisions, 1, "the approval was made on the child run")
 	assert.Equal(t, "amy", child.Step("ok").Decisions[0].By)
+	assert.Equal(t, "counts match", child.Step("ok").Decisions[0].Comment)
 
 	// The run list: the children under their parent, right after it.
 	d.visit(t, amy, "#/runs")
