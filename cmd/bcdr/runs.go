@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -21,7 +22,8 @@ func newRunsCommand(a *app) *cobra.Command {
 		Short: "List runs, newest first, filtered by service, runbook, mode, outcome and age",
 		Long: `runs lists runs newest first, through the bcdr server when server.url is set, else
 directly on temporal.address. Through a server, you see the runs of the services you may
-view.`,
+view. A child run (a scenario's service, a nested runbook) is listed under its parent,
+indented, with the parent's step that started it.`,
 		Example: `  bcdr runs --service payments --mode drill --since 30d
   bcdr runs --outcome failed --output json`,
 		Args: cobra.NoArgs,
@@ -55,20 +57,7 @@ view.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(runs)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tRUNBOOK\tSERVICE\tMODE\tOUTCOME\tSTARTED\tTOOK\tRTO")
-			for _, r := range runs {
-				outcome, took := r.Outcome, ""
-				if outcome == "" {
-					outcome = r.Status
-				}
-				if !r.ClosedAt.IsZero() {
-					took = round(r.ClosedAt.Sub(r.StartedAt))
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RunID, r.Runbook, orDash(r.Service), r.Mode, outcome,
-					r.StartedAt.Local().Format("2006-01-02 15:04:05"), took, rtoCell(r.RTO))
-			}
-			return tw.Flush()
+			return writeRuns(a.stdout, runs)
 		},
 	}
 	fl := cmd.Flags()
@@ -80,6 +69,33 @@ view.`,
 	fl.IntVar(&f.Limit, "limit", 100, fmt.Sprintf("at most this many runs (1 to %d)", api.MaxListRuns))
 	outputFlag(cmd, &output, "text", "json")
 	return cmd
+}
+
+// writeRuns prints the runs as a table, each child run indented under its parent.
+func writeRuns(w io.Writer, runs []api.RunSummary) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tRUNBOOK\tSERVICE\tMODE\tOUTCOME\tSTARTED\tTOOK\tRTO")
+	var write func(rs []api.RunSummary, indent string)
+	write = func(rs []api.RunSummary, indent string) {
+		for _, r := range rs {
+			outcome, took := r.Outcome, ""
+			if outcome == "" {
+				outcome = r.Status
+			}
+			if !r.ClosedAt.IsZero() {
+				took = round(r.ClosedAt.Sub(r.StartedAt))
+			}
+			id := r.RunID
+			if indent != "" {
+				id = indent + "└ " + r.RunID + " (step " + r.Step + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, r.Runbook, orDash(r.Service), r.Mode, outcome,
+				r.StartedAt.Local().Format("2006-01-02 15:04:05"), took, rtoCell(r.RTO))
+			write(r.Children, indent+"  ")
+		}
+	}
+	write(runs, "")
+	return tw.Flush()
 }
 
 // rtoCell is a listed run's RTO against its target, as its record states it: "3m47s/5m

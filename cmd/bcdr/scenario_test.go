@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"testing"
 	"time"
 
@@ -63,6 +64,32 @@ func TestScenarioDrillRunsChildRuns(t *testing.T) {
 	assert.Equal(t, "api", apiRun.Step("restart").Outputs["restarted"], "the catalogue's params reach the child")
 	webRun := child(web)
 	assert.Equal(t, workflows.StepSucceeded, webRun.Step("announce").Status, "a runbook the child nests runs too")
+
+	// bcdr status shows the scenario run with its child runs nested, and bcdr runs lists
+	// the children under it.
+	status := e.mustCLI("status", st.RunID)
+	assert.Contains(t, status, "child runs:\n", status)
+	assert.Regexp(t, `(?m)^  db +`+regexp.QuoteMeta(workflows.ChildRunID(st.RunID, "db"))+` +db-failover \(db\) +SUCCEEDED`, status)
+	type listedRun struct {
+		RunID    string
+		Step     string
+		Children []listedRun
+	}
+	var listed []listedRun
+	require.NoError(t, json.Unmarshal([]byte(e.mustCLI("runs", "-o", "json")), &listed))
+	var parent *listedRun
+	for i := range listed {
+		assert.NotContains(t, listed[i].RunID, st.RunID+".", "a child run is not at the top of the list")
+		if listed[i].RunID == st.RunID {
+			parent = &listed[i]
+		}
+	}
+	require.NotNil(t, parent, "the scenario run is listed")
+	var children []string
+	for _, c := range parent.Children {
+		children = append(children, c.Step)
+	}
+	assert.ElementsMatch(t, []string{"db", "cache", "api", "web"}, children)
 
 	// The coverage report reads the child runs from the engine as drills of each service.
 	var rep catalogue.Report

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -131,4 +132,24 @@ func TestStatusShowsChildRunsAndWhatTheyWaitFor(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out.Bytes(), &back))
 	assert.Equal(t, scenarioStatus(now).Children, back.Children, "--output json carries the tree")
 	assert.Equal(t, "sc-1.db.announce", back.Waiting[0].RunID)
+}
+
+// TestRunsListsChildRunsUnderTheirParent: bcdr runs prints a scenario run's child runs
+// indented under it, with the step that started each.
+func TestRunsListsChildRunsUnderTheirParent(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	runs := api.GroupRuns([]api.RunSummary{
+		{RunID: "sc-1.web", Runbook: "web-failover", Service: "web", Mode: "drill", Outcome: "succeeded", StartedAt: at.Add(2 * time.Minute), ClosedAt: at.Add(3 * time.Minute)},
+		{RunID: "sc-1.db", Runbook: "db-failover", Service: "db", Mode: "drill", Status: "running", StartedAt: at.Add(time.Minute)},
+		{RunID: "sc-1", Runbook: "scenario-region-a-lost", Mode: "drill", Status: "running", StartedAt: at},
+		{RunID: "other", Runbook: "restart", Service: "api", Mode: "drill", Outcome: "failed", StartedAt: at.Add(-time.Hour), ClosedAt: at},
+	})
+	var out bytes.Buffer
+	require.NoError(t, writeRuns(&out, runs))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 5, out.String())
+	assert.Regexp(t, `^sc-1 +scenario-region-a-lost +- +drill +running`, lines[1])
+	assert.Regexp(t, `^  └ sc-1\.db \(step db\) +db-failover +db +drill +running`, lines[2])
+	assert.Regexp(t, `^  └ sc-1\.web \(step web\) +web-failover +web +drill +succeeded`, lines[3])
+	assert.Regexp(t, `^other +restart`, lines[4])
 }
