@@ -127,6 +127,9 @@ func TestDashboardSignsInWithDevsLink(t *testing.T) {
 
 	d.visit(t, ctx, "#/run/"+tabletop+"/report")
 	d.waitJS(t, ctx, "the after-action report", `document.querySelector('#main h1').textContent === 'After-action report: region-tabletop' && document.getElementById('main').innerText.includes('The duty SRE leads')`)
+	// the prompt closed without an answer and the inject the exercise ended before are
+	// listed as such, as in the Markdown report
+	d.waitJS(t, ctx, "the unanswered prompt and the undelivered inject", `[...document.querySelectorAll('tr.prompt')].some(r => r.dataset.step === 'decide' && r.innerText.includes('no answer')) && [...document.querySelectorAll('tr.inject.undelivered')].some(r => r.innerText.includes('Provider update') && r.innerText.includes('not delivered'))`)
 	d.shot(t, ctx, "tabletop-report")
 
 	d.visit(t, ctx, "#/run/"+scenario)

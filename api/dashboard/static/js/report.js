@@ -22,6 +22,11 @@ export async function reportView(main, runId, ctx) {
   const st = await res.json();
   const took = (a, b) => (zero(a) || zero(b) ? '—' : dur(new Date(b) - new Date(a)));
 
+  // A tabletop's prompts put to the participants, answered or closed without an answer,
+  // and its injects, delivered or not: the record's fields as the Markdown report lists
+  // them (evidence/report.go).
+  const prompts = st.mode === 'tabletop' ? (st.steps || []).filter(s => !zero(s.openedAt) || !zero(s.startedAt)) : [];
+  const injects = [...(st.injects || []), ...(st.undeliveredInjects || [])];
   const decisions = [];
   for (const s of st.steps || []) {
     for (const d of s.decisions || []) decisions.push(h('tr', {}, h('td', {}, when(d.at)), h('td', {}, d.by),
@@ -67,11 +72,14 @@ export async function reportView(main, runId, ctx) {
           h('td', {}, when(s.endedAt)), h('td', {class: 'num'}, took(s.startedAt, s.endedAt)), h('td', {class: 'num'}, s.attempts || ''), h('td', {}, s.error || s.reason || ''))))),
     h('section', {class: 'card'},
       h('h2', {}, st.mode === 'tabletop' ? 'Answers and decisions' : 'Approvals and manual tasks'),
+      prompts.length ? table('Prompts', ['Prompt', 'Answers'], prompts.map(s => h('tr', {class: 'prompt', dataset: {step: s.id}},
+        h('th', {scope: 'row'}, s.name || s.id), h('td', {}, (s.decisions || []).length ? String(s.decisions.length) : badge('failed', 'no answer'))))) : null,
       decisions.length ? table(null, ['When', 'Who', 'Decision', 'Step', 'Comment'], decisions) : h('p', {class: 'empty'}, 'None.'),
       (st.actions || []).length ? table('Operator actions', ['When', 'Who', 'Action', 'Step', 'Comment'], st.actions.map(a =>
         h('tr', {}, h('td', {}, when(a.at)), h('td', {}, a.by), h('td', {}, a.action), h('td', {}, a.step || ''), h('td', {}, a.comment || '')))) : null),
-    (st.injects || []).length ? h('section', {class: 'card'}, h('h2', {}, 'Injects'),
-      table(null, ['Delivered', 'Inject', 'Message'], st.injects.map(i => h('tr', {}, h('td', {}, when(i.deliveredAt)), h('td', {}, i.title), h('td', {}, i.message || ''))))) : null,
+    injects.length ? h('section', {class: 'card'}, h('h2', {}, 'Injects'),
+      table(null, ['Delivered', 'Inject', 'Message'], injects.map(i => h('tr', {class: zero(i.deliveredAt) ? 'inject undelivered' : 'inject'},
+        h('td', {}, zero(i.deliveredAt) ? badge('failed', 'not delivered') : when(i.deliveredAt)), h('td', {}, i.title), h('td', {}, i.message || ''))))) : null,
     h('section', {class: 'card'},
       h('h2', {}, 'Findings'),
       (st.findings || []).length ? table(null, ['Kind', 'Finding', 'Owner', 'Step', 'By'], st.findings.map(f =>
