@@ -17,8 +17,8 @@ func (v *validator) approval(with map[string]any, path string) *Approval {
 			v.errorf(at(key), "approval %s must be written out, not an expression: approvals are checked before the run", key)
 		}
 	}
-	a.Approvers = v.approverList(with["approvers"], path+".approvers")
-	a.EscalateTo = v.approverList(with["escalate_to"], path+".escalate_to")
+	a.Approvers = v.nameList(with["approvers"], path+".approvers", "approver")
+	a.EscalateTo = v.nameList(with["escalate_to"], path+".escalate_to", "approver")
 	if q, ok := with["quorum"].(int); ok {
 		a.Quorum = q
 		if q < 1 {
@@ -56,14 +56,15 @@ func (v *validator) checkApproval(a *Approval, at func(string) Pos) {
 	}
 }
 
-// approverList returns the approvers in a list input, reporting items that are not names.
-func (v *validator) approverList(val any, path string) []string {
+// nameList returns the users and groups in a list input (approvers, people), reporting
+// items that are not names; what names an item in the message.
+func (v *validator) nameList(val any, path, what string) []string {
 	items, _ := val.([]any)
 	var out []string
 	for i, it := range items {
 		s, ok := it.(string)
 		if !ok || strings.TrimSpace(s) == "" || hasExpr(s) {
-			v.errorf(v.pos.At(yamlnode.Index(path, i)), "approver must be a user name or \"group:name\", got %s", typeName(it))
+			v.errorf(v.pos.At(yamlnode.Index(path, i)), "%s must be a user name or \"group:name\", got %s", what, typeName(it))
 			continue
 		}
 		out = append(out, s)

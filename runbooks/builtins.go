@@ -15,14 +15,15 @@ const (
 	KindHTTPRequest = "http.request"
 	KindNotify      = "notify"
 	KindNoop        = "noop"
+	KindRollCall    = "people.roll_call"
 )
 
 // Builtins returns the step kinds every registry starts with: the workflow-interpreted
-// kinds (approval, manual, wait, runbook) and the generic activities (http.check,
+// kinds (approval, manual, wait, runbook, people.roll_call) and the generic activities (http.check,
 // http.request, notify, noop).
 func Builtins() []Kind {
 	return []Kind{
-		approvalKind(), manualKind(), waitKind(), runbookKind(),
+		approvalKind(), manualKind(), waitKind(), runbookKind(), rollCallKind(),
 		httpCheckKind(), httpRequestKind(), notifyKind(), noopKind(),
 	}
 }
@@ -61,6 +62,29 @@ func approvalKind() Kind {
 		Outputs: []Field{
 			{Name: "approved_by", Type: TypeList, Description: "who approved"},
 			{Name: "comment", Type: TypeString, Description: "the approvers' comments"},
+		},
+		DefaultEstimate: est(15 * time.Minute),
+	}
+}
+
+func rollCallKind() Kind {
+	return Kind{
+		Name: KindRollCall,
+		Description: "Asks people to acknowledge (bcdr complete RUN STEP, or the API's complete action) and records who did and when; " +
+			"after timeout it notifies escalate_to about whoever is missing. It never fails for a missing person: it says who is missing.",
+		Executor: ByWorkflow,
+		Inputs: []Field{
+			{Name: "people", Type: TypeList, Required: true, Description: `users ("alice") or groups ("group:oncall", answered by any one member)`},
+			{Name: "message", Type: TypeString, Description: "what the people are asked to acknowledge"},
+			{Name: "quorum", Type: TypeInt, Description: "acknowledgements that end the roll call early; default: everyone named"},
+			{Name: "timeout", Type: TypeDuration, Required: true, Description: "how long the people have before the roll call escalates (or ends)"},
+			{Name: "escalate_to", Type: TypeList, Description: "users or groups told who is missing when timeout passes; they may acknowledge too"},
+			{Name: "escalation_timeout", Type: TypeDuration, Description: "how long after escalating the roll call stays open (default: timeout)"},
+		},
+		Outputs: []Field{
+			{Name: "acknowledged", Type: TypeList, Description: "[{user, at}] in the order they acknowledged"},
+			{Name: "missing", Type: TypeList, Description: "the people named who did not acknowledge"},
+			{Name: "escalated", Type: TypeBool, Description: "whether the timeout passed and escalate_to was told"},
 		},
 		DefaultEstimate: est(15 * time.Minute),
 	}

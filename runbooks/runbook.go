@@ -156,6 +156,8 @@ type Step struct {
 	Estimate Duration `json:"estimate,omitempty"`
 	// Approval is set for steps of kind "approval" (decoded from With).
 	Approval *Approval `json:"approval,omitempty"`
+	// RollCall is set for steps of kind "people.roll_call" (decoded from With).
+	RollCall *RollCall `json:"rollCall,omitempty"`
 	// Recovery marks the steps whose end counts toward RTO (default: every step).
 	Pos Pos `json:"pos"`
 }
@@ -184,6 +186,20 @@ type Approval struct {
 	// EscalateTo are the approvers asked when the first timeout passes and OnTimeout is "escalate".
 	EscalateTo        []string `json:"escalateTo,omitempty"`
 	EscalationTimeout Duration `json:"escalationTimeout,omitempty"`
+}
+
+// RollCall configures a step of kind "people.roll_call".
+type RollCall struct {
+	// People are users ("alice") or groups ("group:oncall"); a group is answered by any
+	// one of its members.
+	People  []string `json:"people"`
+	Message string   `json:"message,omitempty"`
+	// Quorum is how many of People acknowledging ends the roll call; 0 means all of them.
+	Quorum  int      `json:"quorum,omitempty"`
+	Timeout Duration `json:"timeout"`
+	// EscalateTo are told who is missing when Timeout passes, and may acknowledge.
+	EscalateTo        []string `json:"escalateTo,omitempty"`
+	EscalationTimeout Duration `json:"escalationTimeout,omitempty"` // 0 = Timeout
 }
 
 // Probe is a steady-state check: run before a drill starts and while it runs.

@@ -26,6 +26,9 @@ func (v *validator) step(i int) {
 	if ok && k.Name == KindApproval {
 		st.Approval = v.approval(st.With, p+".with")
 	}
+	if ok && k.Name == KindRollCall {
+		st.RollCall = v.rollCall(st.With, p+".with")
+	}
 	if st.Rollback != nil {
 		v.rollback(i, p, k, ok)
 	}
