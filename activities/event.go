@@ -12,6 +12,11 @@ const (
 	EventApprovalNeeded = "approval.needed"
 	EventStepFailed     = "step.failed"
 	EventRunFinished    = "run.finished"
+	// EventRollCall: a people.roll_call step asks Approvers (the people named) to
+	// acknowledge; EventRollCallEscalated: its timeout passed and Approvers (escalate_to)
+	// are told who is missing.
+	EventRollCall          = "rollcall.needed"
+	EventRollCallEscalated = "rollcall.escalated"
 	// EventReadinessChanged: a scheduled readiness check of a runbook went from ready to
 	// not ready or back (or its first check is not ready). Step names the first step
 	// that broke and Error what broke; State is the new result; Mode is "readiness", so

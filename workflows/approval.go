@@ -17,6 +17,7 @@ const (
 	taskApproval = "approval"
 	taskManual   = "manual"
 	taskPrompt   = "prompt" // a tabletop step: participants answer, nothing touches the world
+	taskRollCall = "roll call"
 )
 
 // task is an approval, manual task or tabletop prompt waiting for people.
@@ -26,6 +27,7 @@ type task struct {
 	approvers []string // approval: who may approve now; manual: who may complete ("" = anyone)
 	quorum    int
 	done      bool
+	covered   map[string]bool // roll call: the people entries acknowledged (a group by any member)
 	declined  *Decision
 }
 
@@ -113,7 +115,7 @@ func (r *run) openTask(i int, t *task) {
 	r.tasks[i] = t
 	s := &r.st.Steps[i]
 	s.Status = StepWaiting
-	if t.kind == taskApproval {
+	if t.kind == taskApproval || t.kind == taskRollCall {
 		s.Approvers, s.Quorum = t.approvers, t.quorum
 	}
 	r.dirty = true

@@ -98,7 +98,7 @@ func (r *run) openTaskFor(step, kind string) (int, *task, error) {
 	if t == nil || t.done {
 		return 0, nil, fmt.Errorf("step %q is %s, not waiting for %s", step, r.st.Steps[i].Status, article(kind))
 	}
-	if t.kind != kind && !(kind == taskManual && t.kind == taskPrompt) {
+	if t.kind != kind && !(kind == taskManual && (t.kind == taskPrompt || t.kind == taskRollCall)) {
 		return 0, nil, fmt.Errorf("step %q is waiting for %s, not %s", step, article(t.kind), article(kind))
 	}
 	return i, t, nil
@@ -127,6 +127,8 @@ func article(kind string) string {
 		return "an approval"
 	case taskPrompt:
 		return "a tabletop answer"
+	case taskRollCall:
+		return "a roll call acknowledgement"
 	}
 	return "a manual task"
 }
@@ -240,6 +242,9 @@ func (r *run) checkComplete(req DecisionRequest, verified bool) error {
 		}
 		return r.validateParticipant(req)
 	}
+	if t.kind == taskRollCall {
+		return r.checkAcknowledge(req, t, verified)
+	}
 	if len(t.approvers) > 0 && (verified || r.decisions < decisionsVerified) && !canAct(req.By, t.approvers) {
 		return fmt.Errorf("step %q is assigned to %s, not %s", req.Step, strings.Join(t.approvers, ", "), req.By.Name)
 	}
@@ -254,6 +259,10 @@ func (r *run) complete(ctx workflow.Context, req DecisionRequest) error {
 	i := r.idx[req.Step]
 	if r.tasks[i].kind == taskPrompt {
 		r.answerPrompt(ctx, i, req)
+		return nil
+	}
+	if r.tasks[i].kind == taskRollCall {
+		r.acknowledge(ctx, i, req)
 		return nil
 	}
 	r.decide(ctx, i, Decision{By: req.By.Name, Approve: true, Comment: req.Comment})

@@ -13,7 +13,7 @@ import (
 )
 
 // The step kinds the workflow interprets itself (runbooks.KindApproval, KindManual,
-// KindWait, KindRunbook) are declared once, in runbooks; every other kind runs as an
+// KindWait, KindRunbook, KindRollCall) are declared once, in runbooks; every other kind runs as an
 // activity.
 
 // Defaults for steps that do not say.
@@ -78,6 +78,8 @@ func (r *run) exec(ctx workflow.Context, i int) (activities.Outcome, int, error)
 		return activities.Outcome{Outputs: r.approvalOutputs(i)}, 0, nil
 	case runbooks.KindManual:
 		return r.awaitTask(ctx, i, taskManual)
+	case runbooks.KindRollCall:
+		return r.awaitRollCall(ctx, i)
 	case runbooks.KindWait:
 		return r.wait(ctx, i, action)
 	case runbooks.KindRunbook:

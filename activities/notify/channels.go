@@ -30,6 +30,7 @@ func Subject(ev activities.Event) string {
 		activities.EventRunStarted: "started", activities.EventApprovalNeeded: "approval needed",
 		activities.EventStepFailed: "step failed", activities.EventRunFinished: ev.State,
 		activities.EventReadinessChanged: ev.State,
+		activities.EventRollCall:         "roll call", activities.EventRollCallEscalated: "roll call escalated",
 	}[ev.Type]
 	s := fmt.Sprintf("[bcdr] %s %s: %s", ev.Mode, ev.Runbook, what)
 	if ev.Step != "" {

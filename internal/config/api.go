@@ -124,7 +124,7 @@ type Drills struct {
 var Roles = []string{"viewer", "operator", "incident-commander", "approver", "author", "admin"}
 
 // NotifyEvents are the run events a route may select.
-var NotifyEvents = []string{"run.started", "approval.needed", "step.failed", "run.finished", "readiness.changed"}
+var NotifyEvents = []string{"run.started", "approval.needed", "step.failed", "run.finished", "readiness.changed", "rollcall.needed", "rollcall.escalated"}
 
 var (
 	hashRe        = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
