@@ -75,7 +75,7 @@ type Input struct {
 	// Participants may answer tabletop prompts; empty means anyone. The initiator is the
 	// facilitator and may always answer and advance.
 	Participants []string `json:"participants,omitempty"`
-	// Notify asks for run events (started, approval needed, step failed, finished) to be
+	// Notify asks for run events (started, approval needed, roll call, step failed, finished) to be
 	// sent to the notifier activity (activities.EventActivity).
 	Notify bool `json:"notify,omitempty"`
 	// Warnings are what the starter noticed about the request (an alert that lacked a
@@ -363,7 +363,8 @@ type FindingRequest struct {
 	Step  string `json:"step,omitempty"`
 }
 
-// DecisionRequest approves or declines an approval step, or completes a manual task.
+// DecisionRequest approves or declines an approval step, completes a manual task,
+// answers a tabletop prompt or acknowledges a roll call.
 type DecisionRequest struct {
 	Step    string `json:"step"`
 	By      Actor  `json:"by"`

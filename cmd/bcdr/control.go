@@ -12,7 +12,7 @@ import (
 var decisionHelp = map[string]string{
 	"approve":  "Approve an approval step (you must be one of its approvers, and not the run's initiator)",
 	"decline":  "Decline an approval step; the step ends as declined (a comment is required)",
-	"complete": "Mark a manual task done, or answer a tabletop prompt",
+	"complete": "Mark a manual task done, answer a tabletop prompt, or acknowledge a roll call",
 }
 
 func newDecisionCommand(a *app, name string) *cobra.Command {
