@@ -1,6 +1,9 @@
 package runbooks
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Verdict is how a measured objective compares with its target.
 type Verdict string
@@ -50,3 +53,23 @@ func UnmeasuredFigure(target time.Duration, reason string) Figure {
 
 // Judged reports whether the figure was measured against a target (met or missed).
 func (f Figure) Judged() bool { return f.Verdict == VerdictMet || f.Verdict == VerdictMissed }
+
+// MarshalJSON writes the figure with its durations twice: in nanoseconds for programs
+// (actual, target) and in the one human format (actualText, targetText: "3m47s"), so that
+// a person reading the JSON (the Temporal Web UI shows the run's record as it is) reads a
+// duration, not 227000000000.
+func (f Figure) MarshalJSON() ([]byte, error) {
+	type figure Figure // without this method
+	out := struct {
+		figure
+		ActualText string `json:"actualText,omitempty"`
+		TargetText string `json:"targetText,omitempty"`
+	}{figure: figure(f)}
+	if f.Measured {
+		out.ActualText = FormatDuration(f.Actual)
+	}
+	if f.Target > 0 {
+		out.TargetText = FormatDuration(f.Target)
+	}
+	return json.Marshal(out)
+}

@@ -65,15 +65,16 @@ func (s Status) RPO() runbooks.Figure {
 	return runbooks.UnmeasuredFigure(s.RPOTarget, "the runbook reads no canary marker (objectives.rpo_marker)")
 }
 
-// MarshalJSON writes the record with its figures ("rto", "rpo") beside the fields they
-// are computed from, so that every reader of the JSON (the dashboard, scripts) renders
+// MarshalJSON writes the record with its figures ("rto", "rpo", each with its durations
+// in text too) and its elapsed time in text beside the fields they are computed from, so that every reader of the JSON (the dashboard, scripts) renders
 // the same figures and computes none itself. They are derived, never stored: a record
 // decoded from JSON computes them again.
 func (s Status) MarshalJSON() ([]byte, error) {
 	type record Status // without this method
 	return json.Marshal(struct {
 		record
-		RTO runbooks.Figure `json:"rto"`
-		RPO runbooks.Figure `json:"rpo"`
-	}{record(s), s.RTO(), s.RPO()})
+		RTO         runbooks.Figure `json:"rto"`
+		RPO         runbooks.Figure `json:"rpo"`
+		ElapsedText string          `json:"elapsedText"`
+	}{record(s), s.RTO(), s.RPO(), runbooks.FormatDuration(s.Elapsed)})
 }
