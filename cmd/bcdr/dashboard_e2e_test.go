@@ -389,9 +389,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("run list filters", func(t *testing.T) { d.testRunList(t) })
 	t.Run("live drill, approval by role", func(t *testing.T) { d.testLiveDrill(t) })
 	t.Run("tabletop", func(t *testing.T) { d.testTabletop(t) })
-	t.Run("unproven version flagged before and after the start", func(t *testing.T) { d.testUnprovenStart(t) })
 	t.Run("portfolio shows an overdue service", func(t *testing.T) { d.testPortfolio(t) })
 	t.Run("scenario run as a tree", func(t *testing.T) { d.testScenarioTree(t) })
+	// Last: its live run of ledger-restore proves ledger (a live recovery counts as a
+	// drill does), which the portfolio subtest shows as never drilled.
+	t.Run("unproven version flagged before and after the start", func(t *testing.T) { d.testUnprovenStart(t) })
 }
 
 // testUnprovenStart: the start form says, before anything starts, that a live run of
