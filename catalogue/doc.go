@@ -73,8 +73,9 @@
 // Coverage joins the catalogue with run results: per service its targets, runbooks, last
 // drill and its result, measured RTO against the target, when the next drill is due, and
 // the gaps (no runbook, a runbook never passed, a failed or too slow last drill, an
-// overdue drill, a scenario the service has no runbook for). Drills and live recoveries
-// count; tabletops do not. A run result carries the RTO and RPO figures its record
+// overdue drill, a scenario the service has no runbook for, a runbook whose last
+// scheduled readiness check is not ready). Drills and live recoveries count; tabletops
+// do not; readiness checks (mode readiness) only say whether a runbook is ready now. A run result carries the RTO and RPO figures its record
 // states (runbooks.Figure); coverage renders them and computes none.
 //
 // # Portfolio

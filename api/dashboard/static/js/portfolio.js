@@ -16,12 +16,32 @@ function counts(p) {
   return c;
 }
 
+// Readiness: the last scheduled check of each runbook (bcdr check --schedule) and the
+// service's sum of them, as the portfolio gives them; the words are the API's.
+const READY_STATE = {ready: 'ready', warning: 'ready-warn', 'cannot check': 'cannot-check', 'not ready': 'not-ready'};
+const passes = r => r === 'ready' || r === 'warning';
+const readyBadge = r => (r ? badge(READY_STATE[r] || 'none', r) : badge('none', 'not checked'));
+const notReady = p => p.services.filter(s => s.readiness && !passes(s.readiness.result));
+
+function readinessTable(services) {
+  return table(null, ['Service', 'Readiness', 'Last checked', 'What broke'],
+    services.map(s => {
+      const r = s.readiness;
+      return h('tr', {class: 'ready-row', dataset: {service: s.service, readiness: r ? r.result : 'not checked'}},
+        h('th', {scope: 'row'}, s.service),
+        h('td', {}, readyBadge(r && r.result)),
+        h('td', {}, r ? [when(r.checkedAt), h('span', {class: 'small'}, ' (' + ago(r.checkedAt) + ')')] : '—'),
+        h('td', {class: 'broken'}, r && (r.broken || []).length ? h('ul', {class: 'plain'}, r.broken.map(b => h('li', {}, b))) : '—'));
+    }), 'readiness');
+}
+
 function kpis(p) {
   const c = counts(p);
   const kpi = (n, label, cls) => h('div', {class: 'kpi kpi-' + cls}, h('span', {class: 'kpi-n'}, String(n)), h('span', {class: 'kpi-l'}, label));
   return h('div', {class: 'kpis', role: 'group', 'aria-label': 'Portfolio in numbers'},
     kpi(p.services.length, 'services', 'all'), kpi(c['on-time'], 'on time', 'on-time'), kpi(c['due-soon'], 'due soon', 'due-soon'),
-    kpi(c.overdue, 'overdue', 'overdue'), kpi(c['not-assessed'], 'not assessed', 'not-assessed'), kpi(p.neverProven.length, 'runbooks never proven', 'never'));
+    kpi(c.overdue, 'overdue', 'overdue'), kpi(c['not-assessed'], 'not assessed', 'not-assessed'), kpi(p.neverProven.length, 'runbooks never proven', 'never'),
+    kpi(notReady(p).length, 'not ready now', 'not-ready'));
 }
 
 // series are a service's measured figures over time (key: rto or rpo), as the records
@@ -87,6 +107,9 @@ export async function portfolioView(main, ctx) {
     replace(body,
       h('section', {class: 'card', 'aria-labelledby': 'cad-h'}, h('h2', {id: 'cad-h'}, 'Drill cadence'),
         shown.length ? cadenceTable(shown) : h('p', {class: 'empty'}, 'No service matches.')),
+      h('section', {class: 'card', 'aria-labelledby': 'ready-h'}, h('h2', {id: 'ready-h'}, 'Readiness now'),
+        h('p', {class: 'small'}, 'The last scheduled read-only check of each service\'s runbooks (bcdr check --schedule): would they work now? A runbook that is not ready is a gap of its service.'),
+        shown.some(s => s.readiness) ? readinessTable(shown) : h('p', {class: 'empty'}, 'No runbook of these services has a scheduled readiness check.')),
       trends,
       h('section', {class: 'card', 'aria-labelledby': 'never-h'}, h('h2', {id: 'never-h'}, 'Runbooks never proven by a drill'),
         p.neverProven.length ? table(null, ['Runbook', 'Service', 'Tier'], p.neverProven.filter(r => !tier || String(r.tier) === tier).map(r =>
@@ -111,7 +134,8 @@ function serviceCard(s) {
     s.history.length ? h('div', {class: 'charts'},
       h('figure', {}, timeChart(series(s, 'rto'), {title: 'RTO of ' + s.service}), h('figcaption', {}, `RTO, ${s.history.length} runs`)),
       h('figure', {}, timeChart(series(s, 'rpo'), {title: 'RPO of ' + s.service}), h('figcaption', {}, 'RPO'))) : h('p', {class: 'empty'}, 'No drill or recovery measured yet.'),
-    h('ul', {class: 'books'}, s.runbooks.map(r => h('li', {}, r.name, ': ', zero(r.lastDrill) ? badge('overdue', 'never proven') : 'drilled ' + day(r.lastDrill)))));
+    h('ul', {class: 'books'}, s.runbooks.map(r => h('li', {}, r.name, ': ', zero(r.lastDrill) ? badge('overdue', 'never proven') : 'drilled ' + day(r.lastDrill),
+      r.readiness ? [', ', readyBadge(r.readiness.outcome), h('span', {class: 'small'}, ' checked ' + ago(r.readiness.startedAt))] : null))));
 }
 
 // summaryView is the executive summary: one printable page for a board report.
