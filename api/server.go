@@ -142,6 +142,7 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/v1/runs/{id}/evidence", role: Viewer, h: s.runEvidence},
 		{method: "GET", pattern: "/v1/runs/{id}/plan", role: Viewer, h: s.runPlan},
 		{method: "GET", pattern: "/v1/portfolio", role: Viewer, h: s.portfolio},
+		{method: "GET", pattern: "/v1/readiness", role: Viewer, h: s.readiness},
 		{method: "GET", pattern: "/v1/schedules", role: Viewer, h: s.listSchedules},
 		{method: "POST", pattern: "/v1/schedules", role: Author, h: s.createSchedule},
 		{method: "GET", pattern: "/v1/schedules/{id}", role: Viewer, h: s.showSchedule},
