@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
@@ -13,6 +15,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 
+	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -99,4 +103,67 @@ func TestReadinessScheduleIsARunbookCheck(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
 	h.AssertNotCalled(t, "Update", mock.Anything, mock.Anything)
 	h.AssertNumberOfCalls(t, "Trigger", 1)
+}
+
+// TestReadinessPerServiceAndRunbook: the last readiness records of the evidence store
+// show in GET /v1/readiness and the portfolio, per runbook and per service, with when
+// they ran and what broke; a not-ready runbook is a gap of its service; a check is not
+// a run; a viewer of orders sees orders' readiness only.
+func TestReadinessPerServiceAndRunbook(t *testing.T) {
+	s := evidenceServer(t, drill("d1", "payments", workflows.RunSucceeded, now.Add(-24*time.Hour), time.Minute))
+	store := s.opts.Evidence.(*evidence.Store)
+	check := func(id, service string, at time.Time, result readiness.Result, broken ...readiness.Finding) {
+		rec := readiness.Record{ID: id, Schedule: "s-" + service, CheckedAt: at, Report: readiness.Report{
+			Runbook: runbook[service], Service: service, Mode: "live", Result: result,
+			Findings: append([]readiness.Finding{{Step: "a", Check: "target", Result: readiness.Ready, Reason: "there"}}, broken...)}}
+		_, err := store.AppendReadiness(context.Background(), rec)
+		require.NoError(t, err)
+	}
+	check("c1", "payments", now.Add(-2*time.Hour), readiness.Ready)
+	check("c2", "payments", now.Add(-30*time.Minute), readiness.NotReady,
+		readiness.Finding{Step: "promote", Check: "target", Result: readiness.NotReady, Reason: `DB instance "payments-dr" not found`})
+	check("c3", "orders", now.Add(-time.Hour), readiness.Ready)
+
+	w := get(t, s, "viewer", "/v1/readiness")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var rd Readiness
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &rd))
+	by := map[string]ServiceReadiness{}
+	for _, sr := range rd.Services {
+		by[sr.Service] = sr
+	}
+	pay := by["payments"]
+	require.NotNil(t, pay.Readiness, "%s", w.Body.String())
+	assert.Equal(t, readiness.NotReady, pay.Readiness.Result)
+	assert.True(t, pay.Readiness.CheckedAt.Equal(now.Add(-30*time.Minute)))
+	assert.Equal(t, []string{`payments-failover: promote (target): DB instance "payments-dr" not found`}, pay.Readiness.Broken)
+	require.Len(t, pay.Gaps, 1)
+	assert.Equal(t, catalogue.GapNotReady, pay.Gaps[0].Kind)
+	require.Len(t, pay.Runbooks, 1)
+	require.NotNil(t, pay.Runbooks[0].Readiness)
+	assert.Equal(t, "c2", pay.Runbooks[0].Readiness.RunID)
+	require.NotNil(t, by["orders"].Readiness)
+	assert.Equal(t, readiness.Ready, by["orders"].Readiness.Result)
+	assert.Empty(t, by["orders"].Gaps)
+	assert.Nil(t, by["demo-web"].Readiness, "never checked")
+
+	p := portfolioOf(t, s)
+	assert.Equal(t, 1, p.Runs, "a check is not a run")
+	assert.Equal(t, readiness.NotReady, service(p, "payments").Readiness.Result)
+	assert.Contains(t, gapKinds(service(p, "payments").Gaps), catalogue.GapNotReady)
+
+	w = get(t, s, "pat", "/v1/readiness")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	rd = Readiness{}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &rd))
+	require.Len(t, rd.Services, 1)
+	assert.Equal(t, "orders", rd.Services[0].Service)
+}
+
+func gapKinds(gs []catalogue.Gap) []catalogue.GapKind {
+	var out []catalogue.GapKind
+	for _, g := range gs {
+		out = append(out, g.Kind)
+	}
+	return out
 }
