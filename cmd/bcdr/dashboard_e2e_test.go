@@ -26,6 +26,7 @@ import (
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/browsertest"
+	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -390,6 +391,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Run("live drill, approval by role", func(t *testing.T) { d.testLiveDrill(t) })
 	t.Run("tabletop", func(t *testing.T) { d.testTabletop(t) })
 	t.Run("portfolio shows an overdue service", func(t *testing.T) { d.testPortfolio(t) })
+	t.Run("readiness per service", func(t *testing.T) { d.testReadiness(t) })
 	t.Run("scenario run as a tree", func(t *testing.T) { d.testScenarioTree(t) })
 	// Last: its live run of ledger-restore proves ledger (a live recovery counts as a
 	// drill does), which the portfolio subtest shows as never drilled.
@@ -721,4 +723,55 @@ func (d *dashEnv) testScenarioTree(t *testing.T) {
 	require.Greater(t, len(order), i+2)
 	assert.Equal(t, []string{workflows.ChildRunID(runID, "check"), gate}, order[i+1:i+3])
 	d.shot(t, amy, "runs-scenario-tree")
+}
+
+// testReadiness makes two readiness schedules through the API, as bcdr check --schedule
+// does, and triggers them: the worker checks checkout's runbook (ready: its approver
+// group has members) and a payments-failover whose approvers' group is empty (not
+// ready). The portfolio page then shows each service's readiness, when it was checked
+// and what broke, and counts the service that is not ready.
+func (d *dashEnv) testReadiness(t *testing.T) {
+	c := api.NewClient(d.base, "ada")
+	ctx := context.Background()
+	broken := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: payments-failover, service: payments, tier: 1}\nsteps:\n" +
+		"  - {id: promote, uses: noop}\n  - {id: approve, uses: approval, needs: [promote], with: {approvers: [group:dba-oncall]}}\n"
+	for _, req := range []api.ScheduleRequest{
+		{ID: "ready-checkout", Runbook: "checkout-failover", Mode: readiness.RecordMode, Every: "720h"},
+		{ID: "ready-payments", Source: broken, Filename: "payments-failover.yaml", Mode: readiness.RecordMode, Every: "720h"},
+	} {
+		var sc api.Schedule
+		require.NoError(t, c.Do(ctx, http.MethodPost, "/v1/schedules", req, &sc))
+		assert.Equal(t, readiness.RecordMode, sc.Mode)
+		require.NoError(t, c.Do(ctx, http.MethodPost, "/v1/schedules/"+req.ID+"/trigger", nil, nil))
+	}
+	var rd api.Readiness
+	eventually(t, "both checks in the evidence store", time.Minute, func() bool {
+		rd = api.Readiness{}
+		if err := c.Do(ctx, http.MethodGet, "/v1/readiness", nil, &rd); err != nil {
+			return false
+		}
+		n := 0
+		for _, s := range rd.Services {
+			if s.Readiness != nil {
+				n++
+			}
+		}
+		return n == 2
+	})
+
+	tab := d.tab(t)
+	d.signIn(t, tab, "vic")
+	d.visit(t, tab, "#/portfolio")
+	d.waitJS(t, tab, "the readiness table", `document.querySelector('tr.ready-row') !== null`)
+	states := eval[map[string]string](t, tab, `Object.fromEntries([...document.querySelectorAll('tr.ready-row')].map(r => [r.dataset.service, r.dataset.readiness]))`)
+	assert.Equal(t, "not ready", states["payments"])
+	assert.Equal(t, "ready", states["checkout"])
+	assert.Equal(t, "not checked", states["orders"])
+	text := eval[string](t, tab, `document.querySelector('tr.ready-row[data-service=payments]').innerText`)
+	assert.Contains(t, text, `approve (approvers): approver group "dba-oncall" has no members`, "what broke")
+	assert.Contains(t, text, "ago", "when it was checked")
+	assert.Equal(t, "1", eval[string](t, tab, `document.querySelector('.kpi-not-ready .kpi-n').textContent`), "services not ready now")
+	do(t, tab, chromedp.ScrollIntoView(`#ready-h`))
+	d.shot(t, tab, "portfolio-readiness")
+	assert.Empty(t, accessible(t, tab), "portfolio with readiness")
 }
