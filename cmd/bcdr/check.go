@@ -66,9 +66,11 @@ Schedule (one RUNBOOK: a file, uploaded, or the name of a runbook the server kno
 Each check runs on a worker with the worker's credentials, is kept in the run history
 of the engine and as a readiness record in the evidence store, and a change from ready
 to not ready, or back, is sent through the notify routes as the event
-readiness.changed, naming the runbook, the step and what broke. The schedule is one
-of bcdr schedule's (list, show, pause, trigger, delete); making one needs the author
-role on the runbook's service when server.url is set.`,
+readiness.changed, naming the runbook, the step and what broke. The dashboard and
+GET /v1/readiness show each runbook's and service's last check, and bcdr coverage and
+the portfolio count a runbook that is not ready as a gap of its service. The schedule
+is one of bcdr schedule's (list, show, pause, trigger, delete); making one needs the
+author role on the runbook's service when server.url is set.`,
 		Example: `  bcdr check runbooks/library/ecs-service-region-failover.yaml -p ecs_cluster=api-dr -p ecs_service=api ...
   bcdr check failover.yaml --mode drill --output json
   bcdr check --schedule 30m failover.yaml -p ecs_cluster=api-dr`,
