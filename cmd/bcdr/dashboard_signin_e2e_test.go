@@ -134,6 +134,8 @@ func TestDashboardSignsInWithDevsLink(t *testing.T) {
 
 	d.visit(t, ctx, "#/run/"+scenario)
 	d.waitJS(t, ctx, "the scenario run", `document.querySelectorAll('tr.step').length > 1`)
+	// a tabletop's clock is the exercise's time, never raced against the RTO target
+	d.waitJS(t, ctx, "the exercise clock without an RTO target", `document.getElementById('clock-h').textContent === 'Exercise time' && !document.querySelector('.clock-value .target') && !document.querySelector('meter')`)
 	d.shot(t, ctx, "scenario-run")
 
 	// The run list's RTO column: the drill, approved, against its 10m target; the

@@ -125,7 +125,7 @@ function clock(st, done) {
   const rto = st.rto || {};
   // The run's clock, by the one rule every surface uses (elapsedMs); a measured RTO once done.
   const elapsed = done && rto.measured ? ms(rto.actual) : elapsedMs(st, Date.now());
-  const target = ms(st.rtoTarget);
+  const target = st.mode === 'tabletop' ? 0 : ms(st.rtoTarget); // a tabletop recovers nothing: no RTO to race
   let verdict = 'no RTO target';
   let cls = 'none';
   if (done) {
