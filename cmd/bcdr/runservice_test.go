@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,9 +216,33 @@ func normalize(lines, runIDs []string) []string {
 		l = durationLike.ReplaceAllString(l, "DUR")
 		l = blanks.ReplaceAllString(l, " ") // table columns are as wide as the times in them
 		l = strings.NewReplacer("(cli)", "(TRIGGER)", "(api)", "(TRIGGER)", "| cli |", "| TRIGGER |", "| api |", "| TRIGGER |").Replace(l)
+		if strings.HasPrefix(l, "$ watch") {
+			l = watchEvents(l)
+		}
 		out[i] = l
 	}
 	return out
+}
+
+// watchEvents makes a watch transcript independent of when the watch first looked: a
+// watch that looks while the run writes its evidence prints "run finishing", then the
+// events, then "run succeeded"; one that looks later prints "run succeeded" first. The
+// events are compared as a set, the finishing state dropped.
+func watchEvents(l string) string {
+	var head, events, tail []string
+	for _, line := range strings.Split(l, "\n") {
+		switch {
+		case line == "+DUR run finishing":
+		case strings.HasPrefix(line, "+DUR "):
+			events = append(events, line)
+		case len(events) == 0:
+			head = append(head, line)
+		default:
+			tail = append(tail, line)
+		}
+	}
+	slices.Sort(events)
+	return strings.Join(append(append(head, events...), tail...), "\n")
 }
 
 func TestRunCommandsAgreeInBothModes(t *testing.T) {

@@ -115,7 +115,12 @@ func TestWorkersShareRunsAndSurviveALostWorker(t *testing.T) {
 		t.Fatalf("the run did not end; surviving worker:\n%s", survivor.p.logs.String())
 	}
 	require.Equal(t, 0, r.code, "bcdr run --wait:\n%s\n%s", r.out, r.errOut)
-	runID := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.errOut), "started "))
+	var runID string // stderr says "started ID", after the proven-version warning of a live run
+	for _, line := range strings.Split(r.errOut, "\n") {
+		if id, ok := strings.CutPrefix(line, "started "); ok {
+			runID = strings.TrimSpace(id)
+		}
+	}
 	st := e.status(runID)
 	require.Equal(t, workflows.RunSucceeded, st.State, st.Error)
 	require.Len(t, st.Steps, 9)
