@@ -187,6 +187,10 @@ func startDemoService(t *testing.T) *demo.Service {
 
 func TestDemoRunsEndToEnd(t *testing.T) {
 	e := newEnv(t)
+	// make demo on a fresh machine: no configuration, so no groups; the demo's own two
+	// incident commanders must still be known to its worker, which takes groups from
+	// the configuration only.
+	require.NoError(t, os.WriteFile(e.vars["BCDR_CONFIG"], nil, 0o600))
 	out := e.mustCLI("demo")
 	assert.Contains(t, out, "refused (four-eyes rule: alice started this run")
 	assert.Contains(t, out, "bob approves approve_failover")
