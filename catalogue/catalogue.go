@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"sort"
+	"time"
 
 	"github.com/bcdr/bcdr/internal/yamlnode"
 	"github.com/bcdr/bcdr/runbooks"
@@ -91,7 +92,42 @@ type TierPolicy struct {
 	Targets     Targets `json:"targets,omitempty"`
 	// DrillEvery is the longest time allowed between two passed drills; 0 means no cadence.
 	DrillEvery runbooks.Duration `json:"drillEvery,omitempty"`
-	Pos        runbooks.Pos      `json:"pos"`
+	// ImprovementDue is how long an improvement item of the tier's services (an action
+	// item or gap a run recorded) may stay open; 0 means DefaultImprovementDue.
+	ImprovementDue runbooks.Duration `json:"improvementDue,omitempty"`
+	Pos            runbooks.Pos      `json:"pos"`
+}
+
+// DefaultImprovementDue is how long an improvement item of a tier's services may stay
+// open when the tier sets no improvement_due: 14 days for tier 0, 30 for tier 1, 60 for
+// tier 2 and 90 below; 30 days for a service the catalogue does not name (tier -1).
+func DefaultImprovementDue(tier int) time.Duration {
+	day := 24 * time.Hour
+	switch {
+	case tier == 0:
+		return 14 * day
+	case tier == 1, tier < 0:
+		return 30 * day
+	case tier == 2:
+		return 60 * day
+	}
+	return 90 * day
+}
+
+// ImprovementDue is how long an improvement item of the named service may stay open:
+// its tier's improvement_due, or DefaultImprovementDue. A nil catalogue knows no service.
+func (c *Catalogue) ImprovementDue(service string) time.Duration {
+	s := (*Service)(nil)
+	if c != nil {
+		s = c.Service(service)
+	}
+	if s == nil {
+		return DefaultImprovementDue(-1)
+	}
+	if p := c.Tier(s.Tier); p != nil && p.ImprovementDue > 0 {
+		return time.Duration(p.ImprovementDue)
+	}
+	return DefaultImprovementDue(s.Tier)
 }
 
 // Critical reports whether a tier holds critical services (tiers 0 and 1): such a service

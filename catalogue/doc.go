@@ -24,6 +24,7 @@
 //	  - tier: 1
 //	    name: critical
 //	    drill_every: 90d           # each runbook must pass a drill at least this often
+//	    improvement_due: 30d       # an action item or gap of a run is due this long after it
 //	    targets:                   # per disruption type: component, zone, region, data
 //	      region: {rto: 1h, rpo: 15m}
 //	services:

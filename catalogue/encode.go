@@ -60,6 +60,9 @@ func tierNode(t TierPolicy) *yaml.Node {
 	if t.DrillEvery > 0 {
 		add(n, "drill_every", str(t.DrillEvery.String()))
 	}
+	if t.ImprovementDue > 0 {
+		add(n, "improvement_due", str(t.ImprovementDue.String()))
+	}
 	if len(t.Targets) > 0 {
 		add(n, "targets", targetsNode(t.Targets))
 	}

@@ -121,11 +121,12 @@ func (d *decoder) tier(n *yaml.Node, path string) TierPolicy {
 
 func (d *decoder) tierFields(t *TierPolicy) map[string]yamlnode.FieldFunc {
 	return map[string]yamlnode.FieldFunc{
-		"tier":        d.tierInto(&t.Tier, "tier"),
-		"name":        d.StrInto(&t.Name, "tier name"),
-		"description": d.StrInto(&t.Description, "tier description"),
-		"targets":     func(v *yaml.Node, p string) { t.Targets = d.targets(v, p) },
-		"drill_every": yamlnode.Into(&t.DrillEvery, "drill_every", d.duration),
+		"tier":            d.tierInto(&t.Tier, "tier"),
+		"name":            d.StrInto(&t.Name, "tier name"),
+		"description":     d.StrInto(&t.Description, "tier description"),
+		"targets":         func(v *yaml.Node, p string) { t.Targets = d.targets(v, p) },
+		"drill_every":     yamlnode.Into(&t.DrillEvery, "drill_every", d.duration),
+		"improvement_due": yamlnode.Into(&t.ImprovementDue, "improvement_due", d.duration),
 	}
 }
 
