@@ -16,10 +16,15 @@ type Activity struct {
 	Store *Store
 }
 
-// Write appends the run's bundle to the chain (idempotent per run). A chain that does not
-// verify is refused without retries (ErrChainBroken): retrying cannot mend it.
+// Write appends the run's bundle to the chain (idempotent per run), then the openings of
+// the improvement items its action items and gaps start (Store.OpenImprovements). A
+// chain that does not verify is refused without retries (ErrChainBroken): retrying
+// cannot mend it.
 func (a *Activity) Write(ctx context.Context, st workflows.Status) (workflows.EvidenceRef, error) {
 	ref, err := a.Store.Append(ctx, st)
+	if err == nil {
+		err = a.Store.OpenImprovements(ctx, st)
+	}
 	var ce *ChainError
 	if errors.As(err, &ce) {
 		return ref, temporal.NewNonRetryableApplicationError(ce.Error(), ErrChainBroken, ce)

@@ -80,9 +80,10 @@ func (s *Store) Append(ctx context.Context, st workflows.Status) (workflows.Evid
 	if st.RunID == "" {
 		return workflows.EvidenceRef{}, errors.New("evidence: the record has no run id")
 	}
-	return s.add(ctx, st.RunID, func(seq int64, prev string, now time.Time) (Bundle, Manifest, error) {
+	ref, _, err := s.add(ctx, st.RunID, func(seq int64, prev string, now time.Time) (Bundle, Manifest, error) {
 		return NewBundle(st, seq, prev, now)
 	})
+	return ref, err
 }
 
 // AppendReadiness writes a scheduled check's readiness record at the end of the chain,
@@ -91,17 +92,18 @@ func (s *Store) AppendReadiness(ctx context.Context, rec readiness.Record) (work
 	if rec.ID == "" {
 		return workflows.EvidenceRef{}, errors.New("evidence: the readiness record has no id")
 	}
-	return s.add(ctx, rec.ID, func(seq int64, prev string, now time.Time) (Bundle, Manifest, error) {
+	ref, _, err := s.add(ctx, rec.ID, func(seq int64, prev string, now time.Time) (Bundle, Manifest, error) {
 		return NewReadinessBundle(rec, seq, prev, now)
 	})
+	return ref, err
 }
 
 // add claims the next position of the chain for the bundle build makes, unless id
-// already has one.
-func (s *Store) add(ctx context.Context, id string, build func(seq int64, prev string, now time.Time) (Bundle, Manifest, error)) (workflows.EvidenceRef, error) {
+// already has one (added false).
+func (s *Store) add(ctx context.Context, id string, build func(seq int64, prev string, now time.Time) (Bundle, Manifest, error)) (ref workflows.EvidenceRef, added bool, err error) {
 	unlock, err := s.b.lock(ctx)
 	if err != nil {
-		return workflows.EvidenceRef{}, err
+		return workflows.EvidenceRef{}, false, err
 	}
 	defer unlock()
 	for attempt := 0; attempt < 20; attempt++ {
@@ -109,19 +111,19 @@ func (s *Store) add(ctx context.Context, id string, build func(seq int64, prev s
 			if err == nil && s.anchor != nil {
 				err = s.anchor.ensure(m)
 			}
-			return s.ref(m), err
+			return s.ref(m), false, err
 		}
 		anchorMissing, err := s.checkChain(ctx)
 		if err != nil {
-			return workflows.EvidenceRef{}, err
+			return workflows.EvidenceRef{}, false, err
 		}
 		seq, prev, err := s.tail(ctx)
 		if err != nil {
-			return workflows.EvidenceRef{}, err
+			return workflows.EvidenceRef{}, false, err
 		}
 		b, m, err := build(seq+1, prev, s.now())
 		if err != nil {
-			return workflows.EvidenceRef{}, err
+			return workflows.EvidenceRef{}, false, err
 		}
 		dir := bundlesDir + "/" + dirName(m.Seq, id) + "/"
 		for name, data := range b {
@@ -129,17 +131,17 @@ func (s *Store) add(ctx context.Context, id string, build func(seq int64, prev s
 				continue
 			}
 			if err := s.b.write(ctx, dir+name, data); err != nil {
-				return workflows.EvidenceRef{}, fmt.Errorf("evidence: write %s: %w", dir+name, err)
+				return workflows.EvidenceRef{}, false, fmt.Errorf("evidence: write %s: %w", dir+name, err)
 			}
 		}
 		if err := s.b.write(ctx, dir+ManifestFile, b[ManifestFile]); err != nil {
-			return workflows.EvidenceRef{}, err
+			return workflows.EvidenceRef{}, false, err
 		}
 		switch err := s.b.create(ctx, chainKey(m.Seq), b[ManifestFile]); {
 		case errors.Is(err, errTaken):
 			continue // another writer took this position: go again after it
 		case err != nil:
-			return workflows.EvidenceRef{}, fmt.Errorf("evidence: claim position %d: %w", m.Seq, err)
+			return workflows.EvidenceRef{}, false, fmt.Errorf("evidence: claim position %d: %w", m.Seq, err)
 		}
 		if s.anchor != nil {
 			heads := []anchored{{m.Seq, m.Hash}}
@@ -147,19 +149,19 @@ func (s *Store) add(ctx context.Context, id string, build func(seq int64, prev s
 				heads = append([]anchored{{seq, prev}}, heads...)
 			}
 			if err := s.anchor.add(heads...); err != nil {
-				return workflows.EvidenceRef{}, err
+				return workflows.EvidenceRef{}, false, err
 			}
 		}
 		head := fmt.Sprintf("%d %s\n", m.Seq, m.Hash)
 		if err := s.b.write(ctx, headFile, []byte(head)); err != nil {
-			return workflows.EvidenceRef{}, fmt.Errorf("evidence: update HEAD: %w", err)
+			return workflows.EvidenceRef{}, false, fmt.Errorf("evidence: update HEAD: %w", err)
 		}
 		s.mu.Lock()
 		s.verified = anchored{m.Seq, m.Hash}
 		s.mu.Unlock()
-		return s.ref(m), nil
+		return s.ref(m), true, nil
 	}
-	return workflows.EvidenceRef{}, errors.New("evidence: too many concurrent writers; try again")
+	return workflows.EvidenceRef{}, false, errors.New("evidence: too many concurrent writers; try again")
 }
 
 func (s *Store) ref(m Manifest) workflows.EvidenceRef {
