@@ -21,8 +21,11 @@ type Catalogue struct {
 	APIVersion string       `json:"apiVersion"`
 	Metadata   Metadata     `json:"metadata"`
 	Tiers      []TierPolicy `json:"tiers,omitempty"`
-	Services   []Service    `json:"services"`
-	Scenarios  []Scenario   `json:"scenarios,omitempty"`
+	// Contacts are the people and groups the services and scenarios name, and how to
+	// reach them.
+	Contacts  []Contact  `json:"contacts,omitempty"`
+	Services  []Service  `json:"services"`
+	Scenarios []Scenario `json:"scenarios,omitempty"`
 	// Source says which file the catalogue came from; Digest is the SHA-256 of its bytes.
 	Source runbooks.Source `json:"source"`
 
@@ -95,7 +98,10 @@ type TierPolicy struct {
 	// ImprovementDue is how long an improvement item of the tier's services (an action
 	// item or gap a run recorded) may stay open; 0 means DefaultImprovementDue.
 	ImprovementDue runbooks.Duration `json:"improvementDue,omitempty"`
-	Pos            runbooks.Pos      `json:"pos"`
+	// MTD is the maximum tolerable downtime of the tier's services: how long the business
+	// survives without one before the damage is unacceptable. Every RTO must fit in it.
+	MTD *runbooks.Duration `json:"mtd,omitempty"`
+	Pos runbooks.Pos       `json:"pos"`
 }
 
 // DefaultImprovementDue is how long an improvement item of a tier's services may stay
@@ -139,15 +145,19 @@ type Service struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 	Owner       string `json:"owner"`
-	Tier        int    `json:"tier"`
+	// Deputy stands in for the owner; a contact's name.
+	Deputy string `json:"deputy,omitempty"`
+	Tier   int    `json:"tier"`
 	// BusinessProcess is the business process the service supports ("order to cash").
 	BusinessProcess string `json:"businessProcess,omitempty"`
 	// Targets override the tier's, field by field.
-	Targets   Targets           `json:"targets,omitempty"`
-	DependsOn []string          `json:"dependsOn,omitempty"`
-	Runbooks  []RunbookRef      `json:"runbooks,omitempty"`
-	Tags      map[string]string `json:"tags,omitempty"`
-	Pos       runbooks.Pos      `json:"pos"`
+	Targets Targets `json:"targets,omitempty"`
+	// MTD overrides the tier's maximum tolerable downtime.
+	MTD       *runbooks.Duration `json:"mtd,omitempty"`
+	DependsOn []string           `json:"dependsOn,omitempty"`
+	Runbooks  []RunbookRef       `json:"runbooks,omitempty"`
+	Tags      map[string]string  `json:"tags,omitempty"`
+	Pos       runbooks.Pos       `json:"pos"`
 }
 
 // RunbookRef names a runbook that recovers a service from some disruptions.
@@ -173,12 +183,14 @@ func (r *RunbookRef) For(d Disruption) bool {
 // Scenario is a disaster to plan for: which services it hits directly, and which type
 // of disruption that is for them.
 type Scenario struct {
-	Name        string       `json:"name"`
-	Title       string       `json:"title,omitempty"`
-	Description string       `json:"description,omitempty"`
-	Disruption  Disruption   `json:"disruption"`
-	Select      Selector     `json:"select"`
-	Pos         runbooks.Pos `json:"pos"`
+	Name        string     `json:"name"`
+	Title       string     `json:"title,omitempty"`
+	Description string     `json:"description,omitempty"`
+	Disruption  Disruption `json:"disruption"`
+	Select      Selector   `json:"select"`
+	// IncidentCommander leads the response to the scenario; a contact's name.
+	IncidentCommander string       `json:"incidentCommander,omitempty"`
+	Pos               runbooks.Pos `json:"pos"`
 }
 
 // Selector picks services: those it names, and those that carry every one of its tags.
@@ -243,6 +255,18 @@ func (c *Catalogue) Target(s *Service, d Disruption) Target {
 		t = t.merge(p.Targets[d])
 	}
 	return t
+}
+
+// MTD returns a service's maximum tolerable downtime: its own, or its tier's; nil when
+// neither says.
+func (c *Catalogue) MTD(s *Service) *runbooks.Duration {
+	if s.MTD != nil {
+		return s.MTD
+	}
+	if p := c.Tier(s.Tier); p != nil {
+		return p.MTD
+	}
+	return nil
 }
 
 // RunbookPaths returns every runbook path the services name, sorted, once each.

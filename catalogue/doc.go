@@ -25,11 +25,17 @@
 //	    name: critical
 //	    drill_every: 90d           # each runbook must pass a drill at least this often
 //	    improvement_due: 30d       # an action item or gap of a run is due this long after it
+//	    mtd: 8h                    # maximum tolerable downtime: every RTO must fit in it
 //	    targets:                   # per disruption type: component, zone, region, data
 //	      region: {rto: 1h, rpo: 15m}
+//	contacts:                    # the people and groups named below, and how to reach them
+//	  - name: carol                # the identity bcdr knows them by: a user or group:NAME
+//	    role: Deputy for payments
+//	    email: carol@example.com   # and/or phone, chat
 //	services:
 //	  - name: checkout
 //	    owner: group:payments
+//	    deputy: carol              # a contact; stands in for the owner
 //	    tier: 1
 //	    business_process: Order to cash
 //	    targets:                   # override the tier's, field by field
@@ -43,6 +49,7 @@
 //	scenarios:
 //	  - name: us-east-1-lost
 //	    disruption: region
+//	    incident_commander: alice                       # a contact
 //	    select: {tags: {region: us-east-1}}             # or services: [a, b]
 //
 // Tiers 0 and 1 are critical: such a service without a runbook is a warning. Data
@@ -54,8 +61,11 @@
 // Parse reports, each at its place: unknown fields, bad durations and disruption types,
 // duplicate names, a service tier the policies do not define, a dependency on an unknown
 // service, every dependency cycle (with the cycle), a scenario selecting an unknown
-// service. LoadRunbooks adds, at each runbook reference: a runbook that does not load,
-// objectives looser than the service's target for a disruption the runbook is named
+// service, a contact listed twice or with an email that does not parse, a deputy or an
+// incident commander who is not a contact (and, as a warning once contacts are listed,
+// an owner who is not one), an RTO longer than the maximum tolerable downtime (a
+// service's mtd, or its tier's). LoadRunbooks adds, at each runbook reference: a
+// runbook that does not load, objectives looser than the service's target for a disruption the runbook is named
 // for, and parameters the runbook does not accept.
 //
 // # Scenarios

@@ -26,6 +26,13 @@ func WriteYAML(w io.Writer, c *Catalogue) error {
 		}
 		add(root, "tiers", tiers)
 	}
+	if len(c.Contacts) > 0 {
+		cts := seq()
+		for _, ct := range c.Contacts {
+			cts.Content = append(cts.Content, contactNode(ct))
+		}
+		add(root, "contacts", cts)
+	}
 	services := seq()
 	for _, s := range c.Services {
 		services.Content = append(services.Content, serviceNode(s))
@@ -63,6 +70,9 @@ func tierNode(t TierPolicy) *yaml.Node {
 	if t.ImprovementDue > 0 {
 		add(n, "improvement_due", str(t.ImprovementDue.String()))
 	}
+	if t.MTD != nil {
+		add(n, "mtd", str(t.MTD.String()))
+	}
 	if len(t.Targets) > 0 {
 		add(n, "targets", targetsNode(t.Targets))
 	}
@@ -93,10 +103,14 @@ func serviceNode(s Service) *yaml.Node {
 	n := mapping("name", str(s.Name))
 	addStr(n, "description", s.Description)
 	addStr(n, "owner", s.Owner)
+	addStr(n, "deputy", s.Deputy)
 	add(n, "tier", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(s.Tier)})
 	addStr(n, "business_process", s.BusinessProcess)
 	if len(s.Targets) > 0 {
 		add(n, "targets", targetsNode(s.Targets))
+	}
+	if s.MTD != nil {
+		add(n, "mtd", str(s.MTD.String()))
 	}
 	if len(s.DependsOn) > 0 {
 		add(n, "depends_on", flowList(s.DependsOn))
@@ -130,6 +144,7 @@ func scenarioNode(s Scenario) *yaml.Node {
 	addStr(n, "title", s.Title)
 	addStr(n, "description", s.Description)
 	add(n, "disruption", str(string(s.Disruption)))
+	addStr(n, "incident_commander", s.IncidentCommander)
 	sel := mapping()
 	if len(s.Select.Services) > 0 {
 		add(sel, "services", flowList(s.Select.Services))
@@ -138,6 +153,15 @@ func scenarioNode(s Scenario) *yaml.Node {
 		add(sel, "tags", strMapNode(s.Select.Tags))
 	}
 	add(n, "select", sel)
+	return n
+}
+
+func contactNode(ct Contact) *yaml.Node {
+	n := mapping("name", str(ct.Name))
+	addStr(n, "role", ct.Role)
+	addStr(n, "email", ct.Email)
+	addStr(n, "phone", ct.Phone)
+	addStr(n, "chat", ct.Chat)
 	return n
 }
 

@@ -97,6 +97,7 @@ func (d *decoder) catalogueFields(c *Catalogue, kind *string) map[string]yamlnod
 		"kind":       d.StrInto(kind, "kind"),
 		"metadata":   func(v *yaml.Node, p string) { d.Fields(v, p, "metadata", d.metadataFields(&c.Metadata)) },
 		"tiers":      func(v *yaml.Node, p string) { c.Tiers = yamlnode.List(d.Decoder, v, p, "tiers", d.tier) },
+		"contacts":   func(v *yaml.Node, p string) { c.Contacts = yamlnode.List(d.Decoder, v, p, "contacts", d.contact) },
 		"services":   func(v *yaml.Node, p string) { c.Services = yamlnode.List(d.Decoder, v, p, "services", d.service) },
 		"scenarios":  func(v *yaml.Node, p string) { c.Scenarios = yamlnode.List(d.Decoder, v, p, "scenarios", d.scenario) },
 	}
@@ -127,6 +128,7 @@ func (d *decoder) tierFields(t *TierPolicy) map[string]yamlnode.FieldFunc {
 		"targets":         func(v *yaml.Node, p string) { t.Targets = d.targets(v, p) },
 		"drill_every":     yamlnode.Into(&t.DrillEvery, "drill_every", d.duration),
 		"improvement_due": yamlnode.Into(&t.ImprovementDue, "improvement_due", d.duration),
+		"mtd":             d.durationPtr(&t.MTD, "mtd"),
 	}
 }
 
@@ -152,14 +154,16 @@ func (d *decoder) targets(v *yaml.Node, path string) Targets {
 }
 
 func (d *decoder) targetFields(t *Target, what string) map[string]yamlnode.FieldFunc {
-	dur := func(dst **runbooks.Duration, name string) yamlnode.FieldFunc {
-		return func(v *yaml.Node, _ string) {
-			if x, ok := d.duration(v, what+" "+name); ok {
-				*dst = &x
-			}
+	return map[string]yamlnode.FieldFunc{"rto": d.durationPtr(&t.RTO, what+" rto"), "rpo": d.durationPtr(&t.RPO, what+" rpo")}
+}
+
+// durationPtr decodes an optional duration.
+func (d *decoder) durationPtr(dst **runbooks.Duration, what string) yamlnode.FieldFunc {
+	return func(v *yaml.Node, _ string) {
+		if x, ok := d.duration(v, what); ok {
+			*dst = &x
 		}
 	}
-	return map[string]yamlnode.FieldFunc{"rto": dur(&t.RTO, "rto"), "rpo": dur(&t.RPO, "rpo")}
 }
 
 func (d *decoder) service(n *yaml.Node, path string) Service {
@@ -185,6 +189,8 @@ func (d *decoder) serviceFields(s *Service) map[string]yamlnode.FieldFunc {
 		"name":             d.StrInto(&s.Name, "service name"),
 		"description":      d.StrInto(&s.Description, "service description"),
 		"owner":            d.StrInto(&s.Owner, "service owner"),
+		"deputy":           d.StrInto(&s.Deputy, "service deputy"),
+		"mtd":              d.durationPtr(&s.MTD, "mtd"),
 		"tier":             d.tierInto(&s.Tier, "service tier"),
 		"business_process": d.StrInto(&s.BusinessProcess, "business_process"),
 		"targets":          func(v *yaml.Node, p string) { s.Targets = d.targets(v, p) },
@@ -250,9 +256,10 @@ func (d *decoder) scenario(n *yaml.Node, path string) Scenario {
 
 func (d *decoder) scenarioFields(s *Scenario) map[string]yamlnode.FieldFunc {
 	return map[string]yamlnode.FieldFunc{
-		"name":        d.StrInto(&s.Name, "scenario name"),
-		"title":       d.StrInto(&s.Title, "scenario title"),
-		"description": d.StrInto(&s.Description, "scenario description"),
+		"name":               d.StrInto(&s.Name, "scenario name"),
+		"title":              d.StrInto(&s.Title, "scenario title"),
+		"description":        d.StrInto(&s.Description, "scenario description"),
+		"incident_commander": d.StrInto(&s.IncidentCommander, "incident_commander"),
 		"disruption": func(v *yaml.Node, _ string) {
 			if x, ok := d.Str(v, "disruption"); ok {
 				if !validDisruption(x) {

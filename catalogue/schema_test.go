@@ -31,6 +31,7 @@ func TestSchemaListsParserKeys(t *testing.T) {
 		{"target", def(schema, "target"), slices.Sorted(maps.Keys(d.targetFields(&Target{}, "")))},
 		{"service", def(schema, "service"), slices.Sorted(maps.Keys(d.serviceFields(&Service{})))},
 		{"runbook", def(schema, "runbook"), slices.Sorted(maps.Keys(d.runbookRefFields(&RunbookRef{})))},
+		{"contact", def(schema, "contact"), slices.Sorted(maps.Keys(d.contactFields(&Contact{})))},
 		{"scenario", def(schema, "scenario"), slices.Sorted(maps.Keys(d.scenarioFields(&Scenario{})))},
 		{"select", def(schema, "select"), slices.Sorted(maps.Keys(d.selectFields(&Selector{})))},
 	}

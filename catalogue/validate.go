@@ -25,6 +25,7 @@ func Validate(c *Catalogue) runbooks.Diagnostics {
 func positionsOf(c *Catalogue) yamlnode.Positions {
 	p := yamlnode.Positions{}
 	yamlnode.SetItems(p, "tiers", c.Tiers, func(t *TierPolicy) runbooks.Pos { return t.Pos })
+	yamlnode.SetItems(p, "contacts", c.Contacts, func(ct *Contact) runbooks.Pos { return ct.Pos })
 	yamlnode.SetItems(p, "services", c.Services, func(s *Service) runbooks.Pos { return s.Pos })
 	for i, s := range c.Services {
 		yamlnode.SetItems(p, yamlnode.Index("services", i)+".runbooks", s.Runbooks, func(r *RunbookRef) runbooks.Pos { return r.Pos })
@@ -50,6 +51,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 func (v *validator) run() {
 	v.header()
 	v.tiers()
+	v.contacts()
 	v.services()
 	g := newGraph(v.c.Services)
 	for _, cy := range g.cycles() {
@@ -57,6 +59,8 @@ func (v *validator) run() {
 		v.errorf(v.pos.At(at), "dependency cycle: %s", g.cycleText(cy))
 	}
 	v.scenarios()
+	v.references()
+	v.downtime()
 }
 
 func (v *validator) header() {

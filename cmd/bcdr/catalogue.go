@@ -95,9 +95,10 @@ func newCatalogueCommand(a *app) *cobra.Command {
 		Use:   "catalogue",
 		Short: "Check and list the service catalogue: tiers, targets, dependencies, runbooks",
 		Long: `The service catalogue (YAML, apiVersion bcdr.io/v1, kind Catalogue) lists the business
-services: owner, tier, business process, RTO/RPO targets per disruption type
-(component, zone, region, data), dependencies, the runbooks that recover them, and the
-disaster scenarios to plan for. 'bcdr scenario' plans and runs the recovery from a
+services: owner and deputy, tier, business process, RTO/RPO targets per disruption
+type (component, zone, region, data) and the maximum tolerable downtime (mtd),
+dependencies, the runbooks that recover them, the contacts (people and groups and how to
+reach them), and the disaster scenarios to plan for, each with its incident commander. 'bcdr scenario' plans and runs the recovery from a
 scenario; 'bcdr coverage' reports which services are proven by drills.
 
 runbooks/library/catalogue/driftwood-outfitters.yaml is a sample of 20 services.`,
