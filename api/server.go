@@ -151,6 +151,11 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/v1/schedules/{id}/unpause", role: Author, h: s.pauseSchedule(false)},
 		{method: "POST", pattern: "/v1/schedules/{id}/trigger", role: Operator, h: s.triggerSchedule},
 		{method: "GET", pattern: "/v1/drills/overdue", role: Viewer, h: s.overdue},
+		{method: "GET", pattern: "/v1/improvements", role: Viewer, h: s.listImprovements},
+		{method: "GET", pattern: "/v1/improvements/{id}", role: Viewer, h: s.showImprovement},
+		// Who may update depends on the item (updateImprovement): an author of its service, or
+		// an operator of it who owns the item; the handler refuses everyone else.
+		{method: "PATCH", pattern: "/v1/improvements/{id}", role: Viewer, h: s.updateImprovement},
 		{method: "POST", pattern: "/v1/triggers/{name}", public: true, h: s.webhook},
 	}
 }

@@ -337,6 +337,8 @@ func (a *apiEnv) testRoleTable(t *testing.T) {
 		{"POST /v1/schedules/{id}/pause", "/v1/schedules/role-table/pause", nil, refuse("author")},
 		{"POST /v1/schedules/{id}/unpause", "/v1/schedules/role-table/unpause", nil, refuse("author")},
 		{"POST /v1/schedules/{id}/trigger", "/v1/schedules/role-table/trigger", nil, refuse("operator", "incident-commander")},
+		// Who may change an item depends on the item; roles that may change none are refused first.
+		{"PATCH /v1/improvements/{id}", "/v1/improvements/imp-000000000000", map[string]any{"note": "x"}, refuse("operator", "incident-commander", "author")},
 	}
 	// The table covers every mutating route the server has (webhooks authenticate
 	// themselves and are tested below).
