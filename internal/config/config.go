@@ -190,6 +190,7 @@ func Defaults(dataHome, user string) map[string]any {
 		"dev.retention":            "720h",
 		"http.address":             "127.0.0.1:8080",
 		"identity.user":            user,
+		"identity.key_file":        "",
 		"groups":                   map[string][]string{},
 		"aws.region":               "",
 		"aws.endpoint":             "",

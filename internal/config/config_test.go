@@ -118,3 +118,13 @@ func TestCataloguePath(t *testing.T) {
 	c.Catalogue = "/etc/bcdr/shop.yaml"
 	assert.Equal(t, "/etc/bcdr/shop.yaml", c.CataloguePath(), "the key wins")
 }
+
+// The production guide sets keys by BCDR_* variables; identity.key_file (the key every
+// server, worker and direct CLI shares) had no default, so its variable was refused as
+// naming no key.
+func TestIdentityKeyFileFromTheEnvironment(t *testing.T) {
+	getenv, environ := env(map[string]string{"HOME": "/home/x", "BCDR_IDENTITY_KEY_FILE": "/etc/bcdr/identity.key"})
+	c, err := Load(Source{Getenv: getenv, Environ: environ})
+	require.NoError(t, err)
+	assert.Equal(t, "/etc/bcdr/identity.key", c.IdentityKeyFile())
+}
