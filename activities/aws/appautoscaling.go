@@ -13,12 +13,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) appAutoscalingClient(ctx context.Context, s Scope) (*applicationautoscaling.Client, error) {
-	return client(ctx, a, "application-autoscaling", s, func(c awssdk.Config) *applicationautoscaling.Client {
-		return applicationautoscaling.NewFromConfig(c, func(o *applicationautoscaling.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // ---- aws.appautoscaling.set_scalable_target
 
 // An ECS service (or another resource) under Application Auto Scaling is kept between its

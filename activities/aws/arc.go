@@ -78,14 +78,16 @@ func (a *Actions) arcClient(ctx context.Context, s Scope, ep clusterEndpoint) (r
 	if ep.Region != "" {
 		s.Region = ep.Region
 	}
-	return client(ctx, a, "arc "+ep.Endpoint, s, func(c awssdk.Config) routingControls {
-		return arc.NewFromConfig(c, func(o *arc.Options) {
-			o.BaseEndpoint = awssdk.String(ep.Endpoint)
-			// one attempt per endpoint: the next endpoint is the retry (AWS's advice),
-			// rather than backing off on one that may be in the failed region
-			o.RetryMaxAttempts = 1
-		})
+	c, err := client(ctx, a, "arc "+ep.Endpoint, s, arc.NewFromConfig, func(o *arc.Options) {
+		o.BaseEndpoint = awssdk.String(ep.Endpoint)
+		// one attempt per endpoint: the next endpoint is the retry (AWS's advice),
+		// rather than backing off on one that may be in the failed region
+		o.RetryMaxAttempts = 1
 	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // endpointOrder is the order the cluster's endpoints are tried in: a random one first, so

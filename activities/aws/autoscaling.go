@@ -13,12 +13,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) autoscalingClient(ctx context.Context, s Scope) (*autoscaling.Client, error) {
-	return client(ctx, a, "autoscaling", s, func(c awssdk.Config) *autoscaling.Client {
-		return autoscaling.NewFromConfig(c, func(o *autoscaling.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 type groupDescriber interface {
 	DescribeAutoScalingGroups(context.Context, *autoscaling.DescribeAutoScalingGroupsInput, ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error)
 }

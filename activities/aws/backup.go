@@ -13,12 +13,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) backupClient(ctx context.Context, s Scope) (*backup.Client, error) {
-	return client(ctx, a, "backup", s, func(c awssdk.Config) *backup.Client {
-		return backup.NewFromConfig(c, func(o *backup.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 var restoreJobOutputs = []runbooks.Field{
 	field("restore_job_id", runbooks.TypeString, "AWS Backup restore job id"),
 	field("status", runbooks.TypeString, "PENDING, RUNNING, COMPLETED, ABORTED or FAILED"),

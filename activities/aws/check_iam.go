@@ -42,9 +42,7 @@ func (a *Actions) Permissions() readiness.Checker {
 		if err != nil {
 			return one(fromErr("permissions", err))
 		}
-		c, err := client(ctx, a, "iam", s, func(c awssdk.Config) *iamsdk.Client {
-			return iamsdk.NewFromConfig(c, func(o *iamsdk.Options) { o.BaseEndpoint = a.endpoint() })
-		})
+		c, err := client(ctx, a, "iam", s, iamsdk.NewFromConfig)
 		if err != nil {
 			return one(cannot("permissions", "%v", err))
 		}
@@ -100,9 +98,7 @@ func (a *Actions) principal(ctx context.Context, s Scope) (string, string, error
 		}
 		return s.RoleARN, parts[4], nil
 	}
-	c, err := client(ctx, a, "sts", s, func(c awssdk.Config) *sts.Client {
-		return sts.NewFromConfig(c, func(o *sts.Options) { o.BaseEndpoint = a.endpoint() })
-	})
+	c, err := client(ctx, a, "sts", s, sts.NewFromConfig)
 	if err != nil {
 		return "", "", err
 	}

@@ -19,12 +19,6 @@ import (
 // say how much of them is in use, so a check finds a scale-up larger than the whole
 // quota (not ready), and names the figures either way.
 
-func (a *Actions) quotasClient(ctx context.Context, s Scope) (*servicequotas.Client, error) {
-	return client(ctx, a, "servicequotas", s, func(c awssdk.Config) *servicequotas.Client {
-		return servicequotas.NewFromConfig(c, func(o *servicequotas.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // quota is one Service Quotas quota.
 type quota struct{ service, code, name string }
 

@@ -18,13 +18,10 @@ import (
 )
 
 func (a *Actions) cloudwatchClient(ctx context.Context, s Scope) (*cloudwatch.Client, error) {
-	return client(ctx, a, "cloudwatch", s, func(c awssdk.Config) *cloudwatch.Client {
-		return cloudwatch.NewFromConfig(c, func(o *cloudwatch.Options) {
-			o.BaseEndpoint = a.endpoint()
-			// AWS JSON 1.1, one of the protocols CloudWatch declares, instead of the SDK's
-			// default RPC v2 CBOR, which moto (the tests' AWS) does not speak
-			o.Protocol = awsjson.New11(schemas.GraniteServiceVersion20100801)
-		})
+	return client(ctx, a, "cloudwatch", s, cloudwatch.NewFromConfig, func(o *cloudwatch.Options) {
+		// AWS JSON 1.1, one of the protocols CloudWatch declares, instead of the SDK's
+		// default RPC v2 CBOR, which moto (the tests' AWS) does not speak
+		o.Protocol = awsjson.New11(schemas.GraniteServiceVersion20100801)
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/docdb"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -51,9 +50,7 @@ var docdbSwitchoverGlobalClusterSpec = newSpec[globalSwitchoverInput](runbooks.K
 })
 
 func (a *Actions) docdbGlobals(ctx context.Context, s Scope) (docdbGlobals, error) {
-	c, err := client(ctx, a, "docdb", s, func(c awssdk.Config) *docdb.Client {
-		return docdb.NewFromConfig(c, func(o *docdb.Options) { o.BaseEndpoint = a.endpoint() })
-	})
+	c, err := client(ctx, a, "docdb", s, docdb.NewFromConfig)
 	return docdbGlobals{c}, err
 }
 

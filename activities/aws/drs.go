@@ -14,12 +14,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) drsClient(ctx context.Context, s Scope) (*drs.Client, error) {
-	return client(ctx, a, "drs", s, func(c awssdk.Config) *drs.Client {
-		return drs.NewFromConfig(c, func(o *drs.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // tagRequestToken marks a DRS job with the step that started it: StartRecovery has no
 // client token, so a retried step looks for a recent job with its token instead.
 const tagRequestToken = "bcdr:request-token"

@@ -15,12 +15,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) dynamodbClient(ctx context.Context, s Scope) (*dynamodb.Client, error) {
-	return client(ctx, a, "dynamodb", s, func(c awssdk.Config) *dynamodb.Client {
-		return dynamodb.NewFromConfig(c, func(o *dynamodb.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // ---- aws.dynamodb.replica_status
 
 type replicaStatusInput struct {

@@ -15,9 +15,7 @@ import (
 )
 
 func (a *Actions) ec2Client(ctx context.Context, s Scope) (ec2Calls, error) {
-	return client(ctx, a, "ec2", s, func(c awssdk.Config) ec2Calls {
-		return newEC2Calls(ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = a.endpoint() }))
-	})
+	return client(ctx, a, "ec2", s, newEC2Calls)
 }
 
 // ec2Calls is the EC2 operations bcdr calls, as method values of one SDK client, which
@@ -36,7 +34,8 @@ type ec2Calls struct {
 	describeInstanceTypes          func(context.Context, *ec2.DescribeInstanceTypesInput, ...func(*ec2.Options)) (*ec2.DescribeInstanceTypesOutput, error)
 }
 
-func newEC2Calls(c *ec2.Client) ec2Calls {
+func newEC2Calls(cfg awssdk.Config, opts ...func(*ec2.Options)) ec2Calls {
+	c := ec2.NewFromConfig(cfg, opts...)
 	return ec2Calls{c.DescribeInstances, c.StartInstances, c.StopInstances, c.DescribeLaunchTemplateVersions, c.DescribeInstanceTypes}
 }
 

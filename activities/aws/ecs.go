@@ -13,12 +13,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) ecsClient(ctx context.Context, s Scope) (*ecs.Client, error) {
-	return client(ctx, a, "ecs", s, func(c awssdk.Config) *ecs.Client {
-		return ecs.NewFromConfig(c, func(o *ecs.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 var ecsServiceInputs = []runbooks.Field{
 	reqStr("cluster", "ECS cluster name or ARN"),
 	reqStr("service", "ECS service name or ARN"),

@@ -14,12 +14,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) eksClient(ctx context.Context, s Scope) (*eks.Client, error) {
-	return client(ctx, a, "eks", s, func(c awssdk.Config) *eks.Client {
-		return eks.NewFromConfig(c, func(o *eks.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // ---- aws.eks.scale_nodegroup
 
 type scaleNodegroupInput struct {

@@ -14,12 +14,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) elasticacheClient(ctx context.Context, s Scope) (*elasticache.Client, error) {
-	return client(ctx, a, "elasticache", s, func(c awssdk.Config) *elasticache.Client {
-		return elasticache.NewFromConfig(c, func(o *elasticache.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // ---- aws.elasticache.failover_global_datastore
 
 type globalDatastoreInput struct {

@@ -13,12 +13,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) elbv2Client(ctx context.Context, s Scope) (*elbv2.Client, error) {
-	return client(ctx, a, "elbv2", s, func(c awssdk.Config) *elbv2.Client {
-		return elbv2.NewFromConfig(c, func(o *elbv2.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 type targetHealthReader interface {
 	DescribeTargetHealth(context.Context, *elbv2.DescribeTargetHealthInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
 }

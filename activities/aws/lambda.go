@@ -14,12 +14,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) lambdaClient(ctx context.Context, s Scope) (*lambda.Client, error) {
-	return client(ctx, a, "lambda", s, func(c awssdk.Config) *lambda.Client {
-		return lambda.NewFromConfig(c, func(o *lambda.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // ---- aws.lambda.invoke
 
 type invokeInput struct {

@@ -15,12 +15,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) rdsClient(ctx context.Context, s Scope) (*rds.Client, error) {
-	return client(ctx, a, "rds", s, func(c awssdk.Config) *rds.Client {
-		return rds.NewFromConfig(c, func(o *rds.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // Tags bcdr puts on what it creates, so cleanup deletes only its own resources.
 const (
 	tagManaged = "bcdr:managed"

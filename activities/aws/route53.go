@@ -19,12 +19,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) route53Client(ctx context.Context, s Scope) (*route53.Client, error) {
-	return client(ctx, a, "route53", s, func(c awssdk.Config) *route53.Client {
-		return route53.NewFromConfig(c, func(o *route53.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // recordInput names a record set and, for upserts, gives its contents. Its fields are the
 // upsert kind's inputs, so a record read back (the previous one) can be upserted again.
 type recordInput struct {

@@ -17,13 +17,10 @@ import (
 )
 
 func (a *Actions) s3Client(ctx context.Context, s Scope) (*s3.Client, error) {
-	return client(ctx, a, "s3", s, func(c awssdk.Config) *s3.Client {
-		return s3.NewFromConfig(c, func(o *s3.Options) {
-			o.BaseEndpoint = a.endpoint()
-			// an endpoint override (moto, a VPC endpoint by IP) has no per-bucket host names
-			o.UsePathStyle = o.BaseEndpoint != nil
-			o.DisableLogOutputChecksumValidationSkipped = true // a marker has no checksum: not worth a log line
-		})
+	return client(ctx, a, "s3", s, s3.NewFromConfig, func(o *s3.Options) {
+		// an endpoint override (moto, a VPC endpoint by IP) has no per-bucket host names
+		o.UsePathStyle = o.BaseEndpoint != nil
+		o.DisableLogOutputChecksumValidationSkipped = true // a marker has no checksum: not worth a log line
 	})
 }
 

@@ -14,12 +14,6 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func (a *Actions) secretsClient(ctx context.Context, s Scope) (*secretsmanager.Client, error) {
-	return client(ctx, a, "secretsmanager", s, func(c awssdk.Config) *secretsmanager.Client {
-		return secretsmanager.NewFromConfig(c, func(o *secretsmanager.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // ---- aws.secretsmanager.promote_replica
 
 type promoteSecretInput struct {

@@ -19,12 +19,6 @@ import (
 // status, logs and evidence.
 const SecretOutputs = "_secret_outputs"
 
-func (a *Actions) ssmClient(ctx context.Context, s Scope) (*ssm.Client, error) {
-	return client(ctx, a, "ssm", s, func(c awssdk.Config) *ssm.Client {
-		return ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = a.endpoint() })
-	})
-}
-
 // ---- aws.ssm.start_automation
 
 type startAutomationInput struct {
