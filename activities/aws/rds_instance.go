@@ -256,21 +256,14 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 	if err != nil {
 		return nil, err
 	}
-	existing, err := describeInstance(ctx, c, in.InstanceID)
-	if err != nil {
-		return nil, err
-	}
-	created := existing == nil
 	snapshot := in.SnapshotID
-	if existing != nil {
-		if err := restoredBy(existing, req, in.InstanceID); err != nil {
-			return nil, err
-		}
-	} else {
+	inst, created, err := a.buildInstance(ctx, c, req, in.InstanceID, in.Wait, func() (*rdstypes.DBInstance, error) {
 		if snapshot == "" {
-			if snapshot, err = newestSnapshot(ctx, c, in.SourceInstanceID, before); err != nil {
+			newest, err := newestSnapshot(ctx, c, in.SourceInstanceID, before)
+			if err != nil {
 				return nil, err
 			}
+			snapshot = newest
 		}
 		input := &rds.RestoreDBInstanceFromDBSnapshotInput{
 			DBInstanceIdentifier: awssdk.String(in.InstanceID),
@@ -280,19 +273,13 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 		in.fromSnapshot(input)
 		logChange(ctx, "restore RDS instance from snapshot", "instance", in.InstanceID, "snapshot", snapshot)
 		out, err := c.RestoreDBInstanceFromDBSnapshot(ctx, input)
-		if errorCode(err) == "DBInstanceAlreadyExists" {
-			return nil, fmt.Errorf("restore DB instance %q: created concurrently, retry to adopt it: %w", in.InstanceID, err)
-		}
 		if err != nil {
 			return nil, classify(err, "restore DB instance %q from snapshot %q", in.InstanceID, snapshot)
 		}
-		existing = out.DBInstance
-	}
-	inst := existing
-	if in.Wait {
-		if inst, err = a.waitInstance(ctx, c, in.InstanceID, "available", nil); err != nil {
-			return nil, err
-		}
+		return out.DBInstance, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	r := instanceResult(inst)
 	if snapshot == "" {

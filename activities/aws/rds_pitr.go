@@ -2,11 +2,11 @@ package aws
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/runbooks"
@@ -102,16 +102,7 @@ func (a *Actions) restoreToPointInTime(ctx context.Context, c pointInTimeRestore
 	if source == "" {
 		source = in.SourceAutomatedBackups
 	}
-	existing, err := describeInstance(ctx, c, in.InstanceID)
-	if err != nil {
-		return nil, err
-	}
-	created := existing == nil
-	if existing != nil {
-		if err := restoredBy(existing, req, in.InstanceID); err != nil {
-			return nil, err
-		}
-	} else {
+	inst, created, err := a.buildInstance(ctx, c, req, in.InstanceID, in.Wait, func() (*rdstypes.DBInstance, error) {
 		input := &rds.RestoreDBInstanceToPointInTimeInput{
 			TargetDBInstanceIdentifier: awssdk.String(in.InstanceID),
 			Tags:                       in.tags(req, source),
@@ -129,19 +120,13 @@ func (a *Actions) restoreToPointInTime(ctx context.Context, c pointInTimeRestore
 		in.toPointInTime(input)
 		logChange(ctx, "restore RDS instance to a point in time", "instance", in.InstanceID, "source", source, "time", in.RestoreTime)
 		out, err := c.RestoreDBInstanceToPointInTime(ctx, input)
-		if errorCode(err) == "DBInstanceAlreadyExists" {
-			return nil, fmt.Errorf("restore DB instance %q: created concurrently, retry to adopt it: %w", in.InstanceID, err)
-		}
 		if err != nil {
 			return nil, classify(err, "restore DB instance %q from %q to %s", in.InstanceID, source, pointInTime(in))
 		}
-		existing = out.DBInstance
-	}
-	inst := existing
-	if in.Wait {
-		if inst, err = a.waitInstance(ctx, c, in.InstanceID, "available", nil); err != nil {
-			return nil, err
-		}
+		return out.DBInstance, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	r := instanceResult(inst)
 	r["restore_time"], r["created"] = in.RestoreTime, created

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -104,13 +105,35 @@ func (c restoreConfig) toPointInTime(in *rds.RestoreDBInstanceToPointInTimeInput
 	in.DBParameterGroupName, in.OptionGroupName = optional(c.ParameterGroup), optional(c.OptionGroup)
 }
 
-// restoredBy checks that an instance with the restore's name was made by this step (a
-// retried attempt adopts it) and not by anyone else.
-func restoredBy(inst *rdstypes.DBInstance, req activities.Request, id string) error {
-	if tagValue(inst.TagList, tagRunID) != req.RunID || tagValue(inst.TagList, tagStepID) != req.StepID {
-		return invalid("restore DB instance %q: an instance with this identifier exists and was not created by this step", id)
+// buildInstance creates the restored instance id with start, or adopts the one an
+// earlier attempt of this step created (and refuses one that anyone else made), then
+// waits until it is available when wait. created is false when it was adopted.
+func (a *Actions) buildInstance(ctx context.Context, c instanceDescriber, req activities.Request, id string, wait bool,
+	start func() (*rdstypes.DBInstance, error)) (inst *rdstypes.DBInstance, created bool, err error) {
+	inst, err = describeInstance(ctx, c, id)
+	if err != nil {
+		return nil, false, err
 	}
-	return nil
+	created = inst == nil
+	if inst != nil {
+		if tagValue(inst.TagList, tagRunID) != req.RunID || tagValue(inst.TagList, tagStepID) != req.StepID {
+			return nil, false, invalid("restore DB instance %q: an instance with this identifier exists and was not created by this step", id)
+		}
+	} else {
+		inst, err = start()
+		if errorCode(err) == "DBInstanceAlreadyExists" {
+			return nil, false, fmt.Errorf("restore DB instance %q: created concurrently, retry to adopt it: %w", id, err)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if wait {
+		if inst, err = a.waitInstance(ctx, c, id, "available", nil); err != nil {
+			return nil, false, err
+		}
+	}
+	return inst, created, nil
 }
 
 func describeRestoreTarget(what string) string { return fmt.Sprintf("restore DB instance %q", what) }
