@@ -117,6 +117,19 @@ func (s spec[In]) run(ctx context.Context, req activities.Request,
 	return fn(withStep(withProgress(ctx), req), req, in)
 }
 
+// withClient is a run function for a kind that calls one service: it makes the service's
+// client for the inputs' scope with newClient, then calls fn with it.
+func withClient[In scoped, C any](newClient func(context.Context, Scope) (C, error),
+	fn func(context.Context, activities.Request, In, C) (activities.Result, error)) func(context.Context, activities.Request, In) (activities.Result, error) {
+	return func(ctx context.Context, req activities.Request, in In) (activities.Result, error) {
+		c, err := newClient(ctx, in.scope())
+		if err != nil {
+			return nil, err
+		}
+		return fn(ctx, req, in, c)
+	}
+}
+
 func (s spec[In]) decode(with map[string]any) (In, error) {
 	var in In
 	full := make(map[string]any, len(with))

@@ -213,11 +213,7 @@ var autoscalingWaitHealthySpec = newSpec[waitHealthyInput](runbooks.Kind{
 
 // AutoscalingWaitHealthy carries out aws.autoscaling.wait_healthy.
 func (a *Actions) AutoscalingWaitHealthy(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return autoscalingWaitHealthySpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitHealthyInput) (activities.Result, error) {
-		c, err := a.autoscalingClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return autoscalingWaitHealthySpec.run(ctx, req, withClient(a.autoscalingClient, func(ctx context.Context, req activities.Request, in waitHealthyInput, c *autoscaling.Client) (activities.Result, error) {
 		count := 0
 		if in.MinHealthy != nil {
 			count = *in.MinHealthy
@@ -233,5 +229,5 @@ func (a *Actions) AutoscalingWaitHealthy(ctx context.Context, req activities.Req
 			return nil, err
 		}
 		return activities.Result{"healthy": healthy}, nil
-	})
+	}))
 }

@@ -60,13 +60,9 @@ type restoreDescriber interface {
 
 // BackupStartRestore carries out aws.backup.start_restore.
 func (a *Actions) BackupStartRestore(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return backupStartRestoreSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in startRestoreInput) (activities.Result, error) {
-		c, err := a.backupClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return backupStartRestoreSpec.run(ctx, req, withClient(a.backupClient, func(ctx context.Context, req activities.Request, in startRestoreInput, c *backup.Client) (activities.Result, error) {
 		return a.startRestore(ctx, c, req, in)
-	})
+	}))
 }
 
 func (a *Actions) startRestore(ctx context.Context, c restoreStarter, req activities.Request, in startRestoreInput) (activities.Result, error) {
@@ -113,13 +109,9 @@ var backupWaitRestoreSpec = newSpec[waitRestoreInput](runbooks.Kind{
 
 // BackupWaitRestore carries out aws.backup.wait_restore.
 func (a *Actions) BackupWaitRestore(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return backupWaitRestoreSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitRestoreInput) (activities.Result, error) {
-		c, err := a.backupClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return backupWaitRestoreSpec.run(ctx, req, withClient(a.backupClient, func(ctx context.Context, req activities.Request, in waitRestoreInput, c *backup.Client) (activities.Result, error) {
 		return a.waitRestore(ctx, c, in.RestoreJobID)
-	})
+	}))
 }
 
 func (a *Actions) waitRestore(ctx context.Context, c restoreDescriber, id string) (activities.Result, error) {

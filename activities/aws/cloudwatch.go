@@ -97,11 +97,7 @@ var cloudwatchAlarmStateSpec = newSpec[alarmStateInput](runbooks.Kind{
 
 // CloudWatchAlarmState carries out aws.cloudwatch.alarm_state.
 func (a *Actions) CloudWatchAlarmState(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return cloudwatchAlarmStateSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in alarmStateInput) (activities.Result, error) {
-		c, err := a.cloudwatchClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return cloudwatchAlarmStateSpec.run(ctx, req, withClient(a.cloudwatchClient, func(ctx context.Context, req activities.Request, in alarmStateInput, c *cloudwatch.Client) (activities.Result, error) {
 		alarms, err := describeAlarms(ctx, c, []string{in.AlarmName}, "")
 		if err != nil {
 			return nil, err
@@ -114,7 +110,7 @@ func (a *Actions) CloudWatchAlarmState(ctx context.Context, req activities.Reque
 			return nil, failed("CloudWatch alarm %q is %s, expected %s: %s", in.AlarmName, al.state, in.Expect, al.reason)
 		}
 		return activities.Result{"state": al.state, "reason": al.reason, "updated_at": al.updated.UTC().Format(time.RFC3339Nano)}, nil
-	})
+	}))
 }
 
 // ---- aws.cloudwatch.alarms_ok

@@ -160,13 +160,9 @@ var drsWaitJobSpec = newSpec[waitJobInput](runbooks.Kind{
 
 // DRSWaitJob carries out aws.drs.wait_job.
 func (a *Actions) DRSWaitJob(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return drsWaitJobSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitJobInput) (activities.Result, error) {
-		c, err := a.drsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return drsWaitJobSpec.run(ctx, req, withClient(a.drsClient, func(ctx context.Context, req activities.Request, in waitJobInput, c *drs.Client) (activities.Result, error) {
 		return a.waitJob(ctx, c, in.JobID)
-	})
+	}))
 }
 
 func (a *Actions) waitJob(ctx context.Context, c jobDescriber, id string) (activities.Result, error) {

@@ -48,13 +48,9 @@ type tableDescriber interface {
 
 // DynamoDBReplicaStatus carries out aws.dynamodb.replica_status.
 func (a *Actions) DynamoDBReplicaStatus(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return dynamodbReplicaStatusSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in replicaStatusInput) (activities.Result, error) {
-		c, err := a.dynamodbClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return dynamodbReplicaStatusSpec.run(ctx, req, withClient(a.dynamodbClient, func(ctx context.Context, req activities.Request, in replicaStatusInput, c *dynamodb.Client) (activities.Result, error) {
 		return replicaStatus(ctx, c, in, a.resolve(in.Scope).Region)
-	})
+	}))
 }
 
 // replicaStatus reads the table in the region here. The table there is that region's
@@ -187,13 +183,9 @@ type itemReadWriter interface {
 
 // DynamoDBPutMarker carries out aws.dynamodb.put_marker.
 func (a *Actions) DynamoDBPutMarker(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return dynamodbPutMarkerSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in ddbPutMarkerInput) (activities.Result, error) {
-		c, err := a.dynamodbClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return dynamodbPutMarkerSpec.run(ctx, req, withClient(a.dynamodbClient, func(ctx context.Context, req activities.Request, in ddbPutMarkerInput, c *dynamodb.Client) (activities.Result, error) {
 		return putDDBMarker(ctx, c, req, in, time.Now())
-	})
+	}))
 }
 
 func putDDBMarker(ctx context.Context, c itemReadWriter, req activities.Request, in ddbPutMarkerInput, now time.Time) (activities.Result, error) {
@@ -253,15 +245,11 @@ func putDDBMarker(ctx context.Context, c itemReadWriter, req activities.Request,
 
 // DynamoDBGetMarker carries out aws.dynamodb.get_marker.
 func (a *Actions) DynamoDBGetMarker(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return dynamodbGetMarkerSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in ddbGetMarkerInput) (activities.Result, error) {
-		c, err := a.dynamodbClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return dynamodbGetMarkerSpec.run(ctx, req, withClient(a.dynamodbClient, func(ctx context.Context, req activities.Request, in ddbGetMarkerInput, c *dynamodb.Client) (activities.Result, error) {
 		return a.getMarker(ctx, in.where(), time.Duration(in.Wait), func(ctx context.Context) (marker, bool, error) {
 			return readDDBMarker(ctx, c, in.ddbMarkerKey)
 		})
-	})
+	}))
 }
 
 func readDDBMarker(ctx context.Context, c itemReadWriter, k ddbMarkerKey) (marker, bool, error) {

@@ -66,13 +66,9 @@ type tableRestorer interface {
 
 // DynamoDBRestoreTableToPointInTime carries out aws.dynamodb.restore_table_to_point_in_time.
 func (a *Actions) DynamoDBRestoreTableToPointInTime(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return dynamodbRestoreTableSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in tableRestoreInput) (activities.Result, error) {
-		c, err := a.dynamodbClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return dynamodbRestoreTableSpec.run(ctx, req, withClient(a.dynamodbClient, func(ctx context.Context, req activities.Request, in tableRestoreInput, c *dynamodb.Client) (activities.Result, error) {
 		return a.restoreTable(ctx, c, in)
-	})
+	}))
 }
 
 // describeTable returns the table, or nil when it does not exist.

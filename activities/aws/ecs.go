@@ -161,15 +161,11 @@ var ecsWaitStableSpec = newSpec[waitStableInput](runbooks.Kind{
 
 // ECSWaitStable carries out aws.ecs.wait_stable.
 func (a *Actions) ECSWaitStable(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return ecsWaitStableSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitStableInput) (activities.Result, error) {
-		c, err := a.ecsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return ecsWaitStableSpec.run(ctx, req, withClient(a.ecsClient, func(ctx context.Context, req activities.Request, in waitStableInput, c *ecs.Client) (activities.Result, error) {
 		s, err := a.waitStable(ctx, c, in.Cluster, in.Service)
 		if err != nil {
 			return nil, err
 		}
 		return activities.Result{"running_count": int(s.RunningCount), "desired_count": int(s.DesiredCount)}, nil
-	})
+	}))
 }

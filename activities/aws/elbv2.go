@@ -81,11 +81,7 @@ var elbv2TargetHealthSpec = newSpec[targetHealthInput](runbooks.Kind{
 
 // ELBv2TargetHealth carries out aws.elbv2.target_health.
 func (a *Actions) ELBv2TargetHealth(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return elbv2TargetHealthSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in targetHealthInput) (activities.Result, error) {
-		c, err := a.elbv2Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return elbv2TargetHealthSpec.run(ctx, req, withClient(a.elbv2Client, func(ctx context.Context, req activities.Request, in targetHealthInput, c *elbv2.Client) (activities.Result, error) {
 		th, err := readTargetHealth(ctx, c, in.TargetGroupARN)
 		if err != nil {
 			return nil, err
@@ -95,7 +91,7 @@ func (a *Actions) ELBv2TargetHealth(ctx context.Context, req activities.Request)
 				in.TargetGroupARN, th.healthy, len(th.targets), *in.MinHealthy)
 		}
 		return th.result(), nil
-	})
+	}))
 }
 
 // ---- aws.elbv2.wait_healthy_targets
@@ -120,17 +116,13 @@ var elbv2WaitHealthyTargetsSpec = newSpec[waitHealthyTargetsInput](runbooks.Kind
 
 // ELBv2WaitHealthyTargets carries out aws.elbv2.wait_healthy_targets.
 func (a *Actions) ELBv2WaitHealthyTargets(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return elbv2WaitHealthyTargetsSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitHealthyTargetsInput) (activities.Result, error) {
-		c, err := a.elbv2Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return elbv2WaitHealthyTargetsSpec.run(ctx, req, withClient(a.elbv2Client, func(ctx context.Context, req activities.Request, in waitHealthyTargetsInput, c *elbv2.Client) (activities.Result, error) {
 		th, err := a.waitHealthyTargets(ctx, c, in.TargetGroupARN, in.Count)
 		if err != nil {
 			return nil, err
 		}
 		return th.result(), nil
-	})
+	}))
 }
 
 func (a *Actions) waitHealthyTargets(ctx context.Context, c targetHealthReader, arn string, count *int) (targetHealth, error) {

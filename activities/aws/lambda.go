@@ -53,13 +53,9 @@ type invoker interface {
 
 // LambdaInvoke carries out aws.lambda.invoke.
 func (a *Actions) LambdaInvoke(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return lambdaInvokeSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in invokeInput) (activities.Result, error) {
-		c, err := a.lambdaClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return lambdaInvokeSpec.run(ctx, req, withClient(a.lambdaClient, func(ctx context.Context, req activities.Request, in invokeInput, c *lambda.Client) (activities.Result, error) {
 		return invoke(ctx, c, req, in)
-	})
+	}))
 }
 
 func invoke(ctx context.Context, c invoker, req activities.Request, in invokeInput) (activities.Result, error) {

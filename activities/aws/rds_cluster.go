@@ -391,13 +391,9 @@ type failoverProgress struct {
 
 // RDSFailoverCluster carries out aws.rds.failover_cluster.
 func (a *Actions) RDSFailoverCluster(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsFailoverClusterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in failoverClusterInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsFailoverClusterSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in failoverClusterInput, c *rds.Client) (activities.Result, error) {
 		return a.failoverCluster(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) failoverCluster(ctx context.Context, c clusterFailoverer, in failoverClusterInput) (activities.Result, error) {
@@ -483,11 +479,7 @@ var rdsWaitClusterSpec = newSpec[waitClusterInput](runbooks.Kind{
 
 // RDSWaitCluster carries out aws.rds.wait_cluster.
 func (a *Actions) RDSWaitCluster(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsWaitClusterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitClusterInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsWaitClusterSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in waitClusterInput, c *rds.Client) (activities.Result, error) {
 		writer := in.WriterInstanceID
 		if writer == "" && in.RequireWriter {
 			writer = anyWriter
@@ -502,7 +494,7 @@ func (a *Actions) RDSWaitCluster(ctx context.Context, req activities.Request) (a
 			"endpoint":        awssdk.ToString(cl.Endpoint),
 			"reader_endpoint": awssdk.ToString(cl.ReaderEndpoint),
 		}, nil
-	})
+	}))
 }
 
 // anyWriter asks waitCluster for a writer, whichever instance it is.

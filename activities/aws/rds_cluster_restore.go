@@ -95,13 +95,9 @@ type clusterRestorer interface {
 
 // RDSRestoreClusterToPointInTime carries out aws.rds.restore_cluster_to_point_in_time.
 func (a *Actions) RDSRestoreClusterToPointInTime(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsRestoreClusterToPointInTimeSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in clusterRestoreInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsRestoreClusterToPointInTimeSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in clusterRestoreInput, c *rds.Client) (activities.Result, error) {
 		return a.restoreCluster(ctx, c, req, in)
-	})
+	}))
 }
 
 func (a *Actions) restoreCluster(ctx context.Context, c clusterRestorer, req activities.Request, in clusterRestoreInput) (activities.Result, error) {

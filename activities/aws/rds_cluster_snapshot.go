@@ -56,13 +56,9 @@ type clusterSnapshotRestorer interface {
 
 // RDSRestoreClusterFromSnapshot carries out aws.rds.restore_cluster_from_snapshot.
 func (a *Actions) RDSRestoreClusterFromSnapshot(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsRestoreClusterFromSnapshotSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in clusterSnapshotRestoreInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsRestoreClusterFromSnapshotSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in clusterSnapshotRestoreInput, c *rds.Client) (activities.Result, error) {
 		return a.restoreClusterFromSnapshot(ctx, c, req, in)
-	})
+	}))
 }
 
 func (a *Actions) restoreClusterFromSnapshot(ctx context.Context, c clusterSnapshotRestorer, req activities.Request, in clusterSnapshotRestoreInput) (activities.Result, error) {

@@ -134,13 +134,9 @@ type replicaPromoter interface {
 
 // RDSPromoteReadReplica carries out aws.rds.promote_read_replica.
 func (a *Actions) RDSPromoteReadReplica(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsPromoteReadReplicaSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in promoteReadReplicaInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsPromoteReadReplicaSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in promoteReadReplicaInput, c *rds.Client) (activities.Result, error) {
 		return a.promoteReadReplica(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) promoteReadReplica(ctx context.Context, c replicaPromoter, in promoteReadReplicaInput) (activities.Result, error) {
@@ -236,13 +232,9 @@ type instanceRestorer interface {
 
 // RDSRestoreInstanceFromSnapshot carries out aws.rds.restore_instance_from_snapshot.
 func (a *Actions) RDSRestoreInstanceFromSnapshot(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsRestoreInstanceFromSnapshotSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in restoreInstanceInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsRestoreInstanceFromSnapshotSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in restoreInstanceInput, c *rds.Client) (activities.Result, error) {
 		return a.restoreInstance(ctx, c, req, in)
-	})
+	}))
 }
 
 func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req activities.Request, in restoreInstanceInput) (activities.Result, error) {
@@ -389,13 +381,9 @@ type instanceDeleter interface {
 
 // RDSDeleteInstance carries out aws.rds.delete_instance.
 func (a *Actions) RDSDeleteInstance(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsDeleteInstanceSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in deleteInstanceInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsDeleteInstanceSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in deleteInstanceInput, c *rds.Client) (activities.Result, error) {
 		return a.deleteInstance(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) deleteInstance(ctx context.Context, c instanceDeleter, in deleteInstanceInput) (activities.Result, error) {
@@ -464,17 +452,13 @@ var rdsWaitInstanceSpec = newSpec[waitInstanceInput](runbooks.Kind{
 
 // RDSWaitInstance carries out aws.rds.wait_instance.
 func (a *Actions) RDSWaitInstance(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsWaitInstanceSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitInstanceInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsWaitInstanceSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in waitInstanceInput, c *rds.Client) (activities.Result, error) {
 		inst, err := a.waitInstance(ctx, c, in.InstanceID, in.Status, nil)
 		if err != nil {
 			return nil, err
 		}
 		return instanceResult(inst), nil
-	})
+	}))
 }
 
 func tagValue(tags []rdstypes.Tag, key string) string {

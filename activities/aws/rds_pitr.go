@@ -59,13 +59,9 @@ type pointInTimeRestorer interface {
 
 // RDSRestoreInstanceToPointInTime carries out aws.rds.restore_instance_to_point_in_time.
 func (a *Actions) RDSRestoreInstanceToPointInTime(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsRestoreInstanceToPointInTimeSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in pointInTimeInput) (activities.Result, error) {
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsRestoreInstanceToPointInTimeSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in pointInTimeInput, c *rds.Client) (activities.Result, error) {
 		return a.restoreToPointInTime(ctx, c, req, in)
-	})
+	}))
 }
 
 // check refuses a restore whose source or time is not exactly one thing

@@ -148,17 +148,13 @@ type changeProgress struct {
 
 // Route53UpsertRecord carries out aws.route53.upsert_record.
 func (a *Actions) Route53UpsertRecord(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return route53UpsertRecordSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in upsertRecordInput) (activities.Result, error) {
-		c, err := a.route53Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return route53UpsertRecordSpec.run(ctx, req, withClient(a.route53Client, func(ctx context.Context, req activities.Request, in upsertRecordInput, c *route53.Client) (activities.Result, error) {
 		ch, err := a.upsertRecord(ctx, c, in)
 		if err != nil {
 			return nil, err
 		}
 		return ch.upsertResult(), nil
-	})
+	}))
 }
 
 // recordChange is what an upsert or a delete did: the change it made (none when the
@@ -291,11 +287,7 @@ var route53DeleteRecordSpec = newSpec[deleteRecordInput](runbooks.Kind{
 
 // Route53DeleteRecord carries out aws.route53.delete_record.
 func (a *Actions) Route53DeleteRecord(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return route53DeleteRecordSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in deleteRecordInput) (activities.Result, error) {
-		c, err := a.route53Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return route53DeleteRecordSpec.run(ctx, req, withClient(a.route53Client, func(ctx context.Context, req activities.Request, in deleteRecordInput, c *route53.Client) (activities.Result, error) {
 		ch, err := a.deleteRecord(ctx, c, in)
 		if err != nil {
 			return nil, err
@@ -305,7 +297,7 @@ func (a *Actions) Route53DeleteRecord(ctx context.Context, req activities.Reques
 			r["previous"] = ch.Previous.asMap()
 		}
 		return r, nil
-	})
+	}))
 }
 
 func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRecordInput) (recordChange, error) {
@@ -445,11 +437,7 @@ type changeGetter interface {
 
 // Route53WaitInsync carries out aws.route53.wait_insync.
 func (a *Actions) Route53WaitInsync(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return route53WaitInsyncSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in waitInsyncInput) (activities.Result, error) {
-		c, err := a.route53Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return route53WaitInsyncSpec.run(ctx, req, withClient(a.route53Client, func(ctx context.Context, req activities.Request, in waitInsyncInput, c *route53.Client) (activities.Result, error) {
 		if in.ChangeID == "" { // an upsert that changed nothing has no change to wait for
 			return activities.Result{"status": "INSYNC"}, nil
 		}
@@ -458,7 +446,7 @@ func (a *Actions) Route53WaitInsync(ctx context.Context, req activities.Request)
 			return nil, err
 		}
 		return activities.Result{"status": status}, nil
-	})
+	}))
 }
 
 func (a *Actions) waitChange(ctx context.Context, c changeGetter, id string) (string, error) {
@@ -512,11 +500,7 @@ type healthCheckGetter interface {
 
 // Route53HealthCheckStatus carries out aws.route53.health_check_status.
 func (a *Actions) Route53HealthCheckStatus(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return route53HealthCheckStatusSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in healthCheckStatusInput) (activities.Result, error) {
-		c, err := a.route53Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return route53HealthCheckStatusSpec.run(ctx, req, withClient(a.route53Client, func(ctx context.Context, req activities.Request, in healthCheckStatusInput, c *route53.Client) (activities.Result, error) {
 		metricScope := in.Scope
 		metricScope.Region = healthCheckMetricRegion
 		cw, err := a.cloudwatchClient(ctx, metricScope)
@@ -524,7 +508,7 @@ func (a *Actions) Route53HealthCheckStatus(ctx context.Context, req activities.R
 			return nil, err
 		}
 		return healthCheckStatus(ctx, c, cw, in, time.Now())
-	})
+	}))
 }
 
 func healthCheckStatus(ctx context.Context, c healthCheckGetter, cw metricReader, in healthCheckStatusInput, now time.Time) (activities.Result, error) {

@@ -81,13 +81,9 @@ type replicationReader interface {
 
 // S3VerifyReplication carries out aws.s3.verify_replication.
 func (a *Actions) S3VerifyReplication(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return s3VerifyReplicationSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in verifyReplicationInput) (activities.Result, error) {
-		c, err := a.s3Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return s3VerifyReplicationSpec.run(ctx, req, withClient(a.s3Client, func(ctx context.Context, req activities.Request, in verifyReplicationInput, c *s3.Client) (activities.Result, error) {
 		return verifyReplication(ctx, c, in)
-	})
+	}))
 }
 
 func verifyReplication(ctx context.Context, c replicationReader, in verifyReplicationInput) (activities.Result, error) {
@@ -264,13 +260,9 @@ type objectReadWriter interface {
 
 // S3PutMarker carries out aws.s3.put_marker.
 func (a *Actions) S3PutMarker(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return s3PutMarkerSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in s3PutMarkerInput) (activities.Result, error) {
-		c, err := a.s3Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return s3PutMarkerSpec.run(ctx, req, withClient(a.s3Client, func(ctx context.Context, req activities.Request, in s3PutMarkerInput, c *s3.Client) (activities.Result, error) {
 		return putS3Marker(ctx, c, req, in, time.Now())
-	})
+	}))
 }
 
 func putS3Marker(ctx context.Context, c objectReadWriter, req activities.Request, in s3PutMarkerInput, now time.Time) (activities.Result, error) {
@@ -297,15 +289,11 @@ func putS3Marker(ctx context.Context, c objectReadWriter, req activities.Request
 
 // S3GetMarker carries out aws.s3.get_marker.
 func (a *Actions) S3GetMarker(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return s3GetMarkerSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in s3GetMarkerInput) (activities.Result, error) {
-		c, err := a.s3Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return s3GetMarkerSpec.run(ctx, req, withClient(a.s3Client, func(ctx context.Context, req activities.Request, in s3GetMarkerInput, c *s3.Client) (activities.Result, error) {
 		return a.getMarker(ctx, markerWhere("s3", in.Bucket, in.Key), time.Duration(in.Wait), func(ctx context.Context) (marker, bool, error) {
 			return readS3Marker(ctx, c, in.Bucket, in.Key)
 		})
-	})
+	}))
 }
 
 func readS3Marker(ctx context.Context, c objectReadWriter, bucket, key string) (marker, bool, error) {

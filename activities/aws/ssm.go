@@ -59,13 +59,9 @@ type automationRunner interface {
 
 // SSMStartAutomation carries out aws.ssm.start_automation.
 func (a *Actions) SSMStartAutomation(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return ssmStartAutomationSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in startAutomationInput) (activities.Result, error) {
-		c, err := a.ssmClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return ssmStartAutomationSpec.run(ctx, req, withClient(a.ssmClient, func(ctx context.Context, req activities.Request, in startAutomationInput, c *ssm.Client) (activities.Result, error) {
 		return a.startAutomation(ctx, c, req, in)
-	})
+	}))
 }
 
 func (a *Actions) startAutomation(ctx context.Context, c automationRunner, req activities.Request, in startAutomationInput) (activities.Result, error) {
@@ -179,13 +175,9 @@ type parameterGetter interface {
 
 // SSMGetParameter carries out aws.ssm.get_parameter.
 func (a *Actions) SSMGetParameter(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return ssmGetParameterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in getParameterInput) (activities.Result, error) {
-		c, err := a.ssmClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return ssmGetParameterSpec.run(ctx, req, withClient(a.ssmClient, func(ctx context.Context, req activities.Request, in getParameterInput, c *ssm.Client) (activities.Result, error) {
 		return getParameter(ctx, c, in)
-	})
+	}))
 }
 
 func getParameter(ctx context.Context, c parameterGetter, in getParameterInput) (activities.Result, error) {
