@@ -173,6 +173,22 @@ func later(check, input string) readiness.Finding {
 	return ready(check, "%s comes from an earlier step during the run: nothing to check before", input)
 }
 
+// targetClient begins a check that reads the step's target: the service's client for
+// the scope, made by newClient; or, when the check cannot read now, the one finding that
+// says why (one of the inputs comes from an earlier step, or there is no client).
+func targetClient[C any](ctx context.Context, t readiness.Target, s Scope,
+	newClient func(context.Context, Scope) (C, error), inputs ...string) (C, []readiness.Finding) {
+	var c C
+	if n, ok := runTime(t, inputs...); ok {
+		return c, one(later("target", n))
+	}
+	c, err := newClient(ctx, s)
+	if err != nil {
+		return c, one(cannot("target", "%v", err))
+	}
+	return c, nil
+}
+
 // runTime reports the first of the inputs that only a run knows.
 func runTime(t readiness.Target, inputs ...string) (string, bool) {
 	for _, n := range inputs {

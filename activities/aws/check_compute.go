@@ -21,12 +21,9 @@ import (
 // checkECSDesiredCount: the cluster and service exist and are active, the service's
 // task definition exists, and (Fargate) the tasks fit the region's vCPU quota.
 func (a *Actions) checkECSDesiredCount(ctx context.Context, t readiness.Target, in setDesiredCountInput) []readiness.Finding {
-	if n, ok := runTime(t, "cluster", "service"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.ecsClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.ecsClient, "cluster", "service")
+	if skip != nil {
+		return skip
 	}
 	svc, f := ecsService(ctx, c, in.Cluster, in.Service)
 	if svc == nil {
@@ -54,12 +51,9 @@ func (a *Actions) checkECSDesiredCount(ctx context.Context, t readiness.Target, 
 }
 
 func (a *Actions) checkECSWaitStable(ctx context.Context, t readiness.Target, in waitStableInput) []readiness.Finding {
-	if n, ok := runTime(t, "cluster", "service"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.ecsClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.ecsClient, "cluster", "service")
+	if skip != nil {
+		return skip
 	}
 	_, f := ecsService(ctx, c, in.Cluster, in.Service)
 	return one(f)
@@ -107,12 +101,9 @@ func fargate(s *ecstypes.Service) bool {
 // step's max) allows the desired capacity, and the instances fit the region's
 // On-Demand vCPU quota.
 func (a *Actions) checkASGCapacity(ctx context.Context, t readiness.Target, in setCapacityInput) []readiness.Finding {
-	if n, ok := runTime(t, "group"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.autoscalingClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.autoscalingClient, "group")
+	if skip != nil {
+		return skip
 	}
 	g, err := describeGroup(ctx, c, in.GroupName)
 	if err != nil {
@@ -167,12 +158,9 @@ func (a *Actions) instanceQuota(ctx context.Context, s Scope, instanceType strin
 // checkEKSNodegroup: the node group exists and is ACTIVE, the sizes asked are valid
 // against its max (or the step's), and its nodes fit the region's On-Demand vCPU quota.
 func (a *Actions) checkEKSNodegroup(ctx context.Context, t readiness.Target, in scaleNodegroupInput) []readiness.Finding {
-	if n, ok := runTime(t, "cluster", "nodegroup"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.eksClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.eksClient, "cluster", "nodegroup")
+	if skip != nil {
+		return skip
 	}
 	ng, err := describeNodegroup(ctx, c, in.Cluster, in.Nodegroup)
 	if err != nil {
@@ -252,12 +240,9 @@ func orNone(s string) string {
 }
 
 func (a *Actions) checkASGWaitHealthy(ctx context.Context, t readiness.Target, in waitHealthyInput) []readiness.Finding {
-	if n, ok := runTime(t, "group"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.autoscalingClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.autoscalingClient, "group")
+	if skip != nil {
+		return skip
 	}
 	g, err := describeGroup(ctx, c, in.GroupName)
 	if err != nil {
@@ -278,12 +263,9 @@ func (a *Actions) checkEC2Stop(ctx context.Context, t readiness.Target, in stopI
 
 // checkInstances: every instance exists and is in none of the bad states.
 func (a *Actions) checkInstances(ctx context.Context, t readiness.Target, s Scope, ids []string, bad ...string) []readiness.Finding {
-	if n, ok := runTime(t, "instance_ids"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.ec2Client(ctx, s)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, s, a.ec2Client, "instance_ids")
+	if skip != nil {
+		return skip
 	}
 	states, err := instanceStates(ctx, c, ids)
 	if err != nil {
@@ -308,12 +290,9 @@ func (a *Actions) checkInstances(ctx context.Context, t readiness.Target, s Scop
 // ---- Elastic Load Balancing
 
 func (a *Actions) checkTargetGroup(ctx context.Context, t readiness.Target, in waitHealthyTargetsInput) []readiness.Finding {
-	if n, ok := runTime(t, "target_group_arn"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.elbv2Client(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.elbv2Client, "target_group_arn")
+	if skip != nil {
+		return skip
 	}
 	th, err := readTargetHealth(ctx, c, in.TargetGroupARN)
 	if err != nil {

@@ -78,12 +78,9 @@ func orDefault(s, def string) string {
 // checkSnapshotRestore: the snapshot (given, or the newest of the source instance)
 // exists, is available, and is newer than the runbook's RPO allows.
 func (a *Actions) checkSnapshotRestore(ctx context.Context, t readiness.Target, in restoreInstanceInput) []readiness.Finding {
-	if n, ok := runTime(t, "db_snapshot_identifier", "source_db_instance_identifier"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.rdsClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.rdsClient, "db_snapshot_identifier", "source_db_instance_identifier")
+	if skip != nil {
+		return skip
 	}
 	q := &rds.DescribeDBSnapshotsInput{}
 	what := ""
@@ -260,12 +257,9 @@ func isNotFoundErr(err error) bool { return typeOf(err) == "NotFound" }
 // ---- S3 and DynamoDB markers
 
 func (a *Actions) checkS3PutMarker(ctx context.Context, t readiness.Target, in s3PutMarkerInput) []readiness.Finding {
-	if n, ok := runTime(t, "bucket"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.s3Client(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.s3Client, "bucket")
+	if skip != nil {
+		return skip
 	}
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: awssdk.String(in.Bucket)}); err != nil {
 		if httpStatus(err) == 404 {
@@ -278,12 +272,9 @@ func (a *Actions) checkS3PutMarker(ctx context.Context, t readiness.Target, in s
 
 // checkDDBPutMarker reads the marker item: the table exists and the key fits its schema.
 func (a *Actions) checkDDBPutMarker(ctx context.Context, t readiness.Target, in ddbPutMarkerInput) []readiness.Finding {
-	if n, ok := runTime(t, "table", "key_attribute", "key"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.dynamodbClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.dynamodbClient, "table", "key_attribute", "key")
+	if skip != nil {
+		return skip
 	}
 	_, found, err := readDDBMarker(ctx, c, in.ddbMarkerKey)
 	if err != nil {
@@ -301,12 +292,9 @@ func (a *Actions) checkDDBPutMarker(ctx context.Context, t readiness.Target, in 
 // checkRecoveryPoint: the recovery point exists in one of the region's vaults, is
 // COMPLETED, and is newer than the runbook's RPO allows.
 func (a *Actions) checkRecoveryPoint(ctx context.Context, t readiness.Target, in startRestoreInput) []readiness.Finding {
-	if n, ok := runTime(t, "recovery_point_arn"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.backupClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.backupClient, "recovery_point_arn")
+	if skip != nil {
+		return skip
 	}
 	// DescribeRecoveryPoint needs the vault, which the ARN does not name: look in each.
 	p := backup.NewListBackupVaultsPaginator(c, &backup.ListBackupVaultsInput{})
@@ -337,12 +325,9 @@ func (a *Actions) checkRecoveryPoint(ctx context.Context, t readiness.Target, in
 }
 
 func (a *Actions) checkRestoreJob(ctx context.Context, t readiness.Target, in waitRestoreInput) []readiness.Finding {
-	if n, ok := runTime(t, "restore_job_id"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.backupClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.backupClient, "restore_job_id")
+	if skip != nil {
+		return skip
 	}
 	out, err := c.DescribeRestoreJob(ctx, &backup.DescribeRestoreJobInput{RestoreJobId: awssdk.String(in.RestoreJobID)})
 	if err != nil {
@@ -355,12 +340,9 @@ func (a *Actions) checkRestoreJob(ctx context.Context, t readiness.Target, in wa
 // keeps automated backups, and can be restored to a time newer than the runbook's RPO
 // allows (its latest restorable time), and to restore_time when one is given.
 func (a *Actions) checkPointInTime(ctx context.Context, t readiness.Target, in pointInTimeInput) []readiness.Finding {
-	if n, ok := runTime(t, "source_db_instance_identifier", "source_db_instance_automated_backups_arn"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.rdsClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.rdsClient, "source_db_instance_identifier", "source_db_instance_automated_backups_arn")
+	if skip != nil {
+		return skip
 	}
 	var earliest, latest *time.Time
 	what := ""
@@ -451,12 +433,9 @@ func (a *Actions) checkClusterSnapshotRestore(ctx context.Context, t readiness.T
 // restored to a time within the RPO (and to restore_time); a target table that already
 // exists is a warning (a new restore into it would be refused).
 func (a *Actions) checkTablePointInTime(ctx context.Context, t readiness.Target, in tableRestoreInput) []readiness.Finding {
-	if n, ok := runTime(t, "source_table"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.dynamodbClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.dynamodbClient, "source_table")
+	if skip != nil {
+		return skip
 	}
 	what := fmt.Sprintf("DynamoDB table %q", in.SourceTable)
 	out, err := c.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: awssdk.String(in.SourceTable)})

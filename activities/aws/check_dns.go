@@ -29,12 +29,9 @@ func (a *Actions) checkRecordRestore(ctx context.Context, t readiness.Target, in
 }
 
 func (a *Actions) checkRecord(ctx context.Context, t readiness.Target, s Scope, r recordInput, absent string) []readiness.Finding {
-	if n, ok := runTime(t, "hosted_zone_id", "name", "type"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.route53Client(ctx, s)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, s, a.route53Client, "hosted_zone_id", "name", "type")
+	if skip != nil {
+		return skip
 	}
 	rs, err := findRecord(ctx, c, r)
 	if err != nil {
@@ -48,12 +45,9 @@ func (a *Actions) checkRecord(ctx context.Context, t readiness.Target, s Scope, 
 
 // checkChange: a change named before the run exists.
 func (a *Actions) checkChange(ctx context.Context, t readiness.Target, in waitInsyncInput) []readiness.Finding {
-	if n, ok := runTime(t, "change_id"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.route53Client(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.route53Client, "change_id")
+	if skip != nil {
+		return skip
 	}
 	out, err := c.GetChange(ctx, &route53.GetChangeInput{Id: awssdk.String(in.ChangeID)})
 	if err != nil {

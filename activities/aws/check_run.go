@@ -15,12 +15,9 @@ import (
 
 // checkLambda: the function (and qualifier) exists and is Active.
 func (a *Actions) checkLambda(ctx context.Context, t readiness.Target, in invokeInput) []readiness.Finding {
-	if n, ok := runTime(t, "function_name", "qualifier"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.lambdaClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.lambdaClient, "function_name", "qualifier")
+	if skip != nil {
+		return skip
 	}
 	q := &lambda.GetFunctionConfigurationInput{FunctionName: awssdk.String(in.FunctionName)}
 	if in.Qualifier != "" {
@@ -38,12 +35,9 @@ func (a *Actions) checkLambda(ctx context.Context, t readiness.Target, in invoke
 
 // checkAutomation: the SSM document (and version) exists and is Active.
 func (a *Actions) checkAutomation(ctx context.Context, t readiness.Target, in startAutomationInput) []readiness.Finding {
-	if n, ok := runTime(t, "document_name", "document_version"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.ssmClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.ssmClient, "document_name", "document_version")
+	if skip != nil {
+		return skip
 	}
 	q := &ssm.DescribeDocumentInput{Name: awssdk.String(in.DocumentName)}
 	if in.DocumentVersion != "" {
@@ -69,12 +63,9 @@ func (a *Actions) checkAutomation(ctx context.Context, t readiness.Target, in st
 // checkSourceServers: every source server exists and replicates (not disconnected or
 // stalled).
 func (a *Actions) checkSourceServers(ctx context.Context, t readiness.Target, in startRecoveryInput) []readiness.Finding {
-	if n, ok := runTime(t, "source_server_ids"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.drsClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.drsClient, "source_server_ids")
+	if skip != nil {
+		return skip
 	}
 	found := map[string]drstypes.SourceServer{}
 	p := drs.NewDescribeSourceServersPaginator(c, &drs.DescribeSourceServersInput{
@@ -110,12 +101,9 @@ func (a *Actions) checkSourceServers(ctx context.Context, t readiness.Target, in
 }
 
 func (a *Actions) checkDRSJob(ctx context.Context, t readiness.Target, in waitJobInput) []readiness.Finding {
-	if n, ok := runTime(t, "job_id"); ok {
-		return one(later("target", n))
-	}
-	c, err := a.drsClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.drsClient, "job_id")
+	if skip != nil {
+		return skip
 	}
 	out, err := c.DescribeJobs(ctx, &drs.DescribeJobsInput{Filters: &drstypes.DescribeJobsRequestFilters{JobIDs: []string{in.JobID}}})
 	if err != nil {

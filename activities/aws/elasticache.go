@@ -151,13 +151,10 @@ func nilIfNotFound(err error) error {
 // checkGlobalDatastore: the group is a secondary member of an available datastore in the
 // step's region.
 func (a *Actions) checkGlobalDatastore(ctx context.Context, t readiness.Target, in globalDatastoreInput) []readiness.Finding {
-	if n, ok := runTime(t, "global_replication_group_id", "replication_group_id"); ok {
-		return one(later("target", n))
-	}
 	in.Scope = a.resolve(in.Scope)
-	c, err := a.elasticacheClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.elasticacheClient, "global_replication_group_id", "replication_group_id")
+	if skip != nil {
+		return skip
 	}
 	g, m, err := describeDatastore(ctx, c, in.GlobalID, in.ReplicationGroupID, in.Region)
 	switch {

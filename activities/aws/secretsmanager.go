@@ -98,13 +98,10 @@ func (a *Actions) promoteSecret(ctx context.Context, c secretPromoter, in promot
 // reports that replica in sync (ReplicationStatus, read in the primary's region while it
 // is there to read).
 func (a *Actions) checkSecretReplica(ctx context.Context, t readiness.Target, in promoteSecretInput) []readiness.Finding {
-	if n, ok := runTime(t, "secret_id"); ok {
-		return one(later("target", n))
-	}
 	in.Scope = a.resolve(in.Scope)
-	c, err := a.secretsClient(ctx, in.Scope)
-	if err != nil {
-		return one(cannot("target", "%v", err))
+	c, skip := targetClient(ctx, t, in.Scope, a.secretsClient, "secret_id")
+	if skip != nil {
+		return skip
 	}
 	s, err := describeSecret(ctx, c, in.SecretID)
 	if err != nil {
