@@ -1,6 +1,9 @@
 package improvements
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Counts are how many items stand where: Open counts the items still to work on (open
 // or in progress), Overdue those of them past their due date, Done those done and
@@ -72,4 +75,10 @@ func Select(items []Item, f Filter) []Item {
 		}
 	}
 	return out
+}
+
+// String says the counts as the CLI and the reports print them: "3 open (1 overdue),
+// 2 done, 4 verified, 1 dropped".
+func (c Counts) String() string {
+	return fmt.Sprintf("%d open (%d overdue), %d done, %d verified, %d dropped", c.Open, c.Overdue, c.Done, c.Verified, c.Dropped)
 }

@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/internal/codec"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/lazy"
@@ -56,6 +57,15 @@ func (l *lazyEvidence) Append(ctx context.Context, st workflows.Status) (workflo
 		return workflows.EvidenceRef{}, err
 	}
 	return s.Append(ctx, st)
+}
+
+// AppendImprovement writes an improvement item's change (api.ImprovementWriter).
+func (l *lazyEvidence) AppendImprovement(ctx context.Context, runbook, service string, e improvements.Event) (workflows.EvidenceRef, error) {
+	s, err := l.store(ctx)
+	if err != nil {
+		return workflows.EvidenceRef{}, err
+	}
+	return s.AppendImprovement(ctx, runbook, service, e)
 }
 
 // runDataConverter is the converter that reads run inputs back from the engine: the

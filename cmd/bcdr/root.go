@@ -66,7 +66,7 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 		newControlCommand(a, "pause"), newControlCommand(a, "resume"), newControlCommand(a, "skip"),
 		newControlCommand(a, "retry"), newControlCommand(a, "cancel"),
 		newRunsCommand(a), newReportCommand(a), newEvidenceCommand(a),
-		newAdvanceCommand(a), newFindingCommand(a),
+		newAdvanceCommand(a), newFindingCommand(a), newImprovementsCommand(a),
 		newValidateCommand(a), newPlanCommand(a), newDocCommand(a), newKindsCommand(a),
 		newCatalogueCommand(a), newScenarioCommand(a), newCoverageCommand(a),
 		newConfigCommand(a), newVersionCommand(a), newIAMPolicyCommand(a), newCheckCommand(a), newImportCommand(a),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/httpserver"
 )
 
@@ -111,6 +113,12 @@ func (a *app) remote() bool { return a.cfg.Server.URL != "" }
 // server.token, or, without one, an in-process API on a direct Temporal connection that
 // acts as identity.user with every role (whoever reaches Temporal directly can do all).
 func (a *app) apiClient(ctx context.Context) (*api.Client, func(), error) {
+	return a.apiClientWith(ctx, dial)
+}
+
+// apiClientWith is apiClient whose direct Temporal connection dial makes: dialLazy for
+// commands that may need no engine (the improvement plan is read from the evidence store).
+func (a *app) apiClientWith(ctx context.Context, dial func(context.Context, *config.Config, *slog.Logger) (client.Client, error)) (*api.Client, func(), error) {
 	if a.remote() {
 		return api.NewClient(a.cfg.Server.URL, a.cfg.Server.Token), func() {}, nil
 	}
