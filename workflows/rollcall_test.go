@@ -2,6 +2,9 @@ package workflows
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcdr/bcdr/activities"
 )
@@ -119,4 +124,75 @@ func TestRollCallIsATabletopPrompt(t *testing.T) {
 	roll := st.Step("roll")
 	assert.Equal(t, []any{"alice: I would page the DBAs"}, roll.Outputs["answers"])
 	assert.Nil(t, roll.Outputs["escalated"])
+}
+
+// TestRollCallKeepsItsGroupsAcrossContinueAsNew: the history grows past the
+// continue-as-new limit while a roll call is open (a parallel chain of steps runs on).
+// The run must not continue as new before the roll call ends: the groups covered (carol
+// answered for group:dba) live in the open task. The roll call ends when the last person
+// acknowledges, with no one missing, and the carried record keeps its outputs.
+func TestRollCallKeepsItsGroupsAcrossContinueAsNew(t *testing.T) {
+	var src strings.Builder
+	src.WriteString(header + `steps:
+  - id: roll
+    uses: people.roll_call
+    with: {people: [alice, "group:dba", frank], timeout: 1h}
+  - id: after
+    uses: test.step
+    needs: roll
+    with: {label: after}
+`)
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&src, "  - id: c%d\n    uses: test.step\n    with: {label: c%d}\n", i, i)
+		if i > 0 {
+			fmt.Fprintf(&src, "    needs: c%d\n", i-1)
+		}
+	}
+	rb := parse(t, src.String())
+	rec := &recorder{fails: map[string]int{}}
+	in := Input{Runbook: rb, Mode: ModeLive, Initiator: Actor{Name: "ic"}, ContinueAfter: 12}
+	var st Status
+	var acks []func() error
+	histories := 0
+	for {
+		histories++
+		require.Less(t, histories, 10, "the run never ends")
+		h := newHarness(t)
+		h.rec = rec
+		steps := 0
+		activities.Register(h.env, activities.Action{Kind: testKind, Fn: func(ctx context.Context, req activities.Request) (activities.Result, error) {
+			steps++
+			h.env.SetCurrentHistoryLength(steps * 6)
+			return rec.step(ctx, req)
+		}})
+		if histories == 1 {
+			acks = append(acks,
+				h.update(time.Minute, UpdateComplete, DecisionRequest{Step: "roll", By: Actor{Name: "carol"}}),
+				h.update(2*time.Minute, UpdateComplete, DecisionRequest{Step: "roll", By: Actor{Name: "alice"}}),
+				h.update(30*time.Minute, UpdateComplete, DecisionRequest{Step: "roll", By: Actor{Name: "frank"}}))
+		}
+		h.env.ExecuteWorkflow(WorkflowName, in)
+		var can *workflow.ContinueAsNewError
+		if err := h.env.GetWorkflowError(); errors.As(err, &can) {
+			var next Input
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+			in = next
+			continue
+		}
+		var err error
+		st, err = h.result(t)
+		require.NoError(t, err)
+		break
+	}
+	assert.Greater(t, histories, 1, "the run continued as new")
+	for i, ack := range acks {
+		require.NoError(t, ack(), "acknowledgement %d", i)
+	}
+	roll := st.Step("roll")
+	require.Equal(t, StepSucceeded, roll.Status)
+	assert.Equal(t, []any{}, roll.Outputs["missing"], "carol's acknowledgement covers group:dba")
+	assert.Len(t, roll.Outputs["acknowledged"], 3)
+	assert.Equal(t, false, roll.Outputs["escalated"])
+	assert.Equal(t, 30*time.Minute, roll.EndedAt.Sub(st.StartedAt), "it ended when frank, the last, acknowledged")
+	assert.Contains(t, rec.called(), "after")
 }
