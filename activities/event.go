@@ -44,4 +44,14 @@ type Event struct {
 	RPOTarget time.Duration     `json:"rpoTarget,omitempty"`
 	At        time.Time         `json:"at"`
 	Message   string            `json:"message"` // one line for a person
+	// AckLinks are a roll call's one-click acknowledgement links, one per person. The
+	// notifier adds them as it delivers (package notify); a run never sets them, so no
+	// link is ever in a history.
+	AckLinks []AckLink `json:"ackLinks,omitempty"`
+}
+
+// AckLink is the signed link with which User acknowledges a roll call.
+type AckLink struct {
+	User string `json:"user"`
+	URL  string `json:"url"`
 }

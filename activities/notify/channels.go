@@ -61,6 +61,9 @@ func Text(ev activities.Event) string {
 	if ev.Error != "" {
 		fmt.Fprintf(&b, "error    %s\n", ev.Error)
 	}
+	for _, l := range ev.AckLinks {
+		fmt.Fprintf(&b, "acknowledge as %s: %s\n", l.User, l.URL)
+	}
 	return b.String()
 }
 

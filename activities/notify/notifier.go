@@ -27,6 +27,13 @@ type Options struct {
 	// and 500 ms.
 	Attempts int
 	Backoff  time.Duration
+	// AckKey is the identity key roll call acknowledgement links are signed with (under
+	// a key derived from it; see identity.SignAck); with notify.ack_url, roll call events
+	// carry one link per person. nil: no links.
+	AckKey []byte
+	// Members returns a group's members, for the links of a roll call that names
+	// "group:NAME" (nil: a group gets no links; its members acknowledge otherwise).
+	Members func(group string) []string
 }
 
 // Notifier sends run events to the channels their routes name.
@@ -34,6 +41,8 @@ type Notifier struct {
 	channels map[string]channel
 	routes   []config.Route
 	opts     Options
+	ackURL   string
+	ackTTL   time.Duration
 }
 
 // channel is one place events go.
@@ -60,7 +69,10 @@ func New(cfg config.Notify, opts Options) *Notifier {
 	if opts.Backoff <= 0 {
 		opts.Backoff = 500 * time.Millisecond
 	}
-	n := &Notifier{channels: map[string]channel{}, routes: cfg.Routes, opts: opts}
+	n := &Notifier{channels: map[string]channel{}, routes: cfg.Routes, opts: opts, ackURL: cfg.AckURL, ackTTL: cfg.AckLinkTTL.Std()}
+	if n.ackTTL <= 0 {
+		n.ackTTL = 24 * time.Hour
+	}
 	for name, c := range cfg.Channels {
 		switch c.Type {
 		case "slack":
@@ -123,6 +135,7 @@ func (n *Notifier) Notify(ctx context.Context, ev activities.Event) error {
 	if inActivity && activity.HasHeartbeatDetails(ctx) {
 		_ = activity.GetHeartbeatDetails(ctx, &delivered)
 	}
+	ev = n.withAckLinks(ev)
 	var errs []error
 	for _, name := range n.Targets(ev) {
 		if delivered[name] {

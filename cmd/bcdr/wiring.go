@@ -74,13 +74,14 @@ func newWorker(c client.Client, cfg *config.Config, logger *slog.Logger, steps *
 	})
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	activities.Register(w, actions(cfg, logger, steps)...)
-	notifier(cfg, logger).Register(w)
+	key := identityKey(cfg, logger)
+	notifier(cfg, logger, key).Register(w)
 	write, writeReadiness := evidenceWriter(cfg, logger)
 	w.RegisterActivityWithOptions(write, activity.RegisterOptions{Name: workflows.EvidenceActivity})
 	w.RegisterWorkflowWithOptions(workflows.Readiness, workflow.RegisterOptions{Name: workflows.ReadinessWorkflowName})
 	w.RegisterActivityWithOptions(readinessChecks(cfg, logger, steps), activity.RegisterOptions{Name: workflows.ReadinessCheckActivity})
 	w.RegisterActivityWithOptions(writeReadiness, activity.RegisterOptions{Name: workflows.ReadinessRecordActivity})
-	v := &workflows.Verifier{Key: identityKey(cfg, logger), GroupsOf: cfg.GroupsOf}
+	v := &workflows.Verifier{Key: key, GroupsOf: cfg.GroupsOf}
 	w.RegisterActivityWithOptions(v.Verify, activity.RegisterOptions{Name: workflows.VerifyActivity})
 	return withSweep(w, c, cfg, logger)
 }
@@ -121,11 +122,13 @@ func (a *app) identity() (workflows.Actor, error) {
 }
 
 // notifier is the run-event activity: it routes events by the notify configuration, and
-// by the labels of the runbooks the server knows.
-func notifier(cfg *config.Config, logger *slog.Logger) *notify.Notifier {
+// by the labels of the runbooks the server knows; it signs roll calls' acknowledgement
+// links with the identity key and gives a group's members a link each.
+func notifier(cfg *config.Config, logger *slog.Logger, key []byte) *notify.Notifier {
 	labels := func(string) map[string]string { return nil }
 	if reg, err := registry(cfg); err == nil {
 		labels = api.NewCatalog(reg, cfg.Drills.RunbookDirs...).Labels
 	}
-	return notify.New(cfg.Notify, notify.Options{Labels: labels, Logger: logger})
+	members := func(group string) []string { return cfg.Groups[group] }
+	return notify.New(cfg.Notify, notify.Options{Labels: labels, Logger: logger, AckKey: key, Members: members})
 }

@@ -83,6 +83,12 @@ type Trigger struct {
 type Notify struct {
 	Channels map[string]Channel `mapstructure:"channels" yaml:"channels" json:"channels"`
 	Routes   []Route            `mapstructure:"routes" yaml:"routes" json:"routes"`
+	// AckURL is the bcdr server's address as the people a roll call names reach it
+	// ("https://bcdr.example.com"). When set, roll call notifications carry one signed
+	// acknowledgement link per person (AckURL/v1/ack?token=...), valid AckLinkTTL.
+	AckURL string `mapstructure:"ack_url" yaml:"ack_url" json:"ack_url"`
+	// AckLinkTTL is how long an acknowledgement link is valid (default 24h).
+	AckLinkTTL Duration `mapstructure:"ack_link_ttl" yaml:"ack_link_ttl" json:"ack_link_ttl"`
 }
 
 // Channel is one notification target.
@@ -211,6 +217,14 @@ func (c *Config) validateTrigger(bad func(key, format string, args ...any), name
 }
 
 func (c *Config) validateNotify(bad func(key, format string, args ...any)) {
+	if c.Notify.AckURL != "" {
+		if u, err := url.Parse(c.Notify.AckURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			bad("notify.ack_url", "%q is not an http(s) URL of the bcdr server (like https://bcdr.example.com)", c.Notify.AckURL)
+		}
+	}
+	if c.Notify.AckLinkTTL < 0 {
+		bad("notify.ack_link_ttl", "must be a positive duration, like 24h")
+	}
 	for _, name := range sortedKeys(c.Notify.Channels) {
 		ch, key := c.Notify.Channels[name], "notify.channels."+name
 		switch ch.Type {

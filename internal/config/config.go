@@ -215,6 +215,8 @@ func Defaults(dataHome, user string) map[string]any {
 		"triggers":                 map[string]any{},
 		"notify.channels":          map[string]any{},
 		"notify.routes":            []any{},
+		"notify.ack_url":           "",
+		"notify.ack_link_ttl":      "24h",
 		"drills.runbook_dirs":      []string{},
 		"drills.cadence":           map[string]any{"1": "2160h", "2": "4320h", "3": "8760h"},
 		"metrics.address":          "127.0.0.1:9464",
