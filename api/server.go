@@ -157,6 +157,8 @@ func (s *Server) routes() []route {
 		// an operator of it who owns the item; the handler refuses everyone else.
 		{method: "PATCH", pattern: "/v1/improvements/{id}", role: Viewer, h: s.updateImprovement},
 		{method: "POST", pattern: "/v1/triggers/{name}", public: true, h: s.webhook},
+		{method: "GET", pattern: "/v1/ack", public: true, h: s.ackForm},
+		{method: "POST", pattern: "/v1/ack", public: true, h: s.ack},
 	}
 }
 

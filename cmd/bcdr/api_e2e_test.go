@@ -89,6 +89,7 @@ type apiEnv struct {
 	base string
 	hook *hooks
 	mail *notifytest.SMTPServer
+	dev  *proc
 }
 
 func newAPIEnv(t *testing.T) *apiEnv {
@@ -120,6 +121,8 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	fmt.Fprintf(&tokens, "    - {name: pat, hash: %q}\n", api.HashToken("pat"))
 	// dora schedules drills: a schedule needs the author role and the role its runs need.
 	fmt.Fprintf(&tokens, "    - {name: dora, hash: %q, roles: [author, operator]}\n", api.HashToken("dora"))
+	port, httpPort := freePort(t), freePort(t)
+	a.base = "http://127.0.0.1:" + strconv.Itoa(httpPort)
 	cfg := fmt.Sprintf(`groups:
   incident-commanders: [alice, bob, amy, ada]
 auth:
@@ -138,6 +141,7 @@ triggers:
     min_interval: 10m
     approvers: [group:incident-commanders]
 notify:
+  ack_url: %q
   channels:
     hook: {type: webhook, url: %q, secret: hook-secret}
     mail: {type: email, smtp: %q, from: bcdr@example.com, to: [dr@example.com]}
@@ -147,12 +151,10 @@ notify:
 drills:
   runbook_dirs: [%q]
   cadence: {"1": 2160h}
-`, tokens.String(), api.HashToken("alert-token"), a.hook.srv.URL, a.mail.Addr, dir)
+`, tokens.String(), api.HashToken("alert-token"), a.base, a.hook.srv.URL, a.mail.Addr, dir)
 	require.NoError(t, os.WriteFile(e.vars["BCDR_CONFIG"], []byte(cfg), 0o600))
 
-	port, httpPort := freePort(t), freePort(t)
 	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
-	a.base = "http://127.0.0.1:" + strconv.Itoa(httpPort)
 	p := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:"+strconv.Itoa(httpPort))
 	eventually(t, "bcdr dev to serve the API", time.Minute, func() bool {
 		require.False(t, p.exited(), "bcdr dev exited:\n%s", p.logs.String())
@@ -163,6 +165,7 @@ drills:
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	a.dev = p
 	return a
 }
 

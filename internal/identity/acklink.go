@@ -68,9 +68,17 @@ func VerifyAck(key []byte, token string, now time.Time) (Ack, error) {
 	}
 	a := Ack{RunID: c.RunID, Step: c.Step, User: c.User, Expires: time.Unix(c.Expires, 0).UTC()}
 	if !now.Before(a.Expires) {
-		return Ack{}, fmt.Errorf("the acknowledgement link expired at %s: acknowledge with bcdr complete %s %s, or on the run's page", a.Expires.Format(time.RFC3339), a.RunID, a.Step)
+		return Ack{}, &ExpiredAckError{Ack: a}
 	}
 	return a, nil
+}
+
+// ExpiredAckError is the answer to a genuine link past its expiry.
+type ExpiredAckError struct{ Ack Ack }
+
+func (e *ExpiredAckError) Error() string {
+	return fmt.Sprintf("the acknowledgement link expired at %s: acknowledge with bcdr complete %s %s, or on the run's page",
+		e.Ack.Expires.Format(time.RFC3339), e.Ack.RunID, e.Ack.Step)
 }
 
 // ackMAC is the HMAC-SHA256 of a token's payload under the link key.
