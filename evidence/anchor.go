@@ -26,24 +26,30 @@ type anchored struct {
 // (created when missing), and Verify check the chain against it.
 func (s *Store) AnchorTo(path string) { s.anchor = &anchor{path: path} }
 
-// read returns the anchored heads, oldest first; exists is false when there is no file.
-func (a *anchor) read() (entries []anchored, exists bool, err error) {
+// read returns the anchored heads after the first from bytes (0: all of them), oldest
+// first, and the file's length; exists is false when there is no file. A file shorter
+// than from lost lines, which an append-only file never does.
+func (a *anchor) read(from int64) (entries []anchored, length int64, exists bool, err error) {
 	raw, err := os.ReadFile(a.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
+		return nil, 0, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("evidence anchor %s: %w", a.path, err)
+		return nil, 0, false, fmt.Errorf("evidence anchor %s: %w", a.path, err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	for line := 1; sc.Scan(); line++ {
+	if int64(len(raw)) < from {
+		return nil, 0, true, fmt.Errorf("evidence anchor %s: %d bytes long, but %d were read from it before: lines were removed", a.path, len(raw), from)
+	}
+	line := 1 + bytes.Count(raw[:from], []byte("\n"))
+	sc := bufio.NewScanner(bytes.NewReader(raw[from:]))
+	for ; sc.Scan(); line++ {
 		var e anchored
 		if _, err := fmt.Sscanf(sc.Text(), "%d %s", &e.seq, &e.hash); err != nil {
-			return nil, true, fmt.Errorf("evidence anchor %s:%d: unreadable line %q", a.path, line, sc.Text())
+			return nil, 0, true, fmt.Errorf("evidence anchor %s:%d: unreadable line %q", a.path, line, sc.Text())
 		}
 		entries = append(entries, e)
 	}
-	return entries, true, nil
+	return entries, int64(len(raw)), true, nil
 }
 
 // add appends lines for the given heads and syncs the file.
@@ -72,7 +78,7 @@ func (a *anchor) add(heads ...anchored) error {
 
 // ensure anchors m unless the file already holds it (a retried write).
 func (a *anchor) ensure(m Manifest) error {
-	entries, _, err := a.read()
+	entries, _, _, err := a.read(0)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,11 @@ func (f *folder) list(_ context.Context, dir string) ([]string, error) {
 	return out, nil
 }
 
+func (f *folder) listAfter(ctx context.Context, dir, after string) ([]string, error) {
+	names, err := f.list(ctx, dir)
+	return names[sort.SearchStrings(names, after+"\x00"):], err
+}
+
 func (f *folder) read(_ context.Context, key string) ([]byte, error) {
 	return os.ReadFile(f.location(key))
 }

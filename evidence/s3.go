@@ -56,9 +56,19 @@ func (b *bucket) key(k string) string { return strings.TrimPrefix(path.Join(b.o.
 func (b *bucket) location(k string) string { return "s3://" + b.o.Bucket + "/" + b.key(k) }
 
 func (b *bucket) list(ctx context.Context, dir string) ([]string, error) {
+	return b.listAfter(ctx, dir, "")
+}
+
+// listAfter lists the keys after dir/after: ListObjectsV2's StartAfter starts the
+// listing after that key (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+func (b *bucket) listAfter(ctx context.Context, dir, after string) ([]string, error) {
 	prefix := b.key(dir) + "/"
+	in := &s3.ListObjectsV2Input{Bucket: &b.o.Bucket, Prefix: &prefix, Delimiter: aws.String("/")}
+	if after != "" {
+		in.StartAfter = aws.String(prefix + after)
+	}
 	var out []string
-	p := s3.NewListObjectsV2Paginator(b.c, &s3.ListObjectsV2Input{Bucket: &b.o.Bucket, Prefix: &prefix, Delimiter: aws.String("/")})
+	p := s3.NewListObjectsV2Paginator(b.c, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

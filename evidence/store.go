@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -41,6 +42,8 @@ type backend interface {
 	location(key string) string
 	// list returns the names directly under dir ("chain", "bundles"), sorted.
 	list(ctx context.Context, dir string) ([]string, error)
+	// listAfter is list without the names up to after: what a writer has not seen yet.
+	listAfter(ctx context.Context, dir, after string) ([]string, error)
 	read(ctx context.Context, key string) ([]byte, error)
 	write(ctx context.Context, key string, data []byte) error
 	// create writes key only if it does not exist yet; errTaken otherwise.
@@ -55,11 +58,21 @@ type Store struct {
 	now func() time.Time
 	// anchor, when set, records every head outside the store (AnchorTo).
 	anchor *anchor
-	// verified is the newest position this Store has verified the chain up to: a writer
-	// verifies the whole chain once, then only the bundles added since.
-	mu       sync.Mutex
-	verified anchored
+	// mu guards what this Store has verified: the chain up to the position verified,
+	// when it last read every manifest (checkedAt), and how much of the anchor it has
+	// read (anchorRead, in bytes). A writer verifies the whole chain when it starts and
+	// every fullCheckEvery; before each write in between, it re-checks the head it
+	// verified and verifies only what was added after it.
+	mu         sync.Mutex
+	verified   anchored
+	checkedAt  time.Time
+	anchorRead int64
 }
+
+// fullCheckEvery bounds how long a writer trusts the bundles before the head it
+// verified: an edit there (which breaks a link, since the head's own hash is re-checked
+// before every write) is refused at the latest this long after it was made.
+const fullCheckEvery = 10 * time.Minute
 
 // ChainError is the refusal to extend a chain that does not verify.
 type ChainError struct {
@@ -113,14 +126,11 @@ func (s *Store) add(ctx context.Context, id string, build func(seq int64, prev s
 			}
 			return s.ref(m), false, err
 		}
-		anchorMissing, err := s.checkChain(ctx)
+		tail, anchorMissing, err := s.checkChain(ctx)
 		if err != nil {
 			return workflows.EvidenceRef{}, false, err
 		}
-		seq, prev, err := s.tail(ctx)
-		if err != nil {
-			return workflows.EvidenceRef{}, false, err
-		}
+		seq, prev := tail.seq, tail.hash
 		b, m, err := build(seq+1, prev, s.now())
 		if err != nil {
 			return workflows.EvidenceRef{}, false, err
@@ -172,22 +182,6 @@ func (s *Store) ref(m Manifest) workflows.EvidenceRef {
 }
 
 func chainKey(seq int64) string { return fmt.Sprintf("%s/%010d.json", chainDir, seq) }
-
-// tail returns the newest position and its hash (0, "" for an empty chain).
-func (s *Store) tail(ctx context.Context) (int64, string, error) {
-	names, err := s.b.list(ctx, chainDir)
-	if err != nil {
-		return 0, "", err
-	}
-	if len(names) == 0 {
-		return 0, "", nil
-	}
-	m, err := s.manifest(ctx, chainDir+"/"+names[len(names)-1])
-	if err != nil {
-		return 0, "", err
-	}
-	return m.Seq, m.Hash, nil
-}
 
 func (s *Store) manifest(ctx context.Context, key string) (Manifest, error) {
 	var m Manifest
@@ -318,6 +312,8 @@ type VerifyReport struct {
 	Stray []string `json:"stray,omitempty"`
 	// anchorMissing says the store is anchored but the anchor file does not exist yet.
 	anchorMissing bool
+	// anchorRead is how many bytes of the anchor were read.
+	anchorRead int64
 }
 
 // OK reports whether the chain is intact.
@@ -332,28 +328,44 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	return s.verify(ctx, anchored{})
 }
 
-// checkChain verifies what was added to the chain since this Store last verified it, and
-// refuses with a ChainError when it does not verify. anchorMissing says the anchor is
-// still to be created (a store anchored from now on).
-func (s *Store) checkChain(ctx context.Context) (anchorMissing bool, err error) {
+// checkChain verifies the chain before a write and returns its newest position (the
+// tail the write extends), or refuses with a ChainError when it does not verify.
+// anchorMissing says the anchor is still to be created (a store anchored from now on).
+// Between full checks it costs what was added since the last write, not the chain's
+// length.
+func (s *Store) checkChain(ctx context.Context) (tail anchored, anchorMissing bool, err error) {
 	s.mu.Lock()
-	from := s.verified
+	from, checkedAt, anchorRead := s.verified, s.checkedAt, s.anchorRead
 	s.mu.Unlock()
-	rep, err := s.verify(ctx, from)
+	now := s.now()
+	full := from.seq == 0 || now.Sub(checkedAt) >= fullCheckEvery || now.Before(checkedAt)
+	var rep VerifyReport
+	if !full {
+		rep, err = s.verifySince(ctx, from, anchorRead)
+		// a problem: the whole chain is checked, so the refusal names every problem
+		full = err == nil && len(rep.Problems) > 0
+	}
+	if full {
+		rep, err = s.verify(ctx, from)
+	}
 	if err != nil {
-		return false, err
+		return anchored{}, false, err
 	}
 	problems := rep.Problems
 	if rep.anchorMissing { // created with this write
 		problems = slices.DeleteFunc(slices.Clone(problems), func(p string) bool { return strings.HasPrefix(p, "the anchor ") })
 	}
 	if len(problems) > 0 {
-		return false, &ChainError{Location: s.b.location(""), Problems: problems}
+		return anchored{}, false, &ChainError{Location: s.b.location(""), Problems: problems}
 	}
+	tail = anchored{rep.HeadSeq, rep.HeadHash}
 	s.mu.Lock()
-	s.verified = anchored{rep.HeadSeq, rep.HeadHash}
+	s.verified, s.anchorRead = tail, rep.anchorRead
+	if full {
+		s.checkedAt = now
+	}
 	s.mu.Unlock()
-	return rep.anchorMissing, nil
+	return tail, rep.anchorMissing, nil
 }
 
 // verify is Verify, trusting the bundles up to from (verified before) to be unchanged
@@ -369,70 +381,139 @@ func (s *Store) verify(ctx context.Context, from anchored) (VerifyReport, error)
 	}
 	sort.Strings(names)
 	hashes, runs := map[int64]string{}, map[int64]string{}
-	prevHash, want := "", int64(1)
+	link := chainLink{want: 1, linked: true}
 	for _, n := range names {
-		m, err := s.manifest(ctx, chainDir+"/"+n)
-		if err != nil {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", n, err))
-			continue
+		m, ok := s.checkNext(ctx, &rep, &link, n, from.seq)
+		if ok {
+			hashes[m.Seq], runs[m.Seq] = m.Hash, m.RunID
 		}
-		label := fmt.Sprintf("bundle %d (run %s)", m.Seq, m.RunID)
-		hashes[m.Seq], runs[m.Seq] = m.Hash, m.RunID
-		if m.Seq != want {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("bundle %d is missing: the chain goes from %d to %d", want, want-1, m.Seq))
-		}
-		if chainKey(m.Seq) != chainDir+"/"+n {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: stored as %s", label, n))
-		}
-		if m.PrevHash != prevHash {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: does not link to the bundle before it (prev %s, chain %s)", label, short(m.PrevHash), short(prevHash)))
-		}
-		switch {
-		case m.Seq < from.seq:
-			if got := m.computeHash(); got != m.Hash {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: manifest.json was changed (hash %s, recorded %s)", label, short(got), short(m.Hash)))
-			}
-		default:
-			b, err := s.bundle(ctx, m)
-			if err != nil {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", label, err))
-				break
-			}
-			_, problems := b.Check()
-			for _, p := range problems {
-				rep.Problems = append(rep.Problems, label+": "+p)
-			}
-		}
-		prevHash, want = m.Hash, m.Seq+1
-		rep.Bundles++
-		rep.HeadSeq, rep.HeadHash = m.Seq, m.Hash
 	}
 	if from.seq > 0 && hashes[from.seq] != from.hash {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("bundle %d changed or went missing since it was verified", from.seq))
 	}
-	switch {
-	case headErr != nil && rep.Bundles > 1:
-		rep.Problems = append(rep.Problems, "HEAD is missing")
-	case headErr == nil:
-		var seq int64
-		var hash string
-		if _, err := fmt.Sscanf(string(head), "%d %s", &seq, &hash); err != nil {
-			rep.Problems = append(rep.Problems, "HEAD is unreadable")
-		} else if seq > rep.HeadSeq || hashes[seq] != hash {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("HEAD names bundle %d (%s) but the chain ends at %d (%s): bundles were removed from its end", seq, short(hash), rep.HeadSeq, short(rep.HeadHash)))
-		}
-	}
-	if s.anchor != nil {
-		entries, exists, err := s.anchor.read()
-		if err != nil {
-			rep.Problems = append(rep.Problems, err.Error())
-		} else {
-			rep.anchorMissing = !exists
-			rep.Problems = append(rep.Problems, s.anchor.check(entries, exists, hashes, rep.HeadSeq)...)
-		}
-	}
+	s.checkHead(ctx, &rep, head, headErr, hashes)
+	s.checkAnchor(&rep, 0, hashes)
 	rep.Stray, err = s.stray(ctx, runs)
 	return rep, err
+}
+
+// verifySince is what a writer verifies between full checks: the head it verified
+// before (from: its manifest's hash and its files, so a head that was changed, removed
+// or chained over with another history is seen), every bundle after it in full and
+// their links, HEAD, and the anchor's lines after the first anchorFrom bytes (read
+// before). The bundles before from were verified by the last full check.
+func (s *Store) verifySince(ctx context.Context, from anchored, anchorFrom int64) (VerifyReport, error) {
+	var rep VerifyReport
+	head, headErr := s.b.read(ctx, headFile) // before the listing, as in verify
+	names, err := s.b.listAfter(ctx, chainDir, path.Base(chainKey(from.seq)))
+	if err != nil {
+		return rep, err
+	}
+	hashes := map[int64]string{}
+	// from's own link was checked when it was verified; its hash covers it
+	link := chainLink{want: from.seq}
+	m, ok := s.checkNext(ctx, &rep, &link, path.Base(chainKey(from.seq)), 0)
+	if !ok || m.Hash != from.hash {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("bundle %d changed or went missing since it was verified", from.seq))
+		return rep, nil // nothing after it can be linked to what was verified
+	}
+	hashes[m.Seq] = m.Hash
+	for _, n := range names {
+		if m, ok := s.checkNext(ctx, &rep, &link, n, 0); ok {
+			hashes[m.Seq] = m.Hash
+		}
+	}
+	rep.Bundles = int(rep.HeadSeq) // every position up to the head is accounted for
+	s.checkHead(ctx, &rep, head, headErr, hashes)
+	s.checkAnchor(&rep, anchorFrom, hashes)
+	return rep, nil
+}
+
+// chainLink is the state of a walk along the chain: the position the next bundle must
+// have and, once linked, the hash it must link to.
+type chainLink struct {
+	want     int64
+	prevHash string
+	linked   bool // false before a walk's first bundle, whose link is not checked
+}
+
+// checkNext verifies the chain entry named n as the next one of the walk: its position,
+// its name, its link to the bundle before, and its files, or only its manifest's own
+// hash for a bundle before trustedBefore (verified before). It reports problems into rep
+// and advances the walk.
+func (s *Store) checkNext(ctx context.Context, rep *VerifyReport, link *chainLink, n string, trustedBefore int64) (Manifest, bool) {
+	m, err := s.manifest(ctx, chainDir+"/"+n)
+	if err != nil {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", n, err))
+		return m, false
+	}
+	label := fmt.Sprintf("bundle %d (run %s)", m.Seq, m.RunID)
+	if m.Seq != link.want {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("bundle %d is missing: the chain goes from %d to %d", link.want, link.want-1, m.Seq))
+	}
+	if chainKey(m.Seq) != chainDir+"/"+n {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: stored as %s", label, n))
+	}
+	if link.linked && m.PrevHash != link.prevHash {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: does not link to the bundle before it (prev %s, chain %s)", label, short(m.PrevHash), short(link.prevHash)))
+	}
+	if m.Seq < trustedBefore {
+		if got := m.computeHash(); got != m.Hash {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: manifest.json was changed (hash %s, recorded %s)", label, short(got), short(m.Hash)))
+		}
+	} else if b, err := s.bundle(ctx, m); err != nil {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", label, err))
+	} else {
+		_, problems := b.Check()
+		for _, p := range problems {
+			rep.Problems = append(rep.Problems, label+": "+p)
+		}
+	}
+	link.prevHash, link.want, link.linked = m.Hash, m.Seq+1, true
+	rep.Bundles++
+	rep.HeadSeq, rep.HeadHash = m.Seq, m.Hash
+	return m, true
+}
+
+// checkHead checks that HEAD names a bundle of the chain with its hash (hashes holds
+// those walked; one before them is read).
+func (s *Store) checkHead(ctx context.Context, rep *VerifyReport, head []byte, headErr error, hashes map[int64]string) {
+	if headErr != nil {
+		if rep.HeadSeq > 1 {
+			rep.Problems = append(rep.Problems, "HEAD is missing")
+		}
+		return
+	}
+	var seq int64
+	var hash string
+	if _, err := fmt.Sscanf(string(head), "%d %s", &seq, &hash); err != nil {
+		rep.Problems = append(rep.Problems, "HEAD is unreadable")
+		return
+	}
+	got, ok := hashes[seq]
+	if !ok && seq > 0 && seq < rep.HeadSeq {
+		if m, err := s.manifest(ctx, chainKey(seq)); err == nil {
+			got = m.Hash
+		}
+	}
+	if seq > rep.HeadSeq || got != hash {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("HEAD names bundle %d (%s) but the chain ends at %d (%s): bundles were removed from its end", seq, short(hash), rep.HeadSeq, short(rep.HeadHash)))
+	}
+}
+
+// checkAnchor checks the anchor's lines after its first from bytes against the chain's
+// hashes and head, and records how far the anchor was read.
+func (s *Store) checkAnchor(rep *VerifyReport, from int64, hashes map[int64]string) {
+	if s.anchor == nil {
+		return
+	}
+	entries, read, exists, err := s.anchor.read(from)
+	if err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+		return
+	}
+	rep.anchorMissing, rep.anchorRead = !exists, read
+	rep.Problems = append(rep.Problems, s.anchor.check(entries, exists, hashes, rep.HeadSeq)...)
 }
 
 // stray lists the bundle folders that are not a position of the chain.
