@@ -26,7 +26,11 @@ func benchBin(args []string) (string, []string, []string) {
 		return bin, args, nil
 	}
 	argv, _ := json.Marshal(args)
-	return os.Args[0], nil, []string{"E2E_BCDR_ARGS=" + string(argv)}
+	env := []string{"E2E_BCDR_ARGS=" + string(argv)}
+	if prefix := os.Getenv("BENCH_CPUPROFILE"); prefix != "" {
+		env = append(env, childProfileEnv+"="+prefix)
+	}
+	return os.Args[0], nil, env
 }
 
 // benchHome is a child bcdr's environment: its own HOME, data folder and config, and the

@@ -40,8 +40,11 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 		ctx, stop := signalContext()
-		defer stop()
-		os.Exit(run(ctx, argv, os.Stdin, os.Stdout, os.Stderr, os.Getenv, os.Environ()))
+		endProfile := profileOnSignal()
+		code := run(ctx, argv, os.Stdin, os.Stdout, os.Stderr, os.Getenv, os.Environ())
+		endProfile()
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
