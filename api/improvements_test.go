@@ -32,6 +32,31 @@ type planEnv struct {
 }
 
 func newPlanEnv(t *testing.T) *planEnv {
+	e := planServer(t)
+	tt := workflows.Status{
+		RunID: "tt-1", Runbook: "payments-failover", Service: "payments", Mode: workflows.ModeTabletop, State: workflows.RunSucceeded,
+		StartedAt: now.Add(-2 * time.Hour), EndedAt: now.Add(-time.Hour),
+		Findings: []workflows.Finding{{Kind: workflows.FindingAction, Text: "script the DNS switch", Owner: "group:sre", By: "ciso", At: now.Add(-90 * time.Minute)}},
+	}
+	_, err := (&evidence.Activity{Store: e.store}).Write(context.Background(), tt)
+	require.NoError(t, err)
+	e.item = e.only(t).ID
+	return e
+}
+
+// only returns the one item of the plan.
+func (e *planEnv) only(t *testing.T) improvements.Item {
+	t.Helper()
+	var list ImprovementList
+	require.NoError(t, json.Unmarshal(e.call(t, "vic", "GET", "/v1/improvements", "", http.StatusOK), &list))
+	require.Len(t, list.Items, 1)
+	return list.Items[0]
+}
+
+// planServer is the server of planEnv over an empty evidence store: vic views, apu
+// approves, art authors payments, pat operates orders (in groups pay and sre), oscar,
+// sam (group sre) and paula (group pay) operate payments.
+func planServer(t *testing.T) *planEnv {
 	store, err := evidence.NewFileStore(filepath.Join(t.TempDir(), "evidence"))
 	require.NoError(t, err)
 	reg, err := runbooks.DefaultRegistry()
@@ -58,17 +83,6 @@ func newPlanEnv(t *testing.T) *planEnv {
 			opPay,
 		}}, nil, nil),
 	})
-	tt := workflows.Status{
-		RunID: "tt-1", Runbook: "payments-failover", Service: "payments", Mode: workflows.ModeTabletop, State: workflows.RunSucceeded,
-		StartedAt: now.Add(-2 * time.Hour), EndedAt: now.Add(-time.Hour),
-		Findings: []workflows.Finding{{Kind: workflows.FindingAction, Text: "script the DNS switch", Owner: "group:sre", By: "ciso", At: now.Add(-90 * time.Minute)}},
-	}
-	_, err = (&evidence.Activity{Store: store}).Write(context.Background(), tt)
-	require.NoError(t, err)
-	var list ImprovementList
-	require.NoError(t, json.Unmarshal(e.call(t, "vic", "GET", "/v1/improvements", "", http.StatusOK), &list))
-	require.Len(t, list.Items, 1)
-	e.item = list.Items[0].ID
 	return e
 }
 
