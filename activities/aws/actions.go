@@ -73,10 +73,19 @@ type Scope struct {
 	ExternalID string `json:"external_id,omitempty"`
 }
 
-// scoped is implemented by every input struct through its embedded Scope.
+// scoped is implemented by every input struct through its embedded Scope (or by the
+// struct itself, where the scope depends on other inputs).
 type scoped interface{ scope() Scope }
 
 func (s Scope) scope() Scope { return s }
+
+// orRegionOf is the scope with the region of arn when it names none.
+func (s Scope) orRegionOf(arn string) Scope {
+	if s.Region == "" {
+		s.Region = arnRegion(arn)
+	}
+	return s
+}
 
 // scopeInputs are the inputs every AWS kind accepts.
 var scopeInputs = []runbooks.Field{

@@ -56,31 +56,16 @@ func (a *Actions) docdbGlobals(ctx context.Context, s Scope) (docdbGlobals, erro
 
 // DocDBFailoverGlobalCluster carries out aws.docdb.failover_global_cluster.
 func (a *Actions) DocDBFailoverGlobalCluster(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return docdbFailoverGlobalClusterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in globalFailoverInput) (activities.Result, error) {
-		if in.Region == "" {
-			in.Region = arnRegion(in.TargetClusterARN)
-		}
-		c, err := a.docdbGlobals(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return docdbFailoverGlobalClusterSpec.run(ctx, req, withClient(a.docdbGlobals, func(ctx context.Context, req activities.Request, in globalFailoverInput, c docdbGlobals) (activities.Result, error) {
 		return a.moveGlobalWriter(ctx, c, in, false)
-	})
+	}))
 }
 
 // DocDBSwitchoverGlobalCluster carries out aws.docdb.switchover_global_cluster.
 func (a *Actions) DocDBSwitchoverGlobalCluster(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return docdbSwitchoverGlobalClusterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in globalSwitchoverInput) (activities.Result, error) {
-		if in.Region == "" {
-			in.Region = arnRegion(in.TargetClusterARN)
-		}
-		c, err := a.docdbGlobals(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
-		return a.moveGlobalWriter(ctx, c, globalFailoverInput{GlobalClusterID: in.GlobalClusterID,
-			TargetClusterARN: in.TargetClusterARN, Wait: in.Wait, Scope: in.Scope}, true)
-	})
+	return docdbSwitchoverGlobalClusterSpec.run(ctx, req, withClient(a.docdbGlobals, func(ctx context.Context, req activities.Request, in globalSwitchoverInput, c docdbGlobals) (activities.Result, error) {
+		return a.moveGlobalWriter(ctx, c, in.failover(), true)
+	}))
 }
 
 // docdbGlobals is the globalFailoverer of DocumentDB: each call goes to DocumentDB's API,

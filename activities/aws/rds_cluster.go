@@ -81,6 +81,17 @@ type globalSwitchoverInput struct {
 	Scope
 }
 
+// A global database's step acts in the target cluster's region unless it names one.
+
+func (in globalFailoverInput) scope() Scope   { return in.Scope.orRegionOf(in.TargetClusterARN) }
+func (in globalSwitchoverInput) scope() Scope { return in.Scope.orRegionOf(in.TargetClusterARN) }
+func (in detachInput) scope() Scope           { return in.Scope.orRegionOf(in.ClusterARN) }
+
+// failover is the switchover as moveGlobalWriter takes it.
+func (in globalSwitchoverInput) failover() globalFailoverInput {
+	return globalFailoverInput{GlobalClusterID: in.GlobalClusterID, TargetClusterARN: in.TargetClusterARN, Wait: in.Wait, Scope: in.scope()}
+}
+
 var globalFailoverInputs = []runbooks.Field{
 	reqStr("global_cluster_identifier", "Aurora global database identifier"),
 	reqStr("target_db_cluster_identifier", "ARN of the secondary cluster to make the writer (the step's region defaults to its region)"),
@@ -127,32 +138,16 @@ type globalFailoverer interface {
 
 // RDSFailoverGlobalCluster carries out aws.rds.failover_global_cluster.
 func (a *Actions) RDSFailoverGlobalCluster(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsFailoverGlobalClusterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in globalFailoverInput) (activities.Result, error) {
-		if in.Region == "" {
-			in.Region = arnRegion(in.TargetClusterARN)
-		}
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsFailoverGlobalClusterSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in globalFailoverInput, c *rds.Client) (activities.Result, error) {
 		return a.moveGlobalWriter(ctx, c, in, false)
-	})
+	}))
 }
 
 // RDSSwitchoverGlobalCluster carries out aws.rds.switchover_global_cluster.
 func (a *Actions) RDSSwitchoverGlobalCluster(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsSwitchoverGlobalClusterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in globalSwitchoverInput) (activities.Result, error) {
-		if in.Region == "" {
-			in.Region = arnRegion(in.TargetClusterARN)
-		}
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
-		return a.moveGlobalWriter(ctx, c, globalFailoverInput{
-			GlobalClusterID: in.GlobalClusterID, TargetClusterARN: in.TargetClusterARN, Wait: in.Wait, Scope: in.Scope,
-		}, true)
-	})
+	return rdsSwitchoverGlobalClusterSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in globalSwitchoverInput, c *rds.Client) (activities.Result, error) {
+		return a.moveGlobalWriter(ctx, c, in.failover(), true)
+	}))
 }
 
 func (a *Actions) moveGlobalWriter(ctx context.Context, c globalFailoverer, in globalFailoverInput, switchover bool) (activities.Result, error) {
@@ -255,16 +250,9 @@ type globalDetacher interface {
 
 // RDSDetachFromGlobalCluster carries out aws.rds.detach_from_global_cluster.
 func (a *Actions) RDSDetachFromGlobalCluster(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsDetachFromGlobalClusterSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in detachInput) (activities.Result, error) {
-		if in.Region == "" {
-			in.Region = arnRegion(in.ClusterARN)
-		}
-		c, err := a.rdsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsDetachFromGlobalClusterSpec.run(ctx, req, withClient(a.rdsClient, func(ctx context.Context, req activities.Request, in detachInput, c *rds.Client) (activities.Result, error) {
 		return a.detach(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) detach(ctx context.Context, c globalDetacher, in detachInput) (activities.Result, error) {
