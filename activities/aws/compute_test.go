@@ -48,9 +48,7 @@ func instanceState(t testing.TB, c *ec2.Client, id string) string {
 }
 
 func TestEC2StopAndStartInstances(t *testing.T) {
-	a := newActions(t)
-	c := ec2.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, ec2.NewFromConfig)
 	id := runInstance(t, c)
 	with := map[string]any{"instance_ids": []any{id}}
 
@@ -119,9 +117,7 @@ func TestAutoscalingSetCapacityAndWaitHealthy(t *testing.T) {
 }
 
 func TestECSSetDesiredCountAndWaitStable(t *testing.T) {
-	a := newActions(t)
-	c := ecs.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, ecs.NewFromConfig)
 	_, err := c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: awssdk.String("api-dr")})
 	require.NoError(t, err)
 	td, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{

@@ -153,9 +153,7 @@ func TestS3VerifyReplication(t *testing.T) {
 }
 
 func TestDynamoDBMarkersAndReplicaStatus(t *testing.T) {
-	a := newActions(t)
-	c := dynamodb.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, dynamodb.NewFromConfig)
 	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            awssdk.String("carts"),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
@@ -228,9 +226,7 @@ func lastItem(t *testing.T, c *dynamodb.Client, key string) map[string]ddbtypes.
 }
 
 func TestLambdaInvoke(t *testing.T) {
-	a := newActions(t)
-	c := lambda.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, lambda.NewFromConfig)
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
 	f, _ := zw.Create("index.py")
@@ -271,9 +267,7 @@ func createRole(t *testing.T, name string) {
 }
 
 func TestSSMGetParameterIsSecret(t *testing.T) {
-	a := newActions(t)
-	c := ssm.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, ssm.NewFromConfig)
 	_, err := c.PutParameter(ctx, &ssm.PutParameterInput{
 		Name: awssdk.String("/dr/db/password"), Value: awssdk.String("s3cr3t-value"), Type: ssmtypes.ParameterTypeSecureString,
 	})

@@ -30,9 +30,7 @@ func createNodegroup(t *testing.T, c *eks.Client, cluster string, desired, min, 
 }
 
 func TestEKSScaleNodegroup(t *testing.T) {
-	a := newActions(t)
-	c := eks.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, eks.NewFromConfig)
 	cluster := unique(t, "dr")
 	createNodegroup(t, c, cluster, 0, 0, 3)
 

@@ -75,6 +75,12 @@ func sdkConfig(t testing.TB, region string) awssdk.Config {
 	return cfg
 }
 
+// rig is what most tests begin with: actions against the tests' moto, a client of one
+// service (made by its NewFromConfig) against the same moto, and the test's context.
+func rig[C, O any](t testing.TB, newClient func(awssdk.Config, ...func(*O)) C) (*Actions, C, context.Context) {
+	return newActions(t), newClient(sdkConfig(t, awstest.Region)), testCtx(t)
+}
+
 func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

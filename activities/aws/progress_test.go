@@ -44,9 +44,7 @@ func action(t *testing.T, a *Actions, name string) activities.Action {
 // failed the cluster over, must not pick again (the old writer is now a reader, and
 // would be picked: a failover back). The heartbeat keeps the first attempt's choice.
 func TestFailoverClusterRetryKeepsItsTarget(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	createCluster(t, c, "ledger", "", "ledger-a", "ledger-b")
 	cl, err := describeCluster(ctx, c, "ledger")
 	require.NoError(t, err)

@@ -35,9 +35,7 @@ func describe(t *testing.T, c *rds.Client, id string) *rds.DescribeDBInstancesOu
 }
 
 func TestRDSPromoteReadReplica(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	createInstance(t, c, "orders-primary")
 	_, err := c.CreateDBInstanceReadReplica(ctx, &rds.CreateDBInstanceReadReplicaInput{
 		DBInstanceIdentifier: awssdk.String("orders-replica"), SourceDBInstanceIdentifier: awssdk.String("orders-primary"),
@@ -71,9 +69,7 @@ func TestRDSPromoteReadReplica(t *testing.T) {
 }
 
 func TestRDSRestoreFromSnapshotAndDelete(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	createInstance(t, c, "billing-db")
 	_, err := c.CreateDBSnapshot(ctx, &rds.CreateDBSnapshotInput{
 		DBInstanceIdentifier: awssdk.String("billing-db"), DBSnapshotIdentifier: awssdk.String("billing-db-nightly"),
@@ -149,9 +145,7 @@ func createCluster(t *testing.T, c *rds.Client, id, global string, instances ...
 }
 
 func TestRDSFailoverCluster(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	createCluster(t, c, "payments", "", "payments-1", "payments-2")
 	cl, err := describeCluster(ctx, c, "payments")
 	require.NoError(t, err)

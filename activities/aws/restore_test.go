@@ -51,9 +51,7 @@ func createNetwork(t *testing.T, c *rds.Client, name string) network {
 // given, keeps the instance private by default, and can skip snapshots taken after the
 // damage.
 func TestRDSRestoreFromSnapshotTakesTheNetworkAndConfiguration(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	net := createNetwork(t, c, "ledger")
 	_, err := c.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: awssdk.String("ledger-pg16"),
 		DBParameterGroupFamily: awssdk.String("postgres16"), Description: awssdk.String("ledger settings")})
@@ -99,9 +97,7 @@ func TestRDSRestoreFromSnapshotTakesTheNetworkAndConfiguration(t *testing.T) {
 // network and configuration given (RestoreDBInstanceToPointInTime,
 // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html).
 func TestRDSRestoreToPointInTime(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	net := createNetwork(t, c, "orders")
 	createInstance(t, c, "orders-db")
 
@@ -142,9 +138,7 @@ func TestRDSRestoreToPointInTime(t *testing.T) {
 // a new table (RestoreTableToPointInTime,
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_RestoreTableToPointInTime.html).
 func TestDynamoDBRestoreTableToPointInTime(t *testing.T) {
-	a := newActions(t)
-	c := dynamodb.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, dynamodb.NewFromConfig)
 	for _, name := range []string{"invoices", "invoices-taken"} {
 		_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: awssdk.String(name), BillingMode: ddbtypes.BillingModePayPerRequest,
 			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
@@ -177,9 +171,7 @@ func TestDynamoDBRestoreTableToPointInTime(t *testing.T) {
 // writer: "This operation only restores the DB cluster, not the DB instances"
 // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterToPointInTime.html).
 func TestRDSRestoreClusterToPointInTime(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	net := createNetwork(t, c, "payments")
 	createCluster(t, c, "payments-aurora", "", "payments-aurora-1")
 
@@ -213,9 +205,7 @@ func TestRDSRestoreClusterToPointInTime(t *testing.T) {
 // in the network given, adopted by a retried attempt, and refused into the default
 // network unless asked; a restore after corruption skips snapshots taken after it.
 func TestRDSRestoreClusterFromSnapshot(t *testing.T) {
-	a := newActions(t)
-	c := rds.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, rds.NewFromConfig)
 	net := createNetwork(t, c, "ledger")
 	createCluster(t, c, "ledger-aurora", "", "ledger-aurora-1")
 	_, err := c.CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{DBClusterIdentifier: awssdk.String("ledger-aurora"),

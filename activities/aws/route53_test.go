@@ -214,9 +214,7 @@ func upsertNew(t *testing.T, a *Actions, c *route53.Client, name string) (zone s
 }
 
 func TestRoute53RestoreRecordDeletesARecordThatDidNotExist(t *testing.T) {
-	a := newActions(t)
-	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
-	ctx := testCtx(t)
+	a, c, ctx := rig(t, route53.NewFromConfig)
 	zone, rollback := upsertNew(t, a, c, "api.new.restore.example.com")
 
 	out, err := a.Route53RestoreRecord(ctx, request(t, rollback))
