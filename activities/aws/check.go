@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,7 +127,7 @@ func (a *Actions) probe(e entry) readiness.Checker {
 // summary lists a result's scalar outputs, sorted, for a probe's reason.
 func summary(res activities.Result) string {
 	var parts []string
-	for _, k := range sortedKeys(res) {
+	for _, k := range slices.Sorted(maps.Keys(res)) {
 		switch v := res[k].(type) {
 		case string, bool, int, int32, int64, float64:
 			parts = append(parts, fmt.Sprintf("%s=%v", k, v))

@@ -3,7 +3,9 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,7 +128,7 @@ func simulate(ctx context.Context, c *iamsdk.Client, principal string, n iam.Nee
 	if !(len(n.Resources) == 1 && n.Resources[0] == "*") {
 		in.ResourceArns = n.Resources
 	}
-	for _, k := range sortedKeys(n.Context) {
+	for _, k := range slices.Sorted(maps.Keys(n.Context)) {
 		in.ContextEntries = append(in.ContextEntries, iamtypes.ContextEntry{
 			ContextKeyName: awssdk.String(k), ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{n.Context[k]}})
 	}

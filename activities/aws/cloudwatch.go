@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -171,7 +173,7 @@ func alarmsOK(ctx context.Context, c alarmDescriber, in alarmsOKInput) (activiti
 		return nil, notFound("no CloudWatch alarm has a name starting with %q", in.AlarmNamePrefix)
 	}
 	var bad, insufficient []string
-	for _, name := range sortedKeys(alarms) {
+	for _, name := range slices.Sorted(maps.Keys(alarms)) {
 		al := alarms[name]
 		switch {
 		case al.state == string(cwtypes.StateValueAlarm):

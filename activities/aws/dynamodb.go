@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,7 +86,7 @@ func replicaStatus(ctx context.Context, c tableDescriber, in replicaStatusInput,
 		if len(t.Replicas) == 0 {
 			bad = append(bad, "it has no replica (not a global table)")
 		}
-		expect = sortedKeys(status)
+		expect = slices.Sorted(maps.Keys(status))
 	}
 	for _, region := range expect {
 		st, ok := status[region]

@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -76,7 +78,7 @@ func (c restoreConfig) tags(req activities.Request, source string) []rdstypes.Ta
 		{Key: awssdk.String(tagStepID), Value: awssdk.String(req.StepID)},
 		{Key: awssdk.String(tagSnapshot), Value: awssdk.String(source)},
 	}
-	for _, k := range sortedKeys(c.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
 		tags = append(tags, rdstypes.Tag{Key: awssdk.String(k), Value: awssdk.String(c.Tags[k])})
 	}
 	return tags
