@@ -165,11 +165,7 @@ func (a *Actions) setScalableTarget(ctx context.Context, c scalableTargetSetter,
 			what, in.Namespace)
 	}
 	now := rangeOf(t)
-	var before scalableRange
-	if !loadProgress(ctx, &before) {
-		before = now
-		saveProgress(ctx, before)
-	}
+	before := firstAttempt(ctx, now)
 	want, err := now.with(in, what)
 	if err != nil {
 		return nil, err

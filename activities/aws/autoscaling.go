@@ -57,12 +57,10 @@ func (a *Actions) waitHealthy(ctx context.Context, c groupDescriber, name string
 // ---- aws.autoscaling.set_capacity
 
 type setCapacityInput struct {
-	GroupName  string `json:"group"`
-	Desired    *int32 `json:"desired,omitempty"`
-	Min        *int32 `json:"min,omitempty"`
-	Max        *int32 `json:"max,omitempty"`
-	Wait       bool   `json:"wait"`
-	MinHealthy *int   `json:"min_healthy,omitempty"`
+	GroupName string `json:"group"`
+	sizes
+	Wait       bool `json:"wait"`
+	MinHealthy *int `json:"min_healthy,omitempty"`
 	Scope
 }
 
@@ -107,20 +105,35 @@ var (
 	}
 )
 
-// capacity is a group's sizes; set_capacity records the first attempt's in its heartbeat.
+// sizes are the sizes a scaling step is given (sizeInputs); those not given stay.
+type sizes struct {
+	Desired *int32 `json:"desired,omitempty"`
+	Min     *int32 `json:"min,omitempty"`
+	Max     *int32 `json:"max,omitempty"`
+}
+
+// check refuses a scaling step given no size.
+func (s sizes) check(kind string) error {
+	if s.Desired == nil && s.Min == nil && s.Max == nil {
+		return invalid("%s: give desired, min or max", kind)
+	}
+	return nil
+}
+
+// capacity is a group's sizes; a scaling step records the first attempt's in its heartbeat.
 type capacity struct{ Desired, Min, Max int32 }
 
 // with is c changed to the sizes given, refused unless 0 <= min <= desired <= max (AWS
 // refuses the rest: UpdateAutoScalingGroup, UpdateNodegroupConfig).
-func (c capacity) with(desired, min, max *int32, what string) (capacity, error) {
-	if desired != nil {
-		c.Desired = *desired
+func (c capacity) with(s sizes, what string) (capacity, error) {
+	if s.Desired != nil {
+		c.Desired = *s.Desired
 	}
-	if min != nil {
-		c.Min = *min
+	if s.Min != nil {
+		c.Min = *s.Min
 	}
-	if max != nil {
-		c.Max = *max
+	if s.Max != nil {
+		c.Max = *s.Max
 	}
 	if c.Min < 0 || c.Min > c.Desired || c.Desired > c.Max {
 		return c, invalid("%s: need 0 <= min (%d) <= desired (%d) <= max (%d)", what, c.Min, c.Desired, c.Max)
@@ -137,8 +150,8 @@ func (c capacity) result(before capacity) activities.Result {
 // AutoscalingSetCapacity carries out aws.autoscaling.set_capacity.
 func (a *Actions) AutoscalingSetCapacity(ctx context.Context, req activities.Request) (activities.Result, error) {
 	return autoscalingSetCapacitySpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setCapacityInput) (activities.Result, error) {
-		if in.Desired == nil && in.Min == nil && in.Max == nil {
-			return nil, invalid("aws.autoscaling.set_capacity: give desired, min or max")
+		if err := in.check(autoscalingSetCapacitySpec.kind.Name); err != nil {
+			return nil, err
 		}
 		c, err := a.autoscalingClient(ctx, in.Scope)
 		if err != nil {
@@ -154,12 +167,8 @@ func (a *Actions) setCapacity(ctx context.Context, c capacitySetter, in setCapac
 		return nil, err
 	}
 	now := capacity{awssdk.ToInt32(g.DesiredCapacity), awssdk.ToInt32(g.MinSize), awssdk.ToInt32(g.MaxSize)}
-	var before capacity
-	if !loadProgress(ctx, &before) {
-		before = now
-		saveProgress(ctx, before)
-	}
-	want, err := now.with(in.Desired, in.Min, in.Max, fmt.Sprintf("set capacity of Auto Scaling group %q", in.GroupName))
+	before := firstAttempt(ctx, now)
+	want, err := now.with(in.sizes, fmt.Sprintf("set capacity of Auto Scaling group %q", in.GroupName))
 	if err != nil {
 		return nil, err
 	}

@@ -175,7 +175,7 @@ func (a *Actions) checkEKSNodegroup(ctx context.Context, t readiness.Target, in 
 	if t.IsUnknown("desired") || t.IsUnknown("min") || t.IsUnknown("max") {
 		return out
 	}
-	want, err := now.with(in.Desired, in.Min, in.Max, "scale "+what)
+	want, err := now.with(in.sizes, "scale "+what)
 	if err != nil {
 		return append(out, notReady("target", "%s: raise the max (the step's max input)", message(err)))
 	}

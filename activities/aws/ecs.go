@@ -110,11 +110,7 @@ func (a *Actions) setDesiredCount(ctx context.Context, c desiredCountSetter, in 
 	if err != nil {
 		return nil, err
 	}
-	var previous int32
-	if !loadProgress(ctx, &previous) {
-		previous = s.DesiredCount
-		saveProgress(ctx, previous)
-	}
+	previous := firstAttempt(ctx, s.DesiredCount)
 	if s.DesiredCount != in.DesiredCount {
 		logChange(ctx, "set ECS desired count", "cluster", in.Cluster, "service", in.Service, "from", s.DesiredCount, "to", in.DesiredCount)
 		out, err := c.UpdateService(ctx, &ecs.UpdateServiceInput{

@@ -17,13 +17,11 @@ import (
 // ---- aws.eks.scale_nodegroup
 
 type scaleNodegroupInput struct {
-	Cluster    string `json:"cluster"`
-	Nodegroup  string `json:"nodegroup"`
-	Desired    *int32 `json:"desired,omitempty"`
-	Min        *int32 `json:"min,omitempty"`
-	Max        *int32 `json:"max,omitempty"`
-	Wait       bool   `json:"wait"`
-	MinHealthy *int   `json:"min_healthy,omitempty"`
+	Cluster   string `json:"cluster"`
+	Nodegroup string `json:"nodegroup"`
+	sizes
+	Wait       bool `json:"wait"`
+	MinHealthy *int `json:"min_healthy,omitempty"`
 	Scope
 }
 
@@ -61,8 +59,8 @@ type nodegroupDescriber interface {
 // EKSScaleNodegroup carries out aws.eks.scale_nodegroup.
 func (a *Actions) EKSScaleNodegroup(ctx context.Context, req activities.Request) (activities.Result, error) {
 	return eksScaleNodegroupSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in scaleNodegroupInput) (activities.Result, error) {
-		if in.Desired == nil && in.Min == nil && in.Max == nil {
-			return nil, invalid("aws.eks.scale_nodegroup: give desired, min or max")
+		if err := in.check(eksScaleNodegroupSpec.kind.Name); err != nil {
+			return nil, err
 		}
 		c, err := a.eksClient(ctx, in.Scope)
 		if err != nil {
@@ -95,12 +93,8 @@ func (a *Actions) scaleNodegroup(ctx context.Context, c nodegroupScaler, in scal
 		return nil, err
 	}
 	now := nodegroupSize(ng)
-	var before capacity
-	if !loadProgress(ctx, &before) {
-		before = now
-		saveProgress(ctx, before)
-	}
-	want, err := now.with(in.Desired, in.Min, in.Max, what)
+	before := firstAttempt(ctx, now)
+	want, err := now.with(in.sizes, what)
 	if err != nil {
 		return nil, err
 	}

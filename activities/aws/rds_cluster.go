@@ -163,11 +163,7 @@ func (a *Actions) moveGlobalWriter(ctx context.Context, c globalFailoverer, in g
 	if globalMember(g, in.TargetClusterARN) == nil {
 		return nil, notFound("%s: the target is not a member of the global cluster", what)
 	}
-	var previous string
-	if !loadProgress(ctx, &previous) {
-		previous = globalWriter(g)
-		saveProgress(ctx, previous)
-	}
+	previous := firstAttempt(ctx, globalWriter(g))
 	target := globalMember(g, in.TargetClusterARN)
 	changed := previous != in.TargetClusterARN
 	if !awssdk.ToBool(target.IsWriter) && !failoverInProgress(g, in.TargetClusterARN) {
@@ -261,11 +257,7 @@ func (a *Actions) detach(ctx context.Context, c globalDetacher, in detachInput) 
 	if err != nil {
 		return nil, err
 	}
-	var detached bool
-	if !loadProgress(ctx, &detached) {
-		detached = globalMember(g, in.ClusterARN) != nil
-		saveProgress(ctx, detached)
-	}
+	detached := firstAttempt(ctx, globalMember(g, in.ClusterARN) != nil)
 	if globalMember(g, in.ClusterARN) != nil {
 		logChange(ctx, "detach cluster from Aurora global cluster", "global_cluster", in.GlobalClusterID, "cluster", in.ClusterARN)
 		_, err := c.RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{

@@ -78,11 +78,7 @@ func (a *Actions) promoteSecret(ctx context.Context, c secretPromoter, in promot
 	}
 	// DescribeSecret's PrimaryRegion is the region of the secret's primary
 	// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html).
-	var previous string
-	if !loadProgress(ctx, &previous) {
-		previous = awssdk.ToString(s.PrimaryRegion)
-		saveProgress(ctx, previous)
-	}
+	previous := firstAttempt(ctx, awssdk.ToString(s.PrimaryRegion))
 	if p := awssdk.ToString(s.PrimaryRegion); p == "" || p == in.Region {
 		return activities.Result{"arn": awssdk.ToString(s.ARN), "promoted": false, "previous_primary_region": previous}, nil
 	}

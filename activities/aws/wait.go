@@ -136,6 +136,17 @@ func loadProgress(ctx context.Context, out any) bool {
 	return true
 }
 
+// firstAttempt is what the step's first attempt saw: now, saved as the progress, on the
+// first attempt; on a retried one (after its own change, perhaps) what the first saved.
+func firstAttempt[T any](ctx context.Context, now T) T {
+	var first T
+	if !loadProgress(ctx, &first) {
+		first = now
+		saveProgress(ctx, first)
+	}
+	return first
+}
+
 // heartbeat reports a wait's progress, keeping the saved progress.
 func heartbeat(ctx context.Context, waiting, state string) {
 	h := holder(ctx)
