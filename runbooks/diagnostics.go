@@ -25,13 +25,21 @@ type Diagnostic struct {
 	Message  string   `json:"message"`
 }
 
+// Text is d's message, preceded by "warning: " for a warning.
+func (d Diagnostic) Text() string {
+	if d.Severity == SeverityWarning {
+		return "warning: " + d.Message
+	}
+	return d.Message
+}
+
+// Place is d's line and column (0 where it has none).
+func (d Diagnostic) Place() (line, col int) { return d.Line, d.Col }
+
 // String formats d as "file:line:col: message" ("warning: " precedes the message of a
 // warning).
 func (d Diagnostic) String() string {
-	msg := d.Message
-	if d.Severity == SeverityWarning {
-		msg = "warning: " + msg
-	}
+	msg := d.Text()
 	switch {
 	case d.Line == 0: // the file as a whole (it cannot be read, say): no place in it
 		return fmt.Sprintf("%s: %s", d.File, msg)

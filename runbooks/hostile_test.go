@@ -3,7 +3,6 @@ package runbooks
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/internal/figures"
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 // The hostile corpus: malformed or malicious runbooks (YAML bombs, deep nesting,
@@ -72,9 +72,8 @@ func TestHostileCorpus(t *testing.T) {
 	var worst cost
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			require.NoError(t, err)
-			wants := wantsIn(t, src)
+			src := fixture.Read(t, file)
+			wants := fixture.Wants(src)
 			require.NotEmpty(t, wants, "a hostile fixture says what it wants with # want: line:col: message")
 			rb, diags, took, alloc := parseMeasured(filepath.Base(file), src, reg)
 			worst.add(took, alloc, !t.Failed() && rb == nil)
@@ -82,12 +81,12 @@ func TestHostileCorpus(t *testing.T) {
 			for _, w := range wants {
 				found := false
 				for _, d := range diags {
-					if d.Line == w.line && d.Col == w.col && strings.Contains(d.Message, w.text) {
+					if d.Line == w.Line && d.Col == w.Col && strings.Contains(d.Message, w.Text) {
 						found = true
 						break
 					}
 				}
-				assert.True(t, found, "missing diagnostic %d:%d: %s\ngot:\n%s", w.line, w.col, w.text, head(diags, 10))
+				assert.True(t, found, "missing diagnostic %d:%d: %s\ngot:\n%s", w.Line, w.Col, w.Text, head(diags, 10))
 			}
 		})
 	}
