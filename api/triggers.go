@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -315,7 +316,7 @@ func renderTriggerParams(name string, t config.Trigger, a alert, rb *runbooks.Ru
 	if data.Annotations == nil {
 		data.Annotations = map[string]string{}
 	}
-	for _, k := range sortedKeys(t.Params) {
+	for _, k := range slices.Sorted(maps.Keys(t.Params)) {
 		tmpl, err := template.New(k).Option("missingkey=error").Parse(t.Params[k])
 		if err != nil {
 			return nil, nil, errorf(http.StatusInternalServerError, "", "config triggers.%s.params.%s: %v", name, k, err)
@@ -357,14 +358,14 @@ func hmacHex(secret string, body []byte) string {
 // runbook has. Each problem names the trigger's configuration key.
 func (s *Server) CheckTriggers() error {
 	var errs []error
-	for _, name := range sortedKeys(s.opts.Triggers) {
+	for _, name := range slices.Sorted(maps.Keys(s.opts.Triggers)) {
 		t, key := s.opts.Triggers[name], "config triggers."+name
 		rb, _, err := s.opts.Catalog.Load(t.Runbook)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s.runbook: %w", key, err))
 			continue
 		}
-		for _, k := range sortedKeys(t.Params) {
+		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
 			if _, err := template.New(k).Parse(t.Params[k]); err != nil {
 				errs = append(errs, fmt.Errorf("%s.params.%s: %w", key, k, err))
 			}

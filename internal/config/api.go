@@ -2,10 +2,10 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -172,11 +172,11 @@ func (c *Config) validateAPI(bad func(key, format string, args ...any)) {
 			bad(key, "must name users or groups")
 		}
 	}
-	for _, name := range sortedKeys(c.Triggers) {
+	for _, name := range slices.Sorted(maps.Keys(c.Triggers)) {
 		c.validateTrigger(bad, name, c.Triggers[name])
 	}
 	c.validateNotify(bad)
-	for _, tier := range sortedKeys(c.Drills.Cadence) {
+	for _, tier := range slices.Sorted(maps.Keys(c.Drills.Cadence)) {
 		if c.Drills.Cadence[tier] <= 0 {
 			bad("drills.cadence."+tier, "must be a positive duration")
 		}
@@ -225,7 +225,7 @@ func (c *Config) validateNotify(bad func(key, format string, args ...any)) {
 	if c.Notify.AckLinkTTL < 0 {
 		bad("notify.ack_link_ttl", "must be a positive duration, like 24h")
 	}
-	for _, name := range sortedKeys(c.Notify.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(c.Notify.Channels)) {
 		ch, key := c.Notify.Channels[name], "notify.channels."+name
 		switch ch.Type {
 		case "slack", "webhook":
@@ -307,13 +307,4 @@ func (c *Config) maskAPI() {
 		}
 		c.Notify.Channels = channels
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
