@@ -23,14 +23,8 @@ func anchoredStore(t *testing.T) (*Store, string, string) {
 	s, dir := newFileStore(t)
 	anchor := filepath.Join(t.TempDir(), "evidence.anchor")
 	s.AnchorTo(anchor)
-	ctx := context.Background()
-	for i := 1; i <= 3; i++ {
-		_, err := s.Append(ctx, record(fmt.Sprintf("run-%d", i), workflows.ModeDrill))
-		require.NoError(t, err)
-	}
-	rep, err := s.Verify(ctx)
-	require.NoError(t, err)
-	require.True(t, rep.OK(), "%v", rep.Problems)
+	appendDrills(t, s, 3)
+	verified(t, s)
 	return s, dir, anchor
 }
 
@@ -137,10 +131,7 @@ func TestVerifyReportsStrayAndPartialFolders(t *testing.T) {
 func TestStoreAnchoredFromItsNextWrite(t *testing.T) {
 	s, _ := newFileStore(t)
 	ctx := context.Background()
-	for i := 1; i <= 2; i++ {
-		_, err := s.Append(ctx, record(fmt.Sprintf("run-%d", i), workflows.ModeDrill))
-		require.NoError(t, err)
-	}
+	appendDrills(t, s, 2)
 	anchor := filepath.Join(t.TempDir(), "evidence.anchor")
 	s.AnchorTo(anchor)
 	rep, err := s.Verify(ctx)

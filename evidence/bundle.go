@@ -63,8 +63,15 @@ func NewBundle(st workflows.Status, seq int64, prevHash string, now time.Time) (
 	m := Manifest{
 		Version: 1, Seq: seq, RunID: st.RunID, Runbook: st.Runbook, Service: st.Service, Mode: string(st.Mode),
 		State: string(st.State), StartedAt: st.StartedAt, EndedAt: st.EndedAt, WrittenAt: now.UTC(),
-		Files: map[string]string{}, PrevHash: prevHash,
+		PrevHash: prevHash,
 	}
+	return b.seal(m)
+}
+
+// seal lists b's files with their digests in m, hashes m and adds it to b as the
+// manifest: the last step of every kind of bundle.
+func (b Bundle) seal(m Manifest) (Bundle, Manifest, error) {
+	m.Files = make(map[string]string, len(b))
 	for name, data := range b {
 		m.Files[name] = digest(data)
 	}

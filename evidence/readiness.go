@@ -26,15 +26,9 @@ func NewReadinessBundle(rec readiness.Record, seq int64, prevHash string, now ti
 	m := Manifest{
 		Version: 1, Seq: seq, RunID: rec.ID, Runbook: rec.Runbook, Service: rec.Service, Mode: readiness.RecordMode,
 		State: string(rec.Result), StartedAt: rec.CheckedAt, EndedAt: rec.CheckedAt.Add(rec.Duration), WrittenAt: now.UTC(),
-		Files: map[string]string{ReadinessFile: digest(raw)}, PrevHash: prevHash,
+		PrevHash: prevHash,
 	}
-	m.Hash = m.computeHash()
-	mb, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, Manifest{}, err
-	}
-	b[ManifestFile] = mb
-	return b, m, nil
+	return b.seal(m)
 }
 
 // LatestReadiness reads the newest readiness record of each runbook in the chain ms

@@ -44,6 +44,23 @@ func newFileStore(t *testing.T) (*Store, string) {
 	return s, dir
 }
 
+// appendDrills appends the drill records run-1 to run-n to s.
+func appendDrills(t *testing.T, s *Store, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		_, err := s.Append(context.Background(), record(fmt.Sprintf("run-%d", i), workflows.ModeDrill))
+		require.NoError(t, err)
+	}
+}
+
+// verified asserts that s's chain verifies.
+func verified(t *testing.T, s *Store) {
+	t.Helper()
+	rep, err := s.Verify(context.Background())
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "%v", rep.Problems)
+}
+
 func TestAppendChainsBundlesAndIsIdempotent(t *testing.T) {
 	s, dir := newFileStore(t)
 	ctx := context.Background()
@@ -103,16 +120,10 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, dir := newFileStore(t)
-			ctx := context.Background()
-			for i := 1; i <= 3; i++ {
-				_, err := s.Append(ctx, record(fmt.Sprintf("run-%d", i), workflows.ModeDrill))
-				require.NoError(t, err)
-			}
-			rep, err := s.Verify(ctx)
-			require.NoError(t, err)
-			require.True(t, rep.OK(), "%v", rep.Problems)
+			appendDrills(t, s, 3)
+			verified(t, s)
 			tc.tamper(t, dir)
-			rep, err = s.Verify(ctx)
+			rep, err := s.Verify(context.Background())
 			require.NoError(t, err)
 			assert.False(t, rep.OK())
 			assert.Contains(t, strings.Join(rep.Problems, "\n"), tc.want)
