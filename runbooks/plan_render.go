@@ -113,19 +113,12 @@ func (p *Plan) WriteMermaid(w io.Writer) error {
 	for i, s := range p.Steps {
 		fmt.Fprintf(bw, "  %s[\"%s<br/><small>%s · %s</small>\"]\n", node[i], mermaidText(titleOf(s)), mermaidText(s.Uses), s.Estimate)
 	}
-	byID := p.indexByID()
-	for i, s := range p.Steps {
-		for _, need := range s.Needs {
-			j, ok := byID[need]
-			if !ok {
-				continue
-			}
-			arrow := "-->"
-			if s.Critical && p.Steps[j].Critical && p.onPath(need, s.ID) {
-				arrow = "==>"
-			}
-			fmt.Fprintf(bw, "  %s %s %s\n", node[j], arrow, node[i])
+	for _, e := range p.edges() {
+		arrow := "-->"
+		if e.critical && p.Steps[e.from].Critical && p.Steps[e.to].Critical {
+			arrow = "==>"
 		}
+		fmt.Fprintf(bw, "  %s %s %s\n", node[e.from], arrow, node[e.to])
 	}
 	fmt.Fprintln(bw, "  classDef critical fill:#fde2e1,stroke:#c0392b,stroke-width:2px")
 	var crit []string
@@ -152,22 +145,36 @@ func (p *Plan) WriteDot(w io.Writer) error {
 		}
 		fmt.Fprintf(bw, "  %s [label=%s%s];\n", node[i], dotQuote(titleOf(s)+"\n"+s.Uses+" · "+s.Estimate.String()), attrs)
 	}
-	byID := p.indexByID()
-	for i, s := range p.Steps {
-		for _, need := range s.Needs {
-			j, ok := byID[need]
-			if !ok {
-				continue
-			}
-			attrs := ""
-			if p.onPath(need, s.ID) {
-				attrs = " [color=red, penwidth=2]"
-			}
-			fmt.Fprintf(bw, "  %s -> %s%s;\n", node[j], node[i], attrs)
+	for _, e := range p.edges() {
+		attrs := ""
+		if e.critical {
+			attrs = " [color=red, penwidth=2]"
 		}
+		fmt.Fprintf(bw, "  %s -> %s%s;\n", node[e.from], node[e.to], attrs)
 	}
 	fmt.Fprintln(bw, "}")
 	return bw.Flush()
+}
+
+// edge is one dependency of the plan: step from ends before step to starts (indexes in
+// p.Steps); critical says it is a hop of the critical path.
+type edge struct {
+	from, to int
+	critical bool
+}
+
+// edges lists the plan's dependencies in step order, for the graph renderings.
+func (p *Plan) edges() []edge {
+	byID := p.indexByID()
+	var out []edge
+	for i, s := range p.Steps {
+		for _, need := range s.Needs {
+			if j, ok := byID[need]; ok {
+				out = append(out, edge{from: j, to: i, critical: p.onPath(need, s.ID)})
+			}
+		}
+	}
+	return out
 }
 
 // nodeNames gives each step a node name that is safe in Mermaid and DOT.
