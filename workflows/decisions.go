@@ -47,40 +47,39 @@ func (r *run) refuse(ctx workflow.Context, action, step, by string, err error) e
 // whatever was applied since the validator admitted it. It returns the request with the
 // verified actor.
 func (r *run) checkDecision(ctx workflow.Context, action string, req DecisionRequest, validate func(DecisionRequest) error) (DecisionRequest, error) {
-	if r.decisions < decisionsSerialized {
-		return req, nil
-	}
-	claimed := req.By.Name
-	if r.decisions >= decisionsVerified {
-		by, err := r.verify(ctx, decisionClaim(r.st.RunID, action, req, assertionTime(req.Assertion)), req.Assertion)
-		if err != nil {
-			return req, r.refuse(ctx, action, req.Step, claimed, err)
-		}
-		req.By = by
-	}
-	if err := validate(req); err != nil {
-		return req, r.refuse(ctx, action, req.Step, claimed, err)
-	}
-	return req, nil
+	err := r.checkRequest(ctx, action, req.Step, &req.By, req.Assertion,
+		func() identity.Claim { return decisionClaim(r.st.RunID, action, req, assertionTime(req.Assertion)) },
+		func() error { return validate(req) })
+	return req, err
 }
 
 // checkControl is checkDecision for operator controls.
 func (r *run) checkControl(ctx workflow.Context, action string, req ControlRequest, validate func(ControlRequest) error) (ControlRequest, error) {
+	err := r.checkRequest(ctx, action, req.Step, &req.By, req.Assertion,
+		func() identity.Claim { return controlClaim(r.st.RunID, action, req, assertionTime(req.Assertion)) },
+		func() error { return validate(req) })
+	return req, err
+}
+
+// checkRequest is the one check behind checkDecision and checkControl: claim is the
+// request as signed, by is replaced with the verified actor, and validate sees the request
+// with that actor. A refusal is recorded under the claimed name.
+func (r *run) checkRequest(ctx workflow.Context, action, step string, by *Actor, a *Assertion, claim func() identity.Claim, validate func() error) error {
 	if r.decisions < decisionsSerialized {
-		return req, nil
+		return nil
 	}
-	claimed := req.By.Name
+	claimed := by.Name
 	if r.decisions >= decisionsVerified {
-		by, err := r.verify(ctx, controlClaim(r.st.RunID, action, req, assertionTime(req.Assertion)), req.Assertion)
+		verified, err := r.verify(ctx, claim(), a)
 		if err != nil {
-			return req, r.refuse(ctx, action, req.Step, claimed, err)
+			return r.refuse(ctx, action, step, claimed, err)
 		}
-		req.By = by
+		*by = verified
 	}
-	if err := validate(req); err != nil {
-		return req, r.refuse(ctx, action, req.Step, claimed, err)
+	if err := validate(); err != nil {
+		return r.refuse(ctx, action, step, claimed, err)
 	}
-	return req, nil
+	return nil
 }
 
 func assertionTime(a *Assertion) time.Time {
