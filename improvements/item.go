@@ -89,6 +89,8 @@ type Event struct {
 	At     time.Time `json:"at"`
 	Opened *Source   `json:"opened,omitempty"`
 	Change *Change   `json:"change,omitempty"`
+	// Export records what a tracker has of the item (written by the exporter).
+	Export *Export `json:"export,omitempty"`
 }
 
 // RecordID is the event's id in the evidence store: the item's id and the event's number.

@@ -35,6 +35,8 @@ type Item struct {
 	History    []Entry   `json:"history"`
 	// Events is how many events the item has: the next update is event Events+1.
 	Events int `json:"events"`
+	// Exports are what each tracker has of the item: its link back and export status.
+	Exports []Export `json:"exports,omitempty"`
 }
 
 // Entry is one line of an item's history: who changed which field from what to what,
@@ -76,6 +78,9 @@ func Build(events []Event, drills []runbooks.Drill, dueAfter func(service string
 			}
 			if e.Change != nil {
 				it.apply(e.By, e.At, *e.Change)
+			}
+			if e.Export != nil {
+				it.recordExport(*e.Export)
 			}
 			it.Events = e.N
 		}
