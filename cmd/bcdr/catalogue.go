@@ -98,8 +98,9 @@ func newCatalogueCommand(a *app) *cobra.Command {
 services: owner and deputy, tier, business process, RTO/RPO targets per disruption
 type (component, zone, region, data) and the maximum tolerable downtime (mtd),
 dependencies, the runbooks that recover them, the contacts (people and groups and how to
-reach them), and the disaster scenarios to plan for, each with its incident commander. 'bcdr scenario' plans and runs the recovery from a
-scenario; 'bcdr coverage' reports which services are proven by drills.
+reach them), and the disaster scenarios to plan for, each with its incident commander.
+'bcdr scenario' plans and runs the recovery from a scenario; 'bcdr coverage' reports
+which services are proven by drills; 'bcdr bcp' writes the business continuity plan.
 
 runbooks/library/catalogue/driftwood-outfitters.yaml is a sample of 20 services.`,
 		Args: cobra.NoArgs,

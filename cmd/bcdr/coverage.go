@@ -11,6 +11,7 @@ import (
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -109,11 +110,11 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 func (a *app) runHistory(ctx context.Context, since time.Time, names map[string]bool, withEvidence, withEngine bool) ([]catalogue.RunResult, error) {
 	var h api.History
 	if withEvidence {
-		if _, err := os.Stat(a.cfg.EvidenceDir()); a.cfg.Evidence.S3Bucket != "" || err == nil {
-			store, err := a.evidenceStore(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("%w (--no-evidence reports without the evidence store's runs)", err)
-			}
+		store, err := a.existingEvidence(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if store != nil {
 			h.Evidence = store
 		}
 	}
@@ -135,6 +136,19 @@ func (a *app) runHistory(ctx context.Context, since time.Time, names map[string]
 		return nil, fmt.Errorf("%w (--no-evidence or --no-engine reports without that source)", err)
 	}
 	return rs, nil
+}
+
+// existingEvidence opens the evidence store for a report: nil when it is a folder that
+// does not exist yet (a report creates none).
+func (a *app) existingEvidence(ctx context.Context) (*evidence.Store, error) {
+	if _, err := os.Stat(a.cfg.EvidenceDir()); a.cfg.Evidence.S3Bucket == "" && err != nil {
+		return nil, nil
+	}
+	store, err := a.evidenceStore(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w (--no-evidence reports without the evidence store)", err)
+	}
+	return store, nil
 }
 
 func readRunResults(file string) ([]catalogue.RunResult, error) {
