@@ -469,3 +469,23 @@ func TestErrorsAreClassified(t *testing.T) {
 		})
 	}
 }
+
+// TestRDSDeleteOfAPromotedReplica deletes a promoted read replica through awstest.RDS
+// (the drill cleanup of rds-promote-read-replica): one DeleteDBInstance, then polls until
+// the instance is gone, as API_DeleteDBInstance.html documents (deleting, then not found).
+func TestRDSDeleteOfAPromotedReplica(t *testing.T) {
+	g := awstest.NewRDS()
+	g.AddReadReplica("us-west-2", "orders-drill", "arn:aws:rds:us-east-1:123456789012:db:orders")
+	a, _ := wire(t, g.ServeHTTP)
+	ctx := testCtx(t)
+	_, err := a.RDSPromoteReadReplica(ctx, request(t, map[string]any{"region": "us-west-2", "db_instance_identifier": "orders-drill"}))
+	require.NoError(t, err)
+	with := map[string]any{"region": "us-west-2", "db_instance_identifier": "orders-drill", "skip_final_snapshot": true, "force": true, "wait": true}
+	res, err := a.RDSDeleteInstance(ctx, request(t, with))
+	require.NoError(t, err)
+	assert.Equal(t, true, res["deleted"])
+	assert.Contains(t, g.Calls(), "us-west-2 DeleteDBInstance DBInstanceIdentifier=orders-drill DeleteAutomatedBackups=true SkipFinalSnapshot=true")
+	res, err = a.RDSDeleteInstance(ctx, request(t, with))
+	require.NoError(t, err, "a deleted instance is not an error")
+	assert.Equal(t, false, res["deleted"])
+}

@@ -40,6 +40,9 @@ import (
 //     call it is modifying, then available without ReadReplicaSourceDBInstanceIdentifier.
 //     DBInstanceNotFound (404) for an unknown one; InvalidDBInstanceState (400) for a
 //     promotion of an instance that is not a replica or is already being promoted.
+//   - DeleteDBInstance (API_DeleteDBInstance.html): the instance turns deleting, and is
+//     gone (DBInstanceNotFound) once described Looks times; InvalidDBInstanceState (400)
+//     for an instance already being deleted, DBInstanceNotFound (404) for an unknown one.
 //
 // AWS takes minutes for each of these; the fake takes Looks describes of the resource
 // (default 2) for each state, so a caller must poll through them (a benchmark that gives
@@ -145,7 +148,7 @@ func (f *RDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	call := region + " " + op
 	switch op {
-	case "FailoverGlobalCluster", "SwitchoverGlobalCluster", "PromoteReadReplica":
+	case "FailoverGlobalCluster", "SwitchoverGlobalCluster", "PromoteReadReplica", "DeleteDBInstance":
 		var params []string
 		for k := range r.PostForm {
 			if k != "Action" && k != "Version" {
@@ -169,6 +172,8 @@ func (f *RDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.describeInstance(w, region, form("DBInstanceIdentifier"))
 	case "PromoteReadReplica":
 		f.promote(w, region, form("DBInstanceIdentifier"))
+	case "DeleteDBInstance":
+		f.delete(w, region, form("DBInstanceIdentifier"))
 	default:
 		rdsErr(w, 400, "InvalidAction", "this fake does not answer "+op)
 	}
@@ -300,6 +305,13 @@ func (f *RDS) describeInstance(w http.ResponseWriter, region, id string) {
 			in.status, in.source = "available", ""
 		}
 	}
+	if in.status == "deleting" {
+		if in.looks++; in.looks > f.Looks {
+			delete(f.instances, region+"/"+id)
+			rdsErr(w, 404, "DBInstanceNotFound", fmt.Sprintf("DBInstance %s not found.", id))
+			return
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "<DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceArn>arn:aws:rds:%s:123456789012:db:%s</DBInstanceArn><DBInstanceStatus>%s</DBInstanceStatus><Engine>postgres</Engine>",
 		xmlEscape(id), region, xmlEscape(id), in.status)
@@ -322,6 +334,20 @@ func (f *RDS) promote(w http.ResponseWriter, region, id string) {
 	}
 	in.status, in.looks = "modifying", 0
 	rdsOK(w, "PromoteReadReplica", fmt.Sprintf("<DBInstance><DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceStatus>modifying</DBInstanceStatus></DBInstance>", xmlEscape(id)))
+}
+
+func (f *RDS) delete(w http.ResponseWriter, region, id string) {
+	in := f.instances[region+"/"+id]
+	switch {
+	case in == nil:
+		rdsErr(w, 404, "DBInstanceNotFound", fmt.Sprintf("DBInstance %s not found.", id))
+		return
+	case in.status == "deleting":
+		rdsErr(w, 400, "InvalidDBInstanceState", fmt.Sprintf("Instance %s is already being deleted.", id))
+		return
+	}
+	in.status, in.looks = "deleting", 0
+	rdsOK(w, "DeleteDBInstance", fmt.Sprintf("<DBInstance><DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceStatus>deleting</DBInstanceStatus></DBInstance>", xmlEscape(id)))
 }
 
 func rdsOK(w http.ResponseWriter, op, result string) {
