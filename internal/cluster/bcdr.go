@@ -19,19 +19,23 @@ type Region struct {
 	Server  *Process
 	Workers []*Process
 	// API is the server's base URL (http://127.0.0.1:PORT), for the API and the CLI's
-	// server.url.
+	// server.url, once the server is started.
 	API string
+
+	c    *Cluster
+	opts RegionOptions
 }
 
 // RegionOptions configure a region.
 type RegionOptions struct {
-	// Workers is how many `bcdr worker` processes to start (default 2).
+	// Workers is how many `bcdr worker` processes StartRegion starts (default 2).
 	Workers int
 	// TaskQueue is temporal.task_queue (default bcdr's own default).
 	TaskQueue string
-	// Env is added to every process's environment: BCDR_CONFIG, AWS settings,
-	// BCDR_EVIDENCE_DIR and the like. The harness sets the Temporal address and
-	// namespace, a data folder per process, and the server's and workers' listeners.
+	// Env is added to every process's environment: BCDR_CONFIG, AWS settings and the
+	// like. The harness sets the Temporal address and namespace, the shared identity key
+	// and evidence store, a data folder per process, and the server's and workers'
+	// listeners.
 	Env map[string]string
 }
 
@@ -41,38 +45,61 @@ func (c *Cluster) StartRegion(name string, o RegionOptions) (*Region, error) {
 	if o.Workers == 0 {
 		o.Workers = 2
 	}
-	r := &Region{Name: name}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	r := c.NewRegion(name, o)
+	if err := r.StartServer(); err != nil {
+		return r, err
 	}
-	r.API = "http://127.0.0.1:" + strconv.Itoa(port)
-	if r.Server, err = c.startBcdr(name+"/server", o, map[string]string{"BCDR_HTTP_ADDRESS": "127.0.0.1:" + strconv.Itoa(port)}, "server"); err != nil {
-		return nil, err
-	}
-	if err := r.Server.waitFor("/readyz", 2*time.Minute, answers200(r.API+"/readyz")); err != nil {
-		return nil, err
-	}
-	for i := range o.Workers {
-		mport, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		metrics := "127.0.0.1:" + strconv.Itoa(mport)
-		w, err := c.startBcdr(fmt.Sprintf("%s/worker-%d", name, i+1), o, map[string]string{"BCDR_METRICS_ADDRESS": metrics}, "worker")
-		if err != nil {
-			return nil, err
-		}
-		if err := w.waitFor("/readyz", 2*time.Minute, answers200("http://"+metrics+"/readyz")); err != nil {
-			return nil, err
-		}
-		r.Workers = append(r.Workers, w)
-	}
-	return r, nil
+	return r, r.StartWorkers(o.Workers)
 }
 
-// Processes are the region's server and workers.
-func (r *Region) Processes() []*Process { return append([]*Process{r.Server}, r.Workers...) }
+// NewRegion is a region with no process yet: start them with StartServer and
+// StartWorkers.
+func (c *Cluster) NewRegion(name string, o RegionOptions) *Region {
+	return &Region{Name: name, c: c, opts: o}
+}
+
+// StartServer starts the region's `bcdr server` and waits until its /readyz answers.
+func (r *Region) StartServer() error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	r.API = "http://127.0.0.1:" + strconv.Itoa(port)
+	if r.Server, err = r.c.startBcdr(r.Name+"/server", r.opts, map[string]string{"BCDR_HTTP_ADDRESS": "127.0.0.1:" + strconv.Itoa(port)}, "server"); err != nil {
+		return err
+	}
+	return r.Server.waitFor("/readyz", 2*time.Minute, answers200(r.API+"/readyz"))
+}
+
+// StartWorkers starts n more `bcdr worker` processes in the region and waits until each
+// one's /readyz answers.
+func (r *Region) StartWorkers(n int) error {
+	for range n {
+		mport, err := freePort()
+		if err != nil {
+			return err
+		}
+		metrics := "127.0.0.1:" + strconv.Itoa(mport)
+		w, err := r.c.startBcdr(fmt.Sprintf("%s/worker-%d", r.Name, len(r.Workers)+1), r.opts, map[string]string{"BCDR_METRICS_ADDRESS": metrics}, "worker")
+		if err != nil {
+			return err
+		}
+		r.Workers = append(r.Workers, w)
+		if err := w.waitFor("/readyz", 2*time.Minute, answers200("http://"+metrics+"/readyz")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Processes are the region's server and workers that were started.
+func (r *Region) Processes() []*Process {
+	var out []*Process
+	if r.Server != nil {
+		out = append(out, r.Server)
+	}
+	return append(out, r.Workers...)
+}
 
 // Kill SIGKILLs every process of the region, the server and the workers, at once.
 func (r *Region) Kill() {
