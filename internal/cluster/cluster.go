@@ -96,6 +96,9 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 			return nil, fmt.Errorf("%s is missing: make cluster-test builds it (make build, and the Temporal server from the pinned module)", p)
 		}
 	}
+	if err := checkImageBuild(filepath.Join(opts.Root, "Makefile"), opts.Bcdr); err != nil {
+		return nil, err
+	}
 	if opts.Shards == 0 {
 		opts.Shards = 4
 	}

@@ -4,9 +4,11 @@ package cluster
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -44,4 +46,17 @@ func TestSmokeRunbookOnTheCluster(t *testing.T) {
 	out, err := c.Bcdr(map[string]string{"BCDR_IDENTITY_USER": "smoke"}, "run", "deploy/smoke-test.yaml", "--wait") // exits 0 when the run succeeded
 	require.NoError(t, err, out)
 	t.Logf("bcdr run deploy/smoke-test.yaml --wait:\n%s", out)
+}
+
+// TestTheBinaryIsTheImages: the harness runs bin/bcdr only when it carries make build's
+// settings (the Makefile's tags, static, -trimpath), which deploy/Dockerfile's `make
+// build` gives the image's binary; the Temporal server, built without the tags, is refused.
+func TestTheBinaryIsTheImages(t *testing.T) {
+	root, err := repoRoot()
+	require.NoError(t, err)
+	makefile := filepath.Join(root, "Makefile")
+	require.NoError(t, checkImageBuild(makefile, filepath.Join(root, "bin", "bcdr")))
+	err = checkImageBuild(makefile, filepath.Join(root, "bin", "temporal-server"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `-tags="", make build's is "uigz"`)
 }

@@ -7,7 +7,8 @@
 // attributes created by the production guide's own `temporal operator` commands
 // (docs/production.md) with the Temporal CLI. On it, regions of bcdr: a `bcdr server`
 // and `bcdr worker` processes each, running bin/bcdr, the binary `make build` makes and
-// deploy/Dockerfile ships.
+// deploy/Dockerfile ships: Start refuses a bin/bcdr whose recorded build settings are not
+// make build's (the Makefile's tags, CGO_ENABLED=0, -trimpath).
 //
 // Every process can be SIGKILLed and restarted (Process.Kill, Process.Restart,
 // Cluster.Kill and Cluster.Restart for Temporal's services, Region.Kill for a whole
