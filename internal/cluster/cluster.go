@@ -6,13 +6,16 @@ import (
 	cryptorand "crypto/rand"
 	_ "embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +47,10 @@ type Options struct {
 	Bcdr, TemporalServer, SQLTool string
 	// Shards is the history shard count (default 4, as the Helm chart's development values).
 	Shards int
+	// DynamicConfig is the server's dynamic configuration, by key (for example
+	// "history.transferProcessorMaxPollRPS"), each value applying without constraints;
+	// empty by default, Temporal's defaults, as a fresh cluster has.
+	DynamicConfig map[string]any
 }
 
 // Cluster is a running Temporal cluster: PostgreSQL and the four services as separate
@@ -278,7 +285,7 @@ func (c *Cluster) writeConfig(pgPort int) (string, error) {
 		c.services[name] = s
 	}
 	dynamic := filepath.Join(c.dir, "dynamicconfig.yaml")
-	if err := os.WriteFile(dynamic, []byte("{}\n"), 0o644); err != nil {
+	if err := os.WriteFile(dynamic, dynamicConfigFile(c.opts.DynamicConfig), 0o644); err != nil {
 		return "", err
 	}
 	var buf bytes.Buffer
@@ -291,6 +298,20 @@ func (c *Cluster) writeConfig(pgPort int) (string, error) {
 	}
 	path := filepath.Join(c.dir, "temporal.yaml")
 	return path, os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// dynamicConfigFile is Temporal's dynamic config file for values: each key a list of one
+// value without constraints (JSON is YAML).
+func dynamicConfigFile(values map[string]any) []byte {
+	if len(values) == 0 {
+		return []byte("{}\n")
+	}
+	var b bytes.Buffer
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		v, _ := json.Marshal(values[k])
+		fmt.Fprintf(&b, "%s:\n  - value: %s\n", k, v)
+	}
+	return b.Bytes()
 }
 
 // lowPort returns a free port of 127.0.0.1 below 32768 (a membership port: the schema

@@ -94,6 +94,17 @@ func (p *Process) Restart() error {
 	return p.start()
 }
 
+// Pid is the process's id while it runs (0 before it started), for reading its CPU time
+// in /proc.
+func (p *Process) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 // Exited says whether the process has exited (or was never started).
 func (p *Process) Exited() bool {
 	p.mu.Lock()
