@@ -78,6 +78,14 @@ func (s *Server) buildPortfolio(ctx context.Context, id *Identity) Portfolio {
 		}
 	}
 	p.Services, p.NeverProven = services, never
+	if s.opts.Evidence != nil {
+		_, sum, ps, err := s.visibleImprovements(ctx, id)
+		if err != nil {
+			ps = append(ps, "improvement plan: "+err.Error())
+		}
+		p.CountImprovements(sum)
+		p.Problems = append(p.Problems, ps...)
+	}
 	return *p
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -111,6 +112,9 @@ type Report struct {
 	Tiers       []TierCoverage    `json:"tiers"`
 	Services    []ServiceCoverage `json:"services"`
 	Gaps        []Gap             `json:"gaps"`
+	// Improvements are the improvement plan's counts (CountImprovements); nil when the
+	// plan was not read.
+	Improvements *improvements.Summary `json:"improvements,omitempty"`
 }
 
 // TierCoverage sums up one tier.

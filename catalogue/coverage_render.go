@@ -34,6 +34,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, g := range r.Gaps {
 		fmt.Fprintf(&b, "- **%s** (tier %d) `%s`: %s\n", g.Service, g.Tier, g.Kind, g.Message)
 	}
+	r.writeImprovementsMarkdown(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -78,14 +79,16 @@ func (r *Report) WriteHTML(w io.Writer) error {
 }
 
 var htmlReport = template.Must(template.New("coverage").Funcs(template.FuncMap{
-	"tier":      tierText,
-	"dur":       durOrDash,
-	"targets":   targetsText,
-	"runbooks":  runbooksText,
-	"lastDrill": lastDrillText,
-	"rtoActual": rtoActualText,
-	"status":    statusText,
-	"time":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"tier":            tierText,
+	"dur":             durOrDash,
+	"targets":         targetsText,
+	"runbooks":        runbooksText,
+	"lastDrill":       lastDrillText,
+	"rtoActual":       rtoActualText,
+	"status":          statusText,
+	"improvementRows": improvementRows,
+	"orNone":          orNone,
+	"time":            func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Recovery coverage: {{.Catalogue}}</title>
 <style>
@@ -109,6 +112,11 @@ tr.ok td.status{color:#1b5e20}
 <h2>Gaps</h2>
 {{if .Gaps}}<ul>{{range .Gaps}}<li><strong>{{.Service}}</strong> (tier {{.Tier}}) <code>{{.Kind}}</code>: {{.Message}}</li>
 {{end}}</ul>{{else}}<p>None.</p>{{end}}
+{{with .Improvements}}<h2>Improvement plan</h2>
+<p>Action items and gaps recorded in runs: {{.Counts}}.</p>
+{{with improvementRows .}}<table><tr><th>Service</th><th>Open</th><th>Overdue</th><th>Done, awaiting a drill</th></tr>
+{{range .}}{{$c := index $.Improvements.Services .}}<tr><td>{{orNone .}}</td><td>{{$c.Open}}</td><td>{{$c.Overdue}}</td><td>{{$c.Done}}</td></tr>
+{{end}}</table>{{end}}{{end}}
 </body></html>
 `))
 

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -31,6 +32,8 @@ type Portfolio struct {
 	NeverProven []RunbookHealth `json:"neverProven"`
 	// Problems are run history that could not be read (a changed record, a store error).
 	Problems []string `json:"problems,omitempty"`
+	// Improvements count the improvement plan's items of the services (CountImprovements).
+	Improvements improvements.Counts `json:"improvements"`
 }
 
 // ServiceHealth is one service in the portfolio.
@@ -59,6 +62,8 @@ type ServiceHealth struct {
 	// Gaps are the service's coverage gaps (Coverage), a runbook that is not ready
 	// among them.
 	Gaps []Gap `json:"gaps"`
+	// Improvements count the service's improvement items (CountImprovements).
+	Improvements improvements.Counts `json:"improvements"`
 }
 
 // RunbookHealth is a runbook of a service.

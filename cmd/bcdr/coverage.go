@@ -12,6 +12,7 @@ import (
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -41,8 +42,10 @@ evidence.s3_bucket: every run, for as long as the store keeps it), from the engi
 visibility store (temporal.address: runs within its retention, including any whose
 evidence could not be written), and from --results files (a JSON array of run results,
 as --output json's lastDrill entries). A run found in several sources counts once.
---no-evidence and --no-engine leave those sources out. Export it for a board report
-with --output markdown, html or csv.`,
+--no-evidence and --no-engine leave those sources out. The markdown and html reports
+end with the improvement plan's counts (open, overdue, done, verified, dropped: bcdr
+improvements), read from the evidence store. Export it for a board report with
+--output markdown, html or csv.`,
 		Example: `  bcdr coverage --catalogue catalogue.yaml
   bcdr coverage --catalogue catalogue.yaml --output html > coverage.html
   bcdr coverage --no-engine --results runs.json --output csv`,
@@ -56,7 +59,7 @@ with --output markdown, html or csv.`,
 	fl.StringVar(&f.since, "since", runbooks.FormatDuration(api.DefaultHistoryWindow), "read runs started since: a duration (720h, 400d) or an RFC 3339 time")
 	fl.StringArrayVar(&f.results, "results", nil, "a JSON file of run results to add (repeatable)")
 	fl.BoolVar(&f.noEngine, "no-engine", false, "do not read runs from the engine")
-	fl.BoolVar(&f.noEvidence, "no-evidence", false, "do not read runs from the evidence store")
+	fl.BoolVar(&f.noEvidence, "no-evidence", false, "do not read runs or the improvement plan from the evidence store")
 	outputFlag(cmd, &f.output, "markdown", "html", "csv", "json")
 	return cmd
 }
@@ -92,6 +95,11 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 	}
 	results = append(results, rs...)
 	rep := catalogue.Coverage(c, rbs, dedupe(results), now)
+	if !f.noEvidence {
+		if err := a.countImprovements(ctx, rep, c, now); err != nil {
+			return err
+		}
+	}
 	switch f.output {
 	case "json":
 		return writeJSONIndent(a.stdout, rep)
@@ -101,6 +109,28 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 		return rep.WriteCSV(a.stdout)
 	}
 	return rep.WriteMarkdown(a.stdout)
+}
+
+// countImprovements puts the improvement plan's counts into the report, from the
+// evidence store (one that does not exist yet holds no items). Records left out are
+// warnings on stderr.
+func (a *app) countImprovements(ctx context.Context, rep *catalogue.Report, c *catalogue.Catalogue, now time.Time) error {
+	if _, err := os.Stat(a.cfg.EvidenceDir()); a.cfg.Evidence.S3Bucket == "" && err != nil {
+		return nil
+	}
+	store, err := a.evidenceStore(ctx)
+	if err != nil {
+		return fmt.Errorf("%w (--no-evidence reports without the evidence store)", err)
+	}
+	items, problems, err := evidence.Improvements(ctx, store, c.ImprovementDue)
+	for _, p := range problems {
+		fmt.Fprintln(a.stderr, "warning: improvement record left out: "+p.Error())
+	}
+	if err != nil {
+		return fmt.Errorf("improvement plan: %w (--no-evidence reports without the evidence store)", err)
+	}
+	rep.CountImprovements(improvements.Summarize(items, now))
+	return nil
 }
 
 // runHistory reads the drill and live runs of the named runbooks through the one
