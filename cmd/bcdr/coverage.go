@@ -115,12 +115,9 @@ func (a *app) coverage(ctx context.Context, f coverageFlags) error {
 // evidence store (one that does not exist yet holds no items). Records left out are
 // warnings on stderr.
 func (a *app) countImprovements(ctx context.Context, rep *catalogue.Report, c *catalogue.Catalogue, now time.Time) error {
-	if _, err := os.Stat(a.cfg.EvidenceDir()); a.cfg.Evidence.S3Bucket == "" && err != nil {
-		return nil
-	}
-	store, err := a.evidenceStore(ctx)
-	if err != nil {
-		return fmt.Errorf("%w (--no-evidence reports without the evidence store)", err)
+	store, err := a.existingEvidence(ctx)
+	if err != nil || store == nil {
+		return err
 	}
 	items, problems, err := evidence.Improvements(ctx, store, c.ImprovementDue)
 	for _, p := range problems {
