@@ -8,7 +8,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -47,14 +46,12 @@ func newSessionsCloud(ctx context.Context, t *testing.T, endpoint string) *sessi
 	c := &sessionsCloud{ddb: map[string]*dynamodb.Client{}, ecs: map[string]*ecs.Client{},
 		primary: "sessions-primary.us-east-1.elb.amazonaws.com"}
 	for _, region := range []string{sessionsPrimary, sessionsSecondary} {
-		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
-		require.NoError(t, err)
-		cfg.BaseEndpoint = awssdk.String(endpoint)
+		cfg := awstest.SDKConfig(t, endpoint, region)
 		c.ddb[region], c.ecs[region] = dynamodb.NewFromConfig(cfg), ecs.NewFromConfig(cfg)
 		if region == sessionsPrimary {
 			c.r53 = route53.NewFromConfig(cfg)
 		}
-		_, err = c.ddb[region].CreateTable(ctx, &dynamodb.CreateTableInput{
+		_, err := c.ddb[region].CreateTable(ctx, &dynamodb.CreateTableInput{
 			TableName:            awssdk.String("sessions"),
 			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
@@ -88,11 +85,9 @@ func newSessionsCloud(ctx context.Context, t *testing.T, endpoint string) *sessi
 		}
 	}
 	// the secondary API scales with Application Auto Scaling, within its standby's range
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(sessionsSecondary))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(endpoint)
+	cfg := awstest.SDKConfig(t, endpoint, sessionsSecondary)
 	c.aas = applicationautoscaling.NewFromConfig(cfg)
-	_, err = c.aas.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+	_, err := c.aas.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
 		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: awssdk.String("service/sessions/sessions-api"),
 		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount, MinCapacity: awssdk.Int32(1), MaxCapacity: awssdk.Int32(2),
 	})

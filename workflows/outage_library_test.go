@@ -9,7 +9,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -83,9 +82,7 @@ func newDBOutageCloud(ctx context.Context, t testing.TB) *dbOutageCloud {
 	c.endpoints = p.URL + "/route53-recovery-cluster." + outagePrimary + ".amazonaws.com/v1," +
 		p.URL + "/route53-recovery-cluster." + outageDR + ".amazonaws.com/v1"
 
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(outageDR))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(moto)
+	cfg := awstest.SDKConfig(t, moto, outageDR)
 	c.moto = drClients{ec2: ec2.NewFromConfig(cfg), as: autoscaling.NewFromConfig(cfg), ecs: ecs.NewFromConfig(cfg),
 		// moto 5.2 does not speak CloudWatch's CBOR protocol, the SDK's default: JSON
 		cw: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -72,9 +71,7 @@ func newOutageCloud(ctx context.Context, t testing.TB) *outageCloud {
 	c.endpoints = p.URL + "/route53-recovery-cluster." + outagePrimary + ".amazonaws.com/v1," +
 		p.URL + "/route53-recovery-cluster." + outageDR + ".amazonaws.com/v1"
 
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(outageDR))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(moto)
+	cfg := awstest.SDKConfig(t, moto, outageDR)
 	e, lb, ec := ec2.NewFromConfig(cfg), elbv2.NewFromConfig(cfg), ecs.NewFromConfig(cfg)
 	c.r53 = route53.NewFromConfig(cfg)
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
@@ -89,9 +88,7 @@ func (h *hook) got() ([]activities.Event, []string) {
 func TestScheduledCheckNoticesADeletionWithinOneInterval(t *testing.T) {
 	endpoint := awstest.StartMoto(t)
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("us-east-1"))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(endpoint)
+	cfg := awstest.SDKConfig(t, endpoint, "us-east-1")
 	ddb := dynamodb.NewFromConfig(cfg)
 	createTable := func() {
 		_, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
@@ -69,10 +68,7 @@ func newActions(t testing.TB) *Actions {
 func sdkConfig(t testing.TB, region string) awssdk.Config {
 	t.Helper()
 	ep := motoEndpoint(t)
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(region))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(ep)
-	return cfg
+	return awstest.SDKConfig(t, ep, region)
 }
 
 // rig is what most tests begin with: actions against the tests' moto, a client of one

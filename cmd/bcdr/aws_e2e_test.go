@@ -8,7 +8,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -203,10 +202,7 @@ type awsClients struct {
 
 func newAWSClients(t *testing.T, endpoint string) *awsClients {
 	cfg := func(region string) awssdk.Config {
-		c, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(region))
-		require.NoError(t, err)
-		c.BaseEndpoint = awssdk.String(endpoint)
-		return c
+		return awstest.SDKConfig(t, endpoint, region)
 	}
 	east, west := cfg(storefront.primaryRegion), cfg(storefront.drRegion)
 	return &awsClients{

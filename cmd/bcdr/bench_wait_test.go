@@ -8,7 +8,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/stretchr/testify/require"
 
@@ -32,9 +31,7 @@ func benchWaitDetection(b *testing.B, t *benchTable) {
 	c, stop := benchEngine(b, false, cfg)
 	defer stop()
 	ctx := context.Background()
-	sdk, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region))
-	require.NoError(b, err)
-	sdk.BaseEndpoint = awssdk.String(endpoint)
+	sdk := awstest.SDKConfig(b, endpoint, awstest.Region)
 	db := rds.NewFromConfig(sdk)
 
 	const id = "bench-wait"

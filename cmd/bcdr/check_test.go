@@ -13,7 +13,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -57,10 +56,7 @@ func newCheckCloud(t *testing.T) *checkCloud {
 }
 
 func (c *checkCloud) cfg(t *testing.T, region string) awssdk.Config {
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(region))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(c.moto)
-	return cfg
+	return awstest.SDKConfig(t, c.moto, region)
 }
 
 // env is a bcdr environment whose AWS endpoint is the proxy.

@@ -33,9 +33,7 @@ func TestLatenciesHoldTheAnswerOfTheirOperationOnly(t *testing.T) {
 	p.SetLatencies(RealisticLatencies())
 
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region), awsconfig.WithRetryMaxAttempts(1))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(p.URL)
+	cfg := awstest.SDKConfig(t, p.URL, awstest.Region, awsconfig.WithRetryMaxAttempts(1))
 	db := dynamodb.NewFromConfig(cfg)
 	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            awssdk.String("latency"),

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/activities/aws/awstest"
 )
 
 // TestOutageTakesARegionAndItsControlPlanesDown: with us-east-1 down, a call signed for
@@ -22,10 +24,7 @@ func TestOutageTakesARegionAndItsControlPlanesDown(t *testing.T) {
 	p.SetOutage("us-east-1")
 	ctx := context.Background()
 	client := func(region string) awssdk.Config {
-		cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithRetryMaxAttempts(1))
-		require.NoError(t, err)
-		cfg.BaseEndpoint = awssdk.String(p.URL)
-		return cfg
+		return awstest.SDKConfig(t, p.URL, region, awsconfig.WithRetryMaxAttempts(1))
 	}
 	east, west := dynamodb.NewFromConfig(client("us-east-1")), dynamodb.NewFromConfig(client("us-west-2"))
 	r53 := route53.NewFromConfig(client("eu-west-1"))

@@ -10,5 +10,5 @@
 // GetServiceQuota), Simulator (IAM's SimulatePrincipalPolicy), ARCCluster (Route 53 ARC's
 // routing-control data plane) and RDS (Aurora global failover and switchover, a global
 // database's member clusters, read replica promotion). Split puts them in front of moto,
-// by the SigV4 service of each request.
+// by the SigV4 service of each request. SDKConfig points a test's own clients at them.
 package awstest
