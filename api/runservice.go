@@ -158,15 +158,18 @@ func (f RunFilter) query() (string, int, error) {
 }
 
 // ParseSince reads how far back a list of runs goes: a duration back from now in
-// runbook syntax ("24h", "30d", "1d12h") or an RFC 3339 time. The CLI's --since flags and
-// the API's since parameter both read it here.
+// runbook syntax ("24h", "30d", "1d12h"), a date (2026-01-02, from midnight UTC) or an
+// RFC 3339 time. The CLI's --since flags and the API's since parameter both read it here.
 func ParseSince(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil // midnight UTC
+	}
 	d, err := runbooks.ParseDuration(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a duration like 24h or 30d nor an RFC 3339 time like 2026-01-02T15:04:05Z", s)
+		return time.Time{}, fmt.Errorf("%q is neither a duration like 24h or 30d, a date like 2026-01-02, nor an RFC 3339 time like 2026-01-02T15:04:05Z", s)
 	}
 	return now.Add(-time.Duration(d)), nil
 }

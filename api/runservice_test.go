@@ -20,12 +20,13 @@ func TestParseSinceReadsDurationsDaysAndTimes(t *testing.T) {
 		"30d":                  now.AddDate(0, 0, -30),
 		"1d12h":                now.Add(-36 * time.Hour),
 		"2026-11-01T00:00:00Z": time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+		"2026-01-02":           time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC),
 	} {
 		got, err := ParseSince(in, now)
 		require.NoError(t, err, in)
 		assert.True(t, want.Equal(got), "%s: %s, want %s", in, got, want)
 	}
-	for _, bad := range []string{"", "yesterday", "-5h", "30"} {
+	for _, bad := range []string{"", "yesterday", "-5h", "30", "2026-13-01"} {
 		_, err := ParseSince(bad, now)
 		assert.Error(t, err, bad)
 	}

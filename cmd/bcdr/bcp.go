@@ -31,7 +31,9 @@ func (f *programmeFlags) add(cmd *cobra.Command, sinceDefault, sinceHelp string)
 	fl.StringVar(&f.catalogue, "catalogue", "", catalogueHelp)
 	fl.StringVar(&f.since, "since", sinceDefault, sinceHelp)
 	fl.BoolVar(&f.noEngine, "no-engine", false, "do not read runs and schedules from the engine")
-	fl.BoolVar(&f.noEvidence, "no-evidence", false, "do not read runs and improvement items from the evidence store")
+	if cmd.Name() != "compliance" { // a pack is made of the evidence
+		fl.BoolVar(&f.noEvidence, "no-evidence", false, "do not read runs and improvement items from the evidence store")
+	}
 	fl.StringVar(&f.out, "out", "", "write to this file instead of standard output")
 }
 

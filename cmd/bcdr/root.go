@@ -68,7 +68,7 @@ folder or $XDG_CONFIG_HOME/bcdr), then defaults. 'bcdr config' prints the result
 		newRunsCommand(a), newReportCommand(a), newEvidenceCommand(a),
 		newAdvanceCommand(a), newFindingCommand(a), newImprovementsCommand(a),
 		newValidateCommand(a), newPlanCommand(a), newDocCommand(a), newKindsCommand(a),
-		newCatalogueCommand(a), newScenarioCommand(a), newCoverageCommand(a), newBCPCommand(a),
+		newCatalogueCommand(a), newScenarioCommand(a), newCoverageCommand(a), newBCPCommand(a), newComplianceCommand(a),
 		newConfigCommand(a), newVersionCommand(a), newIAMPolicyCommand(a), newCheckCommand(a), newImportCommand(a),
 	)
 	return root
