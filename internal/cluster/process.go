@@ -50,8 +50,9 @@ func (p *Process) start() error {
 	}
 	cmd := exec.Command(p.path, p.args...)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = p.env, p.dir, out, out
-	// its own process group, so that a kill reaches whatever it started
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: p.cred}
+	// its own process group, so that a kill reaches whatever it started; killed with the
+	// test process should that die without cleaning up (a go test timeout)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: p.cred, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		return fmt.Errorf("start %s (%s): %w", p.Name, p.path, err)
