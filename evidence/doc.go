@@ -10,6 +10,12 @@
 // added since and the newest bundle) and refuses, with a ChainError, to extend one that
 // does not verify. Bundle folders that are not in the chain are reported as stray.
 //
+// The chain also keeps the improvement plan (package improvements): each action item
+// and gap of an ended run opens an item (Activity.Write, Store.OpenImprovements), and
+// each change of an item is an event bundle of its own (AppendImprovement, mode
+// improvements.RecordMode), so an item's history verifies like the runs' records.
+// Improvements reads the plan back.
+//
 // Stores: a local folder (the default, in the data folder) and S3, where each object can
 // carry an Object Lock retention so that not even the account's administrators can
 // rewrite the evidence.

@@ -10,8 +10,11 @@
 // nested, its runbook steps linked to them, and their open tasks under its "Waiting for
 // people"), a run's report with the evidence bundle download, the portfolio (per
 // service: drill cadence, readiness now from the last scheduled checks of its runbooks
-// with what broke, RTO/RPO achieved vs target over time, runbooks never proven) and a
-// printable executive summary. The portfolio, the summary, GET /v1/drills/overdue
+// with what broke, RTO/RPO achieved vs target over time, runbooks never proven, the
+// improvement plan's open and overdue counts), a printable executive summary, and the
+// improvement plan (the action items and gaps of runs with their counts, filters, an
+// item's history and, for whom the API lets, the update form: api
+// TestImprovementPagesInBrowser). The portfolio, the summary, GET /v1/drills/overdue
 // and bcdr coverage read one run history (api.History) and one catalogue; the page
 // states the portfolio's cadence as the API gives it (api TestPortfolioCoverageOverdue
 // AndSummaryAgree renders it in Node).

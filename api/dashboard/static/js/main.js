@@ -6,6 +6,7 @@ import {runsView} from './runs.js';
 import {runView} from './run.js';
 import {reportView} from './report.js';
 import {portfolioView, summaryView} from './portfolio.js';
+import {improvementsView, improvementView} from './improvements.js';
 
 const main = document.getElementById('main');
 
@@ -15,6 +16,8 @@ const routes = [
   [/^#\/run\/([^/?]+)$/, 'runs', (m, ctx) => runView(main, decodeURIComponent(m[1]), ctx)],
   [/^#\/portfolio$/, 'portfolio', (m, ctx) => portfolioView(main, ctx)],
   [/^#\/summary$/, 'summary', (m, ctx) => summaryView(main, ctx)],
+  [/^#\/improvements(?:\?(.*))?$/, 'improvements', (m, ctx) => improvementsView(main, new URLSearchParams(m[1] || ''), ctx)],
+  [/^#\/improvement\/([^/?]+)$/, 'improvements', (m, ctx) => improvementView(main, decodeURIComponent(m[1]), ctx)],
 ];
 
 // A route change ends the previous view: its polling checks ctx.alive().

@@ -6,6 +6,7 @@ import {h, replace, table, badge, field, select} from './dom.js';
 import {dur, ms, when, day, ago, goDur, zero} from './format.js';
 import {timeChart} from './charts.js';
 import {figureActual, figureTarget, figureVerdict, judged, met, verdictState} from './objectives.js';
+import {countsText} from './improvements.js';
 
 const STATUS_TEXT = {'on-time': 'On time', 'due-soon': 'Due soon', overdue: 'Overdue', 'not-assessed': 'Not assessed'};
 const enc = encodeURIComponent;
@@ -41,7 +42,8 @@ function kpis(p) {
   return h('div', {class: 'kpis', role: 'group', 'aria-label': 'Portfolio in numbers'},
     kpi(p.services.length, 'services', 'all'), kpi(c['on-time'], 'on time', 'on-time'), kpi(c['due-soon'], 'due soon', 'due-soon'),
     kpi(c.overdue, 'overdue', 'overdue'), kpi(c['not-assessed'], 'not assessed', 'not-assessed'), kpi(p.neverProven.length, 'runbooks never proven', 'never'),
-    kpi(notReady(p).length, 'not ready now', 'not-ready'));
+    kpi(notReady(p).length, 'not ready now', 'not-ready'),
+    p.improvements ? [kpi(p.improvements.open, 'open improvements', 'imp-open'), kpi(p.improvements.overdue, 'improvements overdue', 'overdue')] : null);
 }
 
 // series are a service's measured figures over time (key: rto or rpo), as the records
@@ -131,6 +133,7 @@ function serviceCard(s) {
   return h('article', {class: 'card svc', dataset: {service: s.service}},
     h('h3', {}, s.service, ' ', badge(s.status, STATUS_TEXT[s.status]), s.tier ? h('span', {class: 'small'}, ' tier ' + s.tier) : null),
     h('p', {class: 'small'}, 'Last successful drill: ', zero(s.lastDrill) ? 'never' : [when(s.lastDrill), ' ', s.lastRun ? h('a', {href: '#/run/' + enc(s.lastRun) + '/report'}, 'report') : null]),
+    s.improvements && (s.improvements.open || s.improvements.done) ? h('p', {class: 'small imp-counts'}, h('a', {href: '#/improvements?service=' + enc(s.service)}, 'Improvements'), ': ' + countsText(s.improvements)) : null,
     s.history.length ? h('div', {class: 'charts'},
       h('figure', {}, timeChart(series(s, 'rto'), {title: 'RTO of ' + s.service}), h('figcaption', {}, `RTO, ${s.history.length} runs`)),
       h('figure', {}, timeChart(series(s, 'rpo'), {title: 'RPO of ' + s.service}), h('figcaption', {}, 'RPO'))) : h('p', {class: 'empty'}, 'No drill or recovery measured yet.'),
@@ -171,7 +174,8 @@ export async function summaryView(main, ctx) {
         `${c['on-time']} of ${assessed} assessed services are on time with their drills`,
         c['due-soon'] ? `, ${c['due-soon']} due soon` : '',
         overdueNames.length ? `; ${overdueNames.length} overdue: ${overdueNames.join(', ')}` : '; none overdue',
-        `. ${p.neverProven.length} runbook${p.neverProven.length === 1 ? ' has' : 's have'} never been proven by a drill.`),
+        `. ${p.neverProven.length} runbook${p.neverProven.length === 1 ? ' has' : 's have'} never been proven by a drill.`,
+        p.improvements ? ` Improvement plan: ${countsText(p.improvements)}.` : ''),
       kpis(p),
       h('section', {}, h('h2', {}, 'Needs attention'),
         attention.length ? cadenceTable(attention) : h('p', {}, 'Every assessed service is within its drill cadence.')),
