@@ -31,6 +31,7 @@ var readmeNotRun = map[string]string{
 	"bin/bcdr catalogue import": "a Backstage catalogue of the reader's (TestCatalogueImportBackstage, TestImportBackstageTree)",
 	"bin/bcdr import ":          "another tool's file of the reader's (TestImportChaosToolkitRunsAsDrill, runbooks/convert tests)",
 	"temporal operator":         "Temporal's own CLI on a production cluster; bcdr dev creates the search attributes itself",
+	"bin/bcdr improvements ":    "the commands' syntax (TestImprovementsCommandBothWays runs list, show and update, directly and through a server)",
 }
 
 const readmePath = "../../README.md"
