@@ -27,7 +27,7 @@ type run struct {
 	dirty          bool
 	paused         bool
 	draining       bool             // the history is long: start nothing new, continue as new when idle
-	measured       bool             // workflow version 1: probes gate, monitor and end the RTO clock
+	measured       bool             // measuredRecovery on: probes gate, monitor and end the RTO clock
 	decisions      workflow.Version // how handlers check decisions and controls (decisions.go)
 	outputsVersion workflow.Version // whether outputs are kept within a budget (outputs.go)
 	outputBytes    int              // outputs kept so far, JSON bytes
@@ -41,6 +41,22 @@ type run struct {
 	ledger         []compensation  // rollbacks of completed steps, in completion order
 	cleanup        []compensation  // drill cleanup ledger, in completion order
 }
+
+// Versions of the run's start (change id "measured-recovery"). One change id for both,
+// so that no second marker is recorded.
+const (
+	measuredChangeID = "measured-recovery"
+	// measuredUnmeasured: no steady-state gate or monitor; runs started before the
+	// versions below replay this way.
+	measuredUnmeasured = workflow.DefaultVersion
+	// measuredRecovery: steady-state gating and monitoring of drills, tabletop injects,
+	// and the recovery check that ends the RTO clock.
+	measuredRecovery workflow.Version = 1
+	// measuredAttributesOnce: the search attributes are set at start only when the
+	// starter did not (bcdr's starters and child runs set them in the start request): one
+	// history event and one visibility write fewer per run.
+	measuredAttributesOnce workflow.Version = 2
+)
 
 // compensation is a rollback or a drill cleanup registered when its step succeeded.
 type compensation struct {
@@ -57,20 +73,15 @@ func Run(ctx workflow.Context, in Input) (*Status, error) {
 	if err := r.register(ctx); err != nil {
 		return nil, err
 	}
-	// Version 1 added steady-state gating and monitoring of drills, tabletop injects, and
-	// the recovery check that ends the RTO clock; runs started before replay without them.
-	// Version 2 sets the search attributes at start only when the starter did not (bcdr's
-	// starters and child runs set them in the start request): one history event and one
-	// visibility write fewer per run. One change id, so that no second marker is recorded.
-	version := workflow.GetVersion(ctx, "measured-recovery", workflow.DefaultVersion, 2)
-	r.measured = version >= 1
+	version := workflow.GetVersion(ctx, measuredChangeID, measuredUnmeasured, measuredAttributesOnce)
+	r.measured = version >= measuredRecovery
 	r.decisions = workflow.GetVersion(ctx, decisionsChangeID, decisionsTrusted, decisionsVerified)
 	r.outputsVersion = workflow.GetVersion(ctx, outputsChangeID, outputsUnbounded, outputsBudgeted)
 	if in.Resume != nil {
 		r.outputBytes = jsonSize(r.outputs) // what the runs before this one kept
 	}
 	if in.Resume == nil {
-		if version < 2 || !r.startedWithSearchAttributes(ctx) {
+		if version < measuredAttributesOnce || !r.startedWithSearchAttributes(ctx) {
 			r.upsertSearchAttributes(ctx, "")
 		}
 		r.emitStarted(ctx)
