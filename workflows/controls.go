@@ -297,9 +297,7 @@ func (r *run) validatePause(req ControlRequest) error {
 
 func (r *run) pause(ctx workflow.Context, req ControlRequest) {
 	r.paused = true
-	if r.st.State == RunRunning {
-		r.st.State = RunPaused
-	}
+	r.syncState()
 }
 
 func (r *run) validateResume(req ControlRequest) error {
@@ -315,21 +313,31 @@ func (r *run) validateResume(req ControlRequest) error {
 func (r *run) resume(ctx workflow.Context, req ControlRequest) {
 	r.paused = false
 	r.syncState()
+	r.dirty = true
 }
 
-// syncState recomputes the run state after a control.
-func (r *run) syncState() {
+// liveState is the state of a run that has not ended, derived from the interpreter's
+// flags: failing over blocked over paused. It is the one place that decides it; finish
+// decides the outcome.
+func (r *run) liveState() RunState {
 	switch {
 	case r.failing:
-		r.st.State = RunFailing
+		return RunFailing
 	case r.blocked != "":
-		r.st.State = RunBlocked
+		return RunBlocked
 	case r.paused:
-		r.st.State = RunPaused
+		return RunPaused
 	default:
-		r.st.State = RunRunning
+		return RunRunning
 	}
-	r.dirty = true
+}
+
+// syncState writes the live state into the record after a flag changed; nothing else
+// writes the record's state while the run goes on. It does not wake the loop: callers
+// that let steps start again set r.dirty themselves (a wake-up the loop did not get
+// before would change the commands of replayed runs).
+func (r *run) syncState() {
+	r.st.State = r.liveState()
 }
 
 func (r *run) stepFor(req ControlRequest) (int, error) {
@@ -372,6 +380,7 @@ func (r *run) skip(ctx workflow.Context, req ControlRequest) {
 		r.blocked = ""
 	}
 	r.syncState()
+	r.dirty = true
 }
 
 func (r *run) validateRetry(req ControlRequest) error {
@@ -396,6 +405,7 @@ func (r *run) retry(ctx workflow.Context, req ControlRequest) {
 		r.blocked = ""
 	}
 	r.syncState()
+	r.dirty = true
 }
 
 func (r *run) validateCancel(req ControlRequest) error {

@@ -334,7 +334,8 @@ func (r *run) fail(reason string, rollback bool) {
 		return
 	}
 	r.failing, r.rollback, r.blocked = true, rollback, ""
-	r.st.State, r.st.Error = RunFailing, reason
+	r.st.Error = reason
+	r.syncState()
 	r.dirty = true
 }
 

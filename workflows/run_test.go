@@ -667,6 +667,42 @@ func TestRetryFailedStepWhileHeld(t *testing.T) {
 	assert.Equal(t, 2*time.Minute, st.Step("after").StartedAt.Sub(st.StartedAt))
 }
 
+// TestLiveStateFollowsTheFlags: the state a run shows while it goes on comes from one
+// derivation (failing over blocked over paused over running). A run paused while held on
+// a failed step shows blocked; the retry leaves it paused, with the retried step waiting;
+// the resume makes it running.
+func TestLiveStateFollowsTheFlags(t *testing.T) {
+	h := newHarness(t)
+	h.rec.fails["flaky"] = 1
+	var seen []RunState
+	at := func(d time.Duration) {
+		h.env.RegisterDelayedCallback(func() { seen = append(seen, h.query(t).State) }, d)
+	}
+	paused := h.update(30*time.Second, UpdatePause, ControlRequest{By: Actor{Name: "op"}})
+	at(time.Minute)
+	retried := h.update(2*time.Minute, UpdateRetry, ControlRequest{By: Actor{Name: "op"}, Step: "flaky"})
+	at(3 * time.Minute)
+	resumed := h.update(4*time.Minute, UpdateResume, ControlRequest{By: Actor{Name: "op"}})
+	at(5 * time.Minute)
+	st, err := h.run(t, parse(t, header+`steps:
+  - id: flaky
+    uses: test.step
+    with: {label: flaky}
+    retry: {attempts: 1}
+  - id: after
+    uses: wait
+    needs: flaky
+    with: {duration: 10m}
+`), func(in *Input) { in.HoldOnFailure = time.Hour })
+	require.NoError(t, err)
+	require.NoError(t, paused())
+	require.NoError(t, retried())
+	require.NoError(t, resumed())
+	assert.Equal(t, []RunState{RunBlocked, RunPaused, RunRunning}, seen)
+	assert.Equal(t, RunSucceeded, st.State)
+	assert.Equal(t, 4*time.Minute, st.Step("flaky").StartedAt.Sub(st.StartedAt), "the retried step waits for the resume")
+}
+
 func TestHeldRunFailsWhenHoldRunsOut(t *testing.T) {
 	h := newHarness(t)
 	st, err := h.run(t, parse(t, header+`steps:

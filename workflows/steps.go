@@ -353,7 +353,7 @@ func (r *run) stepFailed(ctx workflow.Context, i int, err error, attempts int) {
 func (r *run) hold(ctx workflow.Context, i int, reason string) {
 	id := r.rb.Steps[i].ID
 	r.blocked = id
-	r.st.State = RunBlocked
+	r.syncState()
 	rollback := r.rb.Steps[i].OnError == runbooks.OnErrorRollback
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		released, err := workflow.AwaitWithTimeout(gctx, r.in.HoldOnFailure, func() bool { return r.blocked != id })
