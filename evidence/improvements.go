@@ -67,15 +67,9 @@ func NewImprovementBundle(runbook, service string, e improvements.Event, seq int
 	m := Manifest{
 		Version: 1, Seq: seq, RunID: e.RecordID(), Runbook: runbook, Service: service, Mode: improvements.RecordMode,
 		State: state, StartedAt: e.At, EndedAt: e.At, WrittenAt: now.UTC(),
-		Files: map[string]string{ImprovementFile: digest(raw)}, PrevHash: prevHash,
+		PrevHash: prevHash,
 	}
-	m.Hash = m.computeHash()
-	mb, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, Manifest{}, err
-	}
-	b[ManifestFile] = mb
-	return b, m, nil
+	return b.seal(m)
 }
 
 // AppendImprovement writes an improvement event at the end of the chain. An opening
@@ -116,14 +110,9 @@ func ImprovementEvents(ctx context.Context, store FileReader, ms []Manifest) ([]
 		if m.Mode != improvements.RecordMode {
 			continue
 		}
-		raw, err := store.File(ctx, m, ImprovementFile)
+		e, err := readJSON[improvements.Event](ctx, store, m, ImprovementFile)
 		if err != nil {
 			errs = append(errs, err)
-			continue
-		}
-		var e improvements.Event
-		if err := json.Unmarshal(raw, &e); err != nil {
-			errs = append(errs, fmt.Errorf("evidence: improvement record %d (%s): %w", m.Seq, m.RunID, err))
 			continue
 		}
 		out = append(out, e)

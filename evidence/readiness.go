@@ -50,14 +50,9 @@ func LatestReadiness(ctx context.Context, store FileReader, ms []Manifest) ([]re
 	var errs []error
 	for _, n := range names {
 		m := newest[n]
-		raw, err := store.File(ctx, m, ReadinessFile)
+		rec, err := readJSON[readiness.Record](ctx, store, m, ReadinessFile)
 		if err != nil {
 			errs = append(errs, err)
-			continue
-		}
-		var rec readiness.Record
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			errs = append(errs, fmt.Errorf("evidence: readiness record %d (%s): %w", m.Seq, m.RunID, err))
 			continue
 		}
 		out = append(out, rec)

@@ -30,14 +30,9 @@ func ReadRecords(ctx context.Context, store FileReader, ms []Manifest) (records 
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			raw, err := store.File(ctx, m, RecordFile)
+			st, err := readJSON[workflows.Status](ctx, store, m, RecordFile)
 			if err != nil {
 				errs[i] = err
-				return
-			}
-			var st workflows.Status
-			if err := json.Unmarshal(raw, &st); err != nil {
-				errs[i] = fmt.Errorf("evidence: bundle %d (run %s): %w", m.Seq, m.RunID, err)
 				return
 			}
 			records[i] = &st
@@ -45,4 +40,18 @@ func ReadRecords(ctx context.Context, store FileReader, ms []Manifest) (records 
 	}
 	wg.Wait()
 	return records, errs
+}
+
+// readJSON reads the file name of the bundle m lists, checked against m, as the JSON of
+// a T: a run's record, a readiness record or an improvement event.
+func readJSON[T any](ctx context.Context, store FileReader, m Manifest, name string) (T, error) {
+	var v T
+	raw, err := store.File(ctx, m, name)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("evidence: bundle %d (run %s): %s: %w", m.Seq, m.RunID, name, err)
+	}
+	return v, nil
 }
