@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
@@ -41,14 +39,7 @@ parameters:
 // recorded.
 func TestRollCallEscalatesTheMissing(t *testing.T) {
 	h := newHarness(t)
-	var mu sync.Mutex
-	var events []activities.Event
-	h.env.RegisterActivityWithOptions(func(ctx context.Context, ev activities.Event) error {
-		mu.Lock()
-		defer mu.Unlock()
-		events = append(events, ev)
-		return nil
-	}, activity.RegisterOptions{Name: activities.EventActivity})
+	delivered := h.recordEvents()
 	alice := h.update(time.Minute, UpdateComplete, DecisionRequest{Step: "roll", By: Actor{Name: "alice"}})
 	eve := h.update(2*time.Minute, UpdateComplete, DecisionRequest{Step: "roll", By: Actor{Name: "eve"}})
 	bob := h.update(5*time.Minute, UpdateComplete, DecisionRequest{Step: "roll", By: Actor{Name: "bob"}, Comment: "on it"})
@@ -56,6 +47,7 @@ func TestRollCallEscalatesTheMissing(t *testing.T) {
 
 	st, err := h.run(t, parse(t, header+rollCallRunbook), func(in *Input) { in.Notify = true })
 	require.NoError(t, err)
+	events := delivered()
 	require.NoError(t, alice())
 	require.NoError(t, bob())
 	assert.ErrorContains(t, eve(), `eve is not on the roll call of step "roll" (people: alice, bob, frank)`)

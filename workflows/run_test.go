@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +90,24 @@ func newHarness(t testing.TB) *harness {
 	activities.Register(h.env, activities.Action{Kind: testKind, Fn: h.rec.step})
 	registerVerifier(h.env)
 	return h
+}
+
+// recordEvents registers the notification activity (EventActivity) to record what the
+// run delivers; the returned func gives what was delivered so far.
+func (h *harness) recordEvents() func() []activities.Event {
+	var mu sync.Mutex
+	var events []activities.Event
+	h.env.RegisterActivityWithOptions(func(ctx context.Context, ev activities.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, ev)
+		return nil
+	}, activity.RegisterOptions{Name: activities.EventActivity})
+	return func() []activities.Event {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(events)
+	}
 }
 
 // registerVerifier registers VerifyActivity as the harness's worker has it.
@@ -905,14 +924,7 @@ func TestLongRunContinuesAsNewAndKeepsItsState(t *testing.T) {
 
 func TestNotifyEmitsRunEvents(t *testing.T) {
 	h := newHarness(t)
-	var mu sync.Mutex
-	var events []activities.Event
-	h.env.RegisterActivityWithOptions(func(ctx context.Context, ev activities.Event) error {
-		mu.Lock()
-		defer mu.Unlock()
-		events = append(events, ev)
-		return nil
-	}, activity.RegisterOptions{Name: activities.EventActivity})
+	delivered := h.recordEvents()
 	h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
 	_, err := h.run(t, parse(t, header+`parameters:
   - {name: token, type: string, secret: true}
@@ -927,6 +939,7 @@ steps:
     retry: {attempts: 1}
 `), func(in *Input) { in.Notify = true; in.Params = map[string]any{"token": "hunter22"} })
 	require.Error(t, err)
+	events := delivered()
 	byType := map[string]activities.Event{}
 	for _, ev := range events {
 		byType[ev.Type] = ev
