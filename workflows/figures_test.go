@@ -12,16 +12,22 @@ import (
 )
 
 // The record's figures are what a run measured: a marker newer than the outage start is
-// a measured RPO of zero (no data lost), met; a marker that is not a time is reported in
-// the runbook author's terms, never as a Go type.
+// a measured RPO of zero (no data lost), met; a marker that cannot be read is reported,
+// not measured, in the runbook author's terms, never as a Go type: a mapping, text that
+// is not a time, and "" (what a marker kind answers when the recovered store holds no
+// marker), which the record calls what it is rather than a malformed time.
 func TestRPOFiguresOfARun(t *testing.T) {
+	notMeasured := func(reason string) runbooks.Figure {
+		return runbooks.Figure{Target: time.Minute, Verdict: runbooks.VerdictNotMeasured, Reason: reason}
+	}
 	for _, c := range []struct {
 		value string
 		want  runbooks.Figure
 	}{
 		{`"2100-01-01T00:00:00Z"`, runbooks.Figure{Measured: true, Actual: 0, Target: time.Minute, Verdict: runbooks.VerdictMet}},
-		{`{at: now}`, runbooks.Figure{Target: time.Minute, Verdict: runbooks.VerdictNotMeasured,
-			Reason: "rpo_marker: the marker read back is a mapping, not a time (give an RFC 3339 time or Unix seconds)"}},
+		{`{at: now}`, notMeasured("rpo_marker: the marker read back is a mapping, not a time (give an RFC 3339 time or Unix seconds)")},
+		{`"yesterday"`, notMeasured(`rpo_marker: "yesterday" is not an RFC 3339 time`)},
+		{`""`, notMeasured("rpo_marker: no marker was read (the recovered store holds none, or the step returned nothing)")},
 	} {
 		h := newHarness(t)
 		st, err := h.run(t, parse(t, bare+`objectives:
@@ -37,6 +43,10 @@ steps:
 		got.Note = ""
 		assert.Equal(t, c.want, got, c.value)
 		assert.NotContains(t, got.Reason, "map[")
+		if !c.want.Measured {
+			assert.Equal(t, c.want.Reason, st.RPOError, c.value)
+			assert.Zero(t, st.RPOActual, c.value)
+		}
 	}
 }
 

@@ -339,26 +339,3 @@ func TestStatusSaysFinishingWhileCleanupRuns(t *testing.T) {
 	assert.False(t, during.State.Done())
 	assert.Equal(t, RunSucceeded, st.State)
 }
-
-// An RPO marker that cannot be read is reported, not measured: text that is not a time,
-// and "" (what a marker kind answers when the recovered store holds no marker), which
-// the record calls what it is rather than a malformed time.
-func TestRPOMarkerThatCannotBeReadIsReported(t *testing.T) {
-	for value, want := range map[string]string{
-		"yesterday": `rpo_marker: "yesterday" is not an RFC 3339 time`,
-		"":          "rpo_marker: no marker was read (the recovered store holds none, or the step returned nothing)",
-	} {
-		h := newHarness(t)
-		st, err := h.run(t, parse(t, bare+`objectives:
-  rpo: 1m
-  rpo_marker: "${{ steps.read_marker.outputs.value }}"
-steps:
-  - id: read_marker
-    uses: test.step
-    with: {label: read, value: "`+value+`"}
-`))
-		require.NoError(t, err)
-		assert.Equal(t, want, st.RPOError)
-		assert.Zero(t, st.RPOActual)
-	}
-}
