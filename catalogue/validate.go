@@ -117,28 +117,42 @@ func (v *validator) services() {
 		}
 	}
 	seen := map[string]int{}
-	names := make([]string, 0, len(v.c.Services))
-	for _, s := range v.c.Services {
-		names = append(names, s.Name)
-	}
+	names := v.serviceNames()
 	for i := range v.c.Services {
 		s := &v.c.Services[i]
 		p := yamlnode.Index("services", i)
-		if s.Name != "" {
-			if !nameRE.MatchString(s.Name) {
-				v.errorf(v.pos.At(p+".name"), "service name %q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", s.Name)
-			}
-			if first, dup := seen[s.Name]; dup {
-				v.errorf(v.pos.At(p+".name"), "duplicate service %q (first at line %d)", s.Name, v.pos.At(yamlnode.Index("services", first)).Line)
-			} else {
-				seen[s.Name] = i
-			}
-		}
+		v.name("service", "services", i, s.Name, seen)
 		v.serviceTier(s, p)
 		v.dependencies(s, p, names)
 		if Critical(s.Tier) && s.Tier >= 0 && len(s.Runbooks) == 0 && s.Name != "" {
 			v.warnf(v.pos.At(p+".name"), "critical service %q (tier %d) has no runbook", s.Name, s.Tier)
 		}
+	}
+}
+
+// serviceNames lists the catalogue's service names, for suggestions.
+func (v *validator) serviceNames() []string {
+	names := make([]string, 0, len(v.c.Services))
+	for _, s := range v.c.Services {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// name checks the name of item i of list (services, scenarios), a what: its form, and
+// that no item before it has it; seen maps each name to the first item that has it.
+func (v *validator) name(what, list string, i int, name string, seen map[string]int) {
+	if name == "" {
+		return
+	}
+	at := v.pos.At(yamlnode.Index(list, i) + ".name")
+	if !nameRE.MatchString(name) {
+		v.errorf(at, "%s name %q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", what, name)
+	}
+	if first, dup := seen[name]; dup {
+		v.errorf(at, "duplicate %s %q (first at line %d)", what, name, v.pos.At(yamlnode.Index(list, first)).Line)
+	} else {
+		seen[name] = i
 	}
 }
 
@@ -166,23 +180,12 @@ func (v *validator) dependencies(s *Service, p string, names []string) {
 }
 
 func (v *validator) scenarios() {
-	seen := map[string]bool{}
-	names := make([]string, 0, len(v.c.Services))
-	for _, s := range v.c.Services {
-		names = append(names, s.Name)
-	}
+	seen := map[string]int{}
+	names := v.serviceNames()
 	for i := range v.c.Scenarios {
 		sc := &v.c.Scenarios[i]
 		p := yamlnode.Index("scenarios", i)
-		if sc.Name != "" {
-			if !nameRE.MatchString(sc.Name) {
-				v.errorf(v.pos.At(p+".name"), "scenario name %q must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", sc.Name)
-			}
-			if seen[sc.Name] {
-				v.errorf(v.pos.At(p+".name"), "duplicate scenario %q", sc.Name)
-			}
-			seen[sc.Name] = true
-		}
+		v.name("scenario", "scenarios", i, sc.Name, seen)
 		unknown := false
 		for k, name := range sc.Select.Services {
 			if v.c.Service(name) == nil {
