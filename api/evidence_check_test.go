@@ -13,6 +13,7 @@ import (
 
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/figures"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -37,8 +38,7 @@ func TestReportRefusesATamperedBundle(t *testing.T) {
 	}
 
 	path := filepath.Join(dir, "bundles", "0000000001-run-1", evidence.RecordFile)
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
+	raw := fixture.Read(t, path)
 	require.NoError(t, os.WriteFile(path, append(raw[:len(raw)-2], []byte(`,"edited":true}`)...), 0o600))
 
 	w, e := call(s, "GET", "/v1/runs/run-1/report?format=json", "viewer", "", "")

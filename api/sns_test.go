@@ -15,13 +15,14 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 // snsSigner signs SNS messages with a generated key whose certificate a loopback TLS
@@ -177,8 +178,7 @@ func pemOf(c *x509.Certificate) []byte {
 // An EventBridge "CloudWatch Alarm State Change" event reaches bcdr as the Message of an
 // SNS notification (an SNS target of the rule): it was refused as "not a CloudWatch alarm".
 func TestEventBridgeAlarmThroughSNS(t *testing.T) {
-	event, err := os.ReadFile("testdata/alerts/eventbridge-alarm-state-change.json")
-	require.NoError(t, err)
+	event := fixture.Read(t, "testdata/alerts/eventbridge-alarm-state-change.json")
 	alerts, err := parseCloudWatch(string(event), "arn:aws:sns:us-east-1:123456789012:alarms")
 	require.NoError(t, err)
 	require.Len(t, alerts, 1)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/figures"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -30,8 +30,7 @@ import (
 // recovery: Alertmanager does not retry a 4xx, so a 422 loses it. The parameter takes
 // the runbook's default, or renders empty, and the run's record says which.
 func TestTriggerParamMissingFromAlert(t *testing.T) {
-	body, err := os.ReadFile("testdata/alerts/openshift-empty-annotations.json")
-	require.NoError(t, err)
+	body := fixture.Read(t, "testdata/alerts/openshift-empty-annotations.json")
 	alerts, err := parseAlertmanager(body)
 	require.NoError(t, err)
 	a, ok := pick(alerts, map[string]string{"alertname": "KubeAPIDown"})
@@ -68,8 +67,7 @@ func TestTriggerParamMissingFromAlert(t *testing.T) {
 // showed "elapsed 54455h". A live recovery measures from the alert's start.
 func TestTriggerDrillClockStartsWithTheRun(t *testing.T) {
 	s := testServer(t)
-	body, err := os.ReadFile("testdata/alerts/openshift-empty-annotations.json")
-	require.NoError(t, err)
+	body := fixture.Read(t, "testdata/alerts/openshift-empty-annotations.json")
 	alerts, err := parseAlertmanager(body)
 	require.NoError(t, err)
 	for mode, wantClock := range map[string]bool{"drill": false, "tabletop": false, "live": true} {
@@ -174,8 +172,7 @@ func TestTriggerDedupFollowsTheFiring(t *testing.T) {
 // An EventBridge API destination posts the alarm event itself, authenticated like any
 // JSON sender (its connection sends the bearer token).
 func TestEventBridgeTriggerStartsARun(t *testing.T) {
-	event, err := os.ReadFile("testdata/alerts/eventbridge-alarm-state-change.json")
-	require.NoError(t, err)
+	event := fixture.Read(t, "testdata/alerts/eventbridge-alarm-state-change.json")
 	engine, started := engineWith(t)
 	s := testServer(t)
 	s.opts.Client = engine

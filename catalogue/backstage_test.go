@@ -11,11 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 func TestImportBackstage(t *testing.T) {
-	src, err := os.ReadFile("testdata/backstage/catalog-info.yaml")
-	require.NoError(t, err)
+	src := fixture.Read(t, "testdata/backstage/catalog-info.yaml")
 	c, diags := catalogue.ImportBackstage("catalog-info.yaml", src, "shop")
 	require.False(t, diags.HasErrors(), "%s", diags.Error())
 	require.NotNil(t, c)

@@ -3,7 +3,6 @@ package catalogue_test
 import (
 	"bytes"
 	"encoding/csv"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 
 	"github.com/bcdr/bcdr/catalogue"
@@ -39,8 +39,7 @@ func coverageResults() []catalogue.RunResult {
 
 func coverageReport(t *testing.T) *catalogue.Report {
 	file := "testdata/coverage/catalogue.yaml"
-	src, err := os.ReadFile(file)
-	require.NoError(t, err)
+	src := fixture.Read(t, file)
 	c, rbs, diags := catalogue.Check(file, src, fileLoader(filepath.Dir(file)))
 	require.False(t, diags.HasErrors(), "%s", diags.Error())
 	return catalogue.Coverage(c, rbs, coverageResults(), now)
@@ -120,8 +119,7 @@ func TestCoverageRenders(t *testing.T) {
 // given without one (bcdr coverage --results) is taken as stated.
 func TestCoverageAppliesTheProofRule(t *testing.T) {
 	file := "testdata/coverage/catalogue.yaml"
-	src, err := os.ReadFile(file)
-	require.NoError(t, err)
+	src := fixture.Read(t, file)
 	c, rbs, diags := catalogue.Check(file, src, fileLoader(filepath.Dir(file)))
 	require.False(t, diags.HasErrors(), "%s", diags.Error())
 	var digest string

@@ -1,7 +1,6 @@
 package catalogue_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/readiness"
 )
 
@@ -20,8 +20,7 @@ import (
 // run count and history leave it out.
 func TestNotReadyRunbookIsAGap(t *testing.T) {
 	file := "testdata/coverage/catalogue.yaml"
-	src, err := os.ReadFile(file)
-	require.NoError(t, err)
+	src := fixture.Read(t, file)
 	c, rbs, diags := catalogue.Check(file, src, fileLoader(filepath.Dir(file)))
 	require.False(t, diags.HasErrors(), "%s", diags.Error())
 	checks := []catalogue.RunResult{

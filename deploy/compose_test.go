@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 type composeFile struct {
@@ -31,8 +32,7 @@ type composeFile struct {
 // guide promises, pinned images, bcdr's commands and configuration keys, and the
 // dependencies that order the start.
 func TestComposeFile(t *testing.T) {
-	src, err := os.ReadFile("compose.yaml")
-	require.NoError(t, err)
+	src := fixture.Read(t, "compose.yaml")
 	var c composeFile
 	require.NoError(t, yaml.Unmarshal(src, &c))
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 // instruction is one Dockerfile instruction, continuation lines joined.
@@ -18,8 +20,7 @@ type instruction struct {
 
 func parseDockerfile(t *testing.T, path string) []instruction {
 	t.Helper()
-	src, err := os.ReadFile(path)
-	require.NoError(t, err)
+	src := fixture.Read(t, path)
 	var out []instruction
 	var cur *instruction
 	for i, line := range strings.Split(string(src), "\n") {
@@ -123,16 +124,14 @@ func TestDockerfile(t *testing.T) {
 	assert.Contains(t, recipe, "-tags '$(TAGS)'")
 	assert.Contains(t, recipe, "./cmd/bcdr")
 
-	ignore, err := os.ReadFile("Dockerfile.dockerignore")
-	require.NoError(t, err)
+	ignore := fixture.Read(t, "Dockerfile.dockerignore")
 	assert.Contains(t, strings.Fields(string(ignore)), "bin", "the bin/ folder stays out of the context")
 }
 
 // makeRecipe returns the recipe lines of a Makefile target, joined.
 func makeRecipe(t *testing.T, path, target string) string {
 	t.Helper()
-	src, err := os.ReadFile(path)
-	require.NoError(t, err)
+	src := fixture.Read(t, path)
 	var recipe []string
 	in := false
 	for _, line := range strings.Split(string(src), "\n") {

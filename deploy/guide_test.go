@@ -1,12 +1,13 @@
 package deploy
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 func TestGuideCommandsParse(t *testing.T) {
@@ -19,8 +20,7 @@ func TestGuideCommandsParse(t *testing.T) {
 
 func guide(t *testing.T) []byte {
 	t.Helper()
-	md, err := os.ReadFile("../docs/production.md")
-	require.NoError(t, err)
+	md := fixture.Read(t, "../docs/production.md")
 	return md
 }
 

@@ -2,18 +2,18 @@ package deploy
 
 import (
 	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 // TestCrossAccountRoleTemplate checks the CloudFormation template of the role bcdr
 // assumes in target accounts: trusted by one role only, with an external id.
 func TestCrossAccountRoleTemplate(t *testing.T) {
-	src, err := os.ReadFile("iam/cross-account-role.json")
-	require.NoError(t, err)
+	src := fixture.Read(t, "iam/cross-account-role.json")
 	var tpl struct {
 		AWSTemplateFormatVersion string
 		Parameters               map[string]map[string]any

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcdr/bcdr/internal/figures"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -100,8 +101,7 @@ func TestAnchoredStoreKeepsAppending(t *testing.T) {
 	again, err := s.Append(ctx, record("run-4", workflows.ModeDrill))
 	require.NoError(t, err)
 	assert.Equal(t, ref, again)
-	raw, err := os.ReadFile(anchor)
-	require.NoError(t, err)
+	raw := fixture.Read(t, anchor)
 	assert.Equal(t, 4, strings.Count(string(raw), "\n"), "one anchor line per bundle:\n%s", raw)
 	assert.Contains(t, string(raw), fmt.Sprintf("%d %s\n", ref.Seq, ref.Hash))
 }
@@ -140,8 +140,7 @@ func TestStoreAnchoredFromItsNextWrite(t *testing.T) {
 
 	ref, err := s.Append(ctx, record("run-3", workflows.ModeDrill))
 	require.NoError(t, err)
-	raw, err := os.ReadFile(anchor)
-	require.NoError(t, err)
+	raw := fixture.Read(t, anchor)
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
 	require.Len(t, lines, 2)
 	assert.True(t, strings.HasPrefix(lines[0], "2 sha256:"), lines[0])

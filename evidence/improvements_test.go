@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -107,8 +108,7 @@ func TestTamperedImprovementRecordFailsVerification(t *testing.T) {
 	require.NoError(t, err)
 
 	path := filepath.Join(ref.Location, ImprovementFile)
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
+	raw := fixture.Read(t, path)
 	require.Contains(t, string(raw), `"mallory"`)
 	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), `"mallory"`, `"alice"`, 1)), 0o600))
 

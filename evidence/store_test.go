@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -133,8 +134,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 
 func flipByte(t *testing.T, path string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
+	b := fixture.Read(t, path)
 	b[len(b)/2] ^= 0x01
 	require.NoError(t, os.WriteFile(path, b, 0o600))
 }

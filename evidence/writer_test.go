@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -83,8 +84,7 @@ func TestWriterRefusesWhatWasChangedSinceItsLastWrite(t *testing.T) {
 		},
 		"its head's manifest rewritten": func(t *testing.T, _ *Store, dir string) {
 			path := filepath.Join(dir, "chain", "0000000003.json")
-			raw, err := os.ReadFile(path)
-			require.NoError(t, err)
+			raw := fixture.Read(t, path)
 			require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), `"state": "succeeded"`, `"state": "failed"`, 1)), 0o600))
 		},
 		"its head removed and HEAD rewritten": func(t *testing.T, other *Store, dir string) {
@@ -117,12 +117,11 @@ func TestWriterRefusesAnOlderEditAtItsNextFullCheck(t *testing.T) {
 	now := t0
 	s.now = func() time.Time { return now }
 	path := filepath.Join(dir, "chain", "0000000001.json")
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
+	raw := fixture.Read(t, path)
 	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), `"state": "succeeded"`, `"state": "failed"`, 1)), 0o600))
 
 	now = now.Add(fullCheckEvery)
-	_, err = s.Append(context.Background(), record("run-4", workflows.ModeDrill))
+	_, err := s.Append(context.Background(), record("run-4", workflows.ModeDrill))
 	var ce *ChainError
 	require.ErrorAs(t, err, &ce)
 	assert.Contains(t, err.Error(), "bundle 1 (run run-1): manifest.json was changed")

@@ -2,12 +2,12 @@ package runbooks_test
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -15,8 +15,7 @@ import (
 // through a drill variant; drill: {live: true} runs it for real, and the plan says
 // which steps act for real and which a drill leaves out.
 func TestDrillSafetyByDefault(t *testing.T) {
-	src, err := os.ReadFile("testdata/valid/drill-live.yaml")
-	require.NoError(t, err)
+	src := fixture.Read(t, "testdata/valid/drill-live.yaml")
 	rb, diags := runbooks.Parse("drill-live.yaml", src, nil)
 	require.NoError(t, diags.Err())
 

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -26,8 +27,7 @@ func TestLibraryFailoversStayOffTheEvacuatedControlPlanes(t *testing.T) {
 	reg := awsRegistry(t)
 	for _, f := range failovers {
 		t.Run(f, func(t *testing.T) {
-			src, err := os.ReadFile(filepath.Join("library", f))
-			require.NoError(t, err)
+			src := fixture.Read(t, filepath.Join("library", f))
 			rb, diags := runbooks.Parse(f, src, reg)
 			require.Empty(t, diags, "%s", diags.Error())
 			assert.Equal(t, "${{ params.primary_region }}", rb.Objectives.Evacuates)

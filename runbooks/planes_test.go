@@ -4,18 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 // TestPlanShowsPlanesAndEvacuationWarnings: the plan gives each step's plane and home, and
 // the same evacuation warnings validate gives, placed at the steps.
 func TestPlanShowsPlanesAndEvacuationWarnings(t *testing.T) {
-	src, err := os.ReadFile("testdata/valid/evacuates-control-planes.yaml")
-	require.NoError(t, err)
+	src := fixture.Read(t, "testdata/valid/evacuates-control-planes.yaml")
 	reg := fixtureRegistry(t)
 	rb, diags := Parse("old.yaml", src, reg)
 	require.False(t, diags.HasErrors(), "%s", diags.Error())
@@ -54,8 +54,7 @@ func TestPlanShowsPlanesAndEvacuationWarnings(t *testing.T) {
 // TestEvacuationCheckNeedsEvacuates: without objectives.evacuates there is nothing to
 // compare with, and nothing is reported.
 func TestEvacuationCheckNeedsEvacuates(t *testing.T) {
-	src, err := os.ReadFile("testdata/valid/evacuates-control-planes.yaml")
-	require.NoError(t, err)
+	src := fixture.Read(t, "testdata/valid/evacuates-control-planes.yaml")
 	src = bytes.Replace(src, []byte("  evacuates: ${{ params.primary_region }}\n"), nil, 1)
 	reg := fixtureRegistry(t)
 	rb, diags := Parse("old.yaml", src, reg)

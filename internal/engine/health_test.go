@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/server/common/log/tag"
 
 	"github.com/bcdr/bcdr/internal/figures"
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 // preparedDataDir is a data folder with a created database, as a first start leaves it.
@@ -36,8 +37,7 @@ func preparedDataDir(t *testing.T) string {
 // damage overwrites a page in the middle of the database with garbage, as a torn write
 // or a bad disk would: SQLite still opens the file.
 func damage(t *testing.T, path string) {
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
+	raw := fixture.Read(t, path)
 	const page = 4096
 	require.Greater(t, len(raw), 8*page)
 	mid := (len(raw) / page / 2) * page

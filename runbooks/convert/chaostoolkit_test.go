@@ -1,13 +1,13 @@
 package convert_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/convert"
 )
@@ -16,8 +16,7 @@ import (
 // type of Chaos Toolkit's specification; the runbook validates, and every part that did
 // not convert is a note with its place and a comment in the YAML.
 func TestChaosToolkitConverts(t *testing.T) {
-	src, err := os.ReadFile("testdata/chaostoolkit-storefront.json")
-	require.NoError(t, err)
+	src := fixture.Read(t, "testdata/chaostoolkit-storefront.json")
 	res, err := convert.ChaosToolkit("chaostoolkit-storefront.json", src)
 	require.NoError(t, err)
 	reg, err := runbooks.DefaultRegistry()
@@ -75,8 +74,7 @@ func TestChaosToolkitConverts(t *testing.T) {
 
 // The peer benchmark's experiment converts to the runbook written by hand for it.
 func TestChaosToolkitPeerExperiment(t *testing.T) {
-	src, err := os.ReadFile("../../cmd/bcdr/testdata/bench/http-probes.json")
-	require.NoError(t, err)
+	src := fixture.Read(t, "../../cmd/bcdr/testdata/bench/http-probes.json")
 	res, err := convert.ChaosToolkit("http-probes.json", src)
 	require.NoError(t, err)
 	assert.Empty(t, res.Notes)

@@ -1,13 +1,13 @@
 package convert_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	awsact "github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/convert"
 )
@@ -25,8 +25,7 @@ func awsRegistry(t *testing.T) *runbooks.Registry {
 
 // AWS's own restart runbook converts whole: a StringList parameter becomes a list.
 func TestSSMRestartEC2(t *testing.T) {
-	src, err := os.ReadFile("testdata/ssm-restart-ec2.yaml")
-	require.NoError(t, err)
+	src := fixture.Read(t, "testdata/ssm-restart-ec2.yaml")
 	res, err := convert.SSM("ssm-restart-ec2.yaml", src)
 	require.NoError(t, err)
 	rb, diags := runbooks.Parse("converted.yaml", res.YAML, awsRegistry(t))
@@ -43,8 +42,7 @@ func TestSSMRestartEC2(t *testing.T) {
 }
 
 func TestSSMActionsAndAPIs(t *testing.T) {
-	src, err := os.ReadFile("testdata/ssm-promote-replica.json")
-	require.NoError(t, err)
+	src := fixture.Read(t, "testdata/ssm-promote-replica.json")
 	res, err := convert.SSM("ssm-promote-replica.json", src)
 	require.NoError(t, err)
 	rb, diags := runbooks.Parse("converted.yaml", res.YAML, awsRegistry(t))

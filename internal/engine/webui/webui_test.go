@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/temporalio/ui-server/v2/server/config"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 func gzipped(t *testing.T, b []byte) []byte {
@@ -150,16 +152,14 @@ func TestThisBuildServesTheUIsOwnBytes(t *testing.T) {
 	resp, index := get(t, srv, http.MethodGet, "/", "")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "text/html", resp.Header.Get("Content-Type"))
-	want, err := os.ReadFile(filepath.Join(orig, "index.html"))
-	require.NoError(t, err)
+	want := fixture.Read(t, filepath.Join(orig, "index.html"))
 	assert.Equal(t, want, index)
 
 	refs := regexp.MustCompile(`"(/_app/immutable/[^"]+\.(?:js|css))"`).FindAllSubmatch(index, -1)
 	require.NotEmpty(t, refs, "index.html names the app's scripts")
 	for _, m := range append(refs, [][]byte{nil, []byte("/favicon.ico")}) {
 		path := string(m[1])
-		want, err := os.ReadFile(filepath.Join(orig, filepath.FromSlash(path)))
-		require.NoError(t, err)
+		want := fixture.Read(t, filepath.Join(orig, filepath.FromSlash(path)))
 		resp, body := get(t, srv, http.MethodGet, path, "gzip")
 		require.Equal(t, http.StatusOK, resp.StatusCode, path)
 		require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"), path)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/internal/fixture"
 )
 
 // uiTree is a small SvelteKit build with the leftovers of an earlier one, laid out like
@@ -64,8 +66,7 @@ func TestPrecompressWritesGzipThatInflatesToTheOriginal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 10, n.files)
 	for _, name := range []string{"index.html", "_app/immutable/chunks/K2.js", "favicon.ico"} {
-		gz, err := os.ReadFile(filepath.Join(dst, filepath.FromSlash(name)+".gz"))
-		require.NoError(t, err)
+		gz := fixture.Read(t, filepath.Join(dst, filepath.FromSlash(name)+".gz"))
 		zr, err := gzip.NewReader(bytes.NewReader(gz))
 		require.NoError(t, err)
 		plain, err := io.ReadAll(zr)
@@ -76,13 +77,11 @@ func TestPrecompressWritesGzipThatInflatesToTheOriginal(t *testing.T) {
 
 	// The same input gives the same bytes (a warm build cache stays warm), and a second
 	// run replaces the first's output.
-	first, err := os.ReadFile(filepath.Join(dst, "index.html.gz"))
-	require.NoError(t, err)
+	first := fixture.Read(t, filepath.Join(dst, "index.html.gz"))
 	require.NoError(t, os.WriteFile(filepath.Join(dst, "stale.js.gz"), nil, 0o644))
 	_, err = precompress(tree, dst)
 	require.NoError(t, err)
-	again, err := os.ReadFile(filepath.Join(dst, "index.html.gz"))
-	require.NoError(t, err)
+	again := fixture.Read(t, filepath.Join(dst, "index.html.gz"))
 	assert.Equal(t, first, again)
 	assert.NoFileExists(t, filepath.Join(dst, "stale.js.gz"))
 }
