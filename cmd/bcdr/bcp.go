@@ -26,12 +26,13 @@ type programmeFlags struct {
 	out        string
 }
 
-func (f *programmeFlags) add(cmd *cobra.Command, sinceDefault, sinceHelp string) {
+// add adds the flags to cmd; evidenceOptional adds --no-evidence.
+func (f *programmeFlags) add(cmd *cobra.Command, sinceDefault, sinceHelp string, evidenceOptional bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.catalogue, "catalogue", "", catalogueHelp)
 	fl.StringVar(&f.since, "since", sinceDefault, sinceHelp)
 	fl.BoolVar(&f.noEngine, "no-engine", false, "do not read runs and schedules from the engine")
-	if cmd.Name() != "compliance" { // a pack is made of the evidence
+	if evidenceOptional {
 		fl.BoolVar(&f.noEvidence, "no-evidence", false, "do not read runs and improvement items from the evidence store")
 	}
 	fl.StringVar(&f.out, "out", "", "write to this file instead of standard output")
@@ -70,7 +71,7 @@ chromium).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.bcp(cmd.Context(), f) },
 	}
-	f.add(cmd, runbooks.FormatDuration(api.DefaultHistoryWindow), "read runs started since: a duration (720h, 400d) or an RFC 3339 time")
+	f.add(cmd, runbooks.FormatDuration(api.DefaultHistoryWindow), "read runs started since: a duration (720h, 400d), a date (2026-01-02) or an RFC 3339 time", true)
 	cmd.Flags().StringVar(&f.chromium, "chromium", "", "the Chromium or Chrome executable for --output pdf (default: found on PATH)")
 	outputFlag(cmd, &f.output, "md", "html", "pdf")
 	return cmd

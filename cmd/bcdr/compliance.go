@@ -49,7 +49,7 @@ coverage', over the period or the last 400 days, whichever is longer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.compliance(cmd.Context(), f) },
 	}
-	f.add(cmd, "", "the start of the period: a date (2026-01-01), an RFC 3339 time, or a duration back from now (365d)")
+	f.add(cmd, "", "the start of the period: a date (2026-01-01), an RFC 3339 time, or a duration back from now (365d)", false) // a pack is made of the evidence
 	cmd.Flags().StringVar(&f.framework, "framework", "", "the framework: "+strings.Join(continuity.Frameworks(), ", "))
 	outputFlag(cmd, &f.output, "zip")
 	return cmd

@@ -151,3 +151,21 @@ func TestCompliancePackOverTheSample(t *testing.T) {
 	assert.Contains(t, string(files["index.md"]), "**DOES NOT VERIFY.**")
 	assert.False(t, bytes.Contains(files["index.json"], []byte("nothing to see")), "the changed report is not in the pack")
 }
+
+// TestCompliancePackRefusesWhatItCannotMake: an unknown framework, no period, no
+// evidence store: each an error that says what to give, and no pack written.
+func TestCompliancePackRefusesWhatItCannotMake(t *testing.T) {
+	e := newEnv(t)
+	pack := filepath.Join(e.dir, "pack.zip")
+	for args, want := range map[string]string{
+		"--framework iso9001 --since 30d":  `--framework: unknown framework "iso9001": want one of dora, iso22301, soc2`,
+		"--framework dora":                 "--since is required: the start of the period, a date like 2026-01-01 or a duration like 365d",
+		"--framework dora --since someday": `--since "someday": "someday" is neither a duration like 24h or 30d, a date like 2026-01-02, nor an RFC 3339 time`,
+		"--framework soc2 --since 30d":     "no evidence store at " + filepath.Join(e.dir, "data", "evidence") + ": a compliance pack is made of its records",
+	} {
+		_, errOut, code := e.cli(append(append([]string{"compliance"}, strings.Fields(args)...), "--catalogue", sampleCatalogue, "--no-engine", "--out", pack)...)
+		assert.Equal(t, 1, code, args)
+		assert.Contains(t, errOut, want, args)
+		assert.NoFileExists(t, pack, args)
+	}
+}
