@@ -155,7 +155,10 @@ func newApp(t *testing.T) *app {
 				return
 			}
 		} else {
-			a.answered <- time.Now()
+			select { // the first ones are what a test waits for; no request waits on it
+			case a.answered <- time.Now():
+			default:
+			}
 		}
 		rw.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(rw, `{"db":"ok"}`)
