@@ -60,16 +60,18 @@ type world struct {
 	rds       *awstest.RDS
 	endpoints string // the ARC cluster's endpoints, through the door
 	app       *app
+	promotion *gate             // holds the answer to a promotion (promotions)
 	env       map[string]string // every bcdr process's AWS and configuration settings
 }
 
 func newWorld(t *testing.T, c *Cluster) *world {
 	t.Helper()
 	moto := awstest.StartMoto(t)
-	w := &world{rds: awstest.NewRDS(), app: newApp(t)}
+	w := &world{rds: awstest.NewRDS(), app: newApp(t), promotion: newGate()}
 	w.rds.AddReadReplica(dr, "orders-replica", "arn:aws:rds:us-east-1:123456789012:db:orders")
 	arc := awstest.NewARCCluster(map[string]string{writesUSE1: "On", cellUSE1: "On", cellUSW2: "Off"})
-	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": arc, "rds": w.rds})
+	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": arc, "rds": promotions{w.promotion, w.rds}})
+	t.Cleanup(w.promotion.free)
 	door, err := faultproxy.Start(faultproxy.Options{Target: split})
 	require.NoError(t, err)
 	t.Cleanup(door.Close)
@@ -128,31 +130,79 @@ func (w *world) applied(action, instance string) int {
 	return n
 }
 
-// app is the application's health endpoint, which the drill's probe and last step call.
-// Armed, it holds the next request until released (or its caller is gone), so that a
-// step is known to be running while the test kills something.
+// calls counts the calls of action on instance that reached AWS's door, answered or not.
+func (w *world) calls(action, instance string) int {
+	n := 0
+	for _, e := range w.door.Log() {
+		if e.Action == action && e.Form.Get("DBInstanceIdentifier") == instance {
+			n++
+		}
+	}
+	return n
+}
+
+// gate holds the next request it is armed for until it is freed (or the caller is gone),
+// so that a step is known to be in flight while the test kills something.
+type gate struct {
+	mu      sync.Mutex
+	armed   bool
+	release chan struct{}
+	held    chan time.Time // when a held request arrived
+}
+
+func newGate() *gate { return &gate{held: make(chan time.Time, 8)} }
+
+// arm holds the next request.
+func (g *gate) arm() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.armed, g.release = true, make(chan struct{})
+}
+
+// take says whether to hold this request, disarming the gate if so.
+func (g *gate) take() (chan struct{}, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	hold := g.armed
+	g.armed = false
+	return g.release, hold
+}
+
+// hold waits until the gate is freed (true) or the caller is gone (false).
+func (g *gate) hold(r *http.Request, release chan struct{}) bool {
+	g.held <- time.Now()
+	select {
+	case <-release:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// free lets the held request go on.
+func (g *gate) free() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.release != nil {
+		close(g.release)
+		g.release = nil
+	}
+}
+
+// app is the application's health endpoint, which the drill's probe and last step call;
+// its gate can hold a request.
 type app struct {
+	*gate
 	srv      *httptest.Server
-	mu       sync.Mutex
-	armed    bool
-	release  chan struct{}
-	held     chan time.Time // when a held request arrived
 	answered chan time.Time // when a request was answered at once
 }
 
 func newApp(t *testing.T) *app {
-	a := &app{held: make(chan time.Time, 8), answered: make(chan time.Time, 64)}
+	a := &app{gate: newGate(), answered: make(chan time.Time, 64)}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		a.mu.Lock()
-		hold, release := a.armed, a.release
-		a.armed = false
-		a.mu.Unlock()
-		if hold {
-			a.held <- time.Now()
-			select {
-			case <-release:
-			case <-r.Context().Done(): // the worker that called is gone
-				return
+		if release, ok := a.take(); ok {
+			if !a.hold(r, release) {
+				return // the worker that called is gone
 			}
 		} else {
 			select { // the first ones are what a test waits for; no request waits on it
@@ -167,21 +217,34 @@ func newApp(t *testing.T) *app {
 	return a
 }
 
-// holdNext holds the next request.
-func (a *app) holdNext() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.armed, a.release = true, make(chan struct{})
+// promotions is RDS with a gate on PromoteReadReplica: armed, AWS applies the next
+// promotion at once but its answer is held, so the caller has not heard yet.
+type promotions struct {
+	*gate
+	rds http.Handler
 }
 
-// free answers the held request.
-func (a *app) free() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.release != nil {
-		close(a.release)
-		a.release = nil
+func (p promotions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	if r.PostForm.Get("Action") != "PromoteReadReplica" {
+		p.rds.ServeHTTP(w, r)
+		return
 	}
+	release, ok := p.take()
+	if !ok {
+		p.rds.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	p.rds.ServeHTTP(rec, r)
+	if !p.hold(r, release) {
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 func wait(t *testing.T, ch <-chan time.Time, limit time.Duration, what string) time.Time {
@@ -339,7 +402,7 @@ func TestRegionLostMidRecovery(t *testing.T) {
 	b := c.NewRegion("region-b", RegionOptions{Env: w.env})
 	require.NoError(t, b.StartServer())
 
-	w.app.holdNext()
+	w.app.arm()
 	runID := w.startDrill(t, a, "orders-drill-region")
 	wait(t, w.app.held, 2*time.Minute, "the drill's first step (its steady-state probe) on region A")
 	if os.Getenv("BCDR_CLUSTER_NO_STANDBY") == "" {
@@ -358,11 +421,43 @@ func TestRegionLostMidRecovery(t *testing.T) {
 	t.Logf("FIGURES region_loss: step_running_again_after=%s run_elapsed=%s", again.Sub(killed).Round(time.Millisecond), st.Elapsed.Round(time.Millisecond))
 }
 
+// TestRegionLostDuringAnAWSChange: the DBA and the incident commander approve through
+// region B's server while only region A's workers run; region A's worker calls the
+// promotion, which AWS applies but whose answer is held at the door; region B's workers
+// join and every process of region A is SIGKILLed. The promotion's step runs again on
+// region B, finds the promotion under way instead of asking again, and the drill
+// completes: the promotion and the cleanup applied once each, one evidence bundle.
+func TestRegionLostDuringAnAWSChange(t *testing.T) {
+	c := startCluster(t)
+	w := newWorld(t, c)
+	a, err := c.StartRegion("region-a", RegionOptions{Workers: 2, Env: w.env})
+	require.NoError(t, err)
+	b := c.NewRegion("region-b", RegionOptions{Env: w.env})
+	require.NoError(t, b.StartServer())
+
+	runID := w.startDrill(t, a, "orders-drill-change")
+	w.promotion.arm()
+	approve(t, b, runID, 2*time.Minute)
+	wait(t, w.promotion.held, 2*time.Minute, "the promotion at AWS's door, called by region A")
+	if os.Getenv("BCDR_CLUSTER_NO_STANDBY") == "" {
+		require.NoError(t, b.StartWorkers(2))
+	}
+	a.Kill()
+	w.promotion.free() // AWS answers, to a caller that is gone (the door records the answer)
+	st := finished(t, b, runID, 3*time.Minute)
+	w.checkRecovered(t, st, "orders-drill-change")
+	assert.Equal(t, 2, st.Step("promote").Attempts, "the attempt lost with region A and its retry on region B")
+	t.Logf("FIGURES region_loss_during_change: promote_attempts=%d promote_calls_at_the_door=%d applied=%d run_elapsed=%s",
+		st.Step("promote").Attempts, w.calls("PromoteReadReplica", "orders-drill-change"), w.applied("PromoteReadReplica", "orders-drill-change"), st.Elapsed.Round(time.Millisecond))
+	checkEvidence(t, c, w, runID)
+}
+
 // TestTemporalServiceKilledMidRecovery runs the drill on two regions of bcdr three times,
-// each time SIGKILLing one of Temporal's services while the drill's first step runs,
-// starting it again, then letting the step answer: history, then matching, then the
-// frontend. Every drill completes, approved through region B's server, its changes
-// applied once at AWS's door, one evidence bundle each.
+// each time SIGKILLing one of Temporal's services while the promotion is in flight (AWS
+// has applied it, its answer is held at the door), starting the service again, then
+// letting the answer through: history, then matching, then the frontend. Every drill
+// completes, approved through region B's server, the promotion and the cleanup applied
+// once each at AWS's door, one evidence bundle each.
 func TestTemporalServiceKilledMidRecovery(t *testing.T) {
 	c := startCluster(t)
 	w := newWorld(t, c)
@@ -373,20 +468,21 @@ func TestTemporalServiceKilledMidRecovery(t *testing.T) {
 	var runs []string
 	for _, svc := range []string{"history", "matching", "frontend"} {
 		replica := "orders-drill-" + svc
-		w.app.holdNext()
 		runID := w.startDrill(t, b, replica)
 		runs = append(runs, runID)
-		wait(t, w.app.held, 2*time.Minute, "the drill's first step")
+		w.promotion.arm()
+		approve(t, b, runID, 2*time.Minute)
+		wait(t, w.promotion.held, 2*time.Minute, "the promotion at AWS's door")
 		require.NoError(t, c.Kill(svc))
 		killed := time.Now()
 		require.NoError(t, c.Restart(svc))
 		back := time.Since(killed)
-		t.Logf("%s SIGKILLed mid-step and serving again after %s", svc, back.Round(time.Millisecond))
-		w.app.free()
-		approve(t, b, runID, 2*time.Minute)
+		t.Logf("%s SIGKILLed while the promotion was in flight, serving again after %s", svc, back.Round(time.Millisecond))
+		w.promotion.free()
 		st := finished(t, b, runID, 3*time.Minute)
 		w.checkRecovered(t, st, replica)
-		t.Logf("FIGURES temporal_%s_killed: serving_again_after=%s run_elapsed=%s", svc, back.Round(time.Millisecond), st.Elapsed.Round(time.Millisecond))
+		t.Logf("FIGURES temporal_%s_killed: serving_again_after=%s run_elapsed=%s promote_attempts=%d promote_calls=%d",
+			svc, back.Round(time.Millisecond), st.Elapsed.Round(time.Millisecond), st.Step("promote").Attempts, w.calls("PromoteReadReplica", replica))
 		if t.Failed() {
 			return
 		}
