@@ -59,7 +59,9 @@ func TestRunFindingsOpenImprovementItemsOnce(t *testing.T) {
 	assert.True(t, rep.OK(), "%v", rep.Problems)
 }
 
-func TestImprovementUpdateTakenMeanwhileIsAConflict(t *testing.T) {
+// storeWithItem is a store holding a tabletop whose findings opened items, and one of
+// them.
+func storeWithItem(t *testing.T) (*Store, improvements.Item) {
 	s, _ := newFileStore(t)
 	ctx := context.Background()
 	st := tabletopWithFindings("tt-1")
@@ -68,7 +70,13 @@ func TestImprovementUpdateTakenMeanwhileIsAConflict(t *testing.T) {
 	require.NoError(t, s.OpenImprovements(ctx, st))
 	items, _, err := Improvements(ctx, s, thirtyDays)
 	require.NoError(t, err)
-	it := items[0]
+	require.NotEmpty(t, items)
+	return s, items[0]
+}
+
+func TestImprovementUpdateTakenMeanwhileIsAConflict(t *testing.T) {
+	s, it := storeWithItem(t)
+	ctx := context.Background()
 	done, note := improvements.Done, "on it"
 	first, err := it.Update("sre", t0.Add(time.Hour), improvements.Change{Status: &done})
 	require.NoError(t, err)
@@ -81,7 +89,7 @@ func TestImprovementUpdateTakenMeanwhileIsAConflict(t *testing.T) {
 	_, err = s.AppendImprovement(ctx, it.Runbook, it.Service, second)
 	require.ErrorIs(t, err, ErrImprovementConflict)
 
-	items, _, err = Improvements(ctx, s, thirtyDays)
+	items, _, err := Improvements(ctx, s, thirtyDays)
 	require.NoError(t, err)
 	got := improvements.Select(items, improvements.Filter{Status: improvements.Done})
 	require.Len(t, got, 1)
@@ -92,15 +100,8 @@ func TestImprovementUpdateTakenMeanwhileIsAConflict(t *testing.T) {
 // An improvement record's history is tamper-evident: editing it fails verification, and
 // the edited event is left out of the plan with the reason.
 func TestTamperedImprovementRecordFailsVerification(t *testing.T) {
-	s, _ := newFileStore(t)
+	s, it := storeWithItem(t)
 	ctx := context.Background()
-	st := tabletopWithFindings("tt-1")
-	_, err := s.Append(ctx, st)
-	require.NoError(t, err)
-	require.NoError(t, s.OpenImprovements(ctx, st))
-	items, _, err := Improvements(ctx, s, thirtyDays)
-	require.NoError(t, err)
-	it := items[0]
 	dropped := improvements.Dropped
 	e, err := it.Update("mallory", t0.Add(time.Hour), improvements.Change{Status: &dropped, Reason: "too hard"})
 	require.NoError(t, err)

@@ -84,19 +84,7 @@ func newImprovementsShowCommand(a *app, output *string) *cobra.Command {
 	return &cobra.Command{
 		Use: "show ID", Short: "Show an item with its history", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, done, err := a.apiClientWith(cmd.Context(), dialLazy)
-			if err != nil {
-				return err
-			}
-			defer done()
-			var it improvements.Item
-			if err := c.Do(cmd.Context(), http.MethodGet, "/v1/improvements/"+url.PathEscape(args[0]), nil, &it); err != nil {
-				return err
-			}
-			if *output == "json" {
-				return writeIndented(a, it)
-			}
-			return printImprovement(a.stdout, it, time.Now())
+			return a.improvementItem(cmd, http.MethodGet, args[0], nil, *output)
 		},
 	}
 }
@@ -112,19 +100,7 @@ func newImprovementsUpdateCommand(a *app, output *string) *cobra.Command {
   bcdr improvements update imp-1a2b3c4d5e6f --owner group:dba --due 2026-12-01`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, done, err := a.apiClientWith(cmd.Context(), dialLazy)
-			if err != nil {
-				return err
-			}
-			defer done()
-			var it improvements.Item
-			if err := c.Do(cmd.Context(), http.MethodPatch, "/v1/improvements/"+url.PathEscape(args[0]), u, &it); err != nil {
-				return asFlag(err)
-			}
-			if *output == "json" {
-				return writeIndented(a, it)
-			}
-			return printImprovement(a.stdout, it, time.Now())
+			return a.improvementItem(cmd, http.MethodPatch, args[0], u, *output)
 		},
 	}
 	f := cmd.Flags()
@@ -135,6 +111,24 @@ func newImprovementsUpdateCommand(a *app, output *string) *cobra.Command {
 	f.StringVar(&u.Reason, "reason", "", "why the item is dropped (required with --status dropped)")
 	f.StringVar(&u.Note, "note", "", "a comment kept in the item's history")
 	return cmd
+}
+
+// improvementItem sends GET or PATCH (with body) for the item id and prints the item the
+// API answers; a refused request field is named as its flag.
+func (a *app) improvementItem(cmd *cobra.Command, method, id string, body any, output string) error {
+	c, done, err := a.apiClientWith(cmd.Context(), dialLazy)
+	if err != nil {
+		return err
+	}
+	defer done()
+	var it improvements.Item
+	if err := c.Do(cmd.Context(), method, "/v1/improvements/"+url.PathEscape(id), body, &it); err != nil {
+		return asFlag(err)
+	}
+	if output == "json" {
+		return writeIndented(a, it)
+	}
+	return printImprovement(a.stdout, it, time.Now())
 }
 
 func printImprovements(w io.Writer, list api.ImprovementList, now time.Time) error {
