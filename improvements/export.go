@@ -16,8 +16,11 @@ type Export struct {
 	// Status is the item's status as the tracker has it ("" until the first export).
 	Status Status `json:"status,omitempty"`
 	// Error is why the last attempt failed; "" once one succeeded.
-	Error string    `json:"error,omitempty"`
-	At    time.Time `json:"at"`
+	Error string `json:"error,omitempty"`
+	// Creating says that an exporter started creating the issue at At: another exporter
+	// (a second server) creates none meanwhile. The outcome's event clears it.
+	Creating bool      `json:"creating,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // State says where the export stands for an item whose status is now: exported (the
@@ -26,6 +29,8 @@ func (x Export) State(now Status) string {
 	switch {
 	case x.Error != "":
 		return "failed"
+	case x.Creating:
+		return "pending"
 	case x.Key != "" && x.Status == now:
 		return "exported"
 	}
@@ -59,7 +64,10 @@ func (it *Item) recordExport(x Export) {
 		x.Key, x.URL = prev.Key, prev.URL
 	}
 	e := Entry{At: x.At, By: "bcdr", Field: "export"}
-	if x.Error != "" {
+	if x.Creating {
+		x.Status, x.Error = prev.Status, prev.Error
+		e.Note = fmt.Sprintf("export to %s started", x.Tracker)
+	} else if x.Error != "" {
 		x.Status = prev.Status
 		e.Note = fmt.Sprintf("export to %s failed: %s", x.Tracker, x.Error)
 	} else {

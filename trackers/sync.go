@@ -33,39 +33,58 @@ type Exporter struct {
 	paused   time.Time
 }
 
+// ClaimFor is how long an exporter's claim to create an item's issue holds: another
+// exporter creates none meanwhile, and takes over after it (the first one died).
+const ClaimFor = 10 * time.Minute
+
 // Sync makes one pass over the items: an item the tracker does not have yet is created
-// there, one whose status changed since its last export is updated. It returns the
-// export events to record (improvements.Item.ExportEvent): a success with the link and
-// the status exported, or a failure with its reason, written once per distinct reason so
-// that retries do not fill the chain. An item closed (verified, dropped) before it was
-// ever exported is not created. Failures wait as Backoff says; nothing here changes an
-// item but its export record.
-func (x *Exporter) Sync(ctx context.Context, items []improvements.Item, now time.Time) []improvements.Event {
+// there, one whose status changed since its last export is updated. What happens is
+// recorded with record (the evidence store's AppendImprovement), as export events
+// (improvements.Item.ExportEvent): before a create, a claim, so that two servers never
+// create one item twice (the store refuses the second event of one number); then a
+// success with the link and the status exported, or a failure with its reason (after an
+// update, once per distinct reason, so that retries do not fill the chain). An item
+// closed (verified, dropped) before it was ever exported is not created. Failures wait
+// as wait says; nothing here changes an item but its export record.
+func (x *Exporter) Sync(ctx context.Context, items []improvements.Item, now time.Time, record func(improvements.Event) error) {
 	if x.next == nil {
 		x.next, x.attempts = map[string]time.Time{}, map[string]int{}
 	}
 	name := x.Tracker.Name()
-	var out []improvements.Event
 	for i := range items {
 		it := &items[i]
 		prev := it.Export(name)
+		creating := prev == nil || prev.Key == ""
 		switch {
 		case len(x.Services) > 0 && !slices.Contains(x.Services, it.Service):
 			continue
 		case prev == nil && it.Status.Closed():
 			continue
-		case prev != nil && prev.Key != "" && prev.Status == it.Status:
+		case !creating && prev.Status == it.Status:
 			continue
 		case now.Before(x.paused) || now.Before(x.next[it.ID]):
 			continue
+		case prev != nil && prev.Creating && now.Sub(prev.At) < ClaimFor:
+			continue // another exporter is creating it
 		}
 		if ctx.Err() != nil {
-			break
+			return
+		}
+		emit := func(e improvements.Export) bool {
+			e.Tracker, e.At = name, now
+			if record(it.ExportEvent(e)) != nil {
+				return false // another writer took the number: read again next pass
+			}
+			it.Events++
+			return true
 		}
 		is := x.issue(it)
 		var ref Ref
 		var err error
-		if prev == nil || prev.Key == "" {
+		if creating {
+			if !emit(improvements.Export{Creating: true}) {
+				continue
+			}
 			ref, err = x.Tracker.Create(ctx, is)
 		} else {
 			ref = Ref{Tracker: name, Key: prev.Key, URL: prev.URL}
@@ -74,24 +93,20 @@ func (x *Exporter) Sync(ctx context.Context, items []improvements.Item, now time
 		if err == nil {
 			delete(x.next, it.ID)
 			delete(x.attempts, it.ID)
-			out = append(out, it.ExportEvent(improvements.Export{Tracker: name, Key: ref.Key, URL: ref.URL, Status: it.Status, At: now}))
+			emit(improvements.Export{Key: ref.Key, URL: ref.URL, Status: it.Status})
 			continue
 		}
 		x.attempts[it.ID]++
 		x.next[it.ID] = now.Add(x.wait(err, x.attempts[it.ID]))
+		if creating || prev.Error != err.Error() {
+			emit(improvements.Export{Key: ref.Key, URL: ref.URL, Error: err.Error()})
+		}
 		var rl *RateLimited
 		if errors.As(err, &rl) {
 			x.paused = now.Add(rl.RetryAfter)
-		}
-		newKey := ref.Key != "" && (prev == nil || prev.Key == "")
-		if newKey || prev == nil || prev.Error != err.Error() {
-			out = append(out, it.ExportEvent(improvements.Export{Tracker: name, Key: ref.Key, URL: ref.URL, Error: err.Error(), At: now}))
-		}
-		if rl != nil {
-			break
+			return
 		}
 	}
-	return out
 }
 
 // wait is how long an item waits after its n-th failed attempt in a row.

@@ -2,6 +2,7 @@ package trackers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -82,14 +83,18 @@ func TestExportSurvivesFailuresAndRateLimits(t *testing.T) {
 	x := &Exporter{Tracker: NewGitHub(GitHubOptions{Name: "gh", API: f.srv.URL, Repo: "acme/dr", Token: "t"}), Services: []string{"payments"},
 		Link: func(id string) string { return "https://bcdr.example.com/ui/#/improvements/" + id }}
 	pass := func(at time.Time) []improvements.Event {
-		evs := x.Sync(context.Background(), p.items(), at)
-		p.events = append(p.events, evs...)
+		var evs []improvements.Event
+		x.Sync(context.Background(), p.items(), at, func(e improvements.Event) error {
+			evs = append(evs, e)
+			p.events = append(p.events, e)
+			return nil
+		})
 		return evs
 	}
 	const mine = "add a replica lag alarm"
 
 	answers = append(answers, badGateway)
-	require.Len(t, pass(t0.Add(time.Minute)), 1)
+	require.Len(t, pass(t0.Add(time.Minute)), 2, "the claim, then the failure")
 	it := p.item(mine)
 	require.NotNil(t, it.Export("gh"))
 	assert.Equal(t, "failed", it.Export("gh").State(it.Status))
@@ -100,7 +105,7 @@ func TestExportSurvivesFailuresAndRateLimits(t *testing.T) {
 	assert.Len(t, f.requests(), 1)
 
 	answers = append(answers, created)
-	require.Len(t, pass(t0.Add(2*time.Minute)), 1)
+	require.Len(t, pass(t0.Add(2*time.Minute)), 2)
 	it = p.item(mine)
 	assert.Equal(t, improvements.Export{Tracker: "gh", Key: "acme/dr#7", URL: "https://github.com/acme/dr/issues/7", Status: improvements.Open, At: t0.Add(2 * time.Minute)}, *it.Export("gh"))
 	assert.Equal(t, "exported", it.Export("gh").State(it.Status))
@@ -128,4 +133,51 @@ func TestExportSurvivesFailuresAndRateLimits(t *testing.T) {
 		"only our service's open item; never the other service's, never the dropped one")
 	assert.Contains(t, f.requests()[1].Body["body"], "https://bcdr.example.com/ui/#/improvements/"+it.ID)
 	assert.Equal(t, "closed", f.requests()[3].Body["state"])
+}
+
+// TestTwoServersCreateOneIssue: two exporters read the plan at once; the store refuses
+// the second event of one number (as evidence.AppendImprovement does), so the second
+// exporter's claim fails and only one issue is created. A claim whose exporter died is
+// taken over after ClaimFor.
+func TestTwoServersCreateOneIssue(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	p := &plan{t: t}
+	p.open("drill-1", "payments", "add a replica lag alarm", t0)
+	record := func(e improvements.Event) error {
+		for _, old := range p.events {
+			if old.Item == e.Item && old.N == e.N {
+				return errors.New("changed meanwhile")
+			}
+		}
+		p.events = append(p.events, e)
+		return nil
+	}
+	f := newFake(t, func(w http.ResponseWriter, r recorded) {
+		answerJSON(w, 201, `{"number":7,"html_url":"https://github.com/acme/dr/issues/7"}`)
+	})
+	gh := func() *Exporter {
+		return &Exporter{Tracker: NewGitHub(GitHubOptions{Name: "gh", API: f.srv.URL, Repo: "acme/dr", Token: "t"})}
+	}
+	a, b := gh(), gh()
+	snapshot := p.items()
+	a.Sync(context.Background(), snapshot, t0, record)
+	b.Sync(context.Background(), improvements.Build(p.events[:1], nil, nil), t0, record) // read before a wrote
+	b.Sync(context.Background(), p.items(), t0.Add(time.Minute), record)
+	assert.Len(t, f.requests(), 1, "one issue")
+	done := p.item("add a replica lag alarm")
+	assert.Equal(t, "acme/dr#7", done.Export("gh").Key)
+
+	// A claim left by an exporter that died before the outcome.
+	q := &plan{t: t}
+	q.open("drill-2", "payments", "orphaned claim", t0)
+	it := q.item("orphaned claim")
+	q.events = append(q.events, it.ExportEvent(improvements.Export{Tracker: "gh", Creating: true, At: t0}))
+	c := gh()
+	rec := func(e improvements.Event) error { q.events = append(q.events, e); return nil }
+	c.Sync(context.Background(), q.items(), t0.Add(ClaimFor-time.Second), rec)
+	assert.Len(t, f.requests(), 1, "the claim still holds")
+	c.Sync(context.Background(), q.items(), t0.Add(ClaimFor), rec)
+	assert.Len(t, f.requests(), 2, "taken over")
+	taken := q.item("orphaned claim")
+	assert.Equal(t, "exported", taken.Export("gh").State(improvements.Open))
 }
