@@ -164,6 +164,7 @@ func (s *Server) updateImprovement(w http.ResponseWriter, r *http.Request, id *I
 		return err
 	}
 	s.log.Info("api: improvement updated", "item", it.ID, "event", e.N, "by", id.Name)
+	s.exportSoon()
 	updated, err := s.improvement(r, id)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/trackers"
 )
 
 // Options is what the server needs.
@@ -57,6 +58,10 @@ type Options struct {
 	// authenticated (workflows.Sign); the workers verify with the same key. nil sends them
 	// unsigned, and the runs refuse them.
 	IdentityKey []byte
+	// Exporters export the improvement plan to trackers (RunExports), every
+	// ExportEvery (0: DefaultExportEvery) and after each update.
+	Exporters   []*trackers.Exporter
+	ExportEvery time.Duration
 	// ProvenPolicy is the configuration's policy.require_proven and policy.approvers
 	// (ProvenGate); the zero value warns.
 	ProvenPolicy runbooks.Policy
@@ -72,6 +77,8 @@ type Server struct {
 	table []route
 	// results caches what the run history read from records, which never change.
 	results *resultCache
+	// exportNow asks RunExports for a pass.
+	exportNow chan struct{}
 }
 
 // route is one endpoint. role is what the caller must hold on at least one service to be
@@ -86,7 +93,7 @@ type route struct {
 
 // New returns a server; Handler serves it.
 func New(opts Options) *Server {
-	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux(), results: newResultCache()}
+	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux(), results: newResultCache(), exportNow: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -145,7 +145,7 @@ func (a *app) startDev(ctx context.Context, freePorts bool) (*dev, error) {
 		_ = d.stop()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	handler := a.httpHandler(d.client, eng.Health)
+	handler := a.httpHandler(ctx, d.client, eng.Health)
 	if codec != nil {
 		if handler, err = codec.wrap(ctx, a, handler, eng.UIAddress()); err != nil {
 			_ = d.stop()

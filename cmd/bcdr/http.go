@@ -14,8 +14,9 @@ import (
 // httpHandler is everything the bcdr HTTP server serves (bcdr dev, bcdr server): health
 // and readiness, metrics, the API under /v1/, the payload codec under /codec/ and the
 // dashboard under /ui/ (/ leads there). ready are further readiness checks (bcdr dev:
-// the embedded engine's store).
-func (a *app) httpHandler(c client.Client, ready ...func(context.Context) error) http.Handler {
+// the embedded engine's store). Until ctx ends, the server also exports the improvement
+// plan to the configured trackers.
+func (a *app) httpHandler(ctx context.Context, c client.Client, ready ...func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(dashboard.Prefix, dashboard.Handler())
 	mux.Handle("GET /{$}", dashboard.Redirect())
@@ -36,6 +37,7 @@ func (a *app) httpHandler(c client.Client, ready ...func(context.Context) error)
 		return mux
 	}
 	mux.Handle("/v1/", srv.Handler())
+	go srv.RunExports(ctx)
 	return mux
 }
 

@@ -187,6 +187,13 @@ func printImprovement(w io.Writer, it improvements.Item, now time.Time) error {
 	fmt.Fprintf(tw, "runbook:\t%s\n", it.Runbook)
 	s := it.Source
 	fmt.Fprintf(tw, "from:\t%s in %s run %s, by %s at %s\n", s.Kind, s.Mode, s.Run, s.By, s.At.UTC().Format(time.RFC3339))
+	for _, x := range it.Exports {
+		line := x.State(it.Status) + " " + orDash(x.Key) + " " + x.URL
+		if x.Error != "" {
+			line += " (last attempt " + x.At.UTC().Format(time.RFC3339) + ": " + x.Error + "; retried)"
+		}
+		fmt.Fprintf(tw, "tracker %s:\t%s\n", x.Tracker, strings.TrimSpace(line))
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ api/openapi.yaml, also served at GET /v1/openapi.yaml.`,
 			if err != nil {
 				return fmt.Errorf("bcdr server: cannot listen on %s: %w (set --http or http.address)", a.cfg.HTTP.Address, err)
 			}
-			srv := httpserver.New(a.httpHandler(c), httpserver.Default)
+			srv := httpserver.New(a.httpHandler(cmd.Context(), c), httpserver.Default)
 			logger.Info("bcdr server started", "address", "http://"+ln.Addr().String(), "temporal", a.cfg.Temporal.Address,
 				"namespace", a.cfg.Temporal.Namespace)
 			fmt.Fprintf(a.stdout, "bcdr server on http://%s\n", ln.Addr())
@@ -80,6 +80,7 @@ func (a *app) apiServer(c client.Client) (*api.Server, error) {
 			return nil, fmt.Errorf("config catalogue (the portfolio's services): %w", err)
 		}
 	}
+	opts.Exporters = a.exporters()
 	s := api.New(opts)
 	if err := s.CheckTriggers(); err != nil {
 		a.logger().Warn("bcdr API: a webhook trigger cannot start its runbook", "error", err)

@@ -83,11 +83,8 @@ type Trigger struct {
 type Notify struct {
 	Channels map[string]Channel `mapstructure:"channels" yaml:"channels" json:"channels"`
 	Routes   []Route            `mapstructure:"routes" yaml:"routes" json:"routes"`
-	// AckURL is the bcdr server's address as the people a roll call names reach it
-	// ("https://bcdr.example.com"). When set, roll call notifications carry one signed
-	// acknowledgement link per person (AckURL/v1/ack?token=...), valid AckLinkTTL.
-	AckURL string `mapstructure:"ack_url" yaml:"ack_url" json:"ack_url"`
-	// AckLinkTTL is how long an acknowledgement link is valid (default 24h).
+	// AckLinkTTL is how long a roll call's acknowledgement link is valid (default 24h);
+	// links are made when http.public_url is set.
 	AckLinkTTL Duration `mapstructure:"ack_link_ttl" yaml:"ack_link_ttl" json:"ack_link_ttl"`
 }
 
@@ -176,6 +173,7 @@ func (c *Config) validateAPI(bad func(key, format string, args ...any)) {
 		c.validateTrigger(bad, name, c.Triggers[name])
 	}
 	c.validateNotify(bad)
+	c.validateTrackers(bad)
 	for _, tier := range slices.Sorted(maps.Keys(c.Drills.Cadence)) {
 		if c.Drills.Cadence[tier] <= 0 {
 			bad("drills.cadence."+tier, "must be a positive duration")
@@ -217,9 +215,9 @@ func (c *Config) validateTrigger(bad func(key, format string, args ...any), name
 }
 
 func (c *Config) validateNotify(bad func(key, format string, args ...any)) {
-	if c.Notify.AckURL != "" {
-		if u, err := url.Parse(c.Notify.AckURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-			bad("notify.ack_url", "%q is not an http(s) URL of the bcdr server (like https://bcdr.example.com)", c.Notify.AckURL)
+	if c.HTTP.PublicURL != "" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			bad("http.public_url", "%q is not an http(s) URL of the bcdr server (like https://bcdr.example.com)", c.HTTP.PublicURL)
 		}
 	}
 	if c.Notify.AckLinkTTL < 0 {

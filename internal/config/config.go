@@ -33,6 +33,8 @@ type Config struct {
 	Server   Server             `mapstructure:"server" yaml:"server" json:"server"`
 	Auth     Auth               `mapstructure:"auth" yaml:"auth" json:"auth"`
 	Triggers map[string]Trigger `mapstructure:"triggers" yaml:"triggers" json:"triggers"`
+	// Trackers are where improvement items are exported (see trackers.go).
+	Trackers map[string]Tracker `mapstructure:"trackers" yaml:"trackers" json:"trackers"`
 	Notify   Notify             `mapstructure:"notify" yaml:"notify" json:"notify"`
 	Drills   Drills             `mapstructure:"drills" yaml:"drills" json:"drills"`
 	// Metrics and Tracing configure telemetry (see telemetry.go).
@@ -82,6 +84,10 @@ type Dev struct {
 // HTTP configures the bcdr API and dashboard server.
 type HTTP struct {
 	Address string `mapstructure:"address" yaml:"address" json:"address"`
+	// PublicURL is the server's address as people reach it ("https://bcdr.example.com"),
+	// for the links bcdr sends out: roll calls' acknowledgement links (PublicURL/v1/ack)
+	// and the link back from a tracker's issue to its improvement item. Empty: no links.
+	PublicURL string `mapstructure:"public_url" yaml:"public_url" json:"public_url"`
 }
 
 // Identity is who the CLI acts as when it talks to the engine directly.
@@ -189,6 +195,7 @@ func Defaults(dataHome, user string) map[string]any {
 		"dev.ui_port":              8233,
 		"dev.retention":            "720h",
 		"http.address":             "127.0.0.1:8080",
+		"http.public_url":          "",
 		"identity.user":            user,
 		"identity.key_file":        "",
 		"groups":                   map[string][]string{},
@@ -213,9 +220,9 @@ func Defaults(dataHome, user string) map[string]any {
 		"auth.oidc.roles_claim":    "",
 		"auth.bindings":            []any{},
 		"triggers":                 map[string]any{},
+		"trackers":                 map[string]any{},
 		"notify.channels":          map[string]any{},
 		"notify.routes":            []any{},
-		"notify.ack_url":           "",
 		"notify.ack_link_ttl":      "24h",
 		"drills.runbook_dirs":      []string{},
 		"drills.cadence":           map[string]any{"1": "2160h", "2": "4320h", "3": "8760h"},

@@ -150,7 +150,7 @@ func checkFileKeys(v *viper.Viper, file string) error {
 }
 
 // mapKeys are the keys whose values are maps with names the user chooses.
-var mapKeys = []string{"groups.", "triggers.", "notify.channels.", "drills.cadence."}
+var mapKeys = []string{"groups.", "triggers.", "trackers.", "notify.channels.", "drills.cadence."}
 
 func hasMapPrefix(k string) bool {
 	for _, p := range mapKeys {
