@@ -11,13 +11,13 @@ import (
 
 // withAckLinks adds to a roll call event (needed or escalated) one signed
 // acknowledgement link per person it names, a group's members each in the group's place,
-// when notify.ack_url and the key are set. A link expires at the event's time plus
+// when http.public_url and the key are set. A link expires at the event's time plus
 // notify.ack_link_ttl, so every attempt at one event sends the same links.
 func (n *Notifier) withAckLinks(ev activities.Event) activities.Event {
-	if (ev.Type != activities.EventRollCall && ev.Type != activities.EventRollCallEscalated) || n.ackURL == "" || len(n.opts.AckKey) == 0 {
+	if (ev.Type != activities.EventRollCall && ev.Type != activities.EventRollCallEscalated) || n.opts.AckURL == "" || len(n.opts.AckKey) == 0 {
 		return ev
 	}
-	base := strings.TrimSuffix(n.ackURL, "/") + "/v1/ack?token="
+	base := strings.TrimSuffix(n.opts.AckURL, "/") + "/v1/ack?token="
 	var users []string
 	for _, a := range ev.Approvers {
 		names := []string{a}

@@ -30,9 +30,9 @@ func TestRollCallNotificationCarriesOneLinkPerPerson(t *testing.T) {
 			"hook": {Type: "webhook", URL: hook.srv.URL},
 			"mail": {Type: "email", SMTP: mail.Addr, From: "bcdr@example.com", To: []string{"dr@example.com"}},
 		},
-		Routes: []config.Route{{Channels: []string{"hook", "mail"}}},
-		AckURL: "https://bcdr.example.com/", AckLinkTTL: config.Duration(2 * time.Hour),
-	}, Options{Backoff: time.Millisecond, AckKey: key, Members: func(group string) []string {
+		Routes:     []config.Route{{Channels: []string{"hook", "mail"}}},
+		AckLinkTTL: config.Duration(2 * time.Hour),
+	}, Options{Backoff: time.Millisecond, AckKey: key, AckURL: "https://bcdr.example.com/", Members: func(group string) []string {
 		return map[string][]string{"dba": {"carol", "alice"}}[group]
 	}})
 	at := time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)
@@ -68,7 +68,7 @@ func TestRollCallNotificationCarriesOneLinkPerPerson(t *testing.T) {
 	assert.False(t, strings.Contains(string(hook.body[1]), "ackLinks"), "only roll calls carry links")
 }
 
-// TestRollCallLinksNeedAKeyAndAnAddress: without ack_url or a key the notification goes
+// TestRollCallLinksNeedAKeyAndAnAddress: without http.public_url or a key the notification goes
 // out without links, and says how to acknowledge instead.
 func TestRollCallLinksNeedAKeyAndAnAddress(t *testing.T) {
 	hook := newReceiver(t)
@@ -76,8 +76,7 @@ func TestRollCallLinksNeedAKeyAndAnAddress(t *testing.T) {
 		Routes: []config.Route{{Channels: []string{"hook"}}}}
 	ev := activities.Event{Type: activities.EventRollCall, RunID: "r-1", Step: "roll", Approvers: []string{"alice"}, At: time.Now()}
 	require.NoError(t, New(cfg, Options{AckKey: []byte("a key of sixteen bytes or more")}).Notify(context.Background(), ev))
-	cfg.AckURL = "https://bcdr.example.com"
-	require.NoError(t, New(cfg, Options{}).Notify(context.Background(), ev))
+	require.NoError(t, New(cfg, Options{AckURL: "https://bcdr.example.com"}).Notify(context.Background(), ev))
 	require.Len(t, hook.body, 2)
 	for _, b := range hook.body {
 		assert.NotContains(t, string(b), "ackLinks")

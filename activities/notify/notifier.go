@@ -28,9 +28,11 @@ type Options struct {
 	Attempts int
 	Backoff  time.Duration
 	// AckKey is the identity key roll call acknowledgement links are signed with (under
-	// a key derived from it; see identity.SignAck); with notify.ack_url, roll call events
-	// carry one link per person. nil: no links.
+	// a key derived from it; see identity.SignAck), and AckURL the server's address as
+	// people reach it (http.public_url): with both, roll call events carry one link per
+	// person, AckURL/v1/ack?token=.... Either missing: no links.
 	AckKey []byte
+	AckURL string
 	// Members returns a group's members, for the links of a roll call that names
 	// "group:NAME" (nil: a group gets no links; its members acknowledge otherwise).
 	Members func(group string) []string
@@ -41,7 +43,6 @@ type Notifier struct {
 	channels map[string]channel
 	routes   []config.Route
 	opts     Options
-	ackURL   string
 	ackTTL   time.Duration
 }
 
@@ -69,7 +70,7 @@ func New(cfg config.Notify, opts Options) *Notifier {
 	if opts.Backoff <= 0 {
 		opts.Backoff = 500 * time.Millisecond
 	}
-	n := &Notifier{channels: map[string]channel{}, routes: cfg.Routes, opts: opts, ackURL: cfg.AckURL, ackTTL: cfg.AckLinkTTL.Std()}
+	n := &Notifier{channels: map[string]channel{}, routes: cfg.Routes, opts: opts, ackTTL: cfg.AckLinkTTL.Std()}
 	if n.ackTTL <= 0 {
 		n.ackTTL = 24 * time.Hour
 	}

@@ -140,8 +140,9 @@ triggers:
     params: {region: "{{ .Labels.region }}"}
     min_interval: 10m
     approvers: [group:incident-commanders]
+http:
+  public_url: %q
 notify:
-  ack_url: %q
   channels:
     hook: {type: webhook, url: %q, secret: hook-secret}
     mail: {type: email, smtp: %q, from: bcdr@example.com, to: [dr@example.com]}

@@ -130,5 +130,5 @@ func notifier(cfg *config.Config, logger *slog.Logger, key []byte) *notify.Notif
 		labels = api.NewCatalog(reg, cfg.Drills.RunbookDirs...).Labels
 	}
 	members := func(group string) []string { return cfg.Groups[group] }
-	return notify.New(cfg.Notify, notify.Options{Labels: labels, Logger: logger, AckKey: key, Members: members})
+	return notify.New(cfg.Notify, notify.Options{Labels: labels, Logger: logger, AckKey: key, AckURL: cfg.HTTP.PublicURL, Members: members})
 }
