@@ -17,6 +17,7 @@ import (
 
 	"github.com/bcdr/bcdr/continuity"
 	"github.com/bcdr/bcdr/evidence"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -74,8 +75,7 @@ func TestCompliancePackOverTheSample(t *testing.T) {
 	require.NoError(t, err)
 	now := time.Now().UTC()
 	day := 24 * time.Hour
-	src, err := os.ReadFile("../../runbooks/library/dynamodb-global-table-switch.yaml")
-	require.NoError(t, err)
+	src := fixture.Read(t, "../../runbooks/library/dynamodb-global-table-switch.yaml")
 	_, err = store.Append(ctx, workflows.Status{
 		RunID: "drill-sessions", Runbook: "dynamodb-global-table-switch", Service: "sessions", Mode: workflows.ModeDrill,
 		State: workflows.RunSucceeded, Digest: runbooks.Digest(src), Authorized: []string{"sessions"},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -50,8 +51,7 @@ func Loader(dir string, reg *runbooks.Registry) catalogue.LoadFunc {
 func Sample(t testing.TB, path string) (*catalogue.Catalogue, catalogue.Runbooks, *runbooks.Registry) {
 	t.Helper()
 	reg := Registry(t)
-	src, err := os.ReadFile(path)
-	require.NoError(t, err)
+	src := fixture.Read(t, path)
 	c, rbs, diags := catalogue.Check(path, src, Loader(filepath.Dir(path), reg))
 	require.Empty(t, diags, "%s", diags.Error())
 	return c, rbs, reg
