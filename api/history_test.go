@@ -1,12 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/mocks"
 
+	"github.com/bcdr/bcdr/api/dashboard/dashboardtest"
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/readiness"
@@ -173,21 +171,7 @@ type renderedPortfolio struct {
 // renderPortfolio renders the dashboard's portfolio views in Node (dashboard/testdata/
 // render.mjs) from the portfolio the API answered, with the views' clock at now.
 func renderPortfolio(t *testing.T, portfolio []byte, now time.Time) renderedPortfolio {
-	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the dashboard's portfolio: node is missing; .ci/run installs it (apt-get install -y nodejs)")
-		}
-		t.Skipf("SKIPPING: node is missing (apt-get install -y nodejs); the dashboard's views cannot be rendered")
-	}
-	in, err := json.Marshal(map[string]any{"runs": map[string]any{}, "portfolio": json.RawMessage(portfolio), "now": now})
-	require.NoError(t, err)
-	cmd := exec.Command("node", filepath.Join("dashboard", "testdata", "render.mjs"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, stderr.String())
 	var d renderedPortfolio
-	require.NoError(t, json.Unmarshal(out, &d), string(out))
+	dashboardtest.Render(t, map[string]any{"runs": map[string]any{}, "portfolio": json.RawMessage(portfolio), "now": now}, &d)
 	return d
 }

@@ -9,8 +9,6 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,6 +23,7 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/api/dashboard/dashboardtest"
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
@@ -329,22 +328,8 @@ type renderedDashboard struct {
 
 // renderDashboard renders the dashboard's views in Node from the API's answers.
 func renderDashboard(t *testing.T, runs map[string]json.RawMessage, portfolio json.RawMessage) renderedDashboard {
-	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the dashboard's figures: node is missing; .ci/run installs it (apt-get install -y nodejs)")
-		}
-		t.Skipf("SKIPPING: node is missing (apt-get install -y nodejs); the dashboard's views cannot be rendered")
-	}
-	in, err := json.Marshal(map[string]any{"runs": runs, "portfolio": portfolio})
-	require.NoError(t, err)
-	cmd := exec.Command("node", filepath.Join("..", "..", "api", "dashboard", "testdata", "render.mjs"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, stderr.String())
 	var d renderedDashboard
-	require.NoError(t, json.Unmarshal(out, &d), string(out))
+	dashboardtest.Render(t, map[string]any{"runs": runs, "portfolio": portfolio}, &d)
 	return d
 }
 
