@@ -13,7 +13,7 @@ UI_GZ   := internal/engine/webui/gz
 # BIN_BUDGET_MB: make build fails when bin/bcdr is larger (with the Web UI).
 BIN_BUDGET_MB ?= 250
 
-.PHONY: build ui-assets demo dev test vet fuzz bench reliability cluster-tools cluster-test clean
+.PHONY: build ui-assets demo dev test vet fuzz bench bench-cluster reliability cluster-tools cluster-test clean
 
 ## build: compile the bcdr binary into bin/ (with the Temporal Web UI, precompressed)
 # CGO_ENABLED=0: a static binary, which the image's distroless/static base needs (it has
@@ -57,6 +57,13 @@ fuzz:
 bench: build
 	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -tags '$(TAGS)' -run '^$$' -bench '^BenchmarkSuite$$' -benchtime 1x -timeout 30m ./cmd/bcdr
 	$(GO) test -tags '$(TAGS)' -run '^$$' -bench '^BenchmarkLibraryFailoverUnderOutage$$' -benchtime 1x -timeout 10m ./workflows
+
+## bench-cluster: measurements 1, 2 and 4 of make bench (sequential step, the 1,000-step
+## DAG's makespan, 500 concurrent drills with CPU per step of bcdr's and Temporal's
+## processes) on a real Temporal cluster (internal/cluster), each beside bcdr dev's
+## embedded engine in the same run, as one table; needs what make cluster-test needs
+bench-cluster: build cluster-tools
+	BENCH_BCDR_BIN=$(CURDIR)/$(BIN) $(GO) test -tags '$(TAGS) cluster' -run '^$$' -bench '^BenchmarkCluster$$' -benchtime 1x -timeout 60m ./cmd/bcdr
 
 ## reliability: the reliability and security suite: worker and engine SIGKILLed mid-drill,
 ## drills under AWS faults, a failure at every step, secrets, loopback listeners, the API's

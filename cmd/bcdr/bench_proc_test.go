@@ -212,6 +212,27 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 }
 
+// groupCPU is the CPU time of every process in the process group pgid (a server that
+// forks a process per connection, as PostgreSQL does), from /proc/PID/stat.
+func groupCPU(pgid int) time.Duration {
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var total time.Duration
+	for _, path := range dirs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		_, rest, ok := strings.Cut(string(b), ") ")
+		f := strings.Fields(rest)
+		if !ok || len(f) < 13 || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		pid, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(filepath.Dir(path), "/proc/"), "/"))
+		total += procCPU(pid)
+	}
+	return total
+}
+
 func mib(n int64) string { return fmt.Sprintf("%d MiB", n>>20) }
 
 func benchFreePort(b *testing.B) int {
