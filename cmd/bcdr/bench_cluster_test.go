@@ -52,12 +52,7 @@ func BenchmarkCluster(b *testing.B) {
 	}
 	onCluster.postgres = cl.Postgres.Pid()
 
-	h := newBenchHome(b)
-	dev := h.startDev(b)
-	h.waitReady(b, dev)
-	ec, err := client.Dial(client.Options{HostPort: h.address(), Logger: quietSDKLogger()})
-	require.NoError(b, err)
-	defer ec.Close()
+	_, dev, ec := readyDev(b)
 	embedded := benchTarget{c: ec, bcdr: []int{dev.cmd.Process.Pid}}
 
 	cfg := &config.Config{}

@@ -82,12 +82,7 @@ func benchPeer(b *testing.B, t *benchTable) {
 		require.Equal(b, "completed", j.Status, "chaos journal status")
 	}
 
-	h := newBenchHome(b)
-	p := h.startDev(b)
-	h.waitReady(b, p)
-	c, err := client.Dial(client.Options{HostPort: h.address(), Logger: quietSDKLogger()})
-	require.NoError(b, err)
-	defer c.Close()
+	h, p, c := readyDev(b)
 	var bcdrWall []time.Duration
 	var record, bundle, hist int64
 	for range peerRuns * b.N {

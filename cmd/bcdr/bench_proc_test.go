@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 )
 
 // benchBin returns how to run bcdr as a child process: the binary in BENCH_BCDR_BIN, or
@@ -96,6 +97,19 @@ func (h *benchHome) startDev(b *testing.B) *benchProc {
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	b.Cleanup(p.stop)
 	return p
+}
+
+// readyDev starts `bcdr dev` in a new home, waits until it is ready and returns the
+// home, the process and a client of its engine, closed when the benchmark ends.
+func readyDev(b *testing.B) (*benchHome, *benchProc, client.Client) {
+	b.Helper()
+	h := newBenchHome(b)
+	p := h.startDev(b)
+	h.waitReady(b, p)
+	c, err := client.Dial(client.Options{HostPort: h.address(), Logger: quietSDKLogger()})
+	require.NoError(b, err)
+	b.Cleanup(c.Close)
+	return h, p, c
 }
 
 // waitReady polls /readyz until it answers 200 and returns when it did.

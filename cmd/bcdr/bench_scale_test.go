@@ -29,12 +29,7 @@ const (
 // memory of the process while it ran them. Every run writes its evidence bundle, as a
 // run started by `bcdr run` or the API does, into bcdr dev's anchored folder store.
 func benchScale(b *testing.B, t *benchTable) {
-	h := newBenchHome(b)
-	p := h.startDev(b)
-	h.waitReady(b, p)
-	c, err := client.Dial(client.Options{HostPort: h.address(), Logger: quietSDKLogger()})
-	require.NoError(b, err)
-	defer c.Close()
+	_, p, c := readyDev(b)
 	ctx, cancel := context.WithTimeout(context.Background(), benchRunTimeout)
 	defer cancel()
 	cfg := &config.Config{}
