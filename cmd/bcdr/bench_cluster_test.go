@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -149,23 +148,11 @@ func clusterConcurrent(b *testing.B, t *benchTable, cfg *config.Config, onCluste
 	}
 	measure := func(tg benchTarget) result {
 		bcdr0, engine0 := tg.cpu()
+		ctx, cancel := context.WithTimeout(context.Background(), benchRunTimeout)
+		defer cancel()
 		start := time.Now()
-		var wg sync.WaitGroup
-		work := make(chan int)
-		for range 16 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range work {
-					tg.run(b, rb, workflows.ModeDrill, true)
-				}
-			}()
-		}
-		for i := range concurrentRuns {
-			work <- i
-		}
-		close(work)
-		wg.Wait()
+		ids := startConcurrent(ctx, b, tg.c, "bcdr", workflows.Input{Runbook: *rb, Mode: workflows.ModeDrill, Initiator: workflows.Actor{Name: "bench"}, Evidence: true}, concurrentRuns)
+		require.Zero(b, waitAll(ctx, tg.c, ids), "runs that did not succeed")
 		wall := time.Since(start)
 		bcdr1, engine1 := tg.cpu()
 		return result{steps / wall.Seconds(), ms(bcdr1-bcdr0) / steps, ms(engine1-engine0) / steps}

@@ -67,35 +67,9 @@ func benchScale(b *testing.B, t *benchTable) {
 	small := parseBench(b, cfg, chain(concurrentSteps))
 	endProfile = profilePhase(b, pid, "concurrent")
 	start = time.Now()
-	ids := make([]string, concurrentRuns)
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				id, err := startRun(ctx, c, queue, workflows.Input{Runbook: *small, Mode: workflows.ModeDrill, Initiator: workflows.Actor{Name: "bench"}, Evidence: true})
-				if err != nil {
-					b.Error(err)
-				}
-				ids[i] = id
-			}
-		}()
-	}
-	for i := range concurrentRuns {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	ids := startConcurrent(ctx, b, c, queue, workflows.Input{Runbook: *small, Mode: workflows.ModeDrill, Initiator: workflows.Actor{Name: "bench"}, Evidence: true}, concurrentRuns)
 	startedAll := time.Since(start)
-	failed := 0
-	for _, id := range ids {
-		st, err := waitRun(ctx, c, id)
-		if err != nil || st.State != workflows.RunSucceeded {
-			failed++
-		}
-	}
+	failed := waitAll(ctx, c, ids)
 	concWall := time.Since(start)
 	concPeak := mem.end()
 	concCPU := procCPU(pid) - cpu
@@ -146,4 +120,42 @@ func countRuns(b *testing.B, c client.Client, id string) int {
 			return n
 		}
 	}
+}
+
+// startConcurrent starts n runs of in at once (from 16 goroutines) and returns their
+// workflow ids; a run that did not start is an error of the benchmark.
+func startConcurrent(ctx context.Context, b *testing.B, c client.Client, queue string, in workflows.Input, n int) []string {
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				id, err := startRun(ctx, c, queue, in)
+				if err != nil {
+					b.Error(err)
+				}
+				ids[i] = id
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return ids
+}
+
+// waitAll waits for the runs to end and returns how many did not succeed.
+func waitAll(ctx context.Context, c client.Client, ids []string) (failed int) {
+	for _, id := range ids {
+		st, err := waitRun(ctx, c, id)
+		if err != nil || st.State != workflows.RunSucceeded {
+			failed++
+		}
+	}
+	return failed
 }
