@@ -52,6 +52,23 @@ func (f *fake) requests() []recorded {
 	return append([]recorded(nil), f.got...)
 }
 
+// assertFailure checks a failure's class: permanent or not, a rate limit with its wait
+// (wait > 0), the tracker's words (else); and that the credential is not in it.
+func assertFailure(t *testing.T, err error, credential string, permanent bool, wait time.Duration, words string) {
+	t.Helper()
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), credential)
+	assert.Equal(t, permanent, IsPermanent(err), err.Error())
+	var rl *RateLimited
+	if wait > 0 {
+		require.ErrorAs(t, err, &rl)
+		assert.Equal(t, wait, rl.RetryAfter)
+		return
+	}
+	assert.NotErrorAs(t, err, &rl)
+	assert.Contains(t, err.Error(), words)
+}
+
 func answerJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -149,18 +166,8 @@ func TestGitHubFailuresAreClassified(t *testing.T) {
 			})
 			g := NewGitHub(GitHubOptions{Name: "gh", API: f.srv.URL, Repo: "acme/dr", Token: "ghp_secret", Now: func() time.Time { return now }})
 			_, err := g.Create(context.Background(), item)
-			require.Error(t, err)
-			assert.NotContains(t, err.Error(), "ghp_secret")
+			assertFailure(t, err, "ghp_secret", c.permanent, c.wait, c.words)
 			assert.True(t, strings.HasPrefix(err.Error(), "create issue in acme/dr: "), err.Error())
-			assert.Equal(t, c.permanent, IsPermanent(err), err.Error())
-			var rl *RateLimited
-			if c.wait > 0 {
-				require.ErrorAs(t, err, &rl)
-				assert.Equal(t, c.wait, rl.RetryAfter)
-			} else {
-				assert.NotErrorAs(t, err, &rl)
-				assert.Contains(t, err.Error(), c.words)
-			}
 		})
 	}
 }

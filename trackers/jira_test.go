@@ -127,16 +127,7 @@ func TestJiraFailuresAreClassified(t *testing.T) {
 			})
 			j := NewJira(JiraOptions{Name: "jira", Site: f.srv.URL, Project: "OPS", Email: "bcdr@example.com", Token: "atl-secret"})
 			_, err := j.Create(context.Background(), item)
-			require.Error(t, err)
-			assert.NotContains(t, err.Error(), "atl-secret")
-			assert.Equal(t, c.permanent, IsPermanent(err), err.Error())
-			var rl *RateLimited
-			if c.wait > 0 {
-				require.ErrorAs(t, err, &rl)
-				assert.Equal(t, c.wait, rl.RetryAfter)
-			} else {
-				assert.Contains(t, err.Error(), c.words)
-			}
+			assertFailure(t, err, "atl-secret", c.permanent, c.wait, c.words)
 		})
 	}
 
