@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -51,12 +50,7 @@ func newSessionsCloud(ctx context.Context, t *testing.T, endpoint string) *sessi
 		if region == sessionsPrimary {
 			c.r53 = route53.NewFromConfig(cfg)
 		}
-		_, err := c.ddb[region].CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName:            awssdk.String("sessions"),
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-			BillingMode:          ddbtypes.BillingModePayPerRequest,
-		})
+		_, err := c.ddb[region].CreateTable(ctx, awstest.KeyTable("sessions"))
 		require.NoError(t, err)
 		_, err = c.ecs[region].CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: awssdk.String("sessions")})
 		require.NoError(t, err)

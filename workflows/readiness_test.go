@@ -14,7 +14,6 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -91,12 +90,7 @@ func TestScheduledCheckNoticesADeletionWithinOneInterval(t *testing.T) {
 	cfg := awstest.SDKConfig(t, endpoint, "us-east-1")
 	ddb := dynamodb.NewFromConfig(cfg)
 	createTable := func() {
-		_, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName:            awssdk.String("sessions"),
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-			BillingMode:          ddbtypes.BillingModePayPerRequest,
-		})
+		_, err := ddb.CreateTable(ctx, awstest.KeyTable("sessions"))
 		require.NoError(t, err)
 	}
 	createTable()

@@ -362,9 +362,7 @@ func TestCheckDynamoDBPointInTimeRestore(t *testing.T) {
 	c := dynamodb.NewFromConfig(sdkConfig(t, awstest.Region))
 	ctx := testCtx(t)
 	table := unique(t, "tbl")
-	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: awssdk.String(table), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}}})
+	_, err := c.CreateTable(ctx, awstest.KeyTable(table))
 	require.NoError(t, err)
 	step := fmt.Sprintf("{source_table: %s, target_table: %s-restored, use_latest_restorable_time: true}", table, table)
 	assert.Equal(t, []string{fmt.Sprintf(`not ready: DynamoDB table %q does not have point-in-time recovery enabled: there is no point in time to restore`, table)},

@@ -154,12 +154,7 @@ func TestS3VerifyReplication(t *testing.T) {
 
 func TestDynamoDBMarkersAndReplicaStatus(t *testing.T) {
 	a, c, ctx := rig(t, dynamodb.NewFromConfig)
-	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            awssdk.String("carts"),
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-		BillingMode:          ddbtypes.BillingModePayPerRequest,
-	})
+	_, err := c.CreateTable(ctx, awstest.KeyTable("carts"))
 	require.NoError(t, err)
 
 	put := request(t, map[string]any{"table": "carts", "key": "bcdr-canary-run-1"})

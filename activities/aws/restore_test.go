@@ -140,9 +140,7 @@ func TestRDSRestoreToPointInTime(t *testing.T) {
 func TestDynamoDBRestoreTableToPointInTime(t *testing.T) {
 	a, c, ctx := rig(t, dynamodb.NewFromConfig)
 	for _, name := range []string{"invoices", "invoices-taken"} {
-		_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: awssdk.String(name), BillingMode: ddbtypes.BillingModePayPerRequest,
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: ddbtypes.KeyTypeHash}}})
+		_, err := c.CreateTable(ctx, awstest.KeyTable(name))
 		require.NoError(t, err)
 	}
 	_, err := c.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: awssdk.String("invoices"),

@@ -35,12 +35,7 @@ func TestLatenciesHoldTheAnswerOfTheirOperationOnly(t *testing.T) {
 	ctx := context.Background()
 	cfg := awstest.SDKConfig(t, p.URL, awstest.Region, awsconfig.WithRetryMaxAttempts(1))
 	db := dynamodb.NewFromConfig(cfg)
-	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            awssdk.String("latency"),
-		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: dbtypes.KeyTypeHash}},
-		BillingMode:          dbtypes.BillingModePayPerRequest,
-	})
+	_, err = db.CreateTable(ctx, awstest.KeyTable("latency"))
 	require.NoError(t, err)
 	t.Cleanup(func() { // the package's tests share one moto
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: awssdk.String("latency")})

@@ -12,7 +12,6 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -138,12 +137,7 @@ func TestLostResponseAppliesTheCall(t *testing.T) {
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(awstest.Region), awsconfig.WithRetryMaxAttempts(1))
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awssdk.String(p.URL) }).CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            awssdk.String("markers-lost"),
-		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: awssdk.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: awssdk.String("pk"), KeyType: dbtypes.KeyTypeHash}},
-		BillingMode:          dbtypes.BillingModePayPerRequest,
-	})
+	_, err = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awssdk.String(p.URL) }).CreateTable(ctx, awstest.KeyTable("markers-lost"))
 	require.Error(t, err, "the client saw no answer")
 	direct := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awssdk.String(moto) })
 	out, err := direct.ListTables(ctx, &dynamodb.ListTablesInput{})
