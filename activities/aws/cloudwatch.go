@@ -199,3 +199,50 @@ func stringsToAny(s []string) []any {
 	}
 	return out
 }
+
+// metricReader reads CloudWatch metrics.
+type metricReader interface {
+	GetMetricData(context.Context, *cloudwatch.GetMetricDataInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
+}
+
+// metricQuery is one metric of one resource (its one dimension), read as a statistic
+// over one-minute periods; id names the query in the request.
+type metricQuery struct {
+	id, namespace, name, dimension, value, stat string
+}
+
+// newestDatapoint is the newest datapoint of q between ten minutes before now and until
+// (GetMetricData, newest first), and its time; -1 and the zero time when there is none.
+// Errors are classified, with what the read was for.
+func newestDatapoint(ctx context.Context, c metricReader, q metricQuery, now, until time.Time, what string) (float64, time.Time, error) {
+	out, err := c.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+		StartTime: awssdk.Time(now.Add(-10 * time.Minute)),
+		EndTime:   awssdk.Time(until),
+		ScanBy:    cwtypes.ScanByTimestampDescending,
+		MetricDataQueries: []cwtypes.MetricDataQuery{{
+			Id: awssdk.String(q.id),
+			MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{
+					Namespace:  awssdk.String(q.namespace),
+					MetricName: awssdk.String(q.name),
+					Dimensions: []cwtypes.Dimension{{Name: awssdk.String(q.dimension), Value: awssdk.String(q.value)}},
+				},
+				Period: awssdk.Int32(60),
+				Stat:   awssdk.String(q.stat),
+			},
+		}},
+	})
+	if err != nil {
+		return 0, time.Time{}, classify(err, "%s", what)
+	}
+	var at time.Time
+	value := -1.0
+	for _, r := range out.MetricDataResults {
+		for i, ts := range r.Timestamps {
+			if i < len(r.Values) && ts.After(at) {
+				at, value = ts, r.Values[i]
+			}
+		}
+	}
+	return value, at, nil
+}

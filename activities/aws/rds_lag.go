@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/runbooks"
 )
@@ -42,10 +38,6 @@ var rdsReplicaLagSpec = newSpec[replicaLagInput](runbooks.Kind{
 	DefaultEstimate: estimate(2 * time.Second),
 })
 
-type metricReader interface {
-	GetMetricData(context.Context, *cloudwatch.GetMetricDataInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
-}
-
 // RDSReplicaLag carries out aws.rds.replica_lag.
 func (a *Actions) RDSReplicaLag(ctx context.Context, req activities.Request) (activities.Result, error) {
 	return rdsReplicaLagSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in replicaLagInput) (activities.Result, error) {
@@ -76,34 +68,10 @@ func replicaLag(ctx context.Context, c metricReader, in replicaLagInput, now tim
 		metric = "ReplicaLag"
 	}
 	what := fmt.Sprintf("read %s of %q", metric, id)
-	out, err := c.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
-		StartTime: awssdk.Time(now.Add(-10 * time.Minute)),
-		EndTime:   awssdk.Time(now),
-		ScanBy:    cwtypes.ScanByTimestampDescending,
-		MetricDataQueries: []cwtypes.MetricDataQuery{{
-			Id: awssdk.String("lag"),
-			MetricStat: &cwtypes.MetricStat{
-				Metric: &cwtypes.Metric{
-					Namespace:  awssdk.String("AWS/RDS"),
-					MetricName: awssdk.String(metric),
-					Dimensions: []cwtypes.Dimension{{Name: awssdk.String(dim), Value: awssdk.String(id)}},
-				},
-				Period: awssdk.Int32(60),
-				Stat:   awssdk.String("Maximum"),
-			},
-		}},
-	})
+	lag, at, err := newestDatapoint(ctx, c, metricQuery{id: "lag", namespace: "AWS/RDS", name: metric,
+		dimension: dim, value: id, stat: "Maximum"}, now, now, what)
 	if err != nil {
-		return nil, classify(err, "%s", what)
-	}
-	var at time.Time
-	lag := -1.0
-	for _, r := range out.MetricDataResults {
-		for i, ts := range r.Timestamps {
-			if i < len(r.Values) && ts.After(at) {
-				at, lag = ts, r.Values[i]
-			}
-		}
+		return nil, err
 	}
 	if lag >= 0 && lagMetricsInMillis[metric] {
 		lag /= 1000

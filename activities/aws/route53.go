@@ -10,8 +10,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
@@ -518,34 +516,12 @@ func healthCheckStatus(ctx context.Context, c healthCheckGetter, cw metricReader
 	}
 	cfg := hc.HealthCheck.HealthCheckConfig
 	what := fmt.Sprintf("read HealthCheckStatus of health check %q", in.HealthCheckID)
-	out, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
-		StartTime: awssdk.Time(now.Add(-10 * time.Minute)),
-		EndTime:   awssdk.Time(now.Add(time.Minute)), // a datapoint stamped by a clock a little ahead still counts
-		ScanBy:    cwtypes.ScanByTimestampDescending,
-		MetricDataQueries: []cwtypes.MetricDataQuery{{
-			Id: awssdk.String("status"),
-			MetricStat: &cwtypes.MetricStat{
-				Metric: &cwtypes.Metric{
-					Namespace:  awssdk.String("AWS/Route53"),
-					MetricName: awssdk.String("HealthCheckStatus"),
-					Dimensions: []cwtypes.Dimension{{Name: awssdk.String("HealthCheckId"), Value: awssdk.String(in.HealthCheckID)}},
-				},
-				Period: awssdk.Int32(60),
-				Stat:   awssdk.String("Minimum"), // unhealthy at any time in the minute counts
-			},
-		}},
-	})
+	// Minimum: unhealthy at any time in the minute counts; until a minute ahead: a
+	// datapoint stamped by a clock a little ahead still counts
+	value, at, err := newestDatapoint(ctx, cw, metricQuery{id: "status", namespace: "AWS/Route53", name: "HealthCheckStatus",
+		dimension: "HealthCheckId", value: in.HealthCheckID, stat: "Minimum"}, now, now.Add(time.Minute), what)
 	if err != nil {
-		return nil, classify(err, "%s", what)
-	}
-	var at time.Time
-	value := -1.0
-	for _, r := range out.MetricDataResults {
-		for i, ts := range r.Timestamps {
-			if i < len(r.Values) && ts.After(at) {
-				at, value = ts, r.Values[i]
-			}
-		}
+		return nil, err
 	}
 	if value < 0 {
 		return nil, failed("%s: no datapoint in the last 10 minutes (Route 53 publishes one a minute in %s), so its status is unknown",
