@@ -175,7 +175,7 @@ func (c *Client) Report(ctx context.Context, runID, format string) (Report, erro
 	return Report{Data: data, Evidence: h.Get("X-Bcdr-Evidence"), Check: h.Get("X-Bcdr-Evidence-Check")}, err
 }
 
-// Schedules lists the schedules.
+// Schedules implements Runs: GET /v1/schedules.
 func (c *Client) Schedules(ctx context.Context) ([]Schedule, error) {
 	var out struct {
 		Schedules []Schedule `json:"schedules"`
@@ -183,16 +183,53 @@ func (c *Client) Schedules(ctx context.Context) ([]Schedule, error) {
 	return out.Schedules, c.Do(ctx, http.MethodGet, "/v1/schedules", nil, &out)
 }
 
-// OverdueReport is the drill cadence report: the services, and the sources of it that
-// could not be read (the report is then built from the others).
-type OverdueReport struct {
-	Services []Overdue `json:"services"`
-	Problems []string  `json:"problems,omitempty"`
+// Schedule implements Runs: GET /v1/schedules/{id}.
+func (c *Client) Schedule(ctx context.Context, id string) (Schedule, error) {
+	var sc Schedule
+	return sc, c.Do(ctx, http.MethodGet, "/v1/schedules/"+url.PathEscape(id), nil, &sc)
 }
 
-// Overdue returns the drill cadence report.
+// CreateSchedule implements Runs: POST /v1/schedules.
+func (c *Client) CreateSchedule(ctx context.Context, req ScheduleRequest) (Schedule, error) {
+	var sc Schedule
+	return sc, c.Do(ctx, http.MethodPost, "/v1/schedules", req, &sc)
+}
+
+// PauseSchedule implements Runs: POST /v1/schedules/{id}/pause (or unpause).
+func (c *Client) PauseSchedule(ctx context.Context, id string, pause bool, note string) (Schedule, error) {
+	verb := "/unpause"
+	if pause {
+		verb = "/pause"
+	}
+	var sc Schedule
+	return sc, c.Do(ctx, http.MethodPost, "/v1/schedules/"+url.PathEscape(id)+verb, NoteBody{Note: note}, &sc)
+}
+
+// TriggerSchedule implements Runs: POST /v1/schedules/{id}/trigger.
+func (c *Client) TriggerSchedule(ctx context.Context, id string) error {
+	return c.Do(ctx, http.MethodPost, "/v1/schedules/"+url.PathEscape(id)+"/trigger", nil, nil)
+}
+
+// DeleteSchedule implements Runs: DELETE /v1/schedules/{id}.
+func (c *Client) DeleteSchedule(ctx context.Context, id string) error {
+	return c.Do(ctx, http.MethodDelete, "/v1/schedules/"+url.PathEscape(id), nil, nil)
+}
+
+// Overdue implements Runs: GET /v1/drills/overdue.
 func (c *Client) Overdue(ctx context.Context) (OverdueReport, error) {
 	var out OverdueReport
-	err := c.Do(ctx, http.MethodGet, "/v1/drills/overdue", nil, &out)
-	return out, err
+	return out, c.Do(ctx, http.MethodGet, "/v1/drills/overdue", nil, &out)
+}
+
+// History implements Runs: GET /v1/history.
+func (c *Client) History(ctx context.Context, req HistoryRequest) (RunHistory, error) {
+	q := url.Values{"since": {req.Since.UTC().Format(time.RFC3339)}, "runbook": req.Runbooks}
+	if req.NoEvidence {
+		q.Set("evidence", "false")
+	}
+	if req.NoEngine {
+		q.Set("engine", "false")
+	}
+	var out RunHistory
+	return out, c.Do(ctx, http.MethodGet, "/v1/history?"+q.Encode(), nil, &out)
 }

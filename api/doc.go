@@ -6,8 +6,9 @@
 // a run's approvals and operator actions is the authenticated one, never a name the client
 // sent.
 //
-// The package holds the run service (Runs: start, show, wait, list, act on and report
-// runs) with its two adapters, Engine (straight on Temporal; the handlers use one per
+// The package holds the run service (Runs: start runs of runbooks or of a catalogue's
+// scenarios, show, wait, list, act on and report runs, read the run history and the
+// drill cadence report, manage schedules) with its two adapters, Engine (straight on Temporal; the handlers use one per
 // request, acting as the caller) and Client (over this API), the server (Server,
 // Handler), its authentication (Authenticator, HashToken) and the role model (Role,
 // Identity). It is not the

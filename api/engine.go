@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +38,9 @@ type Engine struct {
 	// is checked for nothing.
 	caller *Identity
 	refuse func(role Role, service string) *Error
+	// results caches the records the run history read (the server's, kept across
+	// requests); nil reads each record afresh.
+	results *resultCache
 }
 
 // NewEngine returns the run service on opts.Client; it reads opts.TaskQueue, Registry,
@@ -50,13 +56,18 @@ func NewEngine(opts Options, by workflows.Actor, trigger string) *Engine {
 	if e.opts.Catalog == nil {
 		e.opts.Catalog = NewCatalog(opts.Registry)
 	}
+	if e.opts.Logger == nil {
+		e.opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return e
 }
 
 // engine is the run service for one request: it acts as the caller and checks their
 // roles on each run's service.
 func (s *Server) engine(r *http.Request, id *Identity) *Engine {
-	return &Engine{opts: s.opts, now: s.now, by: actor(id), trigger: "api", caller: id,
+	opts := s.opts
+	opts.Logger = s.log
+	return &Engine{opts: opts, now: s.now, by: actor(id), trigger: "api", caller: id, results: s.results,
 		refuse: func(role Role, service string) *Error { return s.forbidden(r, id, role, service) }}
 }
 
@@ -74,11 +85,11 @@ func actor(id *Identity) workflows.Actor {
 
 // Start implements Runs.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (RunRef, error) {
-	tree, err := e.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	rb, nested, all, err := e.startRunbooks(req)
 	if err != nil {
 		return RunRef{}, err
 	}
-	in, err := e.input(tree.Root.Runbook, tree.Nested(), req.Mode, req.Params)
+	in, err := e.input(rb, nested, req.Mode, req.Params)
 	if err != nil {
 		return RunRef{}, err
 	}
@@ -99,11 +110,40 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (RunRef, error) {
 		return RunRef{}, badRequest("speed", "%v is not a speed: give a factor above 0, like 60 (a tabletop's hour in a minute)", req.Speed)
 	}
 	in.Speed, in.Participants = req.Speed, req.Participants
-	if in.Authorized, err = e.authorizeTree(tree, startRole(in.Mode)); err != nil {
+	if in.Authorized, err = e.authorize(all, startRole(in.Mode)); err != nil {
 		return RunRef{}, err
 	}
 	in.Initiator, in.Trigger = e.by, e.trigger
 	return e.StartInput(ctx, in)
+}
+
+// startRunbooks resolves what a start runs: the runbook tree it names or uploads, or the
+// recovery from a scenario of the catalogue (Options.Scenario). It returns the root, the
+// nested runbooks as the run carries them, and every runbook of the run, the root first.
+func (e *Engine) startRunbooks(req StartRequest) (*runbooks.Runbook, map[string]runbooks.Runbook, []*runbooks.Runbook, error) {
+	if req.Scenario == "" {
+		tree, err := e.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return tree.Root.Runbook, tree.Nested(), tree.Runbooks(), nil
+	}
+	if req.Runbook != "" || req.Source != "" {
+		return nil, nil, nil, badRequest("scenario", "give a scenario or a runbook (runbook, source), not both")
+	}
+	if e.opts.Scenario == nil {
+		return nil, nil, nil, badRequest("scenario", "no service catalogue here to plan scenario %q from: set config catalogue", req.Scenario)
+	}
+	rb, nested, err := e.opts.Scenario(req.Scenario)
+	if err != nil {
+		return nil, nil, nil, badRequest("scenario", "%v", err)
+	}
+	all := []*runbooks.Runbook{rb}
+	for _, k := range slices.Sorted(maps.Keys(nested)) {
+		n := nested[k]
+		all = append(all, &n)
+	}
+	return rb, nested, all, nil
 }
 
 // StartInput starts a run whose input the caller composed in this process (a scenario's
@@ -206,24 +246,24 @@ func startRole(m workflows.Mode) Role {
 	return Operator
 }
 
-// authorizeTree checks role on the service of every runbook of tree, the root and every
-// runbook it nests at any depth: a nested runbook runs as a run of its own service, so
-// a caller may not reach a service through another's runbook. It returns the services
-// checked, which the run records (Input.Authorized) so that it counts as proof only for
-// them.
-func (e *Engine) authorizeTree(tree *runbooks.Tree, role Role) ([]string, error) {
-	for _, n := range tree.Nodes() {
-		svc := n.Runbook.Metadata.Service
+// authorize checks role on the service of every runbook of a run, the root (first) and
+// every runbook it nests at any depth: a nested runbook runs as a run of its own
+// service, so a caller may not reach a service through another's runbook. It returns the
+// services checked, each once, which the run records (Input.Authorized) so that it
+// counts as proof only for them.
+func (e *Engine) authorize(rbs []*runbooks.Runbook, role Role) ([]string, error) {
+	for i, rb := range rbs {
+		svc := rb.Metadata.Service
 		if e.caller == nil || e.caller.Can(role, svc) {
 			continue
 		}
 		err := e.refuse(role, svc)
-		if n != tree.Root {
-			err.Message += fmt.Sprintf(" (nested runbook %s, service %s)", n.Runbook.Source.File, orAll(svc))
+		if i > 0 {
+			err.Message += fmt.Sprintf(" (nested runbook %s, service %s)", rb.Source.File, orAll(svc))
 		}
 		return nil, err
 	}
-	return tree.Services(), nil
+	return runbooks.Services(rbs), nil
 }
 
 // Run implements Runs. The run comes with its child runs (a scenario's services, nested

@@ -45,7 +45,7 @@ func (s *Server) exportSoon() {
 }
 
 func (s *Server) exportOnce(ctx context.Context) {
-	items, _, err := s.plan(ctx)
+	items, _, err := s.opts.plan(ctx)
 	store, ok := s.opts.Evidence.(ImprovementWriter)
 	if err != nil || !ok {
 		if err != nil {

@@ -122,7 +122,7 @@ func (h *History) fromEvidence(ctx context.Context, wanted func(runbook, mode st
 // fromEngine reads the wanted runs the engine holds that are not in seen, each with the
 // figures of its record (its result, or the details of its failure; a run that was
 // terminated or timed out has none and keeps what visibility says) and the proof its
-// start recorded (memo "proof").
+// start recorded (memo "proof"), or, for a child run, which has none, its record's.
 func (h *History) fromEngine(ctx context.Context, since time.Time, wanted func(runbook, mode string, started time.Time) bool, seen map[string]bool) ([]catalogue.RunResult, error) {
 	query := fmt.Sprintf("WorkflowType = '%s' AND StartTime >= '%s'", workflows.WorkflowName, since.UTC().Format(time.RFC3339))
 	runs, err := listRuns(ctx, h.Engine, query, maxHistoryRuns)
@@ -143,6 +143,11 @@ func (h *History) fromEngine(ctx context.Context, since time.Time, wanted func(r
 			r.Outcome = outcomeOfStatus(rs.Status)
 		}
 		if st, ok := h.cache.record(ctx, h.Engine, rs.RunID); ok {
+			if proof.Digest == "" && len(proof.Authorized) == 0 {
+				// A child run (a scenario's service, a nested runbook) has no proof
+				// memo of its own: its record says it, as the evidence store's copy does.
+				proof = st.Proof()
+			}
 			r.RTO, r.RPO = st.RTO(), st.RPO()
 		}
 		out = append(out, r)

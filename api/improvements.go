@@ -40,15 +40,15 @@ type ImprovementUpdate struct {
 }
 
 // plan reads the improvement plan from the evidence store: every item, as of now.
-func (s *Server) plan(ctx context.Context) ([]improvements.Item, []string, error) {
-	if s.opts.Evidence == nil {
+func (o Options) plan(ctx context.Context) ([]improvements.Item, []string, error) {
+	if o.Evidence == nil {
 		return nil, nil, errorf(http.StatusServiceUnavailable, "", "no evidence store is configured (evidence.dir or evidence.s3_bucket): the improvement plan is kept there")
 	}
-	c, _, err := s.catalogue()
+	c, _, err := o.catalogue()
 	if err != nil {
 		c = nil // the items still list, with the default due dates
 	}
-	items, errs, err := evidence.Improvements(ctx, s.opts.Evidence, c.ImprovementDue)
+	items, errs, err := evidence.Improvements(ctx, o.Evidence, c.ImprovementDue)
 	var problems []string
 	for _, e := range errs {
 		problems = append(problems, "improvement record left out (bcdr evidence verify): "+e.Error())
@@ -58,13 +58,13 @@ func (s *Server) plan(ctx context.Context) ([]improvements.Item, []string, error
 
 // visibleImprovements is the plan the caller may view, and its summary: what the
 // portfolio, coverage and the executive summary count.
-func (s *Server) visibleImprovements(ctx context.Context, id *Identity) ([]improvements.Item, improvements.Summary, []string, error) {
-	items, problems, err := s.plan(ctx)
+func (e *Engine) visibleImprovements(ctx context.Context) ([]improvements.Item, improvements.Summary, []string, error) {
+	items, problems, err := e.opts.plan(ctx)
 	if err != nil {
 		return nil, improvements.Summary{}, problems, err
 	}
-	items = slices.DeleteFunc(items, func(it improvements.Item) bool { return !id.Can(Viewer, it.Service) })
-	return items, improvements.Summarize(items, s.now()), problems, nil
+	items = slices.DeleteFunc(items, func(it improvements.Item) bool { return !e.can(Viewer, it.Service) })
+	return items, improvements.Summarize(items, e.now()), problems, nil
 }
 
 func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request, id *Identity) error {
@@ -88,7 +88,7 @@ func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request, id *Id
 	default:
 		return badRequest("overdue", "%q: use true or false", v)
 	}
-	items, _, problems, err := s.visibleImprovements(r.Context(), id)
+	items, _, problems, err := s.engine(r, id).visibleImprovements(r.Context())
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request, id *Id
 
 // improvement returns the item the path names, if the caller may view it.
 func (s *Server) improvement(r *http.Request, id *Identity) (*improvements.Item, error) {
-	items, _, err := s.plan(r.Context())
+	items, _, err := s.opts.plan(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (s *Server) mayUpdate(id *Identity, it *improvements.Item) bool {
 		return false
 	}
 	owners := []string{it.Owner}
-	if c, _, err := s.catalogue(); err == nil {
+	if c, _, err := s.opts.catalogue(); err == nil {
 		if svc := c.Service(it.Service); svc != nil {
 			owners = append(owners, svc.Owner)
 		}

@@ -131,7 +131,7 @@ func (o Options) ProvenGate() ProvenGate {
 // Preflight implements Runs: what a start would meet at the proven-version gate, without
 // starting anything. The request is read and authorized as a start is.
 func (e *Engine) Preflight(ctx context.Context, req StartRequest) (Preflight, error) {
-	tree, err := e.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	rb, _, all, err := e.startRunbooks(req)
 	if err != nil {
 		return Preflight{}, err
 	}
@@ -139,10 +139,10 @@ func (e *Engine) Preflight(ctx context.Context, req StartRequest) (Preflight, er
 	if !ok {
 		return Preflight{}, badRequest("mode", "%q is not one of live, drill, tabletop", req.Mode)
 	}
-	if _, err := e.authorizeTree(tree, startRole(m)); err != nil {
+	if _, err := e.authorize(all, startRole(m)); err != nil {
 		return Preflight{}, err
 	}
-	p := e.opts.ProvenGate().Check(ctx, tree.Root.Runbook)
+	p := e.opts.ProvenGate().Check(ctx, rb)
 	if m != workflows.ModeLive {
 		p.Message, p.Approvers = "", nil // the gate judges live runs only
 	}

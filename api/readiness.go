@@ -38,7 +38,7 @@ type RunbookReadiness struct {
 
 // readiness answers GET /v1/readiness from the portfolio the caller may view.
 func (s *Server) readiness(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	p := s.buildPortfolio(r.Context(), id)
+	p := s.engine(r, id).Portfolio(r.Context())
 	out := Readiness{GeneratedAt: p.GeneratedAt, Services: []ServiceReadiness{}, Problems: p.Problems}
 	for _, sh := range p.Services {
 		sr := ServiceReadiness{Service: sh.Service, Tier: sh.Tier, Readiness: sh.Readiness, Gaps: []catalogue.Gap{}, Runbooks: []RunbookReadiness{}}

@@ -23,6 +23,10 @@ type StartRequest struct {
 	Speed float64 `json:"speed,omitempty"`
 	// Participants may answer a tabletop's prompts; none means anyone.
 	Participants []string `json:"participants,omitempty"`
+	// Scenario, instead of a runbook, starts the recovery from a disaster scenario of the
+	// service's catalogue (Options.Scenario): its generated runbook, which runs each
+	// affected service's runbooks as child runs.
+	Scenario string `json:"scenario,omitempty"`
 }
 
 // RunRef is the answer to a start: the run's id, or why none was started.

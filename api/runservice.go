@@ -33,6 +33,23 @@ type Runs interface {
 	// Report returns a run's report in a format (md, html, json, junit): from its
 	// evidence bundle, or from its live state while it has none.
 	Report(ctx context.Context, runID, format string) (Report, error)
+	// History reads the ended drill and live runs of the service's evidence store and
+	// engine (the one run-history reader, History) that the caller may view.
+	History(ctx context.Context, req HistoryRequest) (RunHistory, error)
+	// Overdue is the drill cadence report of the service's portfolio.
+	Overdue(ctx context.Context) (OverdueReport, error)
+
+	// Schedules lists the schedules of recurring drills, tabletops and readiness checks;
+	// Schedule shows one.
+	Schedules(ctx context.Context) ([]Schedule, error)
+	Schedule(ctx context.Context, id string) (Schedule, error)
+	// CreateSchedule makes a schedule; PauseSchedule pauses or unpauses one and
+	// returns it as it now is; TriggerSchedule starts its run now; DeleteSchedule
+	// deletes it (its past runs stay).
+	CreateSchedule(ctx context.Context, req ScheduleRequest) (Schedule, error)
+	PauseSchedule(ctx context.Context, id string, pause bool, note string) (Schedule, error)
+	TriggerSchedule(ctx context.Context, id string) error
+	DeleteSchedule(ctx context.Context, id string) error
 }
 
 var (

@@ -94,58 +94,7 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if !scheduleID.MatchString(req.ID) {
-		return badRequest("id", "a schedule id is lower-case letters, digits, - and _ (at most 63)")
-	}
-	if req.Mode == "" {
-		req.Mode = string(workflows.ModeDrill)
-	}
-	switch req.Mode {
-	case string(workflows.ModeDrill), string(workflows.ModeTabletop), readiness.RecordMode:
-	default:
-		return badRequest("mode", "a schedule runs drills, tabletops or readiness checks, not %q", req.Mode)
-	}
-	if req.CheckMode != "" && req.Mode != readiness.RecordMode {
-		return badRequest("checkMode", "checkMode is for readiness schedules (mode readiness)")
-	}
-	spec, err := scheduleSpec(req)
-	if err != nil {
-		return err
-	}
-	e := s.engine(r, id)
-	tree, err := e.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
-	if err != nil {
-		return err
-	}
-	rb := tree.Root.Runbook
-	memo := map[string]any{
-		"runbook": rb.Metadata.Name, "service": rb.Metadata.Service, "tier": strconv.Itoa(rb.Metadata.Tier),
-		"mode": req.Mode, "every": req.Every, "cron": cronText(req.Cron), "jitter": req.Jitter, "createdBy": id.Name,
-	}
-	if len(req.Cron) == 0 {
-		memo["cron"] = ""
-	}
-	var action *client.ScheduleWorkflowAction
-	if req.Mode == readiness.RecordMode {
-		action, err = s.readinessAction(r, id, req, rb, memo)
-	} else {
-		action, err = s.runAction(r, id, req, e, tree, memo)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = s.opts.Client.ScheduleClient().Create(r.Context(), client.ScheduleOptions{
-		ID: req.ID, Spec: spec, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: req.Paused, Note: req.Note, Memo: memo,
-		Action: action,
-	})
-	if err != nil {
-		if isAlreadyStarted(err) {
-			return errorf(http.StatusConflict, "id", "schedule %q exists", req.ID)
-		}
-		return temporalError(err, "create schedule "+req.ID)
-	}
-	s.log.Info("api: schedule created", "schedule", req.ID, "runbook", rb.Metadata.Name, "mode", req.Mode, "by", id.Name)
-	sc, err := s.describeSchedule(r.Context(), req.ID)
+	sc, err := s.engine(r, id).CreateSchedule(r.Context(), req)
 	if err != nil {
 		return err
 	}
@@ -153,29 +102,86 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 	return nil
 }
 
+// CreateSchedule implements Runs: a schedule of drills, tabletops or readiness checks of
+// a runbook, made by the service's caller, who needs the author role and the role its
+// runs need.
+func (e *Engine) CreateSchedule(ctx context.Context, req ScheduleRequest) (Schedule, error) {
+	if !scheduleID.MatchString(req.ID) {
+		return Schedule{}, badRequest("id", "a schedule id is lower-case letters, digits, - and _ (at most 63)")
+	}
+	if req.Mode == "" {
+		req.Mode = string(workflows.ModeDrill)
+	}
+	switch req.Mode {
+	case string(workflows.ModeDrill), string(workflows.ModeTabletop), readiness.RecordMode:
+	default:
+		return Schedule{}, badRequest("mode", "a schedule runs drills, tabletops or readiness checks, not %q", req.Mode)
+	}
+	if req.CheckMode != "" && req.Mode != readiness.RecordMode {
+		return Schedule{}, badRequest("checkMode", "checkMode is for readiness schedules (mode readiness)")
+	}
+	spec, err := scheduleSpec(req)
+	if err != nil {
+		return Schedule{}, err
+	}
+	tree, err := e.loadRunbook(req.Runbook, req.Source, req.Filename, req.Nested)
+	if err != nil {
+		return Schedule{}, err
+	}
+	rb := tree.Root.Runbook
+	memo := map[string]any{
+		"runbook": rb.Metadata.Name, "service": rb.Metadata.Service, "tier": strconv.Itoa(rb.Metadata.Tier),
+		"mode": req.Mode, "every": req.Every, "cron": cronText(req.Cron), "jitter": req.Jitter, "createdBy": e.by.Name,
+	}
+	if len(req.Cron) == 0 {
+		memo["cron"] = ""
+	}
+	var action *client.ScheduleWorkflowAction
+	if req.Mode == readiness.RecordMode {
+		action, err = e.readinessAction(req, rb, memo)
+	} else {
+		action, err = e.runAction(req, tree, memo)
+	}
+	if err != nil {
+		return Schedule{}, err
+	}
+	_, err = e.opts.Client.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: req.ID, Spec: spec, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: req.Paused, Note: req.Note, Memo: memo,
+		Action: action,
+	})
+	if err != nil {
+		if isAlreadyStarted(err) {
+			return Schedule{}, errorf(http.StatusConflict, "id", "schedule %q exists", req.ID)
+		}
+		return Schedule{}, temporalError(err, "create schedule "+req.ID)
+	}
+	e.opts.Logger.Info("api: schedule created", "schedule", req.ID, "runbook", rb.Metadata.Name, "mode", req.Mode, "by", e.by.Name)
+	return e.describeSchedule(ctx, req.ID)
+}
+
 // runAction is the action of a schedule of drills or tabletops: a run of the tree,
 // started for the maker.
-func (s *Server) runAction(r *http.Request, id *Identity, req ScheduleRequest, e *Engine, tree *runbooks.Tree, memo map[string]any) (*client.ScheduleWorkflowAction, error) {
+func (e *Engine) runAction(req ScheduleRequest, tree *runbooks.Tree, memo map[string]any) (*client.ScheduleWorkflowAction, error) {
 	rb := tree.Root.Runbook
 	in, err := e.input(rb, tree.Nested(), req.Mode, req.Params)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
+	if err := e.check(Author, rb.Metadata.Service); err != nil {
 		return nil, err
 	}
-	if in.Authorized, err = e.authorizeTree(tree, startRole(in.Mode)); err != nil {
+	if in.Authorized, err = e.authorize(tree.Runbooks(), startRole(in.Mode)); err != nil {
 		return nil, err
 	}
 	// The maker is the runs' initiator: four-eyes holds against them as if they had
 	// started each run.
-	in.Initiator = actor(id)
+	in.Initiator = e.by
 	in.Trigger = "schedule:" + req.ID
 	memo["services"] = strings.Join(in.Authorized, ",")
 	summary, details := workflows.WebUISummary(in) // what the Temporal Web UI shows of each run
 	return &client.ScheduleWorkflowAction{
 		ID: "scheduled-" + req.ID, Workflow: workflows.WorkflowName, Args: []any{in},
-		TaskQueue: s.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in), Memo: proofMemo(in),
+		TaskQueue: e.opts.TaskQueue, TypedSearchAttributes: workflows.SearchAttributes(in), Memo: proofMemo(in),
 		StaticSummary: summary, StaticDetails: details,
 	}, nil
 }
@@ -183,7 +189,7 @@ func (s *Server) runAction(r *http.Request, id *Identity, req ScheduleRequest, e
 // readinessAction is the action of a readiness schedule: the readiness workflow, which
 // checks the runbook (read-only) and keeps and compares the result. It changes nothing,
 // so the author role on the runbook's service is enough.
-func (s *Server) readinessAction(r *http.Request, id *Identity, req ScheduleRequest, rb *runbooks.Runbook, memo map[string]any) (*client.ScheduleWorkflowAction, error) {
+func (e *Engine) readinessAction(req ScheduleRequest, rb *runbooks.Runbook, memo map[string]any) (*client.ScheduleWorkflowAction, error) {
 	mode := req.CheckMode
 	if mode == "" {
 		mode = string(workflows.ModeLive)
@@ -198,14 +204,14 @@ func (s *Server) readinessAction(r *http.Request, id *Identity, req ScheduleRequ
 	if _, err := runbooks.ResolveParams(rb, given); err != nil {
 		return nil, badRequest("params", "%v", err)
 	}
-	if err := s.authorize(r, id, Author, rb.Metadata.Service); err != nil {
+	if err := e.check(Author, rb.Metadata.Service); err != nil {
 		return nil, err
 	}
 	memo["checkMode"] = mode
 	in := workflows.ReadinessInput{Schedule: req.ID, Check: readiness.Request{Runbook: *rb, Params: given, Mode: mode},
-		Notify: s.opts.Notify, Evidence: true}
+		Notify: e.opts.Notify, Evidence: true}
 	return &client.ScheduleWorkflowAction{
-		ID: "readiness-" + req.ID, Workflow: workflows.ReadinessWorkflowName, Args: []any{in}, TaskQueue: s.opts.TaskQueue,
+		ID: "readiness-" + req.ID, Workflow: workflows.ReadinessWorkflowName, Args: []any{in}, TaskQueue: e.opts.TaskQueue,
 	}, nil
 }
 
@@ -254,24 +260,31 @@ func scheduleFromMemo(id string, memo *commonpb.Memo) Schedule {
 	return sc
 }
 
-func (s *Server) describeSchedule(ctx context.Context, id string) (Schedule, error) {
+// scheduledRuns are the runs a schedule started, as its recent actions list them.
+func scheduledRuns(actions []client.ScheduleActionResult) []ScheduledRun {
+	var out []ScheduledRun
+	for _, a := range actions {
+		sr := ScheduledRun{ScheduledAt: a.ScheduleTime, StartedAt: a.ActualTime}
+		if a.StartWorkflowResult != nil {
+			sr.RunID = a.StartWorkflowResult.WorkflowID
+		}
+		out = append(out, sr)
+	}
+	return out
+}
+
+func (e *Engine) describeSchedule(ctx context.Context, id string) (Schedule, error) {
 	if !scheduleID.MatchString(id) {
 		return Schedule{}, errorf(http.StatusNotFound, "", "no schedule %q", id)
 	}
-	d, err := s.opts.Client.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
+	d, err := e.opts.Client.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
 	if err != nil {
 		return Schedule{}, temporalError(err, "schedule "+id)
 	}
 	sc := scheduleFromMemo(id, d.Memo)
 	sc.Paused, sc.Note = d.Schedule.State.Paused, d.Schedule.State.Note
 	sc.Next, sc.Actions, sc.Skipped = d.Info.NextActionTimes, d.Info.NumActions, d.Info.NumActionsSkippedOverlap
-	for _, a := range d.Info.RecentActions {
-		sr := ScheduledRun{ScheduledAt: a.ScheduleTime, StartedAt: a.ActualTime}
-		if a.StartWorkflowResult != nil {
-			sr.RunID = a.StartWorkflowResult.WorkflowID
-		}
-		sc.Recent = append(sc.Recent, sr)
-	}
+	sc.Recent = scheduledRuns(d.Info.RecentActions)
 	for _, rw := range d.Info.RunningWorkflows {
 		sc.Running = append(sc.Running, rw.WorkflowID)
 	}
@@ -279,57 +292,66 @@ func (s *Server) describeSchedule(ctx context.Context, id string) (Schedule, err
 }
 
 func (s *Server) showSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	sc, err := s.describeSchedule(r.Context(), r.PathValue("id"))
+	sc, err := s.engine(r, id).Schedule(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return err
-	}
-	if err := s.authorize(r, id, Viewer, sc.Service); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, sc)
 	return nil
 }
 
-func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	it, err := s.opts.Client.ScheduleClient().List(r.Context(), client.ScheduleListOptions{PageSize: 100})
+// Schedule implements Runs: a schedule of a service the caller may view.
+func (e *Engine) Schedule(ctx context.Context, id string) (Schedule, error) {
+	sc, err := e.describeSchedule(ctx, id)
 	if err != nil {
-		return temporalError(err, "list schedules")
+		return Schedule{}, err
 	}
-	out := []Schedule{}
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			return temporalError(err, "list schedules")
-		}
-		sc := scheduleFromMemo(e.ID, e.Memo)
-		if sc.Runbook == "" || !id.Can(Viewer, sc.Service) {
-			continue // not a bcdr schedule, or one of a service the caller may not see
-		}
-		sc.Paused, sc.Note, sc.Next = e.Paused, e.Note, e.NextActionTimes
-		for _, a := range e.RecentActions {
-			sr := ScheduledRun{ScheduledAt: a.ScheduleTime, StartedAt: a.ActualTime}
-			if a.StartWorkflowResult != nil {
-				sr.RunID = a.StartWorkflowResult.WorkflowID
-			}
-			sc.Recent = append(sc.Recent, sr)
-		}
-		out = append(out, sc)
+	return sc, e.check(Viewer, sc.Service)
+}
+
+func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	out, err := s.engine(r, id).Schedules(r.Context())
+	if err != nil {
+		return err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	writeJSON(w, http.StatusOK, map[string]any{"schedules": out})
 	return nil
 }
 
+// Schedules implements Runs: the schedules of the services the caller may view, by id.
+func (e *Engine) Schedules(ctx context.Context) ([]Schedule, error) {
+	it, err := e.opts.Client.ScheduleClient().List(ctx, client.ScheduleListOptions{PageSize: 100})
+	if err != nil {
+		return nil, temporalError(err, "list schedules")
+	}
+	out := []Schedule{}
+	for it.HasNext() {
+		l, err := it.Next()
+		if err != nil {
+			return nil, temporalError(err, "list schedules")
+		}
+		sc := scheduleFromMemo(l.ID, l.Memo)
+		if sc.Runbook == "" || (e.caller != nil && !e.caller.Can(Viewer, sc.Service)) {
+			continue // not a bcdr schedule, or one of a service the caller may not see
+		}
+		sc.Paused, sc.Note, sc.Next = l.Paused, l.Note, l.NextActionTimes
+		sc.Recent = scheduledRuns(l.RecentActions)
+		out = append(out, sc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
 // scheduleFor describes a schedule and checks the caller may change it.
-func (s *Server) scheduleFor(r *http.Request, id *Identity) (Schedule, client.ScheduleHandle, error) {
-	sc, err := s.describeSchedule(r.Context(), r.PathValue("id"))
+func (e *Engine) scheduleFor(ctx context.Context, id string) (Schedule, client.ScheduleHandle, error) {
+	sc, err := e.describeSchedule(ctx, id)
 	if err != nil {
 		return sc, nil, err
 	}
-	if err := s.authorize(r, id, Author, sc.Service); err != nil {
+	if err := e.check(Author, sc.Service); err != nil {
 		return sc, nil, err
 	}
-	return sc, s.opts.Client.ScheduleClient().GetHandle(r.Context(), sc.ID), nil
+	return sc, e.opts.Client.ScheduleClient().GetHandle(ctx, sc.ID), nil
 }
 
 // NoteBody is an optional note for pausing or unpausing a schedule.
@@ -353,104 +375,113 @@ func (s *Server) pauseSchedule(pause bool) func(http.ResponseWriter, *http.Reque
 		if err != nil {
 			return err
 		}
-		sc, h, err := s.scheduleFor(r, id)
+		sc, err := s.engine(r, id).PauseSchedule(r.Context(), r.PathValue("id"), pause, note)
 		if err != nil {
 			return err
 		}
-		verb := "unpaused"
-		if pause {
-			verb = "paused"
-		}
-		note = fmt.Sprintf("%s by %s: %s", verb, id.Name, note)
-		if pause {
-			err = h.Pause(r.Context(), client.SchedulePauseOptions{Note: note})
-		} else {
-			err = h.Unpause(r.Context(), client.ScheduleUnpauseOptions{Note: note})
-		}
-		if err != nil {
-			return temporalError(err, "schedule "+sc.ID)
-		}
-		s.log.Info("api: schedule "+verb, "schedule", sc.ID, "by", id.Name)
-		return s.writeSchedule(w, r, sc.ID)
+		writeJSON(w, http.StatusOK, sc)
+		return nil
 	}
 }
 
-// triggerSchedule starts a run of a schedule now. The caller needs the role starting the
-// schedule's runs directly would need, on every service of its tree (an author alone
-// cannot set off what they could not start), and becomes one of the runs' NotApprovers
-// before the run starts.
-func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	sc, err := s.describeSchedule(r.Context(), r.PathValue("id"))
+// PauseSchedule implements Runs: it pauses a schedule (or unpauses it), noting who did
+// and why, and returns it as it now is. The caller needs the author role on its service.
+func (e *Engine) PauseSchedule(ctx context.Context, id string, pause bool, note string) (Schedule, error) {
+	sc, h, err := e.scheduleFor(ctx, id)
 	if err != nil {
+		return Schedule{}, err
+	}
+	verb := "unpaused"
+	if pause {
+		verb = "paused"
+	}
+	note = fmt.Sprintf("%s by %s: %s", verb, e.by.Name, note)
+	if pause {
+		err = h.Pause(ctx, client.SchedulePauseOptions{Note: note})
+	} else {
+		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: note})
+	}
+	if err != nil {
+		return Schedule{}, temporalError(err, "schedule "+sc.ID)
+	}
+	e.opts.Logger.Info("api: schedule "+verb, "schedule", sc.ID, "by", e.by.Name)
+	return e.describeSchedule(ctx, sc.ID)
+}
+
+func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
+	sc := r.PathValue("id")
+	if err := s.engine(r, id).TriggerSchedule(r.Context(), sc); err != nil {
 		return err
 	}
-	if sc.Mode == readiness.RecordMode {
-		return s.triggerReadiness(w, r, id, sc)
-	}
-	mode, _ := workflows.ParseMode(sc.Mode)
-	services := sc.services
-	if len(services) == 0 {
-		services = []string{sc.Service}
-	}
-	for _, svc := range services {
-		if err := s.authorize(r, id, startRole(mode), svc); err != nil {
-			return err
-		}
-	}
-	h := s.opts.Client.ScheduleClient().GetHandle(r.Context(), sc.ID)
-	if err := s.addNotApprover(r.Context(), h, id.Name); err != nil {
-		return err
-	}
-	if err := h.Trigger(r.Context(), client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}); err != nil {
-		return temporalError(err, "schedule "+sc.ID)
-	}
-	s.log.Info("api: schedule triggered", "schedule", sc.ID, "by", id.Name)
-	writeJSON(w, http.StatusAccepted, map[string]any{"id": sc.ID, "triggered": true})
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": sc, "triggered": true})
 	return nil
 }
 
-// triggerReadiness checks now: a readiness check changes nothing and has no approvals,
-// so the operator role on the runbook's service is enough and nobody is barred from
-// approving.
-func (s *Server) triggerReadiness(w http.ResponseWriter, r *http.Request, id *Identity, sc Schedule) error {
-	if err := s.authorize(r, id, Operator, sc.Service); err != nil {
+// TriggerSchedule implements Runs: it starts a run of a schedule now. The caller needs
+// the role starting the schedule's runs directly would need, on every service of its
+// tree (an author alone cannot set off what they could not start), and becomes one of
+// the runs' NotApprovers before the run starts. A readiness check changes nothing and
+// has no approvals, so the operator role on the runbook's service is enough for one,
+// and nobody is barred from approving.
+func (e *Engine) TriggerSchedule(ctx context.Context, id string) error {
+	sc, err := e.describeSchedule(ctx, id)
+	if err != nil {
 		return err
 	}
-	h := s.opts.Client.ScheduleClient().GetHandle(r.Context(), sc.ID)
-	if err := h.Trigger(r.Context(), client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}); err != nil {
+	h := e.opts.Client.ScheduleClient().GetHandle(ctx, sc.ID)
+	if sc.Mode == readiness.RecordMode {
+		if err := e.check(Operator, sc.Service); err != nil {
+			return err
+		}
+	} else {
+		mode, _ := workflows.ParseMode(sc.Mode)
+		services := sc.services
+		if len(services) == 0 {
+			services = []string{sc.Service}
+		}
+		for _, svc := range services {
+			if err := e.check(startRole(mode), svc); err != nil {
+				return err
+			}
+		}
+		if err := e.addNotApprover(ctx, h, e.by.Name); err != nil {
+			return err
+		}
+	}
+	if err := h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}); err != nil {
 		return temporalError(err, "schedule "+sc.ID)
 	}
-	s.log.Info("api: readiness schedule triggered", "schedule", sc.ID, "by", id.Name)
-	writeJSON(w, http.StatusAccepted, map[string]any{"id": sc.ID, "triggered": true})
+	e.opts.Logger.Info("api: schedule triggered", "schedule", sc.ID, "mode", sc.Mode, "by", e.by.Name)
 	return nil
 }
 
 func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
-	sc, h, err := s.scheduleFor(r, id)
-	if err != nil {
+	sc := r.PathValue("id")
+	if err := s.engine(r, id).DeleteSchedule(r.Context(), sc); err != nil {
 		return err
 	}
-	if err := h.Delete(r.Context()); err != nil {
-		return temporalError(err, "schedule "+sc.ID)
-	}
-	s.log.Info("api: schedule deleted", "schedule", sc.ID, "by", id.Name)
-	writeJSON(w, http.StatusOK, map[string]any{"id": sc.ID, "deleted": true})
+	writeJSON(w, http.StatusOK, map[string]any{"id": sc, "deleted": true})
 	return nil
 }
 
-func (s *Server) writeSchedule(w http.ResponseWriter, r *http.Request, id string) error {
-	sc, err := s.describeSchedule(r.Context(), id)
+// DeleteSchedule implements Runs: the schedule goes, its past runs stay. The caller
+// needs the author role on its service.
+func (e *Engine) DeleteSchedule(ctx context.Context, id string) error {
+	sc, h, err := e.scheduleFor(ctx, id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sc)
+	if err := h.Delete(ctx); err != nil {
+		return temporalError(err, "schedule "+sc.ID)
+	}
+	e.opts.Logger.Info("api: schedule deleted", "schedule", sc.ID, "by", e.by.Name)
 	return nil
 }
 
 // addNotApprover adds name to the NotApprovers of the runs the schedule starts (its
 // action's input), so that whoever set a run off cannot approve it.
-func (s *Server) addNotApprover(ctx context.Context, h client.ScheduleHandle, name string) error {
-	dc := s.opts.DataConverter
+func (e *Engine) addNotApprover(ctx context.Context, h client.ScheduleHandle, name string) error {
+	dc := e.opts.DataConverter
 	if dc == nil {
 		dc = converter.GetDefaultDataConverter()
 	}

@@ -30,6 +30,10 @@ type Options struct {
 	// (config catalogue), with the runbooks it names; nil means none, and the services
 	// are those the Catalog's runbooks name (catalogue.FromRunbooks).
 	Catalogue func() (*catalogue.Catalogue, catalogue.Runbooks, error)
+	// Scenario plans the recovery from a scenario of the service catalogue (a start's
+	// Scenario): the generated runbook, and every runbook it runs and those they nest,
+	// keyed by the path its steps name. nil means the service plans no scenarios.
+	Scenario func(name string) (*runbooks.Runbook, map[string]runbooks.Runbook, error)
 	// Cadence maps a service tier ("1") to the longest time between successful drills,
 	// for the portfolio without a catalogue (drills.cadence).
 	Cadence map[string]time.Duration
@@ -163,6 +167,7 @@ func (s *Server) routes() []route {
 		// Who may update depends on the item (updateImprovement): an author of its service, or
 		// an operator of it who owns the item; the handler refuses everyone else.
 		{method: "PATCH", pattern: "/v1/improvements/{id}", role: Viewer, h: s.updateImprovement},
+		{method: "GET", pattern: "/v1/history", role: Viewer, h: s.runHistory},
 		{method: "POST", pattern: "/v1/triggers/{name}", public: true, h: s.webhook},
 		{method: "GET", pattern: "/v1/ack", public: true, h: s.ackForm},
 		{method: "POST", pattern: "/v1/ack", public: true, h: s.ack},

@@ -97,10 +97,14 @@ func (t *Tree) MergeNested(into map[string]Runbook, key string) error {
 
 // Services returns the services the tree's runbooks declare, each once, in order of
 // first appearance; a runbook of no service gives "".
-func (t *Tree) Services() []string {
+func (t *Tree) Services() []string { return Services(t.Runbooks()) }
+
+// Services returns the services runbooks declare, each once, in order of first
+// appearance; a runbook of no service gives "".
+func Services(rbs []*Runbook) []string {
 	var out []string
-	for _, n := range t.nodes {
-		if s := n.Runbook.Metadata.Service; !slices.Contains(out, s) {
+	for _, rb := range rbs {
+		if s := rb.Metadata.Service; !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}

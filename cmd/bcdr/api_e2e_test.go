@@ -92,7 +92,9 @@ type apiEnv struct {
 	dev  *proc
 }
 
-func newAPIEnv(t *testing.T) *apiEnv {
+// newAPIEnv starts bcdr dev with the API on loopback, its configuration the test's
+// tokens, trigger, notifications and runbook folder, and extra (YAML lines) after them.
+func newAPIEnv(t *testing.T, extra ...string) *apiEnv {
 	e := newEnv(t)
 	a := &apiEnv{env: e, hook: &hooks{}, mail: notifytest.StartSMTP(t)}
 	a.hook.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +154,7 @@ notify:
 drills:
   runbook_dirs: [%q]
   cadence: {"1": 2160h}
-`, tokens.String(), api.HashToken("alert-token"), a.base, a.hook.srv.URL, a.mail.Addr, dir)
+`, tokens.String(), api.HashToken("alert-token"), a.base, a.hook.srv.URL, a.mail.Addr, dir) + strings.Join(extra, "\n")
 	require.NoError(t, os.WriteFile(e.vars["BCDR_CONFIG"], []byte(cfg), 0o600))
 
 	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)

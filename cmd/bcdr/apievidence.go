@@ -13,8 +13,8 @@ import (
 	"github.com/bcdr/bcdr/workflows"
 )
 
-// lazyEvidence is the configured evidence store, opened on first use (the CLI's
-// in-process API rarely needs it) and again after a failure to open it.
+// lazyEvidence is the configured evidence store, opened on first use (most of the
+// CLI's uses of the run service never need it) and again after a failure to open it.
 type lazyEvidence struct{ s lazy.Value[*evidence.Store] }
 
 func newLazyEvidence(cfg *config.Config) *lazyEvidence {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -286,13 +285,8 @@ func (a *app) scheduleCheck(cmd *cobra.Command, args []string, every runbooks.Du
 	if req.Params, err = paramMap(params); err != nil {
 		return usageError(a, err)
 	}
-	c, done, err := a.apiClient(cmd.Context())
+	sc, err := a.createSchedule(cmd.Context(), req)
 	if err != nil {
-		return err
-	}
-	defer done()
-	var sc api.Schedule
-	if err := c.Do(cmd.Context(), http.MethodPost, "/v1/schedules", req, &sc); err != nil {
 		return err
 	}
 	if output == "json" {

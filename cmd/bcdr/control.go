@@ -76,20 +76,14 @@ func newControlCommand(a *app, name string) *cobra.Command {
 // act sends an action to a run through the run service and prints what it did, as done
 // words it.
 func (a *app) act(ctx context.Context, runID string, act api.Action, done func(api.ActionResult) string) error {
-	if err := a.actor(); err != nil {
-		return err
-	}
-	svc, release, err := a.runs(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	res, err := svc.Act(ctx, runID, act)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, done(res))
-	return nil
+	return a.withRuns(ctx, func(svc api.Runs) error {
+		res, err := svc.Act(ctx, runID, act)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, done(res))
+		return nil
+	})
 }
 
 // didTo words what an action did: "RUN: step gate approved by amy", "RUN: paused by olga".

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,7 +45,8 @@ evidence.s3_bucket: every run, for as long as the store keeps it), from the engi
 visibility store (temporal.address: runs within its retention, including any whose
 evidence could not be written), and from --results files (a JSON array of run results,
 as --output json's lastDrill entries). A run found in several sources counts once.
---no-evidence and --no-engine leave those sources out. The markdown and html reports
+With server.url set, the server reads its evidence store and engine, and shows the runs
+of the services the token may view. --no-evidence and --no-engine leave those sources out. The markdown and html reports
 end with the improvement plan's counts (open, overdue, done, verified, dropped: bcdr
 improvements), read from the evidence store. Export it for a board report with
 --output markdown, html or csv.`,
@@ -130,39 +134,38 @@ func (a *app) countImprovements(ctx context.Context, rep *catalogue.Report, c *c
 	return nil
 }
 
-// runHistory reads the drill and live runs of the named runbooks through the one
-// run-history reader (api.History: the evidence store first, then the engine), as the
-// portfolio does. A folder store that does not exist yet holds no runs (and is not
-// created by a report). Records left out are warnings on stderr.
+// runHistory reads the drill and live runs of the named runbooks through the run
+// service's one run-history reader (api.History: the evidence store first, then the
+// engine), as the portfolio does: the server's with server.url, else this machine's. A
+// folder store that does not exist yet holds no runs (and is not created by a report).
+// Records left out are warnings on stderr.
 func (a *app) runHistory(ctx context.Context, since time.Time, names map[string]bool, withEvidence, withEngine bool) ([]catalogue.RunResult, error) {
-	var h api.History
-	if withEvidence {
-		store, err := a.existingEvidence(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if store != nil {
-			h.Evidence = store
-		}
+	req := api.HistoryRequest{Since: since, Runbooks: slices.Sorted(maps.Keys(names)), NoEvidence: !withEvidence, NoEngine: !withEngine}
+	if _, err := os.Stat(a.cfg.EvidenceDir()); !a.remote() && a.cfg.Evidence.S3Bucket == "" && err != nil {
+		req.NoEvidence = true
 	}
-	if withEngine {
-		dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		cl, err := dial(dctx, a.cfg, discard())
-		if err != nil {
-			return nil, fmt.Errorf("%w (--no-engine reports without the engine's runs)", err)
-		}
-		defer cl.Close()
-		h.Engine = cl
+	connect := dial
+	if req.NoEngine {
+		connect = dialLazy // the engine is not read, so not dialed
 	}
-	rs, problems, err := h.Read(ctx, since, names)
-	for _, p := range problems {
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	svc, done, err := a.runService(dctx, connect)
+	if err != nil {
+		return nil, fmt.Errorf("%w (--no-engine reports without the engine's runs)", err)
+	}
+	defer done()
+	h, err := svc.History(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range h.Problems {
 		fmt.Fprintln(a.stderr, "warning: "+p)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w (--no-evidence or --no-engine reports without that source)", err)
+	if len(h.Errors) > 0 {
+		return nil, fmt.Errorf("%s (--no-evidence or --no-engine reports without that source)", strings.Join(h.Errors, "\n"))
 	}
-	return rs, nil
+	return h.Runs, nil
 }
 
 // existingEvidence opens the evidence store for a report: nil when it is a folder that

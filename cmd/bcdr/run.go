@@ -178,15 +178,23 @@ func (a *app) startRequest(path string, f runFlags) (api.StartRequest, error) {
 	if _, err := runbooks.ResolveParams(tree.Root.Runbook, given); err != nil {
 		return api.StartRequest{}, err
 	}
-	if f.hold > 0 {
-		req.HoldOnFailure = f.hold.String()
+	if err := a.startTimes(&req, f.hold, f.outageStart); err != nil {
+		return api.StartRequest{}, err
 	}
-	if f.outageStart != "" {
-		t, err := a.outageStart(f.outageStart)
+	return req, nil
+}
+
+// startTimes sets a start's --hold-on-failure and --outage-start.
+func (a *app) startTimes(req *api.StartRequest, hold time.Duration, outageStart string) error {
+	if hold > 0 {
+		req.HoldOnFailure = hold.String()
+	}
+	if outageStart != "" {
+		t, err := a.outageStart(outageStart)
 		if err != nil {
-			return api.StartRequest{}, err
+			return err
 		}
 		req.OutageStart = &t
 	}
-	return req, nil
+	return nil
 }

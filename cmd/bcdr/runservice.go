@@ -10,7 +10,6 @@ import (
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/config"
-	"github.com/bcdr/bcdr/internal/identity"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -45,16 +44,11 @@ func (a *app) runService(ctx context.Context, connect func(context.Context, *con
 // engine is the run service straight on the engine c, acting as by; the runs it starts
 // record trigger as the way they came in.
 func (a *app) engine(c client.Client, by workflows.Actor, trigger string) (*api.Engine, error) {
-	reg, err := registry(a.cfg)
+	opts, err := a.apiOptions(c, discard()) // without an identity key, the runs refuse decisions and say why
 	if err != nil {
 		return nil, err
 	}
-	key, _ := identity.LoadKey(a.cfg.IdentityKeyFile()) // without it, the runs refuse decisions and say why
-	return api.NewEngine(api.Options{
-		Client: c, TaskQueue: a.cfg.Temporal.TaskQueue, Registry: reg, Notify: a.cfg.Notifies(),
-		Evidence: newLazyEvidence(a.cfg), OutageWindow: a.cfg.OutageWindow.Std(), IdentityKey: key,
-		ProvenPolicy: a.cfg.ProvenPolicy(),
-	}, by, trigger), nil
+	return api.NewEngine(opts, by, trigger), nil
 }
 
 // startInput starts, on the engine c, a run whose input this process composed (a
@@ -71,6 +65,20 @@ func (a *app) startInput(ctx context.Context, c client.Client, in workflows.Inpu
 	}
 	a.warnUnproven(ref.Unproven)
 	return e, ref.RunID, nil
+}
+
+// withRuns runs f with the run service (runs), once this CLI knows who it acts as (actor):
+// the way every command that starts or changes something reaches runs and schedules.
+func (a *app) withRuns(ctx context.Context, f func(api.Runs) error) error {
+	if err := a.actor(); err != nil {
+		return err
+	}
+	svc, done, err := a.runs(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return f(svc)
 }
 
 // actor checks, before a start or an action, that this CLI knows who it acts as when it

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/workflows"
 )
 
@@ -22,37 +22,6 @@ import (
 // engine and once through the bcdr server (bcdr dev's API on loopback), against the
 // same engine. Every flag must show in what the run records or what the command prints,
 // and the two modes must print and record the same, so a flag one mode drops fails it.
-
-const modesTabletop = `apiVersion: bcdr.io/v1
-kind: Runbook
-metadata: {name: modes-tabletop, service: payments, tier: 1}
-parameters:
-  - {name: region, type: string, required: true}
-injects:
-  - {at: 0s, title: Start, message: "${{ params.region }} is dark."}
-  - {at: 1h, title: An hour on, message: Still dark.}
-steps:
-  - id: assess
-    uses: manual
-    instructions: Assess the impact in ${{ params.region }}.
-  - id: decide
-    uses: manual
-    needs: [assess]
-    instructions: Decide whether to fail over.
-`
-
-const modesHeld = `apiVersion: bcdr.io/v1
-kind: Runbook
-metadata: {name: modes-held, service: payments, tier: 1}
-steps:
-  - id: flaky
-    uses: noop
-    with: {fail: the disk is full}
-    retry: {attempts: 1}
-  - id: after
-    uses: noop
-    needs: [flaky]
-`
 
 // modeRun is one mode's session: the env's CLI with the mode's variables.
 type modeRun struct {
@@ -162,6 +131,8 @@ func (m modeRun) session(t *testing.T, dir string, outageStart time.Time) (trans
 	started = append(started, failed[1])
 	say("run --wait (no hold)", out)
 
+	transcript = append(transcript, m.catalogueSession(t, dir, outageStart, &started)...)
+
 	_, errOut, code = m.cli("status", "nosuch-run")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "no such run")
@@ -171,6 +142,85 @@ func (m modeRun) session(t *testing.T, dir string, outageStart time.Time) (trans
 	assert.Contains(t, errOut, "the run has ended")
 	say("cancel (ended)", errOut)
 	return normalize(transcript, started), started
+}
+
+// catalogueSession runs the commands that read the service catalogue or change
+// schedules, in this mode: a scenario's recovery (planned from the configured catalogue),
+// coverage with each of its sources, the schedule commands and the overdue report. It
+// adds the runs it started to started.
+func (m modeRun) catalogueSession(t *testing.T, dir string, outageStart time.Time, started *[]string) (transcript []string) {
+	say := func(cmd, out string) { transcript = append(transcript, "$ "+cmd+"\n"+out) }
+	since := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	m.as("ada")
+	var st workflows.Status
+	out := m.mustCLI("scenario", "run", "region-a-lost", "--mode", "drill", "--hold-on-failure", "10m",
+		"--outage-start", outageStart.Format(time.RFC3339), "--wait", "--output", "json")
+	require.NoError(t, json.Unmarshal([]byte(out), &st))
+	*started = append(*started, st.RunID)
+	require.Equal(t, workflows.RunSucceeded, st.State, st.Error)
+	assert.Equal(t, "scenario-region-a-lost", st.Runbook, "the configured catalogue's scenario")
+	assert.True(t, outageStart.Equal(st.ClockStart), "scenario run --outage-start")
+	assert.Equal(t, "ada", st.Initiator)
+	assert.Equal(t, map[bool]string{false: "cli", true: "api"}[m.remote], st.Trigger, "the scenario started through this mode's run service")
+	transcript = append(transcript, "record:\n"+record(st))
+	say("status (scenario)", m.mustCLI("status", st.RunID))
+
+	// coverage reads this session's runs (--since) from both sources, then from each.
+	drilled := func(args ...string) int {
+		args = append([]string{"coverage", "--since", since}, args...)
+		var rep catalogue.Report
+		out = m.mustCLI(append(args, "--output", "json")...)
+		require.NoError(t, json.Unmarshal([]byte(out), &rep))
+		n := 0
+		for _, s := range rep.Services {
+			if s.LastDrill != nil {
+				n++
+			}
+		}
+		say(strings.Join(args[:1], " ")+" "+strings.Join(args[3:], " "), m.mustCLI(args...)) // the Markdown report
+		return n
+	}
+	eventually(t, "coverage to count the scenario's four drills", 30*time.Second, func() bool {
+		transcript = transcript[:2] // the record and the status
+		return drilled() == 4
+	})
+	assert.Equal(t, 4, drilled("--no-evidence"), "coverage --no-evidence: the child runs count from the engine too:\n%s", out)
+	assert.Equal(t, 4, drilled("--no-engine"), "coverage --no-engine:\n%s", out)
+
+	id := "modes-cli"
+	if m.remote {
+		id = "modes-api"
+	}
+	sched := func(args ...string) (string, string, int) {
+		out, errOut, code := m.cli(append([]string{"schedule"}, args...)...)
+		r := strings.NewReplacer(id, "SCHEDULE")
+		say("schedule "+r.Replace(strings.Join(args, " ")), fmt.Sprintf("%s%s(exit %d)", r.Replace(out), r.Replace(errOut), code))
+		return out, errOut, code
+	}
+	_, errOut, code := sched("create", id, "--file", filepath.Join(dir, "scheduled.yaml"), "--every", "90d", "--jitter", "1d", "--note", "quarterly")
+	require.Zero(t, code, errOut)
+	sched("create", id, "--file", filepath.Join(dir, "scheduled.yaml"), "--every", "90 days")
+	sched("show", id)
+	sched("pause", id)
+	sched("unpause", id, "--output", "json")
+	out, errOut, code = sched("trigger", id)
+	require.Zero(t, code, errOut)
+	var sc api.Schedule
+	eventually(t, "the triggered run to show in the schedule", 30*time.Second, func() bool {
+		require.NoError(t, json.Unmarshal([]byte(m.mustCLI("schedule", "show", id, "-o", "json")), &sc))
+		return len(sc.Recent) == 1
+	})
+	trig := m.status(sc.Recent[0].RunID)
+	assert.Equal(t, "schedule:"+id, trig.Trigger)
+	assert.Equal(t, "ada", trig.Initiator, "the maker is the scheduled runs' initiator")
+	var list []api.Schedule
+	require.NoError(t, json.Unmarshal([]byte(m.mustCLI("schedule", "list", "-o", "json")), &list))
+	i := slices.IndexFunc(list, func(sc api.Schedule) bool { return sc.ID == id })
+	require.GreaterOrEqual(t, i, 0, "schedule list lists %s", id)
+	assert.Equal(t, "modes-scheduled", list[i].Runbook)
+	sched("delete", id)
+	sched("overdue")
+	return transcript
 }
 
 // record is what a run recorded, without its times, ids and digests.
@@ -246,11 +296,10 @@ func watchEvents(l string) string {
 }
 
 func TestRunCommandsAgreeInBothModes(t *testing.T) {
-	a := newAPIEnv(t)
-	dir := filepath.Join(a.dir, "modes")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tabletop.yaml"), []byte(modesTabletop), 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "held.yaml"), []byte(modesHeld), 0o600))
+	cat, err := filepath.Abs(testCatalogue)
+	require.NoError(t, err)
+	a := newAPIEnv(t, "catalogue: "+cat) // the server's and the direct CLI's
+	dir := filepath.Join("testdata", "modes")
 	outageStart := time.Now().Add(-time.Minute).Truncate(time.Second)
 
 	direct, remote := modeRun{apiEnv: a}, modeRun{apiEnv: a, remote: true}
@@ -263,18 +312,18 @@ func TestRunCommandsAgreeInBothModes(t *testing.T) {
 	assert.Equal(t, "cli", direct.status(directRuns[0]).Trigger)
 	assert.Equal(t, "api", direct.status(remoteRuns[0]).Trigger)
 
-	// runs: every filter, in both modes, over the six runs (each mode's tabletop, held
-	// run and failed run).
+	// runs: every filter, in both modes, over the eight runs (each mode's tabletop, held
+	// run, failed run and scenario run).
 	all := append(append([]string(nil), directRuns...), remoteRuns...)
 	for _, c := range []struct {
 		filter []string
 		want   []int // indexes into all
 	}{
-		{[]string{"--runbook", "modes-tabletop", "--since", "30d"}, []int{0, 3}},
-		{[]string{"--service", "payments", "--mode", "live", "--since", "1h"}, []int{1, 2, 4, 5}},
-		{[]string{"--runbook", "modes-held", "--outcome", "succeeded"}, []int{1, 4}},
-		{[]string{"--runbook", "modes-held", "--outcome", "failed"}, []int{2, 5}},
-		{[]string{"--runbook", "modes-tabletop", "--limit", "1"}, []int{3}}, // the newest
+		{[]string{"--runbook", "modes-tabletop", "--since", "30d"}, []int{0, 4}},
+		{[]string{"--service", "payments", "--mode", "live", "--since", "1h"}, []int{1, 2, 5, 6}},
+		{[]string{"--runbook", "modes-held", "--outcome", "succeeded"}, []int{1, 5}},
+		{[]string{"--runbook", "modes-held", "--outcome", "failed"}, []int{2, 6}},
+		{[]string{"--runbook", "modes-tabletop", "--limit", "1"}, []int{4}}, // the newest
 		{[]string{"--runbook", "modes-tabletop", "--since", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, nil},
 		{[]string{"--service", "other"}, nil},
 	} {
@@ -294,6 +343,20 @@ func TestRunCommandsAgreeInBothModes(t *testing.T) {
 		}
 		assert.ElementsMatch(t, want, ids, "runs %v", c.filter)
 	}
+	// Through the server, coverage reads the server's run history, which shows a caller
+	// the runs of the services they may view only: pat views none of the catalogue's.
+	remote.as("pat")
+	var rep catalogue.Report
+	require.NoError(t, json.Unmarshal([]byte(remote.mustCLI("coverage", "--output", "json")), &rep))
+	for _, s := range rep.Services {
+		assert.Nil(t, s.LastDrill, "coverage through the server as pat: %s", s.Service)
+	}
+	// A scenario through the server is planned from the server's catalogue.
+	remote.as("ada")
+	_, errOut, code := remote.cli("scenario", "run", "region-a-lost", "--catalogue", testCatalogue)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "--catalogue: through the bcdr server (server.url) a scenario is planned from the server's catalogue")
+
 	// The API reads --since 30d as the CLI does.
 	code, body := a.call("vic", "GET", "/v1/runs?runbook=modes-held&since=30d", nil)
 	assert.Equal(t, 200, code, "%v", body)

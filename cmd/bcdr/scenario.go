@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
@@ -140,7 +142,11 @@ func newScenarioRunCommand(a *app, path *string) *cobra.Command {
 like 'bcdr run' does, with every child runbook carried in the run, so a later edit of a
 file never changes a running recovery. Each child run is a run of the service's runbook
 with the service set, so it counts in 'bcdr coverage'. --mode drill runs the drill
-variants, tabletop touches nothing; --wait follows the run to its end.`,
+variants, tabletop touches nothing; --wait follows the run to its end.
+
+Through the bcdr server (server.url) the server plans the scenario from its own
+catalogue (config catalogue) and checks the caller's role on every affected service;
+--catalogue is for starting directly on temporal.address.`,
 		Example: `  bcdr scenario run us-east-1-lost --mode drill --wait --catalogue catalogue.yaml
   bcdr scenario run orders-db-corrupted --mode live --outage-start 2026-11-22T03:12:00Z`,
 		Args: cobra.ExactArgs(1),
@@ -161,55 +167,49 @@ func (a *app) runScenario(ctx context.Context, path, name string, f scenarioRunF
 	if err := checkOutput(f.output, "text", "json"); err != nil {
 		return err
 	}
-	in, err := a.scenarioInput(path, name, f)
-	if err != nil {
+	if _, ok := workflows.ParseMode(f.mode); !ok {
+		return fmt.Errorf("--mode %q: must be live, drill or tabletop", f.mode)
+	}
+	if path != "" {
+		if a.remote() {
+			return fmt.Errorf("--catalogue: through the bcdr server (server.url) a scenario is planned from the server's catalogue (its config catalogue); leave --catalogue out, or unset server.url to plan from %s here", path)
+		}
+		a.cfg.Catalogue = path // the run service plans from the configured catalogue (scenarioRunbooks)
+	}
+	req := api.StartRequest{Scenario: name, Mode: f.mode}
+	if err := a.startTimes(&req, f.hold, f.outageStart); err != nil {
 		return err
 	}
-	// A scenario's recovery runbook is generated here, so it starts on the engine directly.
-	c, err := dial(ctx, a.cfg, discard())
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	e, runID, err := a.startInput(ctx, c, in)
-	if err != nil {
-		return err
-	}
-	return a.follow(ctx, e, runID, f.wait, f.output)
+	return a.withRuns(ctx, func(svc api.Runs) error {
+		ref, err := svc.Start(ctx, req)
+		var e *api.Error
+		if errors.As(err, &e) && e.Field == "scenario" {
+			return errors.New(e.Message) // names the scenario already; there is no --scenario flag
+		}
+		if err != nil {
+			return asFlag(err)
+		}
+		a.warnUnproven(ref.Unproven)
+		return a.follow(ctx, svc, ref.RunID, f.wait, f.output)
+	})
 }
 
-// scenarioInput builds the run of a scenario's generated recovery runbook, with every
-// runbook it runs (and those they nest) in Nested.
-func (a *app) scenarioInput(path, name string, f scenarioRunFlags) (workflows.Input, error) {
-	mode, ok := workflows.ParseMode(f.mode)
-	if !ok {
-		return workflows.Input{}, fmt.Errorf("--mode %q: must be live, drill or tabletop", f.mode)
-	}
-	p, reg, err := a.planScenario(path, name)
+// scenarioRunbooks is the run service's scenario planner (api.Options.Scenario) over the
+// configured catalogue (cataloguePath): a scenario's generated recovery runbook, with
+// every runbook it runs (and those they nest).
+func (a *app) scenarioRunbooks(name string) (*runbooks.Runbook, map[string]runbooks.Runbook, error) {
+	p, reg, err := a.planScenario("", name)
 	if err != nil {
-		return workflows.Input{}, err
+		return nil, nil, err
 	}
 	if len(p.Runbook.Steps) == 0 {
-		return workflows.Input{}, fmt.Errorf("scenario %s affects no service that has a step to run", name)
+		return nil, nil, fmt.Errorf("scenario %s affects no service that has a step to run", name)
 	}
 	nested, err := scenarioNested(p.Nested, reg)
 	if err != nil {
-		return workflows.Input{}, err
+		return nil, nil, err
 	}
-	actor, err := a.identity()
-	if err != nil {
-		return workflows.Input{}, err
-	}
-	in := workflows.Input{
-		Runbook: *p.Runbook, Nested: nested, Mode: mode, Initiator: actor, Authorized: servicesOf(*p.Runbook, nested),
-		Trigger: "cli", HoldOnFailure: f.hold, Evidence: true, Notify: a.cfg.Notifies(),
-	}
-	if f.outageStart != "" {
-		if in.OutageStart, err = a.outageStart(f.outageStart); err != nil {
-			return workflows.Input{}, err
-		}
-	}
-	return in, nil
+	return p.Runbook, nested, nil
 }
 
 // scenarioNested returns the scenario's child runbooks with the runbooks they nest, each
@@ -233,16 +233,4 @@ func scenarioNested(children map[string]runbooks.Runbook, reg *runbooks.Registry
 		out[key] = child // as the scenario planned it (with the service set)
 	}
 	return out, nil
-}
-
-// servicesOf lists the services of a run's runbooks, each once: a scenario started from
-// the CLI is authorized for them as a run it starts directly is (api.NewEngine).
-func servicesOf(rb runbooks.Runbook, nested map[string]runbooks.Runbook) []string {
-	out := []string{rb.Metadata.Service}
-	for _, k := range slices.Sorted(maps.Keys(nested)) {
-		if s := nested[k].Metadata.Service; !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -34,58 +33,62 @@ schedules), else directly on temporal.address.`,
 	cmd.AddCommand(&cobra.Command{
 		Use: "show ID", Short: "Show a schedule: spec, next times, recent runs", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, done, err := a.apiClient(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			var sc api.Schedule
-			if err := c.Do(cmd.Context(), http.MethodGet, "/v1/schedules/"+url.PathEscape(args[0]), nil, &sc); err != nil {
-				return err
-			}
-			if output == "json" {
-				return writeIndented(a, sc)
-			}
-			return printSchedule(a.stdout, sc)
-		},
-	})
-	simple := []struct{ use, short, method, suffix, done string }{
-		{"pause ID", "Pause a schedule (no run starts until unpaused)", http.MethodPost, "/pause", "paused"},
-		{"unpause ID", "Unpause a schedule", http.MethodPost, "/unpause", "unpaused"},
-		{"trigger ID", "Start the schedule's run now", http.MethodPost, "/trigger", "triggered"},
-		{"delete ID", "Delete a schedule (its past runs stay)", http.MethodDelete, "", "deleted"},
-	}
-	for _, s := range simple {
-		s := s
-		cmd.AddCommand(&cobra.Command{
-			Use: s.use, Short: s.short, Args: cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				c, done, err := a.apiClient(cmd.Context())
+			return a.withRuns(cmd.Context(), func(svc api.Runs) error {
+				sc, err := svc.Schedule(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
-				defer done()
-				var out map[string]any
-				if err := c.Do(cmd.Context(), s.method, "/v1/schedules/"+url.PathEscape(args[0])+s.suffix, nil, &out); err != nil {
-					return err
-				}
 				if output == "json" {
-					return writeIndented(a, out)
+					return writeIndented(a, sc)
 				}
-				fmt.Fprintf(a.stdout, "schedule %s: %s\n", args[0], s.done)
-				return nil
+				return printSchedule(a.stdout, sc)
+			})
+		},
+	})
+	changes := []struct {
+		use, short, done string
+		change           func(ctx context.Context, svc api.Runs, id string) (any, error)
+	}{
+		{"pause ID", "Pause a schedule (no run starts until unpaused)", "paused", func(ctx context.Context, svc api.Runs, id string) (any, error) {
+			return svc.PauseSchedule(ctx, id, true, "")
+		}},
+		{"unpause ID", "Unpause a schedule", "unpaused", func(ctx context.Context, svc api.Runs, id string) (any, error) {
+			return svc.PauseSchedule(ctx, id, false, "")
+		}},
+		{"trigger ID", "Start the schedule's run now", "triggered", func(ctx context.Context, svc api.Runs, id string) (any, error) {
+			return map[string]any{"id": id, "triggered": true}, svc.TriggerSchedule(ctx, id)
+		}},
+		{"delete ID", "Delete a schedule (its past runs stay)", "deleted", func(ctx context.Context, svc api.Runs, id string) (any, error) {
+			return map[string]any{"id": id, "deleted": true}, svc.DeleteSchedule(ctx, id)
+		}},
+	}
+	for _, c := range changes {
+		cmd.AddCommand(&cobra.Command{
+			Use: c.use, Short: c.short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return a.withRuns(cmd.Context(), func(svc api.Runs) error {
+					out, err := c.change(cmd.Context(), svc, args[0])
+					if err != nil {
+						return err
+					}
+					if output == "json" {
+						return writeIndented(a, out)
+					}
+					fmt.Fprintf(a.stdout, "schedule %s: %s\n", args[0], c.done)
+					return nil
+				})
 			},
 		})
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use: "list", Short: "List the schedules", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, done, err := a.apiClient(cmd.Context())
+			svc, done, err := a.runs(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			list, err := c.Schedules(cmd.Context())
+			list, err := svc.Schedules(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -113,12 +116,12 @@ keeps every run, and from the engine, which keeps runs for its retention; a sour
 cannot be read is named on stderr. The exit status is 1 when any service is overdue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, done, err := a.apiClient(cmd.Context())
+			svc, done, err := a.runs(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			report, err := c.Overdue(cmd.Context())
+			report, err := svc.Overdue(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -196,13 +199,8 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 			if req.Params, err = paramMap(params); err != nil {
 				return err
 			}
-			c, done, err := a.apiClient(cmd.Context())
+			sc, err := a.createSchedule(cmd.Context(), req)
 			if err != nil {
-				return err
-			}
-			defer done()
-			var sc api.Schedule
-			if err := c.Do(cmd.Context(), http.MethodPost, "/v1/schedules", req, &sc); err != nil {
 				return err
 			}
 			if *output == "json" {
@@ -223,6 +221,15 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 	f.BoolVar(&req.Paused, "paused", false, "create the schedule paused")
 	f.StringVar(&req.Note, "note", "", "a note shown with the schedule")
 	return cmd
+}
+
+// createSchedule makes a schedule through the run service.
+func (a *app) createSchedule(ctx context.Context, req api.ScheduleRequest) (sc api.Schedule, err error) {
+	err = a.withRuns(ctx, func(svc api.Runs) error {
+		sc, err = svc.CreateSchedule(ctx, req)
+		return err
+	})
+	return sc, err
 }
 
 // printSchedule shows a schedule for people; --output json gives the API's form.

@@ -38,7 +38,7 @@ api/openapi.yaml, also served at GET /v1/openapi.yaml.`,
 				return err
 			}
 			defer c.Close()
-			opts, err := a.apiOptions(c)
+			opts, err := a.apiOptions(c, logger)
 			if err != nil {
 				return err
 			}
@@ -71,7 +71,7 @@ api/openapi.yaml, also served at GET /v1/openapi.yaml.`,
 
 // apiServer builds the API server from the configuration.
 func (a *app) apiServer(c client.Client) (*api.Server, error) {
-	opts, err := a.apiOptions(c)
+	opts, err := a.apiOptions(c, a.logger())
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,9 @@ func (a *app) apiServer(c client.Client) (*api.Server, error) {
 	return s, nil
 }
 
-func (a *app) apiOptions(c client.Client) (api.Options, error) {
+// apiOptions are the run service's options from the configuration, on the engine c,
+// logging to logger: the server's, and the CLI's when it reaches the engine directly.
+func (a *app) apiOptions(c client.Client, logger *slog.Logger) (api.Options, error) {
 	reg, err := registry(a.cfg)
 	if err != nil {
 		return api.Options{}, err
@@ -100,10 +102,11 @@ func (a *app) apiOptions(c client.Client) (api.Options, error) {
 	return api.Options{
 		Client: c, TaskQueue: a.cfg.Temporal.TaskQueue, Registry: reg,
 		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, a.cfg.GroupsOf, nil),
-		Triggers: a.cfg.Triggers, Catalogue: a.portfolioCatalogue(), Cadence: cadence, Notify: a.cfg.Notifies(), Logger: a.logger(),
+		Triggers: a.cfg.Triggers, Catalogue: a.portfolioCatalogue(), Scenario: a.scenarioRunbooks,
+		Cadence: cadence, Notify: a.cfg.Notifies(), Logger: logger,
 		Evidence: newLazyEvidence(a.cfg), DataConverter: a.runDataConverter(),
 		OutageWindow: a.cfg.OutageWindow.Std(), ProvenPolicy: a.cfg.ProvenPolicy(),
-		IdentityKey: identityKey(a.cfg, a.logger()),
+		IdentityKey: identityKey(a.cfg, logger),
 	}, nil
 }
 
@@ -131,12 +134,11 @@ func (a *app) apiClientWith(ctx context.Context, dial func(context.Context, *con
 	if err != nil {
 		return nil, nil, err
 	}
-	opts, err := a.apiOptions(c)
+	opts, err := a.apiOptions(c, discard())
 	if err != nil {
 		c.Close()
 		return nil, nil, err
 	}
-	opts.Logger = discard()
 	opts.Local = &api.Identity{Name: actor.Name, Groups: actor.Groups, Grants: []api.Grant{{Role: api.Admin}}, Via: "local"}
 	return api.InProcess(api.New(opts).Handler()), c.Close, nil
 }
