@@ -6,9 +6,12 @@
 // reordering any bundle breaks the chain, which Verify reports. Removing the newest
 // bundles and rewriting HEAD leaves a chain that agrees with itself: a store anchored with
 // AnchorTo also appends every head to a file outside the store, and Verify checks the
-// chain against it. Append verifies the chain (all of it once per Store, then what was
-// added since and the newest bundle) and refuses, with a ChainError, to extend one that
-// does not verify. Bundle folders that are not in the chain are reported as stray.
+// chain against it. Append verifies the chain and refuses, with a ChainError, to extend
+// one that does not verify: all of it when the Store first writes, every 10 minutes and
+// whenever the quick check finds a problem; before the other writes, the head it verified
+// (its manifest and files), every bundle added since and the anchor's new lines, so a
+// write costs the same however long the chain. Bundle folders that are not in the chain
+// are reported as stray.
 //
 // The chain also keeps the improvement plan (package improvements): each action item
 // and gap of an ended run opens an item (Activity.Write, Store.OpenImprovements), and
