@@ -78,7 +78,7 @@ func (p *planWriter) scope() {
 			procs[s.BusinessProcess] = append(procs[s.BusinessProcess], s.Name)
 		}
 	}
-	p.f("This plan covers %d services in %d tiers, %d disaster scenarios and %d recovery procedures.\n\n",
+	p.f("This plan covers services: %d; tiers: %d; disaster scenarios: %d; recovery procedures: %d.\n\n",
 		len(p.c.Services), len(p.tiers()), len(p.c.Scenarios), len(p.c.RunbookPaths()))
 	if len(names) > 0 {
 		sort.Strings(names)

@@ -88,6 +88,7 @@ func TestSamplePlanNamesEveryServiceAndScenario(t *testing.T) {
 	md := b.String()
 	c := src.Catalogue
 
+	assert.Contains(t, section(t, md, "Scope"), "This plan covers services: 20; tiers: 3; disaster scenarios: 3; recovery procedures: 7.")
 	services := section(t, md, "Services by tier")
 	programme := section(t, md, "Exercise programme")
 	for _, s := range c.Services {
