@@ -45,6 +45,9 @@ func endedOutside(err error) bool {
 type EvidenceWriter interface {
 	Get(ctx context.Context, runID string) (evidence.Bundle, evidence.Manifest, error)
 	Append(ctx context.Context, st workflows.Status) (workflows.EvidenceRef, error)
+	// OpenImprovements opens the improvement items of the run's action items and gaps
+	// (evidence.Store.OpenImprovements), after its bundle.
+	OpenImprovements(ctx context.Context, st workflows.Status) error
 }
 
 // TerminatedRecord returns the record of a run the engine ended without it, from the
@@ -126,10 +129,14 @@ func (e *Engine) endedRecord(ctx context.Context, runID string) (workflows.Statu
 	}
 	if w, ok := e.opts.Evidence.(EvidenceWriter); ok {
 		ref, err := w.Append(ctx, st)
-		if err != nil {
+		switch {
+		case err != nil:
 			st.EvidenceError = err.Error()
-		} else {
+		default:
 			st.Evidence = &ref
+			if err := w.OpenImprovements(ctx, st); err != nil {
+				st.EvidenceError = "improvement items: " + err.Error()
+			}
 		}
 	}
 	return st, nil
@@ -203,6 +210,9 @@ func (r *Reconciler) Sweep(ctx context.Context) ([]string, error) {
 		st, err := TerminatedRecord(ctx, r.Client, r.DataConverter, rs.RunID)
 		if err == nil {
 			_, err = r.Store.Append(ctx, st)
+		}
+		if err == nil {
+			err = r.Store.OpenImprovements(ctx, st)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("run %s: %w", rs.RunID, err))

@@ -135,3 +135,41 @@ func Improvements(ctx context.Context, store Lister, dueAfter func(service strin
 	}
 	return improvements.Build(events, drills, dueAfter), problems, nil
 }
+
+// ImportImprovements opens the improvement items of every run the chain holds (runs
+// written before the plan existed, or whose openings a crash left out): it reads the
+// records of the runs whose items are not all there and writes only the missing
+// openings. It returns how many it wrote; run again, it writes none.
+func (s *Store) ImportImprovements(ctx context.Context) (int, error) {
+	ms, err := s.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	have := map[string]bool{}
+	var runs []Manifest
+	for _, m := range ms {
+		switch {
+		case m.Mode == improvements.RecordMode:
+			have[m.RunID] = true
+		case m.Files[RecordFile] != "":
+			runs = append(runs, m)
+		}
+	}
+	records, errs := ReadRecords(ctx, s, runs)
+	written := 0
+	for i, st := range records {
+		if st == nil {
+			return written, errs[i]
+		}
+		for _, e := range Openings(*st) {
+			if have[e.RecordID()] {
+				continue
+			}
+			if _, err := s.AppendImprovement(ctx, st.Runbook, st.Service, e); err != nil {
+				return written, fmt.Errorf("evidence: open improvement %s of run %s: %w", e.Item, st.RunID, err)
+			}
+			written++
+		}
+	}
+	return written, nil
+}

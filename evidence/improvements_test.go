@@ -123,3 +123,27 @@ func TestTamperedImprovementRecordFailsVerification(t *testing.T) {
 	assert.ErrorContains(t, problems[0], "improvement.json was changed")
 	assert.Empty(t, improvements.Select(items, improvements.Filter{Status: improvements.Dropped}))
 }
+
+// Runs written before the plan existed get their items from an import; a second import
+// writes nothing.
+func TestImportImprovementsOpensWhatIsMissingOnce(t *testing.T) {
+	s, _ := newFileStore(t)
+	ctx := context.Background()
+	_, err := s.Append(ctx, tabletopWithFindings("tt-1"))
+	require.NoError(t, err)
+	_, err = s.Append(ctx, record("drill-1", workflows.ModeDrill)) // one action item
+	require.NoError(t, err)
+	n, err := s.ImportImprovements(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	n, err = s.ImportImprovements(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	items, problems, err := Improvements(ctx, s, thirtyDays)
+	require.NoError(t, err)
+	assert.Empty(t, problems)
+	assert.Len(t, items, 3)
+	ms, err := s.List(ctx)
+	require.NoError(t, err)
+	assert.Len(t, ms, 5)
+}

@@ -59,6 +59,15 @@ func (l *lazyEvidence) Append(ctx context.Context, st workflows.Status) (workflo
 	return s.Append(ctx, st)
 }
 
+// OpenImprovements opens the items of a run's action items and gaps (api.EvidenceWriter).
+func (l *lazyEvidence) OpenImprovements(ctx context.Context, st workflows.Status) error {
+	s, err := l.store(ctx)
+	if err != nil {
+		return err
+	}
+	return s.OpenImprovements(ctx, st)
+}
+
 // AppendImprovement writes an improvement item's change (api.ImprovementWriter).
 func (l *lazyEvidence) AppendImprovement(ctx context.Context, runbook, service string, e improvements.Event) (workflows.EvidenceRef, error) {
 	s, err := l.store(ctx)

@@ -34,7 +34,8 @@ evidence store as identity.user.`,
 	}
 	var output string
 	cmd.PersistentFlags().StringVarP(&output, "output", "o", "text", "output format: text, json")
-	cmd.AddCommand(newImprovementsListCommand(a, &output), newImprovementsShowCommand(a, &output), newImprovementsUpdateCommand(a, &output))
+	cmd.AddCommand(newImprovementsListCommand(a, &output), newImprovementsShowCommand(a, &output), newImprovementsUpdateCommand(a, &output),
+		newImprovementsImportCommand(a))
 	return cmd
 }
 
@@ -111,6 +112,30 @@ func newImprovementsUpdateCommand(a *app, output *string) *cobra.Command {
 	f.StringVar(&u.Reason, "reason", "", "why the item is dropped (required with --status dropped)")
 	f.StringVar(&u.Note, "note", "", "a comment kept in the item's history")
 	return cmd
+}
+
+func newImprovementsImportCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "import",
+		Short: "Open the items of the runs the evidence store holds from before the plan (idempotent)",
+		Long: `import reads the evidence store (evidence.dir or evidence.s3_bucket) directly and opens an
+improvement item for every action item and gap of a recorded run that has none yet: runs
+written before the improvement plan existed. The workers open new runs' items themselves;
+running import again writes nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := a.evidenceStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			n, err := store.ImportImprovements(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%d improvement items opened in %s\n", n, store.Location())
+			return nil
+		},
+	}
 }
 
 // improvementItem sends GET or PATCH (with body) for the item id and prints the item the

@@ -53,7 +53,10 @@ func TestImprovementsCommandBothWays(t *testing.T) {
 	direct := map[string]string{"HOME": home, "XDG_CONFIG_HOME": home, "BCDR_EVIDENCE_DIR": dir, "BCDR_IDENTITY_USER": "alice",
 		"BCDR_TEMPORAL_ADDRESS": "127.0.0.1:1"}
 
-	out, errs, code := runCLI(t, direct, "improvements", "list")
+	out, errs, code := runCLI(t, direct, "improvements", "import")
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, "0 improvement items opened in "+dir+"\n", out, "the run's evidence write opened its item already")
+	out, errs, code = runCLI(t, direct, "improvements", "list")
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "open")
 	assert.Contains(t, out, "script the DNS switch")
