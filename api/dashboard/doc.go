@@ -5,7 +5,7 @@
 // a user sees and may press follows the API's roles. The API enforces them either way.
 //
 // The pages: runs (filterable list, child runs under their parent, start a drill), a run
-// live (timeline of its steps with the critical path, RTO clock, approvals, manual tasks
+// live (timeline of its steps with the critical path, RTO clock, approvals, manual tasks, roll calls
 // and operator controls, tabletop prompts and injects; a scenario run's child runs
 // nested, its runbook steps linked to them, and their open tasks under its "Waiting for
 // people"), a run's report with the evidence bundle download, the portfolio (per

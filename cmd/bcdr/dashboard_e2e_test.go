@@ -396,6 +396,41 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Last: its live run of ledger-restore proves ledger (a live recovery counts as a
 	// drill does), which the portfolio subtest shows as never drilled.
 	t.Run("unproven version flagged before and after the start", func(t *testing.T) { d.testUnprovenStart(t) })
+	t.Run("roll call acknowledged from the run page", func(t *testing.T) { d.testRollCall(t) })
+}
+
+// testRollCall: a roll call naming olga and amy waits on the run page as a roll call
+// with an Acknowledge button for an operator; olga's click records her acknowledgement
+// (the run's complete action, verified like bcdr complete), and the roll call waits on
+// for amy. Last, and from an uploaded runbook, so that no other subtest counts it.
+func (d *dashEnv) testRollCall(t *testing.T) {
+	c := api.NewClient(d.base, "ada")
+	ref, err := c.Start(context.Background(), api.StartRequest{Filename: "roll.yaml", Mode: "drill", Source: `apiVersion: bcdr.io/v1
+kind: Runbook
+metadata: {name: roll-call-page, service: checkout}
+steps:
+  - id: roll
+    uses: people.roll_call
+    with: {people: [olga, amy], message: "checkout is down: are you available?", timeout: 1h}
+`})
+	require.NoError(t, err)
+	olga := d.tab(t)
+	d.signIn(t, olga, "olga")
+	d.visit(t, olga, "#/run/"+ref.RunID)
+	d.waitJS(t, olga, "the roll call's button", `document.querySelector('li.task-roll-call button[data-action=acknowledge][data-step=roll]') !== null`)
+	assert.Contains(t, eval[string](t, olga, `document.querySelector('li.task-roll-call h3').textContent`), "Roll call")
+	assert.Contains(t, eval[string](t, olga, `document.querySelector('li.task-roll-call').innerText`), "People: olga, amy")
+	d.shot(t, olga, "run-roll-call")
+	do(t, olga, chromedp.Click(chromedp.CSS(`li.task-roll-call button[data-action=acknowledge]`)))
+	d.waitJS(t, olga, "the acknowledgement recorded", `document.getElementById('notice').innerText.includes('Acknowledged roll')`)
+	st, err := c.Run(context.Background(), ref.RunID)
+	require.NoError(t, err)
+	roll := st.Step("roll")
+	require.Len(t, roll.Decisions, 1)
+	assert.Equal(t, "olga", roll.Decisions[0].By)
+	assert.Equal(t, workflows.StepWaiting, roll.Status, "amy has not acknowledged")
+	_, err = c.Act(context.Background(), ref.RunID, api.Action{Name: "cancel", Comment: "end of the page test"})
+	require.NoError(t, err)
 }
 
 // testUnprovenStart: the start form says, before anything starts, that a live run of

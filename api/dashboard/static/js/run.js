@@ -238,13 +238,13 @@ function tasks(st, act) {
     const on = here ? st.runId : p.runId;
     const act1 = (action, body, done) => act(action, body, done, on);
     const comment = h('input', {type: 'text', name: 'comment', autocomplete: 'off'});
-    const title = {approval: 'Approval', manual: 'Manual task', prompt: 'Tabletop prompt'}[p.kind] || p.kind;
+    const title = {approval: 'Approval', manual: 'Manual task', prompt: 'Tabletop prompt', 'roll call': 'Roll call'}[p.kind] || p.kind;
     const info = [
       h('h3', {}, title + ': ', p.name ? p.name + ' ' : '', h('span', {class: 'mono'}, p.step)),
       here ? null : h('p', {class: 'small in-child'}, 'In child run ', h('a', {href: '#/run/' + enc(p.runId), class: 'mono'}, p.runId),
         (p.path || []).length ? ' (' + p.path.join(' › ') + ')' : '', service ? ', service ' + service : ''),
       p.prompt ? h('p', {class: 'prompt'}, p.prompt) : null,
-      p.approvers && p.approvers.length ? h('p', {class: 'small'}, 'Approvers: ' + p.approvers.join(', ') + (p.quorum > 1 ? ` · ${p.approved || 0} of ${p.quorum} approvals` : '')) : null,
+      p.approvers && p.approvers.length ? h('p', {class: 'small'}, (p.kind === 'roll call' ? 'People: ' : 'Approvers: ') + p.approvers.join(', ') + (p.quorum > 1 ? ` · ${p.approved || 0} of ${p.quorum} approvals` : '')) : null,
       h('p', {class: 'small'}, 'Waiting since ' + when(p.since) + ' (' + ago(p.since) + ')'),
     ];
     let buttons = null;
@@ -262,11 +262,16 @@ function tasks(st, act) {
         ? h('div', {class: 'decide'}, field('Note', comment),
           h('button', {type: 'button', class: 'primary', 'data-action': 'complete', 'data-step': p.step, 'data-run': on, onclick: () => act1('complete', {step: p.step, comment: comment.value}, `Marked ${p.step} done.`)}, 'Mark done'))
         : h('p', {class: 'small no-role'}, 'Only an operator of this service can mark it done.');
+    } else if (p.kind === 'roll call') {
+      buttons = can('operator', service)
+        ? h('div', {class: 'decide'}, field('Note', comment),
+          h('button', {type: 'button', class: 'primary', 'data-action': 'acknowledge', 'data-step': p.step, 'data-run': on, onclick: () => act1('complete', {step: p.step, comment: comment.value}, `Acknowledged ${p.step}.`)}, 'Acknowledge'))
+        : h('p', {class: 'small no-role'}, 'Acknowledge with the link in your notification, or with bcdr complete.');
     } else if (p.kind === 'prompt') {
       buttons = h('p', {class: 'small'}, here ? h('a', {href: '#tabletop-h'}, 'Answer in the tabletop panel')
         : h('a', {href: '#/run/' + enc(p.runId)}, 'Answer on the child run\'s page'));
     }
-    return h('li', {class: 'task task-' + p.kind, dataset: {step: p.step, run: on}}, info, buttons);
+    return h('li', {class: 'task task-' + p.kind.replace(/ /g, '-'), dataset: {step: p.step, run: on}}, info, buttons);
   });
   return [h('h2', {id: 'tasks-h'}, 'Waiting for people'),
     items.length ? h('ul', {class: 'plain'}, items) : h('p', {class: 'empty'}, 'Nothing waits for a person.')];
