@@ -21,7 +21,6 @@ import (
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/activities/aws/awstest"
 	"github.com/bcdr/bcdr/runbooks"
-	"github.com/bcdr/bcdr/runbooks/library"
 )
 
 // sessionsCloud is the service dynamodb-global-table-switch.yaml switches, as the test
@@ -191,10 +190,7 @@ func TestDynamoDBSwitchDrillMovesNothingInProduction(t *testing.T) {
 	h, kinds := awsHarness(t, endpoint)
 	var w web
 	w.register(h)
-	reg, err := runbooks.DefaultRegistry(kinds...)
-	require.NoError(t, err)
-	rb, diags := runbooks.Load(library.FS, "dynamodb-global-table-switch.yaml", reg)
-	require.False(t, diags.HasErrors(), "%v", diags)
+	rb := loadLibrary(t, "dynamodb-global-table-switch.yaml", kinds)
 	params, err := runbooks.ResolveParams(rb, map[string]string{
 		"primary_region": sessionsPrimary, "secondary_region": sessionsSecondary, "ecs_count": "3",
 		"hosted_zone_id": cloud.zoneID, "secondary_api_dns": "sessions-dr.us-west-2.elb.amazonaws.com",

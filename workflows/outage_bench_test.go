@@ -13,7 +13,6 @@ import (
 
 	"github.com/bcdr/bcdr/internal/faultproxy"
 	"github.com/bcdr/bcdr/runbooks"
-	"github.com/bcdr/bcdr/runbooks/library"
 )
 
 // BenchmarkLibraryFailoverUnderOutage measures the orchestrator's own share of a library
@@ -41,10 +40,7 @@ func BenchmarkLibraryFailoverUnderOutage(b *testing.B) {
 		b.StopTimer()
 		c := newOutageCloud(ctx, b)
 		h, kinds := outageHarness(b, c)
-		reg, err := runbooks.DefaultRegistry(kinds...)
-		require.NoError(b, err)
-		rb, diags := runbooks.Load(library.FS, "ecs-service-region-failover.yaml", reg)
-		require.Empty(b, diags, "%s", diags.Error())
+		rb := loadLibrary(b, "ecs-service-region-failover.yaml", kinds)
 		c.proxy.SetLatencies(faultproxy.RealisticLatencies())
 		b.StartTimer()
 

@@ -211,14 +211,22 @@ func outageAWSHarness(t testing.TB, endpoint, region string) (*harness, []runboo
 	return h, kinds
 }
 
+// loadLibrary loads the library runbook name with the builtin kinds and kinds, and
+// requires it to be free of problems.
+func loadLibrary(t testing.TB, name string, kinds []runbooks.Kind) *runbooks.Runbook {
+	t.Helper()
+	reg, err := runbooks.DefaultRegistry(kinds...)
+	require.NoError(t, err)
+	rb, diags := runbooks.Load(library.FS, name, reg)
+	require.Empty(t, diags, "%s", diags.Error())
+	return rb
+}
+
 func TestECSFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
 	ctx := context.Background()
 	c := newOutageCloud(ctx, t)
 	h, kinds := outageHarness(t, c)
-	reg, err := runbooks.DefaultRegistry(kinds...)
-	require.NoError(t, err)
-	rb, diags := runbooks.Load(library.FS, "ecs-service-region-failover.yaml", reg)
-	require.Empty(t, diags, "%s", diags.Error())
+	rb := loadLibrary(t, "ecs-service-region-failover.yaml", kinds)
 
 	st := outageRun(t, c, rb, h)
 	require.Equal(t, RunSucceeded, st.State, "%s", st.Error)
@@ -283,10 +291,7 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 
 	h, kinds := outageAWSHarness(t, p.URL, sessionsSecondary)
 	registerSecondaryWeb(h)
-	reg, err := runbooks.DefaultRegistry(kinds...)
-	require.NoError(t, err)
-	rb, diags := runbooks.Load(library.FS, "dynamodb-global-table-switch.yaml", reg)
-	require.Empty(t, diags, "%s", diags.Error())
+	rb := loadLibrary(t, "dynamodb-global-table-switch.yaml", kinds)
 	params, err := runbooks.ResolveParams(rb, map[string]string{
 		"primary_region": sessionsPrimary, "secondary_region": sessionsSecondary, "ecs_count": "3",
 		"hosted_zone_id": cloud.zoneID, "secondary_api_dns": "sessions-dr.us-west-2.elb.amazonaws.com",
@@ -357,10 +362,7 @@ func TestECSFailoverDrillPutsTheAutoScalingRangeBack(t *testing.T) {
 	ctx := context.Background()
 	c := newOutageCloud(ctx, t)
 	h, kinds := outageHarness(t, c)
-	reg, err := runbooks.DefaultRegistry(kinds...)
-	require.NoError(t, err)
-	rb, diags := runbooks.Load(library.FS, "ecs-service-region-failover.yaml", reg)
-	require.Empty(t, diags, "%s", diags.Error())
+	rb := loadLibrary(t, "ecs-service-region-failover.yaml", kinds)
 	params, err := runbooks.ResolveParams(rb, c.params())
 	require.NoError(t, err)
 	st, _ := h.run(t, *rb, func(in *Input) { in.Mode, in.Params = ModeDrill, params })
