@@ -32,6 +32,8 @@ var readmeNotRun = map[string]string{
 	"bin/bcdr import ":          "another tool's file of the reader's (TestImportChaosToolkitRunsAsDrill, runbooks/convert tests)",
 	"temporal operator":         "Temporal's own CLI on a production cluster; bcdr dev creates the search attributes itself",
 	"bin/bcdr improvements ":    "the commands' syntax (TestImprovementsCommandBothWays runs list, show and update, directly and through a server)",
+	"bin/bcdr bcp ":             "the plan of the reader's catalogue (TestBCPCommand writes it through the CLI; TestPlanPDFRendersPages prints the PDF in Chromium)",
+	"bin/bcdr compliance ":      "a pack over the reader's evidence (TestCompliancePackOverTheSample makes one over the sample through the CLI)",
 }
 
 const readmePath = "../../README.md"
