@@ -31,6 +31,7 @@ export async function improvementsView(main, params, ctx) {
   const list = await api('/v1/improvements?' + q);
   if (!ctx.alive()) return;
   const all = params.toString() ? (await api('/v1/improvements')).items : list.items;
+  if (!ctx.alive()) return;
   const services = [...new Set([...all.map(i => i.service), params.get('service')].filter(Boolean))].sort();
   const form = h('form', {class: 'filters', 'aria-label': 'Filter improvement items', onchange: () => apply(), onsubmit: ev => { ev.preventDefault(); apply(); }},
     field('Service', select('service', [['', 'all services'], ...services], params.get('service') || '')),

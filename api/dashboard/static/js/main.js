@@ -82,6 +82,7 @@ async function route() {
       notify(e.status === 401 ? 'The sign-in link holds a token this server does not accept: sign in with a token.' : e.message, 'error');
     }
   }
+  if (!ctx.alive()) return;
   const hash = location.hash || '#/runs';
   if (hash === '#/login' && session.token) signOut(false); // signing in again: as someone else, maybe
   if (hash === '#/login' || !session.token) {
@@ -98,6 +99,7 @@ async function route() {
       if (!(e instanceof APIError) || e.status !== 401) notify(e.message, 'error');
       return;
     }
+    if (!ctx.alive()) return; // a later route has the page now
   }
   showUser();
   for (const [re, nav, view] of routes) {

@@ -20,6 +20,7 @@ export async function reportView(main, runId, ctx) {
   const res = await api(base + '/report?format=json', {raw: true});
   const source = res.headers.get('X-Bcdr-Evidence') || 'none';
   const st = await res.json();
+  if (!ctx.alive()) return;
   const took = (a, b) => (zero(a) || zero(b) ? '—' : dur(new Date(b) - new Date(a)));
 
   // A tabletop's prompts put to the participants, answered or closed without an answer,

@@ -18,6 +18,7 @@ export async function runView(main, runId, ctx) {
   try {
     plan = await api(base + '/plan');
   } catch (_) { /* a run the engine no longer holds: the timeline uses the record alone */ }
+  if (!ctx.alive()) return;
 
   const els = {
     head: h('div', {class: 'page-head'}),

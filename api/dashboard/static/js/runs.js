@@ -11,6 +11,7 @@ const FILTERS = ['service', 'runbook', 'mode', 'outcome', 'since'];
 export async function runsView(main, params, ctx) {
   document.title = 'Runs — bcdr';
   const books = (await api('/v1/runbooks')).runbooks || [];
+  if (!ctx.alive()) return; // the reader went on to another page meanwhile
   const uniq = xs => [...new Set(xs.filter(Boolean))].sort();
   const withCurrent = (xs, v) => (v && !xs.includes(v) ? [...xs, v] : xs);
   const services = withCurrent(uniq(books.map(b => b.service)), params.get('service'));
