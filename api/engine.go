@@ -288,11 +288,41 @@ func (e *Engine) run(ctx context.Context, runID string) (workflows.Status, error
 	if !info.open {
 		return e.result(ctx, runID)
 	}
-	v, err := e.opts.Client.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
+	v, err := queryStatus(ctx, e.opts.Client, runID)
 	if err != nil {
 		return st, temporalError(err, "status of run "+runID)
 	}
 	return st, v.Get(&st)
+}
+
+// queryStatus asks a running run for its status. The engine's matching service hands
+// the query to a worker; when matching (or the frontend's connection to it) restarts
+// mid-query, the engine drops it (Canceled or Unavailable) although the run is fine, and
+// a new matching process answers within a second. The query is asked again, a few times
+// and only while the caller waits, so that an operator's status read rides out a restart
+// of an engine service instead of failing (make cluster-test kills each service).
+func queryStatus(ctx context.Context, c client.Client, runID string) (converter.EncodedValue, error) {
+	wait := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		v, err := c.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
+		if err == nil || attempt == 4 || ctx.Err() != nil || !droppedByEngine(err) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// droppedByEngine tells an engine that dropped a request (a service restarting) from one
+// that answered it.
+func droppedByEngine(err error) bool {
+	var canceled *serviceerror.Canceled
+	var unavailable *serviceerror.Unavailable
+	return errors.As(err, &canceled) || errors.As(err, &unavailable)
 }
 
 // Wait implements Runs.
