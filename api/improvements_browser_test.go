@@ -24,13 +24,7 @@ import (
 // form; the item's owner marks it done through the form; dropping it without a reason
 // shows the API's refusal at the field and changes nothing; the portfolio counts it.
 func TestImprovementPagesInBrowser(t *testing.T) {
-	browser := browsertest.Start(t)
-	e := newPlanEnv(t)
-	mux := http.NewServeMux()
-	mux.Handle("/ui/", dashboard.Handler())
-	mux.Handle("/v1/", e.s.Handler())
-	srv := httptest.NewServer(mux) // 127.0.0.1
-	defer srv.Close()
+	browser, srv, e := planDashboard(t)
 	var mu sync.Mutex
 	var jsErrors []string
 	tab := func(token string) context.Context {
@@ -51,7 +45,7 @@ func TestImprovementPagesInBrowser(t *testing.T) {
 				}
 			}
 		}()
-		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/ui/#token="+token)))
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv+"/ui/#token="+token)))
 		waitPage(t, ctx, "signed in", fmt.Sprintf(`document.getElementById('who-name').textContent === %q`, token))
 		// The sign-in link lands on the runs page: let it finish loading before moving on.
 		waitPage(t, ctx, "the runs page", `document.querySelector('h1').textContent === 'Runs' && document.querySelector('main p.loading') === null`)
@@ -92,6 +86,60 @@ func TestImprovementPagesInBrowser(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Empty(t, jsErrors, "the pages logged errors")
+}
+
+// TestALateAnswerDoesNotTakeOverTheNextPage: a reader who leaves a page before its data
+// arrives stays on the page they went to. The runs list's first request is held in the
+// browser until the reader is on the improvement plan; when its answer then arrives, the
+// runs view must not replace the page (it did: the dashboard test's tabletop page was
+// overwritten by the runs list the sign-in had opened, under load).
+func TestALateAnswerDoesNotTakeOverTheNextPage(t *testing.T) {
+	browser, srv, _ := planDashboard(t)
+
+	ctx, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv+"/ui/#token=vic")))
+	waitPage(t, ctx, "the runs page", `document.querySelector('h1').textContent === 'Runs' && document.querySelector('main p.loading') === null`)
+
+	// Hold GET /v1/runbooks (the runs view's first request) until released; its JSON,
+	// once read, says so, so that the test knows when the view has gone on.
+	evalJS[any](t, ctx, `(() => {
+		const real = window.fetch;
+		window.held = [];
+		window.fetch = (url, opts) => String(url).startsWith('/v1/runbooks')
+			? new Promise(resolve => window.held.push(() => real(url, opts).then(res => {
+				const json = res.json.bind(res);
+				res.json = () => json().finally(() => { window.consumed = true; });
+				resolve(res);
+			})))
+			: real(url, opts);
+	})()`)
+	evalJS[any](t, ctx, `location.hash = '#/runs?mode=drill'`)
+	waitPage(t, ctx, "the runs view waiting for its runbooks", `window.held.length === 1`)
+	evalJS[any](t, ctx, `location.hash = '#/improvements'`)
+	waitPage(t, ctx, "the improvement plan", `document.querySelector('h1').textContent === 'Improvement plan'`)
+
+	evalJS[any](t, ctx, `window.held[0]()`)
+	waitPage(t, ctx, "the held answer read", `window.consumed === true`)
+	// What the runs view does with it runs in the microtasks after; a task queued now runs
+	// after all of them.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`new Promise(r => setTimeout(r, 0))`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, "Improvement plan", evalJS[string](t, ctx, `document.querySelector('h1').textContent`), "the late runs view replaced the page the reader went to")
+	assert.Equal(t, "#/improvements", evalJS[string](t, ctx, `location.hash`))
+}
+
+// planDashboard serves the dashboard and the API of newPlanEnv on loopback, for the
+// headless Chromium it starts; it returns the browser, the server's address and the env.
+func planDashboard(t *testing.T) (context.Context, string, *planEnv) {
+	browser := browsertest.Start(t)
+	e := newPlanEnv(t)
+	mux := http.NewServeMux()
+	mux.Handle("/ui/", dashboard.Handler())
+	mux.Handle("/v1/", e.s.Handler())
+	srv := httptest.NewServer(mux) // 127.0.0.1
+	t.Cleanup(srv.Close)
+	return browser, srv.URL, e
 }
 
 func waitPage(t *testing.T, ctx context.Context, what, expr string) {
