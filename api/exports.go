@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 )
 
 // DefaultExportEvery is how often the server exports the improvement plan to its

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bcdr/bcdr/improvements"
-	"github.com/bcdr/bcdr/trackers"
+	"github.com/bcdr/bcdr/continuity/improvements"
+	"github.com/bcdr/bcdr/continuity/trackers"
 )
 
 // TestImprovementExportedToGitHubAndBack: the server exports the tabletop's action item

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/workflows"
 )
 

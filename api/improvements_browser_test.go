@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/api/dashboard"
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/internal/browsertest"
 )
 

@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )

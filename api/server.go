@@ -13,9 +13,9 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/continuity/trackers"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
-	"github.com/bcdr/bcdr/trackers"
 )
 
 // Options is what the server needs.

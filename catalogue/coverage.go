@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 )
 

@@ -5,7 +5,7 @@ import (
 	"io"
 	"sort"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 )
 
 // CountImprovements puts the improvement plan's counts (improvements.Summarize, the one

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/catalogue"
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 )
 
 // The coverage report and the portfolio state the counts the plan's one summary gives.

@@ -4,7 +4,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 )
 

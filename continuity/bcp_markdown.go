@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/bcdr/bcdr/catalogue"
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 )
 

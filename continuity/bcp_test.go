@@ -17,7 +17,7 @@ import (
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/continuity"
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/internal/browsertest"
 	"github.com/bcdr/bcdr/internal/chromium"
 	"github.com/bcdr/bcdr/internal/librarytest"

@@ -12,4 +12,8 @@
 // procedures as `bcdr doc` renders them (runbooks.WriteDoc). It imports no
 // infrastructure: the caller reads the evidence store and the engine, and prints HTML
 // to PDF (internal/chromium).
+//
+// Its subpackages are the rest of the programme: improvements (the improvement plan's
+// items and rules, tracked to closure and verified by a later drill) and trackers (their
+// export to GitHub Issues, Jira Cloud and a signed webhook).
 package continuity

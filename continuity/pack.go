@@ -11,7 +11,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/readiness"
 )
 

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/workflows"
 )
 

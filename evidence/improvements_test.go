@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/workflows"
 )

@@ -5,8 +5,8 @@ import (
 
 	"go.temporal.io/sdk/converter"
 
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/internal/codec"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/lazy"

@@ -12,8 +12,8 @@ import (
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/continuity"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/readiness"
 )
 

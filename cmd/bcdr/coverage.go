@@ -14,8 +14,8 @@ import (
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/catalogue"
+	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/improvements"
 	"github.com/bcdr/bcdr/runbooks"
 )
 

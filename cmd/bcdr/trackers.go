@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bcdr/bcdr/continuity/trackers"
 	"github.com/bcdr/bcdr/internal/config"
-	"github.com/bcdr/bcdr/trackers"
 )
 
 // exporters are the configuration's trackers (trackers.*), each with its credential

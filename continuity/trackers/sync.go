@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 )
 
 // Backoff after a failed attempt: doubling from FirstRetry up to MaxRetry; a permanent

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bcdr/bcdr/improvements"
+	"github.com/bcdr/bcdr/continuity/improvements"
 )
 
 // plan is an improvement plan kept as its events, as the evidence store keeps it.
