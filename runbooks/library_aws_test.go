@@ -8,27 +8,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bcdr/bcdr/activities/aws"
+	"github.com/bcdr/bcdr/internal/librarytest"
 	"github.com/bcdr/bcdr/runbooks"
 )
-
-// awsRegistry is the builtin kinds and the AWS kinds as activities/aws declares them.
-func awsRegistry(t *testing.T) *runbooks.Registry {
-	t.Helper()
-	var kinds []runbooks.Kind
-	for _, a := range aws.New(aws.Config{}).Actions() {
-		kinds = append(kinds, a.Kind)
-	}
-	reg, err := runbooks.DefaultRegistry(kinds...)
-	require.NoError(t, err)
-	return reg
-}
 
 // TestLibraryAgainstRealAWSKinds validates the library against the AWS kinds as
 // activities/aws declares them, so a renamed or retyped input breaks here and not
 // during an incident. (The package's own tests use loose stubs, see testKinds.)
 func TestLibraryAgainstRealAWSKinds(t *testing.T) {
-	reg := awsRegistry(t)
+	reg := librarytest.Registry(t)
 	files, err := filepath.Glob("library/*.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -45,7 +33,7 @@ func TestLibraryAgainstRealAWSKinds(t *testing.T) {
 // the escalation of s3-replication-verification.yaml from get_marker's result for a
 // canary that arrived in time, one that arrived late and one that never arrived.
 func TestS3ReplicationReportSaysWhatHappenedToTheCanary(t *testing.T) {
-	rb, diags := runbooks.Load(os.DirFS("library"), "s3-replication-verification.yaml", awsRegistry(t))
+	rb, diags := runbooks.Load(os.DirFS("library"), "s3-replication-verification.yaml", librarytest.Registry(t))
 	require.Empty(t, diags, "%s", diags.Error())
 	params, err := runbooks.ResolveParams(rb, nil)
 	require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/internal/fixture"
+	"github.com/bcdr/bcdr/internal/librarytest"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -24,7 +25,7 @@ var failovers = []string{
 // the real AWS kinds); switched to the documented DNS fallback (traffic_switch: dns,
 // Route 53's API), the same runbooks are warned about at their DNS steps.
 func TestLibraryFailoversStayOffTheEvacuatedControlPlanes(t *testing.T) {
-	reg := awsRegistry(t)
+	reg := librarytest.Registry(t)
 	for _, f := range failovers {
 		t.Run(f, func(t *testing.T) {
 			src := fixture.Read(t, filepath.Join("library", f))
@@ -56,7 +57,7 @@ func TestLibraryFailoversStayOffTheEvacuatedControlPlanes(t *testing.T) {
 // on ARC (Route 53's API on the live path, the database's rollback into the primary
 // region), given objectives.evacuates, is warned about at each of those places.
 func TestOldFailoverDesignIsWarned(t *testing.T) {
-	rb, diags := runbooks.Load(os.DirFS("testdata/evacuation"), "old-aws-region-failover-web.yaml", awsRegistry(t))
+	rb, diags := runbooks.Load(os.DirFS("testdata/evacuation"), "old-aws-region-failover-web.yaml", librarytest.Registry(t))
 	require.NotNil(t, rb, "%s", diags.Error())
 	var got []string
 	for _, d := range diags {

@@ -25,9 +25,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	awsact "github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/activities/aws/awstest"
 	"github.com/bcdr/bcdr/internal/faultproxy"
+	"github.com/bcdr/bcdr/internal/librarytest"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
 )
@@ -205,20 +205,9 @@ func webFailoverUnderOutage(t testing.TB, load func() (*runbooks.Runbook, error)
 	return c, st, took, approve
 }
 
-// awsRegistry is the registry of the built-in and AWS kinds.
-func awsRegistry(t testing.TB) *runbooks.Registry {
-	var kinds []runbooks.Kind
-	for _, act := range awsact.New(awsact.Config{Region: outageDR}).Actions() {
-		kinds = append(kinds, act.Kind)
-	}
-	reg, err := runbooks.DefaultRegistry(kinds...)
-	require.NoError(t, err)
-	return reg
-}
-
 func fromLibrary(t testing.TB, name string) func() (*runbooks.Runbook, error) {
 	return func() (*runbooks.Runbook, error) {
-		rb, diags := runbooks.Load(library.FS, name, awsRegistry(t))
+		rb, diags := runbooks.Load(library.FS, name, librarytest.Registry(t))
 		require.Empty(t, diags, "%s", diags.Error())
 		return rb, nil
 	}
@@ -226,7 +215,7 @@ func fromLibrary(t testing.TB, name string) func() (*runbooks.Runbook, error) {
 
 func fromEvacuationFixtures(t *testing.T, name string) func() (*runbooks.Runbook, error) {
 	return func() (*runbooks.Runbook, error) {
-		rb, diags := runbooks.Load(os.DirFS("../runbooks/testdata/evacuation"), name, awsRegistry(t))
+		rb, diags := runbooks.Load(os.DirFS("../runbooks/testdata/evacuation"), name, librarytest.Registry(t))
 		require.NotNil(t, rb, "%s", diags.Error())
 		return rb, nil
 	}

@@ -659,14 +659,9 @@ func TestSkipNeedsCommentAndUnblocksDependents(t *testing.T) {
 	assert.Equal(t, 2*time.Minute, st.Step("next").StartedAt.Sub(st.StartedAt))
 }
 
-func TestRetryFailedStepWhileHeld(t *testing.T) {
-	h := newHarness(t)
-	h.rec.fails["flaky"] = 1
-	var held Status
-	h.env.RegisterDelayedCallback(func() { held = h.query(t) }, time.Minute)
-	retried := h.update(2*time.Minute, UpdateRetry, ControlRequest{By: Actor{Name: "op"}, Step: "flaky"})
-	again := h.update(5*time.Minute, UpdateRetry, ControlRequest{By: Actor{Name: "op"}, Step: "flaky"})
-	st, err := h.run(t, parse(t, header+`steps:
+// heldFlaky is a step that fails once without retries, and a step after it; the tests run
+// it held on failure, so that an operator retries the failed step.
+const heldFlaky = header + `steps:
   - id: flaky
     uses: test.step
     with: {label: flaky}
@@ -675,7 +670,16 @@ func TestRetryFailedStepWhileHeld(t *testing.T) {
     uses: wait
     needs: flaky
     with: {duration: 10m}
-`), func(in *Input) { in.HoldOnFailure = time.Hour })
+`
+
+func TestRetryFailedStepWhileHeld(t *testing.T) {
+	h := newHarness(t)
+	h.rec.fails["flaky"] = 1
+	var held Status
+	h.env.RegisterDelayedCallback(func() { held = h.query(t) }, time.Minute)
+	retried := h.update(2*time.Minute, UpdateRetry, ControlRequest{By: Actor{Name: "op"}, Step: "flaky"})
+	again := h.update(5*time.Minute, UpdateRetry, ControlRequest{By: Actor{Name: "op"}, Step: "flaky"})
+	st, err := h.run(t, parse(t, heldFlaky), func(in *Input) { in.HoldOnFailure = time.Hour })
 	require.NoError(t, err)
 	assert.Equal(t, RunBlocked, held.State)
 	assert.Equal(t, StepFailed, held.Step("flaky").Status)
@@ -703,16 +707,7 @@ func TestLiveStateFollowsTheFlags(t *testing.T) {
 	at(3 * time.Minute)
 	resumed := h.update(4*time.Minute, UpdateResume, ControlRequest{By: Actor{Name: "op"}})
 	at(5 * time.Minute)
-	st, err := h.run(t, parse(t, header+`steps:
-  - id: flaky
-    uses: test.step
-    with: {label: flaky}
-    retry: {attempts: 1}
-  - id: after
-    uses: wait
-    needs: flaky
-    with: {duration: 10m}
-`), func(in *Input) { in.HoldOnFailure = time.Hour })
+	st, err := h.run(t, parse(t, heldFlaky), func(in *Input) { in.HoldOnFailure = time.Hour })
 	require.NoError(t, err)
 	require.NoError(t, paused())
 	require.NoError(t, retried())

@@ -6,29 +6,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	awsact "github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/internal/fixture"
+	"github.com/bcdr/bcdr/internal/librarytest"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/convert"
 )
-
-// awsRegistry is the builtin kinds and the AWS kinds as activities/aws declares them.
-func awsRegistry(t *testing.T) *runbooks.Registry {
-	var kinds []runbooks.Kind
-	for _, a := range awsact.New(awsact.Config{}).Actions() {
-		kinds = append(kinds, a.Kind)
-	}
-	reg, err := runbooks.DefaultRegistry(kinds...)
-	require.NoError(t, err)
-	return reg
-}
 
 // AWS's own restart runbook converts whole: a StringList parameter becomes a list.
 func TestSSMRestartEC2(t *testing.T) {
 	src := fixture.Read(t, "testdata/ssm-restart-ec2.yaml")
 	res, err := convert.SSM("ssm-restart-ec2.yaml", src)
 	require.NoError(t, err)
-	rb, diags := runbooks.Parse("converted.yaml", res.YAML, awsRegistry(t))
+	rb, diags := runbooks.Parse("converted.yaml", res.YAML, librarytest.Registry(t))
 	require.False(t, diags.HasErrors(), "%s\n%s", diags.Error(), res.YAML)
 	require.Len(t, res.Notes, 1)
 	assert.Equal(t, `ssm-restart-ec2.yaml:7:13: not converted: assumeRole "{{ AutomationAssumeRole }}": bcdr steps assume a role with their role_arn input (see bcdr iam-policy)`, res.Notes[0].String())
@@ -45,7 +34,7 @@ func TestSSMActionsAndAPIs(t *testing.T) {
 	src := fixture.Read(t, "testdata/ssm-promote-replica.json")
 	res, err := convert.SSM("ssm-promote-replica.json", src)
 	require.NoError(t, err)
-	rb, diags := runbooks.Parse("converted.yaml", res.YAML, awsRegistry(t))
+	rb, diags := runbooks.Parse("converted.yaml", res.YAML, librarytest.Registry(t))
 	require.False(t, diags.HasErrors(), "%s\n%s", diags.Error(), res.YAML)
 
 	var notes []string
