@@ -197,7 +197,9 @@ func outageHarness(t testing.TB, c *outageCloud) (*harness, []runbooks.Kind) {
 // outageAWSHarness is a test environment whose activities are the real AWS actions, calling
 // endpoint (the fault proxy) with region as their default region.
 func outageAWSHarness(t testing.TB, endpoint, region string) (*harness, []runbooks.Kind) {
-	a := awsact.New(awsact.Config{Region: region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond})
+	// the ARC endpoints are listed primary region first: every ARC call meets the outage
+	a := awsact.New(awsact.Config{Region: region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond,
+		ARCEndpointsAsListed: true})
 	var kinds []runbooks.Kind
 	for _, act := range a.Actions() {
 		kinds = append(kinds, act.Kind)

@@ -29,6 +29,11 @@ type Config struct {
 	// Logger receives the log lines of actions called outside an activity (tests, the
 	// readiness checks); inside one they go to the activity's logger. Nil drops them.
 	Logger *slog.Logger
+	// ARCEndpointsAsListed makes ARC steps try a cluster's endpoints in the order the step
+	// lists them. By default a random one goes first so that runs spread over the cluster
+	// (AWS's advice); the outage tests list the region that is down first, so that every
+	// ARC call meets the outage before it moves on.
+	ARCEndpointsAsListed bool
 }
 
 // Actions carries out the AWS step kinds. Its methods are the activities; Actions lists

@@ -91,8 +91,18 @@ func (a *Actions) arcClient(ctx context.Context, s Scope, ep clusterEndpoint) (r
 }
 
 // endpointOrder is the order the cluster's endpoints are tried in: a random one first, so
-// that runs spread over the cluster (AWS's advice), then the others. Tests fix it.
-var endpointOrder = rand.Perm
+// that runs spread over the cluster (AWS's advice), then the others; as listed when the
+// configuration says so.
+func (a *Actions) endpointOrder(n int) []int {
+	if !a.cfg.ARCEndpointsAsListed {
+		return rand.Perm(n)
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
 
 // onAnyEndpoint calls fn with a client for each endpoint until one answers, giving each
 // call at most the cluster's endpoint timeout: an endpoint that hangs (its region is
@@ -113,7 +123,7 @@ func (a *Actions) onAnyEndpoint(ctx context.Context, s Scope, cl arcCluster, wha
 		timeout = defaultEndpointTimeout
 	}
 	var errs []error
-	for _, i := range endpointOrder(len(eps)) {
+	for _, i := range a.endpointOrder(len(eps)) {
 		c, err := a.arcClient(ctx, s, eps[i])
 		if err != nil {
 			return err

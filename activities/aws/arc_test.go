@@ -107,25 +107,10 @@ func hanging(t *testing.T) (*httptest.Server, *calls) {
 	return srv, &got
 }
 
-// inOrder makes onAnyEndpoint try the endpoints as listed, so a test decides which one
-// comes first.
-func inOrder(t *testing.T) {
-	endpointOrder = func(n int) []int {
-		out := make([]int, n)
-		for i := range out {
-			out[i] = i
-		}
-		return out
-	}
-	t.Cleanup(func() { endpointOrder = randPerm })
-}
-
-var randPerm = endpointOrder
-
 func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T) {
-	inOrder(t)
 	cluster := newFakeCluster()
 	a, good := wire(t, cluster.serve)
+	a.cfg.ARCEndpointsAsListed = true // the hanging endpoint goes first
 	hang, hung := hanging(t)
 	eps := []any{
 		map[string]any{"endpoint": hang.URL, "region": "us-east-1"},
@@ -176,9 +161,9 @@ func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T)
 // TestARCGetRoutingControlRotatesPastAHangingEndpoint: before endpoint_timeout, a hanging
 // endpoint tried first held the call until the step's own deadline.
 func TestARCGetRoutingControlRotatesPastAHangingEndpoint(t *testing.T) {
-	inOrder(t)
 	cluster := newFakeCluster()
 	a, good := wire(t, cluster.serve)
+	a.cfg.ARCEndpointsAsListed = true // the hanging endpoint goes first
 	hang, _ := hanging(t)
 	with := map[string]any{"routing_control_arn": cellEast, "endpoint_timeout": "100ms", "cluster_endpoints": []any{
 		map[string]any{"endpoint": hang.URL, "region": "us-east-1"},
@@ -197,9 +182,9 @@ func TestARCGetRoutingControlRotatesPastAHangingEndpoint(t *testing.T) {
 }
 
 func TestARCSafetyRuleIsReportedByName(t *testing.T) {
-	inOrder(t)
 	cluster := newFakeCluster()
 	a, good := wire(t, cluster.serve)
+	a.cfg.ARCEndpointsAsListed = true // the hanging endpoint goes first
 	second := httptest.NewServer(http.HandlerFunc(cluster.serve))
 	defer second.Close()
 	allOff := map[string]any{
