@@ -27,7 +27,7 @@ type Server struct {
 	// Endpoint is the server's URL, for Config.Endpoint / BaseEndpoint.
 	Endpoint string
 	cmd      *exec.Cmd
-	log      *syncBuffer
+	log      *SyncBuffer
 	exited   chan struct{}
 }
 
@@ -83,7 +83,7 @@ func Start() (*Server, error) {
 	args = append(args, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd := exec.Command(name, args...)
 	cmd.Env = motoEnv(os.Environ())
-	log := &syncBuffer{}
+	log := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	// its own process group, so Stop ends the server and any child it started
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -206,22 +206,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer collects the server's output; the process writes while the tests read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
