@@ -74,20 +74,13 @@ func (d *decoder) catalogue(root *yaml.Node) *Catalogue {
 	d.Pos.Set("", yamlnode.PosOf(root))
 	var kind string
 	found := d.Fields(root, "", "catalogue", d.catalogueFields(c, &kind))
-	if found == nil {
-		return c
-	}
-	if found["kind"] == nil {
-		d.errorf(yamlnode.PosOf(root), "missing kind: want \"kind: %s\"", Kind)
-	} else if kind != Kind {
+	at := yamlnode.PosOf(root)
+	d.Require(found, "kind", at, "missing kind: want \"kind: %s\"", Kind)
+	if found["kind"] != nil && kind != Kind {
 		d.errorf(d.Pos.At("kind"), "kind is %q; want %q", kind, Kind)
 	}
-	if found["metadata"] == nil {
-		d.errorf(yamlnode.PosOf(root), "missing metadata (with at least a name)")
-	}
-	if found["services"] == nil {
-		d.errorf(yamlnode.PosOf(root), "missing services: a catalogue lists at least one service")
-	}
+	d.Require(found, "metadata", at, "missing metadata (with at least a name)")
+	d.Require(found, "services", at, "missing services: a catalogue lists at least one service")
 	return c
 }
 
@@ -114,9 +107,7 @@ func (d *decoder) metadataFields(m *Metadata) map[string]yamlnode.FieldFunc {
 func (d *decoder) tier(n *yaml.Node, path string) TierPolicy {
 	t := TierPolicy{Tier: -1, Pos: yamlnode.PosOf(n)}
 	found := d.Fields(n, path, "tier", d.tierFields(&t))
-	if found != nil && found["tier"] == nil {
-		d.errorf(yamlnode.PosOf(n), "tier policy has no tier number")
-	}
+	d.Require(found, "tier", yamlnode.PosOf(n), "tier policy has no tier number")
 	return t
 }
 
@@ -140,8 +131,7 @@ func (d *decoder) targets(v *yaml.Node, path string) Targets {
 	}
 	out := Targets{}
 	for _, p := range ps {
-		if !validDisruption(p.Key) {
-			d.errorf(yamlnode.PosOf(p.K), "unknown disruption type %q in targets: want one of %s%s", p.Key, disruptionList(), yamlnode.Suggest(p.Key, disruptionNames()))
+		if !d.disruption(p.Key, yamlnode.PosOf(p.K), " in targets") {
 			continue
 		}
 		sub := yamlnode.Join(path, p.Key)
@@ -169,18 +159,10 @@ func (d *decoder) durationPtr(dst **runbooks.Duration, what string) yamlnode.Fie
 func (d *decoder) service(n *yaml.Node, path string) Service {
 	s := Service{Tier: -1, Pos: yamlnode.PosOf(n)}
 	found := d.Fields(n, path, "service", d.serviceFields(&s))
-	if found == nil {
-		return s
-	}
-	if found["name"] == nil {
-		d.errorf(yamlnode.PosOf(n), "service has no name")
-	}
-	if found["tier"] == nil {
-		d.errorf(d.Pos.At(yamlnode.Join(path, "name")), "service %q has no tier", s.Name)
-	}
-	if found["owner"] == nil {
-		d.errorf(d.Pos.At(yamlnode.Join(path, "name")), "service %q has no owner: say who answers for its recovery", s.Name)
-	}
+	name := d.Pos.At(yamlnode.Join(path, "name"))
+	d.Require(found, "name", yamlnode.PosOf(n), "service has no name")
+	d.Require(found, "tier", name, "service %q has no tier", s.Name)
+	d.Require(found, "owner", name, "service %q has no owner: say who answers for its recovery", s.Name)
 	return s
 }
 
@@ -203,15 +185,9 @@ func (d *decoder) serviceFields(s *Service) map[string]yamlnode.FieldFunc {
 func (d *decoder) runbookRef(n *yaml.Node, path string) RunbookRef {
 	r := RunbookRef{Pos: yamlnode.PosOf(n)}
 	found := d.Fields(n, path, "runbook reference", d.runbookRefFields(&r))
-	if found == nil {
-		return r
-	}
-	if found["path"] == nil {
-		d.errorf(yamlnode.PosOf(n), "runbook reference has no path")
-	}
-	if found["disruptions"] == nil {
-		d.errorf(yamlnode.PosOf(n), "runbook reference has no disruptions: say which of %s it recovers from", disruptionList())
-	}
+	at := yamlnode.PosOf(n)
+	d.Require(found, "path", at, "runbook reference has no path")
+	d.Require(found, "disruptions", at, "runbook reference has no disruptions: say which of %s it recovers from", disruptionList())
 	return r
 }
 
@@ -225,8 +201,7 @@ func (d *decoder) runbookRefFields(r *RunbookRef) map[string]yamlnode.FieldFunc 
 		},
 		"disruptions": func(v *yaml.Node, p string) {
 			for i, s := range d.StrList(v, p, "disruptions") {
-				if !validDisruption(s) {
-					d.errorf(d.Pos.At(yamlnode.Index(p, i)), "unknown disruption type %q: want one of %s%s", s, disruptionList(), yamlnode.Suggest(s, disruptionNames()))
+				if !d.disruption(s, d.Pos.At(yamlnode.Index(p, i)), "") {
 					continue
 				}
 				r.Disruptions = append(r.Disruptions, Disruption(s))
@@ -239,18 +214,10 @@ func (d *decoder) runbookRefFields(r *RunbookRef) map[string]yamlnode.FieldFunc 
 func (d *decoder) scenario(n *yaml.Node, path string) Scenario {
 	s := Scenario{Pos: yamlnode.PosOf(n)}
 	found := d.Fields(n, path, "scenario", d.scenarioFields(&s))
-	if found == nil {
-		return s
-	}
-	if found["name"] == nil {
-		d.errorf(yamlnode.PosOf(n), "scenario has no name")
-	}
-	if found["disruption"] == nil {
-		d.errorf(yamlnode.PosOf(n), "scenario %q has no disruption: want one of %s", s.Name, disruptionList())
-	}
-	if found["select"] == nil {
-		d.errorf(yamlnode.PosOf(n), "scenario %q has no select: name the services it hits, or their tags", s.Name)
-	}
+	at := yamlnode.PosOf(n)
+	d.Require(found, "name", at, "scenario has no name")
+	d.Require(found, "disruption", at, "scenario %q has no disruption: want one of %s", s.Name, disruptionList())
+	d.Require(found, "select", at, "scenario %q has no select: name the services it hits, or their tags", s.Name)
 	return s
 }
 
@@ -262,8 +229,7 @@ func (d *decoder) scenarioFields(s *Scenario) map[string]yamlnode.FieldFunc {
 		"incident_commander": d.StrInto(&s.IncidentCommander, "incident_commander"),
 		"disruption": func(v *yaml.Node, _ string) {
 			if x, ok := d.Str(v, "disruption"); ok {
-				if !validDisruption(x) {
-					d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "unknown disruption type %q: want one of %s%s", x, disruptionList(), yamlnode.Suggest(x, disruptionNames()))
+				if !d.disruption(x, yamlnode.PosOf(yamlnode.Deref(v)), "") {
 					return
 				}
 				s.Disruption = Disruption(x)
@@ -280,6 +246,16 @@ func (d *decoder) selectFields(sel *Selector) map[string]yamlnode.FieldFunc {
 	}
 }
 
+// disruption reports whether s is a disruption type, and reports it at at (where it
+// stands, as " in targets", after the name) when it is not.
+func (d *decoder) disruption(s string, at runbooks.Pos, where string) bool {
+	if validDisruption(s) {
+		return true
+	}
+	d.errorf(at, "unknown disruption type %q%s: want one of %s%s", s, where, disruptionList(), yamlnode.Suggest(s, disruptionNames()))
+	return false
+}
+
 func disruptionNames() []string {
 	out := make([]string, len(Disruptions))
 	for i, d := range Disruptions {
@@ -288,16 +264,5 @@ func disruptionNames() []string {
 	return out
 }
 
-func disruptionList() string {
-	s := ""
-	for i, d := range Disruptions {
-		switch {
-		case i == len(Disruptions)-1:
-			s += " or "
-		case i > 0:
-			s += ", "
-		}
-		s += string(d)
-	}
-	return s
-}
+// disruptionList is "component, zone, region or data".
+func disruptionList() string { return joinOr(disruptionNames()) }

@@ -118,6 +118,14 @@ func (d *Decoder) Fields(n *yaml.Node, path, what string, known map[string]Field
 	return found
 }
 
+// Require reports the problem at at when Fields decoded a mapping (found is not nil)
+// that lacks key; a value that was not a mapping is reported already.
+func (d *Decoder) Require(found map[string]*yaml.Node, key string, at Pos, format string, args ...any) {
+	if found != nil && found[key] == nil {
+		d.Errorf(at, format, args...)
+	}
+}
+
 func (d *Decoder) suggest(name string, candidates []string) string {
 	if d.Suggest != nil {
 		return d.Suggest(name, candidates)

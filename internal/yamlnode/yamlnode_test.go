@@ -164,6 +164,18 @@ func TestFields(t *testing.T) {
 	})
 }
 
+func TestRequire(t *testing.T) {
+	r := newRecorder()
+	found := r.Fields(root(t, "name: db\n"), "", "service", map[string]FieldFunc{"name": func(*yaml.Node, string) {}, "tier": func(*yaml.Node, string) {}})
+	r.Require(found, "name", Pos{Line: 1, Column: 1}, "service has no name")
+	r.Require(found, "tier", Pos{Line: 1, Column: 1}, "service %q has no tier", "db")
+	assert.Equal(t, []string{`1:1: service "db" has no tier`}, r.errs)
+
+	r = newRecorder()
+	r.Require(nil, "tier", Pos{Line: 1, Column: 1}, "service has no tier")
+	assert.Empty(t, r.errs, "a value that was not a mapping is not reported twice")
+}
+
 func TestSuggest(t *testing.T) {
 	candidates := []string{"description", "name", "needs", "timeout", "uses"}
 	cases := []struct {
