@@ -19,32 +19,10 @@ func WriteYAML(w io.Writer, c *Catalogue) error {
 		"kind", str(Kind),
 		"metadata", metadataNode(c.Metadata),
 	)
-	if len(c.Tiers) > 0 {
-		tiers := seq()
-		for _, t := range c.Tiers {
-			tiers.Content = append(tiers.Content, tierNode(t))
-		}
-		add(root, "tiers", tiers)
-	}
-	if len(c.Contacts) > 0 {
-		cts := seq()
-		for _, ct := range c.Contacts {
-			cts.Content = append(cts.Content, contactNode(ct))
-		}
-		add(root, "contacts", cts)
-	}
-	services := seq()
-	for _, s := range c.Services {
-		services.Content = append(services.Content, serviceNode(s))
-	}
-	add(root, "services", services)
-	if len(c.Scenarios) > 0 {
-		scs := seq()
-		for _, s := range c.Scenarios {
-			scs.Content = append(scs.Content, scenarioNode(s))
-		}
-		add(root, "scenarios", scs)
-	}
+	addSeq(root, "tiers", c.Tiers, tierNode)
+	addSeq(root, "contacts", c.Contacts, contactNode)
+	add(root, "services", seqOf(c.Services, serviceNode))
+	addSeq(root, "scenarios", c.Scenarios, scenarioNode)
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
 	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
@@ -70,9 +48,7 @@ func tierNode(t TierPolicy) *yaml.Node {
 	if t.ImprovementDue > 0 {
 		add(n, "improvement_due", str(t.ImprovementDue.String()))
 	}
-	if t.MTD != nil {
-		add(n, "mtd", str(t.MTD.String()))
-	}
+	addDuration(n, "mtd", t.MTD)
 	if len(t.Targets) > 0 {
 		add(n, "targets", targetsNode(t.Targets))
 	}
@@ -88,12 +64,8 @@ func targetsNode(ts Targets) *yaml.Node {
 		}
 		tn := mapping()
 		tn.Style = yaml.FlowStyle
-		if t.RTO != nil {
-			add(tn, "rto", str(t.RTO.String()))
-		}
-		if t.RPO != nil {
-			add(tn, "rpo", str(t.RPO.String()))
-		}
+		addDuration(tn, "rto", t.RTO)
+		addDuration(tn, "rpo", t.RPO)
 		add(n, string(d), tn)
 	}
 	return n
@@ -109,32 +81,28 @@ func serviceNode(s Service) *yaml.Node {
 	if len(s.Targets) > 0 {
 		add(n, "targets", targetsNode(s.Targets))
 	}
-	if s.MTD != nil {
-		add(n, "mtd", str(s.MTD.String()))
-	}
+	addDuration(n, "mtd", s.MTD)
 	if len(s.DependsOn) > 0 {
 		add(n, "depends_on", flowList(s.DependsOn))
 	}
-	if len(s.Runbooks) > 0 {
-		rbs := seq()
-		for _, r := range s.Runbooks {
-			rn := mapping("path", str(r.Path))
-			ds := make([]string, len(r.Disruptions))
-			for i, d := range r.Disruptions {
-				ds[i] = string(d)
-			}
-			add(rn, "disruptions", flowList(ds))
-			if len(r.Params) > 0 {
-				add(rn, "params", strMapNode(r.Params))
-			}
-			rbs.Content = append(rbs.Content, rn)
-		}
-		add(n, "runbooks", rbs)
-	}
+	addSeq(n, "runbooks", s.Runbooks, runbookRefNode)
 	if len(s.Tags) > 0 {
 		tags := strMapNode(s.Tags)
 		tags.Style = yaml.FlowStyle
 		add(n, "tags", tags)
+	}
+	return n
+}
+
+func runbookRefNode(r RunbookRef) *yaml.Node {
+	n := mapping("path", str(r.Path))
+	ds := make([]string, len(r.Disruptions))
+	for i, d := range r.Disruptions {
+		ds[i] = string(d)
+	}
+	add(n, "disruptions", flowList(ds))
+	if len(r.Params) > 0 {
+		add(n, "params", strMapNode(r.Params))
 	}
 	return n
 }
@@ -183,16 +151,34 @@ func addStr(m *yaml.Node, key, v string) {
 	}
 }
 
+// addDuration adds key with d, when it is set.
+func addDuration(m *yaml.Node, key string, d *runbooks.Duration) {
+	if d != nil {
+		add(m, key, str(d.String()))
+	}
+}
+
 func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 
-func seq() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"} }
+// seqOf is the sequence of items, each encoded by node.
+func seqOf[T any](items []T, node func(T) *yaml.Node) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	for _, it := range items {
+		n.Content = append(n.Content, node(it))
+	}
+	return n
+}
+
+// addSeq adds key with the sequence of items, when there are any.
+func addSeq[T any](m *yaml.Node, key string, items []T, node func(T) *yaml.Node) {
+	if len(items) > 0 {
+		add(m, key, seqOf(items, node))
+	}
+}
 
 func flowList(items []string) *yaml.Node {
-	n := seq()
+	n := seqOf(items, str)
 	n.Style = yaml.FlowStyle
-	for _, it := range items {
-		n.Content = append(n.Content, str(it))
-	}
 	return n
 }
 
