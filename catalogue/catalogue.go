@@ -219,29 +219,24 @@ func (sel *Selector) Matches(s *Service) bool {
 
 // Service returns the named service, or nil.
 func (c *Catalogue) Service(name string) *Service {
-	for i := range c.Services {
-		if c.Services[i].Name == name {
-			return &c.Services[i]
-		}
-	}
-	return nil
+	return find(c.Services, func(s *Service) bool { return s.Name == name })
 }
 
 // Scenario returns the named scenario, or nil.
 func (c *Catalogue) Scenario(name string) *Scenario {
-	for i := range c.Scenarios {
-		if c.Scenarios[i].Name == name {
-			return &c.Scenarios[i]
-		}
-	}
-	return nil
+	return find(c.Scenarios, func(sc *Scenario) bool { return sc.Name == name })
 }
 
 // Tier returns the policy of a tier, or nil when the catalogue defines none.
 func (c *Catalogue) Tier(tier int) *TierPolicy {
-	for i := range c.Tiers {
-		if c.Tiers[i].Tier == tier {
-			return &c.Tiers[i]
+	return find(c.Tiers, func(t *TierPolicy) bool { return t.Tier == tier })
+}
+
+// find returns the first of items that matches, or nil; the pointer is into items.
+func find[T any](items []T, match func(*T) bool) *T {
+	for i := range items {
+		if match(&items[i]) {
+			return &items[i]
 		}
 	}
 	return nil

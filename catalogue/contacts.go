@@ -27,20 +27,13 @@ type Contact struct {
 
 // Contact returns the named contact, or nil.
 func (c *Catalogue) Contact(name string) *Contact {
-	for i := range c.Contacts {
-		if c.Contacts[i].Name == name {
-			return &c.Contacts[i]
-		}
-	}
-	return nil
+	return find(c.Contacts, func(ct *Contact) bool { return ct.Name == name })
 }
 
 func (d *decoder) contact(n *yaml.Node, path string) Contact {
 	ct := Contact{Pos: yamlnode.PosOf(n)}
 	found := d.Fields(n, path, "contact", d.contactFields(&ct))
-	if found != nil && found["name"] == nil {
-		d.errorf(yamlnode.PosOf(n), "contact has no name: give the user or group:NAME bcdr knows them by")
-	}
+	d.Require(found, "name", yamlnode.PosOf(n), "contact has no name: give the user or group:NAME bcdr knows them by")
 	return ct
 }
 
