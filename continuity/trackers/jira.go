@@ -100,6 +100,15 @@ func (j *Jira) Create(ctx context.Context, is Issue) (Ref, error) {
 	return ref, nil
 }
 
+// jiraStatus is a status as the issue and transition answers state it: its name and its
+// category's key (new, indeterminate, done).
+type jiraStatus struct {
+	Name           string `json:"name"`
+	StatusCategory struct {
+		Key string `json:"key"`
+	} `json:"statusCategory"`
+}
+
 // Update moves the issue to a status of the item's status category (new, indeterminate,
 // done), whatever the project's workflow calls it: GET /rest/api/3/issue/{key}?fields=status
 // reads the current one; when it is of another category, GET
@@ -113,12 +122,7 @@ func (j *Jira) Update(ctx context.Context, ref Ref, is Issue) error {
 	base := j.site + "/rest/api/3/issue/" + url.PathEscape(ref.Key)
 	var cur struct {
 		Fields struct {
-			Status struct {
-				Name           string `json:"name"`
-				StatusCategory struct {
-					Key string `json:"key"`
-				} `json:"statusCategory"`
-			} `json:"status"`
+			Status jiraStatus `json:"status"`
 		} `json:"fields"`
 	}
 	if err := send(ctx, j.client, call{method: http.MethodGet, url: base + "?fields=status", header: j.headers()}, &cur, "read "+ref.Key, j.classify); err != nil {
@@ -129,14 +133,9 @@ func (j *Jira) Update(ctx context.Context, ref Ref, is Issue) error {
 	}
 	var list struct {
 		Transitions []struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-			To   struct {
-				Name           string `json:"name"`
-				StatusCategory struct {
-					Key string `json:"key"`
-				} `json:"statusCategory"`
-			} `json:"to"`
+			ID   string     `json:"id"`
+			Name string     `json:"name"`
+			To   jiraStatus `json:"to"`
 		} `json:"transitions"`
 	}
 	if err := send(ctx, j.client, call{method: http.MethodGet, url: base + "/transitions", header: j.headers()}, &list, "list transitions of "+ref.Key, j.classify); err != nil {
