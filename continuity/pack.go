@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -203,7 +204,7 @@ func evidenceOf(kind string, recs []Record) []Evidence {
 			continue
 		}
 		e := Evidence{Kind: kind, Seq: r.Seq, ID: r.ID, Service: r.Service, Runbook: r.Runbook, State: r.State, When: r.when().UTC()}
-		for _, name := range sortedNames(r.Files) {
+		for _, name := range slices.Sorted(maps.Keys(r.Files)) {
 			e.Files = append(e.Files, r.dir()+"/"+name)
 		}
 		out = append(out, e)
@@ -211,15 +212,6 @@ func evidenceOf(kind string, recs []Record) []Evidence {
 	if kind == EvidenceImprovements {
 		out = append(out, Evidence{Kind: kind, ID: "improvement items", Files: []string{ItemsFile}})
 	}
-	return out
-}
-
-func sortedNames(m map[string][]byte) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 
@@ -256,7 +248,7 @@ func WritePack(w io.Writer, p *PackInput) (*Index, error) {
 		return nil, err
 	}
 	files["frameworks/"+p.Framework.Name+".yaml"] = p.Framework.Table
-	idx.Files = append(sortedNames(files), "index.html", "index.json", "index.md")
+	idx.Files = append(slices.Sorted(maps.Keys(files)), "index.html", "index.json", "index.md")
 	sort.Strings(idx.Files)
 	var md, html bytes.Buffer
 	idx.writeMarkdown(&md)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -322,7 +324,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	r.writeFindings(w)
 	if len(st.Params) > 0 {
 		p("## Parameters\n\n")
-		for _, k := range sortedKeys(st.Params) {
+		for _, k := range slices.Sorted(maps.Keys(st.Params)) {
 			p("- `%s`: %s\n", k, mdEscape(fmt.Sprint(st.Params[k])))
 		}
 		p("\n")
@@ -489,12 +491,3 @@ func orDash(s string) string {
 // and an error or a finding may quote a web page or be written by anyone allowed to
 // record one. Entity references are the escape CommonMark defines for them.
 var mdEscape = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

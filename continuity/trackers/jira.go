@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -189,7 +191,7 @@ func (j *Jira) classify(resp *http.Response, raw []byte) error {
 	}
 	_ = json.Unmarshal(raw, &body)
 	words := strings.Join(body.ErrorMessages, "; ")
-	for _, k := range sortedKeys(body.Errors) {
+	for _, k := range slices.Sorted(maps.Keys(body.Errors)) {
 		if words != "" {
 			words += "; "
 		}

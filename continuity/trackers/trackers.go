@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"time"
 )
@@ -85,13 +84,4 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 func IsPermanent(err error) bool {
 	var p *Permanent
 	return errors.As(err, &p)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
