@@ -104,20 +104,13 @@ func (s *Store) AppendImprovement(ctx context.Context, runbook, service string, 
 // each checked against its manifest. An event that cannot be read, or was changed since
 // it was written, is left out and named in the errors.
 func ImprovementEvents(ctx context.Context, store FileReader, ms []Manifest) ([]improvements.Event, []error) {
-	var out []improvements.Event
-	var errs []error
+	var events []Manifest
 	for _, m := range ms {
-		if m.Mode != improvements.RecordMode {
-			continue
+		if m.Mode == improvements.RecordMode {
+			events = append(events, m)
 		}
-		e, err := readJSON[improvements.Event](ctx, store, m, ImprovementFile)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, e)
 	}
-	return out, errs
+	return readEach[improvements.Event](ctx, store, events, ImprovementFile)
 }
 
 // Improvements reads the improvement plan of a store: its items, as their events and

@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/bcdr/bcdr/readiness"
@@ -41,21 +42,9 @@ func LatestReadiness(ctx context.Context, store FileReader, ms []Manifest) ([]re
 			newest[m.Runbook] = m
 		}
 	}
-	names := make([]string, 0, len(newest))
-	for n := range newest {
-		names = append(names, n)
+	latest := make([]Manifest, 0, len(newest))
+	for _, n := range slices.Sorted(maps.Keys(newest)) {
+		latest = append(latest, newest[n])
 	}
-	sort.Strings(names)
-	var out []readiness.Record
-	var errs []error
-	for _, n := range names {
-		m := newest[n]
-		rec, err := readJSON[readiness.Record](ctx, store, m, ReadinessFile)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, rec)
-	}
-	return out, errs
+	return readEach[readiness.Record](ctx, store, latest, ReadinessFile)
 }

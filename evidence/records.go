@@ -42,6 +42,22 @@ func ReadRecords(ctx context.Context, store FileReader, ms []Manifest) (records 
 	return records, errs
 }
 
+// readEach reads the file name of each bundle ms lists, in order, as readJSON does; one
+// that cannot be read is left out and its error returned.
+func readEach[T any](ctx context.Context, store FileReader, ms []Manifest, name string) ([]T, []error) {
+	var out []T
+	var errs []error
+	for _, m := range ms {
+		v, err := readJSON[T](ctx, store, m, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, errs
+}
+
 // readJSON reads the file name of the bundle m lists, checked against m, as the JSON of
 // a T: a run's record, a readiness record or an improvement event.
 func readJSON[T any](ctx context.Context, store FileReader, m Manifest, name string) (T, error) {
