@@ -32,6 +32,21 @@ func describeGlobalCluster(ctx context.Context, c globalClusterDescriber, id str
 	return nil, notFound("global cluster %q not found", id)
 }
 
+// waitGlobalCluster polls the global cluster until done says it is done; done also gives
+// the state the wait reports.
+func (a *Actions) waitGlobalCluster(ctx context.Context, c globalClusterDescriber, what, id string,
+	done func(*rdstypes.GlobalCluster) (bool, string)) error {
+	_, err := a.poll(ctx, what, func(ctx context.Context) (bool, string, error) {
+		g, err := describeGlobalCluster(ctx, c, id)
+		if err != nil {
+			return false, "", err
+		}
+		ok, state := done(g)
+		return ok, state, nil
+	})
+	return err
+}
+
 // globalMember returns the member cluster with the ARN, or nil.
 func globalMember(g *rdstypes.GlobalCluster, arn string) *rdstypes.GlobalClusterMember {
 	for i := range g.GlobalClusterMembers {
@@ -189,18 +204,14 @@ func (a *Actions) moveGlobalWriter(ctx context.Context, c globalFailoverer, in g
 		}
 	}
 	if in.Wait {
-		_, err := a.poll(ctx, what, func(ctx context.Context) (bool, string, error) {
-			g, err := describeGlobalCluster(ctx, c, in.GlobalClusterID)
-			if err != nil {
-				return false, "", err
-			}
+		err := a.waitGlobalCluster(ctx, c, what, in.GlobalClusterID, func(g *rdstypes.GlobalCluster) (bool, string) {
 			m := globalMember(g, in.TargetClusterARN)
 			done := m != nil && awssdk.ToBool(m.IsWriter) && !failoverInProgress(g, in.TargetClusterARN)
 			state := awssdk.ToString(g.Status)
 			if g.FailoverState != nil && g.FailoverState.Status != "" {
 				state += ", " + string(g.FailoverState.Status)
 			}
-			return done, state, nil
+			return done, state
 		})
 		if err != nil {
 			return nil, err
@@ -269,12 +280,8 @@ func (a *Actions) detach(ctx context.Context, c globalDetacher, in detachInput) 
 		}
 	}
 	if in.Wait {
-		_, err := a.poll(ctx, what, func(ctx context.Context) (bool, string, error) {
-			g, err := describeGlobalCluster(ctx, c, in.GlobalClusterID)
-			if err != nil {
-				return false, "", err
-			}
-			return globalMember(g, in.ClusterARN) == nil, awssdk.ToString(g.Status), nil
+		err := a.waitGlobalCluster(ctx, c, what, in.GlobalClusterID, func(g *rdstypes.GlobalCluster) (bool, string) {
+			return globalMember(g, in.ClusterARN) == nil, awssdk.ToString(g.Status)
 		})
 		if err != nil {
 			return nil, err
