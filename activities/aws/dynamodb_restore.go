@@ -95,15 +95,9 @@ func restoredFrom(t *ddbtypes.TableDescription, source string) bool {
 
 func (a *Actions) restoreTable(ctx context.Context, c tableRestorer, in tableRestoreInput) (activities.Result, error) {
 	what := fmt.Sprintf("restore DynamoDB table %q into %q", in.SourceTable, in.TargetTable)
-	if (in.RestoreTime == "") == !in.UseLatestRestorableTime {
-		return nil, invalid("%s: give restore_time or use_latest_restorable_time: true (one of them)", what)
-	}
-	var at time.Time
-	if in.RestoreTime != "" {
-		var err error
-		if at, err = time.Parse(time.RFC3339, in.RestoreTime); err != nil {
-			return nil, invalid("%s: restore_time %q is not an RFC 3339 time (e.g. 2026-12-03T08:14:00Z)", what, in.RestoreTime)
-		}
+	at, err := restoreTime(what, in.RestoreTime, in.UseLatestRestorableTime)
+	if err != nil {
+		return nil, err
 	}
 	existing, err := describeTable(ctx, c, in.TargetTable)
 	if err != nil {

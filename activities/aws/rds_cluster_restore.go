@@ -102,10 +102,11 @@ func (a *Actions) RDSRestoreClusterToPointInTime(ctx context.Context, req activi
 
 func (a *Actions) restoreCluster(ctx context.Context, c clusterRestorer, req activities.Request, in clusterRestoreInput) (activities.Result, error) {
 	in.defaultID(req)
-	pit := pointInTimeInput{InstanceID: in.ClusterID, SourceInstanceID: in.SourceClusterID, RestoreTime: in.RestoreTime,
-		UseLatestRestorableTime: in.UseLatestRestorableTime, restoreConfig: in.network()}
-	at, err := pit.check()
+	at, err := restoreTime(in.what(), in.RestoreTime, in.UseLatestRestorableTime)
 	if err != nil {
+		return nil, err
+	}
+	if err := in.network().check(in.what()); err != nil {
 		return nil, err
 	}
 	res, _, err := a.buildCluster(ctx, c, req, in.clusterTarget, in.SourceClusterID, func(tags []rdstypes.Tag) (*rdstypes.DBCluster, error) {
@@ -140,6 +141,9 @@ func (t *clusterTarget) defaultID(req activities.Request) {
 	}
 }
 
+// what names the restore in errors.
+func (t clusterTarget) what() string { return fmt.Sprintf("restore DB cluster %q", t.ClusterID) }
+
 // network is the target's network, for the checks instance restores share.
 func (t clusterTarget) network() restoreConfig {
 	return restoreConfig{SubnetGroup: t.SubnetGroup, SecurityGroupIDs: t.SecurityGroupIDs, AllowDefaultNetwork: t.AllowDefaultNetwork}
@@ -150,7 +154,7 @@ func (t clusterTarget) network() restoreConfig {
 // waits for both. created is false when the cluster was adopted.
 func (a *Actions) buildCluster(ctx context.Context, c clusterBuilder, req activities.Request, t clusterTarget, source string,
 	start func(tags []rdstypes.Tag) (*rdstypes.DBCluster, error)) (res activities.Result, created bool, err error) {
-	what := fmt.Sprintf("restore DB cluster %q", t.ClusterID)
+	what := t.what()
 	tags := restoreConfig{Tags: t.Tags}.tags(req, source)
 	cl, err := describeClusterOrNil(ctx, c, t.ClusterID)
 	if err != nil {

@@ -63,7 +63,7 @@ func (a *Actions) RDSRestoreClusterFromSnapshot(ctx context.Context, req activit
 
 func (a *Actions) restoreClusterFromSnapshot(ctx context.Context, c clusterSnapshotRestorer, req activities.Request, in clusterSnapshotRestoreInput) (activities.Result, error) {
 	in.defaultID(req)
-	what := fmt.Sprintf("restore DB cluster %q", in.ClusterID)
+	what := in.what()
 	if (in.SnapshotID == "") == (in.SourceClusterID == "") {
 		return nil, invalid("%s: give db_cluster_snapshot_identifier or source_db_cluster_identifier (one of them)", what)
 	}

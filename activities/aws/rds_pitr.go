@@ -73,15 +73,9 @@ func (in pointInTimeInput) check() (time.Time, error) {
 	if (in.SourceInstanceID == "") == (in.SourceAutomatedBackups == "") {
 		return time.Time{}, invalid("%s: give source_db_instance_identifier or source_db_instance_automated_backups_arn (one of them)", what)
 	}
-	if (in.RestoreTime == "") == !in.UseLatestRestorableTime {
-		return time.Time{}, invalid("%s: give restore_time or use_latest_restorable_time: true (one of them)", what)
-	}
-	if in.RestoreTime == "" {
-		return time.Time{}, in.restoreConfig.check(what)
-	}
-	at, err := time.Parse(time.RFC3339, in.RestoreTime)
+	at, err := restoreTime(what, in.RestoreTime, in.UseLatestRestorableTime)
 	if err != nil {
-		return time.Time{}, invalid("%s: restore_time %q is not an RFC 3339 time (e.g. 2026-12-03T08:14:00Z)", what, in.RestoreTime)
+		return at, err
 	}
 	return at, in.restoreConfig.check(what)
 }

@@ -191,9 +191,21 @@ func TestRDSRestoreClusterToPointInTime(t *testing.T) {
 	require.NoError(t, err, "a retried attempt adopts its cluster and writer")
 	assert.Equal(t, false, res["created"])
 
-	_, err = a.RDSRestoreClusterToPointInTime(ctx, request(t, map[string]any{"source_db_cluster_identifier": "payments-aurora",
-		"use_latest_restorable_time": true, "writer_db_instance_class": "db.r6g.large"}))
-	requireErrorType(t, err, activities.ErrValidation, "db_subnet_group_name and vpc_security_group_ids")
+	// a refused restore names the cluster it would have created, not a DB instance
+	for _, bad := range []struct {
+		with map[string]any
+		want string
+	}{
+		{map[string]any{"use_latest_restorable_time": true}, "db_subnet_group_name and vpc_security_group_ids"},
+		{map[string]any{"allow_default_network": true}, "restore_time or use_latest_restorable_time"},
+		{map[string]any{"restore_time": at, "use_latest_restorable_time": true, "allow_default_network": true}, "one of them"},
+		{map[string]any{"restore_time": "yesterday", "allow_default_network": true}, "RFC 3339"},
+	} {
+		bad.with["source_db_cluster_identifier"], bad.with["db_cluster_identifier"] = "payments-aurora", "payments-refused"
+		bad.with["writer_db_instance_class"] = "db.r6g.large"
+		_, err = a.RDSRestoreClusterToPointInTime(ctx, request(t, bad.with))
+		requireErrorType(t, err, activities.ErrValidation, `restore DB cluster "payments-refused"`, bad.want)
+	}
 }
 
 // TestRDSRestoreClusterFromSnapshot: an Aurora cluster restored from a cluster snapshot
