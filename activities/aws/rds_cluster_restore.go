@@ -160,19 +160,14 @@ func (a *Actions) buildCluster(ctx context.Context, c clusterBuilder, req activi
 	if err != nil {
 		return nil, false, err
 	}
-	created = cl == nil
-	if cl != nil {
-		if tagValue(cl.TagList, tagRunID) != req.RunID || tagValue(cl.TagList, tagStepID) != req.StepID {
-			return nil, false, invalid("%s: a cluster with this identifier exists and was not created by this step", what)
-		}
-	} else {
-		cl, err = start(tags)
-		if errorCode(err) == "DBClusterAlreadyExistsFault" {
-			return nil, false, fmt.Errorf("%s: created concurrently, retry to adopt it: %w", what, err)
-		}
-		if err != nil {
-			return nil, false, classify(err, "%s from %q", what, source)
-		}
+	cl, created, err = adoptOrStart(what, cl, func(cl *rdstypes.DBCluster) bool { return madeByStep(cl.TagList, req) },
+		"a cluster with this identifier exists and was not created by this step", "DBClusterAlreadyExistsFault",
+		func() (*rdstypes.DBCluster, error) {
+			cl, err := start(tags)
+			return cl, classify(err, "%s from %q", what, source)
+		})
+	if err != nil {
+		return nil, false, err
 	}
 	// "This operation only restores the DB cluster, not the DB instances for that DB
 	// cluster. You must invoke the CreateDBInstance operation"

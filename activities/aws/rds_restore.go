@@ -116,19 +116,10 @@ func (a *Actions) buildInstance(ctx context.Context, c instanceDescriber, req ac
 	if err != nil {
 		return nil, false, err
 	}
-	created = inst == nil
-	if inst != nil {
-		if tagValue(inst.TagList, tagRunID) != req.RunID || tagValue(inst.TagList, tagStepID) != req.StepID {
-			return nil, false, invalid("restore DB instance %q: an instance with this identifier exists and was not created by this step", id)
-		}
-	} else {
-		inst, err = start()
-		if errorCode(err) == "DBInstanceAlreadyExists" {
-			return nil, false, fmt.Errorf("restore DB instance %q: created concurrently, retry to adopt it: %w", id, err)
-		}
-		if err != nil {
-			return nil, false, err
-		}
+	inst, created, err = adoptOrStart(describeRestoreTarget(id), inst, func(i *rdstypes.DBInstance) bool { return madeByStep(i.TagList, req) },
+		"an instance with this identifier exists and was not created by this step", "DBInstanceAlreadyExists", start)
+	if err != nil {
+		return nil, false, err
 	}
 	if wait {
 		if inst, err = a.waitInstance(ctx, c, id, "available", nil); err != nil {

@@ -191,6 +191,11 @@ func TestRDSRestoreClusterToPointInTime(t *testing.T) {
 	require.NoError(t, err, "a retried attempt adopts its cluster and writer")
 	assert.Equal(t, false, res["created"])
 
+	other := req
+	other.StepID = "another-step"
+	_, err = a.RDSRestoreClusterToPointInTime(ctx, other)
+	requireErrorType(t, err, activities.ErrValidation, "payments-restored", "not created by this step")
+
 	// a refused restore names the cluster it would have created, not a DB instance
 	for _, bad := range []struct {
 		with map[string]any
