@@ -78,9 +78,6 @@ chromium).`,
 }
 
 func (a *app) bcp(ctx context.Context, f bcpFlags) error {
-	if err := checkOutput(f.output, "md", "html", "pdf"); err != nil {
-		return err
-	}
 	exe := ""
 	if f.output == "pdf" {
 		var err error

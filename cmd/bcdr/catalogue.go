@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,9 +122,6 @@ objectives looser than the service's targets, and runbook parameters that are un
 mistyped or missing. The exit status is 0 when every catalogue is valid, 1 otherwise.`,
 		Example: `  bcdr catalogue validate runbooks/library/catalogue/driftwood-outfitters.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
 			if len(args) == 0 {
 				args = []string{a.cataloguePath(*path)}
 			}
@@ -190,9 +186,6 @@ func newCatalogueServicesCommand(a *app, path *string) *cobra.Command {
 tier's). --output json prints the whole catalogue as parsed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
 			c, _, _, err := a.openCatalogue(*path)
 			if err != nil {
 				return err
@@ -322,12 +315,6 @@ func newCatalogueSchemaCommand(a *app) *cobra.Command {
 			return err
 		},
 	}
-}
-
-func writeJSONIndent(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // nounCount returns "1 service" or "3 services".

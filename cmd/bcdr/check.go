@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -77,9 +76,6 @@ author role on the runbook's service when server.url is set.`,
 			if len(args) == 0 {
 				return usageError(a, errors.New("check: give one or more runbook files"))
 			}
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return usageError(a, err)
-			}
 			if mode != "live" && mode != "drill" {
 				return usageError(a, fmt.Errorf("--mode %q: must be live or drill", mode))
 			}
@@ -135,9 +131,7 @@ author role on the runbook's service when server.url is set.`,
 				}
 			}
 			if output == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(reports); err != nil {
+				if err := writeJSONIndent(a.stdout, reports); err != nil {
 					return err
 				}
 			} else if err := printReadiness(a.stdout, reports); err != nil {
@@ -161,7 +155,7 @@ author role on the runbook's service when server.url is set.`,
 	f.Var(&every, "schedule", "run the checks on the engine at this interval (e.g. 30m, 6h), as a Temporal Schedule")
 	f.StringVar(&scheduleID, "schedule-id", "", "the schedule's id (default: readiness-RUNBOOK)")
 	outputFlag(cmd, &output, "text", "json")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(a, err) })
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(a, flagError(cmd, err)) })
 	return cmd
 }
 
@@ -290,7 +284,7 @@ func (a *app) scheduleCheck(cmd *cobra.Command, args []string, every runbooks.Du
 		return err
 	}
 	if output == "json" {
-		return writeIndented(a, sc)
+		return writeJSONIndent(a.stdout, sc)
 	}
 	fmt.Fprintf(a.stdout, "schedule %s: readiness checks of %s (%s steps) %s\n", sc.ID, sc.Runbook, sc.CheckMode, cadenceText(sc))
 	fmt.Fprintf(a.stdout, "changes are notified as readiness.changed; see them with: bcdr schedule show %s\n", sc.ID)

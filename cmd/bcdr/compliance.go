@@ -56,9 +56,6 @@ coverage', over the period or the last 400 days, whichever is longer.`,
 }
 
 func (a *app) compliance(ctx context.Context, f complianceFlags) error {
-	if err := checkOutput(f.output, "zip"); err != nil {
-		return err
-	}
 	if f.framework == "" {
 		return fmt.Errorf("--framework is required: one of %s", strings.Join(continuity.Frameworks(), ", "))
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 )
@@ -14,14 +12,9 @@ func newConfigCommand(a *app) *cobra.Command {
 		Short: "Print the effective configuration, secrets masked",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "yaml", "json"); err != nil {
-				return err
-			}
 			m := a.cfg.Masked()
 			if output == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(m)
+				return writeJSONIndent(a.stdout, m)
 			}
 			enc := yaml.NewEncoder(a.stdout)
 			enc.SetIndent(2)

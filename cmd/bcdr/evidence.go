@@ -150,9 +150,6 @@ none yet (still running), from its live state. For a tabletop it is the after-ac
 report: timeline, injects, answers with the time to each decision, gaps and action items.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(format, "md", "html", "json", "junit"); err != nil {
-				return fmt.Errorf("--format: %w", err)
-			}
 			data, err := a.report(cmd.Context(), args[0], format)
 			if err != nil {
 				return err
@@ -168,7 +165,7 @@ report: timeline, injects, answers with the time to each decision, gaps and acti
 			return err
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "md", "md, html, json (the record) or junit")
+	choiceVar(cmd.Flags(), &format, "format", "f", "md, html, json (the record) or junit", "md", "html", "json", "junit")
 	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of printing")
 	return cmd
 }

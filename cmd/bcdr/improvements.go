@@ -33,7 +33,7 @@ operators of it who own the item, may update it; viewers read), else directly on
 evidence store as identity.user.`,
 	}
 	var output string
-	cmd.PersistentFlags().StringVarP(&output, "output", "o", "text", "output format: text, json")
+	outputVar(cmd.PersistentFlags(), &output, "text", "json")
 	cmd.AddCommand(newImprovementsListCommand(a, &output), newImprovementsShowCommand(a, &output), newImprovementsUpdateCommand(a, &output),
 		newImprovementsImportCommand(a))
 	return cmd
@@ -67,7 +67,7 @@ func newImprovementsListCommand(a *app, output *string) *cobra.Command {
 				fmt.Fprintf(a.stderr, "warning: %s\n", p)
 			}
 			if *output == "json" {
-				return writeIndented(a, list)
+				return writeJSONIndent(a.stdout, list)
 			}
 			return printImprovements(a.stdout, list, time.Now())
 		},
@@ -151,7 +151,7 @@ func (a *app) improvementItem(cmd *cobra.Command, method, id string, body any, o
 		return asFlag(err)
 	}
 	if output == "json" {
-		return writeIndented(a, it)
+		return writeJSONIndent(a.stdout, it)
 	}
 	return printImprovement(a.stdout, it, time.Now())
 }

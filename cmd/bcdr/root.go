@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/bcdr/bcdr/internal/config"
 )
@@ -108,16 +111,49 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, opts))
 }
 
-// outputFlag adds --output with the given choices.
-func outputFlag(cmd *cobra.Command, p *string, choices ...string) {
-	cmd.Flags().StringVarP(p, "output", "o", choices[0], "output format: "+strings.Join(choices, ", "))
+// writeJSONIndent writes v as JSON indented by two spaces: what --output json prints.
+func writeJSONIndent(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
-func checkOutput(got string, choices ...string) error {
-	for _, c := range choices {
-		if got == c {
-			return nil
-		}
+// outputFlag adds --output (-o) with the given choices, the first the default.
+func outputFlag(cmd *cobra.Command, p *string, choices ...string) {
+	outputVar(cmd.Flags(), p, choices...)
+}
+
+// outputVar adds --output (-o) to a flag set (a command's persistent flags, for one
+// --output shared by its subcommands).
+func outputVar(fs *pflag.FlagSet, p *string, choices ...string) {
+	choiceVar(fs, p, "output", "o", "output format: "+strings.Join(choices, ", "), choices...)
+}
+
+// choiceVar adds a flag that takes one of choices, the first the default. Another value
+// is refused when the command line is parsed (flagError says which values it takes), so
+// the choices are written once, where the flag is declared, and no command can forget
+// to check them.
+func choiceVar(fs *pflag.FlagSet, p *string, name, shorthand, usage string, choices ...string) {
+	*p = choices[0]
+	fs.VarP(&choiceValue{p: p, name: name, choices: choices}, name, shorthand, usage)
+}
+
+// choiceValue is the pflag.Value of a choiceVar flag.
+type choiceValue struct {
+	p       *string
+	name    string
+	choices []string
+}
+
+func (v *choiceValue) String() string { return *v.p }
+
+// Type is "string" so that --help shows the default as it does for a string flag.
+func (v *choiceValue) Type() string { return "string" }
+
+func (v *choiceValue) Set(s string) error {
+	if !slices.Contains(v.choices, s) {
+		return fmt.Errorf("--%s %q: must be one of %s", v.name, s, strings.Join(v.choices, ", "))
 	}
-	return fmt.Errorf("--output %q: must be one of %s", got, strings.Join(choices, ", "))
+	*v.p = s
+	return nil
 }

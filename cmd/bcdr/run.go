@@ -63,9 +63,6 @@ for an approval before its first step (approve), or is not started (refuse, exit
 }
 
 func (a *app) runFile(ctx context.Context, path string, f runFlags) error {
-	if err := checkOutput(f.output, "text", "json"); err != nil {
-		return err
-	}
 	req, err := a.startRequest(path, f)
 	if err != nil {
 		return err

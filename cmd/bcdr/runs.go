@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -28,9 +27,6 @@ indented, with the parent's step that started it.`,
   bcdr runs --outcome failed --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
 			if since != "" {
 				t, err := api.ParseSince(since, time.Now())
 				if err != nil {
@@ -43,21 +39,16 @@ indented, with the parent's step that started it.`,
 					return fmt.Errorf("--mode %q: must be live, drill or tabletop", f.Mode)
 				}
 			}
-			svc, done, err := a.runs(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			runs, err := svc.List(cmd.Context(), f)
-			if err != nil {
-				return asFlag(err)
-			}
-			if output == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(runs)
-			}
-			return writeRuns(a.stdout, runs)
+			return a.readRuns(cmd.Context(), func(svc api.Runs) error {
+				runs, err := svc.List(cmd.Context(), f)
+				if err != nil {
+					return asFlag(err)
+				}
+				if output == "json" {
+					return writeJSONIndent(a.stdout, runs)
+				}
+				return writeRuns(a.stdout, runs)
+			})
 		},
 	}
 	fl := cmd.Flags()

@@ -73,6 +73,12 @@ func (a *app) withRuns(ctx context.Context, f func(api.Runs) error) error {
 	if err := a.actor(); err != nil {
 		return err
 	}
+	return a.readRuns(ctx, f)
+}
+
+// readRuns runs f with the run service (runs) and closes the service after: the way a
+// command that only reads runs and schedules reaches them, as no one in particular.
+func (a *app) readRuns(ctx context.Context, f func(api.Runs) error) error {
 	svc, done, err := a.runs(ctx)
 	if err != nil {
 		return err

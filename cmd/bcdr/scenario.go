@@ -41,9 +41,6 @@ func newScenarioListCommand(a *app, path *string) *cobra.Command {
 		Short: "List the catalogue's scenarios with what they affect and the expected recovery time",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
 			c, rbs, reg, err := a.openCatalogue(*path)
 			if err != nil {
 				return err
@@ -94,9 +91,6 @@ generated runbook's DAG; json gives the plan and the generated runbook.`,
 		Example: `  bcdr scenario plan us-east-1-lost --catalogue runbooks/library/catalogue/driftwood-outfitters.yaml`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "text", "json", "mermaid", "dot"); err != nil {
-				return err
-			}
 			p, _, err := a.planScenario(*path, args[0])
 			if err != nil {
 				return err
@@ -164,9 +158,6 @@ catalogue (config catalogue) and checks the caller's role on every affected serv
 }
 
 func (a *app) runScenario(ctx context.Context, path, name string, f scenarioRunFlags) error {
-	if err := checkOutput(f.output, "text", "json"); err != nil {
-		return err
-	}
 	if _, ok := workflows.ParseMode(f.mode); !ok {
 		return fmt.Errorf("--mode %q: must be live, drill or tabletop", f.mode)
 	}

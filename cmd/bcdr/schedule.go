@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -28,7 +27,7 @@ Through the bcdr server when server.url is set (the author role is needed to cha
 schedules), else directly on temporal.address.`,
 	}
 	var output string
-	cmd.PersistentFlags().StringVarP(&output, "output", "o", "text", "output format: text, json")
+	outputVar(cmd.PersistentFlags(), &output, "text", "json")
 	cmd.AddCommand(newScheduleCreateCommand(a, &output))
 	cmd.AddCommand(&cobra.Command{
 		Use: "show ID", Short: "Show a schedule: spec, next times, recent runs", Args: cobra.ExactArgs(1),
@@ -39,7 +38,7 @@ schedules), else directly on temporal.address.`,
 					return err
 				}
 				if output == "json" {
-					return writeIndented(a, sc)
+					return writeJSONIndent(a.stdout, sc)
 				}
 				return printSchedule(a.stdout, sc)
 			})
@@ -72,7 +71,7 @@ schedules), else directly on temporal.address.`,
 						return err
 					}
 					if output == "json" {
-						return writeIndented(a, out)
+						return writeJSONIndent(a.stdout, out)
 					}
 					fmt.Fprintf(a.stdout, "schedule %s: %s\n", args[0], c.done)
 					return nil
@@ -83,28 +82,25 @@ schedules), else directly on temporal.address.`,
 	cmd.AddCommand(&cobra.Command{
 		Use: "list", Short: "List the schedules", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := a.runs(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			list, err := svc.Schedules(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if output == "json" {
-				return writeIndented(a, list)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRUNBOOK\tSERVICE\tMODE\tEVERY\tPAUSED\tNEXT")
-			for _, s := range list {
-				next := "-"
-				if len(s.Next) > 0 {
-					next = s.Next[0].Local().Format(time.RFC3339)
+			return a.readRuns(cmd.Context(), func(svc api.Runs) error {
+				list, err := svc.Schedules(cmd.Context())
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", s.ID, s.Runbook, orDash(s.Service), s.Mode, cadenceText(s), s.Paused, next)
-			}
-			return tw.Flush()
+				if output == "json" {
+					return writeJSONIndent(a.stdout, list)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tRUNBOOK\tSERVICE\tMODE\tEVERY\tPAUSED\tNEXT")
+				for _, s := range list {
+					next := "-"
+					if len(s.Next) > 0 {
+						next = s.Next[0].Local().Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", s.ID, s.Runbook, orDash(s.Service), s.Mode, cadenceText(s), s.Paused, next)
+				}
+				return tw.Flush()
+			})
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
@@ -116,50 +112,47 @@ keeps every run, and from the engine, which keeps runs for its retention; a sour
 cannot be read is named on stderr. The exit status is 1 when any service is overdue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := a.runs(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			report, err := svc.Overdue(cmd.Context())
-			if err != nil {
-				return err
-			}
-			for _, p := range report.Problems {
-				fmt.Fprintf(a.stderr, "warning: %s (the report is built from the other sources)\n", p)
-			}
-			list := report.Services
-			if output == "json" {
-				if err := writeIndented(a, list); err != nil {
+			return a.readRuns(cmd.Context(), func(svc api.Runs) error {
+				report, err := svc.Overdue(cmd.Context())
+				if err != nil {
 					return err
 				}
-			} else {
-				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SERVICE\tTIER\tCADENCE\tLAST DRILL\tDUE\tOVERDUE")
+				for _, p := range report.Problems {
+					fmt.Fprintf(a.stderr, "warning: %s (the report is built from the other sources)\n", p)
+				}
+				list := report.Services
+				if output == "json" {
+					if err := writeJSONIndent(a.stdout, list); err != nil {
+						return err
+					}
+				} else {
+					tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "SERVICE\tTIER\tCADENCE\tLAST DRILL\tDUE\tOVERDUE")
+					for _, o := range list {
+						last, due := "never", "now"
+						if !o.LastDrill.IsZero() {
+							last, due = o.LastDrill.Local().Format(time.RFC3339), o.Due.Local().Format(time.RFC3339)
+						}
+						if o.Cadence == "" {
+							due = "-"
+						}
+						cadence := o.Cadence // JSON's machine form ("2160h0m0s"); people read "90d"
+						if d, err := runbooks.ParseDuration(o.Cadence); err == nil {
+							cadence = d.String()
+						}
+						fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%v\n", o.Service, o.Tier, orDash(cadence), last, due, o.Overdue)
+					}
+					if err := tw.Flush(); err != nil {
+						return err
+					}
+				}
 				for _, o := range list {
-					last, due := "never", "now"
-					if !o.LastDrill.IsZero() {
-						last, due = o.LastDrill.Local().Format(time.RFC3339), o.Due.Local().Format(time.RFC3339)
+					if o.Overdue {
+						return exitError(1)
 					}
-					if o.Cadence == "" {
-						due = "-"
-					}
-					cadence := o.Cadence // JSON's machine form ("2160h0m0s"); people read "90d"
-					if d, err := runbooks.ParseDuration(o.Cadence); err == nil {
-						cadence = d.String()
-					}
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%v\n", o.Service, o.Tier, orDash(cadence), last, due, o.Overdue)
 				}
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-			}
-			for _, o := range list {
-				if o.Overdue {
-					return exitError(1)
-				}
-			}
-			return nil
+				return nil
+			})
 		},
 	})
 	return cmd
@@ -204,7 +197,7 @@ func newScheduleCreateCommand(a *app, output *string) *cobra.Command {
 				return err
 			}
 			if *output == "json" {
-				return writeIndented(a, sc)
+				return writeJSONIndent(a.stdout, sc)
 			}
 			fmt.Fprintf(a.stdout, "schedule %s: %s of %s %s\n", sc.ID, sc.Mode, sc.Runbook, cadenceText(sc))
 			return nil
@@ -312,21 +305,15 @@ func durationText(s string) string {
 	return runbooks.FormatDuration(d.Std())
 }
 
-// paramMap turns --param name=value flags into a map.
+// paramMap is parseParams as a start request's parameters.
 func paramMap(params []string) (map[string]any, error) {
-	out := map[string]any{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("--param %q: want name=value", p)
-		}
+	given, err := parseParams(params)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(given))
+	for k, v := range given {
 		out[k] = v
 	}
 	return out, nil
-}
-
-func writeIndented(a *app, v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

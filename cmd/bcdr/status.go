@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -21,19 +21,13 @@ func newStatusCommand(a *app) *cobra.Command {
 		Short: "Show a run's live state: steps, attempts, pending approvals, the RTO clock",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
-			svc, done, err := a.runs(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := svc.Run(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printStatus(a.stdout, st, output)
+			return a.readRuns(cmd.Context(), func(svc api.Runs) error {
+				st, err := svc.Run(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return printStatus(a.stdout, st, output)
+			})
 		},
 	}
 	outputFlag(cmd, &output, "text", "json")
@@ -50,9 +44,7 @@ func printStatus(w io.Writer, st workflows.Status, output string) error {
 func writeStatus(w io.Writer, st workflows.Status, output string, now time.Time) error {
 	st.Elapsed = st.ElapsedAt(now)
 	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return writeJSONIndent(w, st)
 	}
 	fmt.Fprintf(w, "run      %s\n", st.RunID)
 	fmt.Fprintf(w, "runbook  %s %s (%s)\n", st.Runbook, st.Version, runbooks.ShortDigest(st.Digest))

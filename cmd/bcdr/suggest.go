@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,8 +12,15 @@ import (
 
 // flagError adds to a flag the command does not know the flags it most likely meant and
 // where the rest are listed ("unknown flag: --mod (did you mean --mode?); see 'bcdr run
-// --help'"). Cobra suggests commands, not flags.
+// --help'"). Cobra suggests commands, not flags. A value a choiceVar flag does not take
+// is said in bcdr's words only (`--output "yaml": must be one of text, json`).
 func flagError(cmd *cobra.Command, err error) error {
+	var bad *pflag.InvalidValueError
+	if errors.As(err, &bad) {
+		if _, ok := bad.GetFlag().Value.(*choiceValue); ok {
+			err = bad.Unwrap()
+		}
+	}
 	msg := err.Error()
 	name, ok := strings.CutPrefix(msg, "unknown flag: --")
 	if !ok {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -28,9 +27,6 @@ us-east-1, or a regional service called in that region) is a warning. Warnings d
 make a file invalid. The exit status is 0 when every file is valid, 1 otherwise.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
 			reg, err := registry(a.cfg)
 			if err != nil {
 				return err
@@ -58,9 +54,7 @@ make a file invalid. The exit status is 0 when every file is valid, 1 otherwise.
 				results = append(results, r)
 			}
 			if output == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(results); err != nil {
+				if err := writeJSONIndent(a.stdout, results); err != nil {
 					return err
 				}
 			} else {
@@ -103,9 +97,6 @@ expected duration. --output mermaid or dot draws the DAG with the critical path
 highlighted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output, "text", "json", "mermaid", "dot"); err != nil {
-				return err
-			}
 			reg, err := registry(a.cfg)
 			if err != nil {
 				return err
@@ -117,9 +108,7 @@ highlighted.`,
 			p := runbooks.NewPlanNested(tree.Root.Runbook, reg, tree.Nested())
 			switch output {
 			case "json":
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(p)
+				return writeJSONIndent(a.stdout, p)
 			case "mermaid":
 				return p.WriteMermaid(a.stdout)
 			case "dot":
@@ -161,17 +150,12 @@ func newKindsCommand(a *app) *cobra.Command {
 		Short: "List the step kinds runbooks may use, with their inputs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
 			reg, err := registry(a.cfg)
 			if err != nil {
 				return err
 			}
 			if output == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(reg.Kinds())
+				return writeJSONIndent(a.stdout, reg.Kinds())
 			}
 			for _, k := range reg.Kinds() {
 				fmt.Fprintf(a.stdout, "%s\n    %s\n", k.Name, k.Description)

@@ -19,9 +19,6 @@ func newVersionCommand(a *app) *cobra.Command {
 		Short: "Print bcdr's version and the Temporal versions it is built with",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
 			v := map[string]string{"bcdr": version, "temporalSDK": temporal.SDKVersion}
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				v["go"] = bi.GoVersion

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -27,25 +28,23 @@ prints one line per change, for logs and CI. The exit status is 0 when the run s
 Through the bcdr server when server.url is set, else directly on temporal.address.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := a.runs(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			fetch := func(ctx context.Context) (workflows.Status, error) { return svc.Run(ctx, args[0]) }
-			var st workflows.Status
-			if isTerminal(a.stdout) {
-				st, err = watchTerminal(cmd.Context(), a.stdout, fetch, interval)
-			} else {
-				st, err = watchPlain(cmd.Context(), a.stdout, fetch, interval)
-			}
-			if err != nil {
-				return err
-			}
-			if st.State != workflows.RunSucceeded {
-				return exitError(1)
-			}
-			return nil
+			return a.readRuns(cmd.Context(), func(svc api.Runs) error {
+				fetch := func(ctx context.Context) (workflows.Status, error) { return svc.Run(ctx, args[0]) }
+				var st workflows.Status
+				var err error
+				if isTerminal(a.stdout) {
+					st, err = watchTerminal(cmd.Context(), a.stdout, fetch, interval)
+				} else {
+					st, err = watchPlain(cmd.Context(), a.stdout, fetch, interval)
+				}
+				if err != nil {
+					return err
+				}
+				if st.State != workflows.RunSucceeded {
+					return exitError(1)
+				}
+				return nil
+			})
 		},
 	}
 	interval = time.Second
