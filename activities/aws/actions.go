@@ -120,8 +120,8 @@ func (s spec[In]) bind(fn func(context.Context, activities.Request) (activities.
 	return entry{kind: s.kind, fn: fn, inType: reflect.TypeOf(in)}
 }
 
-// run decodes the request's inputs (defaults applied, required inputs and allowed values
-// checked) and calls fn with them.
+// run decodes the request's inputs (defaults applied, required inputs, allowed values and
+// the inputs' own rules checked) and calls fn with them.
 func (s spec[In]) run(ctx context.Context, req activities.Request,
 	fn func(context.Context, activities.Request, In) (activities.Result, error)) (activities.Result, error) {
 	in, err := s.decode(req.With)
@@ -175,8 +175,19 @@ func (s spec[In]) decode(with map[string]any) (In, error) {
 	if err := activities.Decode(full, &in); err != nil {
 		return in, activities.NonRetryable(activities.ErrValidation, fmt.Errorf("%s: %w", s.kind.Name, err))
 	}
+	if v, ok := any(in).(validator); ok {
+		if err := v.validate(); err != nil {
+			return in, activities.NonRetryable(activities.ErrValidation, fmt.Errorf("%s: %w", s.kind.Name, err))
+		}
+	}
 	return in, nil
 }
+
+// validator is implemented by the inputs of a kind with a rule its declaration cannot
+// say (give one of several inputs, a list not empty, a count not negative): decode
+// refuses inputs that break it, as it refuses a missing required input, so the step
+// calls no AWS. validate says what is wrong and what to give; decode names the kind.
+type validator interface{ validate() error }
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

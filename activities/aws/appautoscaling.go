@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -74,6 +75,13 @@ var appAutoscalingSetScalableTargetSpec = newSpec[scalableTargetInput](runbooks.
 	DefaultEstimate: estimate(10 * time.Second),
 })
 
+func (in scalableTargetInput) validate() error {
+	if in.Min == nil && in.Max == nil && in.SuspendScaleIn == nil && in.SuspendScaleOut == nil && in.SuspendScheduled == nil {
+		return errors.New("give min, max or a suspend_* input")
+	}
+	return nil
+}
+
 type scalableTargetSetter interface {
 	DescribeScalableTargets(context.Context, *applicationautoscaling.DescribeScalableTargetsInput, ...func(*applicationautoscaling.Options)) (*applicationautoscaling.DescribeScalableTargetsOutput, error)
 	RegisterScalableTarget(context.Context, *applicationautoscaling.RegisterScalableTargetInput, ...func(*applicationautoscaling.Options)) (*applicationautoscaling.RegisterScalableTargetOutput, error)
@@ -142,16 +150,9 @@ func describeScalableTarget(ctx context.Context, c scalableTargetSetter, in scal
 
 // AppAutoscalingSetScalableTarget carries out aws.appautoscaling.set_scalable_target.
 func (a *Actions) AppAutoscalingSetScalableTarget(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return appAutoscalingSetScalableTargetSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in scalableTargetInput) (activities.Result, error) {
-		if in.Min == nil && in.Max == nil && in.SuspendScaleIn == nil && in.SuspendScaleOut == nil && in.SuspendScheduled == nil {
-			return nil, invalid("aws.appautoscaling.set_scalable_target: give min, max or a suspend_* input")
-		}
-		c, err := a.appAutoscalingClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return appAutoscalingSetScalableTargetSpec.run(ctx, req, withClient(a.appAutoscalingClient, func(ctx context.Context, req activities.Request, in scalableTargetInput, c *applicationautoscaling.Client) (activities.Result, error) {
 		return a.setScalableTarget(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) setScalableTarget(ctx context.Context, c scalableTargetSetter, in scalableTargetInput) (activities.Result, error) {

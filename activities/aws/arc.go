@@ -304,6 +304,18 @@ type setRoutingControlsInput struct {
 	Scope
 }
 
+func (in setRoutingControlsInput) validate() error {
+	if len(in.States) == 0 {
+		return errors.New("states is empty: list the routing controls to set")
+	}
+	for i, st := range in.States {
+		if st.RoutingControlARN == "" || (st.State != "On" && st.State != "Off") {
+			return fmt.Errorf("states[%d]: want {routing_control_arn: ARN, state: On or Off}, got routing_control_arn %q, state %q", i, st.RoutingControlARN, st.State)
+		}
+	}
+	return nil
+}
+
 var arcSetRoutingControlsSpec = newSpec[setRoutingControlsInput](runbooks.Kind{
 	Name: "aws.arc.set_routing_controls",
 	Description: "Set several Route 53 ARC routing controls in one transaction (UpdateRoutingControlStates: all change or none), " +
@@ -326,14 +338,8 @@ var arcSetRoutingControlsSpec = newSpec[setRoutingControlsInput](runbooks.Kind{
 // ARCSetRoutingControls carries out aws.arc.set_routing_controls.
 func (a *Actions) ARCSetRoutingControls(ctx context.Context, req activities.Request) (activities.Result, error) {
 	return arcSetRoutingControlsSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setRoutingControlsInput) (activities.Result, error) {
-		if len(in.States) == 0 {
-			return nil, invalid("states is empty: list the routing controls to set")
-		}
 		entries := make([]arctypes.UpdateRoutingControlStateEntry, len(in.States))
 		for i, st := range in.States {
-			if st.RoutingControlARN == "" || (st.State != "On" && st.State != "Off") {
-				return nil, invalid("states[%d]: want {routing_control_arn: ARN, state: On or Off}, got routing_control_arn %q, state %q", i, st.RoutingControlARN, st.State)
-			}
 			entries[i] = arctypes.UpdateRoutingControlStateEntry{
 				RoutingControlArn: awssdk.String(st.RoutingControlARN), RoutingControlState: arctypes.RoutingControlState(st.State),
 			}

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -112,10 +113,10 @@ type sizes struct {
 	Max     *int32 `json:"max,omitempty"`
 }
 
-// check refuses a scaling step given no size.
-func (s sizes) check(kind string) error {
+// validate refuses a scaling step given no size.
+func (s sizes) validate() error {
 	if s.Desired == nil && s.Min == nil && s.Max == nil {
-		return invalid("%s: give desired, min or max", kind)
+		return errors.New("give desired, min or max")
 	}
 	return nil
 }
@@ -149,16 +150,9 @@ func (c capacity) result(before capacity) activities.Result {
 
 // AutoscalingSetCapacity carries out aws.autoscaling.set_capacity.
 func (a *Actions) AutoscalingSetCapacity(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return autoscalingSetCapacitySpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setCapacityInput) (activities.Result, error) {
-		if err := in.check(autoscalingSetCapacitySpec.kind.Name); err != nil {
-			return nil, err
-		}
-		c, err := a.autoscalingClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return autoscalingSetCapacitySpec.run(ctx, req, withClient(a.autoscalingClient, func(ctx context.Context, req activities.Request, in setCapacityInput, c *autoscaling.Client) (activities.Result, error) {
 		return a.setCapacity(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) setCapacity(ctx context.Context, c capacitySetter, in setCapacityInput) (activities.Result, error) {

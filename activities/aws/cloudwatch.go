@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -143,16 +144,16 @@ var cloudwatchAlarmsOKSpec = newSpec[alarmsOKInput](runbooks.Kind{
 
 // CloudWatchAlarmsOK carries out aws.cloudwatch.alarms_ok.
 func (a *Actions) CloudWatchAlarmsOK(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return cloudwatchAlarmsOKSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in alarmsOKInput) (activities.Result, error) {
-		if len(in.AlarmNames) == 0 && in.AlarmNamePrefix == "" {
-			return nil, invalid("aws.cloudwatch.alarms_ok: give alarm_names or alarm_name_prefix")
-		}
-		c, err := a.cloudwatchClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return cloudwatchAlarmsOKSpec.run(ctx, req, withClient(a.cloudwatchClient, func(ctx context.Context, req activities.Request, in alarmsOKInput, c *cloudwatch.Client) (activities.Result, error) {
 		return alarmsOK(ctx, c, in)
-	})
+	}))
+}
+
+func (in alarmsOKInput) validate() error {
+	if len(in.AlarmNames) == 0 && in.AlarmNamePrefix == "" {
+		return errors.New("give alarm_names or alarm_name_prefix")
+	}
+	return nil
 }
 
 func alarmsOK(ctx context.Context, c alarmDescriber, in alarmsOKInput) (activities.Result, error) {

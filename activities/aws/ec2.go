@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -122,11 +123,17 @@ type instancesInput struct {
 	Scope
 }
 
+func (in instancesInput) validate() error {
+	if len(in.InstanceIDs) == 0 {
+		return errors.New("instance_ids is empty")
+	}
+	return nil
+}
+
+// stopInstancesInput is instancesInput and force.
 type stopInstancesInput struct {
-	InstanceIDs []string `json:"instance_ids"`
-	Force       bool     `json:"force"`
-	Wait        bool     `json:"wait"`
-	Scope
+	instancesInput
+	Force bool `json:"force"`
 }
 
 var ec2Outputs = []runbooks.Field{
@@ -152,16 +159,9 @@ var ec2StartInstancesSpec = newSpec[instancesInput](runbooks.Kind{
 
 // EC2StartInstances carries out aws.ec2.start_instances.
 func (a *Actions) EC2StartInstances(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return ec2StartInstancesSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in instancesInput) (activities.Result, error) {
-		if len(in.InstanceIDs) == 0 {
-			return nil, invalid("aws.ec2.start_instances: instance_ids is empty")
-		}
-		c, err := a.ec2Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return ec2StartInstancesSpec.run(ctx, req, withClient(a.ec2Client, func(ctx context.Context, req activities.Request, in instancesInput, c ec2Calls) (activities.Result, error) {
 		return a.startInstances(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) startInstances(ctx context.Context, c instanceStarterStopper, in instancesInput) (activities.Result, error) {
@@ -220,16 +220,9 @@ var ec2StopInstancesSpec = newSpec[stopInstancesInput](runbooks.Kind{
 
 // EC2StopInstances carries out aws.ec2.stop_instances.
 func (a *Actions) EC2StopInstances(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return ec2StopInstancesSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in stopInstancesInput) (activities.Result, error) {
-		if len(in.InstanceIDs) == 0 {
-			return nil, invalid("aws.ec2.stop_instances: instance_ids is empty")
-		}
-		c, err := a.ec2Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return ec2StopInstancesSpec.run(ctx, req, withClient(a.ec2Client, func(ctx context.Context, req activities.Request, in stopInstancesInput, c ec2Calls) (activities.Result, error) {
 		return a.stopInstances(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) stopInstances(ctx context.Context, c instanceStarterStopper, in stopInstancesInput) (activities.Result, error) {

@@ -86,6 +86,13 @@ var ecsSetDesiredCountSpec = newSpec[setDesiredCountInput](runbooks.Kind{
 	DefaultEstimate: estimate(5 * time.Minute),
 })
 
+func (in setDesiredCountInput) validate() error {
+	if in.DesiredCount < 0 {
+		return fmt.Errorf("desired_count %d is negative", in.DesiredCount)
+	}
+	return nil
+}
+
 type desiredCountSetter interface {
 	serviceDescriber
 	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
@@ -93,16 +100,9 @@ type desiredCountSetter interface {
 
 // ECSSetDesiredCount carries out aws.ecs.set_desired_count.
 func (a *Actions) ECSSetDesiredCount(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return ecsSetDesiredCountSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in setDesiredCountInput) (activities.Result, error) {
-		if in.DesiredCount < 0 {
-			return nil, invalid("aws.ecs.set_desired_count: desired_count %d is negative", in.DesiredCount)
-		}
-		c, err := a.ecsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return ecsSetDesiredCountSpec.run(ctx, req, withClient(a.ecsClient, func(ctx context.Context, req activities.Request, in setDesiredCountInput, c *ecs.Client) (activities.Result, error) {
 		return a.setDesiredCount(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) setDesiredCount(ctx context.Context, c desiredCountSetter, in setDesiredCountInput) (activities.Result, error) {

@@ -58,16 +58,9 @@ type nodegroupDescriber interface {
 
 // EKSScaleNodegroup carries out aws.eks.scale_nodegroup.
 func (a *Actions) EKSScaleNodegroup(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return eksScaleNodegroupSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in scaleNodegroupInput) (activities.Result, error) {
-		if err := in.check(eksScaleNodegroupSpec.kind.Name); err != nil {
-			return nil, err
-		}
-		c, err := a.eksClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return eksScaleNodegroupSpec.run(ctx, req, withClient(a.eksClient, func(ctx context.Context, req activities.Request, in scaleNodegroupInput, c *eks.Client) (activities.Result, error) {
 		return a.scaleNodegroup(ctx, c, in)
-	})
+	}))
 }
 
 func describeNodegroup(ctx context.Context, c nodegroupDescriber, cluster, name string) (*ekstypes.Nodegroup, error) {

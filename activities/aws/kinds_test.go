@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"context"
+	"net/http"
 	"reflect"
 	"regexp"
 	"sort"
@@ -157,5 +159,48 @@ func TestJitterStaysWithinTwentyPercent(t *testing.T) {
 		d := jitter(1000)
 		require.GreaterOrEqual(t, int64(d), int64(800))
 		require.LessOrEqual(t, int64(d), int64(1200))
+	}
+}
+
+// TestInputRulesRefuseBeforeAnyCall: a rule a kind's declaration cannot say (give one of
+// several inputs, a list not empty, a count not negative) refuses the step as a
+// validation error naming the kind and the rule, before the step calls AWS.
+func TestInputRulesRefuseBeforeAnyCall(t *testing.T) {
+	var got calls
+	a, srv := wire(t, func(w http.ResponseWriter, r *http.Request) {
+		got.add(r.Method + " " + r.URL.Path)
+		jsonError(w, 500, "InternalFailure", "no call was expected")
+	})
+	endpoints := []any{map[string]any{"endpoint": srv.URL, "region": "us-west-2"}}
+	for _, tc := range []struct {
+		kind  string
+		with  map[string]any
+		words []string
+	}{
+		{"aws.ec2.start_instances", map[string]any{"instance_ids": []any{}}, []string{"instance_ids is empty"}},
+		{"aws.ec2.stop_instances", map[string]any{"instance_ids": []any{}}, []string{"instance_ids is empty"}},
+		{"aws.autoscaling.set_capacity", map[string]any{"group": "web"}, []string{"give desired, min or max"}},
+		{"aws.eks.scale_nodegroup", map[string]any{"cluster": "c", "nodegroup": "ng"}, []string{"give desired, min or max"}},
+		{"aws.ecs.set_desired_count", map[string]any{"cluster": "c", "service": "s", "desired_count": -1}, []string{"desired_count -1 is negative"}},
+		{"aws.appautoscaling.set_scalable_target", map[string]any{"resource_id": "service/c/s"}, []string{"give min, max or a suspend_* input"}},
+		{"aws.cloudwatch.alarms_ok", map[string]any{}, []string{"give alarm_names or alarm_name_prefix"}},
+		{"aws.route53.restore_record", map[string]any{"hosted_zone_id": "Z1", "name": "a.example.com", "type": "A", "previous_existed": true},
+			[]string{"a.example.com", "previous is not given"}},
+		{"aws.arc.set_routing_controls", map[string]any{"cluster_endpoints": endpoints, "states": []any{}}, []string{"states is empty"}},
+		{"aws.arc.set_routing_controls", map[string]any{"cluster_endpoints": endpoints,
+			"states": []any{map[string]any{"routing_control_arn": cellEast, "state": "on"}}}, []string{"states[0]", "On or Off"}},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			var fn func(context.Context, activities.Request) (activities.Result, error)
+			for _, e := range a.entries() {
+				if e.kind.Name == tc.kind {
+					fn = e.fn
+				}
+			}
+			require.NotNil(t, fn, "kind %s", tc.kind)
+			_, err := fn(testCtx(t), request(t, tc.with))
+			requireErrorType(t, err, activities.ErrValidation, append([]string{tc.kind}, tc.words...)...)
+			assert.Empty(t, got.ops, "no call to AWS")
+		})
 	}
 }

@@ -364,16 +364,9 @@ var route53RestoreRecordSpec = newSpec[restoreRecordInput](runbooks.Kind{
 
 // Route53RestoreRecord carries out aws.route53.restore_record.
 func (a *Actions) Route53RestoreRecord(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return route53RestoreRecordSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in restoreRecordInput) (activities.Result, error) {
-		if err := in.check(); err != nil {
-			return nil, err
-		}
-		c, err := a.route53Client(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return route53RestoreRecordSpec.run(ctx, req, withClient(a.route53Client, func(ctx context.Context, req activities.Request, in restoreRecordInput, c *route53.Client) (activities.Result, error) {
 		return a.restoreRecord(ctx, c, in)
-	})
+	}))
 }
 
 func (a *Actions) restoreRecord(ctx context.Context, c recordChanger, in restoreRecordInput) (activities.Result, error) {
@@ -395,19 +388,20 @@ func (a *Actions) restoreRecord(ctx context.Context, c recordChanger, in restore
 	return activities.Result{"change_id": ch.ChangeID, "status": ch.Status, "changed": ch.Changed, "action": action}, nil
 }
 
-// check refuses a previous state that does not fit the record named: restoring another
-// record's contents here, or deleting a record said to have existed, would be wrong.
-func (in restoreRecordInput) check() error {
+// validate refuses a previous state that does not fit the record named: restoring
+// another record's contents here, or deleting a record said to have existed, would be
+// wrong.
+func (in restoreRecordInput) validate() error {
 	rec := in.record()
 	p := in.Previous
 	switch {
 	case !in.PreviousExisted && p != nil:
-		return invalid("restore record %s: previous_existed is false, but previous is given", rec.describe())
+		return fmt.Errorf("record %s: previous_existed is false, but previous is given", rec.describe())
 	case in.PreviousExisted && p == nil:
-		return invalid("restore record %s: previous_existed is true, but previous is not given", rec.describe())
+		return fmt.Errorf("record %s: previous_existed is true, but previous is not given", rec.describe())
 	case p != nil && (zoneID(p.HostedZoneID) != zoneID(in.HostedZoneID) || fqdn(p.Name) != fqdn(in.Name) ||
 		p.Type != in.Type || p.SetIdentifier != in.SetIdentifier):
-		return invalid("restore record %s: previous is the record %s", rec.describe(), p.describe())
+		return fmt.Errorf("record %s: previous is the record %s", rec.describe(), p.describe())
 	}
 	return nil
 }
