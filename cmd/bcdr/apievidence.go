@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 
-	"go.temporal.io/sdk/converter"
-
 	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/internal/codec"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/lazy"
 	"github.com/bcdr/bcdr/workflows"
@@ -75,15 +72,4 @@ func (l *lazyEvidence) AppendImprovement(ctx context.Context, runbook, service s
 		return workflows.EvidenceRef{}, err
 	}
 	return s.AppendImprovement(ctx, runbook, service, e)
-}
-
-// runDataConverter is the converter that reads run inputs back from the engine: the
-// payload codec's when one is configured (a bad codec configuration already failed the
-// dial), else the SDK's default (nil).
-func (a *app) runDataConverter() converter.DataConverter {
-	pc, err := payloadCodec(context.Background(), a.cfg)
-	if err != nil || pc == nil {
-		return nil
-	}
-	return codec.DataConverter(pc)
 }

@@ -11,11 +11,24 @@ import (
 	awsv2 "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/codec"
 	"github.com/bcdr/bcdr/internal/config"
 )
+
+// runDataConverter is the converter that reads run inputs back from the engine's
+// histories (the API's plans and records, the worker's sweep of ended runs): the payload
+// codec's when one is configured (a bad codec configuration already failed the dial),
+// else the SDK's default (nil).
+func runDataConverter(cfg *config.Config) converter.DataConverter {
+	pc, err := payloadCodec(context.Background(), cfg)
+	if err != nil || pc == nil {
+		return nil
+	}
+	return codec.DataConverter(pc)
+}
 
 // payloadCodec builds the codec the configuration asks for (codec.key, codec.key_file
 // or codec.kms_key_id, with codec.previous_keys), or nil when none is configured.

@@ -24,13 +24,15 @@ type sweepingWorker struct {
 }
 
 // withSweep returns w sweeping with a reconciler on c and the configured evidence
-// store; w alone when the store does not open (the worker already logs why).
+// store; w alone when the store does not open (the worker already logs why). The
+// reconciler reads encrypted histories with the configured payload codec.
 func withSweep(w worker.Worker, c client.Client, cfg *config.Config, logger *slog.Logger) worker.Worker {
 	store, err := openEvidence(context.Background(), cfg)
 	if err != nil {
 		return w
 	}
-	return &sweepingWorker{Worker: w, r: &api.Reconciler{Client: c, Store: store, Log: logger.Info}}
+	return &sweepingWorker{Worker: w, r: &api.Reconciler{Client: c, Store: store, Log: logger.Info,
+		DataConverter: runDataConverter(cfg)}}
 }
 
 func (w *sweepingWorker) Start() error {

@@ -104,7 +104,7 @@ func (a *app) apiOptions(c client.Client, logger *slog.Logger) (api.Options, err
 		Catalog: api.NewCatalog(reg, a.cfg.Drills.RunbookDirs...), Auth: api.NewAuthenticator(a.cfg.Auth, a.cfg.GroupsOf, nil),
 		Triggers: a.cfg.Triggers, Catalogue: a.portfolioCatalogue(), Scenario: a.scenarioRunbooks,
 		Cadence: cadence, Notify: a.cfg.Notifies(), Logger: logger,
-		Evidence: newLazyEvidence(a.cfg), DataConverter: a.runDataConverter(),
+		Evidence: newLazyEvidence(a.cfg), DataConverter: runDataConverter(a.cfg),
 		OutageWindow: a.cfg.OutageWindow.Std(), ProvenPolicy: a.cfg.ProvenPolicy(),
 		IdentityKey: identityKey(a.cfg, logger),
 	}, nil

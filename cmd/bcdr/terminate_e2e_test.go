@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -118,4 +121,26 @@ func TestRunTerminatedInTheEngineIsReconciled(t *testing.T) {
 	assert.Equal(t, st.Error, record.Error)
 	assert.Equal(t, st.Steps, record.Steps, "status, report and evidence show the same steps")
 	assert.Contains(t, e.mustCLI("report", runID), "terminated in the engine by mallory@ops-laptop")
+}
+
+// TestWorkerSweepReadsEncryptedHistories: with a payload codec configured, the worker's
+// sweep of ended runs read a run's input from its history with the SDK's default
+// converter, which cannot read an encrypted payload, so a terminated run whose history
+// did not replay got no record. It now reads with the codec the clients write with.
+func TestWorkerSweepReadsEncryptedHistories(t *testing.T) {
+	cfg := &config.Config{DataDir: t.TempDir()}
+	cfg.Codec.Key = base64.StdEncoding.EncodeToString(make([]byte, 32))
+	opts, err := clientOptions(context.Background(), cfg, slog.New(slog.DiscardHandler), nil)
+	require.NoError(t, err)
+	require.NotNil(t, opts.DataConverter, "the clients encrypt")
+	in := workflows.Input{Mode: workflows.ModeDrill, Params: map[string]any{"region": "us-west-2"}}
+	stored, err := opts.DataConverter.ToPayloads(in)
+	require.NoError(t, err)
+
+	sweep, ok := withSweep(nil, nil, cfg, slog.New(slog.DiscardHandler)).(*sweepingWorker)
+	require.True(t, ok, "the evidence store opened: the worker sweeps")
+	require.NotNil(t, sweep.r.DataConverter, "the sweep reads histories with the codec")
+	var got workflows.Input
+	require.NoError(t, sweep.r.DataConverter.FromPayloads(stored, &got))
+	assert.Equal(t, in.Params, got.Params)
 }
