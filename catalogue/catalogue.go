@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -171,14 +172,7 @@ type RunbookRef struct {
 }
 
 // For reports whether the runbook recovers from d.
-func (r *RunbookRef) For(d Disruption) bool {
-	for _, x := range r.Disruptions {
-		if x == d {
-			return true
-		}
-	}
-	return false
-}
+func (r *RunbookRef) For(d Disruption) bool { return slices.Contains(r.Disruptions, d) }
 
 // Scenario is a disaster to plan for: which services it hits directly, and which type
 // of disruption that is for them.

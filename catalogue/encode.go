@@ -39,7 +39,7 @@ func metadataNode(m Metadata) *yaml.Node {
 }
 
 func tierNode(t TierPolicy) *yaml.Node {
-	n := mapping("tier", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(t.Tier)})
+	n := mapping("tier", intNode(t.Tier))
 	addStr(n, "name", t.Name)
 	addStr(n, "description", t.Description)
 	if t.DrillEvery > 0 {
@@ -76,7 +76,7 @@ func serviceNode(s Service) *yaml.Node {
 	addStr(n, "description", s.Description)
 	addStr(n, "owner", s.Owner)
 	addStr(n, "deputy", s.Deputy)
-	add(n, "tier", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(s.Tier)})
+	add(n, "tier", intNode(s.Tier))
 	addStr(n, "business_process", s.BusinessProcess)
 	if len(s.Targets) > 0 {
 		add(n, "targets", targetsNode(s.Targets))
@@ -159,6 +159,10 @@ func addDuration(m *yaml.Node, key string, d *runbooks.Duration) {
 }
 
 func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func intNode(i int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
+}
 
 // seqOf is the sequence of items, each encoded by node.
 func seqOf[T any](items []T, node func(T) *yaml.Node) *yaml.Node {
