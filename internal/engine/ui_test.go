@@ -4,7 +4,6 @@ package engine
 
 import (
 	"context"
-	"io"
 	"net"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/internal/httpserver"
+	"github.com/bcdr/bcdr/internal/httpserver/httpservertest"
 )
 
 // Attack (issue 18, finding 11): the Web UI's own listener had no read timeouts, unlike
@@ -37,28 +37,11 @@ func TestWebUIListenerCutsOffDribbledRequests(t *testing.T) {
 		"body":   "POST /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			conn, err := net.Dial("tcp", addr)
-			require.NoError(t, err)
-			defer conn.Close()
-			_, err = conn.Write([]byte(head))
-			require.NoError(t, err)
-			began := time.Now()
-			closed := false
-			for range 150 { // 150 bytes at 20 ms: 3 s if nothing cuts it off
-				if _, err := conn.Write([]byte("x")); err != nil {
-					closed = true
-					break
-				}
-				time.Sleep(20 * time.Millisecond) // the attacker's pace, not a wait for luck
-			}
-			if !closed { // writes may still be buffered: the read side tells
-				_ = conn.SetReadDeadline(time.Now().Add(time.Second))
-				_, err := io.ReadAll(conn)
-				closed = err == nil
-			}
-			attacks.Try(closed && time.Since(began) < 2500*time.Millisecond)
+			// 150 bytes at 20 ms: 3 s if nothing cuts it off
+			closed, took := httpservertest.Dribble(t, addr, head, 150, time.Second)
+			attacks.Try(closed && took < 2500*time.Millisecond)
 			assert.True(t, closed, "the connection stayed open")
-			assert.Less(t, time.Since(began), 2500*time.Millisecond, "the UI should cut the request off")
+			assert.Less(t, took, 2500*time.Millisecond, "the UI should cut the request off")
 		})
 	}
 }
