@@ -79,10 +79,7 @@ func TestPortfolioCoverageOverdueAndSummaryAgree(t *testing.T) {
 	require.NoError(t, json.Unmarshal(portfolioJSON, &p))
 	require.Empty(t, p.Problems)
 	// The overdue report.
-	w = get(t, s, "viewer", "/v1/drills/overdue")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	var overdue struct{ Services []Overdue }
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &overdue))
+	overdue := getJSON[struct{ Services []Overdue }](t, s, "viewer", "/v1/drills/overdue")
 	// bcdr coverage: the same reader, the same catalogue.
 	c, rbs, err := s.opts.Catalogue()
 	require.NoError(t, err)

@@ -127,6 +127,16 @@ func get(t *testing.T, s *Server, token, path string, header ...string) *httptes
 	return w
 }
 
+// getJSON GETs path as token, requires 200 and returns the body decoded as a T.
+func getJSON[T any](t *testing.T, s *Server, token, path string) T {
+	t.Helper()
+	w := get(t, s, token, path)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var v T
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &v))
+	return v
+}
+
 func TestPortfolioCadenceAndHistory(t *testing.T) {
 	day := 24 * time.Hour
 	s := evidenceServer(t,
@@ -168,10 +178,7 @@ func TestPortfolioCadenceAndHistory(t *testing.T) {
 	assert.Empty(t, p.NeverProven, "every runbook of the catalogue passed a drill")
 
 	// A viewer of orders only sees orders.
-	w = get(t, s, "pat", "/v1/portfolio")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	p = Portfolio{}
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+	p = getJSON[Portfolio](t, s, "pat", "/v1/portfolio")
 	require.Len(t, p.Services, 1)
 	assert.Equal(t, "orders", p.Services[0].Service)
 	assert.Equal(t, 1, p.Runs)
@@ -196,13 +203,11 @@ func TestPortfolioWithoutACatalogueNamesItsSource(t *testing.T) {
 func TestOverdueReadsEvidence(t *testing.T) {
 	day := 24 * time.Hour
 	s := evidenceServer(t, drill("web-old", "demo-web", workflows.RunSucceeded, now.Add(-45*day), 2*time.Minute))
-	w := get(t, s, "viewer", "/v1/drills/overdue")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	var out struct {
+	type overdueReport struct {
 		Services []Overdue
 		Problems []string
 	}
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+	out := getJSON[overdueReport](t, s, "viewer", "/v1/drills/overdue")
 	assert.Empty(t, out.Problems)
 	got := map[string]Overdue{}
 	for _, o := range out.Services {
@@ -216,10 +221,7 @@ func TestOverdueReadsEvidence(t *testing.T) {
 	assert.Len(t, out.Services, 3)
 
 	// pat views orders only.
-	w = get(t, s, "pat", "/v1/drills/overdue")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	out.Services = nil
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+	out = getJSON[overdueReport](t, s, "pat", "/v1/drills/overdue")
 	require.Len(t, out.Services, 1)
 	assert.Equal(t, "orders", out.Services[0].Service)
 }

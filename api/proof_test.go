@@ -252,11 +252,7 @@ func TestSchedulesActForTheirMaker(t *testing.T) {
 }
 
 func portfolioOf(t *testing.T, s *Server) Portfolio {
-	w := get(t, s, "viewer", "/v1/portfolio")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	var p Portfolio
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
-	return p
+	return getJSON[Portfolio](t, s, "viewer", "/v1/portfolio")
 }
 
 func service(p Portfolio, name string) ServiceHealth {

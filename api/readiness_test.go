@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -124,16 +123,13 @@ func TestReadinessPerServiceAndRunbook(t *testing.T) {
 		readiness.Finding{Step: "promote", Check: "target", Result: readiness.NotReady, Reason: `DB instance "payments-dr" not found`})
 	check("c3", "orders", now.Add(-time.Hour), readiness.Ready)
 
-	w := get(t, s, "viewer", "/v1/readiness")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	var rd Readiness
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &rd))
+	rd := getJSON[Readiness](t, s, "viewer", "/v1/readiness")
 	by := map[string]ServiceReadiness{}
 	for _, sr := range rd.Services {
 		by[sr.Service] = sr
 	}
 	pay := by["payments"]
-	require.NotNil(t, pay.Readiness, "%s", w.Body.String())
+	require.NotNil(t, pay.Readiness, "%+v", rd.Services)
 	assert.Equal(t, readiness.NotReady, pay.Readiness.Result)
 	assert.True(t, pay.Readiness.CheckedAt.Equal(now.Add(-30*time.Minute)))
 	assert.Equal(t, []string{`payments-failover: promote (target): DB instance "payments-dr" not found`}, pay.Readiness.Broken)
@@ -152,10 +148,7 @@ func TestReadinessPerServiceAndRunbook(t *testing.T) {
 	assert.Equal(t, readiness.NotReady, service(p, "payments").Readiness.Result)
 	assert.Contains(t, gapKinds(service(p, "payments").Gaps), catalogue.GapNotReady)
 
-	w = get(t, s, "pat", "/v1/readiness")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	rd = Readiness{}
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &rd))
+	rd = getJSON[Readiness](t, s, "pat", "/v1/readiness")
 	require.Len(t, rd.Services, 1)
 	assert.Equal(t, "orders", rd.Services[0].Service)
 }

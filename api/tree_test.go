@@ -1,9 +1,7 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
@@ -37,10 +35,7 @@ func TestRunListGroupsChildRunsUnderTheirParent(t *testing.T) {
 	engine.On("GetWorkflow", mock.Anything, mock.Anything, "").Return(none)
 	s := evidenceServer(t)
 	s.opts.Client = engine
-	w := get(t, s, "viewer", "/v1/runs")
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	var out struct{ Runs []RunSummary }
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+	out := getJSON[struct{ Runs []RunSummary }](t, s, "viewer", "/v1/runs")
 	ids := func(rs []RunSummary) []string {
 		var xs []string
 		for _, r := range rs {
