@@ -21,11 +21,7 @@ type OverdueReport struct {
 // overdue is GET /v1/drills/overdue.
 func (s *Server) overdue(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	rep, err := s.engine(r, id).Overdue(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rep)
-	return nil
+	return reply(w, http.StatusOK, rep, err)
 }
 
 // Overdue implements Runs: per service of the portfolio that the caller may view, the
@@ -61,9 +57,5 @@ func (s *Server) runHistory(w http.ResponseWriter, r *http.Request, id *Identity
 		}
 	}
 	h, err := s.engine(r, id).History(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, h)
-	return nil
+	return reply(w, http.StatusOK, h, err)
 }

@@ -41,6 +41,16 @@ func badRequest(field, format string, args ...any) *Error {
 	return errorf(http.StatusBadRequest, field, format, args...)
 }
 
+// reply writes v as JSON with status, or returns err (for the route's error handling)
+// when the call that produced v failed.
+func reply(w http.ResponseWriter, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
 // writeJSON writes v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -119,11 +119,7 @@ func (s *Server) improvement(r *http.Request, id *Identity) (*improvements.Item,
 
 func (s *Server) showImprovement(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	it, err := s.improvement(r, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, it)
-	return nil
+	return reply(w, http.StatusOK, it, err)
 }
 
 // updateImprovement records a change of an item as a chained event. Authors of the
@@ -166,11 +162,7 @@ func (s *Server) updateImprovement(w http.ResponseWriter, r *http.Request, id *I
 	s.log.Info("api: improvement updated", "item", it.ID, "event", e.N, "by", id.Name)
 	s.exportSoon()
 	updated, err := s.improvement(r, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, updated)
-	return nil
+	return reply(w, http.StatusOK, updated, err)
 }
 
 // mayUpdate reports whether id may change the item: an author of its service, or an

@@ -156,9 +156,5 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, id *Identity)
 		return err
 	}
 	p, err := s.engine(r, id).Preflight(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK, p, err)
 }

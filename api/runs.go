@@ -61,11 +61,7 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request, id *Identity) 
 
 func (s *Server) showRun(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	st, err := s.engine(r, id).Run(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return reply(w, http.StatusOK, st, err)
 }
 
 // DecisionBody approves or declines an approval step, or completes a manual task.
@@ -172,9 +168,5 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, id *Identity) 
 		f.Limit = n
 	}
 	runs, err := s.engine(r, id).List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
-	return nil
+	return reply(w, http.StatusOK, map[string]any{"runs": runs}, err)
 }

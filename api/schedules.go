@@ -95,11 +95,7 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, id *Iden
 		return err
 	}
 	sc, err := s.engine(r, id).CreateSchedule(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, sc)
-	return nil
+	return reply(w, http.StatusCreated, sc, err)
 }
 
 // CreateSchedule implements Runs: a schedule of drills, tabletops or readiness checks of
@@ -293,11 +289,7 @@ func (e *Engine) describeSchedule(ctx context.Context, id string) (Schedule, err
 
 func (s *Server) showSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	sc, err := s.engine(r, id).Schedule(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, sc)
-	return nil
+	return reply(w, http.StatusOK, sc, err)
 }
 
 // Schedule implements Runs: a schedule of a service the caller may view.
@@ -311,11 +303,7 @@ func (e *Engine) Schedule(ctx context.Context, id string) (Schedule, error) {
 
 func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	out, err := s.engine(r, id).Schedules(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"schedules": out})
-	return nil
+	return reply(w, http.StatusOK, map[string]any{"schedules": out}, err)
 }
 
 // Schedules implements Runs: the schedules of the services the caller may view, by id.
@@ -410,11 +398,8 @@ func (e *Engine) PauseSchedule(ctx context.Context, id string, pause bool, note 
 
 func (s *Server) triggerSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	sc := r.PathValue("id")
-	if err := s.engine(r, id).TriggerSchedule(r.Context(), sc); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"id": sc, "triggered": true})
-	return nil
+	err := s.engine(r, id).TriggerSchedule(r.Context(), sc)
+	return reply(w, http.StatusAccepted, map[string]any{"id": sc, "triggered": true}, err)
 }
 
 // TriggerSchedule implements Runs: it starts a run of a schedule now. The caller needs
@@ -457,11 +442,8 @@ func (e *Engine) TriggerSchedule(ctx context.Context, id string) error {
 
 func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request, id *Identity) error {
 	sc := r.PathValue("id")
-	if err := s.engine(r, id).DeleteSchedule(r.Context(), sc); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": sc, "deleted": true})
-	return nil
+	err := s.engine(r, id).DeleteSchedule(r.Context(), sc)
+	return reply(w, http.StatusOK, map[string]any{"id": sc, "deleted": true}, err)
 }
 
 // DeleteSchedule implements Runs: the schedule goes, its past runs stay. The caller
