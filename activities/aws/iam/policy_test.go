@@ -10,20 +10,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	awsact "github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/activities/aws/iam"
+	"github.com/bcdr/bcdr/internal/librarytest"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-func registry(t *testing.T) *runbooks.Registry {
+// policyOf is the policy of one runbook, which ForRunbooks must accept.
+func policyOf(t *testing.T, reg *runbooks.Registry, rb *runbooks.Runbook, opts iam.Options) *iam.Policy {
 	t.Helper()
-	var kinds []runbooks.Kind
-	for _, a := range awsact.New(awsact.Config{}).Actions() {
-		kinds = append(kinds, a.Kind)
-	}
-	reg, err := runbooks.DefaultRegistry(kinds...)
+	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, opts)
 	require.NoError(t, err)
-	return reg
+	return p
 }
 
 func load(t *testing.T, reg *runbooks.Registry, path string) *runbooks.Runbook {
@@ -64,16 +61,15 @@ func resourcesOf(p *iam.Policy, action string) []string {
 }
 
 func TestRegionFailoverNarrowsToNamedResources(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := load(t, reg, "../../../runbooks/library/aws-region-failover-web.yaml")
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{
+	p := policyOf(t, reg, rb, iam.Options{
 		Account: "111122223333",
 		Params: map[string]string{
 			"hosted_zone_id": "Z0123456789ABCDEFGHIJ", "dr_alb_dns": "dr-alb.us-west-2.elb.amazonaws.com",
 			"dr_alb_zone_id": "Z1H1FL5HABSF5", "dr_cluster_arn": "arn:aws:rds:us-west-2:111122223333:cluster:storefront-dr",
 		},
 	})
-	require.NoError(t, err)
 	assert.Equal(t, "2012-10-17", p.Version)
 
 	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"}, resourcesOf(p, "route53:ChangeResourceRecordSets"))
@@ -111,10 +107,9 @@ func TestRegionFailoverNarrowsToNamedResources(t *testing.T) {
 }
 
 func TestUnknownValuesBecomeWildcardSegments(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := load(t, reg, "../../../runbooks/library/aws-region-failover-web.yaml")
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{})
-	require.NoError(t, err)
+	p := policyOf(t, reg, rb, iam.Options{})
 	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/*"}, resourcesOf(p, "route53:ChangeResourceRecordSets"),
 		"the hosted zone is a required parameter not given")
 	assert.Contains(t, resourcesOf(p, "rds:FailoverGlobalCluster"), "arn:aws:rds:*:*:cluster:*")
@@ -124,7 +119,7 @@ func TestUnknownValuesBecomeWildcardSegments(t *testing.T) {
 }
 
 func TestStepsWithRoleNeedAssumeRoleAndTheRoleItsActions(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := parse(t, reg, `apiVersion: bcdr.io/v1
 kind: Runbook
 metadata: {name: cross-account}
@@ -144,36 +139,33 @@ steps:
       type: CNAME
       values: [dr.example.com]
 `)
-	worker, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Params: map[string]string{"zone": "ZONE1"}})
-	require.NoError(t, err)
+	worker := policyOf(t, reg, rb, iam.Options{Params: map[string]string{"zone": "ZONE1"}})
 	assert.Equal(t, []string{"arn:aws:iam::444455556666:role/bcdr-target"}, resourcesOf(worker, "sts:AssumeRole"))
 	assert.Equal(t, []string{"arn:aws:dynamodb:eu-west-1:*:table/orders"}, resourcesOf(worker, "dynamodb:DescribeTable"))
 	assert.Empty(t, statementsFor(worker, "route53:ChangeResourceRecordSets"), "the role does that, not the worker")
 
-	role, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Params: map[string]string{"zone": "ZONE1"}, Role: "arn:aws:iam::444455556666:role/bcdr-target"})
-	require.NoError(t, err)
+	role := policyOf(t, reg, rb, iam.Options{Params: map[string]string{"zone": "ZONE1"}, Role: "arn:aws:iam::444455556666:role/bcdr-target"})
 	assert.Equal(t, []string{"arn:aws:route53:::hostedzone/ZONE1"}, resourcesOf(role, "route53:ChangeResourceRecordSets"))
 	assert.Empty(t, statementsFor(role, "dynamodb:DescribeTable"))
 	assert.Empty(t, statementsFor(role, "sts:AssumeRole"))
 	assertValid(t, worker)
 	assertValid(t, role)
 
-	_, err = iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Role: "bcdr-target"})
+	_, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Role: "bcdr-target"})
 	assert.ErrorContains(t, err, "not an IAM role ARN")
 }
 
 func TestParameterNoRunbookDeclaresIsAnError(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := load(t, reg, "../../../runbooks/library/aws-region-failover-web.yaml")
 	_, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Params: map[string]string{"hosted_zone": "Z1"}})
 	assert.ErrorContains(t, err, `parameter "hosted_zone": no runbook given declares it`)
 }
 
 func TestPassRoleIsLimitedToTheService(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := load(t, reg, "../../../runbooks/library/restore-from-backup-test.yaml")
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
-	require.NoError(t, err)
+	p := policyOf(t, reg, rb, iam.Options{Account: "111122223333"})
 	st := statementsFor(p, "iam:PassRole")
 	require.Len(t, st, 1)
 	assert.Equal(t, iam.Condition{"StringEquals": {"iam:PassedToService": {"backup.amazonaws.com"}}}, st[0].Condition)
@@ -183,7 +175,7 @@ func TestPassRoleIsLimitedToTheService(t *testing.T) {
 // TestEveryKindActionHasARule makes a new step kind's IAM action a decision: narrowed to
 // resources, or "*" because AWS allows nothing narrower.
 func TestEveryKindActionHasARule(t *testing.T) {
-	for _, k := range registry(t).Kinds() {
+	for _, k := range librarytest.Registry(t).Kinds() {
 		for _, a := range k.IAMActions {
 			assert.True(t, iam.HasRule(a), "kind %s: IAM action %s has no rule in iam/resources.go", k.Name, a)
 		}
@@ -191,14 +183,12 @@ func TestEveryKindActionHasARule(t *testing.T) {
 }
 
 func TestLibraryPolicies(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	files, err := filepath.Glob("../../../runbooks/library/*.yaml")
 	require.NoError(t, err)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			p, err := iam.ForRunbooks([]*runbooks.Runbook{load(t, reg, f)}, reg, iam.Options{})
-			require.NoError(t, err)
-			assertValid(t, p)
+			assertValid(t, policyOf(t, reg, load(t, reg, f), iam.Options{}))
 		})
 	}
 }
@@ -239,12 +229,11 @@ func assertValid(t *testing.T, p *iam.Policy) {
 }
 
 func TestEvidenceStoreStatements(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := parse(t, reg, "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: none}\nsteps:\n  - {id: a, uses: noop}\n")
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{
+	p := policyOf(t, reg, rb, iam.Options{
 		Evidence: &iam.EvidenceStore{Bucket: "acme-evidence", Prefix: "bcdr/evidence", Retention: true},
 	})
-	require.NoError(t, err)
 	assert.Equal(t, []string{"arn:aws:s3:::acme-evidence/bcdr/evidence/*"}, resourcesOf(p, "s3:PutObject"))
 	assert.Equal(t, []string{"arn:aws:s3:::acme-evidence/bcdr/evidence/*"}, resourcesOf(p, "s3:PutObjectRetention"))
 	st := statementsFor(p, "s3:ListBucket")
@@ -259,11 +248,10 @@ func TestEvidenceStoreStatements(t *testing.T) {
 // check would fail on its first poll under its own policy (GetObject, "Permissions":
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
 func TestMarkersCanTellAMissingKeyFromADeniedOne(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := load(t, reg, "../../../runbooks/library/s3-replication-verification.yaml")
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333",
+	p := policyOf(t, reg, rb, iam.Options{Account: "111122223333",
 		Params: map[string]string{"source_bucket": "docs-primary", "destination_bucket": "docs-dr"}})
-	require.NoError(t, err)
 	assert.Subset(t, resourcesOf(p, "s3:ListBucket"), []string{"arn:aws:s3:::docs-primary", "arn:aws:s3:::docs-dr"})
 	// an SSE-KMS bucket: the key only through S3, in the bucket's region
 	for _, st := range statementsFor(p, "kms:Decrypt") {
@@ -277,7 +265,7 @@ func TestMarkersCanTellAMissingKeyFromADeniedOne(t *testing.T) {
 // AutomationAssumeRole needs iam:PassRole on that role ("Configure your Automation role",
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-setup-iam.html).
 func TestAutomationRoleIsPassedToSSMOnly(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := parse(t, reg, `apiVersion: bcdr.io/v1
 kind: Runbook
 metadata: {name: automation}
@@ -294,8 +282,7 @@ steps:
     uses: aws.ssm.start_automation
     with: {region: eu-west-1, document_name: AWS-RestartEC2Instance}
 `)
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
-	require.NoError(t, err)
+	p := policyOf(t, reg, rb, iam.Options{Account: "111122223333"})
 	st := statementsFor(p, "iam:PassRole")
 	require.Len(t, st, 1)
 	assert.ElementsMatch(t, []string{"arn:aws:iam::111122223333:role/bcdr-automation", "arn:aws:iam::111122223333:role/*"}, st[0].Resource)
@@ -308,10 +295,9 @@ steps:
 // key", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html),
 // and the policy allows them only through RDS.
 func TestEncryptedRestoreMayCreateAGrantThroughRDSOnly(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := load(t, reg, "../../../runbooks/library/rds-restore-from-snapshot.yaml")
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
-	require.NoError(t, err)
+	p := policyOf(t, reg, rb, iam.Options{Account: "111122223333"})
 	for _, action := range []string{"kms:CreateGrant", "kms:DescribeKey"} {
 		st := statementsFor(p, action)
 		require.Len(t, st, 1, action)

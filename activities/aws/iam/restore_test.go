@@ -4,10 +4,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities/aws/iam"
-	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/internal/librarytest"
 )
 
 // TestPointInTimeRestoreNamesItsSourceNetworkAndKey: RestoreDBInstanceToPointInTime is
@@ -15,7 +14,7 @@ import (
 // replicated from another region) and the groups it names
 // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
 func TestPointInTimeRestoreNamesItsSourceNetworkAndKey(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := parse(t, reg, `apiVersion: bcdr.io/v1
 kind: Runbook
 metadata: {name: pitr}
@@ -38,8 +37,7 @@ steps:
       use_latest_restorable_time: true
       allow_default_network: true
 `)
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
-	require.NoError(t, err)
+	p := policyOf(t, reg, rb, iam.Options{Account: "111122223333"})
 	assert.ElementsMatch(t, []string{
 		"arn:aws:rds:us-east-1:111122223333:db:orders-restored", "arn:aws:rds:us-east-1:111122223333:db:orders-db",
 		"arn:aws:rds:us-east-1:111122223333:subgrp:orders-private", "arn:aws:rds:us-east-1:111122223333:og:*",
@@ -59,7 +57,7 @@ steps:
 // writes the new one with the caller's permissions
 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/pointintimerecovery_beforeyoubegin.html).
 func TestTableRestoreWritesTheNewTable(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := parse(t, reg, `apiVersion: bcdr.io/v1
 kind: Runbook
 metadata: {name: table-pitr}
@@ -68,8 +66,7 @@ steps:
     uses: aws.dynamodb.restore_table_to_point_in_time
     with: {region: eu-west-1, source_table: invoices, target_table: invoices-restored, restore_time: "2026-12-03T08:14:00Z"}
 `)
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
-	require.NoError(t, err)
+	p := policyOf(t, reg, rb, iam.Options{Account: "111122223333"})
 	both := []string{"arn:aws:dynamodb:eu-west-1:111122223333:table/invoices", "arn:aws:dynamodb:eu-west-1:111122223333:table/invoices-restored"}
 	assert.ElementsMatch(t, both, resourcesOf(p, "dynamodb:RestoreTableToPointInTime"))
 	assert.ElementsMatch(t, both, resourcesOf(p, "dynamodb:BatchWriteItem"))
@@ -79,7 +76,7 @@ steps:
 // TestClusterRestoreNamesItsClusterAndWriter: the restore is authorized on the new and the
 // source cluster and the groups it names; the writer it creates is <cluster>-1.
 func TestClusterRestoreNamesItsClusterAndWriter(t *testing.T) {
-	reg := registry(t)
+	reg := librarytest.Registry(t)
 	rb := parse(t, reg, `apiVersion: bcdr.io/v1
 kind: Runbook
 metadata: {name: cluster-pitr}
@@ -95,8 +92,7 @@ steps:
       db_subnet_group_name: payments-private
       vpc_security_group_ids: [sg-0123]
 `)
-	p, err := iam.ForRunbooks([]*runbooks.Runbook{rb}, reg, iam.Options{Account: "111122223333"})
-	require.NoError(t, err)
+	p := policyOf(t, reg, rb, iam.Options{Account: "111122223333"})
 	assert.ElementsMatch(t, []string{
 		"arn:aws:rds:us-east-1:111122223333:cluster:payments-restored", "arn:aws:rds:us-east-1:111122223333:cluster:payments-aurora",
 		"arn:aws:rds:us-east-1:111122223333:subgrp:payments-private", "arn:aws:rds:us-east-1:111122223333:cluster-pg:*",
