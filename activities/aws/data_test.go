@@ -74,16 +74,7 @@ func TestS3Markers(t *testing.T) {
 	_, _ = body.ReadFrom(obj.Body)
 	assert.Contains(t, body.String(), `"written_at":"`+written+`"`)
 
-	// a retried put keeps its marker; another step's put writes the next one
-	res, err = a.S3PutMarker(ctx, put)
-	require.NoError(t, err)
-	assert.Equal(t, written, res["written_at"])
-	assert.EqualValues(t, 1, res["seq"])
-	next := put
-	next.StepID = "later-step"
-	res, err = a.S3PutMarker(ctx, next)
-	require.NoError(t, err)
-	assert.EqualValues(t, 2, res["seq"])
+	res = requirePutKeepsItsMarker(t, a.S3PutMarker, put, written)
 
 	got, err := a.S3GetMarker(ctx, request(t, map[string]any{"bucket": "orders-primary", "key": "canary/run-1"}))
 	require.NoError(t, err)
@@ -112,6 +103,25 @@ func TestS3Markers(t *testing.T) {
 
 	_, err = a.S3GetMarker(ctx, request(t, map[string]any{"bucket": "no-such-bucket-x", "key": "k"}))
 	requireErrorType(t, err, activities.ErrNotFound, "no-such-bucket-x")
+}
+
+// requirePutKeepsItsMarker: a retried put (put again: the same run and step) keeps the
+// marker its first attempt wrote at written, seq 1; another step's put writes the next
+// one, seq 2, whose result it returns.
+func requirePutKeepsItsMarker(t *testing.T, putMarker func(context.Context, activities.Request) (activities.Result, error),
+	put activities.Request, written any) activities.Result {
+	t.Helper()
+	ctx := testCtx(t)
+	res, err := putMarker(ctx, put)
+	require.NoError(t, err, "a retried put keeps its marker")
+	assert.Equal(t, written, res["written_at"])
+	assert.EqualValues(t, 1, res["seq"])
+	next := put
+	next.StepID = "later-step"
+	res, err = putMarker(ctx, next)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, res["seq"], "seq counts the markers written")
+	return res
 }
 
 func TestS3VerifyReplication(t *testing.T) {
@@ -169,15 +179,7 @@ func TestDynamoDBMarkersAndReplicaStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, written, item.Item["written_at"].(*ddbtypes.AttributeValueMemberS).Value, "the item in moto is the marker")
 
-	res, err = a.DynamoDBPutMarker(ctx, put)
-	require.NoError(t, err, "a retried put keeps its marker")
-	assert.Equal(t, written, res["written_at"])
-	assert.EqualValues(t, 1, res["seq"])
-	next := put
-	next.StepID = "later-step"
-	res, err = a.DynamoDBPutMarker(ctx, next)
-	require.NoError(t, err)
-	assert.EqualValues(t, 2, res["seq"], "seq counts the markers written")
+	res = requirePutKeepsItsMarker(t, a.DynamoDBPutMarker, put, written)
 
 	// With expire_after the marker carries the table's TTL attribute, so old markers go.
 	before := time.Now()
