@@ -165,6 +165,34 @@ func TestDynamoDBRestoreTableToPointInTime(t *testing.T) {
 	requireErrorType(t, err, activities.ErrValidation, "restore_time or use_latest_restorable_time")
 }
 
+// requireClusterRestored restores with req: the first attempt creates the cluster id and
+// its writer id-1 (private), both available; a retried attempt adopts them, and another
+// step may not take them over. It returns the results of both attempts.
+func requireClusterRestored(t *testing.T, c *rds.Client, restore func(context.Context, activities.Request) (activities.Result, error),
+	req activities.Request, id string) (first, retried activities.Result) {
+	t.Helper()
+	ctx := testCtx(t)
+	first, err := restore(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, id, first["db_cluster_identifier"])
+	assert.Equal(t, id+"-1", first["writer"])
+	assert.Equal(t, true, first["created"])
+	assert.Equal(t, "available", first["status"])
+	inst := describe(t, c, id+"-1").DBInstances[0]
+	assert.Equal(t, id, awssdk.ToString(inst.DBClusterIdentifier))
+	assert.False(t, awssdk.ToBool(inst.PubliclyAccessible))
+
+	retried, err = restore(ctx, req)
+	require.NoError(t, err, "a retried attempt adopts its cluster and writer")
+	assert.Equal(t, false, retried["created"])
+
+	other := req
+	other.StepID = "another-step"
+	_, err = restore(ctx, other)
+	requireErrorType(t, err, activities.ErrValidation, id, "not created by this step")
+	return first, retried
+}
+
 // TestRDSRestoreClusterToPointInTime restores an Aurora cluster to a time and creates its
 // writer: "This operation only restores the DB cluster, not the DB instances"
 // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterToPointInTime.html).
@@ -177,24 +205,7 @@ func TestRDSRestoreClusterToPointInTime(t *testing.T) {
 	req := request(t, map[string]any{"source_db_cluster_identifier": "payments-aurora", "db_cluster_identifier": "payments-restored",
 		"restore_time": at, "writer_db_instance_class": "db.r6g.large",
 		"db_subnet_group_name": net.subnetGroup, "vpc_security_group_ids": []any{net.securityGroup}})
-	res, err := a.RDSRestoreClusterToPointInTime(ctx, req)
-	require.NoError(t, err)
-	assert.Equal(t, "payments-restored", res["db_cluster_identifier"])
-	assert.Equal(t, "payments-restored-1", res["writer"])
-	assert.Equal(t, true, res["created"])
-	assert.Equal(t, "available", res["status"])
-	inst := describe(t, c, "payments-restored-1").DBInstances[0]
-	assert.Equal(t, "payments-restored", awssdk.ToString(inst.DBClusterIdentifier))
-	assert.False(t, awssdk.ToBool(inst.PubliclyAccessible))
-
-	res, err = a.RDSRestoreClusterToPointInTime(ctx, req)
-	require.NoError(t, err, "a retried attempt adopts its cluster and writer")
-	assert.Equal(t, false, res["created"])
-
-	other := req
-	other.StepID = "another-step"
-	_, err = a.RDSRestoreClusterToPointInTime(ctx, other)
-	requireErrorType(t, err, activities.ErrValidation, "payments-restored", "not created by this step")
+	requireClusterRestored(t, c, a.RDSRestoreClusterToPointInTime, req, "payments-restored")
 
 	// a refused restore names the cluster it would have created, not a DB instance
 	for _, bad := range []struct {
@@ -208,7 +219,7 @@ func TestRDSRestoreClusterToPointInTime(t *testing.T) {
 	} {
 		bad.with["source_db_cluster_identifier"], bad.with["db_cluster_identifier"] = "payments-aurora", "payments-refused"
 		bad.with["writer_db_instance_class"] = "db.r6g.large"
-		_, err = a.RDSRestoreClusterToPointInTime(ctx, request(t, bad.with))
+		_, err := a.RDSRestoreClusterToPointInTime(ctx, request(t, bad.with))
 		requireErrorType(t, err, activities.ErrValidation, `restore DB cluster "payments-refused"`, bad.want)
 	}
 }
@@ -229,25 +240,13 @@ func TestRDSRestoreClusterFromSnapshot(t *testing.T) {
 
 	req := request(t, map[string]any{"db_cluster_snapshot_identifier": "ledger-nightly", "db_cluster_identifier": "ledger-restored",
 		"writer_db_instance_class": "db.r6g.large", "db_subnet_group_name": net.subnetGroup, "vpc_security_group_ids": []any{net.securityGroup}})
-	res, err := a.RDSRestoreClusterFromSnapshot(ctx, req)
-	require.NoError(t, err)
-	assert.Equal(t, "ledger-restored", res["db_cluster_identifier"])
-	assert.Equal(t, "ledger-restored-1", res["writer"])
-	assert.Equal(t, "ledger-nightly", res["db_cluster_snapshot_identifier"])
-	assert.Equal(t, true, res["created"])
-	assert.Equal(t, "available", res["status"])
+	first, retried := requireClusterRestored(t, c, a.RDSRestoreClusterFromSnapshot, req, "ledger-restored")
+	assert.Equal(t, "ledger-nightly", first["db_cluster_snapshot_identifier"])
+	assert.Equal(t, "ledger-nightly", retried["db_cluster_snapshot_identifier"])
 	cl, err := describeCluster(ctx, c, "ledger-restored")
 	require.NoError(t, err)
 	assert.Equal(t, "aurora-postgresql", awssdk.ToString(cl.Engine), "the snapshot's engine")
 	assert.Equal(t, net.subnetGroup, awssdk.ToString(cl.DBSubnetGroup))
-	inst := describe(t, c, "ledger-restored-1").DBInstances[0]
-	assert.Equal(t, "ledger-restored", awssdk.ToString(inst.DBClusterIdentifier))
-	assert.False(t, awssdk.ToBool(inst.PubliclyAccessible))
-
-	res, err = a.RDSRestoreClusterFromSnapshot(ctx, req)
-	require.NoError(t, err, "a retried attempt adopts its cluster and writer")
-	assert.Equal(t, false, res["created"])
-	assert.Equal(t, "ledger-nightly", res["db_cluster_snapshot_identifier"])
 
 	_, err = a.RDSRestoreClusterFromSnapshot(ctx, request(t, map[string]any{"source_db_cluster_identifier": "ledger-aurora",
 		"snapshot_before": "2020-01-01T00:00:00Z", "writer_db_instance_class": "db.r6g.large", "allow_default_network": true}))
