@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -71,16 +72,16 @@ type jobDescriber interface {
 
 // DRSStartRecovery carries out aws.drs.start_recovery.
 func (a *Actions) DRSStartRecovery(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return drsStartRecoverySpec.run(ctx, req, func(ctx context.Context, req activities.Request, in startRecoveryInput) (activities.Result, error) {
-		if len(in.SourceServerIDs) == 0 {
-			return nil, invalid("aws.drs.start_recovery: source_server_ids is empty")
-		}
-		c, err := a.drsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return drsStartRecoverySpec.run(ctx, req, withClient(a.drsClient, func(ctx context.Context, req activities.Request, in startRecoveryInput, c *drs.Client) (activities.Result, error) {
 		return a.startRecovery(ctx, c, req, in, time.Now())
-	})
+	}))
+}
+
+func (in startRecoveryInput) validate() error {
+	if len(in.SourceServerIDs) == 0 {
+		return errors.New("source_server_ids is empty")
+	}
+	return nil
 }
 
 func (a *Actions) startRecovery(ctx context.Context, c recoveryStarter, req activities.Request, in startRecoveryInput, now time.Time) (activities.Result, error) {

@@ -2,8 +2,11 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/runbooks"
@@ -40,16 +43,16 @@ var rdsReplicaLagSpec = newSpec[replicaLagInput](runbooks.Kind{
 
 // RDSReplicaLag carries out aws.rds.replica_lag.
 func (a *Actions) RDSReplicaLag(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return rdsReplicaLagSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in replicaLagInput) (activities.Result, error) {
-		if (in.InstanceID == "") == (in.ClusterID == "") {
-			return nil, invalid("aws.rds.replica_lag: give exactly one of db_instance_identifier and db_cluster_identifier")
-		}
-		c, err := a.cloudwatchClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return rdsReplicaLagSpec.run(ctx, req, withClient(a.cloudwatchClient, func(ctx context.Context, req activities.Request, in replicaLagInput, c *cloudwatch.Client) (activities.Result, error) {
 		return replicaLag(ctx, c, in, time.Now())
-	})
+	}))
+}
+
+func (in replicaLagInput) validate() error {
+	if (in.InstanceID == "") == (in.ClusterID == "") {
+		return errors.New("give exactly one of db_instance_identifier and db_cluster_identifier")
+	}
+	return nil
 }
 
 // lagMetricsInMillis are the Aurora lag metrics CloudWatch reports in milliseconds.
