@@ -18,8 +18,7 @@ type GitHub struct {
 	repo   string // owner/name
 	token  string
 	labels []string
-	client *http.Client
-	now    func() time.Time
+	transport
 }
 
 // GitHubOptions configure a GitHub tracker.
@@ -38,15 +37,9 @@ type GitHubOptions struct {
 
 // NewGitHub returns a GitHub tracker.
 func NewGitHub(o GitHubOptions) *GitHub {
-	g := &GitHub{name: o.Name, api: strings.TrimSuffix(o.API, "/"), repo: o.Repo, token: o.Token, labels: o.Labels, client: o.Client, now: o.Now}
+	g := &GitHub{name: o.Name, api: strings.TrimSuffix(o.API, "/"), repo: o.Repo, token: o.Token, labels: o.Labels, transport: newTransport(o.Client, o.Now)}
 	if g.api == "" {
 		g.api = "https://api.github.com"
-	}
-	if g.client == nil {
-		g.client = defaultClient()
-	}
-	if g.now == nil {
-		g.now = time.Now
 	}
 	return g
 }

@@ -76,5 +76,20 @@ func statusError(resp *http.Response, words string) error {
 	return fmt.Errorf("%s: %s", resp.Status, words)
 }
 
-// defaultClient is the HTTP client of a tracker built without one.
-func defaultClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
+// transport is how a tracker reaches its service and tells the time.
+type transport struct {
+	client *http.Client
+	now    func() time.Time
+}
+
+// newTransport returns a tracker's transport: a nil client is one with a 30-second
+// timeout, a nil clock time.Now.
+func newTransport(client *http.Client, now func() time.Time) transport {
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return transport{client: client, now: now}
+}

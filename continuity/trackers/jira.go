@@ -19,8 +19,7 @@ type Jira struct {
 	name, site, project, issueType string
 	email, token                   string
 	labels                         []string
-	client                         *http.Client
-	now                            func() time.Time
+	transport
 }
 
 // JiraOptions configure a Jira tracker.
@@ -42,15 +41,9 @@ type JiraOptions struct {
 // NewJira returns a Jira tracker.
 func NewJira(o JiraOptions) *Jira {
 	j := &Jira{name: o.Name, site: strings.TrimSuffix(o.Site, "/"), project: o.Project, issueType: o.IssueType,
-		email: o.Email, token: o.Token, labels: o.Labels, client: o.Client, now: o.Now}
+		email: o.Email, token: o.Token, labels: o.Labels, transport: newTransport(o.Client, o.Now)}
 	if j.issueType == "" {
 		j.issueType = "Task"
-	}
-	if j.client == nil {
-		j.client = defaultClient()
-	}
-	if j.now == nil {
-		j.now = time.Now
 	}
 	return j
 }

@@ -29,19 +29,12 @@ const DefaultTolerance = 5 * time.Minute
 // is the item's id.
 type Webhook struct {
 	name, url, secret string
-	client            *http.Client
-	now               func() time.Time
+	transport
 }
 
 // NewWebhook returns a webhook tracker; secret signs every delivery.
 func NewWebhook(name, url, secret string, client *http.Client, now func() time.Time) *Webhook {
-	if client == nil {
-		client = defaultClient()
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &Webhook{name: name, url: url, secret: secret, client: client, now: now}
+	return &Webhook{name: name, url: url, secret: secret, transport: newTransport(client, now)}
 }
 
 // Name implements Tracker.
