@@ -101,6 +101,10 @@ type Options struct {
 	Parallel int
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Drills are the recorded drills a live check looks through for one that proved this
+	// very version of the runbook (the "proven" finding); nil leaves that finding out (no
+	// evidence store to read). bcdr check and the scheduled checks give the same.
+	Drills func(context.Context) ([]Drill, error)
 }
 
 // Report is the readiness of one runbook.
@@ -179,6 +183,9 @@ func Check(ctx context.Context, rb *runbooks.Runbook, reg *runbooks.Registry, o 
 			f.Reason = redact(f.Reason, secrets)
 			rep.Findings = append(rep.Findings, f)
 		}
+	}
+	if o.Mode == "live" && o.Drills != nil {
+		rep.Findings = append(rep.Findings, provenIn(ctx, rb, o.Drills))
 	}
 	rep.Result = Worst(rep.Findings)
 	rep.Duration = now().Sub(start)

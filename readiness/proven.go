@@ -1,6 +1,8 @@
 package readiness
 
 import (
+	"context"
+
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -13,6 +15,16 @@ type Drill = runbooks.Drill
 // recovery of an unproven version runs steps no drill has exercised as written.
 func Proven(rb *runbooks.Runbook, drills []Drill) Finding {
 	return ProvenFinding(runbooks.Proven(rb, drills))
+}
+
+// provenIn is the proven finding of rb over the drills read; when they cannot be read,
+// a warning that the version's proof is unknown and why.
+func provenIn(ctx context.Context, rb *runbooks.Runbook, drills func(context.Context) ([]Drill, error)) Finding {
+	ds, err := drills(ctx)
+	if err != nil {
+		return ProvenFinding(runbooks.Unproven(rb, "evidence store: "+err.Error()))
+	}
+	return Proven(rb, ds)
 }
 
 // ProvenFinding is the finding that states p.

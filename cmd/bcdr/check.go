@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -110,6 +111,10 @@ author role on the runbook's service when server.url is set.`,
 			if err != nil {
 				return err
 			}
+			if !noEvidence { // the drills are read once for every runbook given
+				drills := sync.OnceValues(func() ([]readiness.Drill, error) { return a.drills(cmd.Context()) })
+				o.Drills = func(context.Context) ([]readiness.Drill, error) { return drills() }
+			}
 			var reports []*readiness.Report
 			for _, rb := range rbs {
 				o.Params = declared(rb, given)
@@ -118,17 +123,6 @@ author role on the runbook's service when server.url is set.`,
 					return usageError(a, fmt.Errorf("%s: %w", rb.Source.File, err))
 				}
 				reports = append(reports, rep)
-			}
-			if mode == "live" && !noEvidence {
-				drills, err := a.drills(cmd.Context())
-				for i, rep := range reports {
-					f := readiness.Proven(rbs[i], drills)
-					if err != nil {
-						f = readiness.ProvenFinding(runbooks.Unproven(rbs[i], "evidence store: "+err.Error()))
-					}
-					rep.Findings = append(rep.Findings, f)
-					rep.Result = readiness.Worst(rep.Findings)
-				}
 			}
 			if output == "json" {
 				if err := writeJSONIndent(a.stdout, reports); err != nil {

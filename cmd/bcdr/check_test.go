@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -406,6 +407,14 @@ func TestCheckSaysWhetherADrillProvedThisVersion(t *testing.T) {
 	out, errOut, code = e.cli("check", file, "--no-permissions")
 	require.Equal(t, 0, code, "%s%s", out, errOut)
 	assert.Regexp(t, `\(runbook\)\s+proven\s+ready\s+\S+\s+this version \(sha256:\w+\) was proven by drill drill-1 on 2026-11-02`, out)
+	// the worker's scheduled check states the same proof: one readiness.Check for both
+	scheduled := readinessChecks(&config.Config{DataDir: filepath.Join(e.dir, "data")}, slog.New(slog.DiscardHandler), nil)
+	rep, err := scheduled(context.Background(), readiness.Request{Runbook: *rb})
+	require.NoError(t, err)
+	require.NotEmpty(t, rep.Findings)
+	last := rep.Findings[len(rep.Findings)-1]
+	assert.Equal(t, "proven", last.Check)
+	assert.Contains(t, last.Reason, "was proven by drill drill-1 on 2026-11-02")
 
 	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(src, "1.0.0", "1.1.0", 1)), 0o600))
 	out, _, code = e.cli("check", file, "--no-permissions")

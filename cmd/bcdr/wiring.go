@@ -14,6 +14,7 @@ import (
 	awsact "github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/activities/notify"
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/internal/identity"
@@ -97,6 +98,13 @@ func readinessChecks(cfg *config.Config, logger *slog.Logger, steps *egress.Poli
 		}
 	}
 	a := &readiness.Activity{Registry: reg, Options: checkOptions(cfg, steps, true, 0)}
+	a.Options.Drills = func(ctx context.Context) ([]readiness.Drill, error) {
+		store, err := openEvidence(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return evidence.Drills(ctx, store)
+	}
 	return a.Check
 }
 
