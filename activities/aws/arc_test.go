@@ -1,25 +1,23 @@
 package aws
 
 // Route 53 ARC cluster tests at the SDK's HTTP layer (moto has no route53-recovery-cluster):
-// a fake cluster answers as the Routing Control API reference documents
+// awstest.ARCCluster answers as the Routing Control API reference documents
 // (https://docs.aws.amazon.com/routing-control/latest/APIReference/API_UpdateRoutingControlStates.html,
 // awsJson1_0, X-Amz-Target ToggleCustomerAPI.*): UpdateRoutingControlStates applies every
 // entry or none; an update a safety rule blocks fails with ConflictException whose message
-// carries the rule's ARN ("When a safety rule blocks a routing control state update, the
-// error message includes the ARN of the rule that blocked the update":
-// https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.override-safety-rule.html).
+// carries the rule's ARN.
 
 import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/activities/aws/awstest"
 )
 
 const (
@@ -28,67 +26,10 @@ const (
 	minOneCell = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp1/safetyrule/r1"
 )
 
-// fakeCluster is one ARC cluster's routing-control state, served by its endpoints, with
-// an assertion rule: at least one cell On.
-type fakeCluster struct {
-	mu      sync.Mutex
-	states  map[string]string
-	calls   calls
-	batches [][]string // the entries of each UpdateRoutingControlStates, "ARN=State"
-}
-
-func newFakeCluster() *fakeCluster {
-	return &fakeCluster{states: map[string]string{cellEast: "On", cellWest: "Off"}}
-}
-
-func (c *fakeCluster) serve(w http.ResponseWriter, r *http.Request) {
-	op := jsonTarget(r)
-	c.calls.add(op)
-	var body struct {
-		RoutingControlArn                string
-		RoutingControlState              string
-		UpdateRoutingControlStateEntries []struct{ RoutingControlArn, RoutingControlState string }
-		SafetyRulesToOverride            []string
-	}
-	_ = json.NewDecoder(r.Body).Decode(&body)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch op {
-	case "GetRoutingControlState":
-		st, ok := c.states[body.RoutingControlArn]
-		if !ok {
-			jsonError(w, 404, "ResourceNotFoundException", "no routing control "+body.RoutingControlArn)
-			return
-		}
-		writeJSON(w, 200, map[string]any{"RoutingControlArn": body.RoutingControlArn, "RoutingControlState": st, "RoutingControlName": "cell"})
-	case "UpdateRoutingControlStates":
-		next := copyStates(c.states)
-		var batch []string
-		for _, e := range body.UpdateRoutingControlStateEntries {
-			if _, ok := next[e.RoutingControlArn]; !ok {
-				jsonError(w, 404, "ResourceNotFoundException", "no routing control "+e.RoutingControlArn)
-				return
-			}
-			next[e.RoutingControlArn] = e.RoutingControlState
-			batch = append(batch, e.RoutingControlArn+"="+e.RoutingControlState)
-		}
-		if next[cellEast] == "Off" && next[cellWest] == "Off" && !slices.Contains(body.SafetyRulesToOverride, minOneCell) {
-			jsonError(w, 409, "ConflictException", "Request rejected: the update would violate safety rule "+minOneCell)
-			return
-		}
-		c.states, c.batches = next, append(c.batches, batch)
-		writeJSON(w, 200, map[string]any{})
-	default:
-		jsonError(w, 400, "ValidationException", "unexpected operation "+op)
-	}
-}
-
-func copyStates(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+// newCells is one ARC cluster's two cells, east On and west Off, with an assertion rule:
+// at least one cell On.
+func newCells() *awstest.ARCCluster {
+	return awstest.NewARCCluster(map[string]string{cellEast: "On", cellWest: "Off"}).AtLeastOneOn(minOneCell, cellEast, cellWest)
 }
 
 // hanging is a cluster endpoint in a failed region: it takes the connection and never
@@ -108,8 +49,8 @@ func hanging(t *testing.T) (*httptest.Server, *calls) {
 }
 
 func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T) {
-	cluster := newFakeCluster()
-	a, good := wire(t, cluster.serve)
+	cluster := newCells()
+	a, good := wire(t, cluster.ServeHTTP)
 	a.cfg.ARCEndpointsAsListed = true // the hanging endpoint goes first
 	hang, hung := hanging(t)
 	eps := []any{
@@ -134,9 +75,9 @@ func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T)
 		map[string]any{"routing_control_arn": cellEast, "state": "On"},
 		map[string]any{"routing_control_arn": cellWest, "state": "Off"},
 	}, res["previous_states"])
-	assert.Equal(t, [][]string{{cellEast + "=Off", cellWest + "=On"}}, cluster.batches, "both controls in one UpdateRoutingControlStates")
-	assert.Zero(t, cluster.calls.count("UpdateRoutingControlState"), "no per-control updates")
-	assert.Equal(t, map[string]string{cellEast: "Off", cellWest: "On"}, cluster.states)
+	assert.Equal(t, [][]string{{cellEast + "=Off", cellWest + "=On"}}, cluster.Batches(), "both controls in one UpdateRoutingControlStates")
+	assert.Zero(t, cluster.Calls("UpdateRoutingControlState"), "no per-control updates")
+	assert.Equal(t, map[string]string{cellEast: "Off", cellWest: "On"}, cluster.States())
 	// 2 reads, 1 update, 2 read-backs: each first tried on the hanging endpoint for 200ms
 	assert.Equal(t, 5, len(hung.ops), "every call went to the hanging endpoint first: %v", hung.ops)
 	assert.Less(t, elapsed, 5*time.Second, "the hanging endpoint cost its timeout per call, not the step's")
@@ -146,7 +87,7 @@ func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T)
 		"cluster_endpoints": eps, "endpoint_timeout": "200ms", "states": res["previous_states"],
 	}))
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{cellEast: "On", cellWest: "Off"}, cluster.states)
+	assert.Equal(t, map[string]string{cellEast: "On", cellWest: "Off"}, cluster.States())
 
 	// nothing to change: no update, still verified
 	res, err = a.ARCSetRoutingControls(testCtx(t), request(t, map[string]any{
@@ -155,14 +96,14 @@ func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T)
 	require.NoError(t, err)
 	assert.Equal(t, false, res["changed"])
 	assert.Equal(t, true, res["verified"])
-	assert.Len(t, cluster.batches, 2)
+	assert.Len(t, cluster.Batches(), 2)
 }
 
 // TestARCGetRoutingControlRotatesPastAHangingEndpoint: before endpoint_timeout, a hanging
 // endpoint tried first held the call until the step's own deadline.
 func TestARCGetRoutingControlRotatesPastAHangingEndpoint(t *testing.T) {
-	cluster := newFakeCluster()
-	a, good := wire(t, cluster.serve)
+	cluster := newCells()
+	a, good := wire(t, cluster.ServeHTTP)
 	a.cfg.ARCEndpointsAsListed = true // the hanging endpoint goes first
 	hang, _ := hanging(t)
 	with := map[string]any{"routing_control_arn": cellEast, "endpoint_timeout": "100ms", "cluster_endpoints": []any{
@@ -182,10 +123,10 @@ func TestARCGetRoutingControlRotatesPastAHangingEndpoint(t *testing.T) {
 }
 
 func TestARCSafetyRuleIsReportedByName(t *testing.T) {
-	cluster := newFakeCluster()
-	a, good := wire(t, cluster.serve)
+	cluster := newCells()
+	a, good := wire(t, cluster.ServeHTTP)
 	a.cfg.ARCEndpointsAsListed = true // the hanging endpoint goes first
-	second := httptest.NewServer(http.HandlerFunc(cluster.serve))
+	second := httptest.NewServer(cluster)
 	defer second.Close()
 	allOff := map[string]any{
 		"cluster_endpoints": []any{
@@ -197,13 +138,13 @@ func TestARCSafetyRuleIsReportedByName(t *testing.T) {
 	}
 	_, err := a.ARCSetRoutingControls(testCtx(t), request(t, allOff))
 	requireErrorType(t, err, ErrSafetyRule, `safety rule "MinOneCellOn"`, minOneCell, "safety_rules_to_override")
-	assert.Equal(t, 1, cluster.calls.count("UpdateRoutingControlStates"), "a blocked update is not tried on the next endpoint")
-	assert.Equal(t, "On", cluster.states[cellEast])
+	assert.Equal(t, 1, cluster.Calls("UpdateRoutingControlStates"), "a blocked update is not tried on the next endpoint")
+	assert.Equal(t, "On", cluster.State(cellEast))
 
 	allOff["safety_rules_to_override"] = []any{minOneCell}
 	_, err = a.ARCSetRoutingControls(testCtx(t), request(t, allOff))
 	require.NoError(t, err, "break-glass")
-	assert.Equal(t, "Off", cluster.states[cellEast])
+	assert.Equal(t, "Off", cluster.State(cellEast))
 
 	_, err = a.ARCSetRoutingControls(testCtx(t), request(t, map[string]any{
 		"cluster_endpoints": allOff["cluster_endpoints"],

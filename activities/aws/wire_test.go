@@ -78,30 +78,9 @@ func jsonError(w http.ResponseWriter, status int, code, msg string) {
 // ---- Route 53 ARC (awsJson1_0, ToggleCustomerAPI)
 
 func TestARCRoutingControls(t *testing.T) {
-	const arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/def"
-	var mu sync.Mutex
-	state := "Off"
-	var got calls
-	var body map[string]any
-	healthy := func(w http.ResponseWriter, r *http.Request) {
-		op := jsonTarget(r)
-		got.add(op)
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		defer mu.Unlock()
-		if body["RoutingControlArn"] != arn {
-			jsonError(w, 404, "ResourceNotFoundException", "no routing control "+fmt.Sprint(body["RoutingControlArn"]))
-			return
-		}
-		switch op {
-		case "GetRoutingControlState":
-			writeJSON(w, 200, map[string]any{"RoutingControlArn": arn, "RoutingControlState": state, "RoutingControlName": "us-west-2-cell"})
-		case "UpdateRoutingControlState":
-			state = body["RoutingControlState"].(string)
-			writeJSON(w, 200, map[string]any{})
-		}
-	}
-	a, good := wire(t, healthy)
+	const arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/us-west-2-cell"
+	cluster := awstest.NewARCCluster(map[string]string{arn: "Off"})
+	a, good := wire(t, cluster.ServeHTTP)
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, 503, "ServiceUnavailableException", "this cluster endpoint is down")
 	}))
@@ -121,13 +100,13 @@ func TestARCRoutingControls(t *testing.T) {
 	res, err = a.ARCSetRoutingControl(ctx, request(t, set))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"state": "On", "previous_state": "Off", "changed": true}, map[string]any(res))
-	assert.Equal(t, "On", state)
-	assert.Equal(t, 1, got.count("UpdateRoutingControlState"))
+	assert.Equal(t, "On", cluster.State(arn))
+	assert.Equal(t, 1, cluster.Calls("UpdateRoutingControlState"))
 
 	res, err = a.ARCSetRoutingControl(ctx, request(t, set))
 	require.NoError(t, err, "already On: nothing to do")
 	assert.Equal(t, false, res["changed"])
-	assert.Equal(t, 1, got.count("UpdateRoutingControlState"), "no second update")
+	assert.Equal(t, 1, cluster.Calls("UpdateRoutingControlState"), "no second update")
 
 	_, err = a.ARCGetRoutingControl(ctx, request(t, map[string]any{"routing_control_arn": arn + "x", "cluster_endpoints": eps}))
 	requireErrorType(t, err, activities.ErrNotFound, arn+"x")
