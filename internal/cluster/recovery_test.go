@@ -387,6 +387,20 @@ func checkEvidence(t *testing.T, c *Cluster, w *world, runIDs ...string) {
 	assert.Len(t, ms, len(runIDs), "no bundle lost, none duplicated")
 }
 
+// regionAWithStandby starts the cluster, its world, region A (its bcdr server and two
+// workers) and region B's server alone: the test starts region B's workers when it
+// wants them.
+func regionAWithStandby(t *testing.T) (*Cluster, *world, *Region, *Region) {
+	t.Helper()
+	c := startCluster(t)
+	w := newWorld(t, c)
+	a, err := c.StartRegion("region-a", RegionOptions{Workers: 2, Env: w.env})
+	require.NoError(t, err)
+	b := c.NewRegion("region-b", RegionOptions{Env: w.env})
+	require.NoError(t, b.StartServer())
+	return c, w, a, b
+}
+
 // TestRegionLostMidRecovery: region A (its bcdr server and two workers) starts the drill
 // and is running its first step when region B's two workers join; then every process of
 // region A is SIGKILLed at once. The step runs again on region B, the DBA and the
@@ -395,12 +409,7 @@ func checkEvidence(t *testing.T, c *Cluster, w *world, runIDs ...string) {
 // chain intact. With BCDR_CLUSTER_NO_STANDBY=1 region B's workers are not started, and
 // the test fails: nothing takes the step over.
 func TestRegionLostMidRecovery(t *testing.T) {
-	c := startCluster(t)
-	w := newWorld(t, c)
-	a, err := c.StartRegion("region-a", RegionOptions{Workers: 2, Env: w.env})
-	require.NoError(t, err)
-	b := c.NewRegion("region-b", RegionOptions{Env: w.env})
-	require.NoError(t, b.StartServer())
+	c, w, a, b := regionAWithStandby(t)
 
 	w.app.arm()
 	runID := w.startDrill(t, a, "orders-drill-region")
@@ -428,12 +437,7 @@ func TestRegionLostMidRecovery(t *testing.T) {
 // region B, finds the promotion under way instead of asking again, and the drill
 // completes: the promotion and the cleanup applied once each, one evidence bundle.
 func TestRegionLostDuringAnAWSChange(t *testing.T) {
-	c := startCluster(t)
-	w := newWorld(t, c)
-	a, err := c.StartRegion("region-a", RegionOptions{Workers: 2, Env: w.env})
-	require.NoError(t, err)
-	b := c.NewRegion("region-b", RegionOptions{Env: w.env})
-	require.NoError(t, b.StartServer())
+	c, w, a, b := regionAWithStandby(t)
 
 	runID := w.startDrill(t, a, "orders-drill-change")
 	w.promotion.arm()
