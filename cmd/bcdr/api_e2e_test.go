@@ -157,17 +157,8 @@ drills:
 `, tokens.String(), api.HashToken("alert-token"), a.base, a.hook.srv.URL, a.mail.Addr, dir) + strings.Join(extra, "\n")
 	require.NoError(t, os.WriteFile(e.vars["BCDR_CONFIG"], []byte(cfg), 0o600))
 
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
-	p := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:"+strconv.Itoa(httpPort))
-	eventually(t, "bcdr dev to serve the API", time.Minute, func() bool {
-		require.False(t, p.exited(), "bcdr dev exited:\n%s", p.logs.String())
-		resp, err := http.Get(a.base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	p := e.spawnDev(port, 0, "127.0.0.1:"+strconv.Itoa(httpPort))
+	p.eventually(t, "bcdr dev to serve the API", time.Minute, func() bool { return ready(a.base) })
 	a.dev = p
 	return a
 }
@@ -261,15 +252,7 @@ func (a *apiEnv) testServerCommand(t *testing.T) {
 	port := freePort(t)
 	p := a.spawn("server", "--http", "127.0.0.1:"+strconv.Itoa(port))
 	other := &apiEnv{env: a.env, base: "http://127.0.0.1:" + strconv.Itoa(port)}
-	eventually(t, "bcdr server to answer", 30*time.Second, func() bool {
-		require.False(t, p.exited(), "bcdr server exited:\n%s", p.logs.String())
-		resp, err := http.Get(other.base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	p.eventually(t, "bcdr server to answer", 30*time.Second, func() bool { return ready(other.base) })
 	who := other.must("amy", "GET", "/v1/whoami", nil, http.StatusOK)
 	assert.Equal(t, "amy", who["name"])
 	assert.Equal(t, []any{"incident-commanders"}, who["groups"])

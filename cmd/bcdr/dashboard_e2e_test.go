@@ -134,18 +134,9 @@ func newDashEnv(t *testing.T, n int) *dashEnv {
 	require.NoError(t, os.WriteFile(e.vars["BCDR_CONFIG"], []byte(cfg), 0o600))
 
 	port, httpPort := freePort(t), freePort(t)
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
 	d.base = "http://127.0.0.1:" + strconv.Itoa(httpPort)
-	p := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:"+strconv.Itoa(httpPort))
-	eventually(t, "bcdr dev to serve", time.Minute, func() bool {
-		require.False(t, p.exited(), "bcdr dev exited:\n%s", p.logs.String())
-		resp, err := http.Get(d.base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	p := e.spawnDev(port, 0, "127.0.0.1:"+strconv.Itoa(httpPort))
+	p.eventually(t, "bcdr dev to serve", time.Minute, func() bool { return ready(d.base) })
 
 	d.shots = screenshotDir(t)
 	return d

@@ -71,13 +71,11 @@ func TestDashboardSignsInWithDevsLink(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600))
 	}
 	port, httpPort := freePort(t), freePort(t)
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
 	httpAt := "127.0.0.1:" + strconv.Itoa(httpPort)
-	dev := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", httpAt)
+	dev := e.spawnDev(port, 0, httpAt)
 	var link string
 	printed := regexp.MustCompile(`sign in   (http://\S+/ui/#token=\S+)`)
-	eventually(t, "bcdr dev to print its sign-in link", time.Minute, func() bool {
-		require.False(t, dev.exited(), "bcdr dev exited:\n%s", dev.logs.String())
+	dev.eventually(t, "bcdr dev to print its sign-in link", time.Minute, func() bool {
 		if m := printed.FindStringSubmatch(dev.logs.String()); m != nil {
 			link = m[1]
 		}

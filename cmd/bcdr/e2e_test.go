@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,6 +97,7 @@ func (e *env) mustCLI(args ...string) string {
 
 // proc is bcdr running in a child process.
 type proc struct {
+	name string // "bcdr dev": what the test calls it
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	logs *syncBuffer
@@ -105,7 +107,7 @@ type proc struct {
 func (e *env) spawn(args ...string) *proc {
 	e.t.Helper()
 	argv, _ := json.Marshal(args)
-	p := &proc{cmd: exec.Command(os.Args[0]), done: make(chan struct{}), logs: &syncBuffer{}}
+	p := &proc{name: "bcdr " + args[0], cmd: exec.Command(os.Args[0]), done: make(chan struct{}), logs: &syncBuffer{}}
 	p.cmd.Env = append(e.environ(), "E2E_BCDR_ARGS="+string(argv), "PATH="+os.Getenv("PATH"))
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	require.NoError(e.t, p.cmd.Start())
@@ -132,6 +134,27 @@ func (p *proc) exited() bool {
 	default:
 		return false
 	}
+}
+
+// eventually polls cond until it holds or the deadline passes, as the function of that
+// name does, and fails at once, with the process's output, when the process exits first.
+func (p *proc) eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	eventually(t, what, timeout, func() bool {
+		require.False(t, p.exited(), "%s exited:\n%s", p.name, p.logs.String())
+		return cond()
+	})
+}
+
+// ready says whether the bcdr server, dev or worker at url (http://host:port) answers
+// /readyz with 200.
+func ready(url string) bool {
+	resp, err := http.Get(url + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // status reads a run's live state through the CLI.
@@ -165,14 +188,32 @@ func freePort(t *testing.T) int {
 // startDev starts `bcdr dev` in a child process on free ports and waits until it serves.
 func (e *env) startDev(port int) *proc {
 	e.t.Helper()
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
-	p := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:0")
-	eventually(e.t, "bcdr dev to accept connections", time.Minute, func() bool {
-		require.False(e.t, p.exited(), "bcdr dev exited:\n%s", p.logs.String())
-		_, errOut, code := e.cli("status", "no-such-run")
-		return code == 1 && strings.Contains(errOut, "no such run")
-	})
+	return e.startDevAt(port, 0, 0)
+}
+
+// startDevAt starts `bcdr dev` on the given ports (0: a free one; the Web UI too) and
+// waits until it serves.
+func (e *env) startDevAt(port, uiPort, httpPort int) *proc {
+	e.t.Helper()
+	p := e.spawnDev(port, uiPort, "127.0.0.1:"+strconv.Itoa(httpPort))
+	p.eventually(e.t, "bcdr dev to accept connections", 2*time.Minute, e.engineAnswers)
 	return p
+}
+
+// spawnDev starts `bcdr dev` in a child process with the engine's frontend on port (the
+// CLI's temporal.address from then on), the Web UI on uiPort and the HTTP API on http
+// (an address as --http takes it); the caller waits for what it needs.
+func (e *env) spawnDev(port, uiPort int, http string) *proc {
+	e.t.Helper()
+	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
+	return e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", strconv.Itoa(uiPort), "--http", http)
+}
+
+// engineAnswers says whether the CLI reaches the engine at temporal.address (it answers
+// that a run does not exist).
+func (e *env) engineAnswers() bool {
+	_, errOut, code := e.cli("status", "no-such-run")
+	return code == 1 && strings.Contains(errOut, "no such run")
 }
 
 const demoRunbook = "../../runbooks/library/demo-failover.yaml"

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,18 +32,9 @@ func TestOpenAPIContract(t *testing.T) {
 		"auth:\n  tokens:\n    - {name: contract, hash: \"" + api.HashToken("contract-token") + "\", roles: [admin]}\n"
 	require.NoError(t, os.WriteFile(e.vars["BCDR_CONFIG"], []byte(cfg), 0o600))
 	port, httpPort := freePort(t), freePort(t)
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
 	base := "http://127.0.0.1:" + strconv.Itoa(httpPort)
-	dev := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:"+strconv.Itoa(httpPort))
-	eventually(t, "bcdr dev to be ready", time.Minute, func() bool {
-		require.False(t, dev.exited(), "bcdr dev exited:\n%s", dev.logs.String())
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	dev := e.spawnDev(port, 0, "127.0.0.1:"+strconv.Itoa(httpPort))
+	dev.eventually(t, "bcdr dev to be ready", time.Minute, func() bool { return ready(base) })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()

@@ -41,15 +41,6 @@ func runningSteps(metrics string) int {
 	return n
 }
 
-func ready(url string) bool {
-	resp, err := http.Get(url + "/readyz")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
 // TestWorkersShareRunsAndSurviveALostWorker is the scale-out test of the production
 // guide: the engine on its own (bcdr dev, whose worker serves another task queue), two
 // `bcdr worker` processes on one task queue, the smoke runbook's parallel steps. The
@@ -74,10 +65,7 @@ func TestWorkersShareRunsAndSurviveALostWorker(t *testing.T) {
 	}
 	delete(e.vars, "BCDR_METRICS_ADDRESS")
 	for _, w := range workers {
-		eventually(t, "the worker to be ready", time.Minute, func() bool {
-			require.False(t, w.p.exited(), "bcdr worker exited:\n%s", w.p.logs.String())
-			return ready(w.url)
-		})
+		w.p.eventually(t, "the worker to be ready", time.Minute, func() bool { return ready(w.url) })
 	}
 
 	run := guideCommand(t, "bcdr run deploy/smoke-test.yaml")

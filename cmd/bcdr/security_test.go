@@ -34,21 +34,6 @@ import (
 	"github.com/bcdr/bcdr/workflows"
 )
 
-// startDevAt starts `bcdr dev` on the given ports (the Web UI too) and waits until it
-// serves.
-func (e *env) startDevAt(port, uiPort, httpPort int) *proc {
-	e.t.Helper()
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
-	p := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", strconv.Itoa(uiPort),
-		"--http", "127.0.0.1:"+strconv.Itoa(httpPort))
-	eventually(e.t, "bcdr dev to accept connections", 2*time.Minute, func() bool {
-		require.False(e.t, p.exited(), "bcdr dev exited:\n%s", p.logs.String())
-		_, errOut, code := e.cli("status", "no-such-run")
-		return code == 1 && strings.Contains(errOut, "no such run")
-	})
-	return p
-}
-
 // rawHistory is a run's event history as the Temporal service stores it: read with a
 // client that has no codec, and marshalled to bytes.
 func (e *env) rawHistory(runID string) ([]byte, []*commonpb.Payload) {
@@ -287,15 +272,9 @@ func TestDevListensOnLoopbackOnly(t *testing.T) {
 
 	e := newEnv(t)
 	port, uiPort, httpPort := freePort(t), freePort(t), freePort(t)
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
-	dev := e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", strconv.Itoa(uiPort),
-		"--http", ":"+strconv.Itoa(httpPort))
 	// --http :PORT is every interface, on purpose: the check must see it.
-	eventually(t, "bcdr dev to accept connections", 2*time.Minute, func() bool {
-		require.False(t, dev.exited(), "bcdr dev exited:\n%s", dev.logs.String())
-		_, errOut, code := e.cli("status", "no-such-run")
-		return code == 1 && strings.Contains(errOut, "no such run")
-	})
+	dev := e.spawnDev(port, uiPort, ":"+strconv.Itoa(httpPort))
+	dev.eventually(t, "bcdr dev to accept connections", 2*time.Minute, e.engineAnswers)
 	for _, url := range []string{"http://127.0.0.1:" + strconv.Itoa(uiPort) + "/healthz", "http://127.0.0.1:" + strconv.Itoa(httpPort) + "/healthz"} {
 		eventually(t, url, time.Minute, func() bool {
 			resp, err := http.Get(url)

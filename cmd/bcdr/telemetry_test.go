@@ -22,10 +22,7 @@ func TestServerServesMetricsAndJSONLogs(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	srv := e.spawn("server", "--http", addr)
 	url := "http://" + addr
-	eventually(t, "bcdr server to be ready", time.Minute, func() bool {
-		require.False(t, srv.exited(), "bcdr server exited:\n%s", srv.logs.String())
-		return ready(url)
-	})
+	srv.eventually(t, "bcdr server to be ready", time.Minute, func() bool { return ready(url) })
 	metrics := scrape(url)
 	assert.Contains(t, metrics, "go_goroutines")
 	assert.Contains(t, metrics, "process_resident_memory_bytes")
@@ -65,8 +62,7 @@ func TestWorkerMetricsAddressTaken(t *testing.T) {
 	}
 	defer def.Close()
 	w := e.spawn("worker")
-	eventually(t, "the worker to start without its metrics", time.Minute, func() bool {
-		require.False(t, w.exited(), "bcdr worker exited:\n%s", w.logs.String())
+	w.eventually(t, "the worker to start without its metrics", time.Minute, func() bool {
 		return strings.Contains(w.logs.String(), "bcdr worker started")
 	})
 	assert.Contains(t, w.logs.String(), "the default metrics.address is taken")

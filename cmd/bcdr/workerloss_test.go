@@ -105,12 +105,9 @@ steps:
 func standby(t *testing.T, e *env) *proc {
 	t.Helper()
 	w := e.spawn("worker", "--metrics", "")
-	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(w.logs.String(), "bcdr worker started") {
-		require.True(t, time.Now().Before(deadline), "the standby worker did not start within a minute:\n%s", w.logs.String())
-		require.False(t, w.exited(), "the standby worker exited:\n%s", w.logs.String())
-		time.Sleep(50 * time.Millisecond)
-	}
+	w.eventually(t, "the standby worker to start", time.Minute, func() bool {
+		return strings.Contains(w.logs.String(), "bcdr worker started")
+	})
 	return w
 }
 
