@@ -28,7 +28,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities/aws/awstest"
-	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/faultproxy"
 	"github.com/bcdr/bcdr/readiness"
@@ -385,15 +384,9 @@ func TestCheckDemoRunbook(t *testing.T) {
 // proven version.
 func TestCheckSaysWhetherADrillProvedThisVersion(t *testing.T) {
 	e := newEnv(t)
-	file := filepath.Join(e.dir, "failover.yaml")
-	src := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: failover, service: web, version: \"1.0.0\"}\nsteps:\n  - id: a\n    uses: noop\n"
-	require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
-	rb, err := parseFile(file, mustRegistry(t))
-	require.NoError(t, err)
-	store, err := evidence.NewFileStore(filepath.Join(e.dir, "data", "evidence"))
-	require.NoError(t, err)
+	file, rb, store := writeFailover(t, e)
 	ended := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	_, err = store.Append(context.Background(), workflows.Status{RunID: "forged", Runbook: "failover", Version: "1.0.0", Digest: rb.Source.Digest,
+	_, err := store.Append(context.Background(), workflows.Status{RunID: "forged", Runbook: "failover", Version: "1.0.0", Digest: rb.Source.Digest,
 		Service: "web", Mode: workflows.ModeDrill, State: workflows.RunSucceeded, StartedAt: ended.Add(-2 * time.Minute), EndedAt: ended.Add(-time.Minute)})
 	require.NoError(t, err)
 	out, errOut, code := e.cli("check", file, "--no-permissions")
@@ -416,7 +409,7 @@ func TestCheckSaysWhetherADrillProvedThisVersion(t *testing.T) {
 	assert.Equal(t, "proven", last.Check)
 	assert.Contains(t, last.Reason, "was proven by drill drill-1 on 2026-11-02")
 
-	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(src, "1.0.0", "1.1.0", 1)), 0o600))
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(failoverV1, "1.0.0", "1.1.0", 1)), 0o600))
 	out, _, code = e.cli("check", file, "--no-permissions")
 	assert.Equal(t, 0, code, "unproven is a warning")
 	assert.Contains(t, out, "failover ("+file+", live): WARNING")

@@ -17,14 +17,7 @@ import (
 // say the service failed over, and the approval the demo gives does not cite a step the
 // drill skipped.
 func TestTheDemoSaysWhatADrillDid(t *testing.T) {
-	src, err := fs.ReadFile(library.FS, "demo-failover.yaml")
-	require.NoError(t, err)
-	reg, err := runbooks.DefaultRegistry()
-	require.NoError(t, err)
-	rb, diags := runbooks.Parse("demo-failover.yaml", src, reg)
-	require.False(t, diags.HasErrors(), "%v", diags)
-	params, err := runbooks.ResolveParams(rb, nil)
-	require.NoError(t, err)
+	rb, params := libraryDemoRunbook(t)
 	var msg any
 	for _, s := range rb.Steps {
 		if s.ID == "announce" {
@@ -46,4 +39,19 @@ func TestTheDemoSaysWhatADrillDid(t *testing.T) {
 
 	assert.NotContains(t, demoApproval(workflows.ModeDrill), "primary confirmed down", "the drill skips confirm_primary_down")
 	assert.Contains(t, demoApproval(workflows.ModeLive), "primary confirmed down")
+}
+
+// libraryDemoRunbook is the library's demo-failover.yaml as bcdr reads it, with its
+// parameters' defaults.
+func libraryDemoRunbook(t *testing.T) (*runbooks.Runbook, map[string]any) {
+	t.Helper()
+	src, err := fs.ReadFile(library.FS, "demo-failover.yaml")
+	require.NoError(t, err)
+	reg, err := runbooks.DefaultRegistry()
+	require.NoError(t, err)
+	rb, diags := runbooks.Parse("demo-failover.yaml", src, reg)
+	require.False(t, diags.HasErrors(), "%v", diags)
+	params, err := runbooks.ResolveParams(rb, nil)
+	require.NoError(t, err)
+	return rb, params
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,8 +12,6 @@ import (
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/demo"
 	"github.com/bcdr/bcdr/internal/engine"
-	"github.com/bcdr/bcdr/runbooks"
-	"github.com/bcdr/bcdr/runbooks/library"
 )
 
 func TestPlainDevMakesALocalAdminToken(t *testing.T) {
@@ -87,14 +84,7 @@ func TestDevBannerNamesTheDashboardSignInAndDemo(t *testing.T) {
 // TestDevDemoServesWhereTheRunbookLooks keeps `bcdr dev --demo` and the library runbook's
 // defaults in step, so the README's drill example reaches the demo service.
 func TestDevDemoServesWhereTheRunbookLooks(t *testing.T) {
-	src, err := fs.ReadFile(library.FS, "demo-failover.yaml")
-	require.NoError(t, err)
-	reg, err := runbooks.DefaultRegistry()
-	require.NoError(t, err)
-	rb, diags := runbooks.Parse("demo-failover.yaml", src, reg)
-	require.False(t, diags.HasErrors(), "%v", diags)
-	params, err := runbooks.ResolveParams(rb, nil)
-	require.NoError(t, err)
+	_, params := libraryDemoRunbook(t)
 	assert.Equal(t, "http://"+demo.DefaultRouter, params["router_url"])
 	assert.Equal(t, "http://"+demo.DefaultPrimary, params["primary_url"])
 	assert.Equal(t, "http://"+demo.DefaultStandby, params["standby_url"])
