@@ -34,11 +34,11 @@ func newCells() *awstest.ARCCluster {
 
 // hanging is a cluster endpoint in a failed region: it takes the connection and never
 // answers (until the test ends).
-func hanging(t *testing.T) (*httptest.Server, *calls) {
+func hanging(t *testing.T) (*httptest.Server, *awstest.CallLog) {
 	release := make(chan struct{})
-	var got calls
+	var got awstest.CallLog
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got.add(jsonTarget(r))
+		got.Add(jsonTarget(r))
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -79,7 +79,7 @@ func TestARCSetRoutingControlsIsOneTransactionPastAHangingEndpoint(t *testing.T)
 	assert.Zero(t, cluster.Calls("UpdateRoutingControlState"), "no per-control updates")
 	assert.Equal(t, map[string]string{cellEast: "Off", cellWest: "On"}, cluster.States())
 	// 2 reads, 1 update, 2 read-backs: each first tried on the hanging endpoint for 200ms
-	assert.Equal(t, 5, len(hung.ops), "every call went to the hanging endpoint first: %v", hung.ops)
+	assert.Equal(t, 5, len(hung.Ops()), "every call went to the hanging endpoint first: %v", hung.Ops())
 	assert.Less(t, elapsed, 5*time.Second, "the hanging endpoint cost its timeout per call, not the step's")
 
 	// the rollback: the same kind with the previous states

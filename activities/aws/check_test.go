@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -292,24 +291,14 @@ func TestRestorePointOlderThanTheRPOIsNotReady(t *testing.T) {
 
 // TestCheckRoutingControlsOnTheWire: a routing control that exists is ready and
 // nothing is updated; one the cluster does not know is not ready; a cluster whose every
-// endpoint is down is not ready. ARC's data plane speaks awsJson1_0 (ToggleCustomerAPI):
-// GetRoutingControlState answers {RoutingControlArn, RoutingControlState,
-// RoutingControlName}, ResourceNotFoundException for an unknown ARN
+// endpoint is down is not ready. ARC's data plane (awstest.ARCCluster) speaks
+// awsJson1_0 (ToggleCustomerAPI): GetRoutingControlState answers {RoutingControlArn,
+// RoutingControlState, RoutingControlName}, ResourceNotFoundException for an unknown ARN
 // (https://docs.aws.amazon.com/routing-control/latest/APIReference/API_GetRoutingControlState.html).
 func TestCheckRoutingControlsOnTheWire(t *testing.T) {
-	const arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/def"
-	var got calls
-	a, srv := wire(t, func(w http.ResponseWriter, r *http.Request) {
-		op := jsonTarget(r)
-		got.add(op)
-		var body map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		if body["RoutingControlArn"] != arn {
-			jsonError(w, 404, "ResourceNotFoundException", fmt.Sprint("no routing control ", body["RoutingControlArn"]))
-			return
-		}
-		writeJSON(w, 200, map[string]any{"RoutingControlArn": arn, "RoutingControlState": "Off", "RoutingControlName": "us-west-2-cell"})
-	})
+	const arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/us-west-2-cell"
+	cluster := awstest.NewARCCluster(map[string]string{arn: "Off"})
+	a, srv := wire(t, cluster.ServeHTTP)
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, 503, "ServiceUnavailableException", "down")
 	}))
@@ -329,7 +318,7 @@ func TestCheckRoutingControlsOnTheWire(t *testing.T) {
 	require.Len(t, only(fs, "target"), 2)
 	assert.Contains(t, only(fs, "target")[1], "not ready: ")
 	assert.Contains(t, only(fs, "target")[1], arn+"x")
-	assert.Zero(t, got.count("UpdateRoutingControlState")+got.count("UpdateRoutingControlStates"), "a check never updates")
+	assert.Zero(t, cluster.Calls("UpdateRoutingControlState")+cluster.Calls("UpdateRoutingControlStates"), "a check never updates")
 
 	fs = e.check(t, "aws.arc.set_routing_control", fmt.Sprintf("{routing_control_arn: %q, cluster_endpoints: [{endpoint: %q, region: us-west-2}], state: 'On'}", arn, down.URL), false)
 	assert.Equal(t, readiness.NotReady, readiness.Worst(fs), "%v", fs)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities"
+	"github.com/bcdr/bcdr/activities/aws/awstest"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -166,9 +167,9 @@ func TestJitterStaysWithinTwentyPercent(t *testing.T) {
 // several inputs, a list not empty, a count not negative) refuses the step as a
 // validation error naming the kind and the rule, before the step calls AWS.
 func TestInputRulesRefuseBeforeAnyCall(t *testing.T) {
-	var got calls
+	var got awstest.CallLog
 	a, srv := wire(t, func(w http.ResponseWriter, r *http.Request) {
-		got.add(r.Method + " " + r.URL.Path)
+		got.Add(r.Method + " " + r.URL.Path)
 		jsonError(w, 500, "InternalFailure", "no call was expected")
 	})
 	endpoints := []any{map[string]any{"endpoint": srv.URL, "region": "us-west-2"}}
@@ -203,7 +204,7 @@ func TestInputRulesRefuseBeforeAnyCall(t *testing.T) {
 			require.NotNil(t, fn, "kind %s", tc.kind)
 			_, err := fn(testCtx(t), request(t, tc.with))
 			requireErrorType(t, err, activities.ErrValidation, append([]string{tc.kind}, tc.words...)...)
-			assert.Empty(t, got.ops, "no call to AWS")
+			assert.Empty(t, got.Ops(), "no call to AWS")
 		})
 	}
 }

@@ -34,30 +34,6 @@ func wire(t *testing.T, h http.HandlerFunc) (*Actions, *httptest.Server) {
 	return New(Config{Region: awstest.Region, Endpoint: srv.URL, PollInterval: 10 * time.Millisecond}), srv
 }
 
-// calls records the operations a fake received, in order.
-type calls struct {
-	mu  sync.Mutex
-	ops []string
-}
-
-func (c *calls) add(op string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ops = append(c.ops, op)
-}
-
-func (c *calls) count(op string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, o := range c.ops {
-		if o == op {
-			n++
-		}
-	}
-	return n
-}
-
 // jsonTarget is the operation of an AWS JSON protocol request (X-Amz-Target: Svc.Op).
 func jsonTarget(r *http.Request) string {
 	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
@@ -180,12 +156,12 @@ func TestRDSFailoverAndSwitchoverGlobalCluster(t *testing.T) {
 // source. moto skips these states (see TestRDSPromoteReadReplica).
 func TestRDSPromoteReadReplicaLifecycle(t *testing.T) {
 	var describes atomic.Int32
-	var got calls
+	var got awstest.CallLog
 	promoted := false
 	a, _ := wire(t, func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		op := r.Form.Get("Action")
-		got.add(op)
+		got.Add(op)
 		w.Header().Set("Content-Type", "text/xml")
 		switch op {
 		case "DescribeDBInstances":
@@ -211,19 +187,19 @@ func TestRDSPromoteReadReplicaLifecycle(t *testing.T) {
 	assert.Equal(t, true, res["promoted"])
 	assert.Equal(t, "available", res["status"])
 	assert.Equal(t, "orders-replica.abc.us-west-2.rds.amazonaws.com", res["endpoint"])
-	assert.Equal(t, 1, got.count("PromoteReadReplica"))
+	assert.Equal(t, 1, got.Count("PromoteReadReplica"))
 	assert.GreaterOrEqual(t, describes.Load(), int32(5), "waited through modifying until the source was gone")
 }
 
 // ---- SSM Automation (awsJson1_1)
 
 func TestSSMStartAutomation(t *testing.T) {
-	var got calls
+	var got awstest.CallLog
 	var tokens []string
 	var polls atomic.Int32
 	a, _ := wire(t, func(w http.ResponseWriter, r *http.Request) {
 		op := jsonTarget(r)
-		got.add(op)
+		got.Add(op)
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		switch op {

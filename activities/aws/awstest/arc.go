@@ -26,7 +26,7 @@ type ARCCluster struct {
 	mu      sync.Mutex
 	states  map[string]string
 	rules   []assertionRule
-	ops     []string
+	calls   CallLog
 	batches [][]string
 }
 
@@ -79,17 +79,7 @@ func (c *ARCCluster) Batches() [][]string {
 }
 
 // Calls is how many requests of the operation op the cluster received.
-func (c *ARCCluster) Calls(op string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, o := range c.ops {
-		if o == op {
-			n++
-		}
-	}
-	return n
-}
+func (c *ARCCluster) Calls(op string) int { return c.calls.Count(op) }
 
 func (c *ARCCluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	type entry struct{ RoutingControlArn, RoutingControlState string }
@@ -101,9 +91,9 @@ func (c *ARCCluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	c.calls.Add(op)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ops = append(c.ops, op)
 	entries := body.UpdateRoutingControlStateEntries
 	if op == "UpdateRoutingControlState" {
 		entries = append(entries, entry{body.RoutingControlArn, body.RoutingControlState})
