@@ -30,6 +30,17 @@ func (c *Catalogue) Contact(name string) *Contact {
 	return find(c.Contacts, func(ct *Contact) bool { return ct.Name == name })
 }
 
+// Emails are the contacts' email addresses by name, for those that give one.
+func (c *Catalogue) Emails() map[string]string {
+	out := map[string]string{}
+	for _, ct := range c.Contacts {
+		if ct.Email != "" {
+			out[ct.Name] = ct.Email
+		}
+	}
+	return out
+}
+
 func (d *decoder) contact(n *yaml.Node, path string) Contact {
 	ct := Contact{Pos: yamlnode.PosOf(n)}
 	found := d.Fields(n, path, "contact", d.contactFields(&ct))

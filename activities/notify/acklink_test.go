@@ -82,3 +82,52 @@ func TestRollCallLinksNeedAKeyAndAnAddress(t *testing.T) {
 		assert.NotContains(t, string(b), "ackLinks")
 	}
 }
+
+// TestRollCallWritesToEachPersonNamed: with notify.people_channel and the catalogue's
+// contacts, a roll call also writes to each person it names (a group's members too) at
+// their contact email, each mail carrying that person's link alone; a group's mailbox
+// gets one mail without links; someone without an email gets no mail. A retried
+// attempt writes to nobody twice.
+func TestRollCallWritesToEachPersonNamed(t *testing.T) {
+	mail := notifytest.StartSMTP(t)
+	key := []byte("the worker's identity key, 32 b.")
+	contacts := map[string]string{"alice": "alice@example.com", "carol": "carol@example.com", "group:dba": "dba-team@example.com"}
+	n := New(config.Notify{
+		Channels:      map[string]config.Channel{"people": {Type: "email", SMTP: mail.Addr, From: "bcdr@example.com"}},
+		PeopleChannel: "people",
+	}, Options{Backoff: time.Millisecond, AckKey: key, AckURL: "https://bcdr.example.com",
+		Members:  func(group string) []string { return map[string][]string{"dba": {"carol", "alice"}}[group] },
+		Contacts: func() (map[string]string, error) { return contacts, nil }})
+	ev := activities.Event{Type: activities.EventRollCall, RunID: "r-1", Runbook: "db-failover", Mode: "live", Step: "roll",
+		Approvers: []string{"alice", "group:dba", "frank"}, At: time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC), Message: "db-failover: roll call"}
+	require.NoError(t, n.Notify(context.Background(), ev))
+
+	byAddr := map[string]string{}
+	for _, m := range mail.Mails() {
+		require.Len(t, m.To, 1)
+		byAddr[m.To[0]] = m.Data
+	}
+	require.Len(t, byAddr, 3, "alice, carol and the dba mailbox; frank has no email")
+	assert.Contains(t, byAddr["alice@example.com"], "acknowledge as alice: https://bcdr.example.com/v1/ack?token=")
+	assert.NotContains(t, byAddr["alice@example.com"], "acknowledge as carol")
+	assert.Contains(t, byAddr["carol@example.com"], "acknowledge as carol: ")
+	assert.NotContains(t, byAddr["carol@example.com"], "acknowledge as alice")
+	assert.NotContains(t, byAddr["dba-team@example.com"], "acknowledge as", "a mailbox many read carries no one's link")
+	assert.Contains(t, byAddr["dba-team@example.com"], "db-failover: roll call")
+	for _, d := range byAddr {
+		assert.NotContains(t, d, string(key))
+	}
+
+	// the attempt after a failure: who had theirs does not get it again
+	delivered := map[string]bool{"person:alice": true, "person:group:dba": true}
+	require.Empty(t, n.toPeople(context.Background(), n.withAckLinks(ev), delivered, false))
+	require.Len(t, mail.Mails(), 4, "only carol's was written again")
+	assert.Equal(t, []string{"carol@example.com"}, mail.Mails()[3].To)
+
+	// other events, and roll calls without a people channel, go to no one directly
+	require.NoError(t, n.Notify(context.Background(), event()))
+	require.Len(t, mail.Mails(), 4)
+	bad := config.Config{Notify: config.Notify{PeopleChannel: "people",
+		Channels: map[string]config.Channel{"people": {Type: "slack", URL: "https://hooks.example.com/x"}}}}
+	assert.ErrorContains(t, bad.Validate(), `notify.people_channel: "people" is not an email channel`)
+}

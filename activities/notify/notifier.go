@@ -36,6 +36,10 @@ type Options struct {
 	// Members returns a group's members, for the links of a roll call that names
 	// "group:NAME" (nil: a group gets no links; its members acknowledge otherwise).
 	Members func(group string) []string
+	// Contacts returns the email addresses the service catalogue gives its contacts
+	// (a user's or "group:NAME"'s), read at each roll call: with notify.people_channel,
+	// the roll call writes to each of them (see toPeople). nil: no mail to people.
+	Contacts func() (map[string]string, error)
 }
 
 // Notifier sends run events to the channels their routes name.
@@ -44,6 +48,7 @@ type Notifier struct {
 	routes   []config.Route
 	opts     Options
 	ackTTL   time.Duration
+	people   *email // notify.people_channel's server; nil without one
 }
 
 // channel is one place events go.
@@ -85,6 +90,9 @@ func New(cfg config.Notify, opts Options) *Notifier {
 		case "sns":
 			n.channels[name] = &snsTopic{topicARN: c.TopicARN, region: c.Region, endpoint: c.Endpoint}
 		}
+	}
+	if e, ok := n.channels[cfg.PeopleChannel].(*email); ok {
+		n.people = e
 	}
 	return n
 }
@@ -157,6 +165,7 @@ func (n *Notifier) Notify(ctx context.Context, ev activities.Event) error {
 			activity.RecordHeartbeat(ctx, delivered)
 		}
 	}
+	errs = append(errs, n.toPeople(ctx, ev, delivered, inActivity)...)
 	return errors.Join(errs...)
 }
 

@@ -151,6 +151,7 @@ notify:
   routes:
     - {channels: [hook]}
     - {channels: [mail], events: [run.finished]}
+  people_channel: mail
 drills:
   runbook_dirs: [%q]
   cadence: {"1": 2160h}

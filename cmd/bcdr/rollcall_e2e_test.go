@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,15 +37,46 @@ steps:
       escalation_timeout: 5s
 `
 
+const rollCallE2ECatalogue = `apiVersion: bcdr.io/v1
+kind: Catalogue
+metadata: {name: payments-org}
+contacts:
+  - {name: alice, email: alice@example.com}
+  - {name: irene, role: Incident commander, email: irene@example.com}
+services:
+  - {name: payments, tier: 1, owner: alice}
+`
+
+// mailTo waits for the mail written to addr and returns it.
+func (a *apiEnv) mailTo(t *testing.T, addr string) string {
+	t.Helper()
+	var data string
+	eventually(t, "a mail to "+addr, time.Minute, func() bool {
+		for _, m := range a.mail.Mails() {
+			if slices.Contains(m.To, addr) {
+				data = m.Data
+				return true
+			}
+		}
+		return false
+	})
+	return data
+}
+
 // TestRollCallAcknowledgedByLinkAndCLI is issue 21's roll call through the real server
 // (bcdr dev: embedded engine, worker, API): the notification carries one signed link
-// per person; alice acknowledges with hers (a GET that changes nothing, then the
+// per person, and alice and irene, whom the catalogue gives an email, get a mail each
+// with their own link alone; alice acknowledges with the one in her mail (a GET that changes nothing, then the
 // button's POST), bob with bcdr complete, frank not at all and is escalated on timeout.
 // The attacks on the link are refused: edited for another person, signed with another
 // key, expired, and a genuine link for someone the roll call does not name; a second
 // click of alice's link is answered "already acknowledged" and records nothing more.
 func TestRollCallAcknowledgedByLinkAndCLI(t *testing.T) {
-	a := newAPIEnv(t)
+	// the catalogue gives alice and irene an email: the roll call writes to them too
+	// (notify.people_channel), each mail with its reader's link alone
+	catalogue := filepath.Join(t.TempDir(), "catalogue.yaml")
+	require.NoError(t, os.WriteFile(catalogue, []byte(rollCallE2ECatalogue), 0o600))
+	a := newAPIEnv(t, "catalogue: "+catalogue)
 	file := filepath.Join(a.dir, "rollcall.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(rollCallE2ERunbook), 0o600))
 	runID := strings.TrimSpace(a.mustCLI("run", file))
@@ -65,6 +98,11 @@ func TestRollCallAcknowledgedByLinkAndCLI(t *testing.T) {
 	}
 	require.Len(t, links, 3, "one link per person: %+v", needed.AckLinks)
 	require.True(t, strings.HasPrefix(links["alice"], a.base+"/v1/ack?token="), links["alice"])
+	// alice's own mail carries her link, and no one else's: she uses the one she got
+	alicesMail := a.mailTo(t, "alice@example.com")
+	assert.NotContains(t, alicesMail, "acknowledge as bob")
+	assert.Contains(t, alicesMail, "acknowledge as alice: "+links["alice"])
+	links["alice"] = regexp.MustCompile(`acknowledge as alice: (\S+)`).FindStringSubmatch(alicesMail)[1]
 	token := func(link string) string {
 		u, err := url.Parse(link)
 		require.NoError(t, err)
@@ -150,6 +188,10 @@ func TestRollCallAcknowledgedByLinkAndCLI(t *testing.T) {
 	assert.Contains(t, escalated.Message, "frank did not acknowledge within 15s")
 	require.Len(t, escalated.AckLinks, 1)
 	assert.Equal(t, "irene", escalated.AckLinks[0].User)
+	assert.Contains(t, a.mailTo(t, "irene@example.com"), "frank did not acknowledge within 15s", "irene is written to at her catalogue email")
+	for _, m := range a.mail.Mails() {
+		assert.NotContains(t, m.To, "frank@example.com", "frank has no email in the catalogue")
+	}
 
 	// The key is in no notification, no record and no log line; the tokens are in no log.
 	record := a.mustCLI("status", runID, "--output", "json")

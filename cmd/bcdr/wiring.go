@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -14,6 +15,7 @@ import (
 	awsact "github.com/bcdr/bcdr/activities/aws"
 	"github.com/bcdr/bcdr/activities/notify"
 	"github.com/bcdr/bcdr/api"
+	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/egress"
@@ -138,5 +140,26 @@ func notifier(cfg *config.Config, logger *slog.Logger, key []byte) *notify.Notif
 		labels = api.NewCatalog(reg, cfg.Drills.RunbookDirs...).Labels
 	}
 	members := func(group string) []string { return cfg.Groups[group] }
-	return notify.New(cfg.Notify, notify.Options{Labels: labels, Logger: logger, AckKey: key, AckURL: cfg.HTTP.PublicURL, Members: members})
+	return notify.New(cfg.Notify, notify.Options{Labels: labels, Logger: logger, AckKey: key, AckURL: cfg.HTTP.PublicURL,
+		Members: members, Contacts: catalogueEmails(cfg)})
+}
+
+// catalogueEmails reads the catalogue's contacts' emails (config catalogue, or a runbook
+// folder's catalogue.yaml) at each call, so that an edit reaches the next roll call.
+func catalogueEmails(cfg *config.Config) func() (map[string]string, error) {
+	return func() (map[string]string, error) {
+		path := cfg.CataloguePath()
+		if path == "" {
+			return nil, nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read catalogue: %w", err)
+		}
+		c, diags := catalogue.Parse(path, src)
+		if diags.HasErrors() {
+			return nil, fmt.Errorf("catalogue %s is invalid (bcdr catalogue validate shows why): %w", path, diags)
+		}
+		return c.Emails(), nil
+	}
 }

@@ -86,6 +86,11 @@ type Notify struct {
 	// AckLinkTTL is how long a roll call's acknowledgement link is valid (default 24h);
 	// links are made when http.public_url is set.
 	AckLinkTTL Duration `mapstructure:"ack_link_ttl" yaml:"ack_link_ttl" json:"ack_link_ttl"`
+	// PeopleChannel names an email channel whose server, account and from address a roll
+	// call also writes through to each person it names who has an email among the service
+	// catalogue's contacts: one mail each, with only their own acknowledgement link. A
+	// group's contact email (a team mailbox) gets one mail, without links.
+	PeopleChannel string `mapstructure:"people_channel" yaml:"people_channel" json:"people_channel"`
 }
 
 // Channel is one notification target.
@@ -234,8 +239,8 @@ func (c *Config) validateNotify(bad func(key, format string, args ...any)) {
 			if !strings.Contains(ch.SMTP, ":") {
 				bad(key+".smtp", "%q is not host:port", ch.SMTP)
 			}
-			if ch.From == "" || len(ch.To) == 0 {
-				bad(key+".to", "an email channel needs from and to")
+			if ch.From == "" || (len(ch.To) == 0 && name != c.Notify.PeopleChannel) {
+				bad(key+".to", "an email channel needs from and to (only notify.people_channel's may go without to)")
 			}
 		case "sns":
 			if !strings.HasPrefix(ch.TopicARN, "arn:") {
@@ -244,6 +249,9 @@ func (c *Config) validateNotify(bad func(key, format string, args ...any)) {
 		default:
 			bad(key+".type", "%q is not one of slack, webhook, email, sns", ch.Type)
 		}
+	}
+	if pc := c.Notify.PeopleChannel; pc != "" && c.Notify.Channels[pc].Type != "email" {
+		bad("notify.people_channel", "%q is not an email channel in notify.channels: name the email channel whose server writes to the people a roll call names", pc)
 	}
 	for i, r := range c.Notify.Routes {
 		key := fmt.Sprintf("notify.routes[%d]", i)
@@ -271,8 +279,9 @@ func checkRoles(bad func(key, format string, args ...any), key string, roles []s
 	}
 }
 
-// Notifies reports whether run events go anywhere: starters then ask runs to notify.
-func (c *Config) Notifies() bool { return len(c.Notify.Routes) > 0 }
+// Notifies reports whether run events go anywhere (a route, or roll calls' mail to
+// people): starters then ask runs to notify.
+func (c *Config) Notifies() bool { return len(c.Notify.Routes) > 0 || c.Notify.PeopleChannel != "" }
 
 // maskAPI replaces the secrets of the API sections.
 func (c *Config) maskAPI() {

@@ -224,6 +224,7 @@ func Defaults(dataHome, user string) map[string]any {
 		"notify.channels":          map[string]any{},
 		"notify.routes":            []any{},
 		"notify.ack_link_ttl":      "24h",
+		"notify.people_channel":    "",
 		"drills.runbook_dirs":      []string{},
 		"drills.cadence":           map[string]any{"1": "2160h", "2": "4320h", "3": "8760h"},
 		"metrics.address":          "127.0.0.1:9464",
