@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
@@ -20,9 +19,7 @@ import (
 )
 
 func s3Client(t *testing.T, endpoint string) *s3.Client {
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
-	require.NoError(t, err)
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(endpoint); o.UsePathStyle = true })
+	return s3.NewFromConfig(awstest.SDKConfig(t, endpoint, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
 }
 
 // TestS3StoreWithObjectLock runs the chain against a real S3 API (moto): bundles are

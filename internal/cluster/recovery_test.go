@@ -17,7 +17,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -102,13 +101,11 @@ func newWorld(t *testing.T, c *Cluster) *world {
 // lagAlarm creates the replica lag alarm the runbook reads, in OK.
 func lagAlarm(t *testing.T, moto string) {
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(dr))
-	require.NoError(t, err)
-	cfg.BaseEndpoint = awssdk.String(moto)
+	cfg := awstest.SDKConfig(t, moto, dr)
 	// moto does not speak CloudWatch's CBOR protocol, the SDK's default: JSON
 	cw := cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Protocol = awsjson.New11(schemas.GraniteServiceVersion20100801) })
 	const name = "orders-db-replica-lag"
-	_, err = cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+	_, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
 		AlarmName: awssdk.String(name), Namespace: awssdk.String("Test"), MetricName: awssdk.String(name),
 		Statistic: cwtypes.StatisticAverage, Period: awssdk.Int32(60), EvaluationPeriods: awssdk.Int32(1),
 		Threshold: awssdk.Float64(300), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,9 +36,7 @@ func (c *countingKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, o ...fu
 func TestKMSEnvelopeAgainstMoto(t *testing.T) {
 	endpoint := awstest.StartMoto(t)
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region))
-	require.NoError(t, err)
-	client := kms.NewFromConfig(cfg, func(o *kms.Options) { o.BaseEndpoint = awssdk.String(endpoint) })
+	client := kms.NewFromConfig(awstest.SDKConfig(t, endpoint, awstest.Region))
 	key, err := client.CreateKey(ctx, &kms.CreateKeyInput{Description: awssdk.String("bcdr payload codec")})
 	require.NoError(t, err)
 	keyID := awssdk.ToString(key.KeyMetadata.KeyId)

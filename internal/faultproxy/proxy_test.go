@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -28,33 +27,30 @@ import (
 // calls are one read-only call per protocol, through a client pointed at endpoint, with
 // the SDK's retries off so that each call meets exactly one fault.
 func calls(t *testing.T, endpoint string) map[string]func(context.Context) error {
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(awstest.Region),
-		awsconfig.WithRetryMaxAttempts(1))
-	require.NoError(t, err)
-	ep := awssdk.String(endpoint)
+	cfg := awstest.SDKConfig(t, endpoint, awstest.Region, awsconfig.WithRetryMaxAttempts(1))
 	return map[string]func(context.Context) error{
 		"rds (query)": func(ctx context.Context) error {
-			_, err := rds.NewFromConfig(cfg, func(o *rds.Options) { o.BaseEndpoint = ep }).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+			_, err := rds.NewFromConfig(cfg).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
 			return err
 		},
 		"ec2": func(ctx context.Context) error {
-			_, err := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = ep }).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
+			_, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
 			return err
 		},
 		"dynamodb (json)": func(ctx context.Context) error {
-			_, err := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = ep }).ListTables(ctx, &dynamodb.ListTablesInput{})
+			_, err := dynamodb.NewFromConfig(cfg).ListTables(ctx, &dynamodb.ListTablesInput{})
 			return err
 		},
 		"lambda (rest-json)": func(ctx context.Context) error {
-			_, err := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = ep }).ListFunctions(ctx, &lambda.ListFunctionsInput{})
+			_, err := lambda.NewFromConfig(cfg).ListFunctions(ctx, &lambda.ListFunctionsInput{})
 			return err
 		},
 		"route53 (rest-xml)": func(ctx context.Context) error {
-			_, err := route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = ep }).ListHostedZones(ctx, &route53.ListHostedZonesInput{})
+			_, err := route53.NewFromConfig(cfg).ListHostedZones(ctx, &route53.ListHostedZonesInput{})
 			return err
 		},
 		"s3": func(ctx context.Context) error {
-			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = ep, true }).ListBuckets(ctx, &s3.ListBucketsInput{})
+			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3.ListBucketsInput{})
 			return err
 		},
 	}
@@ -134,12 +130,10 @@ func TestConnectionFaults(t *testing.T) {
 func TestLostResponseAppliesTheCall(t *testing.T) {
 	moto := motoURL
 	p := start(t, moto, map[Fault]float64{LostResponse: 1})
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(awstest.Region), awsconfig.WithRetryMaxAttempts(1))
-	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awssdk.String(p.URL) }).CreateTable(ctx, awstest.KeyTable("markers-lost"))
+	_, err := dynamodb.NewFromConfig(awstest.SDKConfig(t, p.URL, awstest.Region, awsconfig.WithRetryMaxAttempts(1))).CreateTable(ctx, awstest.KeyTable("markers-lost"))
 	require.Error(t, err, "the client saw no answer")
-	direct := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awssdk.String(moto) })
+	direct := dynamodb.NewFromConfig(awstest.SDKConfig(t, moto, awstest.Region, awsconfig.WithRetryMaxAttempts(1)))
 	out, err := direct.ListTables(ctx, &dynamodb.ListTablesInput{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"markers-lost"}, out.TableNames, "but the table exists")
