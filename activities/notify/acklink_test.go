@@ -120,7 +120,7 @@ func TestRollCallWritesToEachPersonNamed(t *testing.T) {
 
 	// the attempt after a failure: who had theirs does not get it again
 	delivered := map[string]bool{"person:alice": true, "person:group:dba": true}
-	require.Empty(t, n.toPeople(context.Background(), n.withAckLinks(ev), delivered, false))
+	require.Empty(t, n.toPeople(context.Background(), n.withAckLinks(ev), deliveries{done: delivered}))
 	require.Len(t, mail.Mails(), 4, "only carol's was written again")
 	assert.Equal(t, []string{"carol@example.com"}, mail.Mails()[3].To)
 

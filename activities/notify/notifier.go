@@ -139,34 +139,50 @@ func matches(r config.Route, ev activities.Event, labels map[string]string) bool
 // Notify delivers ev to every channel its routes name. Run as an activity, it records the
 // channels already served in heartbeat details, so a retried attempt does not repeat them.
 func (n *Notifier) Notify(ctx context.Context, ev activities.Event) error {
-	delivered := map[string]bool{}
-	inActivity := activity.IsActivity(ctx)
-	if inActivity && activity.HasHeartbeatDetails(ctx) {
-		_ = activity.GetHeartbeatDetails(ctx, &delivered)
+	d := deliveries{done: map[string]bool{}, inActivity: activity.IsActivity(ctx)}
+	if d.inActivity && activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &d.done)
 	}
 	ev = n.withAckLinks(ev)
 	var errs []error
 	for _, name := range n.Targets(ev) {
-		if delivered[name] {
-			continue
-		}
-		c, ok := n.channels[name]
-		if !ok {
-			errs = append(errs, fmt.Errorf("channel %s: not configured", name))
-			continue
-		}
-		if err := n.deliver(ctx, c, ev); err != nil {
+		err := d.once(ctx, name, func() error {
+			c, ok := n.channels[name]
+			if !ok {
+				return errors.New("not configured")
+			}
+			return n.deliver(ctx, c, ev)
+		})
+		if err != nil {
 			n.opts.Logger.Warn("notification not delivered", "channel", name, "event", ev.Type, "run", ev.RunID, "error", err)
 			errs = append(errs, fmt.Errorf("channel %s: %w", name, err))
-			continue
-		}
-		delivered[name] = true
-		if inActivity {
-			activity.RecordHeartbeat(ctx, delivered)
 		}
 	}
-	errs = append(errs, n.toPeople(ctx, ev, delivered, inActivity)...)
+	errs = append(errs, n.toPeople(ctx, ev, d)...)
 	return errors.Join(errs...)
+}
+
+// deliveries are the places an event has reached, kept in the activity's heartbeats so
+// that a retried attempt does not repeat them.
+type deliveries struct {
+	done       map[string]bool
+	inActivity bool
+}
+
+// once sends to the place key names unless it already had the event, and records it
+// when the send succeeds.
+func (d deliveries) once(ctx context.Context, key string, send func() error) error {
+	if d.done[key] {
+		return nil
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	d.done[key] = true
+	if d.inActivity {
+		activity.RecordHeartbeat(ctx, d.done)
+	}
+	return nil
 }
 
 // deliver sends with a few retries, unless the error is permanent.

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.temporal.io/sdk/activity"
-
 	"github.com/bcdr/bcdr/activities"
 )
 
@@ -19,7 +17,7 @@ import (
 // above. Someone without an email is reached by the channels alone. delivered holds who
 // has had theirs ("person:NAME"), kept in heartbeats like the channels, so a retried
 // attempt writes to nobody twice.
-func (n *Notifier) toPeople(ctx context.Context, ev activities.Event, delivered map[string]bool, inActivity bool) []error {
+func (n *Notifier) toPeople(ctx context.Context, ev activities.Event, d deliveries) []error {
 	if n.people == nil || n.opts.Contacts == nil || (ev.Type != activities.EventRollCall && ev.Type != activities.EventRollCallEscalated) {
 		return nil
 	}
@@ -31,20 +29,17 @@ func (n *Notifier) toPeople(ctx context.Context, ev activities.Event, delivered 
 	var errs []error
 	for _, name := range n.recipients(ev) {
 		addr := emails[name]
-		key := "person:" + name
-		if addr == "" || delivered[key] {
+		if addr == "" {
 			continue
 		}
-		mail := *n.people
-		mail.to = []string{addr}
-		if err := n.deliver(ctx, &mail, personal(ev, name)); err != nil {
+		err := d.once(ctx, "person:"+name, func() error {
+			mail := *n.people
+			mail.to = []string{addr}
+			return n.deliver(ctx, &mail, personal(ev, name))
+		})
+		if err != nil {
 			n.opts.Logger.Warn("roll call not written to a person", "person", name, "run", ev.RunID, "step", ev.Step, "error", err)
 			errs = append(errs, fmt.Errorf("people: %s: %w", name, err))
-			continue
-		}
-		delivered[key] = true
-		if inActivity {
-			activity.RecordHeartbeat(ctx, delivered)
 		}
 	}
 	return errs
