@@ -1,12 +1,13 @@
 package aws
 
 // Tests of the actions whose AWS operations moto 5.2 lacks: Route 53 ARC routing
-// controls, RDS global-cluster failover/switchover (and a promotion's state change),
-// SSM Automation, AWS Backup restore jobs, Elastic Disaster Recovery, Lambda function
-// errors, DynamoDB replica descriptions. Each runs the real SDK client against an
-// httptest server on 127.0.0.1 that answers in the service's wire format.
+// controls, Aurora and DocumentDB global-cluster failover/switchover (and an RDS
+// promotion's state change), SSM Automation, AWS Backup restore jobs, Elastic Disaster
+// Recovery, Lambda function errors, DynamoDB replica descriptions. Each runs the real SDK
+// client against an httptest server on 127.0.0.1 that answers in the service's wire format.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -95,61 +96,76 @@ func TestARCRoutingControls(t *testing.T) {
 
 // ---- RDS (awsQuery, XML)
 
-// TestRDSFailoverAndSwitchoverGlobalCluster runs the kinds against awstest.RDS, which
-// answers as the RDS API reference documents (moto lacks both operations).
-func TestRDSFailoverAndSwitchoverGlobalCluster(t *testing.T) {
-	const east = "arn:aws:rds:us-east-1:123456789012:cluster:shop-east"
-	const west = "arn:aws:rds:us-west-2:123456789012:cluster:shop-west"
-	g := awstest.NewRDS()
-	g.AddGlobalCluster("shop", awstest.AuroraCluster{ARN: east, Instances: []string{"shop-east-1"}},
-		awstest.AuroraCluster{ARN: west, Instances: []string{"shop-west-1"}})
-	a, _ := wire(t, g.ServeHTTP)
-	ctx := testCtx(t)
-	count := func(op string) int {
-		n := 0
-		for _, c := range g.Calls() {
-			if strings.Contains(c, " "+op) {
-				n++
+// TestGlobalClusterFailoverAndSwitchover runs the Aurora and the DocumentDB kinds against
+// awstest.RDS, which answers as the RDS API reference documents (moto has neither
+// engine's operations). DocumentDB's global-cluster operations have the RDS wire shape
+// (Action=FailoverGlobalCluster, Version 2014-10-31, signed as "rds",
+// https://docs.aws.amazon.com/documentdb/latest/developerguide/API_FailoverGlobalCluster.html).
+func TestGlobalClusterFailoverAndSwitchover(t *testing.T) {
+	type kind = func(*Actions, context.Context, activities.Request) (activities.Result, error)
+	for _, tc := range []struct {
+		engine               string
+		failover, switchover kind
+	}{
+		{"aurora", (*Actions).RDSFailoverGlobalCluster, (*Actions).RDSSwitchoverGlobalCluster},
+		{"docdb", (*Actions).DocDBFailoverGlobalCluster, (*Actions).DocDBSwitchoverGlobalCluster},
+	} {
+		t.Run(tc.engine, func(t *testing.T) {
+			const east = "arn:aws:rds:us-east-1:123456789012:cluster:shop-east"
+			const west = "arn:aws:rds:us-west-2:123456789012:cluster:shop-west"
+			g := awstest.NewRDS()
+			g.AddGlobalCluster("shop", awstest.AuroraCluster{ARN: east, Instances: []string{"shop-east-1"}},
+				awstest.AuroraCluster{ARN: west, Instances: []string{"shop-west-1"}})
+			a, _ := wire(t, g.ServeHTTP)
+			ctx := testCtx(t)
+			count := func(op string) int {
+				n := 0
+				for _, c := range g.Calls() {
+					if strings.Contains(c, " "+op) {
+						n++
+					}
+				}
+				return n
 			}
-		}
-		return n
+
+			with := map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west, "allow_data_loss": true}
+			res, err := tc.failover(a, ctx, request(t, with))
+			require.NoError(t, err)
+			assert.Equal(t, activities.Result{"new_primary": west, "previous_primary": east, "changed": true}, res)
+			assert.Contains(t, g.Calls(), "us-west-2 FailoverGlobalCluster AllowDataLoss=true GlobalClusterIdentifier=shop TargetDbClusterIdentifier="+west,
+				"called in the target's region, never in the lost one")
+			assert.Equal(t, west, g.Writer("shop"), "waited until the failover finished")
+			assert.GreaterOrEqual(t, count("DescribeGlobalClusters"), 5, "polled through pending and failing-over")
+
+			res, err = tc.failover(a, ctx, request(t, with))
+			require.NoError(t, err, "the target already writes: success, no second failover")
+			assert.Equal(t, false, res["changed"])
+			assert.Equal(t, 1, count("FailoverGlobalCluster"))
+
+			// a failover without data loss is a switchover: AllowDataLoss is not sent
+			with = map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": east, "allow_data_loss": false}
+			_, err = tc.failover(a, ctx, request(t, with))
+			require.NoError(t, err)
+			assert.Contains(t, g.Calls(), "us-east-1 FailoverGlobalCluster GlobalClusterIdentifier=shop TargetDbClusterIdentifier="+east)
+			assert.Equal(t, east, g.Writer("shop"))
+
+			// the switchover kind, back to west
+			res, err = tc.switchover(a, ctx, request(t, map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west}))
+			require.NoError(t, err)
+			assert.Equal(t, east, res["previous_primary"])
+			assert.Equal(t, west, g.Writer("shop"))
+			assert.Equal(t, 1, count("SwitchoverGlobalCluster"))
+
+			_, err = tc.switchover(a, ctx, request(t, map[string]any{"global_cluster_identifier": "gone", "target_db_cluster_identifier": west}))
+			requireErrorType(t, err, activities.ErrNotFound, "gone")
+			_, err = tc.failover(a, ctx, request(t, map[string]any{"global_cluster_identifier": "gone", "target_db_cluster_identifier": west, "allow_data_loss": true}))
+			requireErrorType(t, err, activities.ErrNotFound, "gone")
+			_, err = tc.switchover(a, ctx, request(t, map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west + "-x"}))
+			requireErrorType(t, err, activities.ErrNotFound, west+"-x")
+			_, err = tc.failover(a, ctx, request(t, map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west}))
+			requireErrorType(t, err, activities.ErrValidation, "allow_data_loss")
+		})
 	}
-
-	with := map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west, "allow_data_loss": true}
-	res, err := a.RDSFailoverGlobalCluster(ctx, request(t, with))
-	require.NoError(t, err)
-	assert.Equal(t, west, res["new_primary"])
-	assert.Equal(t, east, res["previous_primary"])
-	assert.Contains(t, g.Calls(), "us-west-2 FailoverGlobalCluster AllowDataLoss=true GlobalClusterIdentifier=shop TargetDbClusterIdentifier="+west,
-		"called in the target's region")
-	assert.Equal(t, west, g.Writer("shop"), "waited until the failover finished")
-	assert.GreaterOrEqual(t, count("DescribeGlobalClusters"), 5, "polled through pending and failing-over")
-
-	res, err = a.RDSFailoverGlobalCluster(ctx, request(t, with))
-	require.NoError(t, err, "the target already writes: success, no second failover")
-	assert.Equal(t, false, res["changed"])
-	assert.Equal(t, 1, count("FailoverGlobalCluster"))
-
-	// a failover without data loss is a switchover: AllowDataLoss is not sent
-	with = map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": east, "allow_data_loss": false}
-	_, err = a.RDSFailoverGlobalCluster(ctx, request(t, with))
-	require.NoError(t, err)
-	assert.Contains(t, g.Calls(), "us-east-1 FailoverGlobalCluster GlobalClusterIdentifier=shop TargetDbClusterIdentifier="+east)
-	assert.Equal(t, east, g.Writer("shop"))
-
-	// the switchover kind, back to west
-	res, err = a.RDSSwitchoverGlobalCluster(ctx, request(t, map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west}))
-	require.NoError(t, err)
-	assert.Equal(t, east, res["previous_primary"])
-	assert.Equal(t, west, g.Writer("shop"))
-	assert.Equal(t, 1, count("SwitchoverGlobalCluster"))
-
-	_, err = a.RDSSwitchoverGlobalCluster(ctx, request(t, map[string]any{"global_cluster_identifier": "gone", "target_db_cluster_identifier": west}))
-	requireErrorType(t, err, activities.ErrNotFound, "gone")
-	_, err = a.RDSSwitchoverGlobalCluster(ctx, request(t, map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west + "-x"}))
-	requireErrorType(t, err, activities.ErrNotFound, west+"-x")
-	_, err = a.RDSFailoverGlobalCluster(ctx, request(t, map[string]any{"global_cluster_identifier": "shop", "target_db_cluster_identifier": west}))
-	requireErrorType(t, err, activities.ErrValidation, "allow_data_loss")
 }
 
 // The promotion as RDS shows it: the replica goes modifying, then available without a
