@@ -297,7 +297,7 @@ func (f *RDS) describeCluster(w http.ResponseWriter, region, id string) {
 func (f *RDS) describeInstance(w http.ResponseWriter, region, id string) {
 	in := f.instances[region+"/"+id]
 	if in == nil {
-		rdsErr(w, 404, "DBInstanceNotFound", fmt.Sprintf("DBInstance %s not found.", id))
+		instanceNotFound(w, id)
 		return
 	}
 	if in.status == "modifying" {
@@ -308,7 +308,7 @@ func (f *RDS) describeInstance(w http.ResponseWriter, region, id string) {
 	if in.status == "deleting" {
 		if in.looks++; in.looks > f.Looks {
 			delete(f.instances, region+"/"+id)
-			rdsErr(w, 404, "DBInstanceNotFound", fmt.Sprintf("DBInstance %s not found.", id))
+			instanceNotFound(w, id)
 			return
 		}
 	}
@@ -323,31 +323,42 @@ func (f *RDS) describeInstance(w http.ResponseWriter, region, id string) {
 }
 
 func (f *RDS) promote(w http.ResponseWriter, region, id string) {
-	in := f.instances[region+"/"+id]
-	switch {
-	case in == nil:
-		rdsErr(w, 404, "DBInstanceNotFound", fmt.Sprintf("DBInstance %s not found.", id))
-		return
-	case in.source == "" || in.status != "available":
-		rdsErr(w, 400, "InvalidDBInstanceState", fmt.Sprintf("DB Instance %s is not a read replica, or is not available.", id))
-		return
-	}
-	in.status, in.looks = "modifying", 0
-	rdsOK(w, "PromoteReadReplica", fmt.Sprintf("<DBInstance><DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceStatus>modifying</DBInstanceStatus></DBInstance>", xmlEscape(id)))
+	f.changeInstance(w, region, id, "PromoteReadReplica", "modifying", func(in *rdsInstance) string {
+		if in.source == "" || in.status != "available" {
+			return fmt.Sprintf("DB Instance %s is not a read replica, or is not available.", id)
+		}
+		return ""
+	})
 }
 
 func (f *RDS) delete(w http.ResponseWriter, region, id string) {
+	f.changeInstance(w, region, id, "DeleteDBInstance", "deleting", func(in *rdsInstance) string {
+		if in.status == "deleting" {
+			return fmt.Sprintf("Instance %s is already being deleted.", id)
+		}
+		return ""
+	})
+}
+
+// changeInstance answers op, which turns the instance status: DBInstanceNotFound for an
+// unknown instance, InvalidDBInstanceState with refused's message when refused says the
+// instance's state does not allow op.
+func (f *RDS) changeInstance(w http.ResponseWriter, region, id, op, status string, refused func(*rdsInstance) string) {
 	in := f.instances[region+"/"+id]
-	switch {
-	case in == nil:
-		rdsErr(w, 404, "DBInstanceNotFound", fmt.Sprintf("DBInstance %s not found.", id))
-		return
-	case in.status == "deleting":
-		rdsErr(w, 400, "InvalidDBInstanceState", fmt.Sprintf("Instance %s is already being deleted.", id))
+	if in == nil {
+		instanceNotFound(w, id)
 		return
 	}
-	in.status, in.looks = "deleting", 0
-	rdsOK(w, "DeleteDBInstance", fmt.Sprintf("<DBInstance><DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceStatus>deleting</DBInstanceStatus></DBInstance>", xmlEscape(id)))
+	if msg := refused(in); msg != "" {
+		rdsErr(w, 400, "InvalidDBInstanceState", msg)
+		return
+	}
+	in.status, in.looks = status, 0
+	rdsOK(w, op, fmt.Sprintf("<DBInstance><DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceStatus>%s</DBInstanceStatus></DBInstance>", xmlEscape(id), status))
+}
+
+func instanceNotFound(w http.ResponseWriter, id string) {
+	rdsErr(w, 404, "DBInstanceNotFound", fmt.Sprintf("DBInstance %s not found.", id))
 }
 
 func rdsOK(w http.ResponseWriter, op, result string) {
