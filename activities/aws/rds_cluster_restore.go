@@ -137,7 +137,7 @@ func (a *Actions) restoreCluster(ctx context.Context, c clusterRestorer, req act
 // defaultID names the new cluster after the run and step when the step does not.
 func (t *clusterTarget) defaultID(req activities.Request) {
 	if t.ClusterID == "" {
-		t.ClusterID = "bcdr-" + requestToken(req, "restore-cluster")[:16]
+		t.ClusterID = restoredName(req, "restore-cluster")
 	}
 }
 

@@ -238,7 +238,7 @@ func (a *Actions) RDSRestoreInstanceFromSnapshot(ctx context.Context, req activi
 
 func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req activities.Request, in restoreInstanceInput) (activities.Result, error) {
 	if in.InstanceID == "" {
-		in.InstanceID = "bcdr-" + requestToken(req, "restore")[:16]
+		in.InstanceID = restoredName(req, "restore")
 	}
 	if err := in.check(describeRestoreTarget(in.InstanceID)); err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ func (in pointInTimeInput) check() (time.Time, error) {
 
 func (a *Actions) restoreToPointInTime(ctx context.Context, c pointInTimeRestorer, req activities.Request, in pointInTimeInput) (activities.Result, error) {
 	if in.InstanceID == "" {
-		in.InstanceID = "bcdr-" + requestToken(req, "restore")[:16]
+		in.InstanceID = restoredName(req, "restore")
 	}
 	at, err := in.check()
 	if err != nil {

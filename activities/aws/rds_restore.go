@@ -129,4 +129,11 @@ func (a *Actions) buildInstance(ctx context.Context, c instanceDescriber, req ac
 	return inst, created, nil
 }
 
+// restoredName is the identifier of what a restore creates when the step names none:
+// bcdr- and a hash of the run, the step and purpose, so a retried attempt finds what its
+// first attempt created.
+func restoredName(req activities.Request, purpose string) string {
+	return "bcdr-" + requestToken(req, purpose)[:16]
+}
+
 func describeRestoreTarget(what string) string { return fmt.Sprintf("restore DB instance %q", what) }
