@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 )
@@ -18,6 +19,12 @@ var static embed.FS
 
 // Prefix is where the dashboard is served.
 const Prefix = "/ui/"
+
+// ImprovementURL is the dashboard's page of an improvement item on the server at base
+// (http.public_url), where a tracker's issue links back to.
+func ImprovementURL(base, id string) string {
+	return strings.TrimRight(base, "/") + Prefix + "#/improvement/" + url.PathEscape(id)
+}
 
 // policy keeps the page to its own files and the API: no inline script or style, no
 // other origin, no framing.

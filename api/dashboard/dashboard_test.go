@@ -92,3 +92,16 @@ func TestNoHTMLFromData(t *testing.T) {
 		assert.Empty(t, bad.FindAllString(string(src), -1), f)
 	}
 }
+
+// TestImprovementURLIsTheItemPage: a tracker's issue links to the item's page, a route
+// the dashboard's router serves (before, to the API's JSON).
+func TestImprovementURLIsTheItemPage(t *testing.T) {
+	link := ImprovementURL("https://bcdr.example.com/", "imp-0123456789ab")
+	assert.Equal(t, "https://bcdr.example.com/ui/#/improvement/imp-0123456789ab", link)
+	src, err := fs.ReadFile(static, "static/js/main.js")
+	require.NoError(t, err)
+	route := regexp.MustCompile(`\[/(\^#\\/improvement\\/[^,]*)/, 'improvements'`).FindSubmatch(src)
+	require.NotNil(t, route, "the router's item route")
+	_, fragment, _ := strings.Cut(link, "#")
+	assert.Regexp(t, regexp.MustCompile(strings.ReplaceAll(string(route[1]), `\/`, `/`)), "#"+fragment)
+}

@@ -3,8 +3,8 @@ package main
 import (
 	"maps"
 	"slices"
-	"strings"
 
+	"github.com/bcdr/bcdr/api/dashboard"
 	"github.com/bcdr/bcdr/continuity/trackers"
 	"github.com/bcdr/bcdr/internal/config"
 )
@@ -16,7 +16,7 @@ func (a *app) exporters() []*trackers.Exporter {
 	var out []*trackers.Exporter
 	link := func(string) string { return "" }
 	if u := a.cfg.HTTP.PublicURL; u != "" {
-		link = func(id string) string { return strings.TrimRight(u, "/") + "/v1/improvements/" + id }
+		link = func(id string) string { return dashboard.ImprovementURL(u, id) }
 	}
 	for _, name := range slices.Sorted(maps.Keys(a.cfg.Trackers)) {
 		t := a.cfg.Trackers[name]
