@@ -81,18 +81,23 @@ func (j *Jira) Create(ctx context.Context, is Issue) (Ref, error) {
 		return Ref{}, fmt.Errorf("create issue in Jira project %s: the answer names no issue key", j.project)
 	}
 	ref := Ref{Tracker: j.name, Key: out.Key, ID: out.ID, URL: j.site + "/browse/" + out.Key}
-	if is.Link != "" {
-		err := send(ctx, j.client, call{method: http.MethodPost, url: j.site + "/rest/api/3/issue/" + url.PathEscape(out.Key) + "/remotelink", header: j.headers(),
-			body: map[string]any{"globalId": "bcdr:" + is.Item, "object": map[string]any{"url": is.Link, "title": "bcdr improvement " + is.Item}}},
-			nil, "link "+out.Key+" back to bcdr", j.classify)
-		if err != nil {
-			return ref, err
-		}
-	}
 	if jiraCategory(is.Status) != "new" {
-		return ref, j.Update(ctx, ref, is)
+		return ref, j.Update(ctx, ref, is) // links back too
 	}
-	return ref, nil
+	return ref, j.linkBack(ctx, ref.Key, is)
+}
+
+// linkBack sets the issue's remote link to the item's page. Its globalId makes it one
+// link however often it is sent, so every update sends it again: a link that failed
+// after the issue was created is made by the next attempt, and a moved bcdr address
+// reaches the issue.
+func (j *Jira) linkBack(ctx context.Context, key string, is Issue) error {
+	if is.Link == "" {
+		return nil
+	}
+	return send(ctx, j.client, call{method: http.MethodPost, url: j.site + "/rest/api/3/issue/" + url.PathEscape(key) + "/remotelink", header: j.headers(),
+		body: map[string]any{"globalId": "bcdr:" + is.Item, "object": map[string]any{"url": is.Link, "title": "bcdr improvement " + is.Item}}},
+		nil, "link "+key+" back to bcdr", j.classify)
 }
 
 // jiraStatus is a status as the issue and transition answers state it: its name and its
@@ -104,7 +109,7 @@ type jiraStatus struct {
 	} `json:"statusCategory"`
 }
 
-// Update moves the issue to a status of the item's status category (new, indeterminate,
+// Update links the issue back (linkBack) and moves it to a status of the item's status category (new, indeterminate,
 // done), whatever the project's workflow calls it: GET /rest/api/3/issue/{key}?fields=status
 // reads the current one; when it is of another category, GET
 // /rest/api/3/issue/{key}/transitions lists the transitions available, each with
@@ -113,6 +118,9 @@ type jiraStatus struct {
 // and -post). A workflow with no such transition from the current status is a
 // permanent failure that names the statuses it offers.
 func (j *Jira) Update(ctx context.Context, ref Ref, is Issue) error {
+	if err := j.linkBack(ctx, ref.Key, is); err != nil {
+		return err
+	}
 	want := jiraCategory(is.Status)
 	base := j.site + "/rest/api/3/issue/" + url.PathEscape(ref.Key)
 	var cur struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,10 +77,10 @@ func TestJiraCreatesLinksAndTransitionsAnIssue(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		"POST /rest/api/3/issue", "POST /rest/api/3/issue/OPS-24/remotelink",
-		"GET /rest/api/3/issue/OPS-24?fields=status", "GET /rest/api/3/issue/OPS-24/transitions", "POST /rest/api/3/issue/OPS-24/transitions",
-		"GET /rest/api/3/issue/OPS-24?fields=status",
-		"GET /rest/api/3/issue/OPS-24?fields=status", "GET /rest/api/3/issue/OPS-24/transitions", "POST /rest/api/3/issue/OPS-24/transitions",
-	}, paths)
+		"POST /rest/api/3/issue/OPS-24/remotelink", "GET /rest/api/3/issue/OPS-24?fields=status", "GET /rest/api/3/issue/OPS-24/transitions", "POST /rest/api/3/issue/OPS-24/transitions",
+		"POST /rest/api/3/issue/OPS-24/remotelink", "GET /rest/api/3/issue/OPS-24?fields=status",
+		"POST /rest/api/3/issue/OPS-24/remotelink", "GET /rest/api/3/issue/OPS-24?fields=status", "GET /rest/api/3/issue/OPS-24/transitions", "POST /rest/api/3/issue/OPS-24/transitions",
+	}, paths, "every update sends the link again (one link by its globalId)")
 	fields := got[0].Body["fields"].(map[string]any)
 	assert.Equal(t, map[string]any{"key": "OPS"}, fields["project"])
 	assert.Equal(t, "Replica lag alarm missing", fields["summary"])
@@ -94,7 +95,38 @@ func TestJiraCreatesLinksAndTransitionsAnIssue(t *testing.T) {
 	assert.Equal(t, "The drill found no alarm on replica lag.", first["content"].([]any)[0].(map[string]any)["text"])
 	assert.Equal(t, "bcdr:imp-0123456789ab", got[1].Body["globalId"])
 	assert.Equal(t, map[string]any{"url": item.Link, "title": "bcdr improvement imp-0123456789ab"}, got[1].Body["object"])
-	assert.Equal(t, map[string]any{"transition": map[string]any{"id": "21"}}, got[4].Body)
+	assert.Equal(t, map[string]any{"transition": map[string]any{"id": "21"}}, got[5].Body)
+}
+
+// TestJiraLinkFailedAfterCreateIsMadeByTheNextAttempt: the issue was created but its
+// link back failed (503): Create answers the issue's key with the error, so the sync
+// records the key and tries again later with Update, which makes the link. Before, the
+// next attempt only moved the status and the issue never linked back.
+func TestJiraLinkFailedAfterCreateIsMadeByTheNextAttempt(t *testing.T) {
+	var linkFails atomic.Bool
+	linkFails.Store(true)
+	f, _ := jiraWorkflow(t)
+	inner := f.answer
+	f.answer = func(w http.ResponseWriter, r recorded) {
+		if r.Path == "/rest/api/3/issue/OPS-24/remotelink" && linkFails.Swap(false) {
+			answerJSON(w, http.StatusServiceUnavailable, `{"errorMessages":["Service unavailable"]}`)
+			return
+		}
+		inner(w, r)
+	}
+	j := NewJira(JiraOptions{Name: "jira", Site: f.srv.URL, Project: "OPS", Email: "bcdr@example.com", Token: "atl-secret"})
+	ref, err := j.Create(context.Background(), item)
+	require.Error(t, err)
+	assert.Equal(t, "OPS-24", ref.Key, "the issue exists: the sync keeps its key")
+	require.NoError(t, j.Update(context.Background(), ref, item))
+	var links []recorded
+	for _, r := range f.requests() {
+		if r.Method+" "+r.Path == "POST /rest/api/3/issue/OPS-24/remotelink" {
+			links = append(links, r)
+		}
+	}
+	require.Len(t, links, 2, "the failed link, then the one the update made")
+	assert.Equal(t, "bcdr:imp-0123456789ab", links[1].Body["globalId"])
 }
 
 // TestJiraFailuresAreClassified: the documented error answers
