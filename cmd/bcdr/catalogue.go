@@ -134,47 +134,29 @@ mistyped or missing. The exit status is 0 when every catalogue is valid, 1 other
 
 func (a *app) validateCatalogues(paths []string, output string) error {
 	type result struct {
-		File      string                `json:"file"`
-		Valid     bool                  `json:"valid"`
-		Services  int                   `json:"services"`
-		Scenarios int                   `json:"scenarios"`
-		Runbooks  int                   `json:"runbooks"`
-		Problems  []runbooks.Diagnostic `json:"problems"`
+		fileCheck
+		Services  int `json:"services"`
+		Scenarios int `json:"scenarios"`
+		Runbooks  int `json:"runbooks"`
 	}
 	var results []result
-	failed := false
 	for _, p := range paths {
-		r := result{File: p, Problems: []runbooks.Diagnostic{}}
 		c, rbs, _, diags, err := a.checkCatalogue(p)
 		if err != nil {
 			diags = runbooks.Diagnostics{{File: p, Line: 1, Col: 1, Severity: runbooks.SeverityError, Message: err.Error()}}
 		}
-		r.Problems = append(r.Problems, diags...)
-		r.Valid = !diags.HasErrors()
+		r := result{fileCheck: newFileCheck(p, diags)}
 		if c != nil {
 			r.Services, r.Scenarios, r.Runbooks = len(c.Services), len(c.Scenarios), len(rbs)
 		}
-		failed = failed || !r.Valid
 		results = append(results, r)
 	}
-	if output == "json" {
-		if err := writeJSONIndent(a.stdout, results); err != nil {
-			return err
+	return writeFileChecks(a, output, results, func(r result) (fileCheck, []string) {
+		if !r.Valid {
+			return r.fileCheck, nil
 		}
-	} else {
-		for _, r := range results {
-			for _, d := range r.Problems {
-				fmt.Fprintln(a.stdout, d.String())
-			}
-			if r.Valid {
-				fmt.Fprintf(a.stdout, "%s: valid (%s, %s, %s)\n", r.File, nounCount(r.Services, "service"), nounCount(r.Runbooks, "runbook"), nounCount(r.Scenarios, "scenario"))
-			}
-		}
-	}
-	if failed {
-		return exitError(1)
-	}
-	return nil
+		return r.fileCheck, []string{fmt.Sprintf("%s: valid (%s, %s, %s)", r.File, nounCount(r.Services, "service"), nounCount(r.Runbooks, "runbook"), nounCount(r.Scenarios, "scenario"))}
+	})
 }
 
 func newCatalogueServicesCommand(a *app, path *string) *cobra.Command {

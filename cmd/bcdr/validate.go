@@ -32,51 +32,34 @@ make a file invalid. The exit status is 0 when every file is valid, 1 otherwise.
 				return err
 			}
 			type result struct {
-				File     string                `json:"file"`
-				Valid    bool                  `json:"valid"`
-				Problems []runbooks.Diagnostic `json:"problems"`
+				fileCheck
 				// In a drill, DrillForReal steps act for real (drill.live) and DrillNotRun
 				// steps are left out: they would act for real and have no drill variant.
 				DrillForReal []string `json:"drillForReal,omitempty"`
 				DrillNotRun  []string `json:"drillNotRun,omitempty"`
 			}
 			var results []result
-			failed := false
 			for _, path := range args {
-				r := result{File: path, Problems: []runbooks.Diagnostic{}}
 				tree, diags := checkRunbook(path, reg)
-				r.Problems = append(r.Problems, diags...)
+				r := result{fileCheck: newFileCheck(path, diags)}
 				if tree != nil {
 					r.DrillForReal, r.DrillNotRun = runbooks.NewPlan(tree.Root.Runbook, reg).DrillEffects()
 				}
-				r.Valid = !runbooks.Diagnostics(r.Problems).HasErrors()
-				failed = failed || !r.Valid
 				results = append(results, r)
 			}
-			if output == "json" {
-				if err := writeJSONIndent(a.stdout, results); err != nil {
-					return err
+			return writeFileChecks(a, output, results, func(r result) (fileCheck, []string) {
+				var notes []string
+				if r.Valid {
+					notes = append(notes, r.File+": valid")
 				}
-			} else {
-				for _, r := range results {
-					for _, d := range r.Problems {
-						fmt.Fprintln(a.stdout, d.String())
-					}
-					if r.Valid {
-						fmt.Fprintf(a.stdout, "%s: valid\n", r.File)
-					}
-					if len(r.DrillForReal) > 0 {
-						fmt.Fprintf(a.stdout, "%s: in a drill these steps act for real (drill.live): %s\n", r.File, strings.Join(r.DrillForReal, ", "))
-					}
-					if len(r.DrillNotRun) > 0 {
-						fmt.Fprintf(a.stdout, "%s: in a drill these steps do not run (they would act for real and have no drill variant): %s\n", r.File, strings.Join(r.DrillNotRun, ", "))
-					}
+				if len(r.DrillForReal) > 0 {
+					notes = append(notes, fmt.Sprintf("%s: in a drill these steps act for real (drill.live): %s", r.File, strings.Join(r.DrillForReal, ", ")))
 				}
-			}
-			if failed {
-				return exitError(1)
-			}
-			return nil
+				if len(r.DrillNotRun) > 0 {
+					notes = append(notes, fmt.Sprintf("%s: in a drill these steps do not run (they would act for real and have no drill variant): %s", r.File, strings.Join(r.DrillNotRun, ", ")))
+				}
+				return r.fileCheck, notes
+			})
 		},
 	}
 	outputFlag(cmd, &output, "text", "json")
@@ -172,4 +155,45 @@ func newKindsCommand(a *app) *cobra.Command {
 	}
 	outputFlag(cmd, &output, "text", "json")
 	return cmd
+}
+
+// fileCheck is what validate and catalogue validate say of one file: every problem
+// (file:line:col), and whether none is an error.
+type fileCheck struct {
+	File     string                `json:"file"`
+	Valid    bool                  `json:"valid"`
+	Problems []runbooks.Diagnostic `json:"problems"`
+}
+
+func newFileCheck(file string, diags runbooks.Diagnostics) fileCheck {
+	return fileCheck{File: file, Valid: !diags.HasErrors(), Problems: append([]runbooks.Diagnostic{}, diags...)}
+}
+
+// writeFileChecks prints the results of validate or catalogue validate: with --output
+// json, the results as they are; else each file's problems, then the lines notes gives
+// for it. The exit status is 1 when a file is not valid.
+func writeFileChecks[R any](a *app, output string, results []R, notes func(R) (fileCheck, []string)) error {
+	if output == "json" {
+		if err := writeJSONIndent(a.stdout, results); err != nil {
+			return err
+		}
+	}
+	failed := false
+	for _, r := range results {
+		fc, lines := notes(r)
+		failed = failed || !fc.Valid
+		if output == "json" {
+			continue
+		}
+		for _, d := range fc.Problems {
+			fmt.Fprintln(a.stdout, d.String())
+		}
+		for _, l := range lines {
+			fmt.Fprintln(a.stdout, l)
+		}
+	}
+	if failed {
+		return exitError(1)
+	}
+	return nil
 }
