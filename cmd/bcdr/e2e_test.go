@@ -222,6 +222,18 @@ func demoParams(svc *demo.Service) []string {
 	return []string{"--param", "primary_url=" + svc.Primary, "--param", "standby_url=" + svc.Standby, "--param", "router_url=" + svc.Router}
 }
 
+// startDemoRun starts the demo runbook (a live run against svc) and waits until it waits
+// for its approval, approve_failover; it returns the run's id.
+func (e *env) startDemoRun(svc *demo.Service) string {
+	e.t.Helper()
+	runID := strings.TrimSpace(e.mustCLI(append([]string{"run", demoRunbook}, demoParams(svc)...)...))
+	eventually(e.t, "the approval to be pending", 30*time.Second, func() bool {
+		st := e.status(runID)
+		return len(st.Pending) == 1 && st.Pending[0].Step == "approve_failover"
+	})
+	return runID
+}
+
 func startDemoService(t *testing.T) *demo.Service {
 	svc, err := demo.Start()
 	require.NoError(t, err)
@@ -326,11 +338,7 @@ func TestEngineKilledMidRunResumes(t *testing.T) {
 	port := freePort(t)
 	dev := e.startDev(port)
 
-	runID := strings.TrimSpace(e.mustCLI(append([]string{"run", demoRunbook}, demoParams(svc)...)...))
-	eventually(t, "the approval to be pending", 30*time.Second, func() bool {
-		st := e.status(runID)
-		return len(st.Pending) == 1 && st.Pending[0].Step == "approve_failover"
-	})
+	runID := e.startDemoRun(svc)
 	dev.kill()
 
 	e.startDev(port)
@@ -384,11 +392,7 @@ func TestWorkerKilledMidRunResumes(t *testing.T) {
 	e.vars["BCDR_EGRESS_ALLOW"] = "127.0.0.1"
 	w1 := e.spawn("worker")
 
-	runID := strings.TrimSpace(e.mustCLI(append([]string{"run", demoRunbook}, demoParams(svc)...)...))
-	eventually(t, "the approval to be pending", 30*time.Second, func() bool {
-		st := e.status(runID)
-		return len(st.Pending) == 1
-	})
+	runID := e.startDemoRun(svc)
 	w1.kill()
 	e.spawn("worker")
 
