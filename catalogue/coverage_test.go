@@ -152,4 +152,13 @@ func TestCoverageAppliesTheProofRule(t *testing.T) {
 			assert.Empty(t, o.LastRun)
 		}
 	}
+	// the portfolio's count of succeeded drills agrees with its last proven drill: a drill
+	// that proves nothing is one drill, not one success
+	for _, s := range p.Services {
+		if s.Service == "web" {
+			assert.Equal(t, 1, s.Drills)
+			assert.Zero(t, s.Succeeded, "the changed copy's drill succeeded but proves nothing")
+			assert.True(t, s.LastDrill.IsZero())
+		}
+	}
 }

@@ -125,7 +125,7 @@ func NewPortfolio(c *Catalogue, rbs Runbooks, results []RunResult, now time.Time
 				sh.History = append(sh.History, r)
 				if r.Mode == "drill" {
 					sh.Drills++
-					if r.Passed() {
+					if r.Passed() && r.provenFor(rbs[ref.Path]) { // as coverage's last pass counts it
 						sh.Succeeded++
 					}
 				}
