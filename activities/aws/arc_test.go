@@ -32,6 +32,15 @@ func newCells() *awstest.ARCCluster {
 	return awstest.NewARCCluster(map[string]string{cellEast: "On", cellWest: "Off"}).AtLeastOneOn(minOneCell, cellEast, cellWest)
 }
 
+// downEndpoint is a cluster endpoint in a failed region that answers at once: 503.
+func downEndpoint(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jsonError(w, 503, "ServiceUnavailableException", "this cluster endpoint is down")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // hanging is a cluster endpoint in a failed region: it takes the connection and never
 // answers (until the test ends).
 func hanging(t *testing.T) (*httptest.Server, *awstest.CallLog) {

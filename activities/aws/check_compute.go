@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -101,13 +102,9 @@ func fargate(s *ecstypes.Service) bool {
 // step's max) allows the desired capacity, and the instances fit the region's
 // On-Demand vCPU quota.
 func (a *Actions) checkASGCapacity(ctx context.Context, t readiness.Target, in setCapacityInput) []readiness.Finding {
-	c, skip := targetClient(ctx, t, in.Scope, a.autoscalingClient, "group")
+	g, skip := a.groupToCheck(ctx, t, in.Scope, in.GroupName)
 	if skip != nil {
 		return skip
-	}
-	g, err := describeGroup(ctx, c, in.GroupName)
-	if err != nil {
-		return one(fromErr("target", err))
 	}
 	out := []readiness.Finding{ready("target", "Auto Scaling group %q exists: desired %d, min %d, max %d",
 		in.GroupName, awssdk.ToInt32(g.DesiredCapacity), awssdk.ToInt32(g.MinSize), awssdk.ToInt32(g.MaxSize))}
@@ -137,6 +134,20 @@ func (a *Actions) checkASGCapacity(ctx context.Context, t readiness.Target, in s
 		return out
 	}
 	return append(out, a.instanceQuota(ctx, in.Scope, instanceType, desired, fmt.Sprintf("Auto Scaling group %q", in.GroupName)))
+}
+
+// groupToCheck begins a check of a step on the Auto Scaling group name: the group, or the
+// one finding that says why the check cannot read it.
+func (a *Actions) groupToCheck(ctx context.Context, t readiness.Target, s Scope, name string) (*astypes.AutoScalingGroup, []readiness.Finding) {
+	c, skip := targetClient(ctx, t, s, a.autoscalingClient, "group")
+	if skip != nil {
+		return nil, skip
+	}
+	g, err := describeGroup(ctx, c, name)
+	if err != nil {
+		return nil, one(fromErr("target", err))
+	}
+	return g, nil
 }
 
 // instanceQuota compares count On-Demand instances of a type with the region's vCPU quota
@@ -240,13 +251,9 @@ func orNone(s string) string {
 }
 
 func (a *Actions) checkASGWaitHealthy(ctx context.Context, t readiness.Target, in waitHealthyInput) []readiness.Finding {
-	c, skip := targetClient(ctx, t, in.Scope, a.autoscalingClient, "group")
+	g, skip := a.groupToCheck(ctx, t, in.Scope, in.GroupName)
 	if skip != nil {
 		return skip
-	}
-	g, err := describeGroup(ctx, c, in.GroupName)
-	if err != nil {
-		return one(fromErr("target", err))
 	}
 	return one(ready("target", "Auto Scaling group %q exists: %d healthy InService now", in.GroupName, healthyInService(g)))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -299,10 +298,7 @@ func TestCheckRoutingControlsOnTheWire(t *testing.T) {
 	const arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/us-west-2-cell"
 	cluster := awstest.NewARCCluster(map[string]string{arn: "Off"})
 	a, srv := wire(t, cluster.ServeHTTP)
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		jsonError(w, 503, "ServiceUnavailableException", "down")
-	}))
-	defer down.Close()
+	down := downEndpoint(t)
 	var kinds []runbooks.Kind
 	for _, e := range a.entries() {
 		kinds = append(kinds, e.kind)

@@ -12,6 +12,51 @@ import (
 	"github.com/bcdr/bcdr/activities"
 )
 
+// wireCounting is wire with a count of the requests the look-alike received.
+func wireCounting(t *testing.T, answer http.HandlerFunc) (*Actions, *atomic.Int32) {
+	var n atomic.Int32
+	a, _ := wire(t, func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		answer(w, r)
+	})
+	return a, &n
+}
+
+// TestErrorsAreClassified: an AWS error code on the wire becomes the step error's type,
+// non-retryable where retrying cannot fix it; the others are retried by the SDK first.
+func TestErrorsAreClassified(t *testing.T) {
+	cases := []struct {
+		code    string
+		status  int
+		errType string // "" = retryable
+	}{
+		{"AccessDeniedException", 400, activities.ErrAccessDenied},
+		{"UnrecognizedClientException", 400, activities.ErrAccessDenied},
+		{"ValidationException", 400, activities.ErrValidation},
+		{"ResourceNotFoundException", 400, activities.ErrNotFound},
+		{"ThrottlingException", 400, ""},
+		{"InternalServerError", 500, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			a, n := wireCounting(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+				w.WriteHeader(tc.status)
+				fmt.Fprintf(w, `{"__type":"com.amazonaws.dynamodb.v20120810#%s","message":"nope"}`, tc.code)
+			})
+			_, err := a.DynamoDBReplicaStatus(testCtx(t), request(t, map[string]any{"table": "orders"}))
+			if tc.errType == "" {
+				requireRetryable(t, err)
+				assert.Greater(t, n.Load(), int32(1), "the SDK retried it first")
+			} else {
+				requireErrorType(t, err, tc.errType, "orders", tc.code)
+				assert.Equal(t, int32(1), n.Load(), "not retried")
+			}
+		})
+	}
+}
+
 // TestErrorsRetryingCannotFixAreNotRetried: answers that stay the same however often
 // the call is repeated fail the step at once, as AWS documents them.
 func TestErrorsRetryingCannotFixAreNotRetried(t *testing.T) {
@@ -77,12 +122,7 @@ func TestErrorsRetryingCannotFixAreNotRetried(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var n atomic.Int32
-			a, _ := wire(t, func(w http.ResponseWriter, r *http.Request) {
-				n.Add(1)
-				_, _ = io.Copy(io.Discard, r.Body)
-				tc.answer(w, r)
-			})
+			a, n := wireCounting(t, tc.answer)
 			err := tc.call(a)
 			requireErrorType(t, err, tc.errType)
 			assert.LessOrEqual(t, n.Load(), int32(4), "the failing call was sent once, not retried")

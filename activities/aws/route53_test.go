@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bcdr/bcdr/activities"
-	"github.com/bcdr/bcdr/activities/aws/awstest"
 )
 
 func createZone(t *testing.T, c *route53.Client, name string) string {
@@ -48,10 +47,8 @@ func recordValues(rs r53types.ResourceRecordSet) []string {
 }
 
 func TestRoute53UpsertRecordSimple(t *testing.T) {
-	a := newActions(t)
-	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
+	a, c, ctx := rig(t, route53.NewFromConfig)
 	zone := createZone(t, c, "simple.example.com")
-	ctx := testCtx(t)
 	with := map[string]any{"hosted_zone_id": zone, "name": "api.simple.example.com", "type": "A", "ttl": 30, "values": []any{"10.0.0.1"}}
 
 	res, err := a.Route53UpsertRecord(ctx, request(t, with))
@@ -94,10 +91,8 @@ func TestRoute53UpsertRecordSimple(t *testing.T) {
 }
 
 func TestRoute53UpsertRecordFailoverAndWeighted(t *testing.T) {
-	a := newActions(t)
-	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
+	a, c, ctx := rig(t, route53.NewFromConfig)
 	zone := createZone(t, c, "failover.example.com")
-	ctx := testCtx(t)
 	hc, err := c.CreateHealthCheck(ctx, &route53.CreateHealthCheckInput{
 		CallerReference: awssdk.String(t.Name()),
 		HealthCheckConfig: &r53types.HealthCheckConfig{
@@ -155,10 +150,8 @@ func TestRoute53UpsertRecordFailoverAndWeighted(t *testing.T) {
 }
 
 func TestRoute53DeleteRecord(t *testing.T) {
-	a := newActions(t)
-	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
+	a, c, ctx := rig(t, route53.NewFromConfig)
 	zone := createZone(t, c, "delete.example.com")
-	ctx := testCtx(t)
 	_, err := a.Route53UpsertRecord(ctx, request(t, map[string]any{
 		"hosted_zone_id": zone, "name": "old.delete.example.com", "type": "TXT", "values": []any{`"v=1"`},
 	}))
@@ -234,10 +227,8 @@ func TestRoute53RestoreRecordDeletesARecordThatDidNotExist(t *testing.T) {
 }
 
 func TestRoute53RestoreRecordPutsTheOldRecordBack(t *testing.T) {
-	a := newActions(t)
-	c := route53.NewFromConfig(sdkConfig(t, awstest.Region))
+	a, c, ctx := rig(t, route53.NewFromConfig)
 	zone := createZone(t, c, "old.restore.example.com")
-	ctx := testCtx(t)
 	name := "w.old.restore.example.com"
 	old := map[string]any{"hosted_zone_id": zone, "name": name, "type": "A", "routing": "weighted",
 		"set_identifier": "blue", "weight": 200, "ttl": 30, "values": []any{"10.0.0.1"}}

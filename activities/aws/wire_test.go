@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -58,10 +57,7 @@ func TestARCRoutingControls(t *testing.T) {
 	const arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc/routingcontrol/us-west-2-cell"
 	cluster := awstest.NewARCCluster(map[string]string{arn: "Off"})
 	a, good := wire(t, cluster.ServeHTTP)
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		jsonError(w, 503, "ServiceUnavailableException", "this cluster endpoint is down")
-	}))
-	defer down.Close()
+	down := downEndpoint(t)
 	eps := []any{
 		map[string]any{"endpoint": down.URL, "region": "us-west-2"},
 		map[string]any{"endpoint": good.URL, "region": "eu-west-1"},
@@ -402,43 +398,6 @@ func TestDynamoDBReplicaStatusOfAGlobalTable(t *testing.T) {
 	assert.Len(t, res["replicas"], 2)
 	_, err = a.DynamoDBReplicaStatus(ctx, request(t, map[string]any{"table": "carts", "expect_regions": []any{"eu-west-1"}}))
 	requireErrorType(t, err, activities.ErrFailed, "carts", "eu-west-1 is UPDATING")
-}
-
-// ---- error classification on the wire
-
-func TestErrorsAreClassified(t *testing.T) {
-	cases := []struct {
-		code    string
-		status  int
-		errType string // "" = retryable
-	}{
-		{"AccessDeniedException", 400, activities.ErrAccessDenied},
-		{"UnrecognizedClientException", 400, activities.ErrAccessDenied},
-		{"ValidationException", 400, activities.ErrValidation},
-		{"ResourceNotFoundException", 400, activities.ErrNotFound},
-		{"ThrottlingException", 400, ""},
-		{"InternalServerError", 500, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.code, func(t *testing.T) {
-			var n atomic.Int32
-			a, _ := wire(t, func(w http.ResponseWriter, r *http.Request) {
-				n.Add(1)
-				_, _ = io.Copy(io.Discard, r.Body)
-				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-				w.WriteHeader(tc.status)
-				fmt.Fprintf(w, `{"__type":"com.amazonaws.dynamodb.v20120810#%s","message":"nope"}`, tc.code)
-			})
-			_, err := a.DynamoDBReplicaStatus(testCtx(t), request(t, map[string]any{"table": "orders"}))
-			if tc.errType == "" {
-				requireRetryable(t, err)
-				assert.Greater(t, n.Load(), int32(1), "the SDK retried it first")
-			} else {
-				requireErrorType(t, err, tc.errType, "orders", tc.code)
-				assert.Equal(t, int32(1), n.Load(), "not retried")
-			}
-		})
-	}
 }
 
 // TestRDSDeleteOfAPromotedReplica deletes a promoted read replica through awstest.RDS
