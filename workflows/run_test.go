@@ -82,9 +82,14 @@ type harness struct {
 	rec *recorder
 }
 
-func newHarness(t testing.TB) *harness {
+// newHarness builds the test environment with the test step kind and the verifier
+// registered; each option sets up the suite (a metrics handler, say) before that.
+func newHarness(t testing.TB, options ...func(*harness)) *harness {
 	h := &harness{rec: &recorder{fails: map[string]int{}}}
 	h.SetLogger(quietLogger{})
+	for _, o := range options {
+		o(h)
+	}
 	h.env = h.NewTestWorkflowEnvironment()
 	h.env.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
 	activities.Register(h.env, activities.Action{Kind: testKind, Fn: h.rec.step})
@@ -235,79 +240,83 @@ func TestParallelBranchesStartTogether(t *testing.T) {
 	assert.Equal(t, st.Step("d").EndedAt.Sub(st.ClockStart), st.RTOActual)
 }
 
-func TestFailingStepRetriesThenStops(t *testing.T) {
-	h := newHarness(t)
-	rb := parse(t, header+`steps:
+// failurePolicy is a step "a" that fails (every attempt, or its first few) under a retry
+// and on_error policy, and a step "b" that needs it.
+const failurePolicy = header + `steps:
   - id: a
     uses: test.step
-    with: {label: a, fail: true}
-    retry: {attempts: 3, backoff: 1s}
+    with: {label: a%s}
+    retry: %s%s
   - id: b
     uses: test.step
     needs: a
     with: {label: b}
-`)
-	st, err := h.run(t, rb)
-	require.Error(t, err)
-	assert.Equal(t, RunFailed, st.State)
-	a := st.Step("a")
-	assert.Equal(t, StepFailed, a.Status)
-	assert.Equal(t, 3, a.Attempts)
-	assert.Contains(t, a.Error, "a: boom")
-	assert.Equal(t, StepCancelled, st.Step("b").Status)
-	assert.Equal(t, []string{"a", "a", "a"}, h.rec.called())
-	assert.Contains(t, st.Error, `step "a" failed`)
+`
+
+// TestStepFailurePolicies runs failurePolicy under each policy and checks what became of
+// the run, of a (its status, attempts and error) and of b.
+func TestStepFailurePolicies(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		with      string        // a's inputs after its label
+		retry     string        // a's retry
+		onError   string        // a's on_error ("": the default, stop)
+		flaky     int           // a's first attempts that fail
+		hold      time.Duration // the run's HoldOnFailure
+		wantState RunState
+		wantA     StepStatus
+		attempts  int
+		aError    string // in a's error
+		wantB     StepStatus
+		calls     []string
+		runError  string // in the run's error ("": the run succeeds)
+	}{
+		{name: "failing step retries then stops", with: ", fail: true", retry: "{attempts: 3, backoff: 1s}",
+			wantState: RunFailed, wantA: StepFailed, attempts: 3, aError: "a: boom",
+			wantB: StepCancelled, calls: []string{"a", "a", "a"}, runError: `step "a" failed`},
+		{name: "non-retryable error fails at once", with: ", fail: true, nonretryable: true", retry: "{attempts: 5}",
+			wantState: RunFailed, wantA: StepFailed, attempts: 1, aError: "Validation: a: bad input",
+			wantB: StepCancelled, calls: []string{"a"}, runError: `step "a" failed`},
+		{name: "retry succeeds on a later attempt", retry: "{attempts: 3, backoff: 1s}", flaky: 2,
+			wantState: RunSucceeded, wantA: StepSucceeded, attempts: 3,
+			wantB: StepSucceeded, calls: []string{"a", "a", "a", "b"}},
+		{name: "continue lets dependents run", with: ", fail: true", retry: "{attempts: 1}", onError: "continue",
+			wantState: RunSucceeded, wantA: StepFailed, attempts: 1, aError: "a: boom",
+			wantB: StepSucceeded, calls: []string{"a", "b"}},
+		{name: "held run fails when the hold runs out", with: ", fail: true", retry: "{attempts: 1}", hold: 10 * time.Minute,
+			wantState: RunFailed, wantA: StepFailed, attempts: 1, aError: "a: boom",
+			wantB: StepCancelled, calls: []string{"a"}, runError: "not retried or skipped within 10m0s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.rec.fails["a"] = tc.flaky
+			onError := ""
+			if tc.onError != "" {
+				onError = "\n    on_error: " + tc.onError
+			}
+			rb := parse(t, fmt.Sprintf(failurePolicy, tc.with, tc.retry, onError))
+			st, err := h.run(t, rb, func(in *Input) { in.HoldOnFailure = tc.hold })
+			if tc.runError == "" {
+				require.NoError(t, err)
+			} else {
+				require.Error(t, err)
+				assert.Contains(t, st.Error, tc.runError)
+			}
+			assert.Equal(t, tc.wantState, st.State)
+			a := st.Step("a")
+			assert.Equal(t, tc.wantA, a.Status)
+			assert.Equal(t, tc.attempts, a.Attempts)
+			if tc.aError != "" {
+				assert.Contains(t, a.Error, tc.aError)
+			}
+			assert.Equal(t, tc.wantB, st.Step("b").Status)
+			assert.Equal(t, tc.calls, h.rec.called())
+		})
+	}
 }
 
-func TestNonRetryableErrorFailsAtOnce(t *testing.T) {
-	h := newHarness(t)
-	rb := parse(t, header+`steps:
-  - id: a
-    uses: test.step
-    with: {label: a, fail: true, nonretryable: true}
-    retry: {attempts: 5}
-`)
-	st, err := h.run(t, rb)
-	require.Error(t, err)
-	assert.Equal(t, 1, st.Step("a").Attempts)
-	assert.Contains(t, st.Step("a").Error, "Validation: a: bad input")
-}
-
-func TestRetrySucceedsOnLaterAttempt(t *testing.T) {
-	h := newHarness(t)
-	h.rec.fails["a"] = 2
-	rb := parse(t, header+`steps:
-  - id: a
-    uses: test.step
-    with: {label: a}
-    retry: {attempts: 3, backoff: 1s}
-`)
-	st, err := h.run(t, rb)
-	require.NoError(t, err)
-	assert.Equal(t, StepSucceeded, st.Step("a").Status)
-	assert.Equal(t, 3, st.Step("a").Attempts)
-}
-
-func TestContinueLetsDependentsRun(t *testing.T) {
-	h := newHarness(t)
-	rb := parse(t, header+`steps:
-  - id: a
-    uses: test.step
-    with: {label: a, fail: true}
-    retry: {attempts: 1}
-    on_error: continue
-  - id: b
-    uses: test.step
-    needs: a
-    with: {label: b}
-`)
-	st, err := h.run(t, rb)
-	require.NoError(t, err)
-	assert.Equal(t, RunSucceeded, st.State)
-	assert.Equal(t, StepFailed, st.Step("a").Status)
-	assert.Equal(t, StepSucceeded, st.Step("b").Status)
-}
-
+// rollbackChain is four steps, b and c with a rollback, d failing under the on_error
+// policy that fills %s.
 const rollbackChain = `steps:
   - id: a
     uses: test.step
@@ -326,37 +335,35 @@ const rollbackChain = `steps:
     uses: test.step
     needs: c
     with: {label: d, fail: true}
-    retry: {attempts: 1}
-    on_error: rollback
+    retry: {attempts: 1}%s
 `
 
-func TestRollbackRunsInReverseCompletionOrder(t *testing.T) {
-	h := newHarness(t)
-	st, err := h.run(t, parse(t, header+rollbackChain))
-	require.Error(t, err)
-	assert.Equal(t, RunFailed, st.State)
-	assert.Equal(t, []string{"a", "b", "c", "d", "undo-c-42", "undo-b"}, h.rec.called())
-	assert.Equal(t, []string{"c", "b"}, st.Rollbacks)
-	assert.Equal(t, StepRolledBack, st.Step("b").Status)
-	assert.Equal(t, StepSucceeded, st.Step("a").Status, "a has no rollback")
-}
-
-func TestStopModeDoesNotRollBack(t *testing.T) {
-	h := newHarness(t)
-	rb := parse(t, header+`steps:
-  - id: b
-    uses: test.step
-    with: {label: b}
-    rollback: {uses: test.step, with: {label: undo-b}}
-  - id: d
-    uses: test.step
-    needs: b
-    with: {label: d, fail: true}
-    retry: {attempts: 1}
-`)
-	_, err := h.run(t, rb)
-	require.Error(t, err)
-	assert.Equal(t, []string{"b", "d"}, h.rec.called())
+// TestRollbackOnError: on_error: rollback undoes the completed steps in reverse
+// completion order; the default (stop) undoes nothing.
+func TestRollbackOnError(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		onError   string // d's on_error line
+		calls     []string
+		rollbacks []string
+		wantB     StepStatus
+	}{
+		{"rollback runs in reverse completion order", "\n    on_error: rollback",
+			[]string{"a", "b", "c", "d", "undo-c-42", "undo-b"}, []string{"c", "b"}, StepRolledBack},
+		{"stop mode does not roll back", "",
+			[]string{"a", "b", "c", "d"}, nil, StepSucceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			st, err := h.run(t, parse(t, header+fmt.Sprintf(rollbackChain, tc.onError)))
+			require.Error(t, err)
+			assert.Equal(t, RunFailed, st.State)
+			assert.Equal(t, tc.calls, h.rec.called())
+			assert.Equal(t, tc.rollbacks, st.Rollbacks)
+			assert.Equal(t, tc.wantB, st.Step("b").Status)
+			assert.Equal(t, StepSucceeded, st.Step("a").Status, "a has no rollback")
+		})
+	}
 }
 
 func TestRollbackFailureIsRecorded(t *testing.T) {
@@ -717,23 +724,25 @@ func TestLiveStateFollowsTheFlags(t *testing.T) {
 	assert.Equal(t, 4*time.Minute, st.Step("flaky").StartedAt.Sub(st.StartedAt), "the retried step waits for the resume")
 }
 
-func TestHeldRunFailsWhenHoldRunsOut(t *testing.T) {
-	h := newHarness(t)
-	st, err := h.run(t, parse(t, header+`steps:
-  - id: a
-    uses: test.step
-    with: {label: a, fail: true}
-    retry: {attempts: 1}
-`), func(in *Input) { in.HoldOnFailure = 10 * time.Minute })
-	require.Error(t, err)
-	assert.Equal(t, RunFailed, st.State)
-	assert.Contains(t, st.Error, "not retried or skipped within 10m0s")
-}
-
-func TestCancelWithRollback(t *testing.T) {
-	h := newHarness(t)
-	h.update(5*time.Minute, UpdateCancel, ControlRequest{By: Actor{Name: "ic"}, Comment: "primary recovered", Rollback: true})
-	st, err := h.run(t, parse(t, header+`steps:
+// TestCancel cancels a run while it waits after a step with a rollback, with and without
+// rolling back.
+func TestCancel(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		req      ControlRequest
+		wantA    StepStatus
+		calls    []string
+		runError string
+	}{
+		{"with rollback", ControlRequest{By: Actor{Name: "ic"}, Comment: "primary recovered", Rollback: true},
+			StepRolledBack, []string{"a", "undo-a"}, "cancelled by ic: primary recovered"},
+		{"without rollback", ControlRequest{By: Actor{Name: "ic"}, Comment: "stop"},
+			StepSucceeded, []string{"a"}, "cancelled by ic: stop"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.update(5*time.Minute, UpdateCancel, tc.req)
+			st, err := h.run(t, parse(t, header+`steps:
   - id: a
     uses: test.step
     with: {label: a}
@@ -747,32 +756,15 @@ func TestCancelWithRollback(t *testing.T) {
     needs: wait
     with: {label: b}
 `))
-	require.Error(t, err)
-	assert.Equal(t, RunCancelled, st.State)
-	assert.Equal(t, StepCancelled, st.Step("wait").Status)
-	assert.Equal(t, StepCancelled, st.Step("b").Status)
-	assert.Equal(t, StepRolledBack, st.Step("a").Status)
-	assert.Equal(t, []string{"a", "undo-a"}, h.rec.called())
-	assert.Contains(t, st.Error, "cancelled by ic: primary recovered")
-}
-
-func TestCancelWithoutRollback(t *testing.T) {
-	h := newHarness(t)
-	h.update(5*time.Minute, UpdateCancel, ControlRequest{By: Actor{Name: "ic"}, Comment: "stop"})
-	st, err := h.run(t, parse(t, header+`steps:
-  - id: a
-    uses: test.step
-    with: {label: a}
-    rollback: {uses: test.step, with: {label: undo-a}}
-  - id: wait
-    uses: wait
-    needs: a
-    with: {duration: 1h}
-`))
-	require.Error(t, err)
-	assert.Equal(t, RunCancelled, st.State)
-	assert.Equal(t, StepSucceeded, st.Step("a").Status)
-	assert.Equal(t, []string{"a"}, h.rec.called())
+			require.Error(t, err)
+			assert.Equal(t, RunCancelled, st.State)
+			assert.Equal(t, StepCancelled, st.Step("wait").Status)
+			assert.Equal(t, StepCancelled, st.Step("b").Status)
+			assert.Equal(t, tc.wantA, st.Step("a").Status)
+			assert.Equal(t, tc.calls, h.rec.called())
+			assert.Contains(t, st.Error, tc.runError)
+		})
+	}
 }
 
 func TestDrillModeRunsDrillVariantAndCleansUp(t *testing.T) {
