@@ -12,22 +12,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/workflow"
-
-	"github.com/bcdr/bcdr/activities"
 )
 
 // TestRunRecordsMetrics runs a runbook with an approval and a step that fails once, and
 // checks what the run recorded through the SDK's metrics handler.
 func TestRunRecordsMetrics(t *testing.T) {
 	m := &capture{values: map[string][]float64{}}
-	h := &harness{rec: &recorder{fails: map[string]int{"flaky": 1}}}
-	h.SetLogger(quietLogger{})
-	h.SetMetricsHandler(m)
-	h.env = h.NewTestWorkflowEnvironment()
-	h.env.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
-	activities.Register(h.env, activities.Action{Kind: testKind, Fn: h.rec.step})
-	registerVerifier(h.env)
+	h := newHarness(t, func(h *harness) { h.SetMetricsHandler(m) })
+	h.rec.fails["flaky"] = 1
 	h.update(3*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
 
 	st, err := h.run(t, parse(t, header+`steps:

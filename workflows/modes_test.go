@@ -147,17 +147,20 @@ func TestDrillCleanupRunsWhenAStepFailsAndReportsLeftovers(t *testing.T) {
 	assert.Contains(t, st.Error, `drill cleanup of "copy_b"`)
 }
 
-func TestDrillCleanupRunsWhenCancelled(t *testing.T) {
-	h := newHarness(t)
-	h.update(10*time.Minute, UpdateCancel, ControlRequest{By: Actor{Name: "ic"}, Comment: "real incident, stop the drill"})
-	st, err := h.run(t, parse(t, header+`steps:
+// drillCopy is a step whose drill variant creates a copy and cleans it up.
+const drillCopy = `steps:
   - id: copy
     uses: test.step
     with: {label: live}
     drill:
       with: {label: create}
       cleanup: {uses: test.step, with: {label: delete}}
-  - id: soak
+`
+
+func TestDrillCleanupRunsWhenCancelled(t *testing.T) {
+	h := newHarness(t)
+	h.update(10*time.Minute, UpdateCancel, ControlRequest{By: Actor{Name: "ic"}, Comment: "real incident, stop the drill"})
+	st, err := h.run(t, parse(t, header+drillCopy+`  - id: soak
     uses: wait
     needs: copy
     with: {duration: 1h}
@@ -169,14 +172,7 @@ func TestDrillCleanupRunsWhenCancelled(t *testing.T) {
 
 func TestLiveModeHasNoAutomaticTeardown(t *testing.T) {
 	h := newHarness(t)
-	_, err := h.run(t, parse(t, header+`steps:
-  - id: copy
-    uses: test.step
-    with: {label: live}
-    drill:
-      with: {label: create}
-      cleanup: {uses: test.step, with: {label: delete}}
-`))
+	_, err := h.run(t, parse(t, header+drillCopy))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"live"}, h.rec.called())
 }
@@ -291,19 +287,26 @@ steps:
 	assert.Equal(t, "sre", st.Findings[1].Owner)
 }
 
-func TestEvidenceIsWrittenWithTheFinalRecord(t *testing.T) {
+// runWithEvidence runs a one-step runbook with evidence on, written by write.
+func runWithEvidence(t *testing.T, write func(context.Context, Status) (EvidenceRef, error)) Status {
+	t.Helper()
 	h := newHarness(t)
-	var got Status
-	h.env.RegisterActivityWithOptions(func(ctx context.Context, st Status) (EvidenceRef, error) {
-		got = st
-		return EvidenceRef{Store: "file", Location: "/tmp/x", Seq: 7, Hash: "sha256:abc"}, nil
-	}, activity.RegisterOptions{Name: EvidenceActivity})
+	h.env.RegisterActivityWithOptions(write, activity.RegisterOptions{Name: EvidenceActivity})
 	st, err := h.run(t, parse(t, header+`steps:
   - id: a
     uses: test.step
     with: {label: a}
 `), func(in *Input) { in.Evidence = true })
 	require.NoError(t, err)
+	return st
+}
+
+func TestEvidenceIsWrittenWithTheFinalRecord(t *testing.T) {
+	var got Status
+	st := runWithEvidence(t, func(ctx context.Context, st Status) (EvidenceRef, error) {
+		got = st
+		return EvidenceRef{Store: "file", Location: "/tmp/x", Seq: 7, Hash: "sha256:abc"}, nil
+	})
 	assert.Equal(t, RunSucceeded, got.State)
 	assert.False(t, got.EndedAt.IsZero(), "the bundle holds the finished record")
 	require.NotNil(t, st.Evidence)
@@ -311,16 +314,9 @@ func TestEvidenceIsWrittenWithTheFinalRecord(t *testing.T) {
 }
 
 func TestEvidenceFailureIsRecorded(t *testing.T) {
-	h := newHarness(t)
-	h.env.RegisterActivityWithOptions(func(ctx context.Context, st Status) (EvidenceRef, error) {
+	st := runWithEvidence(t, func(ctx context.Context, st Status) (EvidenceRef, error) {
 		return EvidenceRef{}, activities.NonRetryable(activities.ErrAccessDenied, errors.New("evidence bucket: access denied"))
-	}, activity.RegisterOptions{Name: EvidenceActivity})
-	st, err := h.run(t, parse(t, header+`steps:
-  - id: a
-    uses: test.step
-    with: {label: a}
-`), func(in *Input) { in.Evidence = true })
-	require.NoError(t, err)
+	})
 	assert.Contains(t, st.EvidenceError, "evidence bucket: access denied")
 }
 
