@@ -24,15 +24,39 @@ import (
 // awsHarness is a harness whose worker runs the real AWS actions against the moto server
 // at endpoint; kinds are theirs, for parseWith.
 func awsHarness(t *testing.T, endpoint string) (*harness, []runbooks.Kind) {
-	aws := awsact.New(awsact.Config{Region: awstest.Region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond})
+	return actionsHarness(t, awsact.Config{Region: awstest.Region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond}, 2*time.Minute)
+}
+
+// actionsHarness is a harness whose worker runs the real AWS actions made with cfg, each
+// test run given timeout; kinds are theirs, for parseWith.
+func actionsHarness(t testing.TB, cfg awsact.Config, timeout time.Duration) (*harness, []runbooks.Kind) {
+	aws := awsact.New(cfg)
 	var kinds []runbooks.Kind
 	for _, a := range aws.Actions() {
 		kinds = append(kinds, a.Kind)
 	}
 	h := newHarness(t)
 	activities.Register(h.env, aws.Actions()...)
-	h.env.SetTestTimeout(2 * time.Minute)
+	h.env.SetTestTimeout(timeout)
 	return h, kinds
+}
+
+// hostedZone creates the hosted zone name in moto's Route 53, with records in it, and
+// returns its id.
+func hostedZone(ctx context.Context, t testing.TB, r53 *route53.Client, name string, records ...r53types.Change) string {
+	t.Helper()
+	zone, err := r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
+		Name: awssdk.String(name), CallerReference: awssdk.String(t.Name()),
+	})
+	require.NoError(t, err)
+	id := strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
+	if len(records) > 0 {
+		_, err = r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
+			HostedZoneId: awssdk.String(id), ChangeBatch: &r53types.ChangeBatch{Changes: records},
+		})
+		require.NoError(t, err)
+	}
+	return id
 }
 
 // TestDrillFailingMidwayTearsDownItsLedgerInAWS runs a drill with the real AWS actions
@@ -115,18 +139,8 @@ func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region))
 	require.NoError(t, err)
 	r53 := route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = awssdk.String(endpoint) })
-	zone, err := r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
-		Name: awssdk.String("rollback.example.com"), CallerReference: awssdk.String(t.Name()),
-	})
-	require.NoError(t, err)
-	zoneID := strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
-	_, err = r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
-		HostedZoneId: awssdk.String(zoneID),
-		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{
-			cname("db.rollback.example.com.", "primary.example.com"), cname("old.rollback.example.com.", "legacy.example.com"),
-		}},
-	})
-	require.NoError(t, err)
+	zoneID := hostedZone(ctx, t, r53, "rollback.example.com",
+		cname("db.rollback.example.com.", "primary.example.com"), cname("old.rollback.example.com.", "legacy.example.com"))
 
 	h, kinds := awsHarness(t, endpoint)
 	step := func(id, kind, name, more string) string {

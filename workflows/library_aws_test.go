@@ -85,19 +85,11 @@ func newSessionsCloud(ctx context.Context, t *testing.T, endpoint string) *sessi
 		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount, MinCapacity: awssdk.Int32(1), MaxCapacity: awssdk.Int32(2),
 	})
 	require.NoError(t, err)
-	zone, err := c.r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
-		Name: awssdk.String("example.com"), CallerReference: awssdk.String(t.Name()),
-	})
-	require.NoError(t, err)
-	c.zoneID = strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
-	_, err = c.r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
-		HostedZoneId: awssdk.String(c.zoneID),
-		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{Action: r53types.ChangeActionCreate,
-			ResourceRecordSet: &r53types.ResourceRecordSet{
-				Name: awssdk.String("sessions.example.com."), Type: r53types.RRTypeCname, TTL: awssdk.Int64(60),
-				ResourceRecords: []r53types.ResourceRecord{{Value: awssdk.String(c.primary)}},
-			}}}},
-	})
+	c.zoneID = hostedZone(ctx, t, c.r53, "example.com", r53types.Change{Action: r53types.ChangeActionCreate,
+		ResourceRecordSet: &r53types.ResourceRecordSet{
+			Name: awssdk.String("sessions.example.com."), Type: r53types.RRTypeCname, TTL: awssdk.Int64(60),
+			ResourceRecords: []r53types.ResourceRecord{{Value: awssdk.String(c.primary)}},
+		}})
 	require.NoError(t, err)
 	return c
 }

@@ -74,13 +74,7 @@ func newDBOutageCloud(ctx context.Context, t testing.TB) *dbOutageCloud {
 		arc: awstest.NewARCCluster(map[string]string{cellUSE1: "On", cellUSW2: "Off", writesUSE1: "On"}),
 		rds: awstest.NewRDS(),
 	}
-	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": c.arc, "rds": c.rds})
-	p, err := faultproxy.Start(faultproxy.Options{Target: split, Hold: 300 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(p.Close)
-	c.proxy = p
-	c.endpoints = p.URL + "/route53-recovery-cluster." + outagePrimary + ".amazonaws.com/v1," +
-		p.URL + "/route53-recovery-cluster." + outageDR + ".amazonaws.com/v1"
+	c.proxy, c.endpoints = outageFront(t, moto, map[string]http.Handler{"route53-recovery-cluster": c.arc, "rds": c.rds})
 
 	cfg := awstest.SDKConfig(t, moto, outageDR)
 	c.moto = drClients{ec2: ec2.NewFromConfig(cfg), as: autoscaling.NewFromConfig(cfg), ecs: ecs.NewFromConfig(cfg),
@@ -88,11 +82,7 @@ func newDBOutageCloud(ctx context.Context, t testing.TB) *dbOutageCloud {
 		cw: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
 			o.Protocol = awsjson.New11(schemas.GraniteServiceVersion20100801)
 		}), r53: route53.NewFromConfig(cfg), aas: applicationautoscaling.NewFromConfig(cfg)}
-	zone, err := c.moto.r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
-		Name: awssdk.String("example.com"), CallerReference: awssdk.String(t.Name()),
-	})
-	require.NoError(t, err)
-	c.zoneID = strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
+	c.zoneID = hostedZone(ctx, t, c.moto.r53, "example.com")
 	return c
 }
 
@@ -246,9 +236,7 @@ func TestWebFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
 	assert.Equal(t, StepSkipped, st.Step("switch_dns").Status, "the DNS API fallback is off the live path")
 	assertFencedBefore(t, c.proxy, "FailoverGlobalCluster")
 	assert.Positive(t, c.proxy.Counts()[faultproxy.Outage], "calls met the outage")
-	for _, e := range c.proxy.Log() {
-		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
-	}
+	assertNoRoute53Calls(t, c.proxy)
 	t.Logf("web failover under a us-east-1 outage: %s wall clock (RTO 1h; the run's own clock, with the approval at 1 min: %s); calls that met the outage: %d",
 		took.Round(time.Millisecond), st.RTOActual, c.proxy.Counts()[faultproxy.Outage])
 }
@@ -272,13 +260,7 @@ func TestWebFailoverTheOldWayFailsWithItsPrimaryRegionDown(t *testing.T) {
 		assert.NotEqual(t, RunSucceeded, st.State, "Route 53's API did not answer: the switch cannot complete")
 		assert.Equal(t, StepFailed, st.Step("switch_dns").Status)
 		assert.Equal(t, "On", c.arc.State(cellUSE1), "traffic did not move")
-		var r53 int
-		for _, e := range c.proxy.Log() {
-			if e.Service == "route53" && e.Fault == faultproxy.Outage {
-				r53++
-			}
-		}
-		assert.Positive(t, r53, "the calls to Route 53's API met the outage")
+		assert.Positive(t, route53Outages(c.proxy), "the calls to Route 53's API met the outage")
 	})
 }
 
@@ -334,9 +316,7 @@ func TestRDSPromotionCompletesWithItsPrimaryRegionDown(t *testing.T) {
 	assert.Equal(t, StepSucceeded, st.Step("restart_pools").Status)
 	assert.Equal(t, StepSkipped, st.Step("move_cname").Status, "the DNS API fallback is off the live path")
 	assert.Positive(t, c.proxy.Counts()[faultproxy.Outage], "calls met the outage")
-	for _, e := range c.proxy.Log() {
-		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
-	}
+	assertNoRoute53Calls(t, c.proxy)
 	t.Logf("read replica promotion under a us-east-1 outage: %s wall clock (RTO 30m; the run's own clock, with the people's decisions: %s); calls that met the outage: %d",
 		took.Round(time.Millisecond), st.RTOActual, c.proxy.Counts()[faultproxy.Outage])
 }
@@ -349,13 +329,7 @@ func TestRDSPromotionTheOldWayFailsWithItsPrimaryRegionDown(t *testing.T) {
 	assert.NotEqual(t, RunSucceeded, st.State, "Route 53's API did not answer: the name cannot move")
 	assert.Equal(t, StepFailed, st.Step("move_cname").Status)
 	assert.Equal(t, "On", c.arc.State(cellUSE1), "the name did not move")
-	var r53 int
-	for _, e := range c.proxy.Log() {
-		if e.Service == "route53" && e.Fault == faultproxy.Outage {
-			r53++
-		}
-	}
-	assert.Positive(t, r53, "the calls to Route 53's API met the outage")
+	assert.Positive(t, route53Outages(c.proxy), "the calls to Route 53's API met the outage")
 }
 
 // assertFencedBefore checks on the wire that the write fence (the first ARC update) was

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
-	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
@@ -61,15 +59,7 @@ type outageCloud struct {
 func newOutageCloud(ctx context.Context, t testing.TB) *outageCloud {
 	moto := awstest.StartMoto(t)
 	c := &outageCloud{arc: awstest.NewARCCluster(map[string]string{cellUSE1: "On", cellUSW2: "Off"})}
-	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": c.arc})
-	p, err := faultproxy.Start(faultproxy.Options{Target: split, Hold: 300 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(p.Close)
-	c.proxy = p
-	// the cluster's regional endpoints, each named by its region (the host name of a real
-	// one carries it; here the path does, which the actions read the same way)
-	c.endpoints = p.URL + "/route53-recovery-cluster." + outagePrimary + ".amazonaws.com/v1," +
-		p.URL + "/route53-recovery-cluster." + outageDR + ".amazonaws.com/v1"
+	c.proxy, c.endpoints = outageFront(t, moto, map[string]http.Handler{"route53-recovery-cluster": c.arc})
 
 	cfg := awstest.SDKConfig(t, moto, outageDR)
 	e, lb, ec := ec2.NewFromConfig(cfg), elbv2.NewFromConfig(cfg), ecs.NewFromConfig(cfg)
@@ -120,21 +110,40 @@ func newOutageCloud(ctx context.Context, t testing.TB) *outageCloud {
 	require.NoError(t, err)
 	c.aas = applicationautoscaling.NewFromConfig(cfg)
 
-	zone, err := c.r53.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
-		Name: awssdk.String("internal.example"), CallerReference: awssdk.String(t.Name()),
-	})
-	require.NoError(t, err)
-	c.zoneID = strings.TrimPrefix(awssdk.ToString(zone.HostedZone.Id), "/hostedzone/")
-	_, err = c.r53.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
-		HostedZoneId: awssdk.String(c.zoneID),
-		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{Action: r53types.ChangeActionCreate,
-			ResourceRecordSet: &r53types.ResourceRecordSet{
-				Name: awssdk.String("checkout.internal.example."), Type: r53types.RRTypeCname, TTL: awssdk.Int64(30),
-				ResourceRecords: []r53types.ResourceRecord{{Value: awssdk.String("checkout-use1.elb.amazonaws.com")}},
-			}}}},
-	})
-	require.NoError(t, err)
+	c.zoneID = hostedZone(ctx, t, c.r53, "internal.example", cname("checkout.internal.example.", "checkout-use1.elb.amazonaws.com"))
 	return c
+}
+
+// outageFront starts the fault proxy in front of moto and fakes (by service), and gives the
+// ARC cluster's regional endpoints through it, each named by its region (the host name of
+// a real one carries it; here the path does, which the actions read the same way).
+func outageFront(t testing.TB, moto string, fakes map[string]http.Handler) (*faultproxy.Proxy, string) {
+	split := awstest.Split(t, moto, fakes)
+	p, err := faultproxy.Start(faultproxy.Options{Target: split, Hold: 300 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	return p, p.URL + "/route53-recovery-cluster." + outagePrimary + ".amazonaws.com/v1," +
+		p.URL + "/route53-recovery-cluster." + outageDR + ".amazonaws.com/v1"
+}
+
+// assertNoRoute53Calls checks that no call went to Route 53's control plane (which lives
+// in us-east-1).
+func assertNoRoute53Calls(t testing.TB, p *faultproxy.Proxy) {
+	t.Helper()
+	for _, e := range p.Log() {
+		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
+	}
+}
+
+// route53Outages counts the calls to Route 53's API that met the outage.
+func route53Outages(p *faultproxy.Proxy) int {
+	n := 0
+	for _, e := range p.Log() {
+		if e.Service == "route53" && e.Fault == faultproxy.Outage {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *outageCloud) params() map[string]string {
@@ -198,15 +207,8 @@ func outageHarness(t testing.TB, c *outageCloud) (*harness, []runbooks.Kind) {
 // endpoint (the fault proxy) with region as their default region.
 func outageAWSHarness(t testing.TB, endpoint, region string) (*harness, []runbooks.Kind) {
 	// the ARC endpoints are listed primary region first: every ARC call meets the outage
-	a := awsact.New(awsact.Config{Region: region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond,
-		ARCEndpointsAsListed: true})
-	var kinds []runbooks.Kind
-	for _, act := range a.Actions() {
-		kinds = append(kinds, act.Kind)
-	}
-	h := newHarness(t)
-	activities.Register(h.env, a.Actions()...)
-	h.env.SetTestTimeout(5 * time.Minute)
+	h, kinds := actionsHarness(t, awsact.Config{Region: region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond,
+		ARCEndpointsAsListed: true}, 5*time.Minute)
 	// these runs make real calls on a machine shared with other builds: a workflow task
 	// starved of CPU for a second is not a deadlock
 	h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
@@ -236,9 +238,7 @@ func TestECSFailoverCompletesWithItsPrimaryRegionDown(t *testing.T) {
 	assert.Equal(t, "On", c.arc.State(cellUSW2), "traffic goes to us-west-2")
 	assert.Equal(t, "Off", c.arc.State(cellUSE1))
 	assert.Equal(t, StepSkipped, st.Step("switch_dns").Status, "the DNS API fallback is off the live path")
-	for _, e := range c.proxy.Log() {
-		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
-	}
+	assertNoRoute53Calls(t, c.proxy)
 	// Application Auto Scaling keeps the service within its scalable target's range: a
 	// range still at the pilot light's (max 1) would take the 2 tasks back to 1
 	targets, err := c.aas.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
@@ -286,10 +286,7 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 	cloud := newSessionsCloud(ctx, t, moto)
 	const writes = "arn:aws:route53-recovery-control::123456789012:controlpanel/cp/routingcontrol/sessions-writes"
 	cluster := awstest.NewARCCluster(map[string]string{cellUSE1: "On", cellUSW2: "Off", writes: "On"})
-	split := awstest.Split(t, moto, map[string]http.Handler{"route53-recovery-cluster": cluster})
-	p, err := faultproxy.Start(faultproxy.Options{Target: split, Hold: 300 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(p.Close)
+	p, endpoints := outageFront(t, moto, map[string]http.Handler{"route53-recovery-cluster": cluster})
 
 	h, kinds := outageAWSHarness(t, p.URL, sessionsSecondary)
 	registerSecondaryWeb(h)
@@ -297,10 +294,8 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 	params, err := runbooks.ResolveParams(rb, map[string]string{
 		"primary_region": sessionsPrimary, "secondary_region": sessionsSecondary, "ecs_count": "3",
 		"hosted_zone_id": cloud.zoneID, "secondary_api_dns": "sessions-dr.us-west-2.elb.amazonaws.com",
-		"arc_cluster_endpoints": p.URL + "/route53-recovery-cluster." + sessionsPrimary + ".amazonaws.com/v1," +
-			p.URL + "/route53-recovery-cluster." + sessionsSecondary + ".amazonaws.com/v1",
-		"primary_api_control": cellUSE1, "secondary_api_control": cellUSW2, "primary_writes_control": writes,
-		"traffic_switch": trafficSwitch,
+		"arc_cluster_endpoints": endpoints, "primary_api_control": cellUSE1, "secondary_api_control": cellUSW2,
+		"primary_writes_control": writes, "traffic_switch": trafficSwitch,
 	})
 	require.NoError(t, err)
 	approve := h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "irene", Groups: []string{"incident-commanders"}}, Comment: "go"})
@@ -328,9 +323,7 @@ func dynamoDBSwitchUnderOutage(t *testing.T, trafficSwitch string) {
 	assert.EqualValues(t, 3, max)
 	assert.Equal(t, StepSkipped, st.Step("switch_dns").Status)
 	assert.Positive(t, p.Counts()[faultproxy.Outage])
-	for _, e := range p.Log() {
-		assert.NotEqual(t, "route53", e.Service, "no call to Route 53's control plane: %s", e.Action)
-	}
+	assertNoRoute53Calls(t, p)
 	t.Logf("switch under a us-east-1 outage: %s wall clock (RTO %s); calls that met the outage: %d",
 		took.Round(time.Millisecond), rb.Objectives.RTO, p.Counts()[faultproxy.Outage])
 }
