@@ -80,40 +80,25 @@ func compileOptions(kind exprKind, metered bool) []expr.Option {
 // The builtins keys, values and toPairs return map entries in Go's random map order;
 // these replacements sort by key so that workflow code stays deterministic.
 var (
-	sortedKeys = expr.Function("keys", func(args ...any) (any, error) {
-		m, err := mapArg("keys", args)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]any, 0, len(m))
-		for _, k := range sortedMapKeys(m) {
-			out = append(out, k)
-		}
-		return out, nil
-	}, new(func(map[string]any) []any))
-	sortedValues = expr.Function("values", func(args ...any) (any, error) {
-		m, err := mapArg("values", args)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]any, 0, len(m))
-		for _, k := range sortedMapKeys(m) {
-			out = append(out, m[k])
-		}
-		return out, nil
-	}, new(func(map[string]any) []any))
-	sortedPairs = expr.Function("toPairs", func(args ...any) (any, error) {
-		m, err := mapArg("toPairs", args)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]any, 0, len(m))
-		for _, k := range sortedMapKeys(m) {
-			out = append(out, []any{k, m[k]})
-		}
-		return out, nil
-	}, new(func(map[string]any) []any))
+	sortedKeys   = sortedByKey("keys", func(m map[string]any, k string) any { return k })
+	sortedValues = sortedByKey("values", func(m map[string]any, k string) any { return m[k] })
+	sortedPairs  = sortedByKey("toPairs", func(m map[string]any, k string) any { return []any{k, m[k]} })
 )
+
+// sortedByKey is the builtin fn over a map, giving entry(m, k) for each key k in order.
+func sortedByKey(fn string, entry func(m map[string]any, k string) any) expr.Option {
+	return expr.Function(fn, func(args ...any) (any, error) {
+		m, err := mapArg(fn, args)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, 0, len(m))
+		for _, k := range sortedMapKeys(m) {
+			out = append(out, entry(m, k))
+		}
+		return out, nil
+	}, new(func(map[string]any) []any))
+}
 
 func mapArg(fn string, args []any) (map[string]any, error) {
 	if len(args) != 1 {

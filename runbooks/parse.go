@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -90,14 +91,8 @@ func (d *decoder) runbookFields(rb *Runbook, kind *string) map[string]yamlnode.F
 		"steady_state": func(v *yaml.Node, p string) { rb.SteadyState = yamlnode.List(d.Decoder, v, p, "steady_state", d.probe) },
 		"injects":      func(v *yaml.Node, p string) { rb.Injects = yamlnode.List(d.Decoder, v, p, "injects", d.inject) },
 		"rollback": func(v *yaml.Node, p string) {
-			s, ok := d.Str(v, "rollback")
-			switch st := RollbackStrategy(s); {
-			case !ok:
-			case st == RollbackOnFailure || st == RollbackOnDeviation || st == RollbackAlways:
+			if st, ok := oneOf(d, v, "rollback", RollbackOnFailure, RollbackOnDeviation, RollbackAlways); ok {
 				rb.Rollback = st
-			default:
-				d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "rollback is %q; want on_failure, on_deviation or always%s", s,
-					yamlnode.SuggestPrefix(s, []string{"on_failure", "on_deviation", "always"}))
 			}
 		},
 		"policy": func(v *yaml.Node, p string) { d.Fields(v, p, "policy", d.policyFields(&rb.Policy)) },
@@ -115,18 +110,31 @@ func (d *decoder) runbookFields(rb *Runbook, kind *string) map[string]yamlnode.F
 func (d *decoder) policyFields(pol *Policy) map[string]yamlnode.FieldFunc {
 	return map[string]yamlnode.FieldFunc{
 		"require_proven": func(v *yaml.Node, _ string) {
-			s, ok := d.Str(v, "policy.require_proven")
-			switch r := RequireProven(s); {
-			case !ok:
-			case r == ProvenWarn || r == ProvenApprove || r == ProvenRefuse:
+			if r, ok := oneOf(d, v, "policy.require_proven", ProvenWarn, ProvenApprove, ProvenRefuse); ok {
 				pol.RequireProven = r
-			default:
-				d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "policy.require_proven is %q; want warn, approve or refuse%s", s,
-					yamlnode.SuggestPrefix(s, RequireProvenValues))
 			}
 		},
 		"approvers": func(v *yaml.Node, p string) { pol.Approvers = d.StrList(v, p, "policy.approvers") },
 	}
+}
+
+// oneOf decodes v, the value of name, as one of values; anything else is an error at v
+// that lists them and suggests the nearest. ok is false unless v is one of them.
+func oneOf[T ~string](d *decoder, v *yaml.Node, name string, values ...T) (T, bool) {
+	s, ok := d.Str(v, name)
+	if !ok {
+		return "", false
+	}
+	names := make([]string, len(values))
+	for i, x := range values {
+		if string(x) == s {
+			return x, true
+		}
+		names[i] = string(x)
+	}
+	want := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "%s is %q; want %s%s", name, s, want, yamlnode.SuggestPrefix(s, names))
+	return "", false
 }
 
 func (d *decoder) metadataFields(m *Metadata) map[string]yamlnode.FieldFunc {

@@ -27,18 +27,8 @@ type exprCtx struct {
 func (v *validator) exprsIn(val any, path string, ctx exprCtx) {
 	switch x := val.(type) {
 	case string:
-		if !hasExpr(x) {
-			return
-		}
-		segs, err := splitTemplate(x)
-		if err != nil {
-			v.errorf(v.pos.At(path), "bad expression: %v", err)
-			return
-		}
-		for _, sg := range segs {
-			if sg.IsExpr {
-				v.checkExpr(sg.Expr, exprValue, path, ctx)
-			}
+		if hasExpr(x) {
+			v.template(x, exprValue, path, ctx)
 		}
 	case map[string]any:
 		for _, k := range sortedMapKeys(x) {
@@ -69,6 +59,11 @@ func (v *validator) outputExpr(src, path string, ctx exprCtx) {
 		v.checkExpr(e, exprOutput, path, ctx)
 		return
 	}
+	v.template(src, exprOutput, path, ctx)
+}
+
+// template checks each ${{ }} expression of a template as kind.
+func (v *validator) template(src string, kind exprKind, path string, ctx exprCtx) {
 	segs, err := splitTemplate(src)
 	if err != nil {
 		v.errorf(v.pos.At(path), "bad expression: %v", err)
@@ -76,7 +71,7 @@ func (v *validator) outputExpr(src, path string, ctx exprCtx) {
 	}
 	for _, sg := range segs {
 		if sg.IsExpr {
-			v.checkExpr(sg.Expr, exprOutput, path, ctx)
+			v.checkExpr(sg.Expr, kind, path, ctx)
 		}
 	}
 }
