@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/convert"
 )
@@ -16,18 +15,7 @@ import (
 // type of Chaos Toolkit's specification; the runbook validates, and every part that did
 // not convert is a note with its place and a comment in the YAML.
 func TestChaosToolkitConverts(t *testing.T) {
-	src := fixture.Read(t, "testdata/chaostoolkit-storefront.json")
-	res, err := convert.ChaosToolkit("chaostoolkit-storefront.json", src)
-	require.NoError(t, err)
-	reg, err := runbooks.DefaultRegistry()
-	require.NoError(t, err)
-	rb, diags := runbooks.Parse("converted.yaml", res.YAML, reg)
-	require.False(t, diags.HasErrors(), "%s\n%s", diags.Error(), res.YAML)
-
-	var notes []string
-	for _, n := range res.Notes {
-		notes = append(notes, n.String())
-	}
+	res, rb, notes := converted(t, convert.ChaosToolkit, "testdata/chaostoolkit-storefront.json", builtins(t))
 	assert.Equal(t, []string{
 		`chaostoolkit-storefront.json:23:7: not converted: steady-state probe "pid-file-exists" uses a python provider; a steady_state probe must be an HTTP check (call os.path.exists(path=storefront.pid))`,
 		`chaostoolkit-storefront.json:55:20: not converted: tolerance accepts 2 status codes; http.check expects one, so 200 is expected`,
@@ -36,10 +24,7 @@ func TestChaosToolkitConverts(t *testing.T) {
 	assert.Equal(t, len(res.Notes), strings.Count(string(res.YAML), "# not converted (chaostoolkit-storefront.json:"), "every note is a comment too")
 
 	assert.Equal(t, "does-the-storefront-survive-losing-its-primary-backend", rb.Metadata.Name)
-	params := map[string]runbooks.Parameter{}
-	for _, p := range rb.Parameters {
-		params[p.Name] = p
-	}
+	params := paramsByName(rb)
 	assert.Equal(t, "http://127.0.0.1:18080", params["base_url"].Default, "an environment variable's default")
 	assert.Equal(t, 1, params["settle_seconds"].Default)
 	assert.Equal(t, runbooks.ParamNumber, params["settle_seconds"].Type)
@@ -74,14 +59,8 @@ func TestChaosToolkitConverts(t *testing.T) {
 
 // The peer benchmark's experiment converts to the runbook written by hand for it.
 func TestChaosToolkitPeerExperiment(t *testing.T) {
-	src := fixture.Read(t, "../../cmd/bcdr/testdata/bench/http-probes.json")
-	res, err := convert.ChaosToolkit("http-probes.json", src)
-	require.NoError(t, err)
-	assert.Empty(t, res.Notes)
-	reg, err := runbooks.DefaultRegistry()
-	require.NoError(t, err)
-	rb, diags := runbooks.Parse("converted.yaml", res.YAML, reg)
-	require.False(t, diags.HasErrors(), "%s", diags.Error())
+	_, rb, notes := converted(t, convert.ChaosToolkit, "../../cmd/bcdr/testdata/bench/http-probes.json", builtins(t))
+	assert.Empty(t, notes)
 	assert.Len(t, rb.Steps, 25)
 }
 

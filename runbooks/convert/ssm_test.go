@@ -6,7 +6,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/internal/librarytest"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/convert"
@@ -14,13 +13,8 @@ import (
 
 // AWS's own restart runbook converts whole: a StringList parameter becomes a list.
 func TestSSMRestartEC2(t *testing.T) {
-	src := fixture.Read(t, "testdata/ssm-restart-ec2.yaml")
-	res, err := convert.SSM("ssm-restart-ec2.yaml", src)
-	require.NoError(t, err)
-	rb, diags := runbooks.Parse("converted.yaml", res.YAML, librarytest.Registry(t))
-	require.False(t, diags.HasErrors(), "%s\n%s", diags.Error(), res.YAML)
-	require.Len(t, res.Notes, 1)
-	assert.Equal(t, `ssm-restart-ec2.yaml:7:13: not converted: assumeRole "{{ AutomationAssumeRole }}": bcdr steps assume a role with their role_arn input (see bcdr iam-policy)`, res.Notes[0].String())
+	_, rb, notes := converted(t, convert.SSM, "testdata/ssm-restart-ec2.yaml", librarytest.Registry(t))
+	assert.Equal(t, []string{`ssm-restart-ec2.yaml:7:13: not converted: assumeRole "{{ AutomationAssumeRole }}": bcdr steps assume a role with their role_arn input (see bcdr iam-policy)`}, notes)
 	assert.Equal(t, runbooks.ParamList, rb.Parameters[0].Type)
 	assert.True(t, rb.Parameters[0].Required)
 	require.Len(t, rb.Steps, 2)
@@ -31,16 +25,7 @@ func TestSSMRestartEC2(t *testing.T) {
 }
 
 func TestSSMActionsAndAPIs(t *testing.T) {
-	src := fixture.Read(t, "testdata/ssm-promote-replica.json")
-	res, err := convert.SSM("ssm-promote-replica.json", src)
-	require.NoError(t, err)
-	rb, diags := runbooks.Parse("converted.yaml", res.YAML, librarytest.Registry(t))
-	require.False(t, diags.HasErrors(), "%s\n%s", diags.Error(), res.YAML)
-
-	var notes []string
-	for _, n := range res.Notes {
-		notes = append(notes, n.String())
-	}
+	_, rb, notes := converted(t, convert.SSM, "testdata/ssm-promote-replica.json", librarytest.Registry(t))
 	assert.Equal(t, []string{
 		`ssm-promote-replica.json:19:17: not converted: the step's outputs (selectors over the API's answer): the kind has outputs of its own, see bcdr kinds`,
 		`ssm-promote-replica.json:21:139: not converted: input forceNewDeployment of ecs.UpdateService: the step kind aws.ecs.set_desired_count has no such input`,
@@ -64,10 +49,7 @@ func TestSSMActionsAndAPIs(t *testing.T) {
 	assert.Equal(t, runbooks.OnErrorContinue, scale.OnError)
 	assert.Equal(t, "manual", rb.Step("notify-team").Uses)
 
-	params := map[string]runbooks.Parameter{}
-	for _, p := range rb.Parameters {
-		params[p.Name] = p
-	}
+	params := paramsByName(rb)
 	assert.Equal(t, []any{"arn:aws:iam::123456789012:role/ops/IncidentCommander"}, params["Approvers"].Default)
 	assert.Equal(t, []any{"gold", "silver"}, params["Tier"].Allowed)
 	assert.Equal(t, runbooks.ParamNumber, params["Count"].Type)
