@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/bcdr/bcdr/internal/yamlnode"
 )
 
 // flagError adds to a flag the command does not know the flags it most likely meant and
@@ -34,7 +36,7 @@ func flagError(cmd *cobra.Command, err error) error {
 			return
 		}
 		seen[f.Name] = true
-		if strings.HasPrefix(f.Name, name) || levenshtein(name, f.Name) <= 2 {
+		if strings.HasPrefix(f.Name, name) || yamlnode.EditDistance(name, f.Name) <= 2 {
 			near = append(near, "--"+f.Name)
 		}
 	}
@@ -45,25 +47,4 @@ func flagError(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%s (did you mean %s?); see '%s --help'", msg, strings.Join(near, " or "), cmd.CommandPath())
 	}
 	return fmt.Errorf("%s; see '%s --help' for its flags", msg, cmd.CommandPath())
-}
-
-// levenshtein is the edit distance between a and b.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -32,7 +32,7 @@ func didYouMean(s string) string {
 func closest(name string, candidates []string) string {
 	best, bestDist := "", -1
 	for _, c := range candidates {
-		if d := levenshtein(name, c); bestDist < 0 || d < bestDist || (d == bestDist && c < best) {
+		if d := EditDistance(name, c); bestDist < 0 || d < bestDist || (d == bestDist && c < best) {
 			best, bestDist = c, d
 		}
 	}
@@ -56,10 +56,10 @@ func shortestPrefixOf(name string, candidates []string) string {
 	return best
 }
 
-// levenshtein returns the edit distance between a and b. Strings over 64 bytes are not
+// EditDistance returns the Levenshtein distance between a and b. Strings over 64 bytes are not
 // compared (the length of the longer is returned), so that a long unknown key costs
 // little.
-func levenshtein(a, b string) int {
+func EditDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return max(len(a), len(b))
 	}

@@ -211,8 +211,8 @@ func TestLevenshtein(t *testing.T) {
 		{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"name", "nmae", 2}, {"uses", "use", 1},
 		{strings.Repeat("a", 65), "a", 65},
 	} {
-		assert.Equal(t, tc.want, levenshtein(tc.a, tc.b), "%q %q", tc.a, tc.b)
-		assert.Equal(t, tc.want, levenshtein(tc.b, tc.a), "%q %q", tc.b, tc.a)
+		assert.Equal(t, tc.want, EditDistance(tc.a, tc.b), "%q %q", tc.a, tc.b)
+		assert.Equal(t, tc.want, EditDistance(tc.b, tc.a), "%q %q", tc.b, tc.a)
 	}
 }
 
