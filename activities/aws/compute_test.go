@@ -12,8 +12,6 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -151,21 +149,10 @@ func TestECSSetDesiredCountAndWaitStable(t *testing.T) {
 func TestELBv2TargetHealth(t *testing.T) {
 	a := newActions(t)
 	cfg := sdkConfig(t, awstest.Region)
-	e, lb := ec2.NewFromConfig(cfg), elbv2.NewFromConfig(cfg)
+	e := ec2.NewFromConfig(cfg)
 	ctx := testCtx(t)
-	vpc, err := e.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: awssdk.String("10.10.0.0/16")})
-	require.NoError(t, err)
-	tg, err := lb.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-		Name: awssdk.String("web-dr"), Protocol: elbv2types.ProtocolEnumHttp, Port: awssdk.Int32(80),
-		VpcId: vpc.Vpc.VpcId, TargetType: elbv2types.TargetTypeEnumInstance,
-	})
-	require.NoError(t, err)
-	arn := awssdk.ToString(tg.TargetGroups[0].TargetGroupArn)
 	id := runInstance(t, e)
-	_, err = lb.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{
-		TargetGroupArn: awssdk.String(arn), Targets: []elbv2types.TargetDescription{{Id: awssdk.String(id), Port: awssdk.Int32(80)}},
-	})
-	require.NoError(t, err)
+	arn := awstest.TargetGroup(t, cfg, "web-dr", "10.10.0.0/16", id)
 
 	res, err := a.ELBv2TargetHealth(ctx, request(t, map[string]any{"target_group_arn": arn, "min_healthy": 1}))
 	require.NoError(t, err)
