@@ -2,8 +2,9 @@ package iam
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -216,13 +217,13 @@ func (g *grants) addRegion(action, region string) {
 func (g *grants) policy() *Policy {
 	// Actions that AWS authorizes on "*" only are narrowed to the regions they act in,
 	// when every step that uses them names its region.
-	for _, action := range sortedKeys(g.regions) {
+	for _, action := range slices.Sorted(maps.Keys(g.regions)) {
 		regions := g.regions[action]
 		if regions[""] {
 			g.add(action, grant{resource: "*"})
 			continue
 		}
-		g.add(action, grant{resource: "*", condOp: "StringEquals", condKey: "aws:RequestedRegion", condVals: sortedKeys(regions)})
+		g.add(action, grant{resource: "*", condOp: "StringEquals", condKey: "aws:RequestedRegion", condVals: slices.Sorted(maps.Keys(regions))})
 	}
 	type group struct {
 		actions []string
@@ -230,9 +231,9 @@ func (g *grants) policy() *Policy {
 	}
 	groups := map[string]*group{}
 	var order []string
-	for _, action := range sortedKeys(g.byAction) {
+	for _, action := range slices.Sorted(maps.Keys(g.byAction)) {
 		var list []grant
-		for _, k := range sortedKeys(g.byAction[action]) {
+		for _, k := range slices.Sorted(maps.Keys(g.byAction[action])) {
 			list = append(list, g.byAction[action][k])
 		}
 		var keys []string
@@ -304,13 +305,4 @@ func sid(actions []string, used map[string]int) string {
 		id = fmt.Sprintf("%s%d", id, n)
 	}
 	return id
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -3,6 +3,7 @@ package iam
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,7 +19,7 @@ const unknown = "\x00unknown\x00"
 // otherwise widen the policy silently).
 func checkParams(rbs []*runbooks.Runbook, given map[string]string) error {
 	var errs []error
-	for _, name := range sortedKeys(given) {
+	for _, name := range slices.Sorted(maps.Keys(given)) {
 		found := false
 		for _, rb := range rbs {
 			found = found || slices.ContainsFunc(rb.Parameters, func(p runbooks.Parameter) bool { return p.Name == name })
