@@ -206,16 +206,22 @@ func newestObjects(ctx context.Context, c replicationReader, bucket, prefix stri
 
 // ---- aws.s3.put_marker and aws.s3.get_marker
 
-type s3PutMarkerInput struct {
+// s3MarkerKey is where an S3 marker is: the bucket and the object key.
+type s3MarkerKey struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
+}
+
+func (k s3MarkerKey) where() string { return markerWhere("s3", k.Bucket, k.Key) }
+
+type s3PutMarkerInput struct {
+	s3MarkerKey
 	Scope
 }
 
 type s3GetMarkerInput struct {
-	Bucket string   `json:"bucket"`
-	Key    string   `json:"key"`
-	Wait   duration `json:"wait"`
+	s3MarkerKey
+	Wait duration `json:"wait"`
 	Scope
 }
 
@@ -266,8 +272,7 @@ func (a *Actions) S3PutMarker(ctx context.Context, req activities.Request) (acti
 }
 
 func putS3Marker(ctx context.Context, c objectReadWriter, req activities.Request, in s3PutMarkerInput, now time.Time) (activities.Result, error) {
-	where := markerWhere("s3", in.Bucket, in.Key)
-	prev, found, err := readS3Marker(ctx, c, in.Bucket, in.Key)
+	prev, found, err := readS3Marker(ctx, c, in.s3MarkerKey)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +287,7 @@ func putS3Marker(ctx context.Context, c objectReadWriter, req activities.Request
 		Body:        bytes.NewReader(body),
 		ContentType: awssdk.String("application/json"),
 	}); err != nil {
-		return nil, classify(err, "write marker %s", where)
+		return nil, classify(err, "write marker %s", in.where())
 	}
 	return m.putResult(in.Key), nil
 }
@@ -290,15 +295,15 @@ func putS3Marker(ctx context.Context, c objectReadWriter, req activities.Request
 // S3GetMarker carries out aws.s3.get_marker.
 func (a *Actions) S3GetMarker(ctx context.Context, req activities.Request) (activities.Result, error) {
 	return s3GetMarkerSpec.run(ctx, req, withClient(a.s3Client, func(ctx context.Context, req activities.Request, in s3GetMarkerInput, c *s3.Client) (activities.Result, error) {
-		return a.getMarker(ctx, markerWhere("s3", in.Bucket, in.Key), time.Duration(in.Wait), func(ctx context.Context) (marker, bool, error) {
-			return readS3Marker(ctx, c, in.Bucket, in.Key)
+		return a.getMarker(ctx, in.where(), time.Duration(in.Wait), func(ctx context.Context) (marker, bool, error) {
+			return readS3Marker(ctx, c, in.s3MarkerKey)
 		})
 	}))
 }
 
-func readS3Marker(ctx context.Context, c objectReadWriter, bucket, key string) (marker, bool, error) {
-	where := markerWhere("s3", bucket, key)
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: awssdk.String(bucket), Key: awssdk.String(key)})
+func readS3Marker(ctx context.Context, c objectReadWriter, k s3MarkerKey) (marker, bool, error) {
+	where := k.where()
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: awssdk.String(k.Bucket), Key: awssdk.String(k.Key)})
 	if code := errorCode(err); code == "NoSuchKey" || code == "NotFound" {
 		return marker{}, false, nil
 	}
