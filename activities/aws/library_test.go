@@ -13,15 +13,28 @@ import (
 	"github.com/bcdr/bcdr/runbooks"
 )
 
-// TestRegionFailoverWaitsForTheDRClustersWriter: db_writable used to wait for an
-// instance of the DR cluster to be available, which it was all along, as a reader (see
-// TestRDSWaitClusterForAWriterWaitsForThePromotion).
-func TestRegionFailoverWaitsForTheDRClustersWriter(t *testing.T) {
-	rb := libraryRunbook(t, "aws-region-failover-web.yaml")
-	st := rb.Step("db_writable")
-	require.NotNil(t, st)
-	assert.Equal(t, "aws.rds.wait_cluster", st.Uses)
-	assert.Equal(t, true, st.With["require_writer"])
+// TestLibraryStepsAskForWhatTheRecoveryNeeds: a step of a library runbook uses the kind
+// and gives it the input the recovery depends on.
+func TestLibraryStepsAskForWhatTheRecoveryNeeds(t *testing.T) {
+	for _, tc := range []struct {
+		name, runbook, step, uses, input string
+		want                             any
+	}{
+		// db_writable used to wait for an instance of the DR cluster to be available, which
+		// it was all along, as a reader (see TestRDSWaitClusterForAWriterWaitsForThePromotion).
+		{"region failover waits for the DR cluster's writer", "aws-region-failover-web.yaml",
+			"db_writable", "aws.rds.wait_cluster", "require_writer", true},
+		// replica_active named no region, so it passed whatever the secondary replica's state.
+		{"global table switch checks the replica it switches to", "dynamodb-global-table-switch.yaml",
+			"replica_active", "aws.dynamodb.replica_status", "expect_regions", []any{"${{ params.secondary_region }}"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := libraryRunbook(t, tc.runbook).Step(tc.step)
+			require.NotNil(t, st)
+			assert.Equal(t, tc.uses, st.Uses)
+			assert.Equal(t, tc.want, st.With[tc.input])
+		})
+	}
 }
 
 // libraryRunbook loads a runbook of the library against the AWS kinds as declared here.
