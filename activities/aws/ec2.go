@@ -192,13 +192,7 @@ func (a *Actions) startInstances(ctx context.Context, c instanceStarterStopper, 
 			return nil, classify(err, "start EC2 instances %s", strings.Join(start, ", "))
 		}
 	}
-	start = rememberChanged(ctx, start)
-	if in.Wait {
-		if states, err = a.waitInstancesState(ctx, c, in.InstanceIDs, "running"); err != nil {
-			return nil, err
-		}
-	}
-	return activities.Result{"changed": stringsToAny(start), "states": statesResult(states)}, nil
+	return a.instancesChanged(ctx, c, in, start, states, "running")
 }
 
 // ---- aws.ec2.stop_instances
@@ -245,13 +239,23 @@ func (a *Actions) stopInstances(ctx context.Context, c instanceStarterStopper, i
 			return nil, classify(err, "stop EC2 instances %s", strings.Join(stop, ", "))
 		}
 	}
-	stop = rememberChanged(ctx, stop)
+	return a.instancesChanged(ctx, c, in.instancesInput, stop, states, "stopped")
+}
+
+// instancesChanged ends a start or a stop that changed the instances changed (of
+// in.InstanceIDs, whose states were read before): it records them with those of earlier
+// attempts, waits (when the step waits) until every instance is in state, and returns
+// the step's outputs.
+func (a *Actions) instancesChanged(ctx context.Context, c instanceStateReader, in instancesInput,
+	changed []string, states map[string]string, state string) (activities.Result, error) {
+	changed = rememberChanged(ctx, changed)
 	if in.Wait {
-		if states, err = a.waitInstancesState(ctx, c, in.InstanceIDs, "stopped"); err != nil {
+		var err error
+		if states, err = a.waitInstancesState(ctx, c, in.InstanceIDs, state); err != nil {
 			return nil, err
 		}
 	}
-	return activities.Result{"changed": stringsToAny(stop), "states": statesResult(states)}, nil
+	return activities.Result{"changed": stringsToAny(changed), "states": statesResult(states)}, nil
 }
 
 func statesResult(states map[string]string) map[string]any {
