@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +20,7 @@ import (
 // runs. It now refuses to start, naming the file and the way out.
 func TestDevRefusesADamagedDatabase(t *testing.T) {
 	e := newEnv(t)
-	port := freePort(t)
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
-	args := []string{"dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:0"}
+	args := e.devArgs(freePort(t), 0, "127.0.0.1:0")
 
 	// A first start creates the database; a clean stop leaves it in one file.
 	ctx, stop := context.WithCancel(context.Background())
@@ -39,13 +36,7 @@ func TestDevRefusesADamagedDatabase(t *testing.T) {
 	db := filepath.Join(e.vars["BCDR_DATA_DIR"], "temporal.db")
 	// What the WAL holds moves into the file, as SQLite's automatic checkpoints do on a
 	// dev that has run a while.
-	conn, err := sql.Open("sqlite", db)
-	require.NoError(t, err)
-	_, err = conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	require.NoError(t, err)
-	require.NoError(t, conn.Close())
-	raw, err := os.ReadFile(db)
-	require.NoError(t, err)
+	raw := checkpoint(t, db, "TRUNCATE")
 	// Garbage over the header of every page after the first, as a bad disk would leave
 	// it (the WAL, if any, still overlays the pages it holds).
 	for page := 4096; page+64 <= len(raw); page += 4096 {
@@ -72,15 +63,11 @@ func TestDevRefusesADamagedDatabase(t *testing.T) {
 // the running engine.
 func TestDevReadyzFailsWhenTheStoreIsDamaged(t *testing.T) {
 	e := newEnv(t)
-	port := freePort(t)
-	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
+	args := e.devArgs(freePort(t), 0, "127.0.0.1:0")
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan int)
 	var out, errOut syncBuffer
-	go func() {
-		done <- run(ctx, []string{"dev", "--port", strconv.Itoa(port), "--ui-port", "0", "--http", "127.0.0.1:0"},
-			strings.NewReader(""), &out, &errOut, e.getenv, e.environ())
-	}()
+	go func() { done <- run(ctx, args, strings.NewReader(""), &out, &errOut, e.getenv, e.environ()) }()
 	defer func() { stop(); <-done }()
 	var base string
 	eventually(t, "bcdr dev to be ready", time.Minute, func() bool {
@@ -90,13 +77,7 @@ func TestDevReadyzFailsWhenTheStoreIsDamaged(t *testing.T) {
 	})
 
 	db := filepath.Join(e.vars["BCDR_DATA_DIR"], "temporal.db")
-	conn, err := sql.Open("sqlite", db)
-	require.NoError(t, err)
-	_, err = conn.Exec("PRAGMA wal_checkpoint(PASSIVE)")
-	require.NoError(t, err)
-	require.NoError(t, conn.Close())
-	raw, err := os.ReadFile(db)
-	require.NoError(t, err)
+	raw := checkpoint(t, db, "PASSIVE")
 	f, err := os.OpenFile(db, os.O_WRONLY, 0)
 	require.NoError(t, err)
 	for page := int64(4096); page+64 <= int64(len(raw)); page += 4096 {
@@ -112,4 +93,19 @@ func TestDevReadyzFailsWhenTheStoreIsDamaged(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, string(body))
 	assert.Contains(t, string(body), "is damaged")
 	assert.Contains(t, string(body), db)
+}
+
+// checkpoint moves what the write-ahead log of the engine's database db holds into the
+// file (PRAGMA wal_checkpoint(mode): TRUNCATE on a stopped engine, PASSIVE under a running
+// one) and returns the file's contents.
+func checkpoint(t *testing.T, db, mode string) []byte {
+	t.Helper()
+	conn, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = conn.Exec("PRAGMA wal_checkpoint(" + mode + ")")
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
+	raw, err := os.ReadFile(db)
+	require.NoError(t, err)
+	return raw
 }

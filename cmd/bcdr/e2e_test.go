@@ -200,13 +200,19 @@ func (e *env) startDevAt(port, uiPort, httpPort int) *proc {
 	return p
 }
 
-// spawnDev starts `bcdr dev` in a child process with the engine's frontend on port (the
-// CLI's temporal.address from then on), the Web UI on uiPort and the HTTP API on http
-// (an address as --http takes it); the caller waits for what it needs.
+// spawnDev starts `bcdr dev` in a child process (devArgs); the caller waits for what it
+// needs.
 func (e *env) spawnDev(port, uiPort int, http string) *proc {
 	e.t.Helper()
+	return e.spawn(e.devArgs(port, uiPort, http)...)
+}
+
+// devArgs is the command line of a `bcdr dev` with the engine's frontend on port (the
+// CLI's temporal.address from then on), the Web UI on uiPort and the HTTP API on http
+// (an address as --http takes it).
+func (e *env) devArgs(port, uiPort int, http string) []string {
 	e.vars["BCDR_TEMPORAL_ADDRESS"] = "127.0.0.1:" + strconv.Itoa(port)
-	return e.spawn("dev", "--port", strconv.Itoa(port), "--ui-port", strconv.Itoa(uiPort), "--http", http)
+	return []string{"dev", "--port", strconv.Itoa(port), "--ui-port", strconv.Itoa(uiPort), "--http", http}
 }
 
 // engineAnswers says whether the CLI reaches the engine at temporal.address (it answers

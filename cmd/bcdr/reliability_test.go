@@ -170,6 +170,18 @@ func (w *awsWorld) checkAppliedOnce(t *testing.T) int {
 	return len(restores)
 }
 
+// newReliabilityEnv is the rig of a reliability test: a random source (seeded), the AWS
+// world seeded from it with these fault rates, and a test environment whose processes
+// use that world.
+func newReliabilityEnv(t *testing.T, rates map[faultproxy.Fault]float64) (*env, *awsWorld, *rand.Rand) {
+	t.Helper()
+	rng := seeded(t)
+	world := newAWSWorld(t, rng.Uint64(), rates)
+	e := newEnv(t)
+	e.useAWS(world)
+	return e, world, rng
+}
+
 // useAWS points e's processes at the proxy.
 func (e *env) useAWS(w *awsWorld) {
 	for k, v := range awstest.Env() {
@@ -275,10 +287,7 @@ func retried(st workflows.Status) int {
 // one bundle per run.
 func TestWorkerKilledAtRandomPointsDuringParallelDrills(t *testing.T) {
 	runs := size(t, 3, 50)
-	rng := seeded(t)
-	world := newAWSWorld(t, rng.Uint64(), nil)
-	e := newEnv(t)
-	e.useAWS(world)
+	e, world, rng := newReliabilityEnv(t, nil)
 	e.startDev(freePort(t))
 	e.vars["BCDR_TEMPORAL_TASK_QUEUE"] = "reliability-workers" // only the worker we kill serves it
 	worker := e.spawn("worker", "--metrics", "")
@@ -336,10 +345,7 @@ func TestWorkerKilledAtRandomPointsDuringParallelDrills(t *testing.T) {
 // evidence bundle is lost or duplicated.
 func TestEngineKilledRepeatedlyWhileDrillsRun(t *testing.T) {
 	kills := size(t, 2, 10)
-	rng := seeded(t)
-	world := newAWSWorld(t, rng.Uint64(), nil)
-	e := newEnv(t)
-	e.useAWS(world)
+	e, world, rng := newReliabilityEnv(t, nil)
 	port := freePort(t)
 	dev := e.startDev(port)
 
@@ -390,10 +396,7 @@ var faultRates = map[faultproxy.Fault]float64{
 // its step on the first attempt, at once, with a message that names the resource.
 func TestDrillsCompleteWhileAWSFails(t *testing.T) {
 	drills := size(t, 2, 10)
-	rng := seeded(t)
-	world := newAWSWorld(t, rng.Uint64(), faultRates)
-	e := newEnv(t)
-	e.useAWS(world)
+	e, world, _ := newReliabilityEnv(t, faultRates)
 	e.startDev(freePort(t))
 
 	var ids []string
@@ -444,12 +447,9 @@ func TestDrillFailingAtEveryStepLeavesNothingBehind(t *testing.T) {
 	if suite(t) == "short" {
 		positions = []string{"restore_billing", "settle", "finish"}
 	}
-	rng := seeded(t)
-	world := newAWSWorld(t, rng.Uint64(), map[faultproxy.Fault]float64{
+	e, world, _ := newReliabilityEnv(t, map[faultproxy.Fault]float64{
 		faultproxy.Throttle: 0.05, faultproxy.Reset: 0.03, faultproxy.LostResponse: 0.02,
 	})
-	e := newEnv(t)
-	e.useAWS(world)
 	e.startDev(freePort(t))
 
 	var ids []string
