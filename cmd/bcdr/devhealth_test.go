@@ -23,10 +23,7 @@ func TestDevRefusesADamagedDatabase(t *testing.T) {
 	args := e.devArgs(freePort(t), 0, "127.0.0.1:0")
 
 	// A first start creates the database; a clean stop leaves it in one file.
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan int)
-	var out, errOut syncBuffer
-	go func() { done <- run(ctx, args, strings.NewReader(""), &out, &errOut, e.getenv, e.environ()) }()
+	out, errOut, stop, done := e.goDev(args)
 	eventually(t, "bcdr dev to be ready", time.Minute, func() bool {
 		return strings.Contains(out.String(), "bcdr dev ready")
 	})
@@ -63,11 +60,7 @@ func TestDevRefusesADamagedDatabase(t *testing.T) {
 // the running engine.
 func TestDevReadyzFailsWhenTheStoreIsDamaged(t *testing.T) {
 	e := newEnv(t)
-	args := e.devArgs(freePort(t), 0, "127.0.0.1:0")
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan int)
-	var out, errOut syncBuffer
-	go func() { done <- run(ctx, args, strings.NewReader(""), &out, &errOut, e.getenv, e.environ()) }()
+	out, _, stop, done := e.goDev(e.devArgs(freePort(t), 0, "127.0.0.1:0"))
 	defer func() { stop(); <-done }()
 	var base string
 	eventually(t, "bcdr dev to be ready", time.Minute, func() bool {
@@ -108,4 +101,14 @@ func checkpoint(t *testing.T, db, mode string) []byte {
 	raw, err := os.ReadFile(db)
 	require.NoError(t, err)
 	return raw
+}
+
+// goDev runs bcdr with args (a `bcdr dev`, devArgs) in this process, in a goroutine, until
+// stop is called; its exit status arrives on done.
+func (e *env) goDev(args []string) (out, errOut *syncBuffer, stop context.CancelFunc, done <-chan int) {
+	ctx, stop := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	out, errOut = &syncBuffer{}, &syncBuffer{}
+	go func() { exit <- run(ctx, args, strings.NewReader(""), out, errOut, e.getenv, e.environ()) }()
+	return out, errOut, stop, exit
 }
