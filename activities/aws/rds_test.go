@@ -77,29 +77,9 @@ func TestRDSRestoreFromSnapshotAndDelete(t *testing.T) {
 	require.NoError(t, err)
 
 	req := request(t, map[string]any{"source_db_instance_identifier": "billing-db", "db_instance_class": "db.t3.small", "allow_default_network": true})
-	res, err := a.RDSRestoreInstanceFromSnapshot(ctx, req)
-	require.NoError(t, err)
+	res, _ := requireInstanceRestored(t, c, a.RDSRestoreInstanceFromSnapshot, req)
 	id := res["db_instance_identifier"].(string)
-	assert.Regexp(t, `^bcdr-[0-9a-f]{16}$`, id, "a name derived from the run and step")
 	assert.Equal(t, "billing-db-nightly", res["db_snapshot_identifier"])
-	assert.Equal(t, true, res["created"])
-	assert.Equal(t, "available", res["status"])
-	inst := describe(t, c, id).DBInstances[0]
-	assert.Equal(t, "true", tagValue(inst.TagList, tagManaged))
-	assert.Equal(t, req.RunID, tagValue(inst.TagList, tagRunID))
-
-	// a retried attempt adopts the instance it created
-	res, err = a.RDSRestoreInstanceFromSnapshot(ctx, req)
-	require.NoError(t, err)
-	assert.Equal(t, id, res["db_instance_identifier"])
-	assert.Equal(t, false, res["created"])
-
-	// another step may not take over an instance it did not create
-	other := req
-	other.StepID = "another-step"
-	other.With = map[string]any{"db_instance_identifier": id, "db_snapshot_identifier": "billing-db-nightly", "allow_default_network": true}
-	_, err = a.RDSRestoreInstanceFromSnapshot(ctx, other)
-	requireErrorType(t, err, activities.ErrValidation, id)
 
 	// wait_instance on the drill instance
 	res, err = a.RDSWaitInstance(ctx, request(t, map[string]any{"db_instance_identifier": id}))

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -97,27 +99,17 @@ func TestRDSRestoreFromSnapshotTakesTheNetworkAndConfiguration(t *testing.T) {
 // network and configuration given (RestoreDBInstanceToPointInTime,
 // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html).
 func TestRDSRestoreToPointInTime(t *testing.T) {
-	a, c, ctx := rig(t, rds.NewFromConfig)
+	a, c, _ := rig(t, rds.NewFromConfig)
 	net := createNetwork(t, c, "orders")
 	createInstance(t, c, "orders-db")
 
 	at := time.Now().UTC().Add(-time.Minute).Truncate(time.Second).Format(time.RFC3339)
 	req := request(t, map[string]any{"source_db_instance_identifier": "orders-db", "restore_time": at,
 		"db_subnet_group_name": net.subnetGroup, "vpc_security_group_ids": []any{net.securityGroup}})
-	res, err := a.RDSRestoreInstanceToPointInTime(ctx, req)
-	require.NoError(t, err)
-	id := res["db_instance_identifier"].(string)
-	assert.Regexp(t, `^bcdr-[0-9a-f]{16}$`, id)
+	res, inst := requireInstanceRestored(t, c, a.RDSRestoreInstanceToPointInTime, req)
 	assert.Equal(t, at, res["restore_time"])
-	assert.Equal(t, true, res["created"])
-	inst := describe(t, c, id).DBInstances[0]
 	assert.Equal(t, net.subnetGroup, awssdk.ToString(inst.DBSubnetGroup.DBSubnetGroupName))
 	assert.False(t, awssdk.ToBool(inst.PubliclyAccessible))
-	assert.Equal(t, "true", tagValue(inst.TagList, tagManaged), "the cleanup may delete it")
-
-	res, err = a.RDSRestoreInstanceToPointInTime(ctx, req)
-	require.NoError(t, err, "a retried attempt adopts its instance")
-	assert.Equal(t, false, res["created"])
 
 	for _, bad := range []struct {
 		with map[string]any
@@ -163,6 +155,38 @@ func TestDynamoDBRestoreTableToPointInTime(t *testing.T) {
 	requireErrorType(t, err, activities.ErrValidation, "invoices-taken", "not a restore of")
 	_, err = a.DynamoDBRestoreTableToPointInTime(ctx, request(t, map[string]any{"source_table": "invoices", "target_table": "x"}))
 	requireErrorType(t, err, activities.ErrValidation, "restore_time or use_latest_restorable_time")
+}
+
+// requireInstanceRestored restores with req, which names no instance: the first attempt
+// creates one named after the run and step, available and tagged bcdr:managed (the
+// cleanup may delete it) with the run; a retried attempt adopts it, and another step may
+// not take it over. It returns the first attempt's result and the instance.
+func requireInstanceRestored(t *testing.T, c *rds.Client, restore func(context.Context, activities.Request) (activities.Result, error),
+	req activities.Request) (activities.Result, rdstypes.DBInstance) {
+	t.Helper()
+	ctx := testCtx(t)
+	first, err := restore(ctx, req)
+	require.NoError(t, err)
+	id := first["db_instance_identifier"].(string)
+	assert.Regexp(t, `^bcdr-[0-9a-f]{16}$`, id, "a name derived from the run and step")
+	assert.Equal(t, true, first["created"])
+	assert.Equal(t, "available", first["status"])
+	inst := describe(t, c, id).DBInstances[0]
+	assert.Equal(t, "true", tagValue(inst.TagList, tagManaged), "the cleanup may delete it")
+	assert.Equal(t, req.RunID, tagValue(inst.TagList, tagRunID))
+
+	retried, err := restore(ctx, req)
+	require.NoError(t, err, "a retried attempt adopts its instance")
+	assert.Equal(t, id, retried["db_instance_identifier"])
+	assert.Equal(t, false, retried["created"])
+
+	other := req
+	other.StepID = "another-step"
+	other.With = maps.Clone(req.With)
+	other.With["db_instance_identifier"] = id
+	_, err = restore(ctx, other)
+	requireErrorType(t, err, activities.ErrValidation, id, "not created by this step")
+	return first, inst
 }
 
 // requireClusterRestored restores with req: the first attempt creates the cluster id and
