@@ -8,7 +8,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
@@ -65,9 +64,7 @@ func hostedZone(ctx context.Context, t testing.TB, r53 *route53.Client, name str
 func TestDrillFailingMidwayTearsDownItsLedgerInAWS(t *testing.T) {
 	endpoint := awstest.StartMoto(t)
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region))
-	require.NoError(t, err)
-	db := rds.NewFromConfig(cfg, func(o *rds.Options) { o.BaseEndpoint = awssdk.String(endpoint) })
+	db := rds.NewFromConfig(awstest.SDKConfig(t, endpoint, awstest.Region))
 	for _, id := range []string{"billing-db", "orders-db"} {
 		_, err := db.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 			DBInstanceIdentifier: awssdk.String(id), DBInstanceClass: awssdk.String("db.t3.micro"),
@@ -136,9 +133,7 @@ func TestDrillFailingMidwayTearsDownItsLedgerInAWS(t *testing.T) {
 func TestRollbackRestoresRoute53RecordsInAWS(t *testing.T) {
 	endpoint := awstest.StartMoto(t)
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(awstest.Region))
-	require.NoError(t, err)
-	r53 := route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = awssdk.String(endpoint) })
+	r53 := route53.NewFromConfig(awstest.SDKConfig(t, endpoint, awstest.Region))
 	zoneID := hostedZone(ctx, t, r53, "rollback.example.com",
 		cname("db.rollback.example.com.", "primary.example.com"), cname("old.rollback.example.com.", "legacy.example.com"))
 
