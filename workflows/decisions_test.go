@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -101,4 +102,57 @@ func TestDecisionIdentityIsVerified(t *testing.T) {
 	for _, r := range st.Refusals[1:] {
 		assert.Equal(t, "bob", r.By)
 	}
+}
+
+// TestWhoSetARunOffCannotApproveIt: the people in NotApprovers (a schedule's
+// triggerer) are held to the four-eyes rule like the initiator (issue 18, finding 2).
+func TestWhoSetARunOffCannotApproveIt(t *testing.T) {
+	h := newHarness(t)
+	byTriggerer := h.update(time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "tom", Groups: []string{"dba"}}})
+	byMaker := h.update(2*time.Minute, UpdateDecline, DecisionRequest{Step: "approve", By: Actor{Name: "ic", Groups: []string{"dba"}}, Comment: "no"})
+	byBob := h.update(3*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "bob"}})
+	byCarol := h.update(4*time.Minute, UpdateApprove, DecisionRequest{Step: "approve", By: Actor{Name: "carol", Groups: []string{"dba"}}})
+	st, err := h.run(t, parse(t, header+approvalRunbook), func(in *Input) { in.NotApprovers = []string{"tom"} })
+	require.NoError(t, err)
+	attacks := figures.NewAttacks(t, "18.2", "who made or triggered a schedule approves its run")
+	for _, err := range []error{byTriggerer(), byMaker()} {
+		attacks.Try(err != nil && strings.Contains(err.Error(), "four-eyes rule"))
+	}
+	assert.ErrorContains(t, byTriggerer(), "four-eyes rule: tom set this run off")
+	assert.ErrorContains(t, byMaker(), "four-eyes rule: ic started this run")
+	assert.NoError(t, byBob())
+	assert.NoError(t, byCarol())
+	assert.Len(t, st.Step("approve").Decisions, 2)
+}
+
+func TestApproversSeeTheStepsNameAndRenderedInstructions(t *testing.T) {
+	h := newHarness(t)
+	rb := parse(t, header+`parameters:
+  - {name: region, type: string, default: eu-west-1}
+steps:
+  - id: gate
+    name: Approve the failover
+    uses: approval
+    instructions: "Traffic leaves ${{ params.region }} for good: check the replica lag first."
+    with: {approvers: [bob]}
+  - id: call
+    name: Call the DBA
+    uses: manual
+    needs: gate
+    instructions: "Ask the DBA on call to watch ${{ params.region }}."
+`)
+	var gate, call Status
+	h.env.RegisterDelayedCallback(func() { gate = h.query(t) }, time.Minute)
+	h.update(2*time.Minute, UpdateApprove, DecisionRequest{Step: "gate", By: Actor{Name: "bob"}})
+	h.env.RegisterDelayedCallback(func() { call = h.query(t) }, 3*time.Minute)
+	h.update(4*time.Minute, UpdateComplete, DecisionRequest{Step: "call", By: Actor{Name: "carol"}})
+	_, err := h.run(t, rb, func(in *Input) { in.Params = map[string]any{"region": "us-east-1"} })
+	require.NoError(t, err)
+
+	require.Len(t, gate.Pending, 1)
+	assert.Equal(t, "Approve the failover", gate.Pending[0].Name)
+	assert.Equal(t, "Traffic leaves us-east-1 for good: check the replica lag first.", gate.Pending[0].Prompt, "an approver reads the step's instructions, rendered")
+	require.Len(t, call.Pending, 1)
+	assert.Equal(t, "Call the DBA", call.Pending[0].Name)
+	assert.Equal(t, "Ask the DBA on call to watch us-east-1.", call.Pending[0].Prompt)
 }
