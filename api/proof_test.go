@@ -141,7 +141,8 @@ func TestForgedDrillDoesNotProveAService(t *testing.T) {
 	}
 	assert.True(t, web.LastDrill.IsZero(), "no proof: %+v", web)
 	assert.Equal(t, CadenceOverdue, web.Status)
-	assert.Equal(t, 2, web.Succeeded, "the runs are still listed")
+	assert.Equal(t, 2, web.Drills, "the runs are still listed")
+	assert.Zero(t, web.Succeeded, "drills that prove nothing are not successes")
 	assert.True(t, neverProven(p, "demo-failover"))
 
 	proper := drill("proper", "demo-web", workflows.RunSucceeded, now.Add(-3*day), time.Minute)
