@@ -75,10 +75,7 @@ func (d *decoder) catalogue(root *yaml.Node) *Catalogue {
 	var kind string
 	found := d.Fields(root, "", "catalogue", d.catalogueFields(c, &kind))
 	at := yamlnode.PosOf(root)
-	d.Require(found, "kind", at, "missing kind: want \"kind: %s\"", Kind)
-	if found["kind"] != nil && kind != Kind {
-		d.errorf(d.Pos.At("kind"), "kind is %q; want %q", kind, Kind)
-	}
+	d.RequireKind(found, kind, Kind, at)
 	d.Require(found, "metadata", at, "missing metadata (with at least a name)")
 	d.Require(found, "services", at, "missing services: a catalogue lists at least one service")
 	return c

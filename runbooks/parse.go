@@ -62,20 +62,10 @@ func (d *decoder) runbook(root *yaml.Node) *Runbook {
 	rb := &Runbook{}
 	var kind string
 	found := d.Fields(root, "", "runbook", d.runbookFields(rb, &kind))
-	if found == nil {
-		return rb
-	}
-	if _, ok := found["kind"]; !ok {
-		d.errorf(yamlnode.PosOf(root), "missing kind: want \"kind: Runbook\"")
-	} else if kind != "Runbook" {
-		d.errorf(d.Pos.At("kind"), "kind is %q; want \"Runbook\"", kind)
-	}
-	if _, ok := found["metadata"]; !ok {
-		d.errorf(yamlnode.PosOf(root), "missing metadata (with at least a name)")
-	}
-	if _, ok := found["steps"]; !ok {
-		d.errorf(yamlnode.PosOf(root), "missing steps: a runbook needs at least one step")
-	}
+	at := yamlnode.PosOf(root)
+	d.RequireKind(found, kind, "Runbook", at)
+	d.Require(found, "metadata", at, "missing metadata (with at least a name)")
+	d.Require(found, "steps", at, "missing steps: a runbook needs at least one step")
 	return rb
 }
 

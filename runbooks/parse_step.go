@@ -26,7 +26,7 @@ func (d *decoder) stepFields(st *Step) map[string]yamlnode.FieldFunc {
 		"when":         d.StrInto(&st.When, "when"),
 		"outputs":      func(v *yaml.Node, p string) { st.Outputs = d.outputs(v, p) },
 		"rollback":     func(v *yaml.Node, p string) { st.Rollback = d.action(v, p, "rollback") },
-		"drill":        func(v *yaml.Node, p string) { st.Drill = d.drill(v, p) },
+		"drill":        func(v *yaml.Node, p string) { st.Drill = yamlnode.Struct(d.Decoder, v, p, "drill", d.drillFields) },
 		"estimate":     d.durationInto(&st.Estimate, "estimate"),
 	}
 	for k, fn := range d.actionFields(&st.Action, "step") {
@@ -41,24 +41,12 @@ func (d *decoder) actionFields(a *Action, what string) map[string]yamlnode.Field
 		"uses":    d.StrInto(&a.Uses, what+" uses"),
 		"with":    func(v *yaml.Node, p string) { a.With = d.with(v, p) },
 		"timeout": d.durationInto(&a.Timeout, "timeout"),
-		"retry":   func(v *yaml.Node, p string) { a.Retry = d.retry(v, p) },
+		"retry":   func(v *yaml.Node, p string) { a.Retry = yamlnode.Struct(d.Decoder, v, p, "retry", d.retryFields) },
 	}
 }
 
 func (d *decoder) action(v *yaml.Node, path, what string) *Action {
-	a := &Action{}
-	if d.Fields(v, path, what, d.actionFields(a, what)) == nil {
-		return nil
-	}
-	return a
-}
-
-func (d *decoder) drill(v *yaml.Node, path string) *DrillVariant {
-	dv := &DrillVariant{}
-	if d.Fields(v, path, "drill", d.drillFields(dv)) == nil {
-		return nil
-	}
-	return dv
+	return yamlnode.Struct(d.Decoder, v, path, what, func(a *Action) map[string]yamlnode.FieldFunc { return d.actionFields(a, what) })
 }
 
 func (d *decoder) drillFields(dv *DrillVariant) map[string]yamlnode.FieldFunc {
@@ -76,15 +64,6 @@ func (d *decoder) with(v *yaml.Node, path string) map[string]any {
 	}
 	m, _ := d.value(v, path).(map[string]any)
 	return m
-}
-
-func (d *decoder) retry(v *yaml.Node, path string) *Retry {
-	r := &Retry{}
-	fields := d.retryFields(r)
-	if d.Fields(v, path, "retry", fields) == nil {
-		return nil
-	}
-	return r
 }
 
 func (d *decoder) retryFields(r *Retry) map[string]yamlnode.FieldFunc {
@@ -147,14 +126,8 @@ func (d *decoder) probeFields(pr *Probe) map[string]yamlnode.FieldFunc {
 func (d *decoder) inject(n *yaml.Node, path string) Inject {
 	in := Inject{Pos: yamlnode.PosOf(n)}
 	found := d.Fields(n, path, "inject", d.injectFields(&in))
-	if found != nil {
-		if _, ok := found["at"]; !ok {
-			d.errorf(in.Pos, "inject needs at (its offset from the start, e.g. \"15m\")")
-		}
-		if _, ok := found["title"]; !ok {
-			d.errorf(in.Pos, "inject needs a title")
-		}
-	}
+	d.Require(found, "at", in.Pos, "inject needs at (its offset from the start, e.g. \"15m\")")
+	d.Require(found, "title", in.Pos, "inject needs a title")
 	return in
 }
 

@@ -133,6 +133,25 @@ func (d *Decoder) suggest(name string, candidates []string) string {
 	return Suggest(name, candidates)
 }
 
+// Struct decodes mapping v, whose path is path, into a new T by the known keys fields
+// gives for it (see Fields). It returns nil when v is not a mapping.
+func Struct[T any](d *Decoder, v *yaml.Node, path, what string, fields func(*T) map[string]FieldFunc) *T {
+	x := new(T)
+	if d.Fields(v, path, what, fields(x)) == nil {
+		return nil
+	}
+	return x
+}
+
+// RequireKind reports, when Fields decoded a document's root mapping (found is not nil),
+// a missing kind key at at, and a kind other than want at its value.
+func (d *Decoder) RequireKind(found map[string]*yaml.Node, kind, want string, at Pos) {
+	d.Require(found, "kind", at, "missing kind: want \"kind: %s\"", want)
+	if found["kind"] != nil && kind != want {
+		d.Errorf(d.Pos.At("kind"), "kind is %q; want %q", kind, want)
+	}
+}
+
 // List decodes a list of mappings, each by item with its path; the place of each is
 // recorded. An item that is not a mapping is reported and left out, so that it causes
 // no more errors (later items' paths count only the items kept).

@@ -176,6 +176,40 @@ func TestRequire(t *testing.T) {
 	assert.Empty(t, r.errs, "a value that was not a mapping is not reported twice")
 }
 
+func TestRequireKind(t *testing.T) {
+	cases := []struct {
+		src  string
+		errs []string
+	}{
+		{"kind: Widget\n", nil},
+		{"kind: Gadget\n", []string{`1:7: kind is "Gadget"; want "Widget"`}},
+		{"kind: [x]\n", []string{"1:7: kind must be a string, got a list", `1:7: kind is ""; want "Widget"`}},
+		{"name: x\n", []string{`1:1: missing kind: want "kind: Widget"`}},
+	}
+	for _, tc := range cases {
+		r := newRecorder()
+		var kind string
+		found := r.Fields(root(t, tc.src), "", "widget", map[string]FieldFunc{"kind": r.StrInto(&kind, "kind"), "name": func(*yaml.Node, string) {}})
+		r.RequireKind(found, kind, "Widget", Pos{Line: 1, Column: 1})
+		assert.Equal(t, tc.errs, r.errs, tc.src)
+	}
+	r := newRecorder()
+	r.RequireKind(nil, "", "Widget", Pos{Line: 1, Column: 1})
+	assert.Empty(t, r.errs, "a root that was not a mapping is not reported twice")
+}
+
+func TestStruct(t *testing.T) {
+	type retry struct{ attempts int }
+	r := newRecorder()
+	fields := func(x *retry) map[string]FieldFunc { return map[string]FieldFunc{"attempts": r.IntInto(&x.attempts, "attempts")} }
+	n := root(t, "a: {attempts: 3}\nb: {}\nc: 3\n")
+	assert.Equal(t, &retry{attempts: 3}, Struct(r.Decoder, valueOf(t, n, "a"), "a", "retry", fields))
+	assert.Equal(t, &retry{}, Struct(r.Decoder, valueOf(t, n, "b"), "b", "retry", fields), "an empty mapping is a value")
+	assert.Nil(t, Struct(r.Decoder, valueOf(t, n, "c"), "c", "retry", fields))
+	assert.Equal(t, []string{"3:4: retry must be a mapping, got an integer"}, r.errs)
+	assert.Equal(t, Pos{Line: 1, Column: 15}, r.Pos["a.attempts"])
+}
+
 func TestSuggest(t *testing.T) {
 	candidates := []string{"description", "name", "needs", "timeout", "uses"}
 	cases := []struct {
