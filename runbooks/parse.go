@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -115,6 +114,11 @@ func oneOf[T ~string](d *decoder, v *yaml.Node, name string, values ...T) (T, bo
 	if !ok {
 		return "", false
 	}
+	return isOneOf(d, v, name, s, values...)
+}
+
+// isOneOf is oneOf for s, the string v holds.
+func isOneOf[T ~string](d *decoder, v *yaml.Node, name, s string, values ...T) (T, bool) {
 	names := make([]string, len(values))
 	for i, x := range values {
 		if string(x) == s {
@@ -135,22 +139,8 @@ func (d *decoder) metadataFields(m *Metadata) map[string]yamlnode.FieldFunc {
 		"service":     d.StrInto(&m.Service, "metadata.service"),
 		"owner":       d.StrInto(&m.Owner, "metadata.owner"),
 		"tier":        d.IntInto(&m.Tier, "metadata.tier"),
-		"labels":      func(v *yaml.Node, p string) { m.Labels = d.labels(v, p) },
+		"labels":      func(v *yaml.Node, p string) { m.Labels = d.StrMapOf(v, p, "metadata.labels", "label") },
 	}
-}
-
-func (d *decoder) labels(v *yaml.Node, path string) map[string]string {
-	ps, ok := d.Pairs(v, "metadata.labels")
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(ps))
-	for _, p := range ps {
-		if s, ok := d.Str(p.V, "label "+strconv.Quote(p.Key)); ok {
-			out[p.Key] = s
-		}
-	}
-	return out
 }
 
 func (d *decoder) objectivesFields(o *Objectives) map[string]yamlnode.FieldFunc {

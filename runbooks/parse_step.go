@@ -1,8 +1,6 @@
 package runbooks
 
 import (
-	"strconv"
-
 	"gopkg.in/yaml.v3"
 
 	"github.com/bcdr/bcdr/internal/yamlnode"
@@ -24,7 +22,7 @@ func (d *decoder) stepFields(st *Step) map[string]yamlnode.FieldFunc {
 		"needs":        func(v *yaml.Node, p string) { st.Needs = d.StrList(v, p, "needs") },
 		"on_error":     func(v *yaml.Node, p string) { st.OnError = d.onError(v) },
 		"when":         d.StrInto(&st.When, "when"),
-		"outputs":      func(v *yaml.Node, p string) { st.Outputs = d.outputs(v, p) },
+		"outputs":      func(v *yaml.Node, p string) { st.Outputs = d.StrMapOf(v, p, "outputs", "output") },
 		"rollback":     func(v *yaml.Node, p string) { st.Rollback = d.action(v, p, "rollback") },
 		"drill":        func(v *yaml.Node, p string) { st.Drill = yamlnode.Struct(d.Decoder, v, p, "drill", d.drillFields) },
 		"estimate":     d.durationInto(&st.Estimate, "estimate"),
@@ -92,23 +90,6 @@ func (d *decoder) onError(v *yaml.Node) ErrorMode {
 	return ""
 }
 
-func (d *decoder) outputs(v *yaml.Node, path string) map[string]string {
-	ps, ok := d.Pairs(v, "outputs")
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(ps))
-	for _, p := range ps {
-		sub := yamlnode.Join(path, p.Key)
-		d.Pos.Set(sub, yamlnode.PosOf(yamlnode.Deref(p.V)))
-		d.Pos.Set(yamlnode.KeyPath(sub), yamlnode.PosOf(p.K))
-		if s, ok := d.Str(p.V, "output "+strconv.Quote(p.Key)); ok {
-			out[p.Key] = s
-		}
-	}
-	return out
-}
-
 // probe decodes one item of steady_state.
 func (d *decoder) probe(n *yaml.Node, path string) Probe {
 	pr := Probe{Pos: yamlnode.PosOf(n)}
@@ -169,11 +150,8 @@ func (d *decoder) paramType(v *yaml.Node) ParamType {
 	if !ok {
 		return ""
 	}
-	switch t := ParamType(s); t {
-	case ParamString, ParamNumber, ParamBool, ParamDuration, ParamList:
+	if t, ok := isOneOf(d, v, "parameter type", s, ParamString, ParamNumber, ParamBool, ParamDuration, ParamList); ok {
 		return t
 	}
-	d.errorf(yamlnode.PosOf(yamlnode.Deref(v)), "parameter type is %q; want string, number, bool, duration or list%s", s,
-		yamlnode.SuggestPrefix(s, []string{"string", "number", "bool", "duration", "list"}))
 	return ParamType("invalid")
 }

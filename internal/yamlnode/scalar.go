@@ -110,19 +110,28 @@ func (d *Decoder) StrList(v *yaml.Node, path, what string) []string {
 	return out
 }
 
-// StrMap decodes a mapping of strings to strings, recording each value's place under
-// path. what names the mapping's values in messages ("tag": `tag "team" must be a
-// string`).
+// StrMap decodes a mapping of strings to strings, recording the place of each value
+// under path and of its key (KeyPath). what names the mapping and its values in messages
+// ("tag": `tag must be a mapping`, `tag "team" must be a string`).
 func (d *Decoder) StrMap(v *yaml.Node, path, what string) map[string]string {
-	ps, ok := d.Pairs(v, what)
+	return d.StrMapOf(v, path, what, what)
+}
+
+// StrMapOf is StrMap for a mapping named otherwise than its values: mapping names it in
+// messages ("metadata.labels must be a mapping"), what its values (`label "team" must be a
+// string`).
+func (d *Decoder) StrMapOf(v *yaml.Node, path, mapping, what string) map[string]string {
+	ps, ok := d.Pairs(v, mapping)
 	if !ok {
 		return nil
 	}
 	out := make(map[string]string, len(ps))
 	for _, p := range ps {
+		sub := Join(path, p.Key)
+		d.Pos.Set(sub, PosOf(Deref(p.V)))
+		d.Pos.Set(KeyPath(sub), PosOf(p.K))
 		if s, ok := d.Str(p.V, what+" "+strconv.Quote(p.Key)); ok {
 			out[p.Key] = s
-			d.Pos.Set(Join(path, p.Key), PosOf(Deref(p.V)))
 		}
 	}
 	return out

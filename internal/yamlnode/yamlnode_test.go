@@ -201,7 +201,9 @@ func TestRequireKind(t *testing.T) {
 func TestStruct(t *testing.T) {
 	type retry struct{ attempts int }
 	r := newRecorder()
-	fields := func(x *retry) map[string]FieldFunc { return map[string]FieldFunc{"attempts": r.IntInto(&x.attempts, "attempts")} }
+	fields := func(x *retry) map[string]FieldFunc {
+		return map[string]FieldFunc{"attempts": r.IntInto(&x.attempts, "attempts")}
+	}
 	n := root(t, "a: {attempts: 3}\nb: {}\nc: 3\n")
 	assert.Equal(t, &retry{attempts: 3}, Struct(r.Decoder, valueOf(t, n, "a"), "a", "retry", fields))
 	assert.Equal(t, &retry{}, Struct(r.Decoder, valueOf(t, n, "b"), "b", "retry", fields), "an empty mapping is a value")
@@ -382,6 +384,16 @@ func TestStrListAndMap(t *testing.T) {
 	assert.Equal(t, Pos{2, 16}, r.Pos["many[1]"], "kept items are numbered without the ones left out")
 	assert.Equal(t, Pos{1, 6}, r.Pos["one[0]"])
 	assert.Equal(t, Pos{4, 14}, r.Pos["tags.team"])
+	assert.Equal(t, Pos{4, 8}, r.Pos["tags.team#key"])
+	assert.Equal(t, Pos{4, 27}, r.Pos["tags.x"], "a value refused still has its place")
+
+	r = newRecorder()
+	assert.Equal(t, map[string]string{"team": "db", "n": "1"}, r.StrMapOf(valueOf(t, n, "tags"), "tags", "metadata.labels", "label"))
+	assert.Nil(t, r.StrMapOf(valueOf(t, n, "many"), "many", "metadata.labels", "label"))
+	assert.Equal(t, []string{
+		`4:27: label "x" must be a string, got a list`,
+		"2:7: metadata.labels must be a mapping, got a list",
+	}, r.errs)
 }
 
 func TestList(t *testing.T) {
