@@ -21,7 +21,7 @@ import (
 
 // checkPromoteReplica: the instance exists, is still a read replica, and is available.
 func (a *Actions) checkPromoteReplica(ctx context.Context, t readiness.Target, in promoteReadReplicaInput) []readiness.Finding {
-	inst, f := a.instance(ctx, t, in.Scope, in.InstanceID, true)
+	inst, f := rdsTarget(ctx, a, t, in.Scope, dbInstanceResource, in.InstanceID, true)
 	if inst == nil {
 		return one(f)
 	}
@@ -36,36 +36,60 @@ func (a *Actions) checkPromoteReplica(ctx context.Context, t readiness.Target, i
 }
 
 func (a *Actions) checkDeleteInstance(ctx context.Context, t readiness.Target, in deleteInstanceInput) []readiness.Finding {
-	_, f := a.instance(ctx, t, in.Scope, in.InstanceID, false)
+	_, f := rdsTarget(ctx, a, t, in.Scope, dbInstanceResource, in.InstanceID, false)
 	return one(f)
 }
 
 func (a *Actions) checkWaitInstance(ctx context.Context, t readiness.Target, in waitInstanceInput) []readiness.Finding {
-	_, f := a.instance(ctx, t, in.Scope, in.InstanceID, false)
+	_, f := rdsTarget(ctx, a, t, in.Scope, dbInstanceResource, in.InstanceID, false)
 	return one(f)
 }
 
-// instance reads a DB instance named before the run. An instance that does not exist
-// is not ready when the step needs it now (must); otherwise (a wait or a clean-up,
-// whose instance an earlier step may create) a warning.
-func (a *Actions) instance(ctx context.Context, t readiness.Target, s Scope, id string, must bool) (*rdstypes.DBInstance, readiness.Finding) {
-	if n, ok := runTime(t, "db_instance_identifier"); ok || id == "" {
-		return nil, later("target", orDefault(n, "db_instance_identifier"))
+// rdsResource is a kind of RDS resource a step names: the input that names it, its name
+// in findings, how to read one (one that does not exist is a NotFound error) and its
+// status.
+type rdsResource[R any] struct {
+	input, noun string
+	describe    func(context.Context, *rds.Client, string) (*R, error)
+	status      func(*R) *string
+}
+
+var (
+	dbInstanceResource = rdsResource[rdstypes.DBInstance]{"db_instance_identifier", "DB instance",
+		func(ctx context.Context, c *rds.Client, id string) (*rdstypes.DBInstance, error) {
+			inst, err := describeInstance(ctx, c, id)
+			if inst == nil && err == nil {
+				err = notFound("DB instance %q not found", id)
+			}
+			return inst, err
+		},
+		func(i *rdstypes.DBInstance) *string { return i.DBInstanceStatus }}
+	dbClusterResource = rdsResource[rdstypes.DBCluster]{"db_cluster_identifier", "DB cluster",
+		func(ctx context.Context, c *rds.Client, id string) (*rdstypes.DBCluster, error) {
+			return describeCluster(ctx, c, id)
+		},
+		func(cl *rdstypes.DBCluster) *string { return cl.Status }}
+)
+
+// rdsTarget reads the DB instance or cluster id, named before the run. One that does not
+// exist is not ready when the step needs it now (must); otherwise (a wait or a clean-up,
+// whose target an earlier step may create) a warning.
+func rdsTarget[R any](ctx context.Context, a *Actions, t readiness.Target, s Scope, kind rdsResource[R], id string, must bool) (*R, readiness.Finding) {
+	if id == "" {
+		return nil, later("target", kind.input)
 	}
-	c, err := a.rdsClient(ctx, s)
-	if err != nil {
-		return nil, cannot("target", "%v", err)
+	c, skip := targetClient(ctx, t, s, a.rdsClient, kind.input)
+	if skip != nil {
+		return nil, skip[0]
 	}
-	inst, err := describeInstance(ctx, c, id)
+	r, err := kind.describe(ctx, c, id)
 	switch {
+	case err != nil && isNotFoundErr(err) && !must:
+		return nil, warn("target", "%s %q does not exist now (an earlier step may create it)", kind.noun, id)
 	case err != nil:
 		return nil, fromErr("target", err)
-	case inst == nil && must:
-		return nil, notReady("target", "DB instance %q not found", id)
-	case inst == nil:
-		return nil, warn("target", "DB instance %q does not exist now (an earlier step may create it)", id)
 	}
-	return inst, ready("target", "DB instance %q exists (%s)", id, awssdk.ToString(inst.DBInstanceStatus))
+	return r, ready("target", "%s %q exists (%s)", kind.noun, id, awssdk.ToString(kind.status(r)))
 }
 
 func orDefault(s, def string) string {
@@ -208,7 +232,7 @@ func (a *Actions) globalCluster(ctx context.Context, s Scope, id string, documen
 }
 
 func (a *Actions) checkClusterFailover(ctx context.Context, t readiness.Target, in failoverClusterInput) []readiness.Finding {
-	cl, f := a.cluster(ctx, t, in.Scope, in.ClusterID, true)
+	cl, f := rdsTarget(ctx, a, t, in.Scope, dbClusterResource, in.ClusterID, true)
 	if cl == nil {
 		return one(f)
 	}
@@ -230,26 +254,8 @@ func (a *Actions) checkClusterFailover(ctx context.Context, t readiness.Target, 
 }
 
 func (a *Actions) checkWaitCluster(ctx context.Context, t readiness.Target, in waitClusterInput) []readiness.Finding {
-	_, f := a.cluster(ctx, t, in.Scope, in.ClusterID, false)
+	_, f := rdsTarget(ctx, a, t, in.Scope, dbClusterResource, in.ClusterID, false)
 	return one(f)
-}
-
-func (a *Actions) cluster(ctx context.Context, t readiness.Target, s Scope, id string, must bool) (*rdstypes.DBCluster, readiness.Finding) {
-	if n, ok := runTime(t, "db_cluster_identifier"); ok || id == "" {
-		return nil, later("target", orDefault(n, "db_cluster_identifier"))
-	}
-	c, err := a.rdsClient(ctx, s)
-	if err != nil {
-		return nil, cannot("target", "%v", err)
-	}
-	cl, err := describeCluster(ctx, c, id)
-	switch {
-	case err != nil && isNotFoundErr(err) && !must:
-		return nil, warn("target", "DB cluster %q does not exist now (an earlier step may create it)", id)
-	case err != nil:
-		return nil, fromErr("target", err)
-	}
-	return cl, ready("target", "DB cluster %q exists (%s)", id, awssdk.ToString(cl.Status))
 }
 
 func isNotFoundErr(err error) bool { return typeOf(err) == "NotFound" }
@@ -401,7 +407,7 @@ func restorable(t readiness.Target, what, restoreTime string, earliest, latest *
 // checkClusterPointInTime: the source Aurora cluster exists and can be restored to a
 // time within the RPO (and to restore_time).
 func (a *Actions) checkClusterPointInTime(ctx context.Context, t readiness.Target, in clusterRestoreInput) []readiness.Finding {
-	cl, f := a.cluster(ctx, t, in.Scope, in.SourceClusterID, true)
+	cl, f := rdsTarget(ctx, a, t, in.Scope, dbClusterResource, in.SourceClusterID, true)
 	if cl == nil {
 		return one(f)
 	}
