@@ -82,11 +82,7 @@ func (d *docWriter) objectives() {
 }
 
 func (d *docWriter) parameters() {
-	if len(d.rb.Parameters) == 0 {
-		return
-	}
-	d.p("## Parameters\n\n| Name | Type | Default | Allowed | Description |\n|---|---|---|---|---|\n")
-	for _, prm := range d.rb.Parameters {
+	docList(d, d.rb.Parameters, "## Parameters\n\n| Name | Type | Default | Allowed | Description |\n|---|---|---|---|---|\n", func(prm Parameter) {
 		def := formatValue(prm.Default)
 		switch {
 		case prm.Required:
@@ -102,28 +98,30 @@ func (d *docWriter) parameters() {
 			t += " (secret)"
 		}
 		d.p("| `%s` | %s | %s | %s | %s |\n", prm.Name, t, mdCell(def), mdCell(allowedText(prm.Allowed)), mdCell(prm.Description))
-	}
-	d.p("\n")
+	})
 }
 
 func (d *docWriter) prerequisites() {
-	if len(d.rb.SteadyState) == 0 {
-		return
-	}
-	d.p("## Prerequisites: steady state\n\nThese checks must pass before a drill starts, and keep passing while it runs; a drill stops when one fails.\n\n")
-	for _, pr := range d.rb.SteadyState {
+	docList(d, d.rb.SteadyState, "## Prerequisites: steady state\n\nThese checks must pass before a drill starts, and keep passing while it runs; a drill stops when one fails.\n\n", func(pr Probe) {
 		d.p("- **%s**: `%s`%s\n", mdText(pr.ID), pr.Uses, inlineInputs(pr.With))
-	}
-	d.p("\n")
+	})
 }
 
 func (d *docWriter) injects() {
-	if len(d.rb.Injects) == 0 {
+	docList(d, d.rb.Injects, "## Scenario injects (tabletop)\n\n| At | Inject | Message |\n|---|---|---|\n", func(in Inject) {
+		d.p("| +%s | %s | %s |\n", in.At, mdCell(in.Title), mdCell(in.Message))
+	})
+}
+
+// docList writes a section of one line an item, when there are items: head, the line
+// each item writes, and a blank line.
+func docList[T any](d *docWriter, items []T, head string, line func(T)) {
+	if len(items) == 0 {
 		return
 	}
-	d.p("## Scenario injects (tabletop)\n\n| At | Inject | Message |\n|---|---|---|\n")
-	for _, in := range d.rb.Injects {
-		d.p("| +%s | %s | %s |\n", in.At, mdCell(in.Title), mdCell(in.Message))
+	d.p("%s", head)
+	for _, it := range items {
+		line(it)
 	}
 	d.p("\n")
 }
