@@ -106,33 +106,13 @@ func (a *Actions) checkSnapshotRestore(ctx context.Context, t readiness.Target, 
 	if skip != nil {
 		return skip
 	}
-	q := &rds.DescribeDBSnapshotsInput{}
-	what := ""
-	switch {
-	case in.SnapshotID != "":
-		q.DBSnapshotIdentifier, what = awssdk.String(in.SnapshotID), fmt.Sprintf("DB snapshot %q", in.SnapshotID)
-	case in.SourceInstanceID != "":
-		q.DBInstanceIdentifier, what = awssdk.String(in.SourceInstanceID), fmt.Sprintf("the snapshots of DB instance %q", in.SourceInstanceID)
-	default:
+	if in.SnapshotID == "" && in.SourceInstanceID == "" {
 		return one(notReady("target", "the step names no snapshot: give db_snapshot_identifier or source_db_instance_identifier"))
 	}
-	var snaps []rdstypes.DBSnapshot
-	p := rds.NewDescribeDBSnapshotsPaginator(c, q)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return one(fromErr("target", classify(err, "describe %s", what)))
-		}
-		snaps = append(snaps, out.DBSnapshots...)
-	}
 	before, _ := time.Parse(time.RFC3339, in.SnapshotBefore)
-	owner := fmt.Sprintf("named %q", in.SnapshotID)
-	if in.SnapshotID == "" {
-		owner = fmt.Sprintf("of DB instance %q", in.SourceInstanceID)
-	}
-	newest, err := newestBefore(snaps, dbSnapshotInfo, before, owner)
+	newest, err := dbSnapshot(ctx, c, in.SnapshotID, in.SourceInstanceID, before)
 	if err != nil {
-		return one(notReady("target", "%v", err))
+		return one(fromErr("target", err))
 	}
 	return one(fresh(t, fmt.Sprintf("DB snapshot %q", awssdk.ToString(newest.DBSnapshotIdentifier)), *newest.SnapshotCreateTime))
 }

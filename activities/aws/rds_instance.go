@@ -250,11 +250,14 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 	snapshot := in.SnapshotID
 	inst, created, err := a.buildInstance(ctx, c, req, in.InstanceID, in.Wait, func() (*rdstypes.DBInstance, error) {
 		if snapshot == "" {
-			newest, err := newestSnapshot(ctx, c, in.SourceInstanceID, before)
+			if in.SourceInstanceID == "" {
+				return nil, invalid("restore DB instance: give db_snapshot_identifier or source_db_instance_identifier")
+			}
+			newest, err := dbSnapshot(ctx, c, "", in.SourceInstanceID, before)
 			if err != nil {
 				return nil, err
 			}
-			snapshot = newest
+			snapshot = awssdk.ToString(newest.DBSnapshotIdentifier)
 		}
 		input := &rds.RestoreDBInstanceFromDBSnapshotInput{
 			DBInstanceIdentifier: awssdk.String(in.InstanceID),
@@ -280,26 +283,26 @@ func (a *Actions) restoreInstance(ctx context.Context, c instanceRestorer, req a
 	return r, nil
 }
 
-// newestSnapshot is the identifier of the newest available snapshot of an instance,
-// created before before when it is not zero.
-func newestSnapshot(ctx context.Context, c instanceRestorer, instanceID string, before time.Time) (string, error) {
-	if instanceID == "" {
-		return "", invalid("restore DB instance: give db_snapshot_identifier or source_db_instance_identifier")
+// dbSnapshot is the DB snapshot named id, or the newest available snapshot of the
+// instance source, created before before when it is not zero.
+func dbSnapshot(ctx context.Context, c rds.DescribeDBSnapshotsAPIClient, id, source string, before time.Time) (rdstypes.DBSnapshot, error) {
+	q, what, owner := &rds.DescribeDBSnapshotsInput{}, fmt.Sprintf("DB snapshot %q", id), fmt.Sprintf("named %q", id)
+	if id == "" {
+		q.DBInstanceIdentifier = awssdk.String(source)
+		what, owner = fmt.Sprintf("the snapshots of DB instance %q", source), fmt.Sprintf("of DB instance %q", source)
+	} else {
+		q.DBSnapshotIdentifier = awssdk.String(id)
 	}
 	var snaps []rdstypes.DBSnapshot
-	p := rds.NewDescribeDBSnapshotsPaginator(c, &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: awssdk.String(instanceID)})
+	p := rds.NewDescribeDBSnapshotsPaginator(c, q)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return "", classify(err, "list snapshots of DB instance %q", instanceID)
+			return rdstypes.DBSnapshot{}, classify(err, "describe %s", what)
 		}
 		snaps = append(snaps, out.DBSnapshots...)
 	}
-	s, err := newestBefore(snaps, dbSnapshotInfo, before, fmt.Sprintf("of DB instance %q", instanceID))
-	if err != nil {
-		return "", err
-	}
-	return awssdk.ToString(s.DBSnapshotIdentifier), nil
+	return newestBefore(snaps, dbSnapshotInfo, before, owner)
 }
 
 // snapshotBefore reads a restore's snapshot_before: zero when not given.
