@@ -93,6 +93,30 @@ func restoredFrom(t *ddbtypes.TableDescription, source string) bool {
 	return arn == source || strings.HasSuffix(arn, ":table/"+source)
 }
 
+// restoreInput is the RestoreTableToPointInTime request for the step, at the time read
+// by restoreTime.
+func (in tableRestoreInput) restoreInput(at time.Time) *dynamodb.RestoreTableToPointInTimeInput {
+	input := &dynamodb.RestoreTableToPointInTimeInput{TargetTableName: awssdk.String(in.TargetTable)}
+	if strings.HasPrefix(in.SourceTable, "arn:") {
+		input.SourceTableArn = awssdk.String(in.SourceTable)
+	} else {
+		input.SourceTableName = awssdk.String(in.SourceTable)
+	}
+	if in.UseLatestRestorableTime {
+		input.UseLatestRestorableTime = awssdk.Bool(true)
+	} else {
+		input.RestoreDateTime = awssdk.Time(at)
+	}
+	if in.BillingMode != "" {
+		input.BillingModeOverride = ddbtypes.BillingMode(in.BillingMode)
+	}
+	if in.KMSKeyID != "" {
+		input.SSESpecificationOverride = &ddbtypes.SSESpecification{Enabled: awssdk.Bool(true),
+			SSEType: ddbtypes.SSETypeKms, KMSMasterKeyId: awssdk.String(in.KMSKeyID)}
+	}
+	return input
+}
+
 func (a *Actions) restoreTable(ctx context.Context, c tableRestorer, in tableRestoreInput) (activities.Result, error) {
 	what := fmt.Sprintf("restore DynamoDB table %q into %q", in.SourceTable, in.TargetTable)
 	at, err := restoreTime(what, in.RestoreTime, in.UseLatestRestorableTime)
@@ -103,40 +127,19 @@ func (a *Actions) restoreTable(ctx context.Context, c tableRestorer, in tableRes
 	if err != nil {
 		return nil, err
 	}
-	created := existing == nil
-	if existing != nil && !restoredFrom(existing, in.SourceTable) {
-		return nil, invalid("%s: a table %q exists and is not a restore of %q; choose another target_table", what, in.TargetTable, in.SourceTable)
+	t, created, err := adoptOrStart(what, existing, func(t *ddbtypes.TableDescription) bool { return restoredFrom(t, in.SourceTable) },
+		fmt.Sprintf("a table %q exists and is not a restore of %q; choose another target_table", in.TargetTable, in.SourceTable),
+		"TableAlreadyExistsException", func() (*ddbtypes.TableDescription, error) {
+			logChange(ctx, "restore DynamoDB table to a point in time", "source", in.SourceTable, "target", in.TargetTable, "time", in.RestoreTime)
+			out, err := c.RestoreTableToPointInTime(ctx, in.restoreInput(at))
+			if err != nil {
+				return nil, classify(err, "%s", what)
+			}
+			return out.TableDescription, nil
+		})
+	if err != nil {
+		return nil, err
 	}
-	if existing == nil {
-		input := &dynamodb.RestoreTableToPointInTimeInput{TargetTableName: awssdk.String(in.TargetTable)}
-		if strings.HasPrefix(in.SourceTable, "arn:") {
-			input.SourceTableArn = awssdk.String(in.SourceTable)
-		} else {
-			input.SourceTableName = awssdk.String(in.SourceTable)
-		}
-		if in.UseLatestRestorableTime {
-			input.UseLatestRestorableTime = awssdk.Bool(true)
-		} else {
-			input.RestoreDateTime = awssdk.Time(at)
-		}
-		if in.BillingMode != "" {
-			input.BillingModeOverride = ddbtypes.BillingMode(in.BillingMode)
-		}
-		if in.KMSKeyID != "" {
-			input.SSESpecificationOverride = &ddbtypes.SSESpecification{Enabled: awssdk.Bool(true),
-				SSEType: ddbtypes.SSETypeKms, KMSMasterKeyId: awssdk.String(in.KMSKeyID)}
-		}
-		logChange(ctx, "restore DynamoDB table to a point in time", "source", in.SourceTable, "target", in.TargetTable, "time", in.RestoreTime)
-		out, err := c.RestoreTableToPointInTime(ctx, input)
-		if errorCode(err) == "TableAlreadyExistsException" {
-			return nil, fmt.Errorf("%s: created concurrently, retry to adopt it: %w", what, err)
-		}
-		if err != nil {
-			return nil, classify(err, "%s", what)
-		}
-		existing = out.TableDescription
-	}
-	t := existing
 	if in.Wait {
 		_, err := a.poll(ctx, fmt.Sprintf("DynamoDB table %q ACTIVE", in.TargetTable), func(ctx context.Context) (bool, string, error) {
 			got, err := describeTable(ctx, c, in.TargetTable)
