@@ -102,11 +102,7 @@ func (in tableRestoreInput) restoreInput(at time.Time) *dynamodb.RestoreTableToP
 	} else {
 		input.SourceTableName = awssdk.String(in.SourceTable)
 	}
-	if in.UseLatestRestorableTime {
-		input.UseLatestRestorableTime = awssdk.Bool(true)
-	} else {
-		input.RestoreDateTime = awssdk.Time(at)
-	}
+	input.UseLatestRestorableTime, input.RestoreDateTime = restorePoint(in.UseLatestRestorableTime, at)
 	if in.BillingMode != "" {
 		input.BillingModeOverride = ddbtypes.BillingMode(in.BillingMode)
 	}

@@ -119,11 +119,7 @@ func (a *Actions) restoreCluster(ctx context.Context, c clusterRestorer, req act
 			DeletionProtection:          awssdk.Bool(in.DeletionProtection),
 			Tags:                        tags,
 		}
-		if in.UseLatestRestorableTime {
-			input.UseLatestRestorableTime = awssdk.Bool(true)
-		} else {
-			input.RestoreToTime = awssdk.Time(at)
-		}
+		input.UseLatestRestorableTime, input.RestoreToTime = restorePoint(in.UseLatestRestorableTime, at)
 		logChange(ctx, "restore Aurora cluster to a point in time", "cluster", in.ClusterID, "source", in.SourceClusterID, "time", in.RestoreTime)
 		out, err := c.RestoreDBClusterToPointInTime(ctx, input)
 		if err != nil {

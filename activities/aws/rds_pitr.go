@@ -102,11 +102,7 @@ func (a *Actions) restoreToPointInTime(ctx context.Context, c pointInTimeRestore
 		} else {
 			input.SourceDBInstanceAutomatedBackupsArn = awssdk.String(in.SourceAutomatedBackups)
 		}
-		if in.UseLatestRestorableTime {
-			input.UseLatestRestorableTime = awssdk.Bool(true)
-		} else {
-			input.RestoreTime = awssdk.Time(at)
-		}
+		input.UseLatestRestorableTime, input.RestoreTime = restorePoint(in.UseLatestRestorableTime, at)
 		in.toPointInTime(input)
 		logChange(ctx, "restore RDS instance to a point in time", "instance", in.InstanceID, "source", source, "time", in.RestoreTime)
 		out, err := c.RestoreDBInstanceToPointInTime(ctx, input)

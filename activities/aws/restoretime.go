@@ -1,6 +1,10 @@
 package aws
 
-import "time"
+import (
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+)
 
 // restoreTime reads the time a point-in-time restore goes to: restore_time, or
 // use_latest_restorable_time, and exactly one of them (RestoreDBInstanceToPointInTime and
@@ -22,4 +26,14 @@ func restoreTime(what, at string, latest bool) (time.Time, error) {
 		return time.Time{}, invalid("%s: restore_time %q is not an RFC 3339 time (e.g. 2026-12-03T08:14:00Z)", what, at)
 	}
 	return t, nil
+}
+
+// restorePoint is the time restoreTime read as the restore requests take it: their
+// UseLatestRestorableTime, or their time (RestoreTime, RestoreToTime, RestoreDateTime),
+// never both (the same API references).
+func restorePoint(latest bool, at time.Time) (*bool, *time.Time) {
+	if latest {
+		return awssdk.Bool(true), nil
+	}
+	return nil, awssdk.Time(at)
 }
