@@ -71,6 +71,12 @@ var (
 		func(cl *rdstypes.DBCluster) *string { return cl.Status }}
 )
 
+// namedBy is the resource as a step names it by another input (a restore's source).
+func (k rdsResource[R]) namedBy(input string) rdsResource[R] {
+	k.input = input
+	return k
+}
+
 // rdsTarget reads the DB instance or cluster id, named before the run. One that does not
 // exist is not ready when the step needs it now (must); otherwise (a wait or a clean-up,
 // whose target an earlier step may create) a warning.
@@ -387,7 +393,7 @@ func restorable(t readiness.Target, what, restoreTime string, earliest, latest *
 // checkClusterPointInTime: the source Aurora cluster exists and can be restored to a
 // time within the RPO (and to restore_time).
 func (a *Actions) checkClusterPointInTime(ctx context.Context, t readiness.Target, in clusterRestoreInput) []readiness.Finding {
-	cl, f := rdsTarget(ctx, a, t, in.Scope, dbClusterResource, in.SourceClusterID, true)
+	cl, f := rdsTarget(ctx, a, t, in.Scope, dbClusterResource.namedBy("source_db_cluster_identifier"), in.SourceClusterID, true)
 	if cl == nil {
 		return one(f)
 	}

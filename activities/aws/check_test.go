@@ -390,3 +390,28 @@ func TestCheckAuroraClusterSnapshotRestore(t *testing.T) {
 	fs = only(e.check(t, "aws.rds.restore_cluster_from_snapshot", "{db_cluster_snapshot_identifier: gone, writer_db_instance_class: db.r6g.large}", false), "target")
 	assert.Equal(t, []string{`not ready: no available snapshot named "gone"`}, fs)
 }
+
+// TestCheckOfARestoreWhoseSourceComesFromAnEarlierStep: a point-in-time restore of a
+// cluster an earlier step names (its source_db_cluster_identifier a step output) has
+// nothing to read before the run, and says so naming that input (it named the new
+// cluster's db_cluster_identifier, which the step gives as a literal).
+func TestCheckOfARestoreWhoseSourceComesFromAnEarlierStep(t *testing.T) {
+	e := newCheckEnv(t)
+	src := "apiVersion: bcdr.io/v1\nkind: Runbook\nmetadata: {name: check}\nobjectives: {rpo: 1h}\nsteps:\n" +
+		"  - id: find\n    uses: noop\n    outputs: {cluster: \"'payments-aurora'\"}\n" +
+		"  - id: step\n    uses: aws.rds.restore_cluster_to_point_in_time\n    needs: [find]\n" +
+		"    with: {source_db_cluster_identifier: '${{ steps.find.outputs.cluster }}', db_cluster_identifier: restored," +
+		" use_latest_restorable_time: true, writer_db_instance_class: db.r6g.large, allow_default_network: true}\n"
+	rb, diags := runbooks.Parse("check.yaml", []byte(src), e.reg)
+	require.False(t, diags.HasErrors(), "%s", diags.Error())
+	rep, err := readiness.Check(testCtx(t), rb, e.reg, readiness.Options{Kinds: e.a.Checkers()})
+	require.NoError(t, err)
+	var step []readiness.Finding
+	for _, f := range rep.Findings {
+		if f.Step == "step" {
+			step = append(step, f)
+		}
+	}
+	assert.Equal(t, []string{"ready: source_db_cluster_identifier comes from an earlier step during the run: nothing to check before"},
+		only(step, "target"))
+}
