@@ -76,3 +76,14 @@ func TestListParams(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 }
+
+// TestUndeclaredNamesTheGivenParametersNoRunbookDeclares: a value given for a parameter
+// that none of the runbooks declares is named (sorted), whichever runbook declares the rest.
+func TestUndeclaredNamesTheGivenParametersNoRunbookDeclares(t *testing.T) {
+	a := &Runbook{Parameters: []Parameter{{Name: "region"}}}
+	b := &Runbook{Parameters: []Parameter{{Name: "table"}}}
+	given := map[string]string{"table": "t", "regoin": "x", "region": "eu-west-1", "zone": "z"}
+	assert.Equal(t, []string{"regoin", "zone"}, Undeclared([]*Runbook{a, b}, given))
+	assert.Empty(t, Undeclared([]*Runbook{a, b}, map[string]string{"region": "r", "table": "t"}))
+	assert.Equal(t, []string{"region"}, Undeclared(nil, map[string]string{"region": "r"}))
+}

@@ -1,6 +1,8 @@
 package runbooks
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/bcdr/bcdr/internal/yamlnode"
@@ -225,6 +227,22 @@ type Duration time.Duration
 
 // Std returns d as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Undeclared returns, sorted, the names in given that none of rbs declares as a
+// parameter: a typo that would otherwise be ignored and leave a default in its place.
+func Undeclared(rbs []*Runbook, given map[string]string) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		found := false
+		for _, rb := range rbs {
+			found = found || slices.ContainsFunc(rb.Parameters, func(p Parameter) bool { return p.Name == name })
+		}
+		if !found {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
 // Step returns the step with the given id, or nil.
 func (r *Runbook) Step(id string) *Step {

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -197,14 +195,8 @@ func (a *app) drills(ctx context.Context) ([]readiness.Drill, error) {
 // check the defaults silently).
 func undeclared(rbs []*runbooks.Runbook, given map[string]string) error {
 	var errs []error
-	for _, name := range slices.Sorted(maps.Keys(given)) {
-		found := false
-		for _, rb := range rbs {
-			found = found || slices.ContainsFunc(rb.Parameters, func(p runbooks.Parameter) bool { return p.Name == name })
-		}
-		if !found {
-			errs = append(errs, fmt.Errorf("--param %s: no runbook given declares it", name))
-		}
+	for _, name := range runbooks.Undeclared(rbs, given) {
+		errs = append(errs, fmt.Errorf("--param %s: no runbook given declares it", name))
 	}
 	return errors.Join(errs...)
 }

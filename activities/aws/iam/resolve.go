@@ -3,7 +3,6 @@ package iam
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,14 +18,8 @@ const unknown = "\x00unknown\x00"
 // otherwise widen the policy silently).
 func checkParams(rbs []*runbooks.Runbook, given map[string]string) error {
 	var errs []error
-	for _, name := range slices.Sorted(maps.Keys(given)) {
-		found := false
-		for _, rb := range rbs {
-			found = found || slices.ContainsFunc(rb.Parameters, func(p runbooks.Parameter) bool { return p.Name == name })
-		}
-		if !found {
-			errs = append(errs, fmt.Errorf("parameter %q: no runbook given declares it", name))
-		}
+	for _, name := range runbooks.Undeclared(rbs, given) {
+		errs = append(errs, fmt.Errorf("parameter %q: no runbook given declares it", name))
 	}
 	return errors.Join(errs...)
 }
