@@ -296,33 +296,74 @@ func (e *Engine) run(ctx context.Context, runID string) (workflows.Status, error
 }
 
 // queryStatus asks a running run for its status. The engine's matching service hands
-// the query to a worker; when matching (or the frontend's connection to it) restarts
-// mid-query, the engine drops it (Canceled or Unavailable) although the run is fine, and
-// a new matching process answers within a second. The query is asked again, a few times
-// and only while the caller waits, so that an operator's status read rides out a restart
-// of an engine service instead of failing (make cluster-test kills each service).
+// the query to a worker. When matching (or the frontend's or history's connection to it)
+// restarts, the engine drops the query (Canceled or Unavailable), or holds it and then
+// says that no worker polled its task queue recently: the workers poll the new process
+// only after their poll backoff, up to 10 s in the SDK. make cluster-test's
+// TestTemporalServiceKilledMidRecovery saw both: a query held 9.2 s, then "stream
+// terminated by RST_STREAM with error code: CANCEL", and "no poller seen for task queue
+// recently" 1.2 s after a restart of matching, while the run went on and ended well.
+//
+// So each try has its own deadline, doubling from statusTry (matching holds a query up
+// to its deadline less a second waiting for a poller, and a run with a long history
+// that no worker has cached is replayed to answer), and a dropped or expired try is
+// asked again until statusBudget has passed or the caller stops waiting; "no poller" is
+// asked again for statusNoPoller only, so that a status read with every worker down says
+// so within seconds. An answer that is a refusal is returned at once.
 func queryStatus(ctx context.Context, c client.Client, runID string) (converter.EncodedValue, error) {
-	wait := 200 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		v, err := c.QueryWorkflow(ctx, runID, "", workflows.QueryStatus)
-		if err == nil || attempt == 4 || ctx.Err() != nil || !droppedByEngine(err) {
+	began := time.Now()
+	budget, cancel := context.WithTimeout(ctx, statusBudget)
+	defer cancel()
+	try, pause := statusTry, statusPause
+	for {
+		tctx, cancelTry := context.WithTimeout(budget, try)
+		v, err := c.QueryWorkflow(tctx, runID, "", workflows.QueryStatus)
+		expired := tctx.Err() != nil
+		cancelTry()
+		switch {
+		case err == nil || budget.Err() != nil:
+			return v, err
+		case noPoller(err):
+			if time.Since(began) >= statusNoPoller {
+				return v, err
+			}
+		case !expired && !droppedByEngine(err):
 			return v, err
 		}
 		select {
-		case <-ctx.Done():
+		case <-budget.Done():
 			return nil, err
-		case <-time.After(wait):
+		case <-time.After(pause):
 		}
-		wait *= 2
+		try, pause = 2*try, min(2*pause, time.Second)
 	}
 }
+
+// statusTry is how long the first try of a status query may take, statusPause the first
+// pause before the next try, statusBudget how long a status read waits for an engine that
+// drops its queries, and statusNoPoller how long it waits for a worker to poll again
+// (see queryStatus).
+var (
+	statusTry, statusPause       = 4 * time.Second, 200 * time.Millisecond
+	statusBudget, statusNoPoller = 30 * time.Second, 12 * time.Second
+)
 
 // droppedByEngine tells an engine that dropped a request (a service restarting) from one
 // that answered it.
 func droppedByEngine(err error) bool {
 	var canceled *serviceerror.Canceled
 	var unavailable *serviceerror.Unavailable
-	return errors.As(err, &canceled) || errors.As(err, &unavailable)
+	var expired *serviceerror.DeadlineExceeded
+	return errors.As(err, &canceled) || errors.As(err, &unavailable) || errors.As(err, &expired) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// noPoller tells the engine's answer that no worker has polled the task queue recently
+// (go.temporal.io/server service/matching/matcher.go, errNoRecentPoller: a
+// FailedPrecondition, told apart from the others by its text only).
+func noPoller(err error) bool {
+	var fp *serviceerror.FailedPrecondition
+	return errors.As(err, &fp) && strings.Contains(fp.Message, "no poller seen")
 }
 
 // Wait implements Runs.
@@ -426,6 +467,9 @@ func temporalError(err error, what string) error {
 		return errorf(http.StatusConflict, "", "%s: refused: %s", what, app.Message())
 	case errors.Is(err, context.DeadlineExceeded):
 		return errorf(http.StatusGatewayTimeout, "", "%s: the engine did not answer in time", what)
+	case noPoller(err):
+		return errorf(http.StatusServiceUnavailable, "", "%s: no bcdr worker is polling the run's task queue (the engine has seen none recently): "+
+			"start 'bcdr worker' with this namespace and task queue, or check that the workers reach the engine", what)
 	}
 	return errorf(http.StatusBadGateway, "", "%s: %v", what, err)
 }
