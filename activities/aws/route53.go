@@ -184,21 +184,33 @@ func (a *Actions) upsertRecord(ctx context.Context, c recordChanger, in upsertRe
 		if current != nil && sameRecord(*current, want) {
 			return recordChange{changeProgress: prog, Status: "INSYNC"}, nil
 		}
-		logChange(ctx, "upsert Route 53 record", "record", desc)
-		out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
-			HostedZoneId: awssdk.String(zoneID(in.HostedZoneID)),
-			ChangeBatch: &r53types.ChangeBatch{
-				Comment: awssdk.String("bcdr"),
-				Changes: []r53types.Change{{Action: r53types.ChangeActionUpsert, ResourceRecordSet: &want}},
-			},
-		})
-		if err != nil {
-			return recordChange{}, classify(err, "upsert record %s", desc)
+		if err := submitChange(ctx, c, in.HostedZoneID, r53types.ChangeActionUpsert, &want, desc, &prog); err != nil {
+			return recordChange{}, err
 		}
-		prog.ChangeID = awssdk.ToString(out.ChangeInfo.Id)
-		saveProgress(ctx, prog)
 	}
 	return a.settle(ctx, c, prog, in.Wait)
+}
+
+// submitChange makes the one change of an upsert or a delete (action, on the record set
+// rs, which desc names) and records its id in prog, saved with the record before in the
+// heartbeat, so that a retried attempt waits for this change instead of making another.
+func submitChange(ctx context.Context, c recordChanger, zone string, action r53types.ChangeAction,
+	rs *r53types.ResourceRecordSet, desc string, prog *changeProgress) error {
+	verb := strings.ToLower(string(action)) // "upsert", "delete"
+	logChange(ctx, verb+" Route 53 record", "record", desc)
+	out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
+		HostedZoneId: awssdk.String(zoneID(zone)),
+		ChangeBatch: &r53types.ChangeBatch{
+			Comment: awssdk.String("bcdr"),
+			Changes: []r53types.Change{{Action: action, ResourceRecordSet: rs}},
+		},
+	})
+	if err != nil {
+		return classify(err, "%s record %s", verb, desc)
+	}
+	prog.ChangeID = awssdk.ToString(out.ChangeInfo.Id)
+	saveProgress(ctx, *prog)
+	return nil
 }
 
 // keepFromExisting keeps what an UPSERT would otherwise drop: "UPSERT: If a resource
@@ -311,19 +323,9 @@ func (a *Actions) deleteRecord(ctx context.Context, c recordChanger, in deleteRe
 			return recordChange{Status: "INSYNC"}, nil
 		}
 		prog.PreviousExisted, prog.Previous = true, recordFromSet(in.HostedZoneID, *current)
-		logChange(ctx, "delete Route 53 record", "record", desc)
-		out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
-			HostedZoneId: awssdk.String(zoneID(in.HostedZoneID)),
-			ChangeBatch: &r53types.ChangeBatch{
-				Comment: awssdk.String("bcdr"),
-				Changes: []r53types.Change{{Action: r53types.ChangeActionDelete, ResourceRecordSet: current}},
-			},
-		})
-		if err != nil {
-			return recordChange{}, classify(err, "delete record %s", desc)
+		if err := submitChange(ctx, c, in.HostedZoneID, r53types.ChangeActionDelete, current, desc, &prog); err != nil {
+			return recordChange{}, err
 		}
-		prog.ChangeID = awssdk.ToString(out.ChangeInfo.Id)
-		saveProgress(ctx, prog)
 	}
 	return a.settle(ctx, c, prog, in.Wait)
 }
