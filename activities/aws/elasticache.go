@@ -57,14 +57,10 @@ type globalDatastoreFailer interface {
 
 // ElastiCacheFailoverGlobalDatastore carries out aws.elasticache.failover_global_datastore.
 func (a *Actions) ElastiCacheFailoverGlobalDatastore(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return elasticacheFailoverGlobalSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in globalDatastoreInput) (activities.Result, error) {
-		in.Scope = a.resolve(in.Scope)
-		c, err := a.elasticacheClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return elasticacheFailoverGlobalSpec.run(ctx, req, withClient(a.elasticacheClient, func(ctx context.Context, req activities.Request, in globalDatastoreInput, c *elasticache.Client) (activities.Result, error) {
+		in.Scope = a.resolve(in.Scope) // the region the client acts in: the step names it in its calls and messages
 		return a.failoverGlobalDatastore(ctx, c, in)
-	})
+	}))
 }
 
 // describeDatastore reads a global datastore with its members, and the member in region

@@ -51,14 +51,10 @@ type secretPromoter interface {
 
 // SecretsManagerPromoteReplica carries out aws.secretsmanager.promote_replica.
 func (a *Actions) SecretsManagerPromoteReplica(ctx context.Context, req activities.Request) (activities.Result, error) {
-	return secretsPromoteReplicaSpec.run(ctx, req, func(ctx context.Context, req activities.Request, in promoteSecretInput) (activities.Result, error) {
-		in.Scope = a.resolve(in.Scope)
-		c, err := a.secretsClient(ctx, in.Scope)
-		if err != nil {
-			return nil, err
-		}
+	return secretsPromoteReplicaSpec.run(ctx, req, withClient(a.secretsClient, func(ctx context.Context, req activities.Request, in promoteSecretInput, c *secretsmanager.Client) (activities.Result, error) {
+		in.Scope = a.resolve(in.Scope) // the region the client acts in: the step names it in its calls and messages
 		return a.promoteSecret(ctx, c, in)
-	})
+	}))
 }
 
 // describeSecret reads a secret (or its replica) in the client's region.
