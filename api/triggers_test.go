@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/duration"
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/internal/fixture"
 	"github.com/bcdr/bcdr/runbooks"
@@ -118,7 +119,7 @@ func execution(id string, status enumspb.WorkflowExecutionStatus, start time.Tim
 func TestTriggerDedupFollowsTheFiring(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 2, 59, 59, 0, time.UTC)
 	firing := alert{Status: "firing", Fingerprint: "f00d", Labels: map[string]string{"alertname": "RegionDown"}, StartsAt: t0.Add(-time.Minute)}
-	tr := config.Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "drill", DedupWindow: config.Duration(20 * time.Second)}
+	tr := config.Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "drill", DedupWindow: duration.Duration(20 * time.Second)}
 	fire := func(a alert, at time.Time, runs ...*workflowpb.WorkflowExecutionInfo) (RunRef, []string) {
 		engine, started := engineWith(t, runs...)
 		s := testServer(t)

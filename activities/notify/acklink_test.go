@@ -14,6 +14,7 @@ import (
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/activities/notify/notifytest"
 	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/duration"
 	"github.com/bcdr/bcdr/internal/identity"
 )
 
@@ -31,7 +32,7 @@ func TestRollCallNotificationCarriesOneLinkPerPerson(t *testing.T) {
 			"mail": {Type: "email", SMTP: mail.Addr, From: "bcdr@example.com", To: []string{"dr@example.com"}},
 		},
 		Routes:     []config.Route{{Channels: []string{"hook", "mail"}}},
-		AckLinkTTL: config.Duration(2 * time.Hour),
+		AckLinkTTL: duration.Duration(2 * time.Hour),
 	}, Options{Backoff: time.Millisecond, AckKey: key, AckURL: "https://bcdr.example.com/", Members: func(group string) []string {
 		return map[string][]string{"dba": {"carol", "alice"}}[group]
 	}})

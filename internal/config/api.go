@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/bcdr/bcdr/internal/duration"
 )
 
 // Server says where the CLI finds a bcdr API server. With a URL set, the CLI starts and
@@ -70,13 +72,13 @@ type Trigger struct {
 	// Params are Go templates over the alert: {{ .Labels.region }}, {{ .Annotations.x }}.
 	Params map[string]string `mapstructure:"params" yaml:"params" json:"params"`
 	// MinInterval is the least time between two runs this trigger starts.
-	MinInterval Duration `mapstructure:"min_interval" yaml:"min_interval" json:"min_interval"`
+	MinInterval duration.Duration `mapstructure:"min_interval" yaml:"min_interval" json:"min_interval"`
 	// DedupWindow: an alert that gives no start time (startsAt, StateChangeTime) starts
 	// one run within this window of its last one; alerts that do are de-duplicated by it.
-	DedupWindow Duration `mapstructure:"dedup_window" yaml:"dedup_window" json:"dedup_window"`
+	DedupWindow duration.Duration `mapstructure:"dedup_window" yaml:"dedup_window" json:"dedup_window"`
 	// Approvers, when set, must approve before the first step runs.
-	Approvers     []string `mapstructure:"approvers" yaml:"approvers" json:"approvers"`
-	HoldOnFailure Duration `mapstructure:"hold_on_failure" yaml:"hold_on_failure" json:"hold_on_failure"`
+	Approvers     []string          `mapstructure:"approvers" yaml:"approvers" json:"approvers"`
+	HoldOnFailure duration.Duration `mapstructure:"hold_on_failure" yaml:"hold_on_failure" json:"hold_on_failure"`
 }
 
 // Notify routes run events to channels.
@@ -85,7 +87,7 @@ type Notify struct {
 	Routes   []Route            `mapstructure:"routes" yaml:"routes" json:"routes"`
 	// AckLinkTTL is how long a roll call's acknowledgement link is valid (default 24h);
 	// links are made when http.public_url is set.
-	AckLinkTTL Duration `mapstructure:"ack_link_ttl" yaml:"ack_link_ttl" json:"ack_link_ttl"`
+	AckLinkTTL duration.Duration `mapstructure:"ack_link_ttl" yaml:"ack_link_ttl" json:"ack_link_ttl"`
 	// PeopleChannel names an email channel whose server, account and from address a roll
 	// call also writes through to each person it names who has an email among the service
 	// catalogue's contacts: one mail each, with only their own acknowledgement link. A
@@ -125,7 +127,7 @@ type Drills struct {
 	// RunbookDirs hold the runbooks the API may start by name, besides the library.
 	RunbookDirs []string `mapstructure:"runbook_dirs" yaml:"runbook_dirs" json:"runbook_dirs"`
 	// Cadence maps a tier ("1") to the longest time between two successful drills.
-	Cadence map[string]Duration `mapstructure:"cadence" yaml:"cadence" json:"cadence"`
+	Cadence map[string]duration.Duration `mapstructure:"cadence" yaml:"cadence" json:"cadence"`
 }
 
 // Roles are the API roles, from least to most powerful.

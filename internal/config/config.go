@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bcdr/bcdr/runbooks"
+	"github.com/bcdr/bcdr/internal/duration"
 )
 
 // Config is bcdr's effective configuration, from flags, then BCDR_* environment
@@ -46,7 +46,7 @@ type Config struct {
 	Egress Egress `mapstructure:"egress" yaml:"egress" json:"egress"`
 	// OutageWindow is how long before a run its declared outage start may lie; a start
 	// further back, or in the future, is refused.
-	OutageWindow Duration `mapstructure:"outage_window" yaml:"outage_window" json:"outage_window"`
+	OutageWindow duration.Duration `mapstructure:"outage_window" yaml:"outage_window" json:"outage_window"`
 	// Policy is what runs must meet beside their runbooks' policies (see policy.go).
 	Policy Policy `mapstructure:"policy" yaml:"policy" json:"policy"`
 	// Catalogue is the service catalogue file: the services, tiers, targets and drill
@@ -75,10 +75,10 @@ type TLS struct {
 
 // Dev configures the embedded engine of `bcdr dev`.
 type Dev struct {
-	IP           string   `mapstructure:"ip" yaml:"ip" json:"ip"`
-	FrontendPort int      `mapstructure:"frontend_port" yaml:"frontend_port" json:"frontend_port"`
-	UIPort       int      `mapstructure:"ui_port" yaml:"ui_port" json:"ui_port"` // 0 disables the Temporal Web UI
-	Retention    Duration `mapstructure:"retention" yaml:"retention" json:"retention"`
+	IP           string            `mapstructure:"ip" yaml:"ip" json:"ip"`
+	FrontendPort int               `mapstructure:"frontend_port" yaml:"frontend_port" json:"frontend_port"`
+	UIPort       int               `mapstructure:"ui_port" yaml:"ui_port" json:"ui_port"` // 0 disables the Temporal Web UI
+	Retention    duration.Duration `mapstructure:"retention" yaml:"retention" json:"retention"`
 }
 
 // HTTP configures the bcdr API and dashboard server.
@@ -118,11 +118,11 @@ type AWS struct {
 // Evidence configures the evidence store: a local folder (Dir, default
 // data_dir/evidence) or, with S3Bucket, an S3 bucket.
 type Evidence struct {
-	Dir          string   `mapstructure:"dir" yaml:"dir" json:"dir"`
-	S3Bucket     string   `mapstructure:"s3_bucket" yaml:"s3_bucket" json:"s3_bucket"`
-	S3Prefix     string   `mapstructure:"s3_prefix" yaml:"s3_prefix" json:"s3_prefix"`
-	S3Retention  Duration `mapstructure:"s3_retention" yaml:"s3_retention" json:"s3_retention"`
-	S3Governance bool     `mapstructure:"s3_governance" yaml:"s3_governance" json:"s3_governance"`
+	Dir          string            `mapstructure:"dir" yaml:"dir" json:"dir"`
+	S3Bucket     string            `mapstructure:"s3_bucket" yaml:"s3_bucket" json:"s3_bucket"`
+	S3Prefix     string            `mapstructure:"s3_prefix" yaml:"s3_prefix" json:"s3_prefix"`
+	S3Retention  duration.Duration `mapstructure:"s3_retention" yaml:"s3_retention" json:"s3_retention"`
+	S3Governance bool              `mapstructure:"s3_governance" yaml:"s3_governance" json:"s3_governance"`
 	// Anchor is a file, outside the store, where every bundle's position and hash is also
 	// recorded, so that removing the newest bundles is detected: default
 	// data_dir/evidence.anchor for a folder store, none for S3 (whose Object Lock keeps
@@ -347,29 +347,4 @@ func (c Config) Masked() Config {
 	c.maskAPI()
 	c.maskCodec()
 	return c
-}
-
-// Duration is a time.Duration that reads and prints in bcdr's one duration format
-// (runbooks.ParseDuration: "30d", "1h30m"; Go's "720h" is read too).
-type Duration time.Duration
-
-// Std returns d as a time.Duration.
-func (d Duration) Std() time.Duration { return time.Duration(d) }
-
-// MarshalText prints d as runbooks write it ("30d", "1h30m").
-func (d Duration) MarshalText() ([]byte, error) {
-	if d < 0 { // runbooks.Duration has no negative form; validation names the key
-		return []byte(time.Duration(d).String()), nil
-	}
-	return []byte(runbooks.Duration(d).String()), nil
-}
-
-// UnmarshalText reads a duration: "90d", "1h30m", "720h".
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := runbooks.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
 }
