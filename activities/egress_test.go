@@ -1,4 +1,4 @@
-package activities
+package activities_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/egress"
 	"github.com/bcdr/bcdr/internal/egress/egresstest"
@@ -61,7 +62,7 @@ func refusal(t *testing.T, err error) *egress.Refused {
 	}
 	require.Error(t, err)
 	require.True(t, errors.As(err, &r), "want an egress refusal, got: %v", err)
-	assert.True(t, IsNonRetryable(err), "a refusal is not retried: %v", err)
+	assert.True(t, activities.IsNonRetryable(err), "a refusal is not retried: %v", err)
 	return r
 }
 
@@ -87,34 +88,34 @@ func TestStepCannotReadWebUISettings(t *testing.T) {
 	url := ui.URL + "/api/v1/settings"
 
 	t.Run("server", func(t *testing.T) {
-		h := NewHTTP(stepPolicy(t, serverConfig(), false, nil))
-		_, err := h.Check(ctx, Request{With: map[string]any{"url": url}})
+		h := activities.NewHTTP(stepPolicy(t, serverConfig(), false, nil))
+		_, err := h.Check(ctx, activities.Request{With: map[string]any{"url": url}})
 		r := refusal(t, err)
 		assert.Equal(t, ui.Listener.Addr().String(), r.Addr)
 		assert.Contains(t, err.Error(), "loopback addresses are refused outside bcdr dev")
 		assert.Contains(t, err.Error(), `add "127.0.0.1" (or a CIDR holding it) to egress.allow`)
-		_, err = h.Request(ctx, Request{With: map[string]any{"url": url, "method": "GET"}})
+		_, err = h.Request(ctx, activities.Request{With: map[string]any{"url": url, "method": "GET"}})
 		refusal(t, err)
-		_, err = h.Check(ctx, Request{With: map[string]any{"url": url, "expect_down": true}})
+		_, err = h.Check(ctx, activities.Request{With: map[string]any{"url": url, "expect_down": true}})
 		refusal(t, err) // a refusal is not "the endpoint is down"
 	})
 	t.Run("dev", func(t *testing.T) {
-		h := NewHTTP(stepPolicy(t, serverConfig(), true, nil, uiListener))
-		_, err := h.Check(ctx, Request{With: map[string]any{"url": url}})
+		h := activities.NewHTTP(stepPolicy(t, serverConfig(), true, nil, uiListener))
+		_, err := h.Check(ctx, activities.Request{With: map[string]any{"url": url}})
 		r := refusal(t, err)
 		assert.Contains(t, r.Reason, "the Temporal Web UI (dev.ui_port)")
 		assert.Contains(t, err.Error(), "no setting allows it")
 		port := strconv.Itoa(ui.Listener.Addr().(*net.TCPAddr).Port)
 		for _, u := range []string{"http://localhost:" + port + "/api/v1/settings", "http://0.0.0.0:" + port + "/api/v1/settings"} {
-			_, err := h.Check(ctx, Request{With: map[string]any{"url": u}})
+			_, err := h.Check(ctx, activities.Request{With: map[string]any{"url": u}})
 			refusal(t, err)
 		}
 	})
 	t.Run("server with loopback allowed still refuses the listener", func(t *testing.T) {
 		cfg := serverConfig()
 		cfg.Egress.Allow = []string{"127.0.0.0/8"}
-		h := NewHTTP(stepPolicy(t, cfg, false, nil, uiListener))
-		_, err := h.Check(ctx, Request{With: map[string]any{"url": url}})
+		h := activities.NewHTTP(stepPolicy(t, cfg, false, nil, uiListener))
+		_, err := h.Check(ctx, activities.Request{With: map[string]any{"url": url}})
 		refusal(t, err)
 	})
 	assert.Zero(t, ui.hits.Load(), "the Web UI was reached")
@@ -123,14 +124,14 @@ func TestStepCannotReadWebUISettings(t *testing.T) {
 // Attack: a step asks the instance metadata service for the worker's role credentials.
 func TestStepCannotReachInstanceMetadata(t *testing.T) {
 	countAttacks(t, "a step reads instance metadata")
-	h := NewHTTP(stepPolicy(t, serverConfig(), true, nil))
+	h := activities.NewHTTP(stepPolicy(t, serverConfig(), true, nil))
 	ctx := context.Background()
 	for _, url := range []string{
 		"http://169.254.169.254/latest/meta-data/iam/security-credentials/",
 		"http://[fd00:ec2::254]/latest/meta-data/",
 		"http://[::ffff:169.254.169.254]/latest/meta-data/",
 	} {
-		_, err := h.Request(ctx, Request{With: map[string]any{"url": url, "method": "GET"}})
+		_, err := h.Request(ctx, activities.Request{With: map[string]any{"url": url, "method": "GET"}})
 		r := refusal(t, err)
 		assert.Contains(t, r.Reason, "metadata", url)
 		assert.Contains(t, r.Remedy, "egress.allow", url)
@@ -146,8 +147,8 @@ func TestStepRedirectToRefusedHostIsRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			hop := newTarget(t, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) })
-			h := NewHTTP(stepPolicy(t, serverConfig(), true, nil, egress.Listener{What: "the Temporal Web UI", Address: ui.Listener.Addr().String()}))
-			_, err := h.Check(context.Background(), Request{With: map[string]any{"url": hop.URL}})
+			h := activities.NewHTTP(stepPolicy(t, serverConfig(), true, nil, egress.Listener{What: "the Temporal Web UI", Address: ui.Listener.Addr().String()}))
+			_, err := h.Check(context.Background(), activities.Request{With: map[string]any{"url": hop.URL}})
 			refusal(t, err)
 			assert.Equal(t, int32(1), hop.hits.Load(), "the allowed first hop is reached")
 		})
@@ -167,28 +168,28 @@ func TestStepNameResolvingToRefusedAddressIsRefused(t *testing.T) {
 	})
 	cfg := serverConfig()
 	cfg.Egress.Allow = []string{"*.example.test", "127.0.0.1"}
-	h := NewHTTP(stepPolicy(t, cfg, false, dns.Resolver()))
+	h := activities.NewHTTP(stepPolicy(t, cfg, false, dns.Resolver()))
 	ctx := context.Background()
 	url := func(host string) string { return "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/" }
 
-	_, err := h.Check(ctx, Request{With: map[string]any{"url": url("meta.example.test")}})
+	_, err := h.Check(ctx, activities.Request{With: map[string]any{"url": url("meta.example.test")}})
 	r := refusal(t, err)
 	assert.Equal(t, "meta.example.test", r.Host)
 	assert.True(t, strings.HasPrefix(r.Addr, "169.254.169.254:"), r.Addr)
 
-	out, err := h.Check(ctx, Request{With: map[string]any{"url": url("rebind.example.test")}})
+	out, err := h.Check(ctx, activities.Request{With: map[string]any{"url": url("rebind.example.test")}})
 	require.NoError(t, err, "an allowed name on an allowed address is reached")
 	assert.Equal(t, "ok", out["body"])
 	h.Client.CloseIdleConnections()
 	dns.Set("rebind.example.test", netip.MustParseAddr("169.254.169.254"))
-	_, err = h.Check(ctx, Request{With: map[string]any{"url": url("rebind.example.test")}})
+	_, err = h.Check(ctx, activities.Request{With: map[string]any{"url": url("rebind.example.test")}})
 	refusal(t, err)
 }
 
 // A notify step whose channel is a URL goes through the same policy.
 func TestNotifyToARefusedURLIsRefused(t *testing.T) {
-	b := &Basic{HTTP: NewHTTP(stepPolicy(t, serverConfig(), false, nil))}
-	_, err := b.Notify(context.Background(), Request{With: map[string]any{
+	b := &activities.Basic{HTTP: activities.NewHTTP(stepPolicy(t, serverConfig(), false, nil))}
+	_, err := b.Notify(context.Background(), activities.Request{With: map[string]any{
 		"channel": "http://169.254.169.254/latest/meta-data/", "message": "hello"}})
 	refusal(t, err)
 }
