@@ -25,7 +25,6 @@ import (
 	"github.com/bcdr/bcdr/activities/aws/awstest"
 	"github.com/bcdr/bcdr/activities/notify"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/readiness"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
@@ -110,9 +109,9 @@ func TestScheduledCheckNoticesADeletionWithinOneInterval(t *testing.T) {
 	h := &hook{}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	notifier := notify.New(config.Notify{
-		Channels: map[string]config.Channel{"dr": {Type: "webhook", URL: srv.URL}},
-		Routes:   []config.Route{{Channels: []string{"dr"}, Events: []string{activities.EventReadinessChanged}}},
+	notifier := notify.New(notify.Config{
+		Channels: map[string]notify.Channel{"dr": {Type: "webhook", URL: srv.URL}},
+		Routes:   []notify.Route{{Channels: []string{"dr"}, Events: []string{activities.EventReadinessChanged}}},
 	}, notify.Options{Attempts: 1})
 
 	var suite testsuite.WorkflowTestSuite

@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/bcdr/bcdr/activities"
-	"github.com/bcdr/bcdr/internal/config"
 )
 
 // Options are the notifier's dependencies.
@@ -45,7 +44,7 @@ type Options struct {
 // Notifier sends run events to the channels their routes name.
 type Notifier struct {
 	channels map[string]channel
-	routes   []config.Route
+	routes   []Route
 	opts     Options
 	ackTTL   time.Duration
 	people   *email // notify.people_channel's server; nil without one
@@ -62,7 +61,7 @@ type permanent struct{ error }
 func (p permanent) Unwrap() error { return p.error }
 
 // New returns a notifier for the configuration (validated by package config).
-func New(cfg config.Notify, opts Options) *Notifier {
+func New(cfg Config, opts Options) *Notifier {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -123,7 +122,7 @@ func (n *Notifier) Targets(ev activities.Event) []string {
 	return out
 }
 
-func matches(r config.Route, ev activities.Event, labels map[string]string) bool {
+func matches(r Route, ev activities.Event, labels map[string]string) bool {
 	in := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
 	if !in(r.Events, ev.Type) || !in(r.Runbooks, ev.Runbook) || !in(r.Services, ev.Service) || !in(r.Modes, ev.Mode) {
 		return false

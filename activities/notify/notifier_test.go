@@ -20,7 +20,6 @@ import (
 	"github.com/bcdr/bcdr/activities"
 	"github.com/bcdr/bcdr/activities/aws/awstest"
 	"github.com/bcdr/bcdr/activities/notify/notifytest"
-	"github.com/bcdr/bcdr/internal/config"
 )
 
 type receiver struct {
@@ -57,13 +56,13 @@ func TestChannelsReceiveSignedEvents(t *testing.T) {
 	hook, chat := newReceiver(t), newReceiver(t)
 	mail := notifytest.StartSMTP(t)
 	hook.fails.Store(1) // the first attempt is answered 503: the notifier retries
-	n := New(config.Notify{
-		Channels: map[string]config.Channel{
+	n := New(Config{
+		Channels: map[string]Channel{
 			"hook": {Type: "webhook", URL: hook.srv.URL, Secret: "s3cret"},
 			"chat": {Type: "slack", URL: chat.srv.URL},
 			"mail": {Type: "email", SMTP: mail.Addr, From: "bcdr@example.com", To: []string{"dr@example.com"}},
 		},
-		Routes: []config.Route{{Channels: []string{"hook", "chat", "mail"}}},
+		Routes: []Route{{Channels: []string{"hook", "chat", "mail"}}},
 	}, Options{Backoff: time.Millisecond})
 	require.NoError(t, n.Notify(context.Background(), event()))
 
@@ -85,10 +84,10 @@ func TestChannelsReceiveSignedEvents(t *testing.T) {
 }
 
 func TestRoutesSelectChannels(t *testing.T) {
-	n := New(config.Notify{
-		Channels: map[string]config.Channel{"all": {Type: "slack", URL: "http://x"}, "pay": {Type: "slack", URL: "http://x"},
+	n := New(Config{
+		Channels: map[string]Channel{"all": {Type: "slack", URL: "http://x"}, "pay": {Type: "slack", URL: "http://x"},
 			"prod": {Type: "slack", URL: "http://x"}, "fail": {Type: "slack", URL: "http://x"}},
-		Routes: []config.Route{
+		Routes: []Route{
 			{Channels: []string{"all"}},
 			{Channels: []string{"pay"}, Services: []string{"payments"}},
 			{Channels: []string{"prod"}, Labels: map[string]string{"environment": "prod"}},
@@ -112,10 +111,10 @@ func TestFailuresAreReportedNotHidden(t *testing.T) {
 	gone := newReceiver(t)
 	gone.srv.Close()
 	ok := newReceiver(t)
-	n := New(config.Notify{
-		Channels: map[string]config.Channel{"down": {Type: "webhook", URL: down.srv.URL}, "gone": {Type: "slack", URL: gone.srv.URL},
+	n := New(Config{
+		Channels: map[string]Channel{"down": {Type: "webhook", URL: down.srv.URL}, "gone": {Type: "slack", URL: gone.srv.URL},
 			"ok": {Type: "webhook", URL: ok.srv.URL}},
-		Routes: []config.Route{{Channels: []string{"down", "gone", "ok"}}},
+		Routes: []Route{{Channels: []string{"down", "gone", "ok"}}},
 	}, Options{Backoff: time.Millisecond, Attempts: 2})
 	err := n.Notify(context.Background(), event())
 	require.Error(t, err)
@@ -132,15 +131,15 @@ func TestSNSChannelPublishesToMoto(t *testing.T) {
 	client := sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	_, err = client.CreateTopic(context.Background(), &sns.CreateTopicInput{Name: aws.String("bcdr-events")})
 	require.NoError(t, err)
-	n := New(config.Notify{
-		Channels: map[string]config.Channel{"topic": {Type: "sns", TopicARN: "arn:aws:sns:us-east-1:123456789012:bcdr-events", Region: "us-east-1", Endpoint: endpoint}},
-		Routes:   []config.Route{{Channels: []string{"topic"}}},
+	n := New(Config{
+		Channels: map[string]Channel{"topic": {Type: "sns", TopicARN: "arn:aws:sns:us-east-1:123456789012:bcdr-events", Region: "us-east-1", Endpoint: endpoint}},
+		Routes:   []Route{{Channels: []string{"topic"}}},
 	}, Options{Backoff: time.Millisecond})
 	require.NoError(t, n.Notify(context.Background(), event()))
 
-	bad := New(config.Notify{
-		Channels: map[string]config.Channel{"topic": {Type: "sns", TopicARN: "arn:aws:sns:us-east-1:123456789012:no-such-topic", Region: "us-east-1", Endpoint: endpoint}},
-		Routes:   []config.Route{{Channels: []string{"topic"}}},
+	bad := New(Config{
+		Channels: map[string]Channel{"topic": {Type: "sns", TopicARN: "arn:aws:sns:us-east-1:123456789012:no-such-topic", Region: "us-east-1", Endpoint: endpoint}},
+		Routes:   []Route{{Channels: []string{"topic"}}},
 	}, Options{Backoff: time.Millisecond, Attempts: 1})
 	assert.Error(t, bad.Notify(context.Background(), event()), "publishing to a missing topic is an error, not silence")
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bcdr/bcdr/activities/notify"
 	"github.com/bcdr/bcdr/internal/duration"
 )
 
@@ -81,46 +82,6 @@ type Trigger struct {
 	HoldOnFailure duration.Duration `mapstructure:"hold_on_failure" yaml:"hold_on_failure" json:"hold_on_failure"`
 }
 
-// Notify routes run events to channels.
-type Notify struct {
-	Channels map[string]Channel `mapstructure:"channels" yaml:"channels" json:"channels"`
-	Routes   []Route            `mapstructure:"routes" yaml:"routes" json:"routes"`
-	// AckLinkTTL is how long a roll call's acknowledgement link is valid (default 24h);
-	// links are made when http.public_url is set.
-	AckLinkTTL duration.Duration `mapstructure:"ack_link_ttl" yaml:"ack_link_ttl" json:"ack_link_ttl"`
-	// PeopleChannel names an email channel whose server, account and from address a roll
-	// call also writes through to each person it names who has an email among the service
-	// catalogue's contacts: one mail each, with only their own acknowledgement link. A
-	// group's contact email (a team mailbox) gets one mail, without links.
-	PeopleChannel string `mapstructure:"people_channel" yaml:"people_channel" json:"people_channel"`
-}
-
-// Channel is one notification target.
-type Channel struct {
-	Type string `mapstructure:"type" yaml:"type" json:"type"` // slack, webhook, email, sns
-	URL  string `mapstructure:"url" yaml:"url" json:"url"`    // slack, webhook
-	// Secret signs webhook bodies: X-Bcdr-Signature: sha256=<hex HMAC-SHA256>.
-	Secret   string   `mapstructure:"secret" yaml:"secret" json:"secret"`
-	SMTP     string   `mapstructure:"smtp" yaml:"smtp" json:"smtp"` // email: host:port
-	Username string   `mapstructure:"username" yaml:"username" json:"username"`
-	Password string   `mapstructure:"password" yaml:"password" json:"password"`
-	From     string   `mapstructure:"from" yaml:"from" json:"from"`
-	To       []string `mapstructure:"to" yaml:"to" json:"to"`
-	TopicARN string   `mapstructure:"topic_arn" yaml:"topic_arn" json:"topic_arn"` // sns
-	Region   string   `mapstructure:"region" yaml:"region" json:"region"`
-	Endpoint string   `mapstructure:"endpoint" yaml:"endpoint" json:"endpoint"`
-}
-
-// Route sends the events that match it to its channels. An empty filter matches all.
-type Route struct {
-	Channels []string          `mapstructure:"channels" yaml:"channels" json:"channels"`
-	Events   []string          `mapstructure:"events" yaml:"events" json:"events"`
-	Runbooks []string          `mapstructure:"runbooks" yaml:"runbooks" json:"runbooks"`
-	Services []string          `mapstructure:"services" yaml:"services" json:"services"`
-	Modes    []string          `mapstructure:"modes" yaml:"modes" json:"modes"`
-	Labels   map[string]string `mapstructure:"labels" yaml:"labels" json:"labels"`
-}
-
 // Drills configures recurring drills: the runbooks the server knows and the cadence each
 // service tier must be drilled at.
 type Drills struct {
@@ -132,9 +93,6 @@ type Drills struct {
 
 // Roles are the API roles, from least to most powerful.
 var Roles = []string{"viewer", "operator", "incident-commander", "approver", "author", "admin"}
-
-// NotifyEvents are the run events a route may select.
-var NotifyEvents = []string{"run.started", "approval.needed", "step.failed", "run.finished", "readiness.changed", "rollcall.needed", "rollcall.escalated"}
 
 var (
 	hashRe        = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
@@ -266,8 +224,8 @@ func (c *Config) validateNotify(bad func(key, format string, args ...any)) {
 			}
 		}
 		for _, ev := range r.Events {
-			if !slices.Contains(NotifyEvents, ev) {
-				bad(key+".events", "%q is not one of %s", ev, strings.Join(NotifyEvents, ", "))
+			if !slices.Contains(notify.Events, ev) {
+				bad(key+".events", "%q is not one of %s", ev, strings.Join(notify.Events, ", "))
 			}
 		}
 	}
@@ -301,7 +259,7 @@ func (c *Config) maskAPI() {
 		c.Triggers = triggers
 	}
 	if len(c.Notify.Channels) > 0 {
-		channels := make(map[string]Channel, len(c.Notify.Channels))
+		channels := make(map[string]notify.Channel, len(c.Notify.Channels))
 		for k, ch := range c.Notify.Channels {
 			if ch.Secret != "" {
 				ch.Secret = "***"

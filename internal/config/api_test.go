@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bcdr/bcdr/activities/notify"
 )
 
 const hashA = "sha256:2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
@@ -82,6 +84,15 @@ func TestAPIErrorsNameTheKey(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// notify.people_channel names the email channel through whose server a roll call writes
+// to the people it names; any other channel is refused (the roll call's side of this is
+// TestRollCallWritesToEachPersonNamed in package notify).
+func TestPeopleChannelMustBeAnEmailChannel(t *testing.T) {
+	bad := Config{Notify: notify.Config{PeopleChannel: "people",
+		Channels: map[string]notify.Channel{"people": {Type: "slack", URL: "https://hooks.example.com/x"}}}}
+	assert.ErrorContains(t, bad.Validate(), `notify.people_channel: "people" is not an email channel`)
 }
 
 // Viper lowercases map keys. Alert labels are case-sensitive (CloudWatch's

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcdr/bcdr/activities/notify"
 	"github.com/bcdr/bcdr/internal/duration"
 )
 
@@ -35,7 +36,7 @@ type Config struct {
 	Triggers map[string]Trigger `mapstructure:"triggers" yaml:"triggers" json:"triggers"`
 	// Trackers are where improvement items are exported (see trackers.go).
 	Trackers map[string]Tracker `mapstructure:"trackers" yaml:"trackers" json:"trackers"`
-	Notify   Notify             `mapstructure:"notify" yaml:"notify" json:"notify"`
+	Notify   notify.Config      `mapstructure:"notify" yaml:"notify" json:"notify"`
 	Drills   Drills             `mapstructure:"drills" yaml:"drills" json:"drills"`
 	// Metrics and Tracing configure telemetry (see telemetry.go).
 	Metrics Metrics `mapstructure:"metrics" yaml:"metrics" json:"metrics"`
