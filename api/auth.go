@@ -14,7 +14,6 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/lazy"
 )
 
@@ -33,10 +32,36 @@ func NewToken() (string, error) {
 	return "bcdr_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
+// Auth says who may use the bcdr API and what they may do.
+type Auth struct {
+	// Tokens are static API tokens, stored as hashes ("bcdr token hash" prints one).
+	Tokens []Token `mapstructure:"tokens" yaml:"tokens" json:"tokens"`
+	OIDC   OIDC    `mapstructure:"oidc" yaml:"oidc" json:"oidc"`
+	// Bindings grant roles to users and groups, on every service or on the ones named.
+	Bindings []Binding `mapstructure:"bindings" yaml:"bindings" json:"bindings"`
+}
+
+// Token is one static API token.
+type Token struct {
+	Name   string   `mapstructure:"name" yaml:"name" json:"name"` // who the token authenticates
+	Hash   string   `mapstructure:"hash" yaml:"hash" json:"hash"` // "sha256:<hex>" of the token
+	Groups []string `mapstructure:"groups" yaml:"groups" json:"groups"`
+	Roles  []string `mapstructure:"roles" yaml:"roles" json:"roles"` // on every service
+}
+
+// OIDC validates bearer JWTs from an OpenID Connect issuer against its published keys.
+type OIDC struct {
+	Issuer        string `mapstructure:"issuer" yaml:"issuer" json:"issuer"`
+	Audience      string `mapstructure:"audience" yaml:"audience" json:"audience"`
+	UsernameClaim string `mapstructure:"username_claim" yaml:"username_claim" json:"username_claim"`
+	GroupsClaim   string `mapstructure:"groups_claim" yaml:"groups_claim" json:"groups_claim"`
+	RolesClaim    string `mapstructure:"roles_claim" yaml:"roles_claim" json:"roles_claim"` // "" = roles from bindings only
+}
+
 // Authenticator says who sent a request: a static token from configuration or an OIDC
 // bearer JWT.
 type Authenticator struct {
-	tokens map[string]config.Token // by hash
+	tokens map[string]Token // by hash
 	oidc   *oidcVerifier
 	policy policy
 }
@@ -44,8 +69,8 @@ type Authenticator struct {
 // NewAuthenticator builds an authenticator from the auth configuration. groupsOf adds
 // the groups the configuration gives a user (config groups; nil for none); httpClient
 // fetches the OIDC issuer's discovery document and keys (nil: http.DefaultClient).
-func NewAuthenticator(cfg config.Auth, groupsOf func(user string) []string, httpClient *http.Client) *Authenticator {
-	a := &Authenticator{tokens: map[string]config.Token{}, policy: policy{bindings: cfg.Bindings, groupsOf: groupsOf}}
+func NewAuthenticator(cfg Auth, groupsOf func(user string) []string, httpClient *http.Client) *Authenticator {
+	a := &Authenticator{tokens: map[string]Token{}, policy: policy{bindings: cfg.Bindings, groupsOf: groupsOf}}
 	for _, t := range cfg.Tokens {
 		a.tokens[t.Hash] = t
 	}
@@ -82,14 +107,14 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
 // oidcVerifier checks JWTs against the issuer's published keys. The issuer is discovered
 // on first use, so the server starts while the identity provider is away.
 type oidcVerifier struct {
-	cfg    config.OIDC
+	cfg    OIDC
 	client *http.Client
 	now    func() time.Time // tests
 
 	verifier lazy.Value[*oidc.IDTokenVerifier]
 }
 
-func newOIDCVerifier(cfg config.OIDC, client *http.Client) *oidcVerifier {
+func newOIDCVerifier(cfg OIDC, client *http.Client) *oidcVerifier {
 	o := &oidcVerifier{cfg: cfg, client: client}
 	o.verifier.New = o.discover
 	return o

@@ -6,14 +6,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/bcdr/bcdr/internal/config"
 )
 
 // The Authorization scheme is case-insensitive (RFC 9110 section 11.1: "It uses a
 // case-insensitive token to identify the authentication scheme"); "bearer" was refused.
 func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
-	auth := NewAuthenticator(config.Auth{Tokens: []config.Token{{Name: "alice", Hash: HashToken("alice-token")}}}, nil, nil)
+	auth := NewAuthenticator(Auth{Tokens: []Token{{Name: "alice", Hash: HashToken("alice-token")}}}, nil, nil)
 	for _, header := range []string{"Bearer alice-token", "bearer alice-token", "BEARER alice-token", "bEaReR  alice-token"} {
 		r := httptest.NewRequest("GET", "/v1/runs", nil)
 		r.Header.Set("Authorization", header)

@@ -13,8 +13,6 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/bcdr/bcdr/internal/config"
 )
 
 func TestHashToken(t *testing.T) {
@@ -36,9 +34,9 @@ func bearer(tok string) *http.Request {
 }
 
 func TestStaticTokens(t *testing.T) {
-	auth := NewAuthenticator(config.Auth{
-		Tokens:   []config.Token{{Name: "alice", Hash: HashToken("alice-token"), Groups: []string{"sre"}, Roles: []string{"operator"}}},
-		Bindings: []config.Binding{{Roles: []string{"approver"}, Groups: []string{"incident-commanders"}, Services: []string{"payments"}}},
+	auth := NewAuthenticator(Auth{
+		Tokens:   []Token{{Name: "alice", Hash: HashToken("alice-token"), Groups: []string{"sre"}, Roles: []string{"operator"}}},
+		Bindings: []Binding{{Roles: []string{"approver"}, Groups: []string{"incident-commanders"}, Services: []string{"payments"}}},
 	}, func(u string) []string {
 		if u == "alice" {
 			return []string{"incident-commanders"}
@@ -115,9 +113,9 @@ func TestOIDCTokens(t *testing.T) {
 	is := newIssuer(t)
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
-	auth := NewAuthenticator(config.Auth{
-		OIDC:     config.OIDC{Issuer: is.srv.URL, Audience: "bcdr", UsernameClaim: "email", GroupsClaim: "groups"},
-		Bindings: []config.Binding{{Roles: []string{"incident-commander"}, Groups: []string{"sre"}}},
+	auth := NewAuthenticator(Auth{
+		OIDC:     OIDC{Issuer: is.srv.URL, Audience: "bcdr", UsernameClaim: "email", GroupsClaim: "groups"},
+		Bindings: []Binding{{Roles: []string{"incident-commander"}, Groups: []string{"sre"}}},
 	}, nil, is.srv.Client())
 	now := time.Now()
 	claims := func(change func(map[string]any)) map[string]any {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -64,12 +63,12 @@ func planServer(t *testing.T) *planEnv {
 	engine := &mocks.Client{}
 	engine.On("ListWorkflow", mock.Anything, mock.Anything).Return(&workflowservice.ListWorkflowExecutionsResponse{}, nil)
 	e := &planEnv{store: store, clock: now}
-	opPay := config.Binding{Roles: []string{"operator"}, Services: []string{"payments"}}
+	opPay := Binding{Roles: []string{"operator"}, Services: []string{"payments"}}
 	opPay.Users = []string{"oscar", "sam", "paula"}
 	e.s = New(Options{
 		Client: engine, Registry: reg, Evidence: store, Now: func() time.Time { return e.clock },
 		Catalogue: testCatalogue(t, reg),
-		Auth: NewAuthenticator(config.Auth{Tokens: []config.Token{
+		Auth: NewAuthenticator(Auth{Tokens: []Token{
 			{Name: "vic", Hash: HashToken("vic"), Roles: []string{"viewer"}},
 			{Name: "apu", Hash: HashToken("apu"), Roles: []string{"approver"}},
 			{Name: "art", Hash: HashToken("art")},
@@ -77,7 +76,7 @@ func planServer(t *testing.T) *planEnv {
 			{Name: "oscar", Hash: HashToken("oscar")},
 			{Name: "sam", Hash: HashToken("sam"), Groups: []string{"sre"}},
 			{Name: "paula", Hash: HashToken("paula"), Groups: []string{"pay"}},
-		}, Bindings: []config.Binding{
+		}, Bindings: []Binding{
 			{Roles: []string{"author"}, Users: []string{"art"}, Services: []string{"payments"}},
 			{Roles: []string{"operator"}, Users: []string{"pat"}, Services: []string{"orders"}},
 			opPay,

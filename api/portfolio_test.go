@@ -23,7 +23,6 @@ import (
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
 	"github.com/bcdr/bcdr/workflows"
@@ -48,10 +47,10 @@ func evidenceServer(t *testing.T, records ...workflows.Status) *Server {
 	return New(Options{
 		Client: engine, Registry: reg, Evidence: store, Now: func() time.Time { return now },
 		Catalogue: testCatalogue(t, reg),
-		Auth: NewAuthenticator(config.Auth{Tokens: []config.Token{
+		Auth: NewAuthenticator(Auth{Tokens: []Token{
 			{Name: "vic", Hash: HashToken("viewer"), Roles: []string{"viewer"}},
 			{Name: "pat", Hash: HashToken("pat")},
-		}, Bindings: []config.Binding{{Roles: []string{"viewer"}, Users: []string{"pat"}, Services: []string{"orders"}}}}, nil, nil),
+		}, Bindings: []Binding{{Roles: []string{"viewer"}, Users: []string{"pat"}, Services: []string{"orders"}}}}, nil, nil),
 	})
 }
 

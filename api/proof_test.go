@@ -21,7 +21,6 @@ import (
 	"go.temporal.io/sdk/mocks"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/runbooks/library"
@@ -56,11 +55,11 @@ func authServer(t *testing.T) (*Server, *mocks.Client, *[]workflows.Input) {
 		Return(&mocks.WorkflowRun{}, nil).Maybe()
 	return New(Options{
 		Client: engine, Registry: reg, Now: func() time.Time { return now },
-		Auth: NewAuthenticator(config.Auth{
-			Tokens: []config.Token{
+		Auth: NewAuthenticator(Auth{
+			Tokens: []Token{
 				{Name: "olga", Hash: HashToken("olga")}, {Name: "art", Hash: HashToken("art")}, {Name: "ivan", Hash: HashToken("ivan")},
 			},
-			Bindings: []config.Binding{
+			Bindings: []Binding{
 				{Roles: []string{"operator"}, Users: []string{"olga"}, Services: []string{"payments"}},
 				{Roles: []string{"author"}, Users: []string{"art", "olga"}, Services: []string{"payments"}},
 				{Roles: []string{"incident-commander"}, Users: []string{"ivan"}, Services: []string{"payments", "demo-web"}},

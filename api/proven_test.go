@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -193,7 +192,7 @@ func TestUnprovenLiveRunWaitsForTheExtraApproval(t *testing.T) {
 func TestTriggeredLiveRunPassesTheGate(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 2, 59, 59, 0, time.UTC)
 	firing := alert{Status: "firing", Fingerprint: "f00d", Labels: map[string]string{"alertname": "RegionDown"}, StartsAt: t0.Add(-time.Minute)}
-	tr := config.Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "live"}
+	tr := Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "live"}
 	store, err := evidence.NewFileStore(t.TempDir())
 	require.NoError(t, err)
 	fire := func(policy runbooks.RequireProven) (RunRef, []string, error) {

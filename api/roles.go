@@ -1,10 +1,6 @@
 package api
 
-import (
-	"slices"
-
-	"github.com/bcdr/bcdr/internal/config"
-)
+import "slices"
 
 // Role is what an identity may do through the API.
 type Role string
@@ -19,6 +15,10 @@ const (
 	Author            Role = "author"             // manage schedules (recurring drills)
 	Admin             Role = "admin"              // everything
 )
+
+// Roles are the API roles, from least to most powerful: the names a token, a binding or
+// an OIDC roles claim may give.
+var Roles = []string{string(Viewer), string(Operator), string(IncidentCommander), string(Approver), string(Author), string(Admin)}
 
 // includes reports whether holding r grants want.
 func (r Role) includes(want Role) bool {
@@ -70,9 +70,18 @@ func (id *Identity) CanAny(role Role) bool {
 	return false
 }
 
+// Binding grants roles to the users and groups named, on the services named (every
+// service when none is).
+type Binding struct {
+	Roles    []string `mapstructure:"roles" yaml:"roles" json:"roles"`
+	Users    []string `mapstructure:"users" yaml:"users" json:"users"`
+	Groups   []string `mapstructure:"groups" yaml:"groups" json:"groups"`
+	Services []string `mapstructure:"services" yaml:"services" json:"services"`
+}
+
 // policy turns configuration bindings into grants.
 type policy struct {
-	bindings []config.Binding
+	bindings []Binding
 	groupsOf func(user string) []string // the groups the configuration puts a user in
 }
 
@@ -99,7 +108,7 @@ func (p policy) complete(id *Identity) {
 func rolesOf(names []string) []Grant {
 	var out []Grant
 	for _, r := range names {
-		if slices.Contains(config.Roles, r) {
+		if slices.Contains(Roles, r) {
 			out = append(out, Grant{Role: Role(r)})
 		}
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/continuity/trackers"
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 )
 
@@ -25,7 +24,7 @@ type Options struct {
 	Registry  *runbooks.Registry // step kinds runbooks may use
 	Catalog   *Catalog           // runbooks startable by name
 	Auth      *Authenticator
-	Triggers  map[string]config.Trigger
+	Triggers  map[string]Trigger
 	// Catalogue returns the service catalogue the portfolio and the overdue report read
 	// (config catalogue), with the runbooks it names; nil means none, and the services
 	// are those the Catalog's runbooks name (catalogue.FromRunbooks).

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/runbooks"
 )
@@ -25,11 +24,11 @@ func testServer(t *testing.T) *Server {
 	require.NoError(t, err)
 	return New(Options{
 		Registry: reg,
-		Auth: NewAuthenticator(config.Auth{Tokens: []config.Token{
+		Auth: NewAuthenticator(Auth{Tokens: []Token{
 			{Name: "vic", Hash: HashToken("viewer"), Roles: []string{"viewer"}},
 			{Name: "olga", Hash: HashToken("operator"), Roles: []string{"operator"}},
 		}}, nil, nil),
-		Triggers: map[string]config.Trigger{
+		Triggers: map[string]Trigger{
 			"am":  {Source: "alertmanager", TokenHash: HashToken("hook-token"), HMACSecret: "hush", Runbook: "demo-failover"},
 			"sns": {Source: "sns", TopicARNs: []string{"arn:aws:sns:us-east-1:1:alarms"}, Runbook: "demo-failover"},
 		},
@@ -200,8 +199,8 @@ func sign(secret string, body []byte) string {
 func TestCheckTriggers(t *testing.T) {
 	s := testServer(t)
 	assert.NoError(t, s.CheckTriggers())
-	s.opts.Triggers["bad"] = config.Trigger{Source: "alertmanager", Runbook: "no-such", TokenHash: HashToken("x")}
-	s.opts.Triggers["params"] = config.Trigger{Source: "alertmanager", Runbook: "demo-failover", TokenHash: HashToken("x"),
+	s.opts.Triggers["bad"] = Trigger{Source: "alertmanager", Runbook: "no-such", TokenHash: HashToken("x")}
+	s.opts.Triggers["params"] = Trigger{Source: "alertmanager", Runbook: "demo-failover", TokenHash: HashToken("x"),
 		Params: map[string]string{"router_url": "{{ .Labels.router", "regin": "x"}}
 	err := s.CheckTriggers()
 	require.Error(t, err)

@@ -16,7 +16,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/bcdr/bcdr/internal/config"
+	"github.com/bcdr/bcdr/internal/duration"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -27,6 +27,34 @@ import (
 // parameters rendered from the alert's labels. The run's id is derived from the trigger,
 // the alert and the time it began firing, so a repeated alert is refused by the engine
 // itself (see fire); a minimum interval between the trigger's runs stops an alert storm.
+
+// Trigger maps a webhook (POST /v1/triggers/<name>) to a runbook run.
+type Trigger struct {
+	// Source is alertmanager (any JSON sender of Alertmanager's webhook payload), sns (an
+	// SNS topic delivering CloudWatch alarms or EventBridge alarm events) or eventbridge
+	// (an EventBridge API destination delivering "CloudWatch Alarm State Change" events).
+	Source string `mapstructure:"source" yaml:"source" json:"source"`
+	// TokenHash authenticates "Authorization: Bearer <token>"; HMACSecret authenticates an
+	// "X-Bcdr-Signature: sha256=<hex>" of the body. SNS messages carry their own signature.
+	TokenHash  string   `mapstructure:"token_hash" yaml:"token_hash" json:"token_hash"`
+	HMACSecret string   `mapstructure:"hmac_secret" yaml:"hmac_secret" json:"hmac_secret"`
+	TopicARNs  []string `mapstructure:"topic_arns" yaml:"topic_arns" json:"topic_arns"` // sns: accepted topics
+	// ConfirmSubscription visits the SubscribeURL of a verified SNS subscription request.
+	ConfirmSubscription bool              `mapstructure:"confirm_subscription" yaml:"confirm_subscription" json:"confirm_subscription"`
+	Match               map[string]string `mapstructure:"match" yaml:"match" json:"match"` // labels an alert must have
+	Runbook             string            `mapstructure:"runbook" yaml:"runbook" json:"runbook"`
+	Mode                string            `mapstructure:"mode" yaml:"mode" json:"mode"`
+	// Params are Go templates over the alert: {{ .Labels.region }}, {{ .Annotations.x }}.
+	Params map[string]string `mapstructure:"params" yaml:"params" json:"params"`
+	// MinInterval is the least time between two runs this trigger starts.
+	MinInterval duration.Duration `mapstructure:"min_interval" yaml:"min_interval" json:"min_interval"`
+	// DedupWindow: an alert that gives no start time (startsAt, StateChangeTime) starts
+	// one run within this window of its last one; alerts that do are de-duplicated by it.
+	DedupWindow duration.Duration `mapstructure:"dedup_window" yaml:"dedup_window" json:"dedup_window"`
+	// Approvers, when set, must approve before the first step runs.
+	Approvers     []string          `mapstructure:"approvers" yaml:"approvers" json:"approvers"`
+	HoldOnFailure duration.Duration `mapstructure:"hold_on_failure" yaml:"hold_on_failure" json:"hold_on_failure"`
+}
 
 const (
 	defaultDedupWindow = time.Hour
@@ -103,7 +131,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request, _ *Identity) er
 
 // checkSender authenticates an Alertmanager (or any JSON) sender: a bearer token whose
 // hash is token_hash, or X-Bcdr-Signature: sha256=<hex HMAC-SHA256 of the body>.
-func (s *Server) checkSender(r *http.Request, name string, t config.Trigger, body []byte) error {
+func (s *Server) checkSender(r *http.Request, name string, t Trigger, body []byte) error {
 	if t.TokenHash != "" {
 		if tok, ok := bearerToken(r.Header.Get("Authorization")); ok &&
 			subtle.ConstantTimeCompare([]byte(HashToken(tok)), []byte(t.TokenHash)) == 1 {
@@ -124,7 +152,7 @@ func (s *Server) checkSender(r *http.Request, name string, t config.Trigger, bod
 
 // snsAlerts verifies an SNS delivery and returns its alarm; done is true when the
 // delivery was a subscription message, already answered.
-func (s *Server) snsAlerts(w http.ResponseWriter, r *http.Request, name string, t config.Trigger, body []byte) ([]alert, bool, error) {
+func (s *Server) snsAlerts(w http.ResponseWriter, r *http.Request, name string, t Trigger, body []byte) ([]alert, bool, error) {
 	var m snsMessage
 	if err := decodeForeign(body, &m); err != nil {
 		return nil, false, err
@@ -178,7 +206,7 @@ func (s *Server) snsAlerts(w http.ResponseWriter, r *http.Request, name string, 
 // transition after the alert resolved carries a new start and starts a new run once the
 // previous one has ended. Only an alert without a start falls back to a sliding window:
 // a run of the same alert started within dedup_window absorbs it.
-func (s *Server) fire(ctx context.Context, name string, t config.Trigger, a alert) (RunRef, error) {
+func (s *Server) fire(ctx context.Context, name string, t Trigger, a alert) (RunRef, error) {
 	now := s.now()
 	window := t.DedupWindow.Std()
 	if window <= 0 {
@@ -253,7 +281,7 @@ type alertData struct {
 	Trigger     string
 }
 
-func (s *Server) triggerInput(name string, t config.Trigger, a alert) (workflows.Input, error) {
+func (s *Server) triggerInput(name string, t Trigger, a alert) (workflows.Input, error) {
 	tree, err := s.opts.Catalog.Tree(t.Runbook)
 	if err != nil {
 		return workflows.Input{}, errorf(http.StatusInternalServerError, "", "trigger %s: runbook %q: %v", name, t.Runbook, err)
@@ -306,7 +334,7 @@ var missingRef = regexp.MustCompile(`at <([^>]+)>`)
 // (Alertmanager does not retry a 4xx): the parameter takes its default when the runbook
 // gives one, else the template renders with the missing value empty, and either way a
 // warning says so in the run's record.
-func renderTriggerParams(name string, t config.Trigger, a alert, rb *runbooks.Runbook) (map[string]any, []string, error) {
+func renderTriggerParams(name string, t Trigger, a alert, rb *runbooks.Runbook) (map[string]any, []string, error) {
 	params := map[string]any{}
 	var warnings []string
 	data := alertData{Labels: a.Labels, Annotations: a.Annotations, StartsAt: a.StartsAt, Fingerprint: a.Fingerprint, Trigger: name}

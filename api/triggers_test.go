@@ -20,7 +20,6 @@ import (
 	"go.temporal.io/sdk/mocks"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/internal/duration"
 	"github.com/bcdr/bcdr/internal/figures"
 	"github.com/bcdr/bcdr/internal/fixture"
@@ -47,7 +46,7 @@ func TestTriggerParamMissingFromAlert(t *testing.T) {
 	rb, diags := runbooks.Parse("r.yaml", []byte(src), reg)
 	require.False(t, diags.HasErrors(), diags.Error())
 
-	tr := config.Trigger{Params: map[string]string{
+	tr := Trigger{Params: map[string]string{
 		"summary":  "{{ .Annotations.summary }}",
 		"note":     "seen: {{ .Annotations.description }}",
 		"severity": "{{ .Labels.severity }}",
@@ -72,7 +71,7 @@ func TestTriggerDrillClockStartsWithTheRun(t *testing.T) {
 	alerts, err := parseAlertmanager(body)
 	require.NoError(t, err)
 	for mode, wantClock := range map[string]bool{"drill": false, "tabletop": false, "live": true} {
-		in, err := s.triggerInput("am", config.Trigger{Runbook: "demo-failover", Mode: mode}, alerts[0])
+		in, err := s.triggerInput("am", Trigger{Runbook: "demo-failover", Mode: mode}, alerts[0])
 		require.NoError(t, err, mode)
 		assert.Equal(t, wantClock, !in.OutageStart.IsZero(), mode)
 		assert.Equal(t, []string{"demo-web"}, in.Authorized, "a configured trigger's run may count as proof for its service")
@@ -119,7 +118,7 @@ func execution(id string, status enumspb.WorkflowExecutionStatus, start time.Tim
 func TestTriggerDedupFollowsTheFiring(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 2, 59, 59, 0, time.UTC)
 	firing := alert{Status: "firing", Fingerprint: "f00d", Labels: map[string]string{"alertname": "RegionDown"}, StartsAt: t0.Add(-time.Minute)}
-	tr := config.Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "drill", DedupWindow: duration.Duration(20 * time.Second)}
+	tr := Trigger{Source: "alertmanager", Runbook: "demo-failover", Mode: "drill", DedupWindow: duration.Duration(20 * time.Second)}
 	fire := func(a alert, at time.Time, runs ...*workflowpb.WorkflowExecutionInfo) (RunRef, []string) {
 		engine, started := engineWith(t, runs...)
 		s := testServer(t)
@@ -177,7 +176,7 @@ func TestEventBridgeTriggerStartsARun(t *testing.T) {
 	engine, started := engineWith(t)
 	s := testServer(t)
 	s.opts.Client = engine
-	s.opts.Triggers["eb"] = config.Trigger{Source: "eventbridge", TokenHash: HashToken("eb-token"), Runbook: "demo-failover", Mode: "drill",
+	s.opts.Triggers["eb"] = Trigger{Source: "eventbridge", TokenHash: HashToken("eb-token"), Runbook: "demo-failover", Mode: "drill",
 		Match: map[string]string{"dimension_InstanceId": "i-12345678901234567"}}
 	w, e := call(s, "POST", "/v1/triggers/eb", "wrong", "application/json", string(event))
 	assert.Equal(t, http.StatusUnauthorized, w.Code, e.Message)
@@ -227,13 +226,13 @@ func TestStaleAlertDoesNotStretchTheClock(t *testing.T) {
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
 	a := alert{Status: "firing", Labels: map[string]string{"alertname": "RegionDown"}, StartsAt: now.Add(-54455 * time.Hour)}
-	in, err := s.triggerInput("am", config.Trigger{Runbook: "demo-failover", Mode: "live"}, a)
+	in, err := s.triggerInput("am", Trigger{Runbook: "demo-failover", Mode: "live"}, a)
 	require.NoError(t, err)
 	assert.True(t, in.OutageStart.IsZero())
 	require.Len(t, in.Warnings, 1)
 	assert.Contains(t, in.Warnings[0], "outside the outage window")
 	a.StartsAt = now.Add(-time.Hour)
-	in, err = s.triggerInput("am", config.Trigger{Runbook: "demo-failover", Mode: "live"}, a)
+	in, err = s.triggerInput("am", Trigger{Runbook: "demo-failover", Mode: "live"}, a)
 	require.NoError(t, err)
 	assert.Equal(t, now.Add(-time.Hour), in.OutageStart)
 }

@@ -35,7 +35,7 @@ func devSignIn(cfg *config.Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cfg.Auth.Tokens = append(cfg.Auth.Tokens, config.Token{Name: "local-admin", Hash: api.HashToken(tok), Roles: []string{string(api.Admin)}})
+	cfg.Auth.Tokens = append(cfg.Auth.Tokens, api.Token{Name: "local-admin", Hash: api.HashToken(tok), Roles: []string{string(api.Admin)}})
 	return tok, nil
 }
 

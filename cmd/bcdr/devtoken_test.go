@@ -40,7 +40,7 @@ func TestPlainDevMakesALocalAdminToken(t *testing.T) {
 
 func TestDevWithConfiguredCallersMakesNoToken(t *testing.T) {
 	cfg := &config.Config{DataDir: t.TempDir()}
-	cfg.Auth.Tokens = []config.Token{{Name: "ci", Hash: api.HashToken("x"), Roles: []string{"operator"}}}
+	cfg.Auth.Tokens = []api.Token{{Name: "ci", Hash: api.HashToken("x"), Roles: []string{"operator"}}}
 	tok, err := devSignIn(cfg)
 	require.NoError(t, err)
 	assert.Empty(t, tok)

@@ -26,7 +26,6 @@ import (
 	"github.com/bcdr/bcdr/api/dashboard/dashboardtest"
 	"github.com/bcdr/bcdr/catalogue"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -354,7 +353,7 @@ func portfolioJSON(t *testing.T, store *evidence.Store, now time.Time) json.RawM
 		return c, rbs, diags.Err()
 	}
 	s := api.New(api.Options{Client: engine, Registry: reg, Evidence: store, Now: func() time.Time { return now }, Catalogue: cat,
-		Auth: api.NewAuthenticator(config.Auth{Tokens: []config.Token{{Name: "vic", Hash: api.HashToken("viewer"), Roles: []string{"viewer"}}}}, nil, nil)})
+		Auth: api.NewAuthenticator(api.Auth{Tokens: []api.Token{{Name: "vic", Hash: api.HashToken("viewer"), Roles: []string{"viewer"}}}}, nil, nil)})
 	r := httptest.NewRequest("GET", "/v1/portfolio", nil)
 	r.Header.Set("Authorization", "Bearer viewer")
 	w := httptest.NewRecorder()

@@ -15,7 +15,6 @@ import (
 	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/continuity/improvements"
 	"github.com/bcdr/bcdr/evidence"
-	"github.com/bcdr/bcdr/internal/config"
 	"github.com/bcdr/bcdr/runbooks"
 	"github.com/bcdr/bcdr/workflows"
 )
@@ -78,7 +77,7 @@ func TestImprovementsCommandBothWays(t *testing.T) {
 	reg, err := runbooks.DefaultRegistry()
 	require.NoError(t, err)
 	srv := httptest.NewServer(api.New(api.Options{Registry: reg, Evidence: store,
-		Auth: api.NewAuthenticator(config.Auth{Tokens: []config.Token{
+		Auth: api.NewAuthenticator(api.Auth{Tokens: []api.Token{
 			{Name: "vic", Hash: api.HashToken("vic-token"), Roles: []string{"viewer"}},
 			{Name: "sam", Hash: api.HashToken("sam-token"), Groups: []string{"sre"}, Roles: []string{"operator"}},
 		}}, nil, nil)}).Handler())

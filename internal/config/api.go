@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bcdr/bcdr/activities/notify"
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/duration"
 )
 
@@ -19,69 +20,6 @@ type Server struct {
 	Token string `mapstructure:"token" yaml:"token" json:"token"`
 }
 
-// Auth says who may use the bcdr API and what they may do.
-type Auth struct {
-	// Tokens are static API tokens, stored as hashes ("bcdr token hash" prints one).
-	Tokens []Token `mapstructure:"tokens" yaml:"tokens" json:"tokens"`
-	OIDC   OIDC    `mapstructure:"oidc" yaml:"oidc" json:"oidc"`
-	// Bindings grant roles to users and groups, on every service or on the ones named.
-	Bindings []Binding `mapstructure:"bindings" yaml:"bindings" json:"bindings"`
-}
-
-// Token is one static API token.
-type Token struct {
-	Name   string   `mapstructure:"name" yaml:"name" json:"name"` // who the token authenticates
-	Hash   string   `mapstructure:"hash" yaml:"hash" json:"hash"` // "sha256:<hex>" of the token
-	Groups []string `mapstructure:"groups" yaml:"groups" json:"groups"`
-	Roles  []string `mapstructure:"roles" yaml:"roles" json:"roles"` // on every service
-}
-
-// OIDC validates bearer JWTs from an OpenID Connect issuer against its published keys.
-type OIDC struct {
-	Issuer        string `mapstructure:"issuer" yaml:"issuer" json:"issuer"`
-	Audience      string `mapstructure:"audience" yaml:"audience" json:"audience"`
-	UsernameClaim string `mapstructure:"username_claim" yaml:"username_claim" json:"username_claim"`
-	GroupsClaim   string `mapstructure:"groups_claim" yaml:"groups_claim" json:"groups_claim"`
-	RolesClaim    string `mapstructure:"roles_claim" yaml:"roles_claim" json:"roles_claim"` // "" = roles from bindings only
-}
-
-// Binding grants roles to the users and groups named, on the services named (every
-// service when none is).
-type Binding struct {
-	Roles    []string `mapstructure:"roles" yaml:"roles" json:"roles"`
-	Users    []string `mapstructure:"users" yaml:"users" json:"users"`
-	Groups   []string `mapstructure:"groups" yaml:"groups" json:"groups"`
-	Services []string `mapstructure:"services" yaml:"services" json:"services"`
-}
-
-// Trigger maps a webhook (POST /v1/triggers/<name>) to a runbook run.
-type Trigger struct {
-	// Source is alertmanager (any JSON sender of Alertmanager's webhook payload), sns (an
-	// SNS topic delivering CloudWatch alarms or EventBridge alarm events) or eventbridge
-	// (an EventBridge API destination delivering "CloudWatch Alarm State Change" events).
-	Source string `mapstructure:"source" yaml:"source" json:"source"`
-	// TokenHash authenticates "Authorization: Bearer <token>"; HMACSecret authenticates an
-	// "X-Bcdr-Signature: sha256=<hex>" of the body. SNS messages carry their own signature.
-	TokenHash  string   `mapstructure:"token_hash" yaml:"token_hash" json:"token_hash"`
-	HMACSecret string   `mapstructure:"hmac_secret" yaml:"hmac_secret" json:"hmac_secret"`
-	TopicARNs  []string `mapstructure:"topic_arns" yaml:"topic_arns" json:"topic_arns"` // sns: accepted topics
-	// ConfirmSubscription visits the SubscribeURL of a verified SNS subscription request.
-	ConfirmSubscription bool              `mapstructure:"confirm_subscription" yaml:"confirm_subscription" json:"confirm_subscription"`
-	Match               map[string]string `mapstructure:"match" yaml:"match" json:"match"` // labels an alert must have
-	Runbook             string            `mapstructure:"runbook" yaml:"runbook" json:"runbook"`
-	Mode                string            `mapstructure:"mode" yaml:"mode" json:"mode"`
-	// Params are Go templates over the alert: {{ .Labels.region }}, {{ .Annotations.x }}.
-	Params map[string]string `mapstructure:"params" yaml:"params" json:"params"`
-	// MinInterval is the least time between two runs this trigger starts.
-	MinInterval duration.Duration `mapstructure:"min_interval" yaml:"min_interval" json:"min_interval"`
-	// DedupWindow: an alert that gives no start time (startsAt, StateChangeTime) starts
-	// one run within this window of its last one; alerts that do are de-duplicated by it.
-	DedupWindow duration.Duration `mapstructure:"dedup_window" yaml:"dedup_window" json:"dedup_window"`
-	// Approvers, when set, must approve before the first step runs.
-	Approvers     []string          `mapstructure:"approvers" yaml:"approvers" json:"approvers"`
-	HoldOnFailure duration.Duration `mapstructure:"hold_on_failure" yaml:"hold_on_failure" json:"hold_on_failure"`
-}
-
 // Drills configures recurring drills: the runbooks the server knows and the cadence each
 // service tier must be drilled at.
 type Drills struct {
@@ -90,9 +28,6 @@ type Drills struct {
 	// Cadence maps a tier ("1") to the longest time between two successful drills.
 	Cadence map[string]duration.Duration `mapstructure:"cadence" yaml:"cadence" json:"cadence"`
 }
-
-// Roles are the API roles, from least to most powerful.
-var Roles = []string{"viewer", "operator", "incident-commander", "approver", "author", "admin"}
 
 var (
 	hashRe        = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
@@ -146,7 +81,7 @@ func (c *Config) validateAPI(bad func(key, format string, args ...any)) {
 	}
 }
 
-func (c *Config) validateTrigger(bad func(key, format string, args ...any), name string, t Trigger) {
+func (c *Config) validateTrigger(bad func(key, format string, args ...any), name string, t api.Trigger) {
 	key := "triggers." + name
 	if !triggerNameRe.MatchString(name) {
 		bad(key, "a trigger name is lower-case letters, digits, - and _")
@@ -233,8 +168,8 @@ func (c *Config) validateNotify(bad func(key, format string, args ...any)) {
 
 func checkRoles(bad func(key, format string, args ...any), key string, roles []string) {
 	for _, r := range roles {
-		if !slices.Contains(Roles, r) {
-			bad(key, "%q is not one of %s", r, strings.Join(Roles, ", "))
+		if !slices.Contains(api.Roles, r) {
+			bad(key, "%q is not one of %s", r, strings.Join(api.Roles, ", "))
 		}
 	}
 }
@@ -249,7 +184,7 @@ func (c *Config) maskAPI() {
 		c.Server.Token = "***"
 	}
 	if len(c.Triggers) > 0 {
-		triggers := make(map[string]Trigger, len(c.Triggers))
+		triggers := make(map[string]api.Trigger, len(c.Triggers))
 		for k, t := range c.Triggers {
 			if t.HMACSecret != "" {
 				t.HMACSecret = "***"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bcdr/bcdr/activities/notify"
+	"github.com/bcdr/bcdr/api"
 	"github.com/bcdr/bcdr/internal/duration"
 )
 
@@ -30,10 +31,12 @@ type Config struct {
 	// Evidence says where finished runs' evidence bundles go.
 	Evidence Evidence `mapstructure:"evidence" yaml:"evidence" json:"evidence"`
 	Log      Log      `mapstructure:"log" yaml:"log" json:"log"`
-	// Server, Auth, Triggers, Notify and Drills configure the bcdr API (see api.go).
-	Server   Server             `mapstructure:"server" yaml:"server" json:"server"`
-	Auth     Auth               `mapstructure:"auth" yaml:"auth" json:"auth"`
-	Triggers map[string]Trigger `mapstructure:"triggers" yaml:"triggers" json:"triggers"`
+	// Server, Auth, Triggers, Notify and Drills configure the bcdr API; api.go validates
+	// and masks them. Auth and Triggers are package api's types and Notify package
+	// notify's: the packages that consume them own them, and config fills them in.
+	Server   Server                 `mapstructure:"server" yaml:"server" json:"server"`
+	Auth     api.Auth               `mapstructure:"auth" yaml:"auth" json:"auth"`
+	Triggers map[string]api.Trigger `mapstructure:"triggers" yaml:"triggers" json:"triggers"`
 	// Trackers are where improvement items are exported (see trackers.go).
 	Trackers map[string]Tracker `mapstructure:"trackers" yaml:"trackers" json:"trackers"`
 	Notify   notify.Config      `mapstructure:"notify" yaml:"notify" json:"notify"`
