@@ -18,4 +18,9 @@
 // what policy.require_proven makes of it (flag, extra approval, refusal); POST
 // /v1/preflight says so before a start. The OpenAPI description of the routes is
 // openapi.yaml.
+//
+// The package owns the configuration it consumes: Auth (with Token, OIDC and Binding),
+// Trigger and the role names (Roles). Package config reads, defaults and validates them
+// from bcdr's configuration (the auth and triggers sections); this package never
+// imports config.
 package api
