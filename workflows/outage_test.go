@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/bcdr/bcdr/activities"
 	awsact "github.com/bcdr/bcdr/activities/aws"
@@ -209,9 +208,6 @@ func outageAWSHarness(t testing.TB, endpoint, region string) (*harness, []runboo
 	// the ARC endpoints are listed primary region first: every ARC call meets the outage
 	h, kinds := actionsHarness(t, awsact.Config{Region: region, Endpoint: endpoint, PollInterval: 100 * time.Millisecond,
 		ARCEndpointsAsListed: true}, 5*time.Minute)
-	// these runs make real calls on a machine shared with other builds: a workflow task
-	// starved of CPU for a second is not a deadlock
-	h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
 	return h, kinds
 }
 

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcdr/bcdr/activities"
@@ -91,6 +92,10 @@ func newHarness(t testing.TB, options ...func(*harness)) *harness {
 		o(h)
 	}
 	h.env = h.NewTestWorkflowEnvironment()
+	// the tests run beside other builds on a shared machine (make test runs packages in
+	// parallel; some runs make real calls to moto): a workflow task starved of CPU for a
+	// second is not a deadlock. A real one (workflow code blocking) still fails the test.
+	h.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 15 * time.Second})
 	h.env.RegisterWorkflowWithOptions(Run, workflow.RegisterOptions{Name: WorkflowName})
 	activities.Register(h.env, activities.Action{Kind: testKind, Fn: h.rec.step})
 	registerVerifier(h.env)
