@@ -455,9 +455,11 @@ func (d *dashEnv) testUnprovenStart(t *testing.T) {
 	choose("ledger-restore", "live")
 	d.waitJS(t, ctx, "the warning again", gate+`.hidden === false`)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`form.start button[type=submit]`)))
-	d.waitJS(t, ctx, "the run page flags the run", `location.hash.startsWith('#/run/ledger-restore-') && document.querySelector('p.unproven') !== null`)
-	assert.Contains(t, eval[string](t, ctx, `document.querySelector('p.unproven').textContent`),
-		"Unproven version: this version (sha256:")
+	// the run page's flag is a note; the start form's warning (also p.unproven, a status)
+	// can still be on the page for a moment after the hash has changed
+	flag := `document.querySelector('p.unproven[role=note]')`
+	d.waitJS(t, ctx, "the run page flags the run", `location.hash.startsWith('#/run/ledger-restore-') && `+flag+` !== null`)
+	assert.Contains(t, eval[string](t, ctx, flag+`.textContent`), "Unproven version: this version (sha256:")
 	d.shot(t, ctx, "run-unproven")
 	assert.Empty(t, accessible(t, ctx), "run page")
 }
